@@ -1,0 +1,93 @@
+# posta: one top-level GNU Makefile.
+# make            build every cmd/<program> into $(BUILD)/bin/<program>
+# make SAN=1      the same with ASan+UBSan into build-san/
+# make test       dependencies, build, unit tests, every Bats suite; last line "N passed, N failed"
+# make run        dependencies, build, instance under ./run, s6-svscan in the foreground
+# make bench      benchmarks side by side with Postfix, Dovecot, stunnel, tcpserver
+# BUILD=dir       build somewhere else (parallel work trees share the sources)
+
+CXX      ?= g++
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+SAN      ?=
+ifeq ($(SAN),1)
+BUILD    ?= build-san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
+else
+BUILD    ?= build
+SANFLAGS :=
+endif
+
+CXXFLAGS ?= -O2 -g
+CXXFLAGS += -std=c++2b -Wall -Wextra -Werror -MMD -MP -Ilib $(SANFLAGS)
+LDFLAGS  += $(SANFLAGS)
+LDLIBS   := -levent_openssl -levent -lssl -lcrypto -ldb_cxx -lcrypt -lpthread
+
+PROGRAMS := $(notdir $(patsubst %/,%,$(wildcard cmd/*/)))
+LIB_SRC  := $(filter-out %_test.cc %_fuzz.cc,$(wildcard lib/*/*.cc))
+LIB_OBJ  := $(LIB_SRC:%.cc=$(BUILD)/obj/%.o)
+UNIT_SRC := $(wildcard test/unit/*_test.cc)
+UNIT_OBJ := $(UNIT_SRC:%.cc=$(BUILD)/obj/%.o)
+BINS     := $(PROGRAMS:%=$(BUILD)/bin/%)
+
+.PHONY: all deps test unit bats run bench install clean lint
+all: $(BINS) $(BUILD)/bin/unit-tests
+
+deps:
+	@contrib/install-deps build
+
+$(BUILD)/obj/%.o: %.cc
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) -c $< -o $@
+
+$(BUILD)/libposta.a: $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+define program_rule
+$(BUILD)/bin/$(1): $(patsubst %.cc,$(BUILD)/obj/%.o,$(wildcard cmd/$(1)/*.cc)) $(BUILD)/libposta.a
+	@mkdir -p $$(dir $$@)
+	$$(CXX) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $(BUILD)/libposta.a $$(LDLIBS)
+endef
+$(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
+
+$(BUILD)/bin/unit-tests: $(UNIT_OBJ) $(BUILD)/libposta.a
+	@mkdir -p $(dir $@)
+	$(CXX) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(BUILD)/libposta.a -lgtest -lgtest_main $(LDLIBS)
+
+test:
+	@contrib/install-deps test
+	@$(MAKE) --no-print-directory -j2 all
+	@BUILD=$(BUILD) test/run-tests
+
+unit: all
+	@$(BUILD)/bin/unit-tests
+
+# BATS=test/bats/foo.bats runs one suite
+bats: all
+	@BUILD=$(BUILD) test/run-tests --bats-only $(BATS)
+
+run:
+	@contrib/install-deps build
+	@$(MAKE) --no-print-directory -j2 all
+	@contrib/run-instance $(abspath $(BUILD)/bin) $(CURDIR)/run
+
+bench:
+	@contrib/install-deps bench
+	@$(MAKE) --no-print-directory -j2 all
+	@BUILD=$(BUILD) test/bench/run $(BENCH)
+
+lint:
+	mandoc -Tlint -Wwarning man/*.[0-9]
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/posta
+	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	for m in man/*.[0-9]; do s=$${m##*.}; install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
+	  install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
+	cp -R etc $(DESTDIR)$(PREFIX)/share/posta/
+
+clean:
+	rm -rf build build-san build-*
+
+-include $(LIB_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(wildcard $(BUILD)/obj/cmd/*/*.d)

@@ -1,0 +1,31 @@
+// Errors as values: [[nodiscard]] std::expected<T, Error>.
+#pragma once
+#include <cerrno>
+#include <cstring>
+#include <expected>
+#include <string>
+
+namespace posta {
+
+struct Error {
+  std::string what;  // "unable to open queue/lock: No such file or directory"
+  int code = 0;      // errno or a program-specific code; 0 when none
+};
+
+inline Error sys_error(std::string what, int err = errno) {
+  return Error{what + ": " + std::strerror(err), err};
+}
+
+template <class T>
+using Result = std::expected<T, Error>;
+
+using Status = std::expected<void, Error>;
+
+inline std::unexpected<Error> fail(std::string what, int code = 0) {
+  return std::unexpected(Error{std::move(what), code});
+}
+inline std::unexpected<Error> fail_sys(std::string what, int err = errno) {
+  return std::unexpected(sys_error(std::move(what), err));
+}
+
+}  // namespace posta

@@ -1,0 +1,70 @@
+#include "daemon/daemon.h"
+
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <vector>
+
+#include "io/fd.h"
+
+namespace posta {
+
+Result<Identity> resolve_user(const std::string& user, const std::string& group) {
+  std::vector<char> buf(16384);
+  passwd pw{}, *pwp = nullptr;
+  if (::getpwnam_r(user.c_str(), &pw, buf.data(), buf.size(), &pwp) != 0 || !pwp)
+    return fail("unknown user " + user);
+  Identity id{pw.pw_uid, pw.pw_gid, pw.pw_dir ? pw.pw_dir : "/"};
+  if (!group.empty()) {
+    struct group gr{}, *grp = nullptr;
+    std::vector<char> gbuf(16384);
+    if (::getgrnam_r(group.c_str(), &gr, gbuf.data(), gbuf.size(), &grp) != 0 || !grp)
+      return fail("unknown group " + group);
+    id.gid = gr.gr_gid;
+  }
+  return id;
+}
+
+Status drop_privileges(const Identity& id, const std::string& chroot_dir) {
+  if (!chroot_dir.empty()) {
+    if (::chroot(chroot_dir.c_str()) != 0) return fail_sys("unable to chroot to " + chroot_dir);
+    if (::chdir("/") != 0) return fail_sys("unable to chdir to /");
+  }
+  gid_t g = id.gid;
+  if (::setgroups(1, &g) != 0) return fail_sys("unable to setgroups");
+  if (::setgid(id.gid) != 0) return fail_sys("unable to setgid");
+  if (::setuid(id.uid) != 0) return fail_sys("unable to setuid");
+  if (id.uid != 0 && (::setuid(0) == 0 || ::geteuid() == 0))
+    return fail("privileges could be regained after setuid");
+  return {};
+}
+
+Status drop_to(const std::string& user, const std::string& group) {
+  if (::geteuid() != 0 || user.empty()) return {};
+  auto id = resolve_user(user, group);
+  if (!id) return std::unexpected(id.error());
+  return drop_privileges(*id);
+}
+
+std::optional<int> readiness_fd(std::optional<int> given) {
+  if (given) return given;
+  auto s = read_file("notification-fd", 64);
+  if (!s) return std::nullopt;
+  int fd = -1;
+  auto [p, ec] = std::from_chars(s->data(), s->data() + s->size(), fd);
+  if (ec != std::errc() || fd < 0) return std::nullopt;
+  return fd;
+}
+
+void notify_ready(std::optional<int> fd) {
+  if (!fd) return;
+  (void)write_all(*fd, "\n");
+  ::close(*fd);
+}
+
+void ignore_sigpipe() { ::signal(SIGPIPE, SIG_IGN); }
+
+}  // namespace posta

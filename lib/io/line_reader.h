@@ -1,0 +1,46 @@
+// Bounded line reader for protocol servers: CRLF or LF, a maximum length, a deadline.
+#pragma once
+#include <chrono>
+#include <string>
+
+#include "base/error.h"
+
+namespace posta {
+
+struct Line {
+  enum class Status { kOk, kTooLong, kEof, kTimeout, kError };
+  Status status = Status::kOk;
+  std::string text;      // without the line end
+  bool bare_lf = false;  // ended in LF without CR
+  bool bare_cr = false;  // a CR not followed by LF inside the line
+  bool has_nul = false;
+};
+
+class LineReader {
+ public:
+  // max_line counts the line end; a longer line is consumed up to its end and reported kTooLong.
+  LineReader(int fd, size_t max_line, std::chrono::milliseconds timeout)
+      : fd_(fd), max_line_(max_line), timeout_(timeout) {}
+
+  Line read_line();
+  // Reads exactly n raw bytes (BDAT chunks, IMAP literals); false on eof, timeout or error.
+  bool read_exact(size_t n, std::string& out);
+  // Bytes already read from the fd but not yet returned (pipelined input).
+  size_t buffered() const { return buf_.size() - pos_; }
+  // Discards what was read ahead (after STARTTLS).
+  void discard_buffered() { buf_.clear(); pos_ = 0; }
+  void set_timeout(std::chrono::milliseconds t) { timeout_ = t; }
+  int fd() const { return fd_; }
+
+ private:
+  enum class Fill { kOk, kEof, kTimeout, kError };
+  Fill fill();
+
+  int fd_;
+  size_t max_line_;
+  std::chrono::milliseconds timeout_;
+  std::string buf_;
+  size_t pos_ = 0;
+};
+
+}  // namespace posta

@@ -1,0 +1,104 @@
+# Throwaway posta instances for Bats suites.
+#   load ../lib/instance
+#   setup_file() { instance_create example.test; instance_start; }
+#   teardown_file() { instance_stop; }
+# After instance_create: PH (instance home, also POSTA_HOME), PORT_BASE, POSTA_BIN,
+# and SMTP_PORT SUBMISSION_PORT SMTPS_PORT IMAP_PORT IMAPS_PORT POP3_PORT POP3S_PORT.
+# Everything listens on $INSTANCE_IP (default 127.0.0.1). Never a blind sleep: wait_port.
+
+load_helpers() {
+  load /usr/lib/bats/bats-support/load
+  load /usr/lib/bats/bats-assert/load
+  load /usr/lib/bats/bats-file/load
+}
+
+: "${POSTA_BIN:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/bin}"
+export POSTA_BIN
+# Debian's python (with python3-dkim etc.), never a pyenv one
+PY=/usr/bin/python3
+
+# A port base whose ports (base+25 ... base+995) are all free; random, so suites may overlap.
+pick_port_base() {
+  local base tries=0
+  while [ $tries -lt 50 ]; do
+    base=$(( (RANDOM % 400) * 100 + 20000 ))
+    if ! ss -ltnH 2>/dev/null | awk '{print $4}' | grep -qE ":($((base+25))|$((base+110))|$((base+143))|$((base+465))|$((base+587))|$((base+993))|$((base+995)))\$"; then
+      echo $base; return 0
+    fi
+    tries=$((tries+1))
+  done
+  return 1
+}
+
+# wait_port HOST PORT [SECONDS]: poll until something listens.
+wait_port() {
+  local host=$1 port=$2 secs=${3:-20} i=0
+  while [ $i -lt $((secs * 20)) ]; do
+    if (exec 9<>"/dev/tcp/$host/$port") 2>/dev/null; then return 0; fi
+    sleep 0.05; i=$((i+1))
+  done
+  echo "wait_port: nothing listens on $host:$port after ${secs}s" >&2
+  return 1
+}
+
+# wait_for SECONDS COMMAND...: poll a condition with a deadline.
+wait_for() {
+  local secs=$1 i=0; shift
+  while [ $i -lt $((secs * 20)) ]; do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.05; i=$((i+1))
+  done
+  echo "wait_for: timed out after ${secs}s: $*" >&2
+  return 1
+}
+
+# instance_create [DOMAIN] [extra posta-setup args...]
+instance_create() {
+  local domain=${1:-example.test}; shift || true
+  INSTANCE_IP=${INSTANCE_IP:-127.0.0.1}
+  PH=$(mktemp -d /tmp/posta-test.XXXXXX)
+  chmod 755 "$PH"
+  PH=$PH/inst
+  PORT_BASE=$(pick_port_base)
+  export PH PORT_BASE INSTANCE_IP POSTA_HOME=$PH
+  SMTP_PORT=$((PORT_BASE+25)) SUBMISSION_PORT=$((PORT_BASE+587)) SMTPS_PORT=$((PORT_BASE+465))
+  IMAP_PORT=$((PORT_BASE+143)) IMAPS_PORT=$((PORT_BASE+993))
+  POP3_PORT=$((PORT_BASE+110)) POP3S_PORT=$((PORT_BASE+995))
+  export SMTP_PORT SUBMISSION_PORT SMTPS_PORT IMAP_PORT IMAPS_PORT POP3_PORT POP3S_PORT
+  "$POSTA_BIN/posta-setup" --home "$PH" --domain "$domain" --port-base "$PORT_BASE" --ip "$INSTANCE_IP" "$@" >&2
+}
+
+# instance_start: s6-svscan on the service directory, then wait for every listening service.
+instance_start() {
+  s6-svscan "$PH/service" </dev/null >"$PH/svscan.log" 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
+  echo $! >"$PH/svscan.pid"
+  local svc port
+  for svc in "$PH"/service/*/; do
+    svc=${svc%/}
+    [ -f "$svc/port" ] || continue
+    port=$(cat "$svc/port")
+    wait_port "$INSTANCE_IP" "$port" 20 || return 1
+  done
+}
+
+instance_stop() {
+  [ -n "${PH:-}" ] || return 0
+  if [ -f "$PH/svscan.pid" ]; then
+    s6-svscanctl -t "$PH/service" 2>/dev/null || kill "$(cat "$PH/svscan.pid")" 2>/dev/null
+    local i=0
+    while kill -0 "$(cat "$PH/svscan.pid")" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
+    kill -9 "$(cat "$PH/svscan.pid")" 2>/dev/null
+  fi
+  # anything still running from this instance (supervisors, daemons, children)
+  pkill -9 -f "$PH/" 2>/dev/null || true
+  [ -n "${KEEP_INSTANCE:-}" ] || rm -rf "$(dirname "$PH")"
+}
+
+# posta COMMAND ARGS...: run a posta tool against the instance
+posta() { local c=$1; shift; "$POSTA_BIN/posta-$c" "$@"; }
+
+# maildir_count USER@DOMAIN: messages in new/ and cur/
+maildir_count() {
+  local u=${1%@*} d=${1#*@}
+  find "$PH/mail/$d/$u/new" "$PH/mail/$d/$u/cur" -type f 2>/dev/null | wc -l
+}

@@ -1,0 +1,158 @@
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "control/control.h"
+#include "io/fd.h"
+#include "io/line_reader.h"
+#include "log/log.h"
+#include "proc/child.h"
+
+using namespace posta;
+using namespace std::chrono_literals;
+
+namespace {
+std::string tmpdir() {
+  char t[] = "/tmp/posta-unit.XXXXXX";
+  return ::mkdtemp(t);
+}
+
+struct SocketPair {
+  Fd a, b;
+  SocketPair() {
+    int sv[2];
+    EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    a.reset(sv[0]);
+    b.reset(sv[1]);
+  }
+};
+}  // namespace
+
+TEST(Fd, MoveClosesOnce) {
+  auto p = Pipe::make();
+  ASSERT_TRUE(p);
+  int r = p->read.get();
+  Fd moved = std::move(p->read);
+  EXPECT_FALSE(p->read.valid());
+  EXPECT_EQ(moved.get(), r);
+  moved.reset();
+  EXPECT_EQ(::fcntl(r, F_GETFD), -1);
+}
+
+TEST(Io, WriteAllReadAll) {
+  auto p = Pipe::make();
+  ASSERT_TRUE(p);
+  ASSERT_TRUE(write_all(p->write.get(), "hello world"));
+  p->write.reset();
+  auto s = read_all(p->read.get(), 100);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(*s, "hello world");
+}
+
+TEST(Io, ReadAllLimit) {
+  auto p = Pipe::make();
+  ASSERT_TRUE(write_all(p->write.get(), std::string(200, 'x')));
+  p->write.reset();
+  EXPECT_FALSE(read_all(p->read.get(), 100));
+}
+
+TEST(Io, AtomicWriteAndTempFileCleanup) {
+  auto d = tmpdir();
+  ASSERT_TRUE(write_file_atomic(d + "/f", "data"));
+  EXPECT_EQ(*read_file(d + "/f"), "data");
+  std::string path;
+  {
+    auto t = TempFile::create(d);
+    ASSERT_TRUE(t);
+    path = t->path();
+    EXPECT_EQ(::access(path.c_str(), F_OK), 0);
+  }
+  EXPECT_NE(::access(path.c_str(), F_OK), 0);
+  std::system(("rm -rf " + d).c_str());
+}
+
+TEST(LineReader, CrlfLfAndFlags) {
+  SocketPair sp;
+  ASSERT_TRUE(write_all(sp.a.get(), std::string("one\r\ntwo\nth\rree\r\nn\0ul\r\n", 24)));
+  LineReader r(sp.b.get(), 100, 1000ms);
+  auto l = r.read_line();
+  EXPECT_EQ(l.text, "one");
+  EXPECT_FALSE(l.bare_lf);
+  l = r.read_line();
+  EXPECT_EQ(l.text, "two");
+  EXPECT_TRUE(l.bare_lf);
+  l = r.read_line();
+  EXPECT_TRUE(l.bare_cr);
+  l = r.read_line();
+  EXPECT_TRUE(l.has_nul);
+}
+
+TEST(LineReader, TooLongThenRecovers) {
+  SocketPair sp;
+  ASSERT_TRUE(write_all(sp.a.get(), std::string(100000, 'a') + "\r\nok\r\n"));
+  LineReader r(sp.b.get(), 1000, 1000ms);
+  EXPECT_EQ(r.read_line().status, Line::Status::kTooLong);
+  auto l = r.read_line();
+  EXPECT_EQ(l.status, Line::Status::kOk);
+  EXPECT_EQ(l.text, "ok");
+}
+
+TEST(LineReader, TimeoutAndEof) {
+  SocketPair sp;
+  LineReader r(sp.b.get(), 100, 50ms);
+  EXPECT_EQ(r.read_line().status, Line::Status::kTimeout);
+  ASSERT_TRUE(write_all(sp.a.get(), "partial"));
+  sp.a.reset();
+  EXPECT_EQ(r.read_line().status, Line::Status::kEof);
+}
+
+TEST(LineReader, ReadExactAcrossBuffer) {
+  SocketPair sp;
+  ASSERT_TRUE(write_all(sp.a.get(), "hdr\r\n0123456789rest\r\n"));
+  LineReader r(sp.b.get(), 100, 1000ms);
+  EXPECT_EQ(r.read_line().text, "hdr");
+  std::string out;
+  ASSERT_TRUE(r.read_exact(10, out));
+  EXPECT_EQ(out, "0123456789");
+  EXPECT_EQ(r.read_line().text, "rest");
+}
+
+TEST(Control, LinesNumbersFlags) {
+  auto d = tmpdir();
+  ::mkdir((d + "/control").c_str(), 0755);
+  ASSERT_TRUE(write_file_atomic(d + "/control/locals", "# comment\n a.example \n\nb.example\n"));
+  ASSERT_TRUE(write_file_atomic(d + "/control/databytes", "1000\n"));
+  ASSERT_TRUE(write_file_atomic(d + "/control/bad", "12x\n"));
+  ASSERT_TRUE(write_file_atomic(d + "/control/junkfolder", "yes\n"));
+  Control c(d);
+  EXPECT_EQ(c.lines("locals"), (std::vector<std::string>{"a.example", "b.example"}));
+  EXPECT_EQ(c.number("databytes", 5), 1000);
+  EXPECT_EQ(c.number("bad", 5), 5);
+  EXPECT_EQ(c.number("missing", 7), 7);
+  EXPECT_TRUE(c.flag("junkfolder", false));
+  EXPECT_EQ(c.string("missing", "def"), "def");
+  std::system(("rm -rf " + d).c_str());
+}
+
+TEST(Log, Printable) {
+  EXPECT_EQ(log::printable("a\r\nb"), "a\\x0d\\x0ab");
+}
+
+TEST(Child, SpawnWithFdMapAndExitCode) {
+  auto p = Pipe::make();
+  SpawnOptions o;
+  o.fds = {{p->write.get(), 1}};
+  o.env = {"POSTA_UNIT=42"};
+  auto c = spawn({"/bin/sh", "-c", "echo $POSTA_UNIT; exit 3"}, o);
+  ASSERT_TRUE(c);
+  p->write.reset();
+  auto out = read_all(p->read.get(), 100);
+  auto st = c->wait();
+  ASSERT_TRUE(st);
+  EXPECT_EQ(*out, "42\n");
+  EXPECT_TRUE(st->exited);
+  EXPECT_EQ(st->code, 3);
+}
