@@ -3,6 +3,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -47,6 +48,18 @@ Status drop_to(const std::string& user, const std::string& group) {
   auto id = resolve_user(user, group);
   if (!id) return std::unexpected(id.error());
   return drop_privileges(*id);
+}
+
+Status become_instance_owner(const std::string& home) {
+  if (::geteuid() != 0) return {};
+  struct stat st;
+  if (::stat(home.c_str(), &st) != 0) return fail_sys("unable to stat " + home);
+  if (st.st_uid == 0) return {};
+  std::vector<char> buf(16384);
+  passwd pw{}, *pwp = nullptr;
+  Identity id{st.st_uid, st.st_gid, home};
+  if (::getpwuid_r(st.st_uid, &pw, buf.data(), buf.size(), &pwp) == 0 && pwp) id.gid = pw.pw_gid;
+  return drop_privileges(id);
 }
 
 std::optional<int> readiness_fd(std::optional<int> given) {

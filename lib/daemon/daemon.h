@@ -25,6 +25,11 @@ struct Identity {
 // Drops to user (and group) when running as root; does nothing for an unprivileged process.
 [[nodiscard]] Status drop_to(const std::string& user, const std::string& group = "");
 
+// A rootless instance run by root (as in CI) still never runs anything as root: when euid is
+// 0 and home is owned by another user, switch to that user (and its group) for good.
+// System-mode instances (home owned by root) are left alone.
+[[nodiscard]] Status become_instance_owner(const std::string& home);
+
 // s6 readiness: the fd given (e.g. by -d), else the number in ./notification-fd if the
 // supervisor asked for one; nullopt when nobody listens.
 std::optional<int> readiness_fd(std::optional<int> given);
