@@ -1,0 +1,127 @@
+// The user an instance runs as: creating it, chowning to it, running tools as it.
+#include <ftw.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "daemon/daemon.h"
+#include "log/log.h"
+#include "proc/child.h"
+#include "setup.h"
+
+namespace posta::setup {
+
+namespace {
+
+std::string user_name(uid_t uid) {
+  std::vector<char> buf(16384);
+  passwd pw{}, *pwp = nullptr;
+  if (::getpwuid_r(uid, &pw, buf.data(), buf.size(), &pwp) == 0 && pwp) return pw.pw_name;
+  return std::to_string(uid);
+}
+
+std::string group_name(gid_t gid) {
+  std::vector<char> buf(16384);
+  struct group gr{}, *grp = nullptr;
+  if (::getgrgid_r(gid, &gr, buf.data(), buf.size(), &grp) == 0 && grp) return gr.gr_name;
+  return std::to_string(gid);
+}
+
+// Creates a system user unless it exists; a parallel posta-setup may win the race.
+Status ensure_system_user(const std::string& name) {
+  if (resolve_user(name)) return {};
+  log::info("creating system user ", name);
+  auto c = spawn({"useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent",
+                  "--shell", "/usr/sbin/nologin", name});
+  if (!c) return std::unexpected(c.error());
+  auto st = c->wait();
+  if (resolve_user(name)) return {};
+  return fail("unable to create system user " + name + " (useradd " +
+              (st ? st->describe() : std::string("failed")) + ")");
+}
+
+// The instance's owner for nftw's callback (nftw passes no user pointer).
+const Owner* g_owner = nullptr;
+
+int chown_one(const char* path, const struct stat*, int, FTW*) {
+  if (::lchown(path, g_owner->uid, g_owner->gid) != 0) {
+    log::warning("unable to chown ", path, ": ", std::strerror(errno));
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> system_roles() {
+  return {{"USER_D", "posta-d"}, {"USER_Q", "posta-q"}, {"USER_S", "posta-s"},
+          {"USER_R", "posta-r"}, {"USER_V", "posta-v"}, {"USER_TLS", "posta-tls"}};
+}
+
+Result<Owner> resolve_owner(const Options& o) {
+  Owner ow;
+  if (::geteuid() != 0) {
+    if (o.system) return fail("--system needs root");
+    ow.uid = ::geteuid();
+    ow.gid = ::getegid();
+    ow.user = user_name(ow.uid);
+    ow.group = group_name(ow.gid);
+    return ow;
+  }
+  if (o.system) {
+    for (auto& [role, name] : system_roles())
+      if (auto s = ensure_system_user(name); !s) return std::unexpected(s.error());
+  }
+  std::string name = o.user.empty() ? (o.system ? "posta-d" : "posta") : o.user;
+  if (auto s = ensure_system_user(name); !s) return std::unexpected(s.error());
+  auto id = resolve_user(name);
+  if (!id) return std::unexpected(id.error());
+  ow.user = name;
+  ow.uid = id->uid;
+  ow.gid = id->gid;
+  ow.group = group_name(ow.gid);
+  ow.chown = !o.system;
+  return ow;
+}
+
+Status chown_tree(const std::string& dir, const Owner& ow) {
+  g_owner = &ow;
+  int r = ::nftw(dir.c_str(), chown_one, 32, FTW_PHYS);
+  g_owner = nullptr;
+  if (r != 0) return fail("unable to chown everything under " + dir + " to " + ow.user);
+  return {};
+}
+
+Result<int> run_as_owner(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                         const Owner& ow) {
+  pid_t pid = ::fork();
+  if (pid < 0) return fail_sys("unable to fork");
+  if (pid == 0) {
+    if (::geteuid() == 0 && ow.uid != 0) {
+      Identity id{ow.uid, ow.gid, "/"};
+      if (auto s = drop_privileges(id); !s) {
+        log::error(s.error().what);
+        ::_exit(111);
+      }
+    }
+    exec_argv(argv, env);
+    log::error("unable to exec ", argv[0], ": ", std::strerror(errno));
+    ::_exit(111);
+  }
+  Child c(pid);
+  auto st = c.wait();
+  if (!st) return std::unexpected(st.error());
+  return st->exited ? st->code : 128 + st->code;
+}
+
+void check_reachable(const std::string& dir, const Owner& ow) {
+  if (::geteuid() != 0 || ow.uid == 0) return;
+  auto r = run_as_owner({"test", "-x", dir, "-a", "-w", dir}, {}, ow);
+  if (!r || *r != 0)
+    log::warning("user ", ow.user, " cannot reach ", dir,
+                 ": a parent directory lacks search permission; services will fail to start");
+}
+
+}  // namespace posta::setup

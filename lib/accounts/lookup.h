@@ -1,0 +1,119 @@
+// The accounts databases (users, domains, aliases, lists) in $POSTA_HOME/db: lookups for
+// smtpd (RCPT checks), posta-local (delivery), posta-send (local domains), posta-auth, and
+// the admin writes used by posta-user/-domain/-alias/-list.
+//
+//   auto acc = posta::accounts::Accounts::open(posta::posta_home());
+//   if (!acc) ...temporary trouble (111 / 451)...
+//   auto r = acc->resolve("John+news@Example.ORG");
+//   if (!r) ...temporary trouble...
+//   switch (r->kind) { case Resolution::kUser: deliver to r->user.maildir ... }
+//
+// An Accounts handle belongs to one thread. It is cheap to open (well under a millisecond)
+// and safe to keep open for a connection's lifetime: when another process ran recovery
+// (DB_REGISTER, see INTERNALS.md "## Databases"), the next call reopens transparently.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "accounts/address.h"
+#include "accounts/records.h"
+#include "base/error.h"
+
+namespace posta::db {
+class Env;
+}
+
+namespace posta::accounts {
+
+// What an envelope recipient means.
+struct Resolution {
+  enum Kind {
+    kUser,         // deliver to user.maildir (detail = sub-address tag, "" if none)
+    kAlias,        // forward to targets; also deliver to user when keep_copy (user filled)
+    kList,         // expand list
+    kDisabled,     // user or domain exists but is disabled: refuse, 550 5.2.1
+    kUnknownUser,  // local domain, no such address: 550 5.1.1
+    kNotLocal,     // not one of our domains (relay decision is the caller's)
+  };
+  Kind kind = kNotLocal;
+  std::string address;               // normalised input address (domain lower-cased)
+  UserRecord user;                   // kUser; kAlias with keep_copy; kDisabled for a user
+  std::vector<std::string> targets;  // kAlias
+  bool keep_copy = false;            // kAlias
+  bool catchall = false;             // kAlias produced by the domain's catch-all
+  ListRecord list;                   // kList
+  std::string detail;                // sub-address tag of user+tag@dom ("" if none)
+};
+
+// Resolution order for local@domain (domain matched case-insensitively, local part too):
+//   1. domain not in the domains database -> kNotLocal; disabled domain -> kDisabled
+//   2. exact alias, then user, then list for the full local part
+//   3. if the local part holds a separator (control/subaddress, default "+"; "none" or an
+//      empty file disables it): the same for the part before it, detail = the rest
+//   4. the domain's catch-all -> kAlias {catchall}, catchall = true
+//   5. kUnknownUser
+// A user with enabled = false gives kDisabled.
+class Accounts {
+ public:
+  enum class Mode {
+    kReadOnly,   // lookups only; a missing db directory or database reads as empty
+    kReadWrite,  // creates $POSTA_HOME/db and the environment on first use
+  };
+  [[nodiscard]] static Result<Accounts> open(const std::string& home, Mode mode = Mode::kReadOnly);
+  Accounts(Accounts&&) noexcept;
+  Accounts& operator=(Accounts&&) noexcept;
+  ~Accounts();
+
+  // Lookups: nullopt when absent; an error only for trouble (kErrInvalid for a bad address).
+  [[nodiscard]] Result<std::optional<UserRecord>> find_user(std::string_view address);
+  [[nodiscard]] Result<std::optional<DomainRecord>> find_domain(std::string_view domain);
+  [[nodiscard]] Result<std::optional<AliasRecord>> find_alias(std::string_view address);
+  [[nodiscard]] Result<std::optional<ListRecord>> find_list(std::string_view address);
+  [[nodiscard]] Result<bool> is_local_domain(std::string_view domain);
+  [[nodiscard]] Result<Resolution> resolve(std::string_view address);
+
+  // Listings, sorted by domain then local part; domain "" = all domains.
+  [[nodiscard]] Result<std::vector<DomainRecord>> domains();
+  [[nodiscard]] Result<std::vector<UserRecord>> users(std::string_view domain = "");
+  [[nodiscard]] Result<std::vector<AliasRecord>> aliases(std::string_view domain = "");
+  [[nodiscard]] Result<std::vector<ListRecord>> lists(std::string_view domain = "");
+  [[nodiscard]] Result<uint64_t> count_users(std::string_view domain);
+
+  // Writes, each one transaction (kReadWrite only). add_* fail with kErrExists when the
+  // address is taken by a user, alias or list; add_user with kErrNotFound for an unknown
+  // domain and kErrRefused past max_accounts. put_* replace an existing record (kErrNotFound
+  // if absent). del_domain refuses (kErrRefused) while the domain has users, aliases or
+  // lists unless force, which deletes those records too (never a Maildir).
+  [[nodiscard]] Status add_domain(const DomainRecord& d);
+  [[nodiscard]] Status put_domain(const DomainRecord& d);
+  [[nodiscard]] Status del_domain(std::string_view domain, bool force = false);
+  [[nodiscard]] Status add_user(const UserRecord& u);
+  [[nodiscard]] Status put_user(const UserRecord& u);
+  [[nodiscard]] Status del_user(std::string_view address);
+  [[nodiscard]] Status add_alias(const AliasRecord& a);
+  [[nodiscard]] Status put_alias(const AliasRecord& a);
+  [[nodiscard]] Status del_alias(std::string_view address);
+  [[nodiscard]] Status add_list(const ListRecord& l);
+  [[nodiscard]] Status put_list(const ListRecord& l);
+  [[nodiscard]] Status del_list(std::string_view address);
+  // Best effort, no fsync wait beyond the normal commit; used by posta-auth.
+  [[nodiscard]] Status set_last_login(std::string_view address, int64_t when);
+
+  const std::string& home() const;
+  db::Env& env();  // for lib/accounts internals (ratelimit) and tests
+
+  struct Impl;
+
+ private:
+  explicit Accounts(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Default Maildir of a new user: <home>/mail/<domain>/<local>/ (local part as given).
+std::string default_maildir(const std::string& home, const Address& a);
+
+}  // namespace posta::accounts

@@ -1,0 +1,179 @@
+#include "db/db.h"
+
+#include <db_cxx.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "log/log.h"
+
+namespace posta::db {
+namespace {
+
+Error db_error(const std::string& what, int ret) {
+  return Error{what + ": " + DbEnv::strerror(ret), ret};
+}
+
+// Berkeley DB's own diagnostics ("BDB2034 ...") go to our log, one line each.
+void errcall(const DbEnv*, const char*, const char* msg) { log::warning("db: ", msg); }
+
+Dbt in_dbt(std::string_view s) {
+  Dbt d(const_cast<char*>(s.data()), static_cast<u_int32_t>(s.size()));
+  return d;
+}
+
+std::string_view view(const Dbt& d) {
+  return {static_cast<const char*>(d.get_data()), d.get_size()};
+}
+
+}  // namespace
+
+bool is_deadlock(const Error& e) { return e.code == DB_LOCK_DEADLOCK || e.code == DB_LOCK_NOTGRANTED; }
+bool needs_reopen(const Error& e) { return e.code == DB_RUNRECOVERY; }
+
+Result<std::unique_ptr<Env>> Env::open(const std::string& dir, bool create) {
+  struct stat st;
+  if (::stat(dir.c_str(), &st) != 0) {
+    if (errno != ENOENT || !create) return fail_sys("unable to open database directory " + dir);
+    if (::mkdir(dir.c_str(), 0770) != 0 && errno != EEXIST)
+      return fail_sys("unable to create database directory " + dir);
+  }
+  auto* e = new DbEnv(DB_CXX_NO_EXCEPTIONS);
+  e->set_errcall(errcall);
+  int ret = e->set_lk_detect(DB_LOCK_DEFAULT);
+  if (ret == 0) ret = e->set_cachesize(0, 8 << 20, 1);
+  if (ret == 0) ret = e->log_set_config(DB_LOG_AUTO_REMOVE, 1);
+  if (ret == 0) ret = e->set_lg_max(4 << 20);
+  // DB_REGISTER + DB_RECOVER: the first process to open after any user of the environment
+  // died without closing it (kill -9, crash) runs normal recovery; everyone else just joins.
+  u_int32_t flags = DB_CREATE | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_INIT_TXN |
+                    DB_REGISTER | DB_RECOVER;
+  if (ret == 0) ret = e->open(dir.c_str(), flags, 0660);
+  if (ret != 0) {
+    e->close(0);
+    delete e;
+    return std::unexpected(db_error("unable to open database environment " + dir, ret));
+  }
+  return std::unique_ptr<Env>(new Env(e, dir));
+}
+
+Env::~Env() {
+  env_->close(0);
+  delete env_;
+}
+
+Status Env::checkpoint() {
+  int ret = env_->txn_checkpoint(0, 0, 0);
+  if (ret != 0) return std::unexpected(db_error("unable to checkpoint " + dir_, ret));
+  return {};
+}
+
+Result<Txn> Txn::begin(Env& env) {
+  DbTxn* t = nullptr;
+  int ret = env.get()->txn_begin(nullptr, &t, 0);
+  if (ret != 0) return std::unexpected(db_error("unable to begin transaction", ret));
+  return Txn(t);
+}
+
+Txn::Txn(Txn&& o) noexcept : txn_(std::exchange(o.txn_, nullptr)) {}
+Txn& Txn::operator=(Txn&& o) noexcept {
+  if (this != &o) {
+    abort();
+    txn_ = std::exchange(o.txn_, nullptr);
+  }
+  return *this;
+}
+Txn::~Txn() { abort(); }
+
+void Txn::abort() {
+  if (txn_) std::exchange(txn_, nullptr)->abort();
+}
+
+Status Txn::commit() {
+  if (!txn_) return fail("commit of a finished transaction");
+  int ret = std::exchange(txn_, nullptr)->commit(0);
+  if (ret != 0) return std::unexpected(db_error("unable to commit transaction", ret));
+  return {};
+}
+
+Result<std::unique_ptr<Database>> Database::open(Env& env, const std::string& file, bool create,
+                                                 bool read_only) {
+  auto* d = new Db(env.get(), DB_CXX_NO_EXCEPTIONS);
+  u_int32_t flags = DB_AUTO_COMMIT | (create ? DB_CREATE : 0u) | (read_only ? DB_RDONLY : 0u);
+  int ret = d->open(nullptr, file.c_str(), nullptr, DB_BTREE, flags, 0660);
+  if (ret != 0) {
+    d->close(0);
+    delete d;
+    if (ret == ENOENT) return fail("database " + file + " does not exist", ENOENT);
+    return std::unexpected(db_error("unable to open database " + file, ret));
+  }
+  return std::unique_ptr<Database>(new Database(d));
+}
+
+Database::~Database() {
+  db_->close(0);
+  delete db_;
+}
+
+Result<std::optional<std::string>> Database::get(Txn* txn, std::string_view key, bool for_update) {
+  Dbt k = in_dbt(key), v;
+  int ret = db_->get(txn ? txn->get() : nullptr, &k, &v, for_update ? DB_RMW : 0);
+  if (ret == DB_NOTFOUND) return std::optional<std::string>();
+  if (ret != 0) return std::unexpected(db_error("unable to read database", ret));
+  return std::optional<std::string>(std::string(view(v)));
+}
+
+Status Database::put(Txn* txn, std::string_view key, std::string_view value) {
+  Dbt k = in_dbt(key), v = in_dbt(value);
+  int ret = db_->put(txn ? txn->get() : nullptr, &k, &v, 0);
+  if (ret != 0) return std::unexpected(db_error("unable to write database", ret));
+  return {};
+}
+
+Result<bool> Database::del(Txn* txn, std::string_view key) {
+  Dbt k = in_dbt(key);
+  int ret = db_->del(txn ? txn->get() : nullptr, &k, 0);
+  if (ret == DB_NOTFOUND) return false;
+  if (ret != 0) return std::unexpected(db_error("unable to delete from database", ret));
+  return true;
+}
+
+namespace {
+struct CursorCloser {
+  void operator()(Dbc* c) const noexcept { c->close(); }
+};
+}  // namespace
+
+Status Database::scan(Txn* txn, std::string_view prefix,
+                      const std::function<bool(std::string_view, std::string_view)>& fn) {
+  Dbc* raw = nullptr;
+  int ret = db_->cursor(txn ? txn->get() : nullptr, &raw, 0);
+  if (ret != 0) return std::unexpected(db_error("unable to open cursor", ret));
+  std::unique_ptr<Dbc, CursorCloser> cur(raw);
+  std::string start(prefix);
+  Dbt k, v;
+  if (!start.empty()) k = in_dbt(start);
+  ret = cur->get(&k, &v, start.empty() ? DB_FIRST : DB_SET_RANGE);
+  while (ret == 0) {
+    auto key = view(k);
+    if (key.substr(0, prefix.size()) != prefix) return {};
+    if (!fn(key, view(v))) return {};
+    ret = cur->get(&k, &v, DB_NEXT);
+  }
+  if (ret != DB_NOTFOUND) return std::unexpected(db_error("unable to read database", ret));
+  return {};
+}
+
+Status with_txn(Env& env, const std::function<Status(Txn&)>& fn, int tries) {
+  for (int i = 0;; ++i) {
+    auto txn = Txn::begin(env);
+    if (!txn) return std::unexpected(txn.error());
+    auto st = fn(*txn);
+    if (st) st = txn->commit();
+    if (st || !is_deadlock(st.error()) || i + 1 >= tries) return st;
+    txn->abort();
+  }
+}
+
+}  // namespace posta::db

@@ -1,0 +1,97 @@
+// RAII wrappers over the Berkeley DB 5.3 C++ API (exceptions off: DB_CXX_NO_EXCEPTIONS).
+// One transactional environment per instance in $POSTA_HOME/db; the recovery scheme is in
+// INTERNALS.md "## Databases" and env.cc.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "base/error.h"
+
+class DbEnv;
+class Db;
+class DbTxn;
+class Dbc;
+
+namespace posta::db {
+
+// Error::code of a DB failure is the Berkeley DB error (DB_LOCK_DEADLOCK, DB_RUNRECOVERY,
+// ...) or an errno; these help callers decide whether to retry.
+bool is_deadlock(const Error& e);     // DB_LOCK_DEADLOCK / DB_LOCK_NOTGRANTED: retry the txn
+bool needs_reopen(const Error& e);    // DB_RUNRECOVERY: close everything, open the env again
+
+class Env {
+ public:
+  // Opens (creating when create is true and it is missing) the environment in dir:
+  // DB_CREATE? | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_INIT_TXN | DB_REGISTER |
+  // DB_RECOVER, deadlock detection DB_LOCK_DEFAULT, automatic log removal.
+  // Without create, a dir that holds no environment fails with code ENOENT.
+  [[nodiscard]] static Result<std::unique_ptr<Env>> open(const std::string& dir, bool create);
+  ~Env();
+  Env(const Env&) = delete;
+  Env& operator=(const Env&) = delete;
+
+  DbEnv* get() { return env_; }
+  const std::string& dir() const { return dir_; }
+  // Checkpoint (flushes the cache); cheap when nothing changed.
+  [[nodiscard]] Status checkpoint();
+
+ private:
+  Env(DbEnv* e, std::string dir) : env_(e), dir_(std::move(dir)) {}
+  DbEnv* env_;
+  std::string dir_;
+};
+
+// A transaction that aborts unless committed.
+class Txn {
+ public:
+  [[nodiscard]] static Result<Txn> begin(Env& env);
+  Txn(Txn&& o) noexcept;
+  Txn& operator=(Txn&& o) noexcept;
+  ~Txn();
+  DbTxn* get() { return txn_; }
+  // Durable commit (synchronous log flush; DB_TXN_WRITE_NOSYNC is never used).
+  [[nodiscard]] Status commit();
+  void abort();
+
+ private:
+  explicit Txn(DbTxn* t) : txn_(t) {}
+  DbTxn* txn_ = nullptr;
+};
+
+// One B-tree database file in the environment.
+class Database {
+ public:
+  // create: DB_CREATE (inside its own transaction); read_only: DB_RDONLY. A missing file
+  // without create fails with code ENOENT.
+  [[nodiscard]] static Result<std::unique_ptr<Database>> open(Env& env, const std::string& file,
+                                                              bool create, bool read_only);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  // txn may be null (auto-commit / unlocked-by-txn read). nullopt when the key is absent.
+  [[nodiscard]] Result<std::optional<std::string>> get(Txn* txn, std::string_view key,
+                                                       bool for_update = false);
+  [[nodiscard]] Status put(Txn* txn, std::string_view key, std::string_view value);
+  // false when the key was absent.
+  [[nodiscard]] Result<bool> del(Txn* txn, std::string_view key);
+  // Visits keys >= prefix that start with prefix, in order; fn returns false to stop.
+  [[nodiscard]] Status scan(Txn* txn, std::string_view prefix,
+                            const std::function<bool(std::string_view key, std::string_view value)>& fn);
+  Db* get() { return db_; }
+
+ private:
+  explicit Database(Db* d) : db_(d) {}
+  Db* db_;
+};
+
+// Runs fn in a fresh transaction, committing when it succeeds; retries on deadlock up to
+// `tries` times. fn returning an error aborts the transaction and returns that error.
+[[nodiscard]] Status with_txn(Env& env, const std::function<Status(Txn&)>& fn, int tries = 8);
+
+}  // namespace posta::db

@@ -1,0 +1,117 @@
+#include "tls/tls_control.h"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <string_view>
+
+#include "io/fd.h"
+
+namespace posta {
+namespace {
+
+std::string env_or_empty(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+std::string clean_field(std::string s) {
+  for (char& c : s)
+    if (c == '\t' || c == '\n' || c == '\r' || c == '\0') c = ' ';
+  return s;
+}
+
+// Reads one LF-terminated line (byte by byte: nothing after it may be consumed).
+Result<std::string> read_ctl_line(int fd, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string line;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return fail("timeout waiting for posta-tlsd", ETIMEDOUT);
+    pollfd p{fd, POLLIN, 0};
+    int r = ::poll(&p, 1, static_cast<int>(left.count()));
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return fail_sys("poll on TLS control fd");
+    if (r == 0) continue;
+    char c;
+    ssize_t n = ::read(fd, &c, 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail_sys("read from TLS control fd");
+    if (n == 0) return fail("posta-tlsd closed the control channel");
+    if (c == '\n') return line;
+    if (line.size() >= 4096) return fail("overlong line from posta-tlsd");
+    line.push_back(c);
+  }
+}
+
+// Throws away every byte queued on fd without blocking.
+void drain_fd(int fd) {
+  char buf[4096];
+  for (;;) {
+    pollfd p{fd, POLLIN, 0};
+    int r = ::poll(&p, 1, 0);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0 || !(p.revents & POLLIN)) return;
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+  }
+}
+
+}  // namespace
+
+std::optional<int> tls_control_fd() {
+  const char* v = std::getenv("POSTA_TLS_CONTROL");
+  if (!v || !*v) return std::nullopt;
+  char* end = nullptr;
+  long fd = std::strtol(v, &end, 10);
+  if (*end || fd < 0 || fd > 1 << 20) return std::nullopt;
+  return static_cast<int>(fd);
+}
+
+std::optional<TlsInfo> tls_from_env() {
+  std::string proto = env_or_empty("SSL_PROTOCOL");
+  if (proto.empty()) return std::nullopt;
+  return TlsInfo{proto, env_or_empty("SSL_CIPHER"), env_or_empty("SSL_SNI"),
+                 env_or_empty("SSL_CLIENT_S_DN")};
+}
+
+std::string format_tls_ok(const TlsInfo& info) {
+  return "OK\t" + clean_field(info.protocol) + "\t" + clean_field(info.cipher) + "\t" +
+         clean_field(info.sni) + "\t" + clean_field(info.peer_subject) + "\n";
+}
+
+Result<TlsInfo> parse_tls_reply(const std::string& line) {
+  if (line.starts_with("ERR")) {
+    std::string why = line.size() > 4 ? line.substr(4) : "unknown error";
+    return fail("TLS handshake failed: " + why);
+  }
+  if (!line.starts_with("OK\t")) return fail("malformed reply from posta-tlsd");
+  std::string fields[4];
+  size_t pos = 3;
+  for (int i = 0; i < 4; ++i) {
+    size_t tab = line.find('\t', pos);
+    if (i < 3 && tab == std::string::npos) return fail("malformed reply from posta-tlsd");
+    fields[i] = line.substr(pos, i < 3 ? tab - pos : std::string::npos);
+    pos = tab + 1;
+  }
+  if (fields[0].empty()) return fail("malformed reply from posta-tlsd");
+  return TlsInfo{fields[0], fields[1], fields[2], fields[3]};
+}
+
+Result<TlsInfo> start_tls(int ctl_fd, std::chrono::milliseconds timeout, int data_fd) {
+  if (auto st = write_all(ctl_fd, "STARTTLS\n"); !st) return std::unexpected(st.error());
+  auto line = read_ctl_line(ctl_fd, timeout);
+  if (!line) return std::unexpected(line.error());
+  auto info = parse_tls_reply(*line);
+  if (!info) return info;
+  // tlsd relayed no plaintext since it read STARTTLS; whatever is queued is injected.
+  drain_fd(data_fd);
+  if (auto st = write_all(ctl_fd, "GO\n"); !st) return std::unexpected(st.error());
+  return info;
+}
+
+}  // namespace posta
