@@ -94,6 +94,9 @@ class Accounts {
   [[nodiscard]] Status add_user(const UserRecord& u);
   [[nodiscard]] Status put_user(const UserRecord& u);
   [[nodiscard]] Status del_user(std::string_view address);
+  // Bulk import: all of batch in one transaction (all or nothing), with the same checks as
+  // add_user; replace: an existing user is overwritten instead of kErrExists.
+  [[nodiscard]] Status import_users(const std::vector<UserRecord>& batch, bool replace);
   [[nodiscard]] Status add_alias(const AliasRecord& a);
   [[nodiscard]] Status put_alias(const AliasRecord& a);
   [[nodiscard]] Status del_alias(std::string_view address);

@@ -50,6 +50,11 @@ Result<std::string> expand_template(std::string_view text, const TemplateVars& v
       continue;
     }
     size_t j = i + 1;
+    if (text.substr(i).starts_with("@PORT:")) {
+      // always a placeholder: a malformed one is an error, never left in a run script
+      j = text.find('@', i + 1);
+      if (j == std::string_view::npos) return fail("unterminated @PORT: placeholder");
+    }
     while (j < text.size() && is_name_char(text[j])) ++j;
     bool looks = j > i + 1 && j < text.size() && text[j] == '@' && !std::isdigit(static_cast<unsigned char>(text[i + 1])) &&
                  text[i + 1] != ':';

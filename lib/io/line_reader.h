@@ -2,6 +2,7 @@
 #pragma once
 #include <chrono>
 #include <string>
+#include <string_view>
 
 #include "base/error.h"
 
@@ -27,6 +28,10 @@ class LineReader {
   bool read_exact(size_t n, std::string& out);
   // Bytes already read from the fd but not yet returned (pipelined input).
   size_t buffered() const { return buf_.size() - pos_; }
+  // A copy of the bytes read ahead (to hand pipelined input to an exec'd successor).
+  std::string peek_buffered() const { return buf_.substr(pos_); }
+  // Feeds bytes in front of whatever comes from the fd (what a predecessor read ahead).
+  void unread(std::string_view bytes) { buf_.insert(pos_, bytes); }
   // Discards what was read ahead (after STARTTLS).
   void discard_buffered() { buf_.clear(); pos_ = 0; }
   void set_timeout(std::chrono::milliseconds t) { timeout_ = t; }

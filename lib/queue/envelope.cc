@@ -118,6 +118,8 @@ std::string encode_stored(const Envelope& e) {
   if (!e.auth_user.empty()) put(out, 'A', e.auth_user);
   if (!e.ret.empty()) put(out, 'R', e.ret);
   if (!e.envid.empty()) put(out, 'E', e.envid);
+  if (!e.body.empty()) put(out, 'B', e.body);
+  if (e.smtputf8) put(out, 'U', "1");
   encode_addresses(out, e);
   return out;
 }
@@ -132,7 +134,7 @@ Result<Envelope> parse_stored(std::string_view data) {
       !parse_number(it[2].substr(1), e.uid) || it[3][0] != 'p' || !parse_number(it[3].substr(1), e.pid))
     return fail("stored envelope: bad t/u/p items", kEnvelopeFormat);
   size_t i = 4;
-  for (char tag : {'A', 'R', 'E'}) {
+  for (char tag : {'A', 'R', 'E', 'B', 'U'}) {
     if (i < it.size() && it[i][0] == tag) {
       if (auto s = check_value(tag, it[i].substr(1)); !s) return std::unexpected(s.error());
       std::string v(it[i].substr(1));
@@ -142,6 +144,14 @@ Result<Envelope> parse_stored(std::string_view data) {
         e.ret = v;
       }
       if (tag == 'E') e.envid = v;
+      if (tag == 'B') {
+        if (v != "7BIT" && v != "8BITMIME" && v != "BINARYMIME") return fail("bad BODY value", kEnvelopeFormat);
+        e.body = v;
+      }
+      if (tag == 'U') {
+        if (v != "1") return fail("bad SMTPUTF8 value", kEnvelopeFormat);
+        e.smtputf8 = true;
+      }
       ++i;
     }
   }

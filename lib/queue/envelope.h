@@ -10,7 +10,9 @@
 // qmail envelope ("F..." "T..."... NUL) is valid as it is.
 //
 // Stored form: "V1" NUL "t" arrival-seconds NUL "u" uid NUL "p" pid NUL
-//   [ "A" authenticated-user NUL ] [ "R" ret NUL ] [ "E" envid NUL ]  then the injection form.
+//   [ "A" authenticated-user NUL ] [ "R" ret NUL ] [ "E" envid NUL ] [ "B" body NUL ]
+//   [ "U" "1" NUL ]  then the injection form. posta-queue fills A R E B U from the
+//   environment: POSTA_AUTH_USER, POSTA_DSN_RET, POSTA_DSN_ENVID, POSTA_BODY, POSTA_SMTPUTF8.
 //
 // Strict parsing: unknown tags, items out of order, a missing F, no T, control characters
 // (< 0x20, 0x7f) in any value, an address longer than kMaxAddress (error code 11), an empty
@@ -45,6 +47,8 @@ struct Envelope {
   std::string auth_user;   // SMTP AUTH identity, when any
   std::string ret;         // "FULL", "HDRS" or ""
   std::string envid;       // RFC 3461 ENVID (decoded), or ""
+  std::string body;        // "7BIT", "8BITMIME", "BINARYMIME" or "" (MAIL FROM BODY=)
+  bool smtputf8 = false;   // MAIL FROM SMTPUTF8
   bool operator==(const Envelope&) const = default;
 };
 

@@ -9,8 +9,10 @@
 // than kMaxFrame, a bad length, a missing ',' or a wrong field count are protocol errors:
 // the reader treats the peer as broken and exits (the supervisor restarts the family).
 //
-// send -> spawn   "d" slot id sender queued-at host rcpt...   (host "" for lspawn; lspawn
-//                 takes exactly one rcpt, rspawn one or more of the same domain)
+// send -> spawn   "d" slot id sender queued-at host env rcpt...   (host "" for lspawn;
+//                 lspawn takes exactly one rcpt, rspawn one or more of the same domain;
+//                 env: "NAME=value" entries separated by '\n' that the spawn adds to the
+//                 agent's environment, e.g. POSTA_SMTPUTF8=1, POSTA_BODY=8BITMIME, may be "")
 // spawn -> send   "r" slot final final-text status-text...    final is K (delivered to
 //                 all), Z (temporary) or D (permanent); then one field per rcpt, in request
 //                 order: 'r' accepted / 'h' permanent / 's' temporary, followed by the text.
@@ -51,6 +53,7 @@ struct DeliveryRequest {
   std::string sender;
   long long queued_at = 0;
   std::string host;
+  std::vector<std::string> env;  // "NAME=value"
   std::vector<std::string> rcpts;
   bool operator==(const DeliveryRequest&) const = default;
 };

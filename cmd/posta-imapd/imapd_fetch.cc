@@ -1,0 +1,207 @@
+// FETCH and STORE.
+#include <sys/stat.h>
+
+#include <algorithm>
+
+#include "imap/structure.h"
+#include "imapd_session.h"
+#include "io/fd.h"
+#include "log/log.h"
+#include "mailstore/names.h"
+
+namespace posta::imapd {
+namespace {
+
+// The header lines of block whose field names are (or, with exclude, are not) in names.
+std::string filter_headers(std::string_view block, const std::vector<std::string>& names, bool exclude) {
+  std::string out;
+  bool keep = false;
+  size_t p = 0;
+  while (p < block.size()) {
+    size_t nl = block.find('\n', p);
+    size_t e = nl == std::string_view::npos ? block.size() : nl + 1;
+    std::string_view line = block.substr(p, e - p);
+    p = e;
+    if (line == "\r\n" || line == "\n") break;
+    if (line[0] != ' ' && line[0] != '\t') {
+      size_t colon = line.find(':');
+      std::string name = imap::upper(std::string(line.substr(0, colon == std::string_view::npos ? 0 : colon)));
+      while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.pop_back();
+      bool listed = std::find(names.begin(), names.end(), name) != names.end();
+      keep = colon != std::string_view::npos && listed != exclude;
+    }
+    if (keep) out.append(line);
+  }
+  return out + "\r\n";
+}
+
+}  // namespace
+
+bool Session::load(uint32_t uid, Loaded& m) {
+  if (m.uid == uid && !m.data.empty()) return true;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const auto* mi = sel_->index->find(uid);
+    if (!mi) return false;
+    auto data = read_file(sel_->index->path(*mi), 1ull << 31);
+    if (data) {
+      m.uid = uid;
+      m.data = mime::to_crlf(*data);
+      m.root.reset();
+      size_cache_[mi->base] = m.data.size();
+      return true;
+    }
+    if (data.error().code != ENOENT) break;
+    (void)sel_->index->refresh();  // renamed by a flag change in another session
+  }
+  return false;
+}
+
+uint64_t Session::rfc822_size(const mailstore::MessageInfo& mi) {
+  if (mi.vsize) return mi.vsize;
+  auto it = size_cache_.find(mi.base);
+  if (it != size_cache_.end()) return it->second;
+  Loaded m;
+  if (!load(mi.uid, m)) return mi.size;
+  return m.data.size();
+}
+
+time_t Session::internal_date(const mailstore::MessageInfo& mi) {
+  struct stat st{};
+  if (::stat(sel_->index->path(mi).c_str(), &st) == 0) return st.st_mtime;
+  return 0;
+}
+
+std::string Session::fetch_item(uint32_t seq, const imap::FetchAtt& a, Loaded& m, bool& set_seen) {
+  using K = imap::FetchAtt::Kind;
+  uint32_t uid = sel_->uids[seq - 1];
+  const auto* mi = sel_->index->find(uid);
+  switch (a.kind) {
+    case K::kFlags: return "FLAGS " + flags_text(uid, mi->flags);
+    case K::kUid: return "UID " + std::to_string(uid);
+    case K::kInternalDate: return "INTERNALDATE \"" + imap_date(internal_date(*mi)) + "\"";
+    case K::kRfc822Size: return "RFC822.SIZE " + std::to_string(rfc822_size(*mi));
+    default: break;
+  }
+  if (!load(uid, m)) return "";
+  const mime::Part& root = m.part();
+  std::string_view data = m.data;
+  switch (a.kind) {
+    case K::kEnvelope: return "ENVELOPE " + imap::envelope(root.headers);
+    case K::kBody: return "BODY " + imap::body_structure(root, false);
+    case K::kBodyStructure: return "BODYSTRUCTURE " + imap::body_structure(root, true);
+    case K::kRfc822: set_seen = true; return "RFC822 " + imap::literal(data);
+    case K::kRfc822Header: return "RFC822.HEADER " + imap::literal(data.substr(0, root.body_start));
+    case K::kRfc822Text: set_seen = true; return "RFC822.TEXT " + imap::literal(data.substr(root.body_start));
+    default: break;
+  }
+  if (!a.peek) set_seen = true;
+  using Spec = imap::Section::Spec;
+  const auto& s = a.section;
+  std::string content;
+  const mime::Part* part = s.part.empty() ? &root : mime::find_part(root, s.part);
+  if (part) {
+    // HEADER/TEXT of a part address the message inside a message/rfc822 part.
+    const mime::Part* msg = part;
+    if (!s.part.empty() && s.spec != Spec::kNone && s.spec != Spec::kMime)
+      msg = part->rfc822() && !part->children.empty() ? &part->children[0] : nullptr;
+    if (msg) {
+      std::string_view header = data.substr(msg->header_start, msg->body_start - msg->header_start);
+      switch (s.spec) {
+        case Spec::kNone:
+          content = s.part.empty() ? std::string(data) : std::string(data.substr(part->body_start, part->body_size()));
+          break;
+        case Spec::kHeader: content = std::string(header); break;
+        case Spec::kText: content = std::string(data.substr(msg->body_start, msg->end - msg->body_start)); break;
+        case Spec::kMime: content = std::string(data.substr(part->header_start, part->body_start - part->header_start)); break;
+        case Spec::kHeaderFields: content = filter_headers(header, s.fields, false); break;
+        case Spec::kHeaderFieldsNot: content = filter_headers(header, s.fields, true); break;
+      }
+    }
+  }
+  std::string name = "BODY[" + s.text() + "]";
+  if (a.partial) {
+    name += "<" + std::to_string(a.offset) + ">";
+    content = a.offset >= content.size() ? std::string() : content.substr(a.offset, a.count);
+  }
+  return name + " " + imap::literal(content);
+}
+
+void Session::cmd_fetch(const std::string& tag, Parser& p, bool uid) {
+  if (!p.sp()) return bad(tag, "Missing sequence set");
+  auto set = p.sequence_set();
+  if (!set || !p.sp()) return bad(tag, "Invalid sequence set: " + p.error());
+  auto atts = p.fetch_atts();
+  if (!atts) return bad(tag, "Invalid FETCH attributes: " + p.error());
+  if (!p.at_end()) return bad(tag, "Unexpected FETCH arguments");
+  using K = imap::FetchAtt::Kind;
+  if (uid && std::none_of(atts->begin(), atts->end(), [](auto& a) { return a.kind == K::kUid; })) {
+    imap::FetchAtt u;
+    u.kind = K::kUid;
+    atts->insert(atts->begin(), u);
+  }
+  bool wants_flags = std::any_of(atts->begin(), atts->end(), [](auto& a) { return a.kind == K::kFlags; });
+  Loaded m;
+  for (uint32_t seq : resolve_set(*set, uid)) {
+    uint32_t u = sel_->uids[seq - 1];
+    if (!sel_->index->find(u)) continue;  // expunged elsewhere; reported at the next sync
+    std::string items;
+    bool set_seen = false;
+    for (auto& a : *atts) {
+      std::string it = fetch_item(seq, a, m, set_seen);
+      if (it.empty()) continue;
+      items += (items.empty() ? "" : " ") + it;
+    }
+    const auto* mi = sel_->index->find(u);
+    if (set_seen && !sel_->read_only && mi && !mi->has_flag('S')) {
+      auto nf = sel_->index->update_flags(u, [](const std::string& f) { return f + "S"; });
+      if (nf) {
+        sel_->flags[u] = *nf;
+        if (!wants_flags) items += " FLAGS " + flags_text(u, *nf);
+      }
+    }
+    out_.line("* " + std::to_string(seq) + " FETCH (" + items + ")");
+  }
+  ok(tag, uid ? "UID FETCH completed" : "FETCH completed");
+}
+
+void Session::cmd_store(const std::string& tag, Parser& p, bool uid) {
+  if (!p.sp()) return bad(tag, "Missing sequence set");
+  auto set = p.sequence_set();
+  if (!set || !p.sp()) return bad(tag, "Invalid sequence set: " + p.error());
+  auto what = p.atom();
+  if (!what || !p.sp()) return bad(tag, "Invalid STORE item");
+  std::string w = imap::upper(*what);
+  bool silent = w.size() > 7 && w.ends_with(".SILENT");
+  if (silent) w.resize(w.size() - 7);
+  char mode = w == "FLAGS" ? '=' : w == "+FLAGS" ? '+' : w == "-FLAGS" ? '-' : 0;
+  if (!mode) return bad(tag, "Invalid STORE item " + w);
+  auto flags = p.flag_list();
+  if (!flags || !p.at_end()) return bad(tag, "Invalid flag list");
+  if (sel_->read_only) return no(tag, "[READ-ONLY] Mailbox is read-only");
+  std::string err;
+  auto letters = letters_from(*flags, mode != '-', err);
+  if (!letters) return no(tag, err);
+  for (uint32_t seq : resolve_set(*set, uid)) {
+    uint32_t u = sel_->uids[seq - 1];
+    if (!sel_->index->find(u)) continue;
+    auto nf = sel_->index->update_flags(u, [&](const std::string& f) {
+      if (mode == '=') return *letters;
+      if (mode == '+') return f + *letters;
+      std::string r;
+      for (char c : f)
+        if (letters->find(c) == std::string::npos) r += c;
+      return r;
+    });
+    if (!nf) {
+      if (nf.error().code == ENOENT) continue;
+      return no(tag, "[SERVERBUG] " + nf.error().what);
+    }
+    sel_->flags[u] = *nf;
+    if (!silent)
+      out_.line("* " + std::to_string(seq) + " FETCH (FLAGS " + flags_text(u, *nf) +
+                (uid ? " UID " + std::to_string(u) : "") + ")");
+  }
+  ok(tag, uid ? "UID STORE completed" : "STORE completed");
+}
+
+}  // namespace posta::imapd

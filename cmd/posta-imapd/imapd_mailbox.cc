@@ -1,0 +1,386 @@
+// Authenticated state: mailbox management, SELECT/EXAMINE, STATUS, APPEND, NAMESPACE, QUOTA.
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <ctime>
+
+#include "imapd_session.h"
+#include "log/log.h"
+#include "maildir/quota.h"
+
+namespace posta::imapd {
+namespace {
+
+// IMAP LIST wildcard match: '*' anything, '%' anything but the delimiter.
+bool wild_match(std::string_view pat, std::string_view name) {
+  if (pat.empty()) return name.empty();
+  if (pat[0] == '*') {
+    for (size_t i = 0; i <= name.size(); ++i)
+      if (wild_match(pat.substr(1), name.substr(i))) return true;
+    return false;
+  }
+  if (pat[0] == '%') {
+    for (size_t i = 0; i <= name.size(); ++i) {
+      if (wild_match(pat.substr(1), name.substr(i))) return true;
+      if (i < name.size() && name[i] == mailstore::kDelimiter) return false;
+    }
+    return false;
+  }
+  return !name.empty() && pat[0] == name[0] && wild_match(pat.substr(1), name.substr(1));
+}
+
+bool match_mailbox(std::string pat, const std::string& name) {
+  // INBOX is case-insensitive, also as the first component of a pattern.
+  if (pat.size() >= 5 && lower(pat.substr(0, 5)) == "inbox" && (pat.size() == 5 || pat[5] == '.' || pat[5] == '*' || pat[5] == '%'))
+    pat.replace(0, 5, "INBOX");
+  return wild_match(pat, name);
+}
+
+}  // namespace
+
+std::optional<std::string> Session::mailbox_arg(const std::string& tag, Parser& p) {
+  auto raw = p.astring();
+  if (!raw) {
+    bad(tag, "Missing or invalid mailbox name");
+    return std::nullopt;
+  }
+  auto name = mailstore::check_mailbox_name(*raw);
+  if (!name) {
+    no(tag, "[CANNOT] Invalid mailbox name: " + name.error().what);
+    return std::nullopt;
+  }
+  return *name;
+}
+
+void Session::cmd_list(const std::string& tag, Parser& p, bool lsub) {
+  bool sel_subscribed = false, ret_subscribed = false;
+  if (!p.sp()) return bad(tag, "Missing arguments");
+  if (!lsub && p.peek() == '(') {  // LIST-EXTENDED selection options
+    p.skip('(');
+    while (p.peek() != ')' && !p.at_end()) {
+      auto o = p.atom();
+      if (!o) return bad(tag, "Invalid selection options");
+      if (imap::upper(*o) == "SUBSCRIBED") sel_subscribed = ret_subscribed = true;
+      if (p.peek() == ' ') p.sp();
+    }
+    if (!p.skip(')') || !p.sp()) return bad(tag, "Invalid selection options");
+  }
+  auto ref = p.astring();
+  if (!ref || !p.sp()) return bad(tag, "Missing mailbox pattern");
+  std::vector<std::string> patterns;
+  if (!lsub && p.peek() == '(') {
+    p.skip('(');
+    while (p.peek() != ')' && !p.at_end()) {
+      auto m = p.list_mailbox();
+      if (!m) return bad(tag, "Invalid pattern");
+      patterns.push_back(*m);
+      if (p.peek() == ' ') p.sp();
+    }
+    if (!p.skip(')')) return bad(tag, "Invalid pattern list");
+  } else {
+    auto m = p.list_mailbox();
+    if (!m) return bad(tag, "Invalid mailbox pattern");
+    patterns.push_back(*m);
+  }
+  if (!lsub && p.peek() == ' ') {
+    p.sp();
+    if (!p.skip_word("RETURN") || !p.sp() || !p.skip('(')) return bad(tag, "Invalid LIST return options");
+    while (p.peek() != ')' && !p.at_end()) {
+      auto o = p.atom();
+      if (!o) return bad(tag, "Invalid return options");
+      if (imap::upper(*o) == "SUBSCRIBED") ret_subscribed = true;
+      if (p.peek() == ' ') p.sp();
+    }
+    if (!p.skip(')')) return bad(tag, "Invalid return options");
+  }
+  if (!p.at_end()) return bad(tag, "Unexpected arguments");
+  const char* verb = lsub ? "LSUB" : "LIST";
+  if (patterns.size() == 1 && patterns[0].empty()) {
+    out_.line(std::string("* ") + verb + " (\\Noselect) \".\" \"\"");
+    return ok(tag, std::string(verb) + " completed");
+  }
+  auto existing = folders_->list();
+  auto subs = folders_->subscriptions();
+  std::set<std::string> exist_set(existing.begin(), existing.end());
+  std::set<std::string> sub_set(subs.begin(), subs.end());
+  std::set<std::string> names;
+  for (auto& n : lsub || sel_subscribed ? subs : existing) {
+    names.insert(n);
+    // implied parents of a hierarchy ("Work" for "Work.Reports")
+    for (size_t d = n.find('.'); d != std::string::npos; d = n.find('.', d + 1)) names.insert(n.substr(0, d));
+  }
+  std::vector<std::string> order(names.begin(), names.end());
+  std::stable_partition(order.begin(), order.end(), [](const std::string& s) { return s == "INBOX"; });
+  for (auto& n : order) {
+    bool hit = false;
+    for (auto& pat : patterns) hit = hit || match_mailbox(*ref + pat, n);
+    if (!hit) continue;
+    bool exists = exist_set.count(n) > 0;
+    bool children = std::any_of(existing.begin(), existing.end(), [&](const std::string& e) {
+      return e.size() > n.size() + 1 && e.compare(0, n.size(), n) == 0 && e[n.size()] == '.';
+    });
+    if (lsub && !sub_set.count(n)) {
+      if (!children) continue;
+    }
+    std::vector<std::string> attrs;
+    if (!exists) attrs.push_back(lsub || sel_subscribed ? "\\Noselect" : "\\NonExistent");
+    if (!exists && !lsub && !sel_subscribed) attrs.back() = "\\Noselect";
+    if (!lsub) attrs.push_back(children ? "\\HasChildren" : "\\HasNoChildren");
+    if ((ret_subscribed || sel_subscribed) && sub_set.count(n)) attrs.push_back("\\Subscribed");
+    if (auto su = mailstore::special_use(n); !su.empty() && !lsub) attrs.emplace_back(su);
+    std::string a;
+    for (auto& x : attrs) a += (a.empty() ? "" : " ") + x;
+    out_.line(std::string("* ") + verb + " (" + a + ") \".\" " + imap::quote(n));
+  }
+  ok(tag, std::string(verb) + " completed");
+}
+
+void Session::cmd_create(const std::string& tag, Parser& p) {
+  if (!p.sp()) return bad(tag, "Missing mailbox name");
+  auto raw = p.astring();
+  if (!raw) return bad(tag, "Missing mailbox name");
+  std::string n = *raw;
+  if (!n.empty() && n.back() == '.') n.pop_back();  // "foo." declares a hierarchy: same as foo
+  auto name = mailstore::check_mailbox_name(n);
+  if (!name) return no(tag, "[CANNOT] Invalid mailbox name: " + name.error().what);
+  if (*name == "INBOX" || folders_->exists(*name)) return no(tag, "[ALREADYEXISTS] Mailbox already exists");
+  if (auto s = folders_->create(*name); !s) return no(tag, "[CANNOT] " + s.error().what);
+  ok(tag, "CREATE completed");
+}
+
+void Session::cmd_delete(const std::string& tag, Parser& p) {
+  if (!p.sp()) return bad(tag, "Missing mailbox name");
+  auto name = mailbox_arg(tag, p);
+  if (!name) return;
+  if (*name == "INBOX") return no(tag, "[CANNOT] INBOX cannot be deleted");
+  if (!folders_->exists(*name)) return no(tag, "[NONEXISTENT] No such mailbox");
+  if (sel_ && sel_->name == *name) close_mailbox(false);
+  if (auto s = folders_->remove(*name); !s) return no(tag, "[CANNOT] " + s.error().what);
+  (void)folders_->subscribe(*name, false);
+  ok(tag, "DELETE completed");
+}
+
+void Session::cmd_rename(const std::string& tag, Parser& p) {
+  if (!p.sp()) return bad(tag, "Missing mailbox names");
+  auto from = mailbox_arg(tag, p);
+  if (!from) return;
+  if (!p.sp()) return bad(tag, "Missing new mailbox name");
+  auto to = mailbox_arg(tag, p);
+  if (!to) return;
+  if (!folders_->exists(*from)) return no(tag, "[NONEXISTENT] No such mailbox");
+  if (*to == "INBOX" || folders_->exists(*to)) return no(tag, "[ALREADYEXISTS] Target mailbox exists");
+  if (to->compare(0, from->size() + 1, *from + ".") == 0) return no(tag, "[CANNOT] Cannot rename a mailbox into itself");
+  if (sel_ && sel_->name == *from) close_mailbox(false);
+  if (auto s = folders_->rename(*from, *to); !s) return no(tag, "[CANNOT] " + s.error().what);
+  if (*from != "INBOX") {
+    auto subs = folders_->subscriptions();
+    for (auto& s : subs)
+      if (s == *from || s.compare(0, from->size() + 1, *from + ".") == 0) {
+        (void)folders_->subscribe(s, false);
+        (void)folders_->subscribe(*to + s.substr(from->size()), true);
+      }
+  }
+  ok(tag, "RENAME completed");
+}
+
+void Session::cmd_subscribe(const std::string& tag, Parser& p, bool on) {
+  if (!p.sp()) return bad(tag, "Missing mailbox name");
+  auto name = mailbox_arg(tag, p);
+  if (!name) return;
+  if (on && !folders_->exists(*name)) return no(tag, "[NONEXISTENT] No such mailbox");
+  if (auto s = folders_->subscribe(*name, on); !s) return no(tag, "[SERVERBUG] " + s.error().what);
+  ok(tag, on ? "SUBSCRIBE completed" : "UNSUBSCRIBE completed");
+}
+
+void Session::cmd_status(const std::string& tag, Parser& p) {
+  if (!p.sp()) return bad(tag, "Missing mailbox name");
+  auto name = mailbox_arg(tag, p);
+  if (!name) return;
+  if (!p.sp() || !p.skip('(')) return bad(tag, "Missing status items");
+  std::vector<std::string> items;
+  while (p.peek() != ')' && !p.at_end()) {
+    auto a = p.atom();
+    if (!a) return bad(tag, "Invalid status item");
+    items.push_back(imap::upper(*a));
+    if (p.peek() == ' ') p.sp();
+  }
+  if (!p.skip(')') || !p.at_end() || items.empty()) return bad(tag, "Invalid status items");
+  if (!folders_->exists(*name)) return no(tag, "[NONEXISTENT] No such mailbox");
+  auto ix = mailstore::MailboxIndex::open(folders_->dir(*name));
+  if (!ix) return no(tag, "[SERVERBUG] " + ix.error().what);
+  std::string out;
+  for (auto& it : items) {
+    uint64_t v = 0;
+    if (it == "MESSAGES") v = ix->messages().size();
+    else if (it == "RECENT") v = std::count_if(ix->messages().begin(), ix->messages().end(), [](auto& m) { return m.in_new(); });
+    else if (it == "UIDNEXT") v = ix->uid_next();
+    else if (it == "UIDVALIDITY") v = ix->uid_validity();
+    else if (it == "UNSEEN") v = std::count_if(ix->messages().begin(), ix->messages().end(), [](auto& m) { return !m.has_flag('S'); });
+    else if (it == "SIZE") for (auto& m : ix->messages()) v += m.vsize ? m.vsize : m.size;
+    else return bad(tag, "Unknown status item " + it);
+    out += (out.empty() ? "" : " ") + it + " " + std::to_string(v);
+  }
+  out_.line("* STATUS " + imap::quote(*name) + " (" + out + ")");
+  ok(tag, "STATUS completed");
+}
+
+void Session::cmd_select(const std::string& tag, Parser& p, bool read_only) {
+  if (!p.sp()) return bad(tag, "Missing mailbox name");
+  auto name = mailbox_arg(tag, p);
+  if (!name) return;
+  if (!p.at_end()) return bad(tag, "Unexpected arguments");
+  if (sel_) {
+    close_mailbox(false);
+    out_.line("* OK [CLOSED] Previous mailbox closed");
+  }
+  if (!folders_->exists(*name)) return no(tag, "[NONEXISTENT] No such mailbox");
+  auto ix = mailstore::MailboxIndex::open(folders_->dir(*name));
+  if (!ix) return no(tag, "[SERVERBUG] " + ix.error().what);
+  Selected s;
+  s.name = *name;
+  s.read_only = read_only;
+  s.index = std::make_unique<mailstore::MailboxIndex>(std::move(*ix));
+  auto w = mailstore::Watcher::watch(folders_->dir(*name));
+  if (w) s.watcher = std::move(*w);
+  s.dirty = false;
+  uint32_t first_unseen = 0;
+  std::vector<uint32_t> fresh;
+  for (auto& m : s.index->messages()) {
+    s.uids.push_back(m.uid);
+    if (m.in_new()) fresh.push_back(m.uid);
+    if (!first_unseen && !m.has_flag('S')) first_unseen = static_cast<uint32_t>(s.uids.size());
+  }
+  if (!read_only)
+    for (uint32_t uid : fresh)
+      if (auto r = s.index->claim_new(uid); r && *r) s.recent.insert(uid);
+  for (auto& m : s.index->messages()) s.flags[m.uid] = m.flags;
+  sel_ = std::move(s);
+  std::string kw;
+  for (auto& k : sel_->index->keywords())
+    if (!k.empty()) kw += " " + k;
+  out_.line("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft" + kw + ")");
+  out_.line(std::string("* OK [PERMANENTFLAGS (") + (read_only ? "" : "\\Answered \\Flagged \\Deleted \\Seen \\Draft" + kw + " \\*") +
+            ")] Flags permitted");
+  out_.line("* " + std::to_string(sel_->uids.size()) + " EXISTS");
+  out_.line("* " + std::to_string(sel_->recent.size()) + " RECENT");
+  if (first_unseen) out_.line("* OK [UNSEEN " + std::to_string(first_unseen) + "] First unseen");
+  out_.line("* OK [UIDVALIDITY " + std::to_string(sel_->index->uid_validity()) + "] UIDs valid");
+  out_.line("* OK [UIDNEXT " + std::to_string(sel_->index->uid_next()) + "] Predicted next UID");
+  ok(tag, std::string(read_only ? "[READ-ONLY] EXAMINE" : "[READ-WRITE] SELECT") + " completed");
+}
+
+void Session::cmd_namespace(const std::string& tag) {
+  out_.line("* NAMESPACE ((\"\" \".\")) NIL NIL");
+  ok(tag, "NAMESPACE completed");
+}
+
+bool Session::over_quota(uint64_t bytes, uint64_t count) {
+  auto limit = maildir::quota_from_env(std::getenv("POSTA_QUOTA"));
+  if (!limit || limit->unlimited()) return false;
+  maildir::Quota q(maildir_, *limit);
+  auto r = q.would_exceed(bytes, count, ::time(nullptr));
+  return r && *r;
+}
+
+void Session::cmd_quota(const std::string& tag, Parser& p, const std::string& cmd) {
+  if (cmd == "SETQUOTA") return no(tag, "[NOPERM] Quotas are set by the administrator");
+  if (!p.sp()) return bad(tag, "Missing argument");
+  auto arg = p.astring();
+  if (!arg || !p.at_end()) return bad(tag, "Invalid argument");
+  if (cmd == "GETQUOTAROOT") {
+    auto name = mailstore::check_mailbox_name(*arg);
+    if (!name || !folders_->exists(*name)) return no(tag, "[NONEXISTENT] No such mailbox");
+    out_.line("* QUOTAROOT " + imap::quote(*name) + " \"\"");
+  } else if (!arg->empty()) {
+    return no(tag, "[NONEXISTENT] No such quota root");
+  }
+  auto limit = maildir::quota_from_env(std::getenv("POSTA_QUOTA"));
+  if (limit && !limit->unlimited()) {
+    maildir::Quota q(maildir_, *limit);
+    auto u = q.usage(::time(nullptr));
+    if (!u) return no(tag, "[UNAVAILABLE] Quota not available");
+    std::string res;
+    if (limit->bytes)
+      res += "STORAGE " + std::to_string((std::max<int64_t>(u->bytes, 0) + 1023) / 1024) + " " + std::to_string(limit->bytes / 1024);
+    if (limit->messages)
+      res += std::string(res.empty() ? "" : " ") + "MESSAGE " + std::to_string(std::max<int64_t>(u->messages, 0)) + " " + std::to_string(limit->messages);
+    out_.line("* QUOTA \"\" (" + res + ")");
+  } else if (cmd == "GETQUOTA") {
+    return no(tag, "[NONEXISTENT] No quota");
+  }
+  ok(tag, cmd + " completed");
+}
+
+void Session::cmd_append(const std::string& tag, Parser& p) {
+  if (!p.sp()) return bad(tag, "Missing mailbox name");
+  auto name = mailbox_arg(tag, p);
+  if (!name) return;
+  struct Item { std::string letters_src; std::vector<std::string> flags; time_t date = 0; std::string data; };
+  std::vector<Item> items;
+  while (p.sp()) {
+    Item it;
+    if (p.peek() == '(') {
+      auto f = p.flag_list();
+      if (!f || !p.sp()) return bad(tag, "Invalid APPEND flags");
+      it.flags = *f;
+    }
+    if (p.peek() == '"') {
+      auto d = p.date_time();
+      if (!d || !p.sp()) return bad(tag, "Invalid APPEND date-time");
+      it.date = *d;
+    }
+    auto lit = p.string();
+    if (!lit) return bad(tag, "APPEND needs a literal");
+    it.data = std::move(*lit);
+    items.push_back(std::move(it));
+  }
+  if (items.empty() || !p.at_end()) return bad(tag, "Invalid APPEND arguments");
+  if (!folders_->exists(*name)) return no(tag, "[TRYCREATE] No such mailbox");
+  uint64_t total = 0;
+  for (auto& it : items) {
+    if (it.data.empty()) return no(tag, "Empty message refused");
+    total += it.data.size();
+  }
+  if (over_quota(total, items.size())) return no(tag, "[OVERQUOTA] Quota exceeded");
+  std::unique_ptr<mailstore::MailboxIndex> own;
+  mailstore::MailboxIndex* ix = nullptr;
+  if (sel_ && sel_->name == *name) {
+    ix = sel_->index.get();
+  } else {
+    auto o = mailstore::MailboxIndex::open(folders_->dir(*name));
+    if (!o) return no(tag, "[SERVERBUG] " + o.error().what);
+    own = std::make_unique<mailstore::MailboxIndex>(std::move(*o));
+    ix = own.get();
+  }
+  std::string uids;
+  for (auto& it : items) {
+    std::string err;
+    // keywords are allocated in the target mailbox
+    std::string letters;
+    for (auto& f : it.flags) {
+      if (f == "\\Recent" || f == "\\recent") continue;
+      if (f[0] == '\\') {
+        char c = mailstore::system_flag_letter(f);
+        if (!c) return bad(tag, "Unknown system flag " + f);
+        letters += c;
+      } else {
+        auto l = ix->letter_for(f, true);
+        if (l) letters += *l;
+      }
+    }
+    auto uid = ix->add(it.data, letters, it.date ? it.date : ::time(nullptr));
+    if (!uid) {
+      log::error("APPEND to ", *name, " for ", user_, ": ", uid.error().what);
+      return no(tag, uid.error().code == ENOSPC || uid.error().code == EDQUOT ? "[OVERQUOTA] Disk full" : "[SERVERBUG] Could not store message");
+    }
+    uids += (uids.empty() ? "" : ",") + std::to_string(*uid);
+  }
+  auto limit = maildir::quota_from_env(std::getenv("POSTA_QUOTA"));
+  if (limit && ::access((maildir_ + "/maildirsize").c_str(), F_OK) == 0)
+    (void)maildir::Quota(maildir_, *limit).add(static_cast<int64_t>(total), static_cast<int64_t>(items.size()));
+  if (sel_ && sel_->name == *name) sel_->dirty = true;
+  ok(tag, "[APPENDUID " + std::to_string(ix->uid_validity()) + " " + uids + "] APPEND completed");
+}
+
+}  // namespace posta::imapd

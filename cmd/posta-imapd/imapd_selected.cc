@@ -1,0 +1,233 @@
+// Selected state: keeping this session's view in step with the folder, EXPUNGE, CLOSE,
+// COPY/MOVE and IDLE.
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "imapd_session.h"
+#include "log/log.h"
+#include "maildir/quota.h"
+
+namespace posta::imapd {
+
+// Reports what changed since the last sync: EXPUNGE (only when allowed: never during a
+// sequence-number FETCH/STORE/SEARCH), EXISTS/RECENT for new messages, FETCH FLAGS for
+// flag changes made by other sessions.
+void Session::sync(bool allow_expunge) {
+  Selected& s = *sel_;
+  if (s.watcher && s.watcher->drain()) s.dirty = true;
+  if (s.dirty) {
+    if (auto r = s.index->refresh(); !r) log::warning("refresh ", s.name, ": ", r.error().what);
+    s.dirty = false;
+  }
+  auto& msgs = s.index->messages();
+  if (allow_expunge) {
+    for (size_t i = s.uids.size(); i-- > 0;) {
+      if (s.index->find(s.uids[i])) continue;
+      out_.line("* " + std::to_string(i + 1) + " EXPUNGE");
+      s.flags.erase(s.uids[i]);
+      s.recent.erase(s.uids[i]);
+      s.uids.erase(s.uids.begin() + static_cast<long>(i));
+    }
+  }
+  uint32_t last = s.uids.empty() ? 0 : s.uids.back();
+  size_t before = s.uids.size();
+  for (auto& m : msgs) {
+    if (m.uid <= last) continue;
+    s.uids.push_back(m.uid);
+    s.flags[m.uid] = m.flags;
+    if (!s.read_only && m.in_new())
+      if (auto r = s.index->claim_new(m.uid); r && *r) s.recent.insert(m.uid);
+  }
+  if (s.uids.size() != before) {
+    out_.line("* " + std::to_string(s.uids.size()) + " EXISTS");
+    out_.line("* " + std::to_string(s.recent.size()) + " RECENT");
+  }
+  for (size_t i = 0; i < before && i < s.uids.size(); ++i) {
+    const auto* m = s.index->find(s.uids[i]);
+    if (!m) continue;
+    auto& known = s.flags[m->uid];
+    if (known == m->flags) continue;
+    known = m->flags;
+    out_.line("* " + std::to_string(i + 1) + " FETCH (UID " + std::to_string(m->uid) + " FLAGS " +
+              flags_text(m->uid, m->flags) + ")");
+  }
+}
+
+void Session::close_mailbox(bool expunge) {
+  if (expunge && !sel_->read_only) {
+    for (auto& m : std::vector<mailstore::MessageInfo>(sel_->index->messages()))
+      if (m.has_flag('T')) (void)sel_->index->remove(m.uid);
+  }
+  sel_.reset();
+}
+
+std::vector<uint32_t> Session::resolve_set(const imap::SequenceSet& set, bool uid) const {
+  std::vector<uint32_t> seqs;
+  const auto& uids = sel_->uids;
+  if (uids.empty()) return seqs;
+  if (!uid) {
+    uint32_t max = static_cast<uint32_t>(uids.size());
+    for (auto [a, b] : set.ranges) {
+      uint32_t lo = a == imap::kStar ? max : a, hi = b == imap::kStar ? max : b;
+      if (lo > hi) std::swap(lo, hi);
+      for (uint32_t n = lo; n <= std::min(hi, max); ++n) seqs.push_back(n);
+    }
+  } else {
+    uint32_t max = uids.back();
+    for (auto [a, b] : set.ranges) {
+      uint32_t lo = a == imap::kStar ? max : a, hi = b == imap::kStar ? max : b;
+      if (lo > hi) std::swap(lo, hi);
+      auto it = std::lower_bound(uids.begin(), uids.end(), lo);
+      for (; it != uids.end() && *it <= hi; ++it) seqs.push_back(static_cast<uint32_t>(it - uids.begin() + 1));
+    }
+  }
+  std::sort(seqs.begin(), seqs.end());
+  seqs.erase(std::unique(seqs.begin(), seqs.end()), seqs.end());
+  return seqs;
+}
+
+std::string Session::flags_text(uint32_t uid, const std::string& letters) const {
+  std::string out;
+  for (char c : letters) {
+    std::string n;
+    if (c >= 'a' && c <= 'z') n = sel_->index->keyword_of(c);
+    else n = std::string(mailstore::system_flag_name(c));
+    if (n.empty()) continue;
+    out += (out.empty() ? "" : " ") + n;
+  }
+  if (sel_->recent.count(uid)) out += std::string(out.empty() ? "" : " ") + "\\Recent";
+  return "(" + out + ")";
+}
+
+std::optional<std::string> Session::letters_from(const std::vector<std::string>& flags, bool allocate,
+                                                 std::string& error) {
+  std::string letters;
+  for (auto& f : flags) {
+    if (f.empty()) continue;
+    if (f[0] == '\\') {
+      if (imap::upper(f) == "\\RECENT") continue;
+      char c = mailstore::system_flag_letter(f);
+      if (!c) { error = "Unknown system flag " + f; return std::nullopt; }
+      letters += c;
+      continue;
+    }
+    auto l = sel_->index->letter_for(f, allocate);
+    if (l) letters += *l;
+    else if (allocate) { error = "[LIMIT] " + l.error().what; return std::nullopt; }
+  }
+  return letters;
+}
+
+void Session::cmd_expunge(const std::string& tag, Parser& p, bool uid) {
+  std::optional<imap::SequenceSet> set;
+  if (uid) {
+    if (!p.sp() || !(set = p.sequence_set())) return bad(tag, "Invalid UID EXPUNGE set");
+  }
+  if (!p.at_end()) return bad(tag, "Unexpected arguments");
+  if (sel_->read_only) return no(tag, "[READ-ONLY] Mailbox is read-only");
+  sync(true);  // pick up flags set by others so the \Deleted view is current
+  int64_t bytes = 0, count = 0;
+  for (auto& m : std::vector<mailstore::MessageInfo>(sel_->index->messages())) {
+    if (!m.has_flag('T')) continue;
+    if (set && !set->contains(m.uid, sel_->uids.empty() ? 0 : sel_->uids.back())) continue;
+    if (sel_->index->remove(m.uid)) bytes += static_cast<int64_t>(m.size), ++count;
+  }
+  if (count && ::access((maildir_ + "/maildirsize").c_str(), F_OK) == 0) {
+    auto limit = maildir::quota_from_env(std::getenv("POSTA_QUOTA"));
+    if (limit) (void)maildir::Quota(maildir_, *limit).add(-bytes, -count);
+  }
+  ok(tag, "EXPUNGE completed");
+}
+
+void Session::cmd_copy(const std::string& tag, Parser& p, bool uid, bool move) {
+  if (!p.sp()) return bad(tag, "Missing sequence set");
+  auto set = p.sequence_set();
+  if (!set || !p.sp()) return bad(tag, "Invalid sequence set");
+  auto name = mailbox_arg(tag, p);
+  if (!name) return;
+  if (!p.at_end()) return bad(tag, "Unexpected arguments");
+  if (move && sel_->read_only) return no(tag, "[READ-ONLY] Mailbox is read-only");
+  if (!folders_->exists(*name)) return no(tag, "[TRYCREATE] No such mailbox");
+  auto seqs = resolve_set(*set, uid);
+  auto target = mailstore::MailboxIndex::open(folders_->dir(*name));
+  if (!target) return no(tag, "[SERVERBUG] " + target.error().what);
+  uint64_t bytes = 0;
+  for (uint32_t seq : seqs)
+    if (auto* m = sel_->index->find(sel_->uids[seq - 1])) bytes += m->size;
+  if (!move && over_quota(bytes, seqs.size())) return no(tag, "[OVERQUOTA] Quota exceeded");
+  std::string src, dst;
+  std::vector<uint32_t> moved;
+  for (uint32_t seq : seqs) {
+    uint32_t u = sel_->uids[seq - 1];
+    const auto* m = sel_->index->find(u);
+    if (!m) continue;  // expunged by another session meanwhile
+    // keywords: translate letters by name into the target's letters
+    std::string letters;
+    for (char c : m->flags) {
+      if (c >= 'a' && c <= 'z') {
+        auto l = target->letter_for(sel_->index->keyword_of(c), true);
+        if (l) letters += *l;
+      } else {
+        letters += c;
+      }
+    }
+    auto nu = target->add_file(sel_->index->path(*m), letters);
+    if (!nu && nu.error().code == ENOENT) {
+      sel_->dirty = true;
+      continue;
+    }
+    if (!nu) return no(tag, "[SERVERBUG] " + nu.error().what);
+    src += (src.empty() ? "" : ",") + std::to_string(u);
+    dst += (dst.empty() ? "" : ",") + std::to_string(*nu);
+    moved.push_back(u);
+  }
+  if (!move && !moved.empty() && ::access((maildir_ + "/maildirsize").c_str(), F_OK) == 0) {
+    auto limit = maildir::quota_from_env(std::getenv("POSTA_QUOTA"));
+    if (limit) (void)maildir::Quota(maildir_, *limit).add(static_cast<int64_t>(bytes), static_cast<int64_t>(moved.size()));
+  }
+  std::string code = src.empty() ? "" : "[COPYUID " + std::to_string(target->uid_validity()) + " " + src + " " + dst + "] ";
+  if (sel_->name == *name) sel_->dirty = true;
+  if (!move) return ok(tag, code + "COPY completed");
+  out_.line("* OK " + code + "Moved");
+  for (uint32_t u : moved) (void)sel_->index->remove(u);
+  ok(tag, "MOVE completed");
+}
+
+void Session::cmd_idle(const std::string& tag) {
+  out_.line("+ idling");
+  if (sel_) sync(true);
+  if (!out_.flush()) { logout_ = true; return; }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(cfg_.idle_timeout);
+  for (;;) {
+    if (in_.buffered() == 0) {
+      pollfd fds[2] = {{0, POLLIN, 0}, {sel_ && sel_->watcher ? sel_->watcher->fd() : -1, POLLIN, 0}};
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) {
+        out_.line("* BYE Autologout; idle for too long");
+        logout_ = true;
+        return;
+      }
+      // Also wake up every few seconds: changes by processes on other hosts (NFS) or missed events.
+      int r = ::poll(fds, 2, static_cast<int>(std::min<long>(left.count(), 30000)));
+      if (r < 0 && errno != EINTR) { logout_ = true; return; }
+      if (r == 0 || (fds[1].revents & POLLIN)) {
+        if (sel_) {
+          if (r == 0) sel_->dirty = true;
+          sync(true);
+          if (!out_.flush()) { logout_ = true; return; }
+        }
+        continue;
+      }
+      if (!(fds[0].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+    }
+    Line l = in_.read_line();
+    if (l.status != Line::Status::kOk) { logout_ = true; return; }
+    if (imap::upper(l.text) == "DONE") return ok(tag, "IDLE terminated");
+    return bad(tag, "Expected DONE");
+  }
+}
+
+}  // namespace posta::imapd

@@ -1,0 +1,136 @@
+// One IMAP session on fd 0/1: the pre-authentication half (greeting, CAPABILITY, STARTTLS,
+// LOGIN/AUTHENTICATE handed to posta-auth) and the post-authentication half (mailboxes).
+#pragma once
+#include <ctime>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "control/control.h"
+#include "imap/command_reader.h"
+#include "imap/parser.h"
+#include "imap/writer.h"
+#include "io/line_reader.h"
+#include "mailstore/folders.h"
+#include "mailstore/mailbox_index.h"
+#include "mailstore/watcher.h"
+#include "mime/message.h"
+
+namespace posta::imapd {
+
+struct Config {
+  size_t max_message = 64u << 20;  // control/databytes-like limit for APPEND
+  int preauth_timeout = 120;       // seconds
+  int idle_timeout = 1800;         // seconds (RFC 3501: at least 30 minutes)
+  bool plaintext_ok = false;       // control/authplaintext
+};
+
+// The selected mailbox as this session sees it (sequence numbers are per session).
+struct Selected {
+  std::string name;
+  bool read_only = false;
+  std::unique_ptr<mailstore::MailboxIndex> index;
+  std::vector<uint32_t> uids;                       // seq - 1 -> uid
+  std::unordered_map<uint32_t, std::string> flags;  // uid -> letters last reported
+  std::set<uint32_t> recent;
+  std::optional<mailstore::Watcher> watcher;
+  bool dirty = true;  // refresh needed before the next sync
+};
+
+// A loaded message for FETCH/SEARCH (CRLF form, parsed on demand).
+struct Loaded {
+  uint32_t uid = 0;
+  std::string data;
+  std::optional<mime::Part> root;
+  const mime::Part& part();
+};
+
+class Session {
+ public:
+  Session(Config cfg, bool post_auth);
+  int run();
+
+ private:
+  using Parser = imap::Parser;
+  // dispatch
+  void greet();
+  bool handle(const imap::ReadResult& r);  // false: end the session
+  bool command(const std::string& tag, const std::string& name, Parser& p);
+  std::string capabilities() const;
+  // The tagged reply is written after the untagged updates of sync().
+  void ok(const std::string& tag, const std::string& text) { tagged_ = tag + " OK " + text; }
+  void no(const std::string& tag, const std::string& text) { tagged_ = tag + " NO " + text; }
+  void bad(const std::string& tag, const std::string& text) { tagged_ = tag + " BAD " + text; }
+
+  // pre-auth (imapd_auth.cc)
+  void cmd_starttls(const std::string& tag, Parser& p);
+  void cmd_login(const std::string& tag, Parser& p);
+  void cmd_authenticate(const std::string& tag, Parser& p);
+  void authenticate(const std::string& tag, const std::string& user, const std::string& pass);
+  bool start_post_auth();
+  void cmd_id(const std::string& tag, Parser& p);
+
+  // mailboxes (imapd_mailbox.cc)
+  void cmd_list(const std::string& tag, Parser& p, bool lsub);
+  void cmd_create(const std::string& tag, Parser& p);
+  void cmd_delete(const std::string& tag, Parser& p);
+  void cmd_rename(const std::string& tag, Parser& p);
+  void cmd_subscribe(const std::string& tag, Parser& p, bool on);
+  void cmd_status(const std::string& tag, Parser& p);
+  void cmd_select(const std::string& tag, Parser& p, bool read_only);
+  void cmd_namespace(const std::string& tag);
+  void cmd_quota(const std::string& tag, Parser& p, const std::string& name);
+  void cmd_append(const std::string& tag, Parser& p);
+  std::optional<std::string> mailbox_arg(const std::string& tag, Parser& p);
+  bool over_quota(uint64_t bytes, uint64_t count);
+
+  // selected state (imapd_selected.cc)
+  void sync(bool allow_expunge);
+  void close_mailbox(bool expunge);
+  void cmd_expunge(const std::string& tag, Parser& p, bool uid);
+  void cmd_copy(const std::string& tag, Parser& p, bool uid, bool move);
+  void cmd_idle(const std::string& tag);
+  std::vector<uint32_t> resolve_set(const imap::SequenceSet& set, bool uid) const;  // -> seqs
+  std::string flags_text(uint32_t uid, const std::string& letters) const;
+  std::optional<std::string> letters_from(const std::vector<std::string>& flags, bool allocate,
+                                          std::string& error);
+
+  // fetch and store (imapd_fetch.cc)
+  void cmd_fetch(const std::string& tag, Parser& p, bool uid);
+  void cmd_store(const std::string& tag, Parser& p, bool uid);
+  bool load(uint32_t uid, Loaded& m);
+  std::string fetch_item(uint32_t seq, const imap::FetchAtt& a, Loaded& m, bool& set_seen);
+  uint64_t rfc822_size(const mailstore::MessageInfo& mi);
+  time_t internal_date(const mailstore::MessageInfo& mi);
+
+  // search (imapd_search.cc)
+  void cmd_search(const std::string& tag, Parser& p, bool uid);
+  bool matches(const imap::SearchKey& k, uint32_t seq, Loaded& m, bool& loaded);
+
+  Config cfg_;
+  Control control_;
+  LineReader in_;
+  imap::Output out_;
+  imap::CommandReader reader_;
+  bool authenticated_ = false;
+  bool tls_ = false;
+  std::optional<int> tls_ctl_;
+  std::string user_, login_, remote_;
+  std::string maildir_;
+  std::unique_ptr<mailstore::Folders> folders_;
+  std::optional<Selected> sel_;
+  std::set<std::string> enabled_;
+  std::unordered_map<std::string, uint64_t> size_cache_;  // base -> RFC822.SIZE
+  bool logout_ = false;
+  bool post_auth_ = false;
+  std::string tagged_;
+  uint64_t bytes_in_ = 0;
+};
+
+std::string imap_date(time_t t);  // "01-Jan-2024 10:00:00 +0000"
+
+}  // namespace posta::imapd

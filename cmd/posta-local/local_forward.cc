@@ -1,0 +1,50 @@
+// Aliases, forwards and catch-all: re-injected with the original envelope sender.
+#include <algorithm>
+
+#include "local.h"
+#include "log/log.h"
+
+namespace posta::local {
+
+namespace {
+
+// A catch-all that points at one local user is delivered directly (no queue round trip).
+std::optional<Outcome> catchall_direct(Context& ctx, accounts::Resolution& r,
+                                       accounts::Accounts& acc) {
+  if (!r.catchall || r.targets.size() != 1) return std::nullopt;
+  auto t = acc.resolve(r.targets[0]);
+  if (!t) {
+    if (accounts::is_temporary(t.error())) return temporary("unable to look up catch-all " + r.targets[0]);
+    return std::nullopt;
+  }
+  if (t->kind != accounts::Resolution::kUser) return std::nullopt;
+  return deliver_to_user(ctx, t->user, r.address, "");
+}
+
+}  // namespace
+
+Outcome forward(Context& ctx, accounts::Resolution& r, accounts::Accounts& acc) {
+  if (auto direct = catchall_direct(ctx, r, acc)) return *direct;
+  std::string copy_reason;
+  if (r.keep_copy) {
+    Outcome copy = deliver_to_user(ctx, r.user, r.address, r.detail);
+    if (copy.code != 0) return copy;
+    copy_reason = copy.reason + "; ";
+  }
+  std::vector<std::string> targets;
+  for (const auto& t : r.targets) {
+    if (mailhdr::iequals(t, r.address)) continue;  // the local copy is keep_copy's job
+    if (std::none_of(targets.begin(), targets.end(), [&](const std::string& x) { return mailhdr::iequals(x, t); }))
+      targets.push_back(t);
+  }
+  if (targets.empty()) {
+    if (r.keep_copy) return ok(copy_reason + "no forward targets");
+    return permanent("alias " + r.address + " has no targets (#5.1.1)");
+  }
+  std::string eol(ctx.header.eol());
+  Outcome out = reinject(ctx, ctx.sender, targets, mailhdr::make_field("Delivered-To", r.address, eol));
+  out.reason = copy_reason + out.reason;
+  return out;
+}
+
+}  // namespace posta::local

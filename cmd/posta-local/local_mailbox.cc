@@ -1,0 +1,102 @@
+// Delivery into a user's Maildir: folder choice (Junk, sub-address folder), quota, write.
+#include <sys/stat.h>
+
+#include "accounts/mailbox.h"
+#include "local.h"
+#include "log/log.h"
+#include "maildir/maildir.h"
+#include "maildir/quota.h"
+
+namespace posta::local {
+
+namespace {
+
+constexpr long long kDefaultQuotaBounceDays = 7;
+
+bool is_dir(const std::string& p) {
+  struct stat st;
+  return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+std::string strip_slash(std::string s) {
+  while (s.size() > 1 && s.back() == '/') s.pop_back();
+  return s;
+}
+
+bool flagged_spam(const Context& ctx) {
+  for (const auto& v : mailhdr::values(ctx.header, "X-Spam-Flag")) {
+    if (mailhdr::iequals(v, "YES")) return true;
+  }
+  return false;
+}
+
+// control/junkfolder: missing, "yes", "on", "1", "true" -> Junk; "no", "off", "0", "false"
+// -> off; any other valid Maildir++ folder name -> that folder.
+std::string junk_folder(const Context& ctx) {
+  std::string v = lower(ctx.control.string("junkfolder", "yes"));
+  if (v == "no" || v == "off" || v == "0" || v == "false") return "";
+  if (v == "yes" || v == "on" || v == "1" || v == "true") return "Junk";
+  std::string raw = ctx.control.string("junkfolder");
+  return maildir::valid_folder_name(raw) ? raw : "Junk";
+}
+
+// The target folder name ("" = INBOX).
+Result<std::string> choose_folder(const Context& ctx, const std::string& maildir,
+                                  const std::string& detail) {
+  if (flagged_spam(ctx)) {
+    std::string junk = junk_folder(ctx);
+    if (!junk.empty()) {
+      if (auto s = maildir::create_folder(maildir, junk); !s) return std::unexpected(s.error());
+      return junk;
+    }
+  }
+  // user+tag goes to folder "tag" when the user created one; else to INBOX.
+  if (!detail.empty() && maildir::valid_folder_name(detail) &&
+      is_dir(maildir::folder_dir(maildir, detail) + "/new"))
+    return detail;
+  return std::string();
+}
+
+Outcome over_quota(const Context& ctx, const std::string& address) {
+  long long days = ctx.control.number("quotabounce", kDefaultQuotaBounceDays);
+  if (days < 0) days = kDefaultQuotaBounceDays;
+  if (ctx.queue_time && ctx.now - *ctx.queue_time >= static_cast<time_t>(days) * 86400)
+    return permanent("mailbox over quota: " + address + " (#5.2.2)");
+  return temporary("mailbox over quota: " + address + " (#4.2.2)");
+}
+
+}  // namespace
+
+Outcome deliver_to_user(Context& ctx, const accounts::UserRecord& user,
+                        const std::string& delivered_to, const std::string& detail) {
+  if (!user.store_host.empty())
+    log::warning("user ", user.address, " has store host ", user.store_host, "; delivering here");
+  std::string md = strip_slash(user.maildir);
+  if (md.empty() || md[0] != '/') return temporary("user " + user.address + " has no absolute Maildir path");
+  if (!is_dir(md + "/new")) {
+    if (auto s = accounts::create_maildir(md); !s) return temporary("unable to create Maildir: " + s.error().what);
+  }
+  std::string eol(ctx.header.eol());
+  std::string prefix = mailhdr::make_field("Return-Path", angle(ctx.sender), eol) +
+                       mailhdr::make_field("Delivered-To", delivered_to, eol);
+  uint64_t size = prefix.size() + ctx.msg_size;
+
+  maildir::Quota quota(md, {user.quota_bytes, user.quota_messages});
+  auto exceed = quota.would_exceed(size, 1, ctx.now);
+  if (!exceed) return temporary("unable to read quota: " + exceed.error().what);
+  if (*exceed) return over_quota(ctx, user.address);
+
+  auto folder = choose_folder(ctx, md, detail);
+  if (!folder) return temporary("unable to create folder: " + folder.error().what);
+  auto d = maildir::deliver(maildir::folder_dir(md, *folder), prefix, ctx.msg_fd);
+  if (!d) {
+    if (d.error().code == EDQUOT) return over_quota(ctx, user.address);
+    return temporary("unable to deliver: " + d.error().what);
+  }
+  if (auto s = quota.add(static_cast<int64_t>(d->size), 1); !s)
+    log::warning("unable to update maildirsize of ", user.address, ": ", s.error().what);
+  return ok("delivered to " + user.address + (folder->empty() ? "" : " folder " + *folder) +
+            " " + d->name);
+}
+
+}  // namespace posta::local

@@ -1,0 +1,51 @@
+// posta-pop3d: RFC 1939 POP3 with RFC 2449 CAPA, RFC 2595 STLS and RFC 5034 AUTH PLAIN.
+// Pre-auth (unprivileged) reads credentials and runs posta-auth, which execs the post-auth
+// half (this program with --post-auth) as the mail store owner in the user's Maildir.
+#pragma once
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "io/line_reader.h"
+
+namespace posta::pop3 {
+
+// Exit codes of the post-auth half that the pre-auth half acts on. posta-auth itself exits
+// 1 for bad credentials and 111 for trouble; the post-auth half never uses those two.
+enum PostAuthExit : int {
+  kSessionDone = 0,    // QUIT or disconnect: the pre-auth half exits too
+  kMailboxInUse = 3,   // [IN-USE] was sent; back to the AUTHORIZATION state
+  kSessionError = 4,   // the mailbox could not be opened; reply sent; connection ends
+};
+
+constexpr size_t kMaxLine = 512;  // RFC 2449: 255 octets of arguments plus room
+constexpr std::string_view kPendingEnv = "POSTA_POP3_PENDING";
+constexpr std::string_view kTlsEnv = "POSTA_POP3_TLS";
+
+// Buffered replies: flushed before we block on input, so pipelined commands get their
+// replies in one write.
+class Output {
+ public:
+  void line(std::string_view s) { buf_.append(s).append("\r\n"); if (buf_.size() > 65536) flush(); }
+  void raw(std::string_view s) { buf_.append(s); if (buf_.size() > 65536) flush(); }
+  bool flush();
+  bool failed() const { return failed_; }
+
+ private:
+  std::string buf_;
+  bool failed_ = false;
+};
+
+// Reads a command line, flushing pending output first when no input is buffered.
+Line next_command(LineReader& in, Output& out);
+
+std::chrono::milliseconds session_timeout();
+bool plaintext_allowed(bool tls_active);
+
+std::string hex_encode(std::string_view s);
+std::string hex_decode(std::string_view s);
+
+int run_preauth();
+int run_postauth();
+
+}  // namespace posta::pop3

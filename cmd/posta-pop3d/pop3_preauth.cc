@@ -1,0 +1,234 @@
+// The AUTHORIZATION state: greeting, CAPA, STLS, USER/PASS, AUTH PLAIN. No mailbox access.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cstdlib>
+#include <ctime>
+
+#include "io/fd.h"
+#include "log/log.h"
+#include "pop3.h"
+#include "proc/child.h"
+#include "smtp/command.h"
+#include "tls/tls_control.h"
+
+namespace posta::pop3 {
+namespace {
+
+constexpr int kMaxFailures = 10;
+
+struct PreAuth {
+  LineReader in{0, kMaxLine, session_timeout()};
+  Output out;
+  bool tls = tls_from_env().has_value();
+  std::optional<int> ctl = tls_control_fd();
+  std::string user;
+  int failures = 0;
+  std::string remote = std::getenv("TCPREMOTEIP") ? std::getenv("TCPREMOTEIP") : "unknown";
+
+  void capa();
+  void starttls();
+  // Returns an exit code when the session is over, or -1 to stay in AUTHORIZATION.
+  int authenticate(const std::string& name, const std::string& password);
+  int auth_command(const std::string& arg);
+};
+
+void PreAuth::capa() {
+  out.line("+OK Capability list follows");
+  out.line("TOP");
+  out.line("UIDL");
+  out.line("RESP-CODES");
+  out.line("AUTH-RESP-CODE");
+  out.line("PIPELINING");
+  if (plaintext_allowed(tls)) {
+    out.line("USER");
+    out.line("SASL PLAIN");
+  }
+  if (ctl && !tls) out.line("STLS");
+  out.line("IMPLEMENTATION posta");
+  out.line(".");
+}
+
+void PreAuth::starttls() {
+  if (!ctl || tls) {
+    out.line(tls ? "-ERR TLS already active" : "-ERR STLS not available");
+    return;
+  }
+  out.line("+OK Begin TLS negotiation");
+  out.flush();
+  auto info = start_tls(*ctl);
+  if (!info) {
+    log::warning("STLS from ", remote, " failed: ", info.error().what);
+    std::exit(0);
+  }
+  in.discard_buffered();
+  tls = true;
+  user.clear();
+  ::setenv("SSL_PROTOCOL", info->protocol.c_str(), 1);
+  ::setenv("SSL_CIPHER", info->cipher.c_str(), 1);
+}
+
+int PreAuth::authenticate(const std::string& name, const std::string& password) {
+  if (name.empty() || name.size() > 320 || name.find('\0') != std::string::npos ||
+      password.find('\0') != std::string::npos) {
+    out.line("-ERR [AUTH] invalid user name or password");
+    return -1;
+  }
+  out.flush();
+  auto creds = Pipe::make();
+  if (!creds) {
+    out.line("-ERR [SYS/TEMP] temporary failure, try again later");
+    return -1;
+  }
+  SpawnOptions o;
+  o.fds = {{creds->read.get(), 3}};
+  o.env = {std::string(kPendingEnv) + "=" + hex_encode(in.peek_buffered()),
+           std::string(kTlsEnv) + "=" + (tls ? "1" : "0")};
+  auto child = spawn({sibling("posta-auth"), sibling("posta-pop3d"), "--post-auth"}, o);
+  creds->read.reset();
+  if (!child) {
+    log::error("unable to run posta-auth: ", child.error().what);
+    out.line("-ERR [SYS/TEMP] temporary failure, try again later");
+    return -1;
+  }
+  std::string msg = name + '\0' + password + '\0' + std::to_string(std::time(nullptr)) + '\0';
+  (void)write_all(creds->write.get(), msg);
+  creds->write.reset();
+  auto st = child->wait();
+  if (!st || !st->exited) return kSessionDone;  // post-auth half died: the session is over
+  switch (st->code) {
+    case 1:
+      ++failures;
+      log::info("login failed: user=<", name, "> ip=", remote, " failures=", failures);
+      out.line("-ERR [AUTH] invalid user name or password");
+      if (failures >= kMaxFailures) {
+        out.line("-ERR [AUTH] too many failures, closing connection");
+        return kSessionDone;
+      }
+      return -1;
+    case 111:
+      out.line("-ERR [SYS/TEMP] temporary failure, try again later");
+      return -1;
+    case kMailboxInUse:
+      return -1;
+    default:
+      return kSessionDone;
+  }
+}
+
+int PreAuth::auth_command(const std::string& arg) {
+  std::string mech = arg.substr(0, arg.find(' '));
+  for (auto& c : mech) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (mech.empty()) {
+    out.line("+OK Supported mechanisms follow");
+    if (plaintext_allowed(tls)) out.line("PLAIN");
+    out.line(".");
+    return -1;
+  }
+  if (mech != "PLAIN") {
+    out.line("-ERR [AUTH] unsupported mechanism");
+    return -1;
+  }
+  if (!plaintext_allowed(tls)) {
+    out.line("-ERR [AUTH] plaintext authentication disallowed without TLS (use STLS)");
+    return -1;
+  }
+  std::string response = arg.size() > mech.size() ? arg.substr(mech.size() + 1) : "";
+  if (response.empty()) {
+    out.line("+ ");
+    auto l = next_command(in, out);
+    if (l.status != Line::Status::kOk) return kSessionDone;
+    response = l.text;
+  }
+  if (response == "*") {
+    out.line("-ERR [AUTH] authentication cancelled");
+    return -1;
+  }
+  auto decoded = response == "=" ? Result<std::string>("") : smtp::base64_decode(response);
+  if (!decoded) {
+    out.line("-ERR [AUTH] invalid base64");
+    return -1;
+  }
+  // authzid NUL authcid NUL passwd; an authzid other than authcid is a master-user login.
+  auto first = decoded->find('\0');
+  auto second = first == std::string::npos ? first : decoded->find('\0', first + 1);
+  if (second == std::string::npos) {
+    out.line("-ERR [AUTH] malformed PLAIN response");
+    return -1;
+  }
+  std::string authz = decoded->substr(0, first);
+  std::string authc = decoded->substr(first + 1, second - first - 1);
+  std::string pass = decoded->substr(second + 1);
+  std::string name = authz.empty() || authz == authc ? authc : authz + "*" + authc;
+  return authenticate(name, pass);
+}
+
+}  // namespace
+
+int run_preauth() {
+  PreAuth s;
+  s.out.line("+OK posta POP3 server ready");
+  for (;;) {
+    Line l = next_command(s.in, s.out);
+    if (l.status == Line::Status::kTimeout) {
+      s.out.line("-ERR autologout; idle for too long");
+      s.out.flush();
+      return 0;
+    }
+    if (l.status == Line::Status::kTooLong) {
+      s.out.line("-ERR line too long");
+      continue;
+    }
+    if (l.status != Line::Status::kOk) return 0;
+    if (l.has_nul) {
+      s.out.line("-ERR NUL byte in command");
+      continue;
+    }
+    auto sp = l.text.find(' ');
+    std::string verb = l.text.substr(0, sp);
+    std::string arg = sp == std::string::npos ? "" : l.text.substr(sp + 1);
+    for (auto& c : verb) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    int done = -1;
+    if (verb == "CAPA") {
+      s.capa();
+    } else if (verb == "QUIT") {
+      s.out.line("+OK posta POP3 server signing off");
+      s.out.flush();
+      return 0;
+    } else if (verb == "NOOP") {
+      s.out.line("-ERR [AUTH] not authenticated");
+    } else if (verb == "STLS") {
+      s.starttls();
+    } else if (verb == "USER") {
+      if (!plaintext_allowed(s.tls)) {
+        s.out.line("-ERR [AUTH] plaintext authentication disallowed without TLS (use STLS)");
+      } else if (arg.empty()) {
+        s.out.line("-ERR USER needs a name");
+      } else {
+        s.user = arg;
+        s.out.line("+OK send PASS");
+      }
+    } else if (verb == "PASS") {
+      if (s.user.empty()) {
+        s.out.line("-ERR USER first");
+      } else {
+        std::string name = std::exchange(s.user, "");
+        done = s.authenticate(name, arg);
+      }
+    } else if (verb == "AUTH") {
+      done = s.auth_command(arg);
+    } else if (verb == "STAT" || verb == "LIST" || verb == "RETR" || verb == "DELE" ||
+               verb == "RSET" || verb == "TOP" || verb == "UIDL") {
+      s.out.line("-ERR [AUTH] not authenticated");
+    } else if (verb == "APOP") {
+      s.out.line("-ERR APOP not supported");
+    } else {
+      s.out.line("-ERR unknown command");
+    }
+    if (done >= 0) return done;
+  }
+}
+
+}  // namespace posta::pop3

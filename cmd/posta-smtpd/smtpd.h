@@ -1,0 +1,139 @@
+// posta-smtpd: one ESMTP session on fd 0/1 (see posta-smtpd(8)).
+#pragma once
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "io/line_reader.h"
+#include "smtp/body.h"
+#include "smtp/command.h"
+#include "tls/tls_control.h"
+
+namespace posta::accounts {
+class Accounts;
+}
+
+namespace posta::smtpd {
+
+// The reader's limit: long enough for an AUTH line (12288) and anything legal; the per-verb
+// limits (512, MAIL/RCPT 2048) are checked on top of it.
+inline constexpr size_t kReaderMax = 65536;
+inline constexpr size_t kMaxCommandLine = 512;  // octets including CRLF (RFC 5321 4.5.3.1.4)
+inline constexpr size_t kMaxPathLine = 2048;    // MAIL/RCPT with ESMTP parameters
+inline constexpr size_t kMaxAuthLine = 12288;   // RFC 4954 section 4
+
+struct Config {
+  std::string home;
+  std::string me;
+  std::string greeting;            // text after "220 "
+  size_t databytes = 0;            // 0: unlimited
+  size_t maxrcpt = 100;
+  std::chrono::milliseconds timeout{300000};
+  std::chrono::milliseconds greet_delay{0};
+  int maxerrors = 10;
+  int maxmessages = 100;
+  int maxauthfail = 3;
+  bool authplaintext = false;
+  bool submission = false;
+  bool sendercheck = true;         // submission: MAIL FROM must belong to the login
+  smtp::BareLfPolicy barelf = smtp::BareLfPolicy::kReject;
+  std::vector<std::string> locals;     // control/locals, lower-case
+  std::vector<std::string> rcpthosts;  // control/rcpthosts, lower-case
+  bool relayclient = false;        // env RELAYCLIENT set
+  std::string remote_ip, remote_port, local_ip, local_port, remote_host;
+  std::string queue_program;       // $POSTA_QUEUE or sibling posta-queue
+  std::string auth_program;        // sibling posta-auth
+};
+
+// Reads control files and the environment.
+Config load_config(bool submission_flag);
+
+struct Rcpt {
+  std::string address;  // as handed to the queue
+  std::string notify;   // canonical NOTIFY or ""
+  std::string orcpt;    // decoded "type;addr" or ""
+};
+
+struct Transaction {
+  bool active = false;  // MAIL given
+  std::string sender;
+  std::vector<Rcpt> rcpts;
+  size_t declared_size = 0;
+  bool smtputf8 = false;
+  std::string body;     // "7BIT" "8BITMIME" or ""
+  std::string ret;      // "FULL" "HDRS" or ""
+  std::string envid;    // decoded
+  size_t rcpt_overflow = 0;  // recipients refused past maxrcpt
+};
+
+class QueueJob;
+
+class Session {
+ public:
+  explicit Session(Config cfg);
+  ~Session();
+  // Runs until QUIT, end of input, timeout or too many errors; returns the exit code.
+  int run();
+
+ private:
+  friend class QueueJob;
+  // smtpd_session.cc
+  bool greet();
+  bool dispatch(const smtp::Command& cmd, size_t line_size);
+  void reply(int code, const char* enh, const std::string& text);
+  void send_raw(const std::string& s);
+  bool flush();
+  bool error_reply(int code, const char* enh, const std::string& text);
+  void do_helo(const smtp::Command& cmd, bool esmtp);
+  void do_starttls(const smtp::Command& cmd);
+  void do_vrfy_help(const smtp::Command& cmd);
+  void reset_transaction();
+  bool read_failed(const Line& l);
+  std::string protocol_name() const;
+  // smtpd_envelope.cc
+  void do_mail(const smtp::Command& cmd);
+  void do_rcpt(const smtp::Command& cmd);
+  bool mail_params(const smtp::PathArgs& a);
+  bool rcpt_params(const smtp::PathArgs& a, Rcpt& r);
+  // smtpd_policy.cc
+  enum class RcptVerdict { kAccept, kUnknown, kDisabled, kRelayDenied, kTemporary };
+  RcptVerdict check_recipient(const smtp::Mailbox& m, std::string& why);
+  bool is_local_domain(const std::string& domain, bool& temp);
+  bool sender_belongs_to_login(const std::string& sender, bool& temp);
+  accounts::Accounts* accounts(std::string& err);
+  // smtpd_data.cc
+  void do_data(const smtp::Command& cmd);
+  void do_bdat(const smtp::Command& cmd);
+  bool data_allowed(bool bdat);
+  std::unique_ptr<QueueJob> start_job();
+  bool read_chunk(size_t n);
+  std::string received_header() const;
+  void finish_message(QueueJob& job, const smtp::BodyFilter& body);
+  // smtpd_auth.cc
+  void do_auth(const smtp::Command& cmd);
+  bool auth_read_response(std::string& out);
+  int check_password(const std::string& user, const std::string& pass);
+
+  Config cfg_;
+  LineReader in_;
+  std::string out_;
+  std::string helo_;
+  bool esmtp_ = false;
+  std::optional<int> tls_ctl_;
+  std::optional<TlsInfo> tls_;
+  std::string auth_user_;
+  int auth_failures_ = 0;
+  int errors_ = 0;
+  int messages_ = 0;
+  bool quit_ = false;
+  Transaction tx_;
+  std::unique_ptr<QueueJob> bdat_job_;  // a BDAT transaction in progress
+  std::unique_ptr<smtp::BodyFilter> bdat_body_;
+  std::unique_ptr<smtp::ChunkSplitter> bdat_split_;
+  std::unique_ptr<accounts::Accounts> accounts_;
+};
+
+}  // namespace posta::smtpd

@@ -1,0 +1,69 @@
+// Settings from control files and the environment (see posta-smtpd(8), FILES/ENVIRONMENT).
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "control/control.h"
+#include "proc/child.h"
+#include "smtpd.h"
+
+namespace posta::smtpd {
+namespace {
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+std::vector<std::string> lower_lines(const Control& c, const std::string& name) {
+  std::vector<std::string> out;
+  for (auto& l : c.lines(name)) out.push_back(lower(l));
+  return out;
+}
+
+std::string hostname() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return "localhost";
+  return buf;
+}
+
+}  // namespace
+
+Config load_config(bool submission_flag) {
+  Config c;
+  c.home = posta_home();
+  Control ctl(c.home);
+  c.me = ctl.string("me", hostname());
+  c.greeting = ctl.string("smtpgreeting", c.me + " ESMTP posta");
+  long long db = ctl.number("databytes", 0);
+  c.databytes = db > 0 ? static_cast<size_t>(db) : 0;
+  long long mr = ctl.number("maxrcpt", 100);
+  c.maxrcpt = mr > 0 ? static_cast<size_t>(mr) : 100;
+  long long t = ctl.number("timeoutsmtpd", 300);
+  c.timeout = std::chrono::seconds(t > 0 ? t : 300);
+  c.greet_delay = std::chrono::milliseconds(std::max(0LL, ctl.number("smtpgreetdelay", 0)));
+  c.maxerrors = static_cast<int>(std::max(1LL, ctl.number("smtpmaxerrors", 20)));
+  c.maxmessages = static_cast<int>(std::max(1LL, ctl.number("smtpmaxmessages", 1000)));
+  c.maxauthfail = static_cast<int>(std::max(1LL, ctl.number("smtpmaxauthfail", 3)));
+  c.authplaintext = ctl.flag("authplaintext", false);
+  c.sendercheck = ctl.flag("submissionsendercheck", true);
+  c.barelf = lower(ctl.string("smtpbarelf", "reject")) == "normalize" ? smtp::BareLfPolicy::kNormalize
+                                                                       : smtp::BareLfPolicy::kReject;
+  c.locals = lower_lines(ctl, "locals");
+  c.rcpthosts = lower_lines(ctl, "rcpthosts");
+  std::string sub = env("SUBMISSION");
+  c.submission = submission_flag || (!sub.empty() && sub != "0");
+  c.relayclient = std::getenv("RELAYCLIENT") != nullptr;
+  c.remote_ip = env("TCPREMOTEIP");
+  c.remote_port = env("TCPREMOTEPORT");
+  c.local_ip = env("TCPLOCALIP");
+  c.local_port = env("TCPLOCALPORT");
+  c.remote_host = env("TCPREMOTEHOST");
+  if (c.remote_ip.empty()) c.remote_ip = "unknown";
+  std::string q = env("POSTA_QUEUE");
+  c.queue_program = q.empty() ? sibling("posta-queue") : q;
+  c.auth_program = sibling("posta-auth");
+  return c;
+}
+
+}  // namespace posta::smtpd

@@ -1,0 +1,47 @@
+// Handing one message to $POSTA_QUEUE (qmail-queue interface; see posta-smtpd(8)).
+#pragma once
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "base/error.h"
+#include "io/fd.h"
+#include "proc/child.h"
+#include "queue/envelope.h"
+
+namespace posta::smtpd {
+
+struct QueueOutcome {
+  int code = 451;
+  std::string enhanced = "4.3.0";
+  std::string text;
+  std::string id;  // queue id when the queue told us (POSTA_QUEUE_IDFD)
+};
+
+// Maps what the queue program said: exit status, and the text on fd 6 ("D..." permanent,
+// "Z..." temporary, qmail-queue custom error convention).
+QueueOutcome map_queue_exit(const ExitStatus& st, std::string_view fd6_text, std::string_view id);
+
+class QueueJob {
+ public:
+  // Starts the queue program with the message pipe on fd 0 and the envelope pipe on fd 1.
+  // env: extra "NAME=value" entries (DSN RET/ENVID, auth user).
+  [[nodiscard]] static Result<std::unique_ptr<QueueJob>> start(const std::string& program,
+                                                               std::vector<std::string> env);
+  ~QueueJob();
+  // Message bytes (LF line ends). A queue that died is noticed at finish().
+  void write(std::string_view bytes);
+  // Ends the message, writes the envelope, waits for the queue program.
+  QueueOutcome finish(const queue::Envelope& env);
+  // Ends without an envelope: the queue program refuses, nothing is queued.
+  void abort();
+
+ private:
+  QueueJob() = default;
+  Child child_;
+  Fd msg_, env_, fd6_, idfd_;
+  bool broken_ = false;
+  std::string broken_why_;
+};
+
+}  // namespace posta::smtpd

@@ -1,0 +1,68 @@
+// posta-tcpd: listen on HOST PORT, fork+exec PROGRAM per connection with the socket on
+// fds 0 and 1. An s6-style chainloader: options end at HOST, so no CLI11 here.
+#include <unistd.h>
+
+#include <charconv>
+#include <cstring>
+
+#include "base/exitcode.h"
+#include "log/log.h"
+#include "tcpd.h"
+
+namespace posta::tcpd {
+
+namespace {
+
+[[noreturn]] void usage(const std::string& why) {
+  if (!why.empty()) log::line("fatal", why);
+  log::fatal(kExitUsageS6,
+             "usage: posta-tcpd [-c MAXCONN] [-C MAXPERIP] [-x RULES] [-u USER [-g GROUP]] "
+             "[-b BACKLOG] [-t TIMEOUT] [-d NOTIFYFD] HOST PORT PROGRAM [ARG...]");
+}
+
+long number(const char* s, long lo, long hi, char opt) {
+  long v = 0;
+  const char* end = s + std::strlen(s);
+  auto [p, ec] = std::from_chars(s, end, v);
+  if (ec != std::errc() || p != end || v < lo || v > hi)
+    usage(log::cat("-", opt, " needs a number from ", lo, " to ", hi));
+  return v;
+}
+
+}  // namespace
+
+Config parse_args(int argc, char** argv) {
+  Config c;
+  int ch;
+  while ((ch = ::getopt(argc, argv, "+c:C:x:u:g:b:t:d:")) != -1) {
+    switch (ch) {
+      case 'c': c.maxconn = number(optarg, 1, 100000, 'c'); break;
+      case 'C': c.maxperip = number(optarg, 1, 100000, 'C'); break;
+      case 'x': c.rules = optarg; break;
+      case 'u': c.user = optarg; break;
+      case 'g': c.group = optarg; break;
+      case 'b': c.backlog = number(optarg, 1, 65535, 'b'); break;
+      case 't': c.timeout = number(optarg, 0, 86400, 't'); break;
+      case 'd': c.notify_fd = static_cast<int>(number(optarg, 3, 1000000, 'd')); break;
+      default: usage("");
+    }
+  }
+  if (argc - optind < 3) usage("missing HOST, PORT or PROGRAM");
+  if (!c.group.empty() && c.user.empty()) usage("-g needs -u");
+  c.host = argv[optind];
+  c.port = argv[optind + 1];
+  for (int i = optind + 2; i < argc; ++i) c.argv.emplace_back(argv[i]);
+  if (c.maxperip == 0 || c.maxperip > c.maxconn) c.maxperip = c.maxconn;
+  return c;
+}
+
+}  // namespace posta::tcpd
+
+int main(int argc, char** argv) {
+  posta::log::set_program("posta-tcpd");
+  try {
+    return posta::tcpd::run(posta::tcpd::parse_args(argc, argv));
+  } catch (const std::exception& e) {
+    posta::log::fatal(posta::kExitTemporary, e.what());
+  }
+}

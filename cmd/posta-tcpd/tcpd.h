@@ -1,0 +1,28 @@
+// posta-tcpd: inetd-style TCP launcher. See man/posta-tcpd.8.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace posta::tcpd {
+
+struct Config {
+  long maxconn = 100;    // -c: connections at once; accepting pauses at the limit
+  long maxperip = 0;     // -C: per client address; 0 = same as maxconn
+  std::string rules;     // -x: rules file (text), read at start and on SIGHUP
+  std::string user;      // -u
+  std::string group;     // -g
+  long backlog = 128;    // -b
+  long timeout = 0;      // -t: after SIGTERM, seconds before children get SIGTERM; 0 = never
+  std::optional<int> notify_fd;  // -d
+  std::string host, port;
+  std::vector<std::string> argv;  // PROGRAM [ARG...]
+};
+
+// Parses argv (getopt, stopping at PROGRAM); exits 100 with a usage line when malformed.
+Config parse_args(int argc, char** argv);
+
+// Runs until SIGTERM and the last child is gone; returns the exit code.
+int run(const Config& c);
+
+}  // namespace posta::tcpd

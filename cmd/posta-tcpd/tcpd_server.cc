@@ -1,0 +1,251 @@
+// posta-tcpd's event loop: accept, check rules and limits, spawn, reap, signals.
+// The order in run() is the daemon checklist: bind, drop privileges, read rules,
+// signals, readiness, loop.
+#include <event2/event.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <map>
+#include <memory>
+
+#include "base/exitcode.h"
+#include "daemon/daemon.h"
+#include "log/log.h"
+#include "net/rules.h"
+#include "proc/child.h"
+#include "tcpd.h"
+#include "tcpd_spawn.h"
+
+namespace posta::tcpd {
+
+namespace {
+
+struct EventFree {
+  void operator()(event* e) const noexcept { event_free(e); }
+};
+struct BaseFree {
+  void operator()(event_base* b) const noexcept { event_base_free(b); }
+};
+using EventPtr = std::unique_ptr<event, EventFree>;
+
+struct Conn {
+  net::Endpoint remote;
+};
+
+class Server {
+ public:
+  Server(const Config& c, Fd listener) : cfg_(c), listener_(std::move(listener)) {}
+  [[nodiscard]] Status start();
+  int loop();
+
+ private:
+  static void on_accept(evutil_socket_t, short, void* self);
+  static void on_signal(evutil_socket_t sig, short, void* self);
+  static void on_grace(evutil_socket_t, short, void* self);
+  void accept_some();
+  void handle(Fd sock);
+  void reap();
+  void stop();
+  void reload();
+  void pause_if_full();
+  std::string count() const { return log::cat(children_.size(), "/", cfg_.maxconn); }
+
+  Config cfg_;
+  Fd listener_;
+  std::unique_ptr<event_base, BaseFree> base_;
+  EventPtr accept_ev_, grace_ev_;
+  std::vector<EventPtr> signal_evs_;
+  net::Rules rules_;
+  ChildEnv env_;
+  std::map<pid_t, Conn> children_;
+  std::map<net::IpAddr, long> per_ip_;
+  bool accepting_ = false, stopping_ = false, grace_over_ = false;
+};
+
+Status Server::start() {
+  base_.reset(event_base_new());
+  if (!base_) return fail("unable to create event base");
+  accept_ev_.reset(event_new(base_.get(), listener_.get(), EV_READ | EV_PERSIST, on_accept, this));
+  for (int sig : {SIGCHLD, SIGTERM, SIGINT, SIGHUP}) {
+    signal_evs_.emplace_back(evsignal_new(base_.get(), sig, on_signal, this));
+    if (!signal_evs_.back() || event_add(signal_evs_.back().get(), nullptr) != 0)
+      return fail("unable to set up signal handling");
+  }
+  if (!accept_ev_ || event_add(accept_ev_.get(), nullptr) != 0) return fail("unable to watch socket");
+  accepting_ = true;
+  if (!cfg_.rules.empty()) {
+    auto r = net::Rules::load(cfg_.rules);
+    if (!r) return std::unexpected(r.error());
+    rules_ = std::move(*r);
+  }
+  return {};
+}
+
+int Server::loop() {
+  event_base_dispatch(base_.get());
+  log::info("stopped");
+  return kExitOk;
+}
+
+void Server::on_accept(evutil_socket_t, short, void* self) { static_cast<Server*>(self)->accept_some(); }
+
+void Server::accept_some() {
+  // a bounded batch, so that SIGCHLD and signals get their turn under a flood
+  for (int i = 0; i < 64 && accepting_; ++i) {
+    int fd = ::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+        log::warning("unable to accept: ", std::strerror(errno));
+      return;
+    }
+    handle(Fd(fd));
+  }
+}
+
+void Server::handle(Fd sock) {
+  sockaddr_storage rs{}, ls{};
+  socklen_t rl = sizeof rs, ll = sizeof ls;
+  if (::getpeername(sock.get(), reinterpret_cast<sockaddr*>(&rs), &rl) != 0 ||
+      ::getsockname(sock.get(), reinterpret_cast<sockaddr*>(&ls), &ll) != 0)
+    return;  // the client is already gone
+  auto remote = net::endpoint_of(reinterpret_cast<sockaddr*>(&rs), rl);
+  auto local = net::endpoint_of(reinterpret_cast<sockaddr*>(&ls), ll);
+  if (!remote || !local) return;
+  std::string who = log::cat(remote->ip.str(), ":", remote->port);
+  const net::Rule* rule = rules_.match(remote->ip);
+  if (rule && !rule->allow) {
+    log::info("deny ", who, " rule line ", rule->line, " (", rule->text.empty() ? "*" : rule->text, ")");
+    return;
+  }
+  long& n = per_ip_[remote->ip];
+  if (n >= cfg_.maxperip) {
+    log::warning("maxperip ", who, ": closed, ", n, "/", cfg_.maxperip, " from this address");
+    if (n == 0) per_ip_.erase(remote->ip);
+    return;
+  }
+  static const std::vector<std::pair<std::string, std::string>> kNone;
+  auto env = env_.build(*local, *remote, rule ? rule->env : kNone);
+  auto pid = spawn_child(cfg_.argv, env, sock.get());
+  if (!pid) {
+    log::error(who, ": ", pid.error().what);
+    if (n == 0) per_ip_.erase(remote->ip);
+    return;
+  }
+  ++n;
+  children_[*pid] = Conn{*remote};
+  log::info("start ", *pid, " ", who, " -> ", local->ip.str(), ":", local->port, " conn ", count());
+  pause_if_full();
+}
+
+void Server::pause_if_full() {
+  if (accepting_ && static_cast<long>(children_.size()) >= cfg_.maxconn) {
+    event_del(accept_ev_.get());
+    accepting_ = false;
+    log::warning("maxconn ", cfg_.maxconn, " reached: not accepting");
+  }
+}
+
+void Server::reap() {
+  int st;
+  pid_t pid;
+  while ((pid = ::waitpid(-1, &st, WNOHANG)) > 0) {
+    auto it = children_.find(pid);
+    if (it == children_.end()) continue;
+    auto ip = it->second.remote.ip;
+    log::info("end ", pid, " ", ip.str(), ":", it->second.remote.port, " ",
+              decode_wait_status(st).describe(), " conn ", children_.size() - 1, "/", cfg_.maxconn);
+    children_.erase(it);
+    if (auto p = per_ip_.find(ip); p != per_ip_.end() && --p->second <= 0) per_ip_.erase(p);
+  }
+  if (stopping_) {
+    if (children_.empty()) event_base_loopbreak(base_.get());
+    return;
+  }
+  if (!accepting_ && static_cast<long>(children_.size()) < cfg_.maxconn) {
+    if (event_add(accept_ev_.get(), nullptr) == 0) {
+      accepting_ = true;
+      log::info("accepting again, conn ", count());
+    }
+  }
+}
+
+void Server::stop() {
+  if (stopping_) return;
+  stopping_ = true;
+  if (accepting_) event_del(accept_ev_.get());
+  accepting_ = false;
+  listener_.reset();  // new clients get "connection refused" at once
+  log::info("stopping: waiting for ", children_.size(), " children");
+  if (children_.empty()) {
+    event_base_loopbreak(base_.get());
+    return;
+  }
+  if (cfg_.timeout > 0) {
+    grace_ev_.reset(evtimer_new(base_.get(), on_grace, this));
+    timeval tv{cfg_.timeout, 0};
+    if (grace_ev_) evtimer_add(grace_ev_.get(), &tv);
+  }
+}
+
+void Server::on_grace(evutil_socket_t, short, void* self) {
+  auto* s = static_cast<Server*>(self);
+  int sig = s->grace_over_ ? SIGKILL : SIGTERM;
+  log::warning("grace period over: sending ", sig == SIGKILL ? "SIGKILL" : "SIGTERM", " to ",
+               s->children_.size(), " children");
+  for (auto& [pid, c] : s->children_) ::kill(pid, sig);
+  if (!s->grace_over_) {
+    s->grace_over_ = true;
+    timeval tv{s->cfg_.timeout, 0};
+    evtimer_add(s->grace_ev_.get(), &tv);
+  }
+}
+
+void Server::reload() {
+  if (cfg_.rules.empty()) return;
+  auto r = net::Rules::load(cfg_.rules);
+  if (!r) {
+    log::warning("rules not reloaded, keeping the old ones: ", r.error().what);
+    return;
+  }
+  rules_ = std::move(*r);
+  log::info("rules reloaded from ", cfg_.rules, ": ", rules_.size(), " rules");
+}
+
+void Server::on_signal(evutil_socket_t sig, short, void* self) {
+  auto* s = static_cast<Server*>(self);
+  switch (sig) {
+    case SIGCHLD: s->reap(); break;
+    case SIGHUP: s->reload(); break;
+    default: s->stop(); break;
+  }
+}
+
+// fds 0-2 must be open, or an accepted socket could land on them.
+void ensure_std_fds() {
+  for (int fd = 0; fd < 3; ++fd)
+    if (::fcntl(fd, F_GETFD) < 0) {
+      int n = ::open("/dev/null", O_RDWR);
+      if (n >= 0 && n != fd) ::close(n);
+    }
+}
+
+}  // namespace
+
+int run(const Config& c) {
+  ensure_std_fds();
+  ignore_sigpipe();
+  auto sock = listen_on(c.host, c.port, static_cast<int>(c.backlog));
+  if (!sock) log::fatal(kExitTemporary, sock.error().what);
+  if (auto s = drop_to(c.user, c.group); !s) log::fatal(kExitTemporary, s.error().what);
+  Server server(c, std::move(*sock));
+  if (auto s = server.start(); !s) log::fatal(kExitTemporary, s.error().what);
+  log::info("listening on ", c.host, " port ", c.port, " maxconn ", c.maxconn, " maxperip ",
+            c.maxperip, c.rules.empty() ? "" : " rules " + c.rules);
+  notify_ready(readiness_fd(c.notify_fd));
+  return server.loop();
+}
+
+}  // namespace posta::tcpd

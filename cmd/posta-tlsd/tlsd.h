@@ -1,0 +1,57 @@
+// posta-tlsd: one process per connection between the client socket (fd 0) and a protocol
+// server it forks and execs; holds the key, does all TLS. See man/posta-tlsd.8.
+#pragma once
+#include <event2/event.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "io/fd.h"
+#include "proc/child.h"
+#include "tls/tls_context.h"
+
+namespace posta::tlsd {
+
+// The protocol server's control fd number (documented; the server reads POSTA_TLS_CONTROL).
+inline constexpr int kControlFd = 5;
+// Per-direction relay buffer bound: reading pauses while this much is unwritten.
+inline constexpr size_t kRelayHigh = 256 * 1024;
+
+struct Options {
+  bool implicit = false;  // -i
+  bool starttls = false;  // -s
+  bool check = false;     // -n
+  std::string cert, key, sni_dir, client_ca;
+  int handshake_timeout = 60;   // seconds
+  int idle_timeout = 3600;      // seconds without a byte in either direction
+  std::string user;             // -u: run the protocol server as
+  std::string tls_user;         // -U: run posta-tlsd itself as (after forking the server)
+  std::vector<std::string> argv;
+};
+
+// tlsd_child.cc: the protocol server, forked before any key is loaded; it waits on a pipe
+// for its extra environment and execs only when tlsd says so.
+struct ServerLink {
+  Child child;
+  Fd data;     // tlsd's end of the server's fd 0/1 socketpair
+  Fd control;  // tlsd's end of the control socketpair (-s only)
+  Fd go;       // write end: "G" + NAME=value NUL ... then close; close alone = abort
+};
+[[nodiscard]] Result<ServerLink> fork_server(const Options& o);
+[[nodiscard]] Status release_server(ServerLink& link, const std::vector<std::string>& env);
+
+// tlsd_relay.cc: the event loop. Returns the tlsd-side outcome.
+enum class Outcome { kDone, kPeerTrouble, kLocalTrouble };
+Outcome relay(const Options& o, SSL_CTX* ctx, ServerLink& link);
+
+// tlsd_run.cc
+int run(const Options& o);
+// -n: loads the default and every SNI certificate and key; the run script's start check.
+[[nodiscard]] Status check_config(const Options& o);
+
+// "SSL_PROTOCOL=...", ... for the implicit-TLS server environment.
+std::vector<std::string> tls_env(const TlsInfo& info);
+
+}  // namespace posta::tlsd

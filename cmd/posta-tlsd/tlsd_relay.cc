@@ -1,0 +1,201 @@
+// Relaying bytes between the client and the protocol server, with bounded buffers.
+#include "tlsd_relay.h"
+
+#include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
+#include <openssl/err.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include "log/log.h"
+
+namespace posta::tlsd {
+namespace {
+
+evbuffer* in(bufferevent* b) { return bufferevent_get_input(b); }
+evbuffer* out(bufferevent* b) { return bufferevent_get_output(b); }
+
+}  // namespace
+
+Status Relay::setup() {
+  event_config* cfg = event_config_new();
+  if (!cfg) return fail("out of memory");
+  event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
+  base_.reset(event_base_new_with_config(cfg));
+  event_config_free(cfg);
+  if (!base_) return fail("unable to create the event loop");
+  evutil_make_socket_nonblocking(0);
+  evutil_make_socket_nonblocking(link_.data.get());
+  server_.reset(bufferevent_socket_new(base_.get(), link_.data.get(), 0));
+  if (!server_) return fail("unable to create a bufferevent");
+  bufferevent_setcb(server_.get(), on_server_read, on_server_write, on_server_event, this);
+  bufferevent_setwatermark(server_.get(), EV_WRITE, kRelayHigh / 2, 0);
+  bufferevent_enable(server_.get(), EV_WRITE);
+  if (link_.control.valid()) {
+    evutil_make_socket_nonblocking(link_.control.get());
+    control_.reset(bufferevent_socket_new(base_.get(), link_.control.get(), 0));
+    if (!control_) return fail("unable to create a bufferevent");
+    bufferevent_setcb(control_.get(), on_control_read, nullptr, on_control_event, this);
+    bufferevent_enable(control_.get(), EV_READ | EV_WRITE);
+  }
+  handshake_timer_.reset(evtimer_new(base_.get(), on_handshake_timeout, this));
+  idle_timer_.reset(evtimer_new(base_.get(), on_idle_timer, this));
+  if (!handshake_timer_ || !idle_timer_) return fail("unable to create timers");
+  timeval idle{o_.idle_timeout, 0};
+  evtimer_add(idle_timer_.get(), &idle);
+  touch();
+  if (o_.implicit) return start_handshake(nullptr);
+  // -s: plain text until the server asks for TLS
+  client_.reset(bufferevent_socket_new(base_.get(), 0, BEV_OPT_CLOSE_ON_FREE));
+  if (!client_) return fail("unable to create a bufferevent");
+  bufferevent_setcb(client_.get(), on_client_read, on_client_write, on_client_event, this);
+  bufferevent_setwatermark(client_.get(), EV_WRITE, kRelayHigh / 2, 0);
+  bufferevent_enable(client_.get(), EV_READ | EV_WRITE);
+  bufferevent_enable(server_.get(), EV_READ);
+  return {};
+}
+
+Outcome Relay::run() {
+  if (auto s = setup(); !s) {
+    log::error(s.error().what);
+    return Outcome::kLocalTrouble;
+  }
+  event_base_dispatch(base_.get());
+  close_tls();
+  return outcome_;
+}
+
+// Moves everything the client sent to the server, pausing the client when the server lags.
+void Relay::client_to_server() {
+  if (state_ == State::kPlain) return plain_client_to_server();
+  if (state_ != State::kRelay) return;  // TLS data waits for the handshake and GO
+  evbuffer_add_buffer(out(server_.get()), in(client_.get()));
+  throttle(client_.get(), server_.get());
+  if (client_eof_) maybe_shutdown_server();
+}
+
+// Plain text before STARTTLS goes over line by line, so that a TLS record at the start of
+// a line (a ClientHello that overtook our go-ahead) is held back for the handshake instead
+// of being handed to the protocol server.
+void Relay::plain_client_to_server() {
+  evbuffer* src = in(client_.get());
+  while (!held_ && evbuffer_get_length(src) > 0) {
+    unsigned char first = 0;
+    evbuffer_copyout(src, &first, 1);
+    if (at_line_start_ && first == 0x16) {
+      held_ = true;
+      bufferevent_disable(client_.get(), EV_READ);
+      break;
+    }
+    evbuffer_ptr nl = evbuffer_search(src, "\n", 1, nullptr);
+    size_t n = nl.pos < 0 ? evbuffer_get_length(src) : static_cast<size_t>(nl.pos) + 1;
+    evbuffer_remove_buffer(src, out(server_.get()), n);
+    at_line_start_ = nl.pos >= 0;
+  }
+  throttle(client_.get(), server_.get());
+  if (client_eof_) maybe_shutdown_server();
+}
+
+void Relay::server_to_client() {
+  if (state_ != State::kPlain && state_ != State::kRelay) return;
+  evbuffer_add_buffer(out(client_.get()), in(server_.get()));
+  throttle(server_.get(), client_.get());
+}
+
+void Relay::throttle(bufferevent* src, bufferevent* dst) {
+  if (evbuffer_get_length(out(dst)) < kRelayHigh) return;
+  bufferevent_disable(src, EV_READ);
+  (src == client_.get() ? client_paused_ : server_paused_) = true;
+}
+
+// The client is gone: once the server has all its bytes, it gets end of file.
+void Relay::maybe_shutdown_server() {
+  if (state_ != State::kPlain && state_ != State::kRelay) return;
+  if (server_shut_ || evbuffer_get_length(out(server_.get())) > 0) return;
+  server_shut_ = true;
+  ::shutdown(link_.data.get(), SHUT_WR);
+}
+
+void Relay::finish(Outcome how) {
+  if (finished_) return;
+  finished_ = true;
+  outcome_ = how;
+  event_base_loopbreak(base_.get());
+}
+
+void Relay::on_client_read(bufferevent*, void* self) {
+  auto* r = static_cast<Relay*>(self);
+  r->touch();
+  r->client_to_server();
+}
+
+void Relay::on_server_read(bufferevent*, void* self) {
+  auto* r = static_cast<Relay*>(self);
+  r->touch();
+  r->server_to_client();
+}
+
+void Relay::on_client_write(bufferevent*, void* self) {
+  auto* r = static_cast<Relay*>(self);
+  if (r->server_paused_ && !r->server_eof_) {
+    r->server_paused_ = false;
+    bufferevent_enable(r->server_.get(), EV_READ);
+  }
+  if (r->server_eof_ && evbuffer_get_length(out(r->client_.get())) == 0) r->finish(Outcome::kDone);
+}
+
+void Relay::on_server_write(bufferevent*, void* self) {
+  auto* r = static_cast<Relay*>(self);
+  if (r->client_paused_ && !r->client_eof_) {
+    r->client_paused_ = false;
+    bufferevent_enable(r->client_.get(), EV_READ);
+  }
+  if (r->client_eof_) r->maybe_shutdown_server();
+}
+
+void Relay::on_client_event(bufferevent*, short what, void* self) {
+  auto* r = static_cast<Relay*>(self);
+  if (what & BEV_EVENT_CONNECTED) return r->handshake_done();
+  if (r->state_ == State::kHandshake) {
+    std::string why = (what & BEV_EVENT_EOF) ? "client closed the connection" : "";
+    while (unsigned long e = bufferevent_get_openssl_error(r->client_.get())) {
+      char buf[256];
+      ERR_error_string_n(e, buf, sizeof buf);
+      why += (why.empty() ? "" : "; ") + std::string(buf);
+    }
+    return r->handshake_failed(why.empty() ? "connection error" : why);
+  }
+  r->client_eof_ = true;
+  bufferevent_disable(r->client_.get(), EV_READ);
+  if (what & BEV_EVENT_ERROR) return r->finish(Outcome::kPeerTrouble);
+  r->client_to_server();
+  r->maybe_shutdown_server();
+  if (r->server_eof_) r->finish(Outcome::kDone);
+}
+
+void Relay::on_server_event(bufferevent*, short, void* self) {
+  auto* r = static_cast<Relay*>(self);
+  r->server_eof_ = true;
+  bufferevent_disable(r->server_.get(), EV_READ);
+  if (r->state_ != State::kPlain && r->state_ != State::kRelay) return r->finish(Outcome::kDone);
+  r->server_to_client();
+  if (evbuffer_get_length(out(r->client_.get())) == 0) r->finish(Outcome::kDone);
+}
+
+void Relay::on_idle_timer(evutil_socket_t, short, void* self) {
+  auto* r = static_cast<Relay*>(self);
+  long idle = static_cast<long>(std::time(nullptr) - r->last_activity_);
+  if (idle >= r->o_.idle_timeout) {
+    log::info("idle timeout after ", idle, " seconds");
+    return r->finish(Outcome::kPeerTrouble);
+  }
+  timeval left{r->o_.idle_timeout - idle, 0};
+  evtimer_add(r->idle_timer_.get(), &left);
+}
+
+Outcome relay(const Options& o, SSL_CTX* ctx, ServerLink& link) {
+  Relay r(o, ctx, link);
+  return r.run();
+}
+
+}  // namespace posta::tlsd

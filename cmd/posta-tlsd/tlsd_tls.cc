@@ -1,0 +1,170 @@
+// TLS setup inside the relay: implicit handshake, STARTTLS on request, the control channel.
+#include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
+#include <openssl/err.h>
+
+#include <poll.h>
+
+#include <cerrno>
+#include <cstdlib>
+
+#include "log/log.h"
+#include "tlsd_relay.h"
+
+namespace posta::tlsd {
+namespace {
+
+evbuffer* in(bufferevent* b) { return bufferevent_get_input(b); }
+evbuffer* out(bufferevent* b) { return bufferevent_get_output(b); }
+
+std::string remote() {
+  const char* ip = std::getenv("TCPREMOTEIP");
+  return ip ? ip : "unknown";
+}
+
+}  // namespace
+
+// plain == nullptr: implicit TLS straight on the socket; else a filter over the plain
+// bufferevent, which keeps any ClientHello bytes already read.
+Status Relay::start_handshake(bufferevent* plain) {
+  state_ = State::kHandshake;
+  SSL* ssl = SSL_new(ctx_);
+  if (!ssl) return fail("unable to create a TLS session: " + openssl_errors());
+  bufferevent* b = plain
+      ? bufferevent_openssl_filter_new(base_.get(), plain, ssl, BUFFEREVENT_SSL_ACCEPTING,
+                                       BEV_OPT_CLOSE_ON_FREE)
+      : bufferevent_openssl_socket_new(base_.get(), 0, ssl, BUFFEREVENT_SSL_ACCEPTING,
+                                       BEV_OPT_CLOSE_ON_FREE);
+  if (!b) {
+    SSL_free(ssl);
+    return fail("unable to create a TLS bufferevent");
+  }
+  if (plain) (void)client_.release();  // the filter owns it now
+  client_.reset(b);
+  ssl_ = ssl;
+  filter_ = plain != nullptr;
+  bufferevent_setcb(b, on_client_read, on_client_write, on_client_event, this);
+  bufferevent_setwatermark(b, EV_WRITE, kRelayHigh / 2, 0);
+  bufferevent_setwatermark(b, EV_READ, 0, kRelayHigh);
+  bufferevent_enable(b, EV_READ | EV_WRITE);
+  if (plain && evbuffer_get_length(in(plain)) > 0)
+    bufferevent_trigger(plain, EV_READ, BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+  timeval t{o_.handshake_timeout, 0};
+  evtimer_add(handshake_timer_.get(), &t);
+  return {};
+}
+
+// The server wrote its go-ahead to its fd 1, then "STARTTLS" here: that go-ahead is already
+// readable on our end of its socketpair. Plaintext the client sent after its STARTTLS
+// command and that we have not delivered yet is dropped (CVE-2011-0411); what we did
+// deliver, the server drains before it says GO.
+void Relay::begin_starttls() {
+  bufferevent* plain = client_.get();
+  size_t dropped = evbuffer_get_length(out(server_.get()));
+  evbuffer_drain(out(server_.get()), dropped);
+  if (!held_) {
+    dropped += evbuffer_get_length(in(plain));
+    evbuffer_drain(in(plain), evbuffer_get_length(in(plain)));
+  }
+  if (dropped > 0) log::info("dropped ", dropped, " bytes of plain text sent after STARTTLS");
+  evbuffer* from_server = in(server_.get());
+  while (evbuffer_read(from_server, link_.data.get(), 65536) > 0) {
+  }
+  evbuffer_add_buffer(out(plain), from_server);
+  bufferevent_disable(server_.get(), EV_READ);
+  if (auto s = start_handshake(plain); !s) {
+    log::error(s.error().what);
+    send_control("ERR internal error\n");
+    finish(Outcome::kLocalTrouble);
+  }
+}
+
+void Relay::handshake_done() {
+  evtimer_del(handshake_timer_.get());
+  TlsInfo info = session_info(ssl_);
+  log::info("tls ", remote(), " ", info.protocol, " ", info.cipher,
+            info.sni.empty() ? "" : " sni=", log::printable(info.sni),
+            info.peer_subject.empty() ? "" : " client=", log::printable(info.peer_subject));
+  if (o_.starttls) {
+    state_ = State::kWaitGo;
+    return send_control(format_tls_ok(info));
+  }
+  if (auto s = release_server(link_, tls_env(info)); !s) {
+    log::error("unable to start the server: ", s.error().what);
+    return finish(Outcome::kLocalTrouble);
+  }
+  go();
+}
+
+void Relay::handshake_failed(const std::string& why) {
+  evtimer_del(handshake_timer_.get());
+  log::info("tls ", remote(), " handshake failed: ", log::printable(why, 400));
+  send_control("ERR " + log::printable(why, 200) + "\n");
+  finish(Outcome::kPeerTrouble);
+}
+
+void Relay::go() {
+  state_ = State::kRelay;
+  bufferevent_enable(server_.get(), EV_READ);
+  client_to_server();
+}
+
+void Relay::send_control(const std::string& msg) {
+  if (control_) bufferevent_write(control_.get(), msg.data(), msg.size());
+}
+
+void Relay::control_line(const std::string& line) {
+  if (line == "STARTTLS" && state_ == State::kPlain) return begin_starttls();
+  if (line == "GO" && state_ == State::kWaitGo) return go();
+  if (line == "STARTTLS" && state_ == State::kRelay) return send_control("ERR TLS already active\n");
+  log::error("unexpected control message from the server: ", log::printable(line));
+  finish(Outcome::kLocalTrouble);
+}
+
+void Relay::on_control_read(bufferevent* b, void* self) {
+  auto* r = static_cast<Relay*>(self);
+  for (;;) {
+    size_t n = 0;
+    char* line = evbuffer_readln(in(b), &n, EVBUFFER_EOL_LF);
+    if (!line) break;
+    std::string s(line, n);
+    std::free(line);
+    r->control_line(s);
+    if (r->finished_) return;
+  }
+  if (evbuffer_get_length(in(b)) > 256) {
+    log::error("overlong control message from the server");
+    r->finish(Outcome::kLocalTrouble);
+  }
+}
+
+// The server closed its control fd (exiting, or just not interested): nothing to do.
+void Relay::on_control_event(bufferevent*, short, void* self) {
+  auto* r = static_cast<Relay*>(self);
+  if (r->state_ == State::kWaitGo) return r->finish(Outcome::kDone);
+  r->control_.reset();
+}
+
+void Relay::on_handshake_timeout(evutil_socket_t, short, void* self) {
+  static_cast<Relay*>(self)->handshake_failed("timeout");
+}
+
+// Best-effort close_notify; a filter's bytes go out through the plain bufferevent.
+void Relay::close_tls() {
+  if (!ssl_ || state_ != State::kRelay) return;
+  SSL_shutdown(ssl_);
+  ERR_clear_error();
+  if (!filter_) return;
+  bufferevent* plain = bufferevent_get_underlying(client_.get());
+  if (!plain) return;
+  // What the filter encrypted last may still sit in the plain bufferevent: write it out.
+  evbuffer* pending = out(plain);
+  for (int rounds = 0; evbuffer_get_length(pending) > 0 && rounds < 1000; ++rounds) {
+    if (evbuffer_write(pending, 0) >= 0) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return;
+    pollfd p{0, POLLOUT, 0};
+    if (::poll(&p, 1, 10000) <= 0) return;
+  }
+}
+
+}  // namespace posta::tlsd

@@ -1,0 +1,184 @@
+#include "accounts/lookup.h"
+
+#include <cerrno>
+
+#include "accounts/accounts_impl.h"
+#include "control/control.h"
+
+namespace posta::accounts {
+namespace {
+
+const char* const kFiles[] = {"users.db", "domains.db", "aliases.db", "lists.db"};
+
+template <class R>
+Result<std::optional<R>> get_record(Accounts::Impl& im, Table t, const std::string& key,
+                                    Result<R> (*decode)(std::string_view)) {
+  std::optional<R> out;
+  auto st = im.with_reopen([&]() -> Status {
+    auto tb = im.table(t);
+    if (!tb) return std::unexpected(tb.error());
+    if (!*tb) return {};
+    auto v = (*tb)->get(nullptr, key);
+    if (!v) return std::unexpected(v.error());
+    if (!*v) return {};
+    auto r = decode(**v);
+    if (!r) return fail(std::string(kFiles[int(t)]) + ": " + key + ": " + r.error().what);
+    out = std::move(*r);
+    return {};
+  });
+  if (!st) return std::unexpected(st.error());
+  return out;
+}
+
+template <class R>
+Result<std::vector<R>> list_records(Accounts::Impl& im, Table t, std::string_view domain,
+                                    Result<R> (*decode)(std::string_view)) {
+  std::vector<R> out;
+  std::string prefix;
+  if (!domain.empty()) {
+    auto d = valid_domain(domain);
+    if (!d) return std::unexpected(d.error());
+    prefix = t == Table::kDomains ? *d : domain_prefix(*d);
+  }
+  auto st = im.with_reopen([&]() -> Status {
+    out.clear();
+    auto tb = im.table(t);
+    if (!tb) return std::unexpected(tb.error());
+    if (!*tb) return {};
+    Status bad;
+    auto sc = (*tb)->scan(nullptr, prefix, [&](std::string_view k, std::string_view v) {
+      auto r = decode(v);
+      if (!r) {
+        bad = fail(std::string(kFiles[int(t)]) + ": " + std::string(k) + ": " + r.error().what);
+        return false;
+      }
+      out.push_back(std::move(*r));
+      return true;
+    });
+    if (!sc) return sc;
+    return bad;
+  });
+  if (!st) return std::unexpected(st.error());
+  return out;
+}
+
+}  // namespace
+
+Status Accounts::Impl::open_env() {
+  std::string dir = home + "/db";
+  auto e = db::Env::open(dir, mode == Mode::kReadWrite);
+  if (!e) {
+    if (mode == Mode::kReadOnly && e.error().code == ENOENT) return {};
+    return std::unexpected(e.error());
+  }
+  env = std::move(*e);
+  return {};
+}
+
+void Accounts::Impl::close_all() {
+  for (auto& t : tables) t.reset();
+  for (auto& m : missing) m = false;
+  env.reset();
+}
+
+Result<db::Database*> Accounts::Impl::table(Table t) {
+  int i = static_cast<int>(t);
+  if (tables[i]) return tables[i].get();
+  if (!env) {
+    if (mode == Mode::kReadOnly) return nullptr;
+    return fail("database environment is not open");
+  }
+  auto d = db::Database::open(*env, kFiles[i], mode == Mode::kReadWrite, false);
+  if (!d) {
+    if (mode == Mode::kReadOnly && d.error().code == ENOENT) return nullptr;
+    return std::unexpected(d.error());
+  }
+  tables[i] = std::move(*d);
+  return tables[i].get();
+}
+
+Status Accounts::Impl::with_reopen(const std::function<Status()>& fn) {
+  auto st = fn();
+  if (st || !db::needs_reopen(st.error())) return st;
+  close_all();
+  if (auto o = open_env(); !o) return o;
+  return fn();
+}
+
+Status Accounts::Impl::write(const std::function<Status(db::Txn&)>& fn) {
+  if (mode != Mode::kReadWrite) return fail("accounts opened read-only");
+  return with_reopen([&]() -> Status {
+    if (!env) return fail("database environment is not open");
+    return db::with_txn(*env, fn);
+  });
+}
+
+Result<Accounts> Accounts::open(const std::string& home, Mode mode) {
+  auto im = std::make_unique<Impl>();
+  im->home = home;
+  im->mode = mode;
+  Control ctl(home);
+  if (ctl.exists("subaddress")) {
+    auto s = ctl.string("subaddress", "");
+    im->separators = (s == "none") ? "" : s;
+  }
+  if (auto st = im->open_env(); !st) return std::unexpected(st.error());
+  return Accounts(std::move(im));
+}
+
+Accounts::Accounts(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Accounts::Accounts(Accounts&&) noexcept = default;
+Accounts& Accounts::operator=(Accounts&&) noexcept = default;
+Accounts::~Accounts() = default;
+
+const std::string& Accounts::home() const { return impl_->home; }
+db::Env& Accounts::env() { return *impl_->env; }
+
+std::string default_maildir(const std::string& home, const Address& a) {
+  return home + "/mail/" + a.domain + "/" + a.local + "/";
+}
+
+Result<std::optional<UserRecord>> Accounts::find_user(std::string_view address) {
+  auto a = valid_address(address);
+  if (!a) return std::unexpected(a.error());
+  return get_record<UserRecord>(*impl_, Table::kUsers, a->key(), decode_user);
+}
+
+Result<std::optional<DomainRecord>> Accounts::find_domain(std::string_view domain) {
+  auto d = valid_domain(domain);
+  if (!d) return std::unexpected(d.error());
+  return get_record<DomainRecord>(*impl_, Table::kDomains, *d, decode_domain);
+}
+
+Result<std::optional<AliasRecord>> Accounts::find_alias(std::string_view address) {
+  auto a = valid_address(address);
+  if (!a) return std::unexpected(a.error());
+  return get_record<AliasRecord>(*impl_, Table::kAliases, a->key(), decode_alias);
+}
+
+Result<std::optional<ListRecord>> Accounts::find_list(std::string_view address) {
+  auto a = valid_address(address);
+  if (!a) return std::unexpected(a.error());
+  return get_record<ListRecord>(*impl_, Table::kLists, a->key(), decode_list);
+}
+
+Result<bool> Accounts::is_local_domain(std::string_view domain) {
+  auto d = find_domain(domain);
+  if (!d) return std::unexpected(d.error());
+  return d->has_value();
+}
+
+Result<std::vector<DomainRecord>> Accounts::domains() {
+  return list_records<DomainRecord>(*impl_, Table::kDomains, "", decode_domain);
+}
+Result<std::vector<UserRecord>> Accounts::users(std::string_view domain) {
+  return list_records<UserRecord>(*impl_, Table::kUsers, domain, decode_user);
+}
+Result<std::vector<AliasRecord>> Accounts::aliases(std::string_view domain) {
+  return list_records<AliasRecord>(*impl_, Table::kAliases, domain, decode_alias);
+}
+Result<std::vector<ListRecord>> Accounts::lists(std::string_view domain) {
+  return list_records<ListRecord>(*impl_, Table::kLists, domain, decode_list);
+}
+
+}  // namespace posta::accounts

@@ -1,0 +1,121 @@
+#include "dkim/canon.h"
+
+namespace posta::dkim {
+namespace {
+
+bool wsp(char c) { return c == ' ' || c == '\t'; }
+
+}  // namespace
+
+std::string lower_ascii(std::string s) {
+  for (auto& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return s;
+}
+
+std::string trim_wsp(std::string_view s) {
+  size_t b = 0, e = s.size();
+  while (b < e && (wsp(s[b]) || s[b] == '\r' || s[b] == '\n')) ++b;
+  while (e > b && (wsp(s[e - 1]) || s[e - 1] == '\r' || s[e - 1] == '\n')) --e;
+  return std::string(s.substr(b, e - b));
+}
+
+SplitMessage split_message(std::string_view m) {
+  SplitMessage out;
+  size_t pos = 0;
+  while (pos < m.size()) {
+    size_t eol = m.find("\r\n", pos);
+    size_t next = eol == std::string_view::npos ? m.size() : eol + 2;
+    if (eol == pos) {  // the empty line
+      out.body = m.substr(next);
+      return out;
+    }
+    if (wsp(m[pos]) && !out.headers.empty()) {
+      out.headers.back().raw.append(m.substr(pos, next - pos));
+    } else {
+      HeaderField f;
+      size_t colon = m.find(':', pos);
+      f.name = std::string(m.substr(pos, (colon == std::string_view::npos || colon > next ? next : colon) - pos));
+      while (!f.name.empty() && wsp(f.name.back())) f.name.pop_back();
+      f.raw = std::string(m.substr(pos, next - pos));
+      out.headers.push_back(std::move(f));
+    }
+    pos = next;
+  }
+  return out;
+}
+
+std::string header_simple(const HeaderField& f) { return f.raw; }
+
+std::string header_relaxed(const HeaderField& f) {
+  size_t colon = f.raw.find(':');
+  std::string name = lower_ascii(trim_wsp(std::string_view(f.raw).substr(0, colon)));
+  std::string value;
+  if (colon != std::string::npos) {
+    bool space = false;
+    for (size_t i = colon + 1; i < f.raw.size(); ++i) {
+      char c = f.raw[i];
+      if (c == '\r' || c == '\n') continue;  // unfold
+      if (wsp(c)) {
+        space = true;
+        continue;
+      }
+      if (space && !value.empty()) value.push_back(' ');
+      space = false;
+      value.push_back(c);
+    }
+  }
+  return name + ":" + value + "\r\n";
+}
+
+std::string body_relaxed(std::string_view body) {
+  std::string out;
+  out.reserve(body.size());
+  size_t pos = 0;
+  while (pos < body.size()) {
+    size_t eol = body.find("\r\n", pos);
+    std::string_view line = body.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
+    bool space = false;
+    for (char c : line) {
+      if (wsp(c)) {
+        space = true;
+        continue;
+      }
+      if (space) out.push_back(' ');
+      space = false;
+      out.push_back(c);
+    }
+    out += "\r\n";
+    if (eol == std::string_view::npos) break;
+    pos = eol + 2;
+  }
+  while (out.size() >= 2 && out.compare(out.size() - 2, 2, "\r\n") == 0 &&
+         (out.size() == 2 || out.compare(out.size() - 4, 2, "\r\n") == 0))
+    out.resize(out.size() - 2);
+  return out;
+}
+
+std::string body_simple(std::string_view body) {
+  std::string out(body);
+  if (out.size() < 2 || out.compare(out.size() - 2, 2, "\r\n") != 0) out += "\r\n";
+  while (out.size() >= 4 && out.compare(out.size() - 4, 4, "\r\n\r\n") == 0) out.resize(out.size() - 2);
+  return out;
+}
+
+std::vector<const HeaderField*> select_headers(const std::vector<HeaderField>& headers,
+                                               const std::vector<std::string>& names) {
+  std::vector<const HeaderField*> out;
+  std::vector<bool> used(headers.size(), false);
+  for (auto& n : names) {
+    std::string want = lower_ascii(trim_wsp(n));
+    for (size_t i = headers.size(); i-- > 0;) {
+      if (used[i] || lower_ascii(headers[i].name) != want) continue;
+      used[i] = true;
+      out.push_back(&headers[i]);
+      break;
+    }
+  }
+  return out;
+}
+
+}  // namespace posta::dkim

@@ -1,0 +1,158 @@
+#include "dkim/key.h"
+
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+#include <map>
+
+#include "dkim/canon.h"
+
+namespace posta::dkim {
+namespace {
+
+struct BioDeleter {
+  void operator()(BIO* b) const { BIO_free(b); }
+};
+struct CtxDeleter {
+  void operator()(EVP_PKEY_CTX* c) const { EVP_PKEY_CTX_free(c); }
+};
+
+}  // namespace
+
+const char* key_type_name(KeyType t) { return t == KeyType::kRsa ? "rsa" : "ed25519"; }
+
+Result<KeyType> parse_key_type(const std::string& s) {
+  if (s == "rsa") return KeyType::kRsa;
+  if (s == "ed25519") return KeyType::kEd25519;
+  return fail("unknown key type '" + s + "' (rsa or ed25519)");
+}
+
+KeyType type_of(const EVP_PKEY* k) {
+  return EVP_PKEY_get_id(k) == EVP_PKEY_ED25519 ? KeyType::kEd25519 : KeyType::kRsa;
+}
+
+std::string b64_encode(std::string_view in) {
+  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
+  out.resize(n);
+  return out;
+}
+
+Result<std::string> b64_decode(std::string_view in) {
+  std::string clean;
+  for (char c : in)
+    if (c != ' ' && c != '\t' && c != '\r' && c != '\n') clean.push_back(c);
+  if (clean.size() % 4 != 0) return fail("bad base64 length");
+  std::string out(clean.size() / 4 * 3 + 1, '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(clean.data()), static_cast<int>(clean.size()));
+  if (n < 0) return fail("bad base64");
+  size_t pad = 0;
+  if (!clean.empty() && clean.back() == '=') ++pad;
+  if (clean.size() > 1 && clean[clean.size() - 2] == '=') ++pad;
+  out.resize(n - pad);
+  return out;
+}
+
+Result<Pkey> generate_key(KeyType t, int rsa_bits) {
+  std::unique_ptr<EVP_PKEY_CTX, CtxDeleter> ctx(
+      EVP_PKEY_CTX_new_id(t == KeyType::kRsa ? EVP_PKEY_RSA : EVP_PKEY_ED25519, nullptr));
+  if (!ctx || EVP_PKEY_keygen_init(ctx.get()) <= 0) return fail("cannot initialise key generation");
+  if (t == KeyType::kRsa && EVP_PKEY_CTX_set_rsa_keygen_bits(ctx.get(), rsa_bits) <= 0)
+    return fail("cannot set RSA key size");
+  EVP_PKEY* k = nullptr;
+  if (EVP_PKEY_keygen(ctx.get(), &k) <= 0) return fail("key generation failed");
+  return Pkey(k);
+}
+
+Result<std::string> private_pem(const EVP_PKEY* k) {
+  std::unique_ptr<BIO, BioDeleter> b(BIO_new(BIO_s_mem()));
+  if (!b || PEM_write_bio_PrivateKey(b.get(), k, nullptr, nullptr, 0, nullptr, nullptr) != 1)
+    return fail("cannot encode the private key");
+  char* data = nullptr;
+  long n = BIO_get_mem_data(b.get(), &data);
+  return std::string(data, n);
+}
+
+Result<Pkey> load_private_pem(std::string_view pem) {
+  std::unique_ptr<BIO, BioDeleter> b(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  EVP_PKEY* k = b ? PEM_read_bio_PrivateKey(b.get(), nullptr, nullptr, nullptr) : nullptr;
+  if (!k) return fail("not a PEM private key");
+  int id = EVP_PKEY_get_id(k);
+  if (id != EVP_PKEY_RSA && id != EVP_PKEY_ED25519) {
+    EVP_PKEY_free(k);
+    return fail("DKIM keys are RSA or Ed25519");
+  }
+  return Pkey(k);
+}
+
+Result<std::string> public_p(const EVP_PKEY* k) {
+  if (type_of(k) == KeyType::kEd25519) {
+    unsigned char raw[32];
+    size_t len = sizeof raw;
+    if (EVP_PKEY_get_raw_public_key(k, raw, &len) != 1) return fail("cannot get the Ed25519 public key");
+    return b64_encode(std::string_view(reinterpret_cast<char*>(raw), len));
+  }
+  unsigned char* der = nullptr;
+  int n = i2d_PUBKEY(const_cast<EVP_PKEY*>(k), &der);
+  if (n <= 0) return fail("cannot encode the public key");
+  std::string out = b64_encode(std::string_view(reinterpret_cast<char*>(der), n));
+  OPENSSL_free(der);
+  return out;
+}
+
+Result<std::string> txt_record(const EVP_PKEY* k) {
+  auto p = public_p(k);
+  if (!p) return std::unexpected(p.error());
+  return std::string("v=DKIM1; k=") + key_type_name(type_of(k)) + "; p=" + *p;
+}
+
+std::string quoted_txt(std::string_view txt) {
+  std::string out;
+  for (size_t i = 0; i < txt.size(); i += 255) {
+    if (!out.empty()) out += " ";
+    out += "\"" + std::string(txt.substr(i, 255)) + "\"";
+  }
+  return out.empty() ? "\"\"" : out;
+}
+
+Result<PublicKey> parse_key_record(std::string_view txt) {
+  std::map<std::string, std::string> tags;
+  size_t pos = 0;
+  while (pos <= txt.size()) {
+    size_t semi = txt.find(';', pos);
+    auto part = txt.substr(pos, semi == std::string_view::npos ? std::string_view::npos : semi - pos);
+    auto eq = part.find('=');
+    if (eq != std::string_view::npos) tags[trim_wsp(part.substr(0, eq))] = trim_wsp(part.substr(eq + 1));
+    else if (!trim_wsp(part).empty()) return fail("malformed key record");
+    if (semi == std::string_view::npos) break;
+    pos = semi + 1;
+  }
+  if (tags.count("v") && tags["v"] != "DKIM1") return fail("key record version is not DKIM1");
+  auto kt = parse_key_type(tags.count("k") ? tags["k"] : "rsa");
+  if (!kt) return std::unexpected(kt.error());
+  if (!tags.count("p")) return fail("key record without p=");
+  if (tags["p"].empty()) return fail("key revoked (empty p=)");
+  auto der = b64_decode(tags["p"]);
+  if (!der) return fail("key record: " + der.error().what);
+  PublicKey pk;
+  pk.type = *kt;
+  pk.testing = tags.count("t") && tags["t"].find('y') != std::string::npos;
+  const auto* d = reinterpret_cast<const unsigned char*>(der->data());
+  if (*kt == KeyType::kEd25519) {
+    pk.key.reset(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, d, der->size()));
+  } else {
+    pk.key.reset(d2i_PUBKEY(nullptr, &d, static_cast<long>(der->size())));
+    if (!pk.key) {  // RSAPublicKey form, as some publish it
+      d = reinterpret_cast<const unsigned char*>(der->data());
+      pk.key.reset(d2i_PublicKey(EVP_PKEY_RSA, nullptr, &d, static_cast<long>(der->size())));
+    }
+  }
+  if (!pk.key || type_of(pk.key.get()) != *kt) return fail("key record: unusable public key");
+  return pk;
+}
+
+}  // namespace posta::dkim

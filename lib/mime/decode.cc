@@ -1,0 +1,187 @@
+#include "mime/decode.h"
+
+#include <iconv.h>
+
+#include <cctype>
+#include <cstring>
+
+namespace posta::mime {
+namespace {
+
+int b64_value(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+bool ieq(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
+}  // namespace
+
+std::string base64_decode(std::string_view in) {
+  std::string out;
+  out.reserve(in.size() * 3 / 4);
+  uint32_t bits = 0;
+  int n = 0;
+  for (char c : in) {
+    if (c == '=') break;
+    int v = b64_value(c);
+    if (v < 0) continue;
+    bits = (bits << 6) | static_cast<uint32_t>(v);
+    n += 6;
+    if (n >= 8) {
+      n -= 8;
+      out += static_cast<char>((bits >> n) & 0xff);
+    }
+  }
+  return out;
+}
+
+bool base64_decode_strict(std::string_view in, std::string& out) {
+  out.clear();
+  if (in.size() % 4 != 0) return false;
+  size_t pad = 0;
+  while (pad < 2 && pad < in.size() && in[in.size() - 1 - pad] == '=') ++pad;
+  for (size_t i = 0; i < in.size() - pad; ++i)
+    if (b64_value(in[i]) < 0) return false;
+  out = base64_decode(in);
+  return true;
+}
+
+std::string base64_encode(std::string_view in) {
+  static const char* a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    uint32_t v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) |
+                 static_cast<unsigned char>(in[i + 2]);
+    out += a[v >> 18]; out += a[(v >> 12) & 63]; out += a[(v >> 6) & 63]; out += a[v & 63];
+  }
+  if (i + 1 == in.size()) {
+    uint32_t v = static_cast<unsigned char>(in[i]) << 16;
+    out += a[v >> 18]; out += a[(v >> 12) & 63]; out += "==";
+  } else if (i + 2 == in.size()) {
+    uint32_t v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
+    out += a[v >> 18]; out += a[(v >> 12) & 63]; out += a[(v >> 6) & 63]; out += '=';
+  }
+  return out;
+}
+
+std::string qp_decode(std::string_view in, bool q) {
+  std::string out;
+  out.reserve(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
+    if (q && c == '_') { out += ' '; continue; }
+    if (c != '=') { out += c; continue; }
+    if (i + 2 < in.size() && hex_value(in[i + 1]) >= 0 && hex_value(in[i + 2]) >= 0) {
+      out += static_cast<char>(hex_value(in[i + 1]) * 16 + hex_value(in[i + 2]));
+      i += 2;
+    } else if (i + 1 < in.size() && (in[i + 1] == '\r' || in[i + 1] == '\n')) {
+      // soft line break
+      ++i;
+      if (in[i] == '\r' && i + 1 < in.size() && in[i + 1] == '\n') ++i;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string to_utf8(std::string_view charset, std::string_view bytes) {
+  if (charset.empty() || ieq(charset, "utf-8") || ieq(charset, "us-ascii") || ieq(charset, "utf8"))
+    return std::string(bytes);
+  std::string cs(charset.substr(0, 40));
+  iconv_t cd = ::iconv_open("UTF-8", cs.c_str());
+  if (cd == reinterpret_cast<iconv_t>(-1)) return std::string(bytes);
+  std::string out(bytes.size() * 4 + 16, '\0');
+  char* in = const_cast<char*>(bytes.data());
+  size_t inleft = bytes.size();
+  char* o = out.data();
+  size_t oleft = out.size();
+  while (inleft > 0) {
+    if (::iconv(cd, &in, &inleft, &o, &oleft) != static_cast<size_t>(-1)) break;
+    if (errno == E2BIG || oleft == 0) break;
+    // skip one undecodable byte
+    ++in;
+    --inleft;
+    *o++ = '?';
+    --oleft;
+  }
+  ::iconv_close(cd);
+  out.resize(out.size() - oleft);
+  return out;
+}
+
+std::string decode_words(std::string_view v) {
+  std::string out;
+  size_t i = 0;
+  bool last_was_word = false;
+  while (i < v.size()) {
+    if (v[i] == '=' && i + 1 < v.size() && v[i + 1] == '?') {
+      size_t q1 = v.find('?', i + 2);
+      size_t q2 = q1 == std::string_view::npos ? q1 : v.find('?', q1 + 1);
+      size_t end = q2 == std::string_view::npos ? q2 : v.find("?=", q2 + 1);
+      if (end != std::string_view::npos && q2 == q1 + 2 && end - i < 400) {
+        std::string_view charset = v.substr(i + 2, q1 - i - 2);
+        size_t star = charset.find('*');  // RFC 2231 language
+        if (star != std::string_view::npos) charset = charset.substr(0, star);
+        char enc = static_cast<char>(std::toupper(static_cast<unsigned char>(v[q1 + 1])));
+        std::string_view text = v.substr(q2 + 1, end - q2 - 1);
+        if (enc == 'B' || enc == 'Q') {
+          std::string raw = enc == 'B' ? base64_decode(text) : qp_decode(text, true);
+          out += to_utf8(charset, raw);
+          i = end + 2;
+          last_was_word = true;
+          continue;
+        }
+      }
+    }
+    // whitespace between adjacent encoded words is dropped
+    if (last_was_word && (v[i] == ' ' || v[i] == '\t' || v[i] == '\r' || v[i] == '\n')) {
+      size_t j = i;
+      while (j < v.size() && (v[j] == ' ' || v[j] == '\t' || v[j] == '\r' || v[j] == '\n')) ++j;
+      if (j + 1 < v.size() && v[j] == '=' && v[j + 1] == '?') { i = j; continue; }
+      out.append(v.substr(i, j - i));
+      i = j;
+      last_was_word = false;
+      continue;
+    }
+    last_was_word = false;
+    out += v[i++];
+  }
+  return out;
+}
+
+std::string decode_body(std::string_view body, std::string_view encoding, std::string_view charset) {
+  std::string raw;
+  if (ieq(encoding, "base64")) raw = base64_decode(body);
+  else if (ieq(encoding, "quoted-printable")) raw = qp_decode(body);
+  else raw = std::string(body);
+  return to_utf8(charset, raw);
+}
+
+std::string fold(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  return out;
+}
+
+}  // namespace posta::mime

@@ -1,0 +1,73 @@
+// A client connection: non-blocking TCP connect with a timeout, line reads and writes with
+// a deadline each, and an optional OpenSSL client session after STARTTLS. posta-remote holds
+// no key: it only needs OpenSSL's client side and the CA store.
+#pragma once
+#include <openssl/ssl.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "base/error.h"
+#include "io/fd.h"
+
+namespace posta::smtp {
+
+using Millis = std::chrono::milliseconds;
+
+struct SslCtxDeleter {
+  void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
+};
+struct SslDeleter {
+  void operator()(SSL* s) const { SSL_free(s); }
+};
+
+// TLS 1.2+ client context trusting the system CA store and, when given, an extra CA file
+// (control/tlsca). Peer verification is checked after the handshake so that policy "may"
+// can still log whether the peer was trusted.
+class TlsClientContext {
+ public:
+  [[nodiscard]] static Result<TlsClientContext> create(const std::string& extra_ca_file = "");
+  SSL_CTX* get() const { return ctx_.get(); }
+
+ private:
+  std::unique_ptr<SSL_CTX, SslCtxDeleter> ctx_;
+};
+
+struct TlsResult {
+  std::string protocol;      // "TLSv1.3"
+  std::string cipher;        // "TLS_AES_256_GCM_SHA384"
+  bool verified = false;     // chain trusted and the name matches
+  std::string verify_error;  // why not, when !verified
+  std::string peer_subject;
+};
+
+class Connection {
+ public:
+  // ip is numeric (v4 or v6). Fails on refusal, unreachability or timeout.
+  [[nodiscard]] static Result<Connection> connect(const std::string& ip, int port, Millis timeout);
+
+  [[nodiscard]] Status write(std::string_view data, Millis timeout);
+  // One line without CR LF, at most max bytes (longer lines fail).
+  [[nodiscard]] Result<std::string> read_line(Millis timeout, size_t max = 4096);
+  // Client handshake; verify_name is the host name the certificate must match (empty: no
+  // name check). Input buffered before the handshake is discarded (RFC 3207).
+  [[nodiscard]] Result<TlsResult> start_tls(const TlsClientContext& ctx, const std::string& sni,
+                                            const std::string& verify_name, Millis timeout);
+  bool tls() const { return ssl_ != nullptr; }
+  const std::string& peer() const { return peer_; }  // "ip:port"
+  int fd() const { return fd_.get(); }
+
+ private:
+  Connection(Fd fd, std::string peer) : fd_(std::move(fd)), peer_(std::move(peer)) {}
+  // >0 bytes, 0 on EOF, -1 error/timeout (reason in err)
+  long read_some(char* buf, size_t n, Millis timeout, std::string& err);
+
+  Fd fd_;
+  std::string peer_;
+  std::unique_ptr<SSL, SslDeleter> ssl_;
+  std::string in_;
+};
+
+}  // namespace posta::smtp

@@ -1,0 +1,113 @@
+// lib/net: addresses, CIDR matching and posta-tcpd rules.
+#include <gtest/gtest.h>
+
+#include "net/address.h"
+#include "net/rules.h"
+
+using namespace posta::net;
+
+TEST(NetAddress, ParsesIPv4AndIPv6) {
+  EXPECT_EQ(parse_ip("192.0.2.1")->str(), "192.0.2.1");
+  EXPECT_EQ(parse_ip("2001:db8::1")->str(), "2001:db8::1");
+  EXPECT_EQ(parse_ip("::ffff:192.0.2.1")->family, AF_INET);  // mapped becomes IPv4
+  EXPECT_EQ(parse_ip("::ffff:192.0.2.1")->str(), "192.0.2.1");
+  for (auto bad : {"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "example.com", "1.2.3.4 ", "::g",
+                   "1.2.3.4/8"})
+    EXPECT_FALSE(parse_ip(bad)) << bad;
+}
+
+TEST(NetAddress, CidrContains) {
+  auto c = parse_cidr("10.0.0.0/8");
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(c->contains(*parse_ip("10.255.1.2")));
+  EXPECT_FALSE(c->contains(*parse_ip("11.0.0.1")));
+  EXPECT_FALSE(c->contains(*parse_ip("::ffff:11.0.0.1")));
+  EXPECT_TRUE(c->contains(*parse_ip("::ffff:10.0.0.1")));
+  EXPECT_FALSE(c->contains(*parse_ip("2001:db8::1")));
+  auto odd = parse_cidr("192.168.1.77/25");
+  ASSERT_TRUE(odd);
+  EXPECT_EQ(odd->str(), "192.168.1.0/25");
+  EXPECT_TRUE(odd->contains(*parse_ip("192.168.1.127")));
+  EXPECT_FALSE(odd->contains(*parse_ip("192.168.1.128")));
+  auto v6 = parse_cidr("2001:db8::/32");
+  ASSERT_TRUE(v6);
+  EXPECT_TRUE(v6->contains(*parse_ip("2001:db8:ffff::1")));
+  EXPECT_FALSE(v6->contains(*parse_ip("2001:db9::1")));
+  auto all = parse_cidr("0.0.0.0/0");
+  ASSERT_TRUE(all);
+  EXPECT_TRUE(all->contains(*parse_ip("203.0.113.9")));
+  auto host = parse_cidr("::1");
+  ASSERT_TRUE(host);
+  EXPECT_EQ(host->prefix, 128);
+  EXPECT_EQ(parse_cidr("::ffff:10.0.0.0/104")->str(), "10.0.0.0/8");
+}
+
+TEST(NetAddress, OctetPrefixes) {
+  EXPECT_EQ(parse_cidr("127.")->str(), "127.0.0.0/8");
+  EXPECT_EQ(parse_cidr("192.168.")->str(), "192.168.0.0/16");
+  EXPECT_EQ(parse_cidr("10.1.2.")->str(), "10.1.2.0/24");
+  for (auto bad : {".", "1.2.3.4.", "300.", "a.", "01.", "10..", "10.0.0.0/33", "10.0.0.0/-1",
+                   "10.0.0.0/", "::/129", "::ffff:10.0.0.0/95", "x/8"})
+    EXPECT_FALSE(parse_cidr(bad)) << bad;
+}
+
+TEST(NetAddress, BindAddrAndPorts) {
+  EXPECT_EQ(bind_addr("0", "25")->family, AF_INET);
+  EXPECT_EQ(bind_addr("::", "25")->family, AF_INET6);
+  EXPECT_EQ(bind_addr("[::1]", "0")->family, AF_INET6);
+  EXPECT_FALSE(bind_addr("localhost", "25"));
+  EXPECT_FALSE(bind_addr("127.0.0.1", "65536"));
+  EXPECT_FALSE(bind_addr("127.0.0.1", "smtp"));
+  EXPECT_EQ(*parse_port("65535"), 65535);
+  EXPECT_FALSE(parse_port("0"));
+  EXPECT_FALSE(parse_port("+25"));
+  EXPECT_FALSE(parse_port("25x"));
+}
+
+TEST(NetRules, LongestMatchWins) {
+  auto r = Rules::parse(
+      "# comment\n"
+      "\n"
+      ":deny\n"
+      "10.0.0.0/8:allow,RELAYCLIENT=\"\"\n"
+      "10.1.0.0/16:deny\n"
+      "10.1.2.3:allow,GREETING='hello, world',N=5\n"
+      "2001:db8::/32:allow,V6=1\n");
+  ASSERT_TRUE(r) << r.error().what;
+  EXPECT_EQ(r->size(), 5u);
+  auto m = r->match(*parse_ip("10.9.9.9"));
+  ASSERT_TRUE(m);
+  EXPECT_TRUE(m->allow);
+  ASSERT_EQ(m->env.size(), 1u);
+  EXPECT_EQ(m->env[0].first, "RELAYCLIENT");
+  EXPECT_EQ(m->env[0].second, "");
+  EXPECT_FALSE(r->match(*parse_ip("10.1.9.9"))->allow);
+  m = r->match(*parse_ip("10.1.2.3"));
+  EXPECT_TRUE(m->allow);
+  ASSERT_EQ(m->env.size(), 2u);
+  EXPECT_EQ(m->env[0].second, "hello, world");
+  EXPECT_EQ(m->env[1].second, "5");
+  EXPECT_FALSE(r->match(*parse_ip("192.0.2.1"))->allow);  // the default rule
+  EXPECT_EQ(r->match(*parse_ip("2001:db8::5"))->env[0].first, "V6");
+  EXPECT_EQ(r->match(*parse_ip("::ffff:10.1.2.3"))->line, 6);
+}
+
+TEST(NetRules, NoRuleNoMatch) {
+  auto r = Rules::parse("127.:allow\n");
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->match(*parse_ip("127.0.0.1")));
+  EXPECT_EQ(r->match(*parse_ip("192.0.2.1")), nullptr);
+}
+
+TEST(NetRules, RejectsMalformedLines) {
+  for (auto bad : {"10.0.0.0/8", "10.0.0.0/8:permit", "10.0.0.0/8:allowx", "bogus:allow",
+                   "10.0.0.0/8:allow,=x", "10.0.0.0/8:allow,1X=y", "10.0.0.0/8:allow,X",
+                   "10.0.0.0/8:allow,X=\"open", "10.0.0.0/8:deny,X=1", "10.0.0.0/8:allow X=1",
+                   "10.0.0.0/8:allow,X=1 junk"}) {
+    auto r = Rules::parse(bad);
+    EXPECT_FALSE(r) << bad;
+  }
+  auto r = Rules::parse("127.:allow\n\nnonsense\n");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().what.find("line 3"), std::string::npos);
+}
