@@ -183,7 +183,7 @@ TEST(DnsWire, RejectsMalformed) {
   std::string t = answer_header(*q, 0, 1);
   add_rr(t, "\x7f\x00\x00\x01", kA);
   EXPECT_TRUE(parse_response(t));
-  for (size_t cut = 12; cut < t.size(); ++cut) EXPECT_FALSE(parse_response(t.substr(0, cut)) && cut < t.size() - 4 && cut > q->size()) << cut;
+  for (size_t cut = 0; cut < t.size(); ++cut) EXPECT_FALSE(parse_response(t.substr(0, cut))) << cut;
   // bad A length
   std::string bad = answer_header(*q, 0, 1);
   add_rr(bad, "\x7f\x00\x01", kA);

@@ -1,0 +1,21 @@
+# A posta instance for benchmarks, made with the same helpers as the Bats suites.
+# posta_bench_setup: instance in $BENCH_WORK/posta-*/inst with domain bench.test and users
+# user1..user20@bench.test (password "bench"); state saved in $BENCH_WORK/posta.env.
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")/../../lib" && pwd)/instance.bash"
+posta_bench_setup() {
+  [ -f "$BENCH_WORK/posta.env" ] && { . "$BENCH_WORK/posta.env"; return 0; }
+  instance_create bench.test >/dev/null 2>&1 || return 1
+  echo yes >"$PH/control/authplaintext"
+  local u
+  for u in $(seq 1 20); do echo bench | "$POSTA_BIN/posta-user" --home "$PH" add "user$u@bench.test" --password-stdin >/dev/null 2>&1; done
+  declare -p PH POSTA_HOME PORT_BASE SMTP_PORT SUBMISSION_PORT IMAP_PORT POP3_PORT POP3S_PORT IMAPS_PORT SMTPS_PORT INSTANCE_IP | sed 's/^declare -[a-z-]* /export /' >"$BENCH_WORK/posta.env"
+  instance_start >/dev/null 2>&1
+}
+posta_bench_stop() {
+  [ -f "$BENCH_WORK/posta.env" ] || return 0
+  . "$BENCH_WORK/posta.env"
+  instance_stop
+  rm -f "$BENCH_WORK/posta.env"
+}
+# pids of the services' supervision trees, for peak memory
+posta_pids() { pgrep -f "$PH/service" | tr '\n' ' '; }
