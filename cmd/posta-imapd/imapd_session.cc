@@ -18,13 +18,13 @@ const mime::Part& Loaded::part() {
 
 Session::Session(Config cfg, bool post_auth)
     : cfg_(cfg),
-      post_auth_(post_auth),
       in_(0, 65536, std::chrono::seconds(post_auth ? cfg.idle_timeout : cfg.preauth_timeout)),
       out_(1),
       reader_(in_, imap::ReadLimits{65536, cfg.max_message, cfg.max_message, 1000}, [this] {
         out_.line("+ OK");
         (void)out_.flush();
       }) {
+  post_auth_ = post_auth;
   tls_ctl_ = tls_control_fd();
   tls_ = tls_from_env().has_value() || std::getenv("POSTA_IMAP_TLS") != nullptr;
   const char* ip = std::getenv("TCPREMOTEIP");

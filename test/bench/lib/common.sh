@@ -48,3 +48,26 @@ stop_bg() {
   kill -9 "$(cat "$f")" 2>/dev/null
   rm -f "$f"
 }
+
+# listener_pids PORT: the process listening on PORT (and, through peak_kb, its children)
+listener_pids() { ss -ltnpH "sport = :$1" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u | tr '\n' ' '; }
+
+# count_files DIR...: regular files below
+count_files() { find "$@" -type f 2>/dev/null | wc -l; }
+
+# wait_count TARGET SECONDS DIR...: until DIR... hold TARGET files; prints elapsed seconds
+wait_count() {
+  local target=$1 secs=$2; shift 2
+  local t0 now
+  t0=$(date +%s.%N)
+  while [ "$(count_files "$@")" -lt "$target" ]; do
+    now=$(date +%s.%N)
+    if awk -v a="$now" -v b="$t0" -v s="$secs" 'BEGIN{exit !(a-b>s)}'; then echo "timeout" >&2; return 1; fi
+    sleep 0.02
+  done
+}
+
+# elapsed_since T0: seconds since T0 (from date +%s.%N)
+elapsed_since() { awk -v a="$(date +%s.%N)" -v b="$1" 'BEGIN{printf "%.3f", a-b}'; }
+# rate N T0: N per second since T0
+rate() { awk -v n="$1" -v a="$(date +%s.%N)" -v b="$2" 'BEGIN{printf "%.1f", n/(a-b)}'; }

@@ -1,0 +1,232 @@
+#!/usr/bin/env bats
+# posta-tcpd alone, started directly with small shell-script children.
+
+load ../lib/instance
+
+FIX=$BATS_TEST_DIRNAME/../fixtures/posta-tcpd
+
+setup() {
+  load_helpers
+  T=$(mktemp -d /tmp/posta-tcpd.XXXXXX)
+  chmod 755 "$T"
+  PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  TCPD_PID=
+}
+
+teardown() {
+  if [ -n "$TCPD_PID" ]; then
+    pkill -9 -P "$TCPD_PID" 2>/dev/null || true
+    kill -9 "$TCPD_PID" 2>/dev/null || true
+  fi
+  rm -rf "$T"
+}
+
+# start_tcpd [OPTIONS] PROGRAM [ARGS]: on 127.0.0.1 $PORT, log in $T/log
+start_tcpd() {
+  local opts=()
+  while [ $# -gt 0 ] && [ "${1#-}" != "$1" ]; do opts+=("$1" "$2"); shift 2; done
+  "$POSTA_BIN/posta-tcpd" "${opts[@]}" 127.0.0.1 "$PORT" "$@" 2>"$T/log" &
+  TCPD_PID=$!
+  wait_port 127.0.0.1 "$PORT" 10
+}
+
+# fetch [SRCIP]: everything the child writes
+fetch() { $PY - "$PORT" "${1:-}" <<'PYEOF'
+import socket, sys
+s = socket.socket(); s.settimeout(5)
+if sys.argv[2]: s.bind((sys.argv[2], 0))
+s.connect(("127.0.0.1", int(sys.argv[1])))
+d = b""
+try:
+    while True:
+        b = s.recv(4096)
+        if not b: break
+        d += b
+except ConnectionResetError: pass
+print(d.decode() if d else "CLOSED")
+PYEOF
+}
+
+@test "tcpd: the child sees PROTO and the TCP variables, and its arguments" {
+  start_tcpd "$FIX/env.sh" one two
+  run fetch
+  assert_success
+  assert_line "PROTO=TCP"
+  assert_line "TCPLOCALIP=127.0.0.1"
+  assert_line "TCPLOCALPORT=$PORT"
+  assert_line "TCPREMOTEIP=127.0.0.1"
+  assert_line --regexp '^TCPREMOTEPORT=[0-9]+$'
+  assert_line "RELAYCLIENT=unset"
+  assert_line "ARGS=one two"
+  remote=$(echo "$output" | sed -n 's/^TCPREMOTEPORT=//p')
+  wait_for 5 grep -q "end [0-9]* 127.0.0.1:$remote exit 0" "$T/log"
+  grep -q "start [0-9]* 127.0.0.1:$remote -> 127.0.0.1:$PORT conn 1/100" "$T/log"
+}
+
+@test "tcpd: inherited TCP variables are replaced, not passed on" {
+  TCPREMOTEIP=6.6.6.6 TCPREMOTEHOST=evil start_tcpd "$FIX/env.sh"
+  run fetch
+  assert_line "TCPREMOTEIP=127.0.0.1"
+}
+
+@test "tcpd: IPv6 loopback" {
+  $PY -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1",0))' 2>/dev/null || skip "no IPv6 loopback"
+  "$POSTA_BIN/posta-tcpd" ::1 "$PORT" "$FIX/env.sh" 2>"$T/log" &
+  TCPD_PID=$!
+  wait_port ::1 "$PORT" 10
+  run $PY -c "
+import socket; s=socket.create_connection(('::1', $PORT), timeout=5); d=b''
+while True:
+    b=s.recv(4096)
+    if not b: break
+    d+=b
+print(d.decode())"
+  assert_line "TCPREMOTEIP=::1"
+  assert_line "TCPLOCALIP=::1"
+}
+
+@test "tcpd: allow rules set variables, longest match wins, deny closes at once" {
+  cat >"$T/rules" <<'RULES'
+# test rules
+127.0.0.0/8:allow,RELAYCLIENT="",GREETING="hi, there"
+127.0.0.2:allow,GREETING=two
+127.0.0.3/32:deny
+:deny
+RULES
+  start_tcpd -x "$T/rules" "$FIX/env.sh"
+  run fetch 127.0.0.1
+  assert_line "RELAYCLIENT="
+  assert_line "GREETING=hi, there"
+  run fetch 127.0.0.2
+  assert_line "RELAYCLIENT=unset"
+  assert_line "GREETING=two"
+  run fetch 127.0.0.3
+  assert_output "CLOSED"
+  wait_for 5 grep -q "deny 127.0.0.3:[0-9]* rule line 4 (127.0.0.3/32)" "$T/log"
+}
+
+@test "tcpd: SIGHUP rereads the rules; a broken file keeps the old ones" {
+  echo '127.0.0.1:allow,GREETING=old' >"$T/rules"
+  start_tcpd -x "$T/rules" "$FIX/env.sh"
+  run fetch
+  assert_line "GREETING=old"
+  echo '127.0.0.1:allow,GREETING=new' >"$T/rules"
+  kill -HUP "$TCPD_PID"
+  wait_for 5 grep -q "rules reloaded" "$T/log"
+  run fetch
+  assert_line "GREETING=new"
+  echo '127.0.0.1:maybe' >"$T/rules"
+  kill -HUP "$TCPD_PID"
+  wait_for 5 grep -q "rules not reloaded.*line 1" "$T/log"
+  run fetch
+  assert_line "GREETING=new"
+  echo '127.0.0.1:deny' >"$T/rules"
+  kill -HUP "$TCPD_PID"
+  wait_for 5 grep -c "rules reloaded" "$T/log"
+  wait_for 5 sh -c "[ \$(grep -c 'rules reloaded' '$T/log') = 2 ]"
+  run fetch
+  assert_output "CLOSED"
+}
+
+@test "tcpd: at MAXCONN it stops accepting until a child exits" {
+  start_tcpd -c 2 "$FIX/hold.sh"
+  run $PY "$FIX/scenario.py" maxconn "$PORT"
+  echo "$output"
+  assert_success
+  grep -q "maxconn 2 reached: not accepting" "$T/log"
+  grep -q "accepting again" "$T/log"
+}
+
+@test "tcpd: over MAXPERIP the connection is closed at once and logged" {
+  start_tcpd -c 10 -C 1 "$FIX/hold.sh"
+  run $PY "$FIX/scenario.py" maxperip "$PORT"
+  echo "$output"
+  assert_success
+  grep -q "maxperip 127.0.0.1:[0-9]*: closed, 1/1 from this address" "$T/log"
+}
+
+@test "tcpd: SIGTERM stops accepting and lets the running child finish" {
+  start_tcpd "$FIX/hold.sh"
+  run $PY "$FIX/scenario.py" sigterm "$PORT" "$TCPD_PID"
+  echo "$output"
+  assert_success
+  wait "$TCPD_PID"
+  rc=$?
+  TCPD_PID=
+  [ "$rc" = 0 ]
+  grep -q "stopping: waiting for 1 children" "$T/log"
+  grep -q "end [0-9]* 127.0.0.1:[0-9]* exit 0 conn 0/100" "$T/log"
+  grep -q "stopped" "$T/log"
+}
+
+@test "tcpd: -t sends SIGTERM to children that outlive the grace period" {
+  printf '#!/bin/sh\necho hello\nexec sleep 60\n' >"$T/sleeper"
+  chmod 755 "$T/sleeper"
+  start_tcpd -t 1 "$T/sleeper"
+  exec 5<>"/dev/tcp/127.0.0.1/$PORT"
+  read -r -t 5 line <&5
+  [ "$line" = hello ]
+  kill -TERM "$TCPD_PID"
+  wait_for 10 grep -q "grace period over: sending SIGTERM to 1 children" "$T/log"
+  wait "$TCPD_PID"
+  TCPD_PID=
+  exec 5<&-
+  grep -q "end [0-9]* 127.0.0.1:[0-9]* signal 15" "$T/log"
+}
+
+@test "tcpd: a program that cannot be executed is logged, not fatal" {
+  start_tcpd "$T/does-not-exist"
+  run fetch
+  assert_output "CLOSED"
+  run fetch
+  assert_output "CLOSED"
+  kill -0 "$TCPD_PID"
+  [ "$(grep -c "unable to run $T/does-not-exist: No such file or directory" "$T/log")" = 2 ]
+  printf 'not executable\n' >"$T/noexec"
+  kill -TERM "$TCPD_PID"; wait "$TCPD_PID" || true
+  start_tcpd "$T/noexec"
+  run fetch
+  assert_output "CLOSED"
+  kill -0 "$TCPD_PID"
+  grep -q "unable to run $T/noexec: Permission denied" "$T/log"
+}
+
+@test "tcpd: readiness is announced on the -d fd after listening" {
+  "$POSTA_BIN/posta-tcpd" -d 3 127.0.0.1 "$PORT" "$FIX/env.sh" 2>"$T/log" 3>"$T/ready" &
+  TCPD_PID=$!
+  wait_for 5 test -s "$T/ready"
+  run fetch
+  assert_line "PROTO=TCP"
+}
+
+@test "tcpd: -u drops privileges before serving (as root)" {
+  [ "$(id -u)" = 0 ] || skip "needs root"
+  id nobody >/dev/null 2>&1 || skip "no user nobody"
+  start_tcpd -u nobody "$FIX/env.sh"
+  run fetch
+  assert_line "UID=$(id -u nobody)"
+  [ "$(ps -o user= -p "$TCPD_PID")" = nobody ]
+}
+
+@test "tcpd: usage errors exit 100, trouble exits 111" {
+  run "$POSTA_BIN/posta-tcpd" 127.0.0.1 "$PORT"
+  [ "$status" = 100 ]
+  assert_output --partial "usage: posta-tcpd"
+  run "$POSTA_BIN/posta-tcpd" -c 0 127.0.0.1 "$PORT" /bin/true
+  [ "$status" = 100 ]
+  run "$POSTA_BIN/posta-tcpd" -g posta 127.0.0.1 "$PORT" /bin/true
+  [ "$status" = 100 ]
+  run "$POSTA_BIN/posta-tcpd" localhost "$PORT" /bin/true
+  [ "$status" = 111 ]
+  assert_output --partial "not a numeric IP address"
+  echo 'garbage' >"$T/rules"
+  run "$POSTA_BIN/posta-tcpd" -x "$T/rules" 127.0.0.1 "$PORT" /bin/true
+  [ "$status" = 111 ]
+  assert_output --partial "line 1"
+  run "$POSTA_BIN/posta-tcpd" -x "$T/missing" 127.0.0.1 "$PORT" /bin/true
+  [ "$status" = 111 ]
+  start_tcpd "$FIX/env.sh"
+  run "$POSTA_BIN/posta-tcpd" 127.0.0.1 "$PORT" /bin/true
+  [ "$status" = 111 ]
+  assert_output --partial "unable to bind"
+}

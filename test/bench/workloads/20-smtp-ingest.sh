@@ -1,0 +1,22 @@
+# smtp-source, 20 sessions, 5 KB messages, queued with fsync: posta-smtpd + posta-queue vs
+# Postfix smtpd + cleanup (messages held, so neither side delivers during the run).
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/posta.sh"
+. "$(dirname "$0")/../lib/postfix.sh"
+N=$(scale 300 2000)
+ingest() {
+  local t0; t0=$(date +%s.%N)
+  smtp-source -s 20 -l 5120 -m "$N" -f sender@bench.test -t user1@bench.test "127.0.0.1:$1" >&2 || return 1
+  rate "$N" "$t0"
+}
+case $1 in
+  check) [ -x "$POSTA_BIN/posta-smtpd" ] && [ -x "$POSTA_BIN/posta-queue" ] && command -v smtp-source ;;
+  setup)
+    posta_bench_setup || exit 1
+    s6-svc -d "$PH/service/send" 2>/dev/null
+    PFPORT=$(free_port); echo "$PFPORT" >"$BENCH_WORK/pf.port"
+    postfix_setup "$PFPORT" none && wait_port 127.0.0.1 "$PFPORT" ;;
+  posta) r=$(ingest "$SMTP_PORT") && echo "$r msg/s $(peak_kb $(listener_pids "$SMTP_PORT"))" ;;
+  peer) r=$(ingest "$(cat "$BENCH_WORK/pf.port")") && echo "$r msg/s $(peak_kb $(postfix_pids))" ;;
+  teardown) postfix_stop; posta_bench_stop ;;
+esac
