@@ -42,7 +42,10 @@ ServerTlsConfig tls_config(const Options& o) {
 Status drop_self(const Options& o) {
   if (::geteuid() != 0) return {};
   if (!o.tls_user.empty()) return drop_to(o.tls_user);
-  if (auto s = become_instance_owner(posta_home()); !s) return s;
+  std::error_code ec;
+  if (std::filesystem::is_directory(posta_home(), ec)) {
+    if (auto s = become_instance_owner(posta_home()); !s) return s;
+  }
   if (::geteuid() == 0) log::warning("holding the TLS key as root; use -U USER");
   return {};
 }

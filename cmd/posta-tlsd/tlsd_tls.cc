@@ -4,6 +4,7 @@
 #include <openssl/err.h>
 
 #include <poll.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
@@ -16,6 +17,16 @@ namespace {
 
 evbuffer* in(bufferevent* b) { return bufferevent_get_input(b); }
 evbuffer* out(bufferevent* b) { return bufferevent_get_output(b); }
+
+// libevent keeps the start of a socket bufferevent's output frozen outside its own write
+// handler (and the end of its input); a plain evbuffer_drain() would silently do nothing.
+size_t drop_all(evbuffer* b) {
+  size_t n = evbuffer_get_length(b);
+  evbuffer_unfreeze(b, 1);
+  evbuffer_drain(b, n);
+  evbuffer_freeze(b, 1);
+  return n;
+}
 
 std::string remote() {
   const char* ip = std::getenv("TCPREMOTEIP");
@@ -47,6 +58,8 @@ Status Relay::start_handshake(bufferevent* plain) {
   bufferevent_setwatermark(b, EV_WRITE, kRelayHigh / 2, 0);
   bufferevent_setwatermark(b, EV_READ, 0, kRelayHigh);
   bufferevent_enable(b, EV_READ | EV_WRITE);
+  // bounds what the filter may queue on the socket side
+  if (plain) bufferevent_setwatermark(plain, EV_WRITE, 0, kRelayHigh);
   if (plain && evbuffer_get_length(in(plain)) > 0)
     bufferevent_trigger(plain, EV_READ, BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
   timeval t{o_.handshake_timeout, 0};
@@ -60,11 +73,12 @@ Status Relay::start_handshake(bufferevent* plain) {
 // deliver, the server drains before it says GO.
 void Relay::begin_starttls() {
   bufferevent* plain = client_.get();
-  size_t dropped = evbuffer_get_length(out(server_.get()));
-  evbuffer_drain(out(server_.get()), dropped);
-  if (!held_) {
-    dropped += evbuffer_get_length(in(plain));
-    evbuffer_drain(in(plain), evbuffer_get_length(in(plain)));
+  size_t dropped = drop_all(out(server_.get()));
+  if (!held_) dropped += drop_all(in(plain));
+  if (evbuffer_get_length(out(server_.get())) > 0 || (!held_ && evbuffer_get_length(in(plain)) > 0)) {
+    log::error("unable to drop plain text sent after STARTTLS");  // fail closed
+    send_control("ERR internal error\n");
+    return finish(Outcome::kLocalTrouble);
   }
   if (dropped > 0) log::info("dropped ", dropped, " bytes of plain text sent after STARTTLS");
   evbuffer* from_server = in(server_.get());
@@ -149,7 +163,9 @@ void Relay::on_handshake_timeout(evutil_socket_t, short, void* self) {
   static_cast<Relay*>(self)->handshake_failed("timeout");
 }
 
-// Best-effort close_notify; a filter's bytes go out through the plain bufferevent.
+// Best-effort close_notify. A filter's output (its last records and the alert) may still
+// sit in the plain bufferevent, whose buffer libevent keeps frozen outside its own write
+// handler: unfreeze it and write it out with a deadline.
 void Relay::close_tls() {
   if (!ssl_ || state_ != State::kRelay) return;
   SSL_shutdown(ssl_);
@@ -157,9 +173,9 @@ void Relay::close_tls() {
   if (!filter_) return;
   bufferevent* plain = bufferevent_get_underlying(client_.get());
   if (!plain) return;
-  // What the filter encrypted last may still sit in the plain bufferevent: write it out.
   evbuffer* pending = out(plain);
-  for (int rounds = 0; evbuffer_get_length(pending) > 0 && rounds < 1000; ++rounds) {
+  evbuffer_unfreeze(pending, 1);
+  while (evbuffer_get_length(pending) > 0) {
     if (evbuffer_write(pending, 0) >= 0) continue;
     if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return;
     pollfd p{0, POLLOUT, 0};

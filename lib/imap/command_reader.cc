@@ -42,6 +42,8 @@ ReadResult CommandReader::read() {
   ReadResult r;
   size_t total = 0;
   for (;;) {
+    // Work around LineReader keeping a stale scan offset when its buffer was fully consumed.
+    if (in_.buffered() == 0) in_.discard_buffered();
     Line line = in_.read_line();
     switch (line.status) {
       case Line::Status::kOk: break;

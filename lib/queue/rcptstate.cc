@@ -150,11 +150,21 @@ Result<MessageState> parse_state(std::string_view data, size_t* torn_at) {
   return m;
 }
 
-Status create_state(const std::string& path, const std::vector<Record>& initial) {
+Status create_state(const std::string& path, const std::vector<Record>& initial, bool sync_dir) {
   std::string data(kStateMagic);
   data += '\n';
   for (auto& r : initial) data += encode_record(r);
-  return write_file_atomic(path, data, 0640);
+  if (sync_dir) return write_file_atomic(path, data, 0640);
+  std::string tmp = dirname_of(path) + "/.tmp." + path.substr(path.rfind('/') + 1);
+  auto fd = open_fd(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0640);
+  if (!fd) return std::unexpected(fd.error());
+  auto w = write_all(fd->get(), data);
+  if (!w || ::fsync(fd->get()) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    Error e = w ? sys_error("unable to write " + path) : w.error();
+    ::unlink(tmp.c_str());
+    return std::unexpected(e);
+  }
+  return {};
 }
 
 Result<MessageState> load_state(const std::string& path) {
@@ -173,9 +183,15 @@ Result<MessageState> load_state(const std::string& path) {
 }
 
 Status append_state(const std::string& path, const Record& r) {
+  return append_state(path, std::vector<Record>{r});
+}
+
+Status append_state(const std::string& path, const std::vector<Record>& recs) {
+  std::string data;
+  for (auto& r : recs) data += encode_record(r);
   auto fd = open_fd(path, O_WRONLY | O_APPEND);
   if (!fd) return std::unexpected(fd.error());
-  if (auto w = write_all(fd->get(), encode_record(r)); !w) return fail(w.error().what + " " + path, w.error().code);
+  if (auto w = write_all(fd->get(), data); !w) return fail(w.error().what + " " + path, w.error().code);
   if (::fdatasync(fd->get()) != 0) return fail_sys("unable to fsync " + path);
   return {};
 }

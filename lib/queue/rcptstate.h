@@ -72,10 +72,14 @@ void apply(MessageState& m, const Record& r);
 
 // File operations. Each append opens with O_APPEND, writes one record, fdatasyncs, closes
 // (posta-send keeps the state in memory, not thousands of open fds).
-[[nodiscard]] Status create_state(const std::string& path, const std::vector<Record>& initial);
+// sync_dir false: the caller fsyncs the directory once for a batch before relying on it.
+[[nodiscard]] Status create_state(const std::string& path, const std::vector<Record>& initial,
+                                  bool sync_dir = true);
 // Loads a log; a torn last line is dropped and the file truncated back (repair).
 [[nodiscard]] Result<MessageState> load_state(const std::string& path);
 [[nodiscard]] Status append_state(const std::string& path, const Record& r);
+// Several records with one write and one fdatasync.
+[[nodiscard]] Status append_state(const std::string& path, const std::vector<Record>& recs);
 
 // Reasons are kept printable and on one line: control bytes become '?', length is capped.
 std::string clean_reason(std::string_view s, size_t max = 500);

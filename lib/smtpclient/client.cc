@@ -5,7 +5,7 @@
 #include "log/log.h"
 #include "smtpclient/sasl.h"
 
-namespace posta::smtp {
+namespace posta::smtpc {
 namespace {
 
 class Session {
@@ -300,4 +300,4 @@ bool has_8bit(std::string_view s) {
   return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
 }
 
-}  // namespace posta::smtp
+}  // namespace posta::smtpc

@@ -11,7 +11,7 @@
 #include "smtpclient/routes.h"
 #include "smtpclient/transport.h"
 
-namespace posta::smtp {
+namespace posta::smtpc {
 
 // RFC 5321 section 4.5.3.2 defaults.
 struct Timeouts {
@@ -72,4 +72,4 @@ std::string to_crlf(std::string_view in);
 std::string dot_stuff(std::string_view crlf);
 bool has_8bit(std::string_view s);
 
-}  // namespace posta::smtp
+}  // namespace posta::smtpc

@@ -5,7 +5,7 @@
 #include "control/control.h"
 #include "log/log.h"
 
-namespace posta::smtp {
+namespace posta::smtpc {
 
 std::string Reply::text() const {
   std::string out = std::to_string(code);
@@ -65,4 +65,4 @@ Extensions parse_ehlo(const Reply& r) {
   return e;
 }
 
-}  // namespace posta::smtp
+}  // namespace posta::smtpc

@@ -9,7 +9,7 @@
 
 #include "base/error.h"
 
-namespace posta::smtp {
+namespace posta::smtpc {
 
 struct Reply {
   int code = 0;                    // 200..599
@@ -49,4 +49,4 @@ struct Extensions {
 // Keywords of an EHLO reply (the first line is the greeting and is skipped).
 Extensions parse_ehlo(const Reply& r);
 
-}  // namespace posta::smtp
+}  // namespace posta::smtpc

@@ -4,7 +4,7 @@
 
 #include "control/control.h"
 
-namespace posta::smtp {
+namespace posta::smtpc {
 namespace {
 
 // Matching rank of a pattern for a domain: 3 exact, 2 suffix ".x" (longer wins via
@@ -125,4 +125,4 @@ Result<TlsPolicy> find_policy(const std::vector<std::string>& lines, const std::
   return policy;
 }
 
-}  // namespace posta::smtp
+}  // namespace posta::smtpc

@@ -13,7 +13,7 @@
 
 #include "base/error.h"
 
-namespace posta::smtp {
+namespace posta::smtpc {
 
 struct Route {
   bool use_mx = true;  // no relay: look up the recipient domain's MX
@@ -38,4 +38,4 @@ const char* policy_name(TlsPolicy p);
 // downgrade to plain text).
 [[nodiscard]] Result<TlsPolicy> find_policy(const std::vector<std::string>& lines, const std::string& domain);
 
-}  // namespace posta::smtp
+}  // namespace posta::smtpc

@@ -2,7 +2,7 @@
 
 #include <openssl/evp.h>
 
-namespace posta::smtp {
+namespace posta::smtpc {
 
 std::string base64_encode(std::string_view in) {
   std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
@@ -39,4 +39,4 @@ Status authenticate(const Extensions& ext, const Credentials& cred, const Comman
   return fail("no supported AUTH mechanism (have PLAIN, LOGIN)");
 }
 
-}  // namespace posta::smtp
+}  // namespace posta::smtpc

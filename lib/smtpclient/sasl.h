@@ -7,7 +7,7 @@
 #include "smtpclient/reply.h"
 #include "smtpclient/routes.h"
 
-namespace posta::smtp {
+namespace posta::smtpc {
 
 std::string base64_encode(std::string_view in);
 
@@ -15,4 +15,4 @@ std::string base64_encode(std::string_view in);
 using CommandFn = std::function<Result<Reply>(const std::string&)>;
 [[nodiscard]] Status authenticate(const Extensions& ext, const Credentials& cred, const CommandFn& send);
 
-}  // namespace posta::smtp
+}  // namespace posta::smtpc

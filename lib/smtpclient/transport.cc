@@ -11,7 +11,7 @@
 
 #include <cstring>
 
-namespace posta::smtp {
+namespace posta::smtpc {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -207,4 +207,4 @@ Result<TlsResult> Connection::start_tls(const TlsClientContext& ctx, const std::
   return t;
 }
 
-}  // namespace posta::smtp
+}  // namespace posta::smtpc

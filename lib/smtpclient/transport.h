@@ -12,7 +12,7 @@
 #include "base/error.h"
 #include "io/fd.h"
 
-namespace posta::smtp {
+namespace posta::smtpc {
 
 using Millis = std::chrono::milliseconds;
 
@@ -70,4 +70,4 @@ class Connection {
   std::string in_;
 };
 
-}  // namespace posta::smtp
+}  // namespace posta::smtpc

@@ -30,7 +30,7 @@ KeyFetcher fixed_key(std::string txt) {
 }
 
 std::string sample() {
-  return smtp::to_crlf(
+  return smtpc::to_crlf(
       "From: Alice <alice@example.test>\nTo: bob@remote.test\nSubject: hi\n"
       "Date: Mon, 01 Jan 2024 10:00:00 +0000\n\nbody line\n");
 }

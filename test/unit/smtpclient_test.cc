@@ -18,7 +18,7 @@
 #include "smtpclient/sasl.h"
 
 using namespace posta;
-using namespace posta::smtp;
+using namespace posta::smtpc;
 using namespace std::chrono_literals;
 
 namespace {

@@ -1,0 +1,151 @@
+// Where to connect (smtproutes or MX), trying each address in order, one transaction.
+#include <algorithm>
+
+#include "dns/hostcache.h"
+#include "dns/mx.h"
+#include "log/log.h"
+#include "remote.h"
+
+namespace posta::remote {
+namespace {
+
+using smtpc::Outcome;
+
+struct Plan {
+  dns::Destination dest;
+  int port = 25;
+  bool relay = false;
+  std::string relay_host;
+  std::optional<smtpc::Credentials> credentials;
+};
+
+Plan make_plan(const Config& cfg, const Job& job, std::string& error) {
+  Plan p;
+  p.port = cfg.port;
+  auto route = smtpc::find_route(cfg.smtproutes, job.domain);
+  if (!route) {
+    error = "control/" + route.error().what;
+    return p;
+  }
+  auto resolver = dns::Resolver::from_control(Control(cfg.home));
+  if (!resolver) {
+    error = resolver.error().what;
+    return p;
+  }
+  dns::LookupOptions o;
+  o.ipv6 = cfg.ipv6;
+  if (route->use_mx) {
+    p.dest = dns::resolve_mx(*resolver, job.domain, o);
+  } else {
+    p.relay = true;
+    p.relay_host = route->host;
+    if (route->port) p.port = route->port;
+    p.credentials = smtpc::find_credentials(cfg.routes_auth, route->host);
+    p.dest = dns::resolve_host(*resolver, route->host, o);
+  }
+  return p;
+}
+
+bool is_loopback(const std::string& ip) { return ip.rfind("127.", 0) == 0 || ip == "::1"; }
+
+std::string tls_summary(const Outcome& o) {
+  if (!o.tls) return "none";
+  return o.tls->protocol + "/" + o.tls->cipher + (o.tls->verified ? "/verified" : "/unverified");
+}
+
+void log_attempt(const Job& job, const std::string& label, const Outcome& o, const std::string& status) {
+  log::info("delivery domain=", job.domain, " host=", label, " rcpts=", job.rcpts.size(),
+            " tls=", tls_summary(o), " dkim=", job.dkim.empty() ? "none" : job.dkim, " status=", status,
+            " reply=\"", log::printable(o.error.empty() ? o.reply_summary : o.error), "\"");
+}
+
+smtpc::Message make_message(const Job& job) {
+  smtpc::Message m;
+  m.sender = job.sender;
+  m.rcpts = job.rcpts;
+  m.data = job.message;
+  m.eight_bit = smtpc::has_8bit(job.message);
+  m.needs_smtputf8 = smtpc::has_8bit(job.sender) ||
+                     std::any_of(job.rcpts.begin(), job.rcpts.end(), [](auto& r) { return smtpc::has_8bit(r); });
+  return m;
+}
+
+// One address: connect, run the session (again without TLS when policy "may" allows).
+std::optional<Outcome> attempt(const Config& cfg, const Job& job, const Plan& plan, const dns::Target& t,
+                               const std::string& ip, smtpc::SessionOptions o, const dns::HostCache& cache,
+                               std::string& last_error) {
+  std::string label = t.host + "[" + ip + "]" + (plan.port != 25 ? ":" + std::to_string(plan.port) : "");
+  if (cache.is_dead(ip, plan.port)) {
+    last_error = label + " was unreachable recently (host cache)";
+    return std::nullopt;
+  }
+  o.label = label;
+  o.tls_name = dns::ip_literal(t.host).empty() ? t.host : "";
+  o.allow_plaintext_auth = is_loopback(ip);
+  auto m = make_message(job);
+  for (int round = 0; round < 2; ++round) {
+    auto conn = smtpc::Connection::connect(ip, plan.port, cfg.timeouts.connect);
+    if (!conn) {
+      cache.mark_dead(ip, plan.port);
+      last_error = conn.error().what;
+      log::info("delivery domain=", job.domain, " host=", label, " status=unreachable reason=\"", last_error, "\"");
+      return std::nullopt;
+    }
+    cache.mark_alive(ip, plan.port);
+    Outcome out = smtpc::run_session(*conn, m, o);
+    if (out.retry_without_tls && round == 0) {
+      log::warning("delivery domain=", job.domain, " host=", label, " TLS failed, retrying without: ", out.error);
+      o.skip_tls = true;
+      continue;
+    }
+    if (out.try_next) {
+      log_attempt(job, label, out, "tryagain");
+      last_error = out.error;
+      return std::nullopt;
+    }
+    log_attempt(job, label, out, out.permanent_error ? "bounced" : std::string(1, out.final_code));
+    return out;
+  }
+  return std::nullopt;
+}
+
+Report from_outcome(const Outcome& out, size_t n) {
+  if (out.permanent_error) return all_failed(n, 'D', out.error);
+  Report r;
+  r.rcpts = out.rcpts;
+  r.final_code = out.final_code;
+  r.final_text = out.final_text;
+  return r;
+}
+
+}  // namespace
+
+Report deliver(const Config& cfg, const Job& job) {
+  std::string error;
+  Plan plan = make_plan(cfg, job, error);
+  if (!error.empty()) return all_failed(job.rcpts.size(), 'Z', error);
+  if (plan.dest.kind != dns::Destination::Kind::kOk) {
+    log::info("delivery domain=", job.domain, " status=", plan.dest.permanent() ? "bounced" : "deferred",
+              " reason=\"", plan.dest.error, "\"");
+    return all_failed(job.rcpts.size(), plan.dest.permanent() ? 'D' : 'Z', plan.dest.error);
+  }
+  auto policy = smtpc::find_policy(cfg.tlspolicy, job.domain);
+  if (!policy) return all_failed(job.rcpts.size(), 'Z', "control/" + policy.error().what);
+  auto tls = smtpc::TlsClientContext::create(cfg.tlsca);
+  if (!tls) return all_failed(job.rcpts.size(), 'Z', tls.error().what);
+  smtpc::SessionOptions o;
+  o.helo = cfg.helo;
+  o.policy = *policy;
+  o.tls = &*tls;
+  o.credentials = plan.credentials;
+  o.timeouts = cfg.timeouts;
+  dns::HostCache cache(cfg.home + "/queue/hostcache", cfg.hostcache_ttl);
+  std::string last_error = "no host to try";
+  for (auto& t : plan.dest.targets)
+    for (auto& ip : t.addresses)
+      if (auto out = attempt(cfg, job, plan, t, ip, o, cache, last_error)) return from_outcome(*out, job.rcpts.size());
+  log::info("delivery domain=", job.domain, " status=deferred reason=\"", log::printable(last_error), "\"");
+  return all_failed(job.rcpts.size(), 'Z', last_error);
+}
+
+}  // namespace posta::remote

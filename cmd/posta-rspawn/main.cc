@@ -1,0 +1,20 @@
+// posta-rspawn: runs posta-remote for posta-send's remote delivery requests (posta-rspawn(8)).
+#include "base/exitcode.h"
+#include "control/control.h"
+#include "daemon/daemon.h"
+#include "log/log.h"
+#include "rspawn.h"
+
+int main(int argc, char**) {
+  posta::log::set_program("posta-rspawn");
+  if (argc > 1) {
+    posta::log::error("usage: posta-rspawn (requests on fd 0, results on fd 1; started by posta-start)");
+    return posta::kExitUsageS6;
+  }
+  std::string home = posta::posta_home();
+  if (auto s = posta::become_instance_owner(home); !s) {
+    posta::log::error("fatal: ", s.error().what);
+    return posta::kExitTemporary;
+  }
+  return posta::queue::run_spawner(posta::queue::Spool::from_home(home), posta::rspawn::hooks());
+}

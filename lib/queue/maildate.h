@@ -1,0 +1,13 @@
+// Dates and ids for headers the queue programs add (Received, Date, Message-ID, DSNs).
+#pragma once
+#include <ctime>
+#include <string>
+
+namespace posta::queue {
+
+// RFC 5322 date in local time: "Thu, 01 Jan 2026 00:00:00 +0000".
+std::string rfc5322_date(std::time_t t);
+// "<sec.usec.pid.n@domain>", unique on this host.
+std::string make_message_id(const std::string& domain);
+
+}  // namespace posta::queue
