@@ -67,7 +67,6 @@ void Session::cmd_authenticate(const std::string& tag, Parser& p) {
     if (!p.at_end()) return bad(tag, "Invalid AUTHENTICATE arguments");
     out_.line("+ ");
     if (!out_.flush()) { logout_ = true; return; }
-    if (in_.buffered() == 0) in_.discard_buffered();
     Line l = in_.read_line();
     if (l.status != Line::Status::kOk) {
       if (l.status == Line::Status::kTooLong) return bad(tag, "Response too long");

@@ -223,7 +223,6 @@ void Session::cmd_idle(const std::string& tag) {
       }
       if (!(fds[0].revents & (POLLIN | POLLHUP | POLLERR))) continue;
     }
-    if (in_.buffered() == 0) in_.discard_buffered();
     Line l = in_.read_line();
     if (l.status != Line::Status::kOk) { logout_ = true; return; }
     if (imap::upper(l.text) == "DONE") return ok(tag, "IDLE terminated");

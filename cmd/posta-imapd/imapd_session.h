@@ -14,7 +14,7 @@
 #include "imap/command_reader.h"
 #include "imap/parser.h"
 #include "imap/writer.h"
-#include "io/line_reader.h"
+#include "imap/input.h"
 #include "mailstore/folders.h"
 #include "mailstore/mailbox_index.h"
 #include "mailstore/watcher.h"
@@ -113,7 +113,7 @@ class Session {
 
   Config cfg_;
   Control control_;
-  LineReader in_;
+  imap::Input in_;
   imap::Output out_;
   imap::CommandReader reader_;
   bool authenticated_ = false;

@@ -18,7 +18,7 @@ std::string hostname_or(const std::string& def) {
 
 int report_and_exit(const Report& r) {
   auto w = write_all(1, encode_report(r));
-  return w ? kExitOk : kDeliveryTemporary;
+  return w ? int{kExitOk} : int{kDeliveryTemporary};
 }
 
 }  // namespace

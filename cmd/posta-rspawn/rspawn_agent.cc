@@ -28,12 +28,14 @@ queue::SpawnerHooks hooks() {
     return c;
   };
   h.result = [](const queue::DeliveryRequest& r, const ExitStatus& st, const std::string& out) {
-    if (st.exited && st.code == 0) return queue::parse_agent_report(out, r.rcpts.size());
+    if (st.exited && st.code == 0) {
+      auto res = queue::parse_agent_report(out, r.rcpts.size());
+      res.slot = r.slot;
+      return res;
+    }
     std::string text = queue::first_line(out);
     std::string why = "posta-remote " + st.describe();
-    auto res = queue::uniform_result(r, 'Z', text.empty() ? why : why + ": " + text);
-    res.slot = r.slot;
-    return res;
+    return queue::uniform_result(r, 'Z', text.empty() ? why : why + ": " + text);
   };
   return h;
 }

@@ -19,13 +19,29 @@ evbuffer* in(bufferevent* b) { return bufferevent_get_input(b); }
 evbuffer* out(bufferevent* b) { return bufferevent_get_output(b); }
 
 // libevent keeps the start of a socket bufferevent's output frozen outside its own write
-// handler (and the end of its input); a plain evbuffer_drain() would silently do nothing.
-size_t drop_all(evbuffer* b) {
-  size_t n = evbuffer_get_length(b);
-  evbuffer_unfreeze(b, 1);
-  evbuffer_drain(b, n);
-  evbuffer_freeze(b, 1);
+// handler, and the end of its input outside its read handler: a plain evbuffer_drain() of
+// the output or evbuffer_read() into the input would silently do nothing.
+size_t drop_output(bufferevent* b) {
+  evbuffer* o = out(b);
+  size_t n = evbuffer_get_length(o);
+  evbuffer_unfreeze(o, 1);
+  evbuffer_drain(o, n);
+  evbuffer_freeze(o, 1);
   return n;
+}
+
+size_t drop_input(bufferevent* b) {
+  size_t n = evbuffer_get_length(in(b));
+  evbuffer_drain(in(b), n);
+  return n;
+}
+
+void read_pending(bufferevent* b, int fd) {
+  evbuffer* i = in(b);
+  evbuffer_unfreeze(i, 0);
+  while (evbuffer_read(i, fd, 65536) > 0) {
+  }
+  evbuffer_freeze(i, 0);
 }
 
 std::string remote() {
@@ -73,18 +89,16 @@ Status Relay::start_handshake(bufferevent* plain) {
 // deliver, the server drains before it says GO.
 void Relay::begin_starttls() {
   bufferevent* plain = client_.get();
-  size_t dropped = drop_all(out(server_.get()));
-  if (!held_) dropped += drop_all(in(plain));
+  size_t dropped = drop_output(server_.get());
+  if (!held_) dropped += drop_input(plain);
   if (evbuffer_get_length(out(server_.get())) > 0 || (!held_ && evbuffer_get_length(in(plain)) > 0)) {
     log::error("unable to drop plain text sent after STARTTLS");  // fail closed
     send_control("ERR internal error\n");
     return finish(Outcome::kLocalTrouble);
   }
   if (dropped > 0) log::info("dropped ", dropped, " bytes of plain text sent after STARTTLS");
-  evbuffer* from_server = in(server_.get());
-  while (evbuffer_read(from_server, link_.data.get(), 65536) > 0) {
-  }
-  evbuffer_add_buffer(out(plain), from_server);
+  read_pending(server_.get(), link_.data.get());
+  evbuffer_add_buffer(out(plain), in(server_.get()));
   bufferevent_disable(server_.get(), EV_READ);
   if (auto s = start_handshake(plain); !s) {
     log::error(s.error().what);

@@ -31,8 +31,8 @@ Destination fill_addresses(const Resolver& r, std::vector<Target> targets, const
     size_t per = o.ipv6 ? 2 : 1;
     for (size_t k = 0; k < per; ++k, ++i) {
       const Answer& a = answers[i];
-      if (a.status == Status::kTempFail) temp = true, temp_error = a.error;
-      if (a.status == Status::kNxDomain) nx = true;
+      if (a.status == QueryStatus::kTempFail) temp = true, temp_error = a.error;
+      if (a.status == QueryStatus::kNxDomain) nx = true;
       for (auto& rec : a.records) t.addresses.push_back(rec.data);
     }
     if (!t.addresses.empty()) d.targets.push_back(std::move(t));
@@ -101,16 +101,16 @@ Destination resolve_mx(const Resolver& r, const std::string& domain, const Looku
   }
   Answer a = r.query(*name, kMx);
   switch (a.status) {
-    case Status::kTempFail:
+    case QueryStatus::kTempFail:
       d.error = a.error.empty() ? "DNS: temporary failure for " + *name : a.error;
       return d;
-    case Status::kNxDomain:
+    case QueryStatus::kNxDomain:
       d.kind = Destination::Kind::kNoSuchDomain;
       d.error = "domain " + *name + " does not exist";
       return d;
-    case Status::kNoData:
+    case QueryStatus::kNoData:
       return fill_addresses(r, {Target{*name, 0, {}}}, o, true);
-    case Status::kOk:
+    case QueryStatus::kOk:
       break;
   }
   if (!order_mx(a.records, o.shuffle)) {

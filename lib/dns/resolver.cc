@@ -120,7 +120,7 @@ void on_event(evutil_socket_t fd, short what, void* arg) {
   auto& p = *static_cast<Pending*>(arg);
   if (what & EV_TIMEOUT) {
     p.last_error = "timeout from " + (*p.servers)[(p.server - 1) % p.servers->size()].text;
-    if (!send_next(p)) finish(p, Answer{Status::kTempFail, {}, "DNS: " + p.last_error});
+    if (!send_next(p)) finish(p, Answer{QueryStatus::kTempFail, {}, "DNS: " + p.last_error});
     return;
   }
   char buf[65536];
@@ -128,7 +128,7 @@ void on_event(evutil_socket_t fd, short what, void* arg) {
   if (n < 0) {
     if (errno == EAGAIN || errno == EINTR) return;
     p.last_error = sys_error("recv").what;  // e.g. ICMP port unreachable
-    if (!send_next(p)) finish(p, Answer{Status::kTempFail, {}, "DNS: " + p.last_error});
+    if (!send_next(p)) finish(p, Answer{QueryStatus::kTempFail, {}, "DNS: " + p.last_error});
     return;
   }
   std::string packet(buf, n);
@@ -143,22 +143,22 @@ void on_event(evutil_socket_t fd, short what, void* arg) {
   }
   if (!r) {
     p.last_error = r.error().what;
-    if (!send_next(p)) finish(p, Answer{Status::kTempFail, {}, r.error().what});
+    if (!send_next(p)) finish(p, Answer{QueryStatus::kTempFail, {}, r.error().what});
     return;
   }
   Answer a = interpret(*r, p.q.type);
-  if (a.status == Status::kTempFail && send_next(p)) return;
+  if (a.status == QueryStatus::kTempFail && send_next(p)) return;
   finish(p, std::move(a));
 }
 
 }  // namespace
 
-const char* status_name(Status s) {
+const char* status_name(QueryStatus s) {
   switch (s) {
-    case Status::kOk: return "ok";
-    case Status::kNoData: return "nodata";
-    case Status::kNxDomain: return "nxdomain";
-    case Status::kTempFail: return "tempfail";
+    case QueryStatus::kOk: return "ok";
+    case QueryStatus::kNoData: return "nodata";
+    case QueryStatus::kNxDomain: return "nxdomain";
+    case QueryStatus::kTempFail: return "tempfail";
   }
   return "?";
 }
@@ -233,17 +233,17 @@ Result<Resolver> Resolver::from_control(const Control& control) {
 Answer interpret(const Response& r, uint16_t type) {
   Answer a;
   if (r.rcode == kNxDomain) {
-    a.status = Status::kNxDomain;
+    a.status = QueryStatus::kNxDomain;
     return a;
   }
   if (r.rcode != kNoError) {
-    a.status = Status::kTempFail;
+    a.status = QueryStatus::kTempFail;
     a.error = "DNS: server answered rcode " + std::to_string(r.rcode);
     return a;
   }
   for (auto& rec : r.answers)
     if (rec.type == type) a.records.push_back(rec);
-  a.status = a.records.empty() ? Status::kNoData : Status::kOk;
+  a.status = a.records.empty() ? QueryStatus::kNoData : QueryStatus::kOk;
   return a;
 }
 
@@ -269,7 +269,7 @@ std::vector<Answer> Resolver::query_all(const std::vector<Question>& qs) const {
     p->tries_left = tries_ * static_cast<int>(servers_.size());
     p->server = i;  // spread questions over the servers
     p->base = base.get();
-    if (!send_next(*p)) answers[i] = Answer{Status::kTempFail, {}, "DNS: " + p->last_error};
+    if (!send_next(*p)) answers[i] = Answer{QueryStatus::kTempFail, {}, "DNS: " + p->last_error};
     pending.push_back(std::move(p));
   }
   event_base_dispatch(base.get());

@@ -28,11 +28,11 @@ struct Server {
 [[nodiscard]] Result<std::vector<Server>> configured_servers(
     const Control& control, const std::string& resolv_conf = "/etc/resolv.conf");
 
-enum class Status { kOk, kNoData, kNxDomain, kTempFail };
-const char* status_name(Status s);
+enum class QueryStatus { kOk, kNoData, kNxDomain, kTempFail };
+const char* status_name(QueryStatus s);
 
 struct Answer {
-  Status status = Status::kTempFail;
+  QueryStatus status = QueryStatus::kTempFail;
   std::vector<Record> records;  // only records of the asked type
   std::string error;            // for kTempFail
 };

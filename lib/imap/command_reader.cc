@@ -42,8 +42,6 @@ ReadResult CommandReader::read() {
   ReadResult r;
   size_t total = 0;
   for (;;) {
-    // Work around LineReader keeping a stale scan offset when its buffer was fully consumed.
-    if (in_.buffered() == 0) in_.discard_buffered();
     Line line = in_.read_line();
     switch (line.status) {
       case Line::Status::kOk: break;
@@ -52,7 +50,7 @@ ReadResult CommandReader::read() {
       case Line::Status::kError: r.status = ReadStatus::kError; return r;
       case Line::Status::kTooLong:
         r.status = ReadStatus::kLineTooLong;
-        if (r.tag.empty()) r.tag.assign(1, '*');
+        if (r.cmd.literals.empty()) r.tag = guess_tag(line.text);
         return r;
     }
     if (r.cmd.literals.empty()) r.tag = guess_tag(line.text);

@@ -43,6 +43,11 @@ Status load_key(SSL_CTX* ctx, const std::string& path) {
       bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr);
   OPENSSL_cleanse(pem->data(), pem->size());
   if (!key) return fail("unable to read private key " + path + ": " + openssl_errors());
+  X509* cert = SSL_CTX_get0_certificate(ctx);
+  if (cert && X509_check_private_key(cert, key.get()) != 1) {
+    ERR_clear_error();
+    return fail("private key " + path + " does not match the certificate");
+  }
   if (SSL_CTX_use_PrivateKey(ctx, key.get()) != 1)
     return fail("unable to use private key " + path + ": " + openssl_errors());
   return {};

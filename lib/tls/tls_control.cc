@@ -1,6 +1,7 @@
 #include "tls/tls_control.h"
 
 #include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -45,6 +46,17 @@ Result<std::string> read_ctl_line(int fd, std::chrono::milliseconds timeout) {
     if (line.size() >= 4096) return fail("overlong line from posta-tlsd");
     line.push_back(c);
   }
+}
+
+// The control fd is a socket: MSG_NOSIGNAL spares callers that did not ignore SIGPIPE.
+Status send_ctl(int fd, std::string_view msg) {
+  while (!msg.empty()) {
+    ssize_t n = ::send(fd, msg.data(), msg.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail_sys("write to TLS control fd");
+    msg.remove_prefix(static_cast<size_t>(n));
+  }
+  return {};
 }
 
 // Throws away every byte queued on fd without blocking.
@@ -103,14 +115,14 @@ Result<TlsInfo> parse_tls_reply(const std::string& line) {
 }
 
 Result<TlsInfo> start_tls(int ctl_fd, std::chrono::milliseconds timeout, int data_fd) {
-  if (auto st = write_all(ctl_fd, "STARTTLS\n"); !st) return std::unexpected(st.error());
+  if (auto st = send_ctl(ctl_fd, "STARTTLS\n"); !st) return std::unexpected(st.error());
   auto line = read_ctl_line(ctl_fd, timeout);
   if (!line) return std::unexpected(line.error());
   auto info = parse_tls_reply(*line);
   if (!info) return info;
   // tlsd relayed no plaintext since it read STARTTLS; whatever is queued is injected.
   drain_fd(data_fd);
-  if (auto st = write_all(ctl_fd, "GO\n"); !st) return std::unexpected(st.error());
+  if (auto st = send_ctl(ctl_fd, "GO\n"); !st) return std::unexpected(st.error());
   return info;
 }
 

@@ -258,7 +258,7 @@ TEST(DnsLive, MxImplicitNullNx) {
   EXPECT_EQ(resolve_mx(r, "badmx.test", o).kind, Destination::Kind::kTempFail);
   EXPECT_EQ(resolve_mx(r, "[127.0.0.9]", o).targets[0].addresses[0], "127.0.0.9");
   auto t = r.query("sel._domainkey.example.test", kTxt);
-  ASSERT_EQ(t.status, Status::kOk);
+  ASSERT_EQ(t.status, QueryStatus::kOk);
   EXPECT_EQ(t.records[0].data, "v=DKIM1;");
 }
 
@@ -272,7 +272,7 @@ TEST(DnsLive, TimeoutIsTemporary) {
   EXPECT_EQ(resolve_host(r, "drop.test").kind, Destination::Kind::kTempFail);
   // nobody listening at all (ICMP port unreachable on loopback)
   auto dead = local_resolver(1);
-  EXPECT_EQ(dead.query("example.test", kMx).status, Status::kTempFail);
+  EXPECT_EQ(dead.query("example.test", kMx).status, QueryStatus::kTempFail);
 }
 
 TEST(DnsHostCache, MarksAndExpires) {

@@ -1,0 +1,281 @@
+#!/usr/bin/env bats
+# posta-tlsd: implicit TLS and STARTTLS through real clients (openssl s_client, Python ssl)
+# in front of a tiny protocol server built from test/fixtures/posta-tlsd/proto-server.cc
+# against libposta.a, so that the real lib/tls/tls_control.h API is exercised. Connections
+# come from a tcpserver-style launcher (test/fixtures/posta-tlsd/launch.py).
+
+load ../lib/instance
+
+FIX="$BATS_TEST_DIRNAME/../fixtures/posta-tlsd"
+SRC="${POSTA_SRC:-$BATS_TEST_DIRNAME/../..}"
+
+mkcert() {  # mkcert DIR CN
+  mkdir -p "$1"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+    -keyout "$1/key.pem" -out "$1/cert.pem" -subj "/CN=$2" -addext "subjectAltName=DNS:$2" \
+    2>/dev/null
+  chmod 600 "$1/key.pem"
+}
+
+# start_tlsd NAME HOME ARGS...: a launcher running posta-tlsd ARGS per connection;
+# its port in $T/NAME.port, posta-tlsd's and the server's stderr in $T/NAME.log
+start_tlsd() {
+  local name=$1 home=$2; shift 2
+  POSTA_HOME=$home PROTO_DEBUG=1 "$PY" "$FIX/launch.py" "$T/$name.port" \
+    "$POSTA_BIN/posta-tlsd" "$@" </dev/null >/dev/null 2>"$T/$name.log" 3>&- &
+  echo $! >"$T/$name.pid"
+  wait_for 10 test -s "$T/$name.port"
+}
+port() { cat "$T/$1.port"; }
+
+setup_file() {
+  export T=$BATS_FILE_TMPDIR
+  g++ -std=c++2b -O1 -I"$SRC/lib" "$FIX/proto-server.cc" "$POSTA_BIN/../libposta.a" -o "$T/proto-server"
+  export H=$T/home
+  mkcert "$H/tls" default.test
+  mkcert "$H/tls/a.test" a.test
+  mkcert "$H/tls/b.test" b.test
+  chmod 700 "$H/tls"
+  start_tlsd smtp "$H" -s -- "$T/proto-server" smtp
+  start_tlsd imap "$H" -s -- "$T/proto-server" imap
+  start_tlsd pop3 "$H" -s -- "$T/proto-server" pop3
+  start_tlsd smtps "$H" -i -- "$T/proto-server" smtp
+  start_tlsd cat "$H" -i -- /bin/cat
+  start_tlsd slow "$H" -i -t 1 -- "$T/proto-server" smtp
+}
+
+teardown_file() {
+  local f
+  for f in "$T"/*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done
+  true
+}
+
+setup() { load_helpers; }
+
+sclient() {  # sclient INPUT ARGS...: openssl s_client, quiet, until the server closes
+  local input=$1; shift
+  printf "$input" | timeout 20 openssl s_client -quiet -ign_eof "$@" 2>&1
+}
+
+@test "implicit TLS: handshake first, the server gets SSL_PROTOCOL, SSL_CIPHER and SSL_SNI" {
+  run sclient 'INFO\r\nQUIT\r\n' -connect "127.0.0.1:$(port smtps)" -servername a.test
+  assert_output --partial "220 test.example ESMTP test"
+  assert_output --regexp "INFO uid=[0-9]+ tls=TLSv1.3 cipher=TLS_[A-Z0-9_]+ sni=a.test subject="
+  assert_output --partial "221 2.0.0 bye"
+  refute_output --partial "unexpected eof"  # close_notify was sent
+}
+
+@test "STARTTLS smtp: openssl s_client -starttls smtp" {
+  run sclient 'INFO\r\nQUIT\r\n' -starttls smtp -connect "127.0.0.1:$(port smtp)"
+  assert_output --regexp "INFO uid=[0-9]+ tls=TLSv1.3 cipher=TLS_"
+  assert_output --partial "221 2.0.0 bye"
+  refute_output --partial "unexpected eof"
+}
+
+@test "STARTTLS imap: openssl s_client -starttls imap" {
+  run sclient '. INFO\r\n. LOGOUT\r\n' -starttls imap -connect "127.0.0.1:$(port imap)"
+  assert_output --regexp "INFO uid=[0-9]+ tls=TLSv1.3"
+  assert_output --partial ". OK bye"
+}
+
+@test "STARTTLS pop3: openssl s_client -starttls pop3" {
+  run sclient 'INFO\r\nQUIT\r\n' -starttls pop3 -connect "127.0.0.1:$(port pop3)"
+  assert_output --regexp "INFO uid=[0-9]+ tls=TLSv1.3"
+  assert_output --partial "+OK bye"
+}
+
+@test "-s: plain text until STARTTLS, control fd offered, no SSL_ variables" {
+  run "$PY" - "$(port smtp)" <<'PYEOF'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+f = s.makefile("rb")
+print(f.readline().decode().strip())
+s.sendall(b"EHLO x\r\nINFO\r\nQUIT\r\n")
+for _ in range(4): print(f.readline().decode().strip())
+PYEOF
+  assert_success
+  assert_line "250 STARTTLS"
+  assert_line --regexp "^INFO uid=[0-9]+ tls=none$"
+  assert_line "221 2.0.0 bye"
+}
+
+@test "TLS 1.0 and 1.1 are refused with a protocol_version alert; TLS 1.2 works" {
+  for v in tls1 tls1_1; do
+    run bash -c "echo | timeout 10 openssl s_client -$v -cipher 'DEFAULT:@SECLEVEL=0' -connect 127.0.0.1:$(port smtps) 2>&1"
+    assert_output --partial "alert protocol version"
+    assert_output --partial "Cipher is (NONE)"
+  done
+  run bash -c "echo | timeout 10 openssl s_client -tls1_2 -connect 127.0.0.1:$(port smtps) 2>&1"
+  assert_output --regexp "New, TLSv1.2, Cipher is ECDHE-(ECDSA|RSA)-(AES128-GCM-SHA256|AES256-GCM-SHA384|CHACHA20-POLY1305)"
+}
+
+@test "weak TLS 1.2 ciphers (CBC, RSA key exchange, 3DES) are refused" {
+  for c in AES128-SHA AES256-GCM-SHA384 ECDHE-ECDSA-AES128-SHA DES-CBC3-SHA; do
+    run bash -c "echo | timeout 10 openssl s_client -tls1_2 -cipher '$c:@SECLEVEL=0' -connect 127.0.0.1:$(port smtps) 2>&1"
+    assert_output --partial "Cipher is (NONE)"
+  done
+}
+
+@test "STARTTLS injection: STARTTLS and RSET in one packet, RSET is never answered inside TLS" {
+  : >"$T/smtp.log.mark"
+  run "$PY" "$FIX/inject.py" "$(port smtp)" rset
+  assert_success
+  assert_output "250 2.0.0 OK"   # the first reply inside TLS answers our NOOP
+  run grep -c "proto-server: got RSET" "$T/smtp.log"
+  assert_output 0
+}
+
+@test "STARTTLS injection flood: 10,000 pipelined RSETs never reach the server inside TLS" {
+  for i in 1 2 3; do
+    run "$PY" "$FIX/inject.py" "$(port smtp)" flood
+    # fail closed: either the handshake breaks on the stray plaintext or TLS is clean
+    if [ "$status" = 0 ]; then assert_output "250 2.0.0 OK"; fi
+    refute_output --partial "flushed"
+    refute_output --partial "unknown"
+  done
+  run grep -c "proto-server: got RSET" "$T/smtp.log"
+  assert_output 0
+}
+
+@test "a ClientHello sent in the same packet as STARTTLS is kept for the handshake" {
+  run "$PY" "$FIX/inject.py" "$(port smtp)" hello
+  assert_success
+  assert_output "250 2.0.0 OK"
+}
+
+@test "SNI: each of two domains gets its own certificate, others the default" {
+  for n in a.test b.test; do
+    run bash -c "echo | timeout 10 openssl s_client -servername $n -connect 127.0.0.1:$(port smtps) 2>/dev/null | openssl x509 -noout -subject"
+    assert_output "subject=CN = $n"
+  done
+  for n in c.test A.TEST; do
+    run bash -c "echo | timeout 10 openssl s_client -servername $n -connect 127.0.0.1:$(port smtps) 2>/dev/null | openssl x509 -noout -subject"
+    [ $n = A.TEST ] && assert_output "subject=CN = a.test" || assert_output "subject=CN = default.test"
+  done
+  run bash -c "echo | timeout 10 openssl s_client -noservername -connect 127.0.0.1:$(port smtps) 2>/dev/null | openssl x509 -noout -subject"
+  assert_output "subject=CN = default.test"
+  run sclient 'INFO\r\nQUIT\r\n' -starttls smtp -servername b.test -connect "127.0.0.1:$(port smtp)"
+  assert_output --partial "sni=b.test"
+}
+
+@test "50 MB in both directions at once arrive byte-identical" {
+  run timeout 120 "$PY" "$FIX/bulk.py" "$(port cat)" 50
+  assert_success
+  assert_output --regexp "^ok 52428800 52428800 "
+}
+
+@test "a key readable by group or others is refused with a clear error" {
+  local bad=$T/badhome
+  mkcert "$bad/tls" bad.test
+  chmod 640 "$bad/tls/key.pem"
+  POSTA_HOME=$bad run "$POSTA_BIN/posta-tlsd" -n
+  assert_equal "$status" 111
+  assert_output --partial "is accessible by group or others (mode 0640); run chmod 600"
+  start_tlsd bad "$bad" -i -- "$T/proto-server" smtp
+  run sclient 'INFO\r\n' -connect "127.0.0.1:$(port bad)"
+  refute_output --partial "INFO"
+  run cat "$T/bad.log"
+  assert_output --partial "accessible by group or others"
+  refute_output --partial "proto-server: got"
+  chmod 600 "$bad/tls/key.pem"   # the next connection rereads the files
+  run sclient 'INFO\r\nQUIT\r\n' -connect "127.0.0.1:$(port bad)"
+  assert_output --partial "tls=TLSv1.3"
+}
+
+@test "-n checks the per-name certificates too" {
+  POSTA_HOME=$H run "$POSTA_BIN/posta-tlsd" -n
+  assert_success
+  chmod 644 "$H/tls/b.test/key.pem"
+  POSTA_HOME=$H run "$POSTA_BIN/posta-tlsd" -n
+  chmod 600 "$H/tls/b.test/key.pem"
+  assert_equal "$status" 111
+  assert_output --partial "b.test/key.pem"
+}
+
+@test "handshake timeout: a silent client is dropped and the server never starts" {
+  : >"$T/slow.log"
+  run timeout 10 "$PY" -c '
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+t = time.time()
+print("eof" if s.recv(100) == b"" else "data", round(time.time() - t))' "$(port slow)"
+  assert_success
+  assert_output --regexp "^eof [1-3]$"
+  run cat "$T/slow.log"
+  assert_output --partial "handshake failed: timeout"
+  refute_output --partial "proto-server: got"
+}
+
+@test "a new certificate is used by the next connection; SIGHUP does not drop a session" {
+  local home=$T/hup
+  mkcert "$home/tls" old.test
+  start_tlsd hup "$home" -i -- "$T/proto-server" smtp
+  coproc S { "$PY" -u -c '
+import socket, ssl, sys
+c = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT); c.check_hostname = False; c.verify_mode = ssl.CERT_NONE
+s = c.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1]))))
+f = s.makefile("rb")
+print(f.readline().decode().strip())
+sys.stdin.readline()
+s.sendall(b"INFO\r\n")
+print(f.readline().decode().strip())' "$(port hup)"; }
+  read -r -t 10 greeting <&"${S[0]}"
+  [[ $greeting == 220* ]]
+  mkcert "$home/tls" new.test
+  local tlsd
+  tlsd=$(pgrep -P "$(cat "$T/hup.pid")" | head -1)
+  kill -HUP "$tlsd"
+  echo go >&"${S[1]}"
+  read -r -t 10 info <&"${S[0]}"
+  [[ $info == "INFO uid="*"tls=TLSv1.3"* ]]
+  run bash -c "echo | timeout 10 openssl s_client -connect 127.0.0.1:$(port hup) 2>/dev/null | openssl x509 -noout -subject"
+  assert_output "subject=CN = new.test"
+}
+
+@test "usage and environment errors" {
+  run "$POSTA_BIN/posta-tlsd" -- /bin/true
+  assert_equal "$status" 100
+  run "$POSTA_BIN/posta-tlsd" -i -s -- /bin/true
+  assert_equal "$status" 100
+  run "$POSTA_BIN/posta-tlsd" -i
+  assert_equal "$status" 100
+  POSTA_HOME=$H run "$POSTA_BIN/posta-tlsd" -i -- /bin/true </dev/null
+  assert_equal "$status" 100
+  assert_output --partial "fd 0 is not a socket"
+}
+
+@test "as root: the key holder (-U) and the protocol server (-u) run as different users" {
+  [ "$(id -u)" = 0 ] || skip "needs root"
+  local home=$T/split
+  mkcert "$home/tls" split.test
+  chown -R nobody "$home/tls"
+  start_tlsd split "$home" -i -U nobody -u daemon -- "$T/proto-server" smtp
+  coproc S { "$PY" -u -c '
+import socket, ssl, sys
+c = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT); c.check_hostname = False; c.verify_mode = ssl.CERT_NONE
+s = c.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1]))))
+f = s.makefile("rb")
+f.readline()
+s.sendall(b"INFO\r\n")
+print(f.readline().decode().strip())
+sys.stdin.readline()' "$(port split)"; }
+  read -r -t 10 info <&"${S[0]}"
+  [[ $info == "INFO uid=$(id -u daemon) tls=TLSv1.3"* ]]
+  local tlsd
+  tlsd=$(pgrep -P "$(cat "$T/split.pid")" | head -1)
+  run awk '/^Uid:/ {print $2}' "/proc/$tlsd/status"
+  assert_output "$(id -u nobody)"
+  echo done >&"${S[1]}"
+}
+
+@test "posta-tcpd -> posta-tlsd -i -> server (when posta-tcpd exists)" {
+  [ -x "$POSTA_BIN/posta-tcpd" ] || skip "posta-tcpd not built yet"
+  local p
+  p=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  POSTA_HOME=$H "$POSTA_BIN/posta-tcpd" 127.0.0.1 "$p" "$POSTA_BIN/posta-tlsd" -i -- "$T/proto-server" smtp \
+    </dev/null >/dev/null 2>"$T/tcpd.log" 3>&- &
+  echo $! >"$T/tcpd.pid"
+  wait_port 127.0.0.1 "$p"
+  run sclient 'INFO\r\nQUIT\r\n' -connect "127.0.0.1:$p"
+  assert_output --regexp "tls=TLSv1.3 .* sni="
+}

@@ -1,0 +1,138 @@
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <set>
+
+#include "maildir/maildir.h"
+#include "mailstore/folders.h"
+#include "mailstore/mailbox_index.h"
+#include "mailstore/names.h"
+
+using namespace posta;
+
+namespace {
+std::string make_maildir() {
+  char tmpl[] = "/tmp/mailstore-test.XXXXXX";
+  std::string d = ::mkdtemp(tmpl);
+  EXPECT_TRUE(maildir::ensure_maildir(d));
+  return d;
+}
+void put(const std::string& d, const std::string& name, const std::string& body = "Subject: x\n\nhi\n") {
+  std::ofstream(d + "/" + name) << body;
+}
+}  // namespace
+
+TEST(MailstoreNames, Parse) {
+  auto n = mailstore::parse_file_name("123.M4P5.host,S=200,W=210:2,SFa");
+  EXPECT_EQ(n.base, "123.M4P5.host,S=200,W=210");
+  EXPECT_EQ(n.flags, "FSa");
+  EXPECT_EQ(n.size, 200u);
+  EXPECT_EQ(n.vsize, 210u);
+  EXPECT_EQ(mailstore::normalize_letters("TSaS"), "STa");
+}
+
+TEST(MailstoreIndex, UidsStableAcrossFlagChangesAndReopen) {
+  auto d = make_maildir();
+  put(d, "new/1.M1P1.h,S=16");
+  put(d, "cur/2.M1P1.h,S=16:2,S");
+  auto ix = mailstore::MailboxIndex::open(d);
+  ASSERT_TRUE(ix) << ix.error().what;
+  ASSERT_EQ(ix->messages().size(), 2u);
+  uint32_t validity = ix->uid_validity();
+  uint32_t uid1 = ix->messages()[0].uid;
+  ASSERT_TRUE(ix->claim_new(uid1));
+  auto f = ix->update_flags(uid1, [](const std::string& s) { return s + "FT"; });
+  ASSERT_TRUE(f);
+  EXPECT_EQ(*f, "FT");
+  put(d, "new/3.M1P1.h,S=16");
+  auto ix2 = mailstore::MailboxIndex::open(d);
+  ASSERT_TRUE(ix2);
+  EXPECT_EQ(ix2->uid_validity(), validity);
+  ASSERT_EQ(ix2->messages().size(), 3u);
+  EXPECT_EQ(ix2->messages()[0].uid, uid1);
+  EXPECT_EQ(ix2->messages()[0].flags, "FT");
+  EXPECT_EQ(ix2->messages()[2].uid, 3u);
+  ASSERT_TRUE(ix2->remove(uid1));
+  ASSERT_TRUE(ix->refresh());
+  EXPECT_EQ(ix->find(uid1), nullptr);
+  EXPECT_EQ(ix->uid_next(), 4u);
+  auto added = ix->add("Subject: y\r\n\r\nbody\r\n", "S", 1700000000);
+  ASSERT_TRUE(added);
+  EXPECT_EQ(*added, 4u);
+  struct stat st{};
+  ASSERT_EQ(::stat(ix->path(*ix->find(4)).c_str(), &st), 0);
+  EXPECT_EQ(st.st_mtime, 1700000000);
+  std::system(("rm -rf " + d).c_str());
+}
+
+TEST(MailstoreIndex, ConcurrentProcessesNeverShareUids) {
+  auto d = make_maildir();
+  for (int i = 0; i < 200; ++i) put(d, "new/" + std::to_string(i) + ".M1P1.h");
+  std::vector<pid_t> kids;
+  for (int k = 0; k < 4; ++k) {
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      for (int r = 0; r < 5; ++r) {
+        auto ix = mailstore::MailboxIndex::open(d);
+        if (!ix) ::_exit(1);
+        if (!ix->add("Subject: c\r\n\r\nx\r\n", "", 0)) ::_exit(1);
+      }
+      ::_exit(0);
+    }
+    kids.push_back(pid);
+  }
+  for (pid_t p : kids) {
+    int st = 0;
+    ::waitpid(p, &st, 0);
+    EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  }
+  auto ix = mailstore::MailboxIndex::open(d);
+  ASSERT_TRUE(ix);
+  ASSERT_EQ(ix->messages().size(), 220u);
+  std::set<uint32_t> uids;
+  for (auto& m : ix->messages()) uids.insert(m.uid);
+  EXPECT_EQ(uids.size(), 220u);
+  EXPECT_EQ(*uids.rbegin(), 220u);
+  std::system(("rm -rf " + d).c_str());
+}
+
+TEST(MailstoreIndex, Keywords) {
+  auto d = make_maildir();
+  auto ix = mailstore::MailboxIndex::open(d);
+  ASSERT_TRUE(ix);
+  EXPECT_EQ(*ix->letter_for("$Junk", true), 'a');
+  EXPECT_EQ(*ix->letter_for("Work", true), 'b');
+  EXPECT_EQ(*ix->letter_for("$junk", false), 'a');
+  auto ix2 = mailstore::MailboxIndex::open(d);
+  EXPECT_EQ(ix2->keyword_of('b'), "Work");
+  std::system(("rm -rf " + d).c_str());
+}
+
+TEST(MailstoreFolders, NamesAndOperations) {
+  EXPECT_TRUE(mailstore::check_mailbox_name("Work.Reports"));
+  EXPECT_EQ(*mailstore::check_mailbox_name("inbox"), "INBOX");
+  for (const char* bad : {"../x", "a/b", "a..b", ".a", "a.", "", "x&Jjo", "a\x01", "a*"})
+    EXPECT_FALSE(mailstore::check_mailbox_name(bad)) << bad;
+  EXPECT_EQ(*mailstore::mutf7_to_utf8("Entw&APw-rfe"), "Entw\xC3\xBCrfe");
+  EXPECT_EQ(mailstore::utf8_to_mutf7("Entw\xC3\xBCrfe"), "Entw&APw-rfe");
+  EXPECT_EQ(mailstore::utf8_to_mutf7("~peter/mail/\xE5\x8F\xB0\xE5\x8C\x97/\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E"),
+            "~peter/mail/&U,BTFw-/&ZeVnLIqe-");
+  auto d = make_maildir();
+  mailstore::Folders f(d);
+  ASSERT_TRUE(f.create("Work"));
+  ASSERT_TRUE(f.create("Work.Reports"));
+  EXPECT_FALSE(f.create("Work"));
+  ASSERT_TRUE(f.rename("Work", "Job"));
+  EXPECT_TRUE(f.exists("Job.Reports"));
+  EXPECT_FALSE(f.exists("Work.Reports"));
+  ASSERT_TRUE(f.remove("Job.Reports"));
+  auto l = f.list();
+  EXPECT_EQ(l, (std::vector<std::string>{"INBOX", "Job"}));
+  ASSERT_TRUE(f.subscribe("Job", true));
+  EXPECT_EQ(f.subscriptions(), std::vector<std::string>{"Job"});
+  std::system(("rm -rf " + d).c_str());
+}

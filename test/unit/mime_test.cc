@@ -1,0 +1,121 @@
+#include <gtest/gtest.h>
+
+#include "imap/structure.h"
+#include "mime/address.h"
+#include "mime/decode.h"
+#include "mime/message.h"
+
+using namespace posta;
+
+TEST(MimeDecode, EncodedWords) {
+  EXPECT_EQ(mime::decode_words("=?utf-8?q?H=C3=A9llo?= world"), "H\xC3\xA9llo world");
+  EXPECT_EQ(mime::decode_words("=?ISO-8859-1?B?SOlsbG8=?="), "H\xC3\xA9llo");
+  EXPECT_EQ(mime::decode_words("=?utf-8?q?a?= =?utf-8?q?b?="), "ab");
+  EXPECT_EQ(mime::decode_words("plain =?bogus"), "plain =?bogus");
+}
+
+TEST(MimeDecode, QuotedPrintableAndBase64) {
+  EXPECT_EQ(mime::qp_decode("caf=C3=A9=\r\n bar"), "caf\xC3\xA9 bar");
+  EXPECT_EQ(mime::base64_decode("aGVsbG8="), "hello");
+  std::string out;
+  EXPECT_TRUE(mime::base64_decode_strict("AGpvAHB3", out));
+  EXPECT_EQ(out, std::string("\0jo\0pw", 6));
+  EXPECT_FALSE(mime::base64_decode_strict("!!!!", out));
+  EXPECT_FALSE(mime::base64_decode_strict("abc", out));
+  EXPECT_EQ(mime::base64_encode("hello"), "aGVsbG8=");
+}
+
+TEST(MimeAddress, ListsAndGroups) {
+  auto a = mime::parse_addresses("\"Doe, Jo\" <jo@ex.test>, bob@ex.test (Bob), Team: x@y.z;");
+  ASSERT_EQ(a.size(), 5u);
+  EXPECT_EQ(a[0].name, "Doe, Jo");
+  EXPECT_EQ(a[0].mailbox, "jo");
+  EXPECT_EQ(a[1].host, "ex.test");
+  EXPECT_TRUE(a[2].group_start);
+  EXPECT_EQ(a[2].mailbox, "Team");
+  EXPECT_TRUE(a[4].group_end);
+}
+
+namespace {
+const char* kNested =
+    "From: a@b.test\r\n"
+    "Subject: =?utf-8?B?w7xiZXI=?=\r\n"
+    "MIME-Version: 1.0\r\n"
+    "Content-Type: multipart/mixed; boundary=\"outer\"\r\n"
+    "\r\n"
+    "preamble\r\n"
+    "--outer\r\n"
+    "Content-Type: multipart/alternative; boundary=inner\r\n"
+    "\r\n"
+    "--inner\r\n"
+    "Content-Type: text/plain; charset=utf-8\r\n"
+    "Content-Transfer-Encoding: quoted-printable\r\n"
+    "\r\n"
+    "caf=C3=A9\r\n"
+    "--inner\r\n"
+    "Content-Type: text/html\r\n"
+    "\r\n"
+    "<p>x</p>\r\n"
+    "--inner--\r\n"
+    "--outer\r\n"
+    "Content-Type: application/pdf; name=\"r.pdf\"\r\n"
+    "Content-Disposition: attachment; filename=\"r.pdf\"\r\n"
+    "Content-Transfer-Encoding: base64\r\n"
+    "\r\n"
+    "JVBERi0=\r\n"
+    "--outer\r\n"
+    "Content-Type: message/rfc822\r\n"
+    "\r\n"
+    "Subject: inner\r\n"
+    "\r\n"
+    "inner body\r\n"
+    "--outer--\r\n";
+}  // namespace
+
+TEST(MimeMessage, NestedStructure) {
+  std::string msg = kNested;
+  auto root = mime::parse(msg);
+  ASSERT_TRUE(root.multipart());
+  ASSERT_EQ(root.children.size(), 3u);
+  EXPECT_EQ(root.children[0].subtype, "alternative");
+  ASSERT_EQ(root.children[0].children.size(), 2u);
+  const auto* p11 = mime::find_part(root, {1, 1});
+  ASSERT_TRUE(p11);
+  EXPECT_EQ(msg.substr(p11->body_start, p11->body_size()), "caf=C3=A9");
+  EXPECT_EQ(mime::decode_body(msg.substr(p11->body_start, p11->body_size()), p11->encoding, "utf-8"), "caf\xC3\xA9");
+  const auto* p2 = mime::find_part(root, {2});
+  EXPECT_EQ(p2->disposition, "attachment");
+  const auto* p3 = mime::find_part(root, {3});
+  ASSERT_TRUE(p3 && p3->rfc822());
+  EXPECT_EQ(mime::find_part(root, {3, 1}), &p3->children[0]);
+  EXPECT_EQ(mime::find_part(root, {4}), nullptr);
+  EXPECT_EQ(mime::find_part(root, {1, 1, 2}), nullptr);
+  std::string bs = imap::body_structure(root, true);
+  EXPECT_NE(bs.find("(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"utf-8\") NIL NIL \"QUOTED-PRINTABLE\" 9 1"), std::string::npos) << bs;
+  EXPECT_NE(bs.find("\"ALTERNATIVE\" (\"BOUNDARY\" \"inner\")"), std::string::npos) << bs;
+  EXPECT_NE(bs.find("(\"ATTACHMENT\" (\"FILENAME\" \"r.pdf\"))"), std::string::npos) << bs;
+  EXPECT_NE(bs.find("\"MIXED\" (\"BOUNDARY\" \"outer\") NIL NIL NIL)"), std::string::npos) << bs;
+}
+
+TEST(MimeMessage, HostileInputStaysBounded) {
+  std::string deep;
+  for (int i = 0; i < 200; ++i) deep += "Content-Type: multipart/mixed; boundary=b" + std::to_string(i) + "\r\n\r\n--b" + std::to_string(i) + "\r\n";
+  auto root = mime::parse(deep);
+  int depth = 0;
+  for (const mime::Part* p = &root; !p->children.empty(); p = &p->children[0]) ++depth;
+  EXPECT_LE(depth, 31);
+  auto empty = mime::parse("");
+  EXPECT_EQ(empty.type, "text");
+  auto noblank = mime::parse("Subject: x\r\n");
+  EXPECT_EQ(noblank.body_size(), 0u);
+}
+
+TEST(MimeMessage, CrlfConversion) {
+  EXPECT_EQ(mime::to_crlf("a\nb\r\nc"), "a\r\nb\r\nc");
+}
+
+TEST(MimeMessage, EnvelopeDefaultsSenderAndReplyTo) {
+  auto h = mime::parse_headers("From: Jo <jo@x.test>\r\nSubject: hi\r\n\r\n");
+  std::string e = imap::envelope(h);
+  EXPECT_EQ(e, "(NIL \"hi\" ((\"Jo\" NIL \"jo\" \"x.test\")) ((\"Jo\" NIL \"jo\" \"x.test\")) ((\"Jo\" NIL \"jo\" \"x.test\")) NIL NIL NIL NIL NIL)");
+}
