@@ -1,5 +1,6 @@
 // posta-auth: checkpassword-interface authenticator (see man/posta-auth.8).
 #pragma once
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +34,16 @@ struct Settings {
   int64_t window = 900;         // control/authfailwindow (seconds)
   int64_t last_login_every = 3600;  // control/lastloginupdate (seconds; 0 = never)
 };
+
+// Microseconds spent, logged when POSTA_AUTH_TIMING is set (test/bench/auth.sh).
+struct Timing {
+  int64_t open_us = 0;    // Accounts::open (environment join, DB_REGISTER check)
+  int64_t check_us = 0;   // check(): lookups plus the hash
+  int64_t hash_us = 0;    // of which crypt(3)
+  int64_t record_us = 0;  // ratelimit reset, last-login write
+};
+Timing& timing();
+int64_t now_us();
 
 // Looks the login up and checks the password (always paying one hash, also for unknown
 // users, so that timing does not tell which logins exist).

@@ -1,4 +1,6 @@
 // Credential parsing and the password check.
+#include <chrono>
+
 #include "accounts/password.h"
 #include "auth.h"
 #include "log/log.h"
@@ -20,6 +22,16 @@ Result<std::optional<accounts::UserRecord>> find(accounts::Accounts& acc, const 
 Verdict refuse(std::string reason) { return Verdict{false, {}, "", std::move(reason)}; }
 
 }  // namespace
+
+Timing& timing() {
+  static Timing t;
+  return t;
+}
+
+int64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch()).count();
+}
 
 Result<Credentials> parse_credentials(std::string_view data) {
   Credentials c;
@@ -54,11 +66,14 @@ Result<Verdict> check(accounts::Accounts& acc, const Settings& s, const Credenti
     }
   }
   const accounts::UserRecord* checked = master ? &*master : user->has_value() ? &**user : nullptr;
+  int64_t t0 = now_us();
   if (!checked) {
     (void)accounts::hash_password(c.password);  // the same cost as a real check
-    return refuse(master ? "unknown user" : "unknown user");
+    timing().hash_us = now_us() - t0;
+    return refuse("unknown user");
   }
   bool good = accounts::verify_password(c.password, checked->password_hash);
+  timing().hash_us = now_us() - t0;
   if (!good) return refuse(checked->password_hash.empty() ? "no password set" : "bad password");
   if (!checked->enabled) return refuse("user disabled");
   if (master && !*user) return refuse("unknown user (master login)");

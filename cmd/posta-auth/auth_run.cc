@@ -101,9 +101,13 @@ int run(const std::vector<std::string>& argv) {
   if (!cred) log::fatal(kExitTemporary, cred.error().what);
   Settings s = load_settings();
   if (auto st = become_instance_owner(s.home); !st) log::fatal(kExitTemporary, st.error().what);
+  int64_t t0 = now_us();
   auto acc = accounts::Accounts::open(s.home, accounts::Accounts::Mode::kReadWrite);
   if (!acc) log::fatal(kExitTemporary, "unable to open accounts: " + acc.error().what);
+  int64_t t1 = now_us();
   auto v = check(*acc, s, *cred);
+  timing().open_us = t1 - t0;
+  timing().check_us = now_us() - t1;
   explicit_bzero(cred->password.data(), cred->password.size());
   if (!v) log::fatal(kExitTemporary, "unable to check credentials: " + v.error().what);
   std::string ip = remote_ip();
@@ -111,7 +115,14 @@ int run(const std::vector<std::string>& argv) {
     throttle(*acc, s, cred->login, ip, v->reason);
     return kBadCredentials;
   }
+  int64_t t2 = now_us();
   record_success(*acc, s, cred->login, *v);
+  timing().record_us = now_us() - t2;
+  if (std::getenv("POSTA_AUTH_TIMING")) {
+    const Timing& t = timing();
+    log::info("timing: open_us=", t.open_us, " check_us=", t.check_us, " hash_us=", t.hash_us,
+              " record_us=", t.record_us, " overhead_us=", t.open_us + t.check_us - t.hash_us + t.record_us);
+  }
   if (!v->master.empty())
     log::info("master login: master=<", v->master, "> user=<", v->user.address, "> ip=", ip.empty() ? "-" : ip);
   else

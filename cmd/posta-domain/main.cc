@@ -3,6 +3,7 @@
 
 #include "base/exitcode.h"
 #include "domain.h"
+#include "domain_dkim.h"
 #include "log/log.h"
 
 int main(int argc, char** argv) {
@@ -13,6 +14,7 @@ int main(int argc, char** argv) {
   app.add_option("--home", ctx.home, "instance directory (default $POSTA_HOME, then /var/posta)");
   app.require_subcommand(1);
   posta::domaincmd::register_core(app, ctx, action);
+  posta::domaincmd::register_dkim(app, ctx, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -22,6 +22,20 @@
 #include "tls/tls_control.h"
 
 namespace posta::imapd {
+namespace {
+std::string to_hex(std::string_view s) {
+  static const char* d = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : s) out += d[c >> 4], out += d[c & 15];
+  return out;
+}
+std::string from_hex(std::string_view s) {
+  auto v = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
+  std::string out;
+  for (size_t i = 0; i + 1 < s.size(); i += 2) out += static_cast<char>(v(s[i]) * 16 + v(s[i + 1]));
+  return out;
+}
+}  // namespace
 
 void Session::cmd_starttls(const std::string& tag, Parser& p) {
   if (!p.at_end()) return bad(tag, "STARTTLS takes no arguments");
@@ -104,6 +118,9 @@ void Session::authenticate(const std::string& tag, const std::string& user, cons
   opt.fds = {{cred->read.get(), 3}, {hand->write.get(), 4}};
   opt.env = {"POSTA_IMAP_TAG=" + tag, "POSTA_IMAP_HANDOFF=4", "POSTA_IMAP_LOGIN=" + user};
   if (tls_) opt.env.push_back("POSTA_IMAP_TLS=1");
+  // Commands the client pipelined after the login travel along (hex, at most 16 KiB).
+  std::string pending = in_.take_buffered();
+  if (!pending.empty()) opt.env.push_back("POSTA_IMAP_PENDING=" + to_hex(pending));
   const char* auth = std::getenv("POSTA_AUTH");
   auto child = spawn({auth && *auth ? auth : sibling("posta-auth"), sibling("posta-imapd"), "--post-auth"}, opt);
   cred->read.reset();
@@ -117,6 +134,7 @@ void Session::authenticate(const std::string& tag, const std::string& user, cons
     logout_ = true;  // the post-auth process served the session
     return;
   }
+  in_.prepend(pending);
   if (st && st->exited && st->code == 1) {
     log::info("login failed user=", log::printable(user, 100), " ip=", remote_);
     return no(tag, "[AUTHENTICATIONFAILED] Authentication failed");
@@ -164,11 +182,17 @@ bool Session::start_post_auth() {
   authenticated_ = true;
   in_.set_timeout(std::chrono::seconds(cfg_.idle_timeout));
   reader_.set_limits(imap::ReadLimits{65536, cfg_.max_message, cfg_.max_message, 1000});
-  log::info("login user=", user_, login_ != user_ ? " login=" + login_ : "", " ip=", remote_,
+  const char* master = std::getenv("POSTA_MASTER_USER");
+  log::info("login user=", user_, login_ != user_ ? " login=" + login_ : "",
+            master && *master ? std::string(" master=") + master : "", " ip=", remote_,
             " tls=", tls_ ? "yes" : "no");
   if (tag.empty()) out_.line("* PREAUTH [CAPABILITY " + capabilities() + "] Logged in as " + user_);
   else out_.line(tag + " OK [CAPABILITY " + capabilities() + "] Logged in");
   ::unsetenv("POSTA_IMAP_TAG");
+  if (const char* pend = std::getenv("POSTA_IMAP_PENDING")) {
+    in_.prepend(from_hex(pend));
+    ::unsetenv("POSTA_IMAP_PENDING");
+  }
   return true;
 }
 

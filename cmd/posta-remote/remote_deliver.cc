@@ -1,5 +1,6 @@
 // Where to connect (smtproutes or MX), trying each address in order, one transaction.
 #include <algorithm>
+#include <cstdlib>
 
 #include "dns/hostcache.h"
 #include "dns/mx.h"
@@ -59,14 +60,25 @@ void log_attempt(const Job& job, const std::string& label, const Outcome& o, con
             " reply=\"", log::printable(o.error.empty() ? o.reply_summary : o.error), "\"");
 }
 
+bool env_is(const char* name, const char* value) {
+  const char* v = std::getenv(name);
+  return v && std::string(v) == value;
+}
+
+// SMTPUTF8 is needed for UTF-8 envelope addresses, and for UTF-8 header fields of a message
+// that arrived with SMTPUTF8 (POSTA_SMTPUTF8=1 from posta-rspawn); 8-bit bodies are sent
+// as they are when the server lacks 8BITMIME (no 7-bit downgrade).
 smtpc::Message make_message(const Job& job) {
   smtpc::Message m;
   m.sender = job.sender;
   m.rcpts = job.rcpts;
   m.data = job.message;
-  m.eight_bit = smtpc::has_8bit(job.message);
+  m.eight_bit = env_is("POSTA_BODY", "8BITMIME") || smtpc::has_8bit(job.message);
+  auto header_end = job.message.find("\r\n\r\n");
+  bool utf8_headers = smtpc::has_8bit(std::string_view(job.message).substr(0, header_end));
   m.needs_smtputf8 = smtpc::has_8bit(job.sender) ||
-                     std::any_of(job.rcpts.begin(), job.rcpts.end(), [](auto& r) { return smtpc::has_8bit(r); });
+                     std::any_of(job.rcpts.begin(), job.rcpts.end(), [](auto& r) { return smtpc::has_8bit(r); }) ||
+                     (env_is("POSTA_SMTPUTF8", "1") && utf8_headers);
   return m;
 }
 

@@ -210,6 +210,7 @@ int run(const Options& opt) {
   Options o = opt;
   auto home = absolute_home(o.home);
   if (!home) log::fatal(kExitTemporary, home.error().what);
+  if (o.system && ::geteuid() != 0) log::fatal(kExitTemporary, "--system needs root");
   o.domain = lower(o.domain);
   if (!o.update_services && !valid_domain(o.domain))
     log::fatal(kExitUsage, "invalid domain: " + log::printable(o.domain));

@@ -86,7 +86,13 @@ class Session {
   void reply(int code, const char* enh, const std::string& text);
   void send_raw(const std::string& s);
   bool flush();
+  // A reply of 500 or more counts as an error (smtpmaxerrors); false when that ended the session.
   bool error_reply(int code, const char* enh, const std::string& text);
+  // error_reply, then false: for checks that refuse.
+  bool refuse(int code, const char* enh, const std::string& text) {
+    error_reply(code, enh, text);
+    return false;
+  }
   void do_helo(const smtp::Command& cmd, bool esmtp);
   void do_starttls(const smtp::Command& cmd);
   void do_vrfy_help(const smtp::Command& cmd);

@@ -61,6 +61,7 @@ Config load_config(bool submission_flag) {
   c.remote_host = env("TCPREMOTEHOST");
   if (c.remote_ip.empty()) c.remote_ip = "unknown";
   std::string q = env("POSTA_QUEUE");
+  if (q.empty()) q = ctl.string("smtpqueue");
   c.queue_program = q.empty() ? sibling("posta-queue") : q;
   c.auth_program = sibling("posta-auth");
   return c;

@@ -48,20 +48,21 @@ std::string Session::received_header() const {
   if (tls_)
     h += "\t(using " + header_safe(tls_->protocol) + " with cipher " + header_safe(tls_->cipher) + ")\n";
   if (!auth_user_.empty()) h += "\t(authenticated user " + header_safe(auth_user_) + ")\n";
-  h += "\tby " + header_safe(cfg_.me) + " (posta-smtpd) with " + protocol_name() + "\n";
-  if (tx_.rcpts.size() == 1 && tx_.rcpts[0].address.size() < 200)
-    h += "\tfor <" + tx_.rcpts[0].address + ">";
-  else
-    h += "\t";
+  h += "\tby " + header_safe(cfg_.me) + " (posta-smtpd) with " + protocol_name();
+  // "for" only with one recipient: more would disclose Bcc recipients to each other.
+  if (tx_.rcpts.size() == 1 && tx_.rcpts[0].address.size() < 200 && !tx_.smtputf8)
+    h += "\n\tfor <" + tx_.rcpts[0].address + ">";
   h += "; " + rfc5322_date() + "\n";
   return h;
 }
 
+// False (after an error reply) when there is no transaction to take content for.
 bool Session::data_allowed(bool bdat) {
-  if (!tx_.active) return error_reply(503, "5.5.1", "Need MAIL command");
-  if (tx_.rcpts.empty()) return error_reply(554, "5.5.1", "No valid recipients");
-  if (!bdat && bdat_job_) return error_reply(503, "5.5.1", "DATA during BDAT transfer");
-  return true;
+  if (!tx_.active) error_reply(503, "5.5.1", "Need MAIL command");
+  else if (tx_.rcpts.empty()) error_reply(554, "5.5.1", "No valid recipients");
+  else if (!bdat && bdat_job_) error_reply(503, "5.5.1", "DATA during BDAT transfer");
+  else return true;
+  return false;
 }
 
 std::unique_ptr<QueueJob> Session::start_job() {

@@ -20,29 +20,29 @@ bool Session::mail_params(const smtp::PathArgs& a) {
   for (auto& p : a.params) {
     const std::string v = p.value.value_or("");
     if (p.keyword == "SIZE") {
-      if (!parse_size(v, tx_.declared_size)) return error_reply(501, "5.5.4", "Invalid SIZE value");
+      if (!parse_size(v, tx_.declared_size)) return refuse(501, "5.5.4", "Invalid SIZE value");
     } else if (p.keyword == "BODY") {
       std::string b = v;
       for (auto& c : b) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      if (b != "7BIT" && b != "8BITMIME") return error_reply(555, "5.5.4", "Unsupported BODY value");
+      if (b != "7BIT" && b != "8BITMIME") return refuse(555, "5.5.4", "Unsupported BODY value");
       tx_.body = b;
     } else if (p.keyword == "SMTPUTF8") {
-      if (p.value) return error_reply(501, "5.5.4", "SMTPUTF8 takes no value");
+      if (p.value) return refuse(501, "5.5.4", "SMTPUTF8 takes no value");
       tx_.smtputf8 = true;
     } else if (p.keyword == "RET") {
       std::string r = v;
       for (auto& c : r) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      if (r != "FULL" && r != "HDRS") return error_reply(501, "5.5.4", "Invalid RET value");
+      if (r != "FULL" && r != "HDRS") return refuse(501, "5.5.4", "Invalid RET value");
       tx_.ret = r;
     } else if (p.keyword == "ENVID") {
       auto d = smtp::xtext_decode(v);
-      if (!d || d->empty() || v.size() > 100) return error_reply(501, "5.5.4", "Invalid ENVID value");
+      if (!d || d->empty() || v.size() > 100) return refuse(501, "5.5.4", "Invalid ENVID value");
       tx_.envid = *d;
     } else if (p.keyword == "AUTH") {
       // RFC 4954 5: accepted and not trusted; the session's own login is what counts.
-      if (!p.value) return error_reply(501, "5.5.4", "Invalid AUTH value");
+      if (!p.value) return refuse(501, "5.5.4", "Invalid AUTH value");
     } else {
-      return error_reply(555, "5.5.4", "Unsupported parameter " + p.keyword);
+      return refuse(555, "5.5.4", "Unsupported parameter " + p.keyword);
     }
   }
   return true;
@@ -53,17 +53,17 @@ bool Session::rcpt_params(const smtp::PathArgs& a, Rcpt& r) {
     const std::string v = p.value.value_or("");
     if (p.keyword == "NOTIFY") {
       r.notify = queue::canonical_notify(v);
-      if (r.notify.empty()) return error_reply(501, "5.5.4", "Invalid NOTIFY value");
+      if (r.notify.empty()) return refuse(501, "5.5.4", "Invalid NOTIFY value");
     } else if (p.keyword == "ORCPT") {
       auto semi = v.find(';');
       auto d = smtp::xtext_decode(semi == std::string::npos ? "" : v.substr(semi + 1));
       if (semi == std::string::npos || semi == 0 || !d || d->empty() || d->size() > 500)
-        return error_reply(501, "5.5.4", "Invalid ORCPT value");
+        return refuse(501, "5.5.4", "Invalid ORCPT value");
       for (unsigned char c : *d)
-        if (c < 32 || c == 127) return error_reply(501, "5.5.4", "Invalid ORCPT value");
+        if (c < 32 || c == 127) return refuse(501, "5.5.4", "Invalid ORCPT value");
       r.orcpt = v.substr(0, semi) + ";" + *d;
     } else {
-      return error_reply(555, "5.5.4", "Unsupported parameter " + p.keyword);
+      return refuse(555, "5.5.4", "Unsupported parameter " + p.keyword);
     }
   }
   return true;

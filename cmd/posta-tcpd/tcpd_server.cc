@@ -45,6 +45,9 @@ class Server {
   static void on_accept(evutil_socket_t, short, void* self);
   static void on_signal(evutil_socket_t sig, short, void* self);
   static void on_grace(evutil_socket_t, short, void* self);
+  static void on_resume(evutil_socket_t, short, void* self);
+  void pause_for_a_second();
+  void resume();
   void accept_some();
   void handle(Fd sock);
   void reap();
@@ -56,7 +59,7 @@ class Server {
   Config cfg_;
   Fd listener_;
   std::unique_ptr<event_base, BaseFree> base_;
-  EventPtr accept_ev_, grace_ev_;
+  EventPtr accept_ev_, grace_ev_, resume_ev_;
   std::vector<EventPtr> signal_evs_;
   net::Rules rules_;
   ChildEnv env_;
@@ -97,8 +100,11 @@ void Server::accept_some() {
   for (int i = 0; i < 64 && accepting_; ++i) {
     int fd = ::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) {
-      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
-        log::warning("unable to accept: ", std::strerror(errno));
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        // the socket stays readable: pause for a second instead of spinning
+        log::warning("unable to accept: ", std::strerror(errno), "; pausing 1 second");
+        pause_for_a_second();
+      }
       return;
     }
     handle(Fd(fd));
@@ -140,6 +146,22 @@ void Server::handle(Fd sock) {
   pause_if_full();
 }
 
+void Server::pause_for_a_second() {
+  if (accepting_) event_del(accept_ev_.get());
+  accepting_ = false;
+  if (!resume_ev_) resume_ev_.reset(evtimer_new(base_.get(), on_resume, this));
+  timeval tv{1, 0};
+  if (resume_ev_) evtimer_add(resume_ev_.get(), &tv);
+}
+
+void Server::on_resume(evutil_socket_t, short, void* self) { static_cast<Server*>(self)->resume(); }
+
+// Accepting again, unless stopping or full (then reap() resumes when a child exits).
+void Server::resume() {
+  if (stopping_ || accepting_ || static_cast<long>(children_.size()) >= cfg_.maxconn) return;
+  if (event_add(accept_ev_.get(), nullptr) == 0) accepting_ = true;
+}
+
 void Server::pause_if_full() {
   if (accepting_ && static_cast<long>(children_.size()) >= cfg_.maxconn) {
     event_del(accept_ev_.get());
@@ -164,11 +186,10 @@ void Server::reap() {
     if (children_.empty()) event_base_loopbreak(base_.get());
     return;
   }
-  if (!accepting_ && static_cast<long>(children_.size()) < cfg_.maxconn) {
-    if (event_add(accept_ev_.get(), nullptr) == 0) {
-      accepting_ = true;
-      log::info("accepting again, conn ", count());
-    }
+  bool paused = resume_ev_ && evtimer_pending(resume_ev_.get(), nullptr);
+  if (!accepting_ && !paused && static_cast<long>(children_.size()) < cfg_.maxconn) {
+    resume();
+    if (accepting_) log::info("accepting again, conn ", count());
   }
 }
 

@@ -66,6 +66,8 @@ int run(const Options& o) {
   auto link = fork_server(o);
   if (!link) log::fatal(kExitTemporary, link.error().what);
   if (auto s = drop_self(o); !s) log::fatal(kExitTemporary, "unable to drop privileges: " + s.error().what);
+  // No openssl.cnf: the policy is in the code, and parsing it costs every connection.
+  OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr);
   ServerTlsConfig cfg = tls_config(o);
   auto ctx = make_server_ctx(cfg);
   if (!ctx) log::fatal(kExitTemporary, ctx.error().what);  // the parked server exits with us

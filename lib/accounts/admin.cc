@@ -29,11 +29,16 @@ Result<Tables> all_tables(Accounts::Impl& im) {
   return t;
 }
 
-// kErrExists when any of users/aliases/lists holds key.
-Status check_free(Tables& t, Txn& txn, const std::string& key, const std::string& shown) {
+// kErrExists when a table that conflicts with `table` holds key. A user and an alias may
+// share an address (the alias wins; keep_copy also delivers to the user); a list may share
+// it with nothing.
+Status check_free(Tables& t, Txn& txn, Table table, const std::string& key, const std::string& shown) {
   const char* what[] = {"user", "alias", "list"};
   Database* dbs[] = {t.users, t.aliases, t.lists};
+  Table kinds[] = {Table::kUsers, Table::kAliases, Table::kLists};
   for (int i = 0; i < 3; ++i) {
+    bool conflicts = kinds[i] == table || table == Table::kLists || kinds[i] == Table::kLists;
+    if (!conflicts) continue;
     auto v = dbs[i]->get(&txn, key, true);
     if (!v) return std::unexpected(v.error());
     if (*v) return fail(shown + " already exists (as a " + what[i] + ")", kErrExists);
@@ -84,7 +89,7 @@ Status store(Accounts::Impl& im, Table table, const Address& a, const R& rec, bo
     if (!dom) return std::unexpected(dom.error());
     Database* db = table == Table::kUsers ? t->users : table == Table::kAliases ? t->aliases : t->lists;
     if (add) {
-      if (auto st = check_free(*t, txn, a.key(), a.str()); !st) return st;
+      if (auto st = check_free(*t, txn, table, a.key(), a.str()); !st) return st;
     } else {
       auto v = db->get(&txn, a.key(), true);
       if (!v) return std::unexpected(v.error());
@@ -154,7 +159,7 @@ Status Accounts::import_users(const std::vector<UserRecord>& batch, bool replace
       auto old = t->users->get(&txn, a.key(), true);
       if (!old) return std::unexpected(old.error());
       if (!*old || !replace) {
-        if (auto st = check_free(*t, txn, a.key(), a.str()); !st) return st;
+        if (auto st = check_free(*t, txn, Table::kUsers, a.key(), a.str()); !st) return st;
         auto& [dom, n] = it->second;
         if (dom.max_accounts && n >= dom.max_accounts)
           return fail(log::cat("domain ", dom.name, " has reached its limit of ", dom.max_accounts, " accounts"), kErrRefused);

@@ -84,7 +84,8 @@ class Accounts {
   [[nodiscard]] Result<uint64_t> count_users(std::string_view domain);
 
   // Writes, each one transaction (kReadWrite only). add_* fail with kErrExists when the
-  // address is taken by a user, alias or list; add_user with kErrNotFound for an unknown
+  // address is taken (a user and an alias may share an address, so that an alias with
+  // keep_copy forwards and keeps a copy; a list shares it with nothing); add_user with kErrNotFound for an unknown
   // domain and kErrRefused past max_accounts. put_* replace an existing record (kErrNotFound
   // if absent). del_domain refuses (kErrRefused) while the domain has users, aliases or
   // lists unless force, which deletes those records too (never a Maildir).

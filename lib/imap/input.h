@@ -4,6 +4,7 @@
 #pragma once
 #include <chrono>
 #include <string>
+#include <string_view>
 
 #include "io/line_reader.h"
 
@@ -19,6 +20,13 @@ class Input {
   bool read_exact(size_t n, std::string& out);
   size_t buffered() const { return buf_.size() - pos_; }
   void discard_buffered() { buf_.clear(); pos_ = 0; }
+  // Hands read-ahead input to another process (pipelined commands after LOGIN) and back.
+  std::string take_buffered() {
+    std::string s = buf_.substr(pos_);
+    discard_buffered();
+    return s;
+  }
+  void prepend(std::string_view s) { buf_.insert(pos_, s); }
   void set_timeout(std::chrono::milliseconds t) { timeout_ = t; }
   void set_max_line(size_t n) { max_line_ = n; }
   int fd() const { return fd_; }

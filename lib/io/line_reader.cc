@@ -38,10 +38,10 @@ LineReader::Fill LineReader::fill() {
 Line LineReader::read_line() {
   Line line;
   bool overflow = false;
-  size_t scanned = pos_;
+  size_t searched = 0;  // bytes after pos_ already searched for LF (fill() may move pos_)
   for (;;) {
-    const char* start = buf_.data() + scanned;
-    const void* nl = std::memchr(start, '\n', buf_.size() - scanned);
+    const char* start = buf_.data() + pos_ + searched;
+    const void* nl = std::memchr(start, '\n', buf_.size() - pos_ - searched);
     if (nl) {
       size_t end = static_cast<size_t>(static_cast<const char*>(nl) - buf_.data());
       if (!overflow) {
@@ -60,12 +60,12 @@ Line LineReader::read_line() {
       line.has_nul = line.text.find('\0') != std::string::npos;
       return line;
     }
-    scanned = buf_.size();
-    if (buf_.size() - pos_ > max_line_) {
+    searched = buf_.size() - pos_;
+    if (searched > max_line_) {
       // Drop what we have and keep reading to the end of the overlong line.
       overflow = true;
       buf_.clear();
-      pos_ = scanned = 0;
+      pos_ = searched = 0;
     }
     switch (fill()) {
       case Fill::kOk: break;

@@ -22,10 +22,10 @@ constexpr const char* kLock = "/posta-uidlist.lock";
 // flock(2) held for the lifetime of the object.
 class FolderLock {
  public:
-  static Result<FolderLock> take(const std::string& folder) {
+  static Result<FolderLock> take(const std::string& folder, int mode = LOCK_EX) {
     auto fd = open_fd(folder + kLock, O_RDWR | O_CREAT, 0600);
     if (!fd) return std::unexpected(fd.error());
-    while (::flock(fd->get(), LOCK_EX) != 0)
+    while (::flock(fd->get(), mode) != 0)
       if (errno != EINTR) return fail_sys("unable to lock " + folder + kLock);
     return FolderLock(std::move(*fd));
   }
@@ -165,7 +165,11 @@ void MailboxIndex::rebuild(std::vector<Scanned>& all) {
   uidlist_dead_ = uids_.size() > messages_.size() ? uids_.size() - messages_.size() : 0;
 }
 
+// The whole refresh runs under the exclusive folder lock: renames by other sessions (shared
+// lock) cannot hide an entry from readdir(), and UID assignment is serialised.
 Status MailboxIndex::refresh() {
+  auto lock = FolderLock::take(folder_, LOCK_EX);
+  if (!lock) return std::unexpected(lock.error());
   if (auto s = read_uidlist(false); !s) return s;
   uint32_t bound = uid_next_;
   auto all = scan();
@@ -173,10 +177,7 @@ Status MailboxIndex::refresh() {
   std::vector<Scanned> fresh;
   for (auto& s : *all)
     if (!uids_.count(s.base)) fresh.push_back(s);
-  bool compact = uidlist_dead_ > 1000 && uidlist_dead_ > all->size();
-  if (!fresh.empty() || compact) {
-    auto lock = FolderLock::take(folder_);
-    if (!lock) return std::unexpected(lock.error());
+  {
     if (auto s = read_uidlist(false); !s) return s;
     if (auto s = assign(fresh); !s) return s;
     rebuild(*all);
@@ -192,9 +193,8 @@ Status MailboxIndex::refresh() {
     }
     return {};
   }
-  rebuild(*all);
-  return {};
 }
+
 
 Status MailboxIndex::assign(std::vector<Scanned>& fresh) {
   std::sort(fresh.begin(), fresh.end(), [](const Scanned& a, const Scanned& b) {

@@ -24,10 +24,18 @@ uint64_t crlf_size(std::string_view data) {
   return n;
 }
 
-Status lock_fd(int fd) {
-  while (::flock(fd, LOCK_EX) != 0)
+Status lock_fd(int fd, int mode = LOCK_EX) {
+  while (::flock(fd, mode) != 0)
     if (errno != EINTR) return fail_sys("unable to lock");
   return {};
+}
+
+// rename(2) under a shared lock on the folder lock file: renames run in parallel, but never
+// while refresh() scans the directories (exclusive lock), so a scan sees every message.
+int locked_rename(const std::string& folder, const std::string& from, const std::string& to) {
+  auto fd = open_fd(folder + "/posta-uidlist.lock", O_RDWR | O_CREAT, 0600);
+  if (fd) (void)lock_fd(fd->get(), LOCK_SH);  // without the lock a scan may retry; no worse
+  return ::rename(from.c_str(), to.c_str());
 }
 
 }  // namespace
@@ -40,7 +48,7 @@ Result<std::string> MailboxIndex::update_flags(
     std::string letters = normalize_letters(change(m->flags));
     std::string target = "cur/" + cur_name(m->base, letters);
     if (target == m->filename) return letters;
-    if (::rename(path(*m).c_str(), (folder_ + "/" + target).c_str()) == 0) {
+    if (locked_rename(folder_, path(*m), folder_ + "/" + target) == 0) {
       m->filename = std::move(target);
       m->flags = letters;
       return letters;
@@ -56,7 +64,7 @@ Result<bool> MailboxIndex::claim_new(uint32_t uid) {
   if (!m) return fail("message vanished", ENOENT);
   if (!m->in_new()) return false;
   std::string target = "cur/" + cur_name(m->base, m->flags);
-  if (::rename(path(*m).c_str(), (folder_ + "/" + target).c_str()) == 0) {
+  if (locked_rename(folder_, path(*m), folder_ + "/" + target) == 0) {
     m->filename = std::move(target);
     return true;
   }

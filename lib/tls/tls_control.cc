@@ -1,5 +1,6 @@
 #include "tls/tls_control.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -81,6 +82,10 @@ std::optional<int> tls_control_fd() {
   char* end = nullptr;
   long fd = std::strtol(v, &end, 10);
   if (*end || fd < 0 || fd > 1 << 20) return std::nullopt;
+  // The server's own children (queue, auth) must not inherit the channel.
+  int flags = ::fcntl(static_cast<int>(fd), F_GETFD);
+  if (flags < 0) return std::nullopt;  // not open: not behind posta-tlsd -s after all
+  if (!(flags & FD_CLOEXEC)) ::fcntl(static_cast<int>(fd), F_SETFD, flags | FD_CLOEXEC);
   return static_cast<int>(fd);
 }
 

@@ -25,7 +25,8 @@ struct TlsInfo {
   std::string peer_subject;  // client certificate subject (RFC 2253), "" when none
 };
 
-// The fd number from env POSTA_TLS_CONTROL; nullopt when not behind posta-tlsd -s.
+// The fd number from env POSTA_TLS_CONTROL; nullopt when not behind posta-tlsd -s (or the
+// fd is not open). Marks the fd close-on-exec so that the server's children never inherit it.
 std::optional<int> tls_control_fd();
 
 // SSL_PROTOCOL, SSL_CIPHER, SSL_SNI, SSL_CLIENT_S_DN from the environment (implicit TLS via

@@ -47,6 +47,7 @@ setup_file() {
 teardown_file() {
   local f
   for f in "$T"/*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done
+  [ -f "$T/split.dir" ] && rm -rf "$(cat "$T/split.dir")"
   true
 }
 
@@ -109,8 +110,8 @@ PYEOF
   assert_output --regexp "New, TLSv1.2, Cipher is ECDHE-(ECDSA|RSA)-(AES128-GCM-SHA256|AES256-GCM-SHA384|CHACHA20-POLY1305)"
 }
 
-@test "weak TLS 1.2 ciphers (CBC, RSA key exchange, 3DES) are refused" {
-  for c in AES128-SHA AES256-GCM-SHA384 ECDHE-ECDSA-AES128-SHA DES-CBC3-SHA; do
+@test "weak TLS 1.2 ciphers (CBC, static RSA key exchange) are refused" {
+  for c in AES128-SHA AES256-GCM-SHA384 ECDHE-ECDSA-AES128-SHA ECDHE-ECDSA-AES256-SHA384; do
     run bash -c "echo | timeout 10 openssl s_client -tls1_2 -cipher '$c:@SECLEVEL=0' -connect 127.0.0.1:$(port smtps) 2>&1"
     assert_output --partial "Cipher is (NONE)"
   done
@@ -246,10 +247,15 @@ print(f.readline().decode().strip())' "$(port hup)"; }
 
 @test "as root: the key holder (-U) and the protocol server (-u) run as different users" {
   [ "$(id -u)" = 0 ] || skip "needs root"
-  local home=$T/split
+  # the bats temp dir is private to root: nobody and daemon need a path they can traverse
+  local home
+  home=$(mktemp -d /tmp/posta-tlsd-split.XXXXXX)
+  echo "$home" >"$T/split.dir"
+  chmod 755 "$home"
   mkcert "$home/tls" split.test
   chown -R nobody "$home/tls"
-  start_tlsd split "$home" -i -U nobody -u daemon -- "$T/proto-server" smtp
+  cp "$T/proto-server" "$home/proto-server"
+  start_tlsd split "$home" -i -U nobody -u daemon -- "$home/proto-server" smtp
   coproc S { "$PY" -u -c '
 import socket, ssl, sys
 c = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT); c.check_hostname = False; c.verify_mode = ssl.CERT_NONE
@@ -259,7 +265,7 @@ f.readline()
 s.sendall(b"INFO\r\n")
 print(f.readline().decode().strip())
 sys.stdin.readline()' "$(port split)"; }
-  read -r -t 10 info <&"${S[0]}"
+  read -r -t 10 info <&"${S[0]}" || { cat "$T/split.log"; false; }
   [[ $info == "INFO uid=$(id -u daemon) tls=TLSv1.3"* ]]
   local tlsd
   tlsd=$(pgrep -P "$(cat "$T/split.pid")" | head -1)

@@ -70,7 +70,8 @@ instance_create() {
 
 # instance_start: s6-svscan on the service directory, then wait for every listening service.
 instance_start() {
-  s6-svscan "$PH/service" </dev/null >"$PH/svscan.log" 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
+  # exec: $! must be s6-svscan itself, not a subshell (bats' traps defeat bash's exec shortcut)
+  (exec s6-svscan "$PH/service" </dev/null >"$PH/svscan.log" 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-) &
   echo $! >"$PH/svscan.pid"
   local svc port
   for svc in "$PH"/service/*/; do
@@ -83,15 +84,17 @@ instance_start() {
 
 instance_stop() {
   [ -n "${PH:-}" ] || return 0
+  local pid i=0
   if [ -f "$PH/svscan.pid" ]; then
-    s6-svscanctl -t "$PH/service" 2>/dev/null || kill "$(cat "$PH/svscan.pid")" 2>/dev/null
-    local i=0
-    while kill -0 "$(cat "$PH/svscan.pid")" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
-    kill -9 "$(cat "$PH/svscan.pid")" 2>/dev/null
+    pid=$(cat "$PH/svscan.pid")
+    s6-svscanctl -t "$PH/service" 2>/dev/null || kill "$pid" 2>/dev/null || true
+    while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
+    kill -9 "$pid" 2>/dev/null || true
   fi
   # anything still running from this instance (supervisors, daemons, children)
   pkill -9 -f "$PH/" 2>/dev/null || true
   [ -n "${KEEP_INSTANCE:-}" ] || rm -rf "$(dirname "$PH")"
+  return 0
 }
 
 # posta COMMAND ARGS...: run a posta tool against the instance

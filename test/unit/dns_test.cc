@@ -124,7 +124,7 @@ class FakeDns {
     if (type == kMx && name == "null.test") rrs = {{mx(0, ""), kMx}};
     if (type == kMx && name == "badmx.test") rrs = {{mx(10, "noaddr.badmx.test"), kMx}};
     if (type == kA && (name.rfind("mx", 0) == 0 || name == "nomx.test")) {
-      std::string a = "\x7f\x00\x00";
+      std::string a("\x7f\x00\x00", 3);
       a.push_back(name == "mx0.example.test" ? '\x05' : '\x02');
       rrs = {{a, kA}};
     }
@@ -181,12 +181,12 @@ TEST(DnsWire, RejectsMalformed) {
   EXPECT_FALSE(parse_response(loop));
   // truncated answer
   std::string t = answer_header(*q, 0, 1);
-  add_rr(t, "\x7f\x00\x00\x01", kA);
+  add_rr(t, std::string("\x7f\x00\x00\x01", 4), kA);
   EXPECT_TRUE(parse_response(t));
   for (size_t cut = 0; cut < t.size(); ++cut) EXPECT_FALSE(parse_response(t.substr(0, cut))) << cut;
   // bad A length
   std::string bad = answer_header(*q, 0, 1);
-  add_rr(bad, "\x7f\x00\x01", kA);
+  add_rr(bad, std::string("\x7f\x00\x01", 3), kA);
   EXPECT_FALSE(parse_response(bad));
   EXPECT_FALSE(parse_response("short"));
 }

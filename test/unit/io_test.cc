@@ -156,3 +156,15 @@ TEST(Child, SpawnWithFdMapAndExitCode) {
   EXPECT_TRUE(st->exited);
   EXPECT_EQ(st->code, 3);
 }
+
+TEST(LineReader, LinesInSeparateReads) {
+  SocketPair sp;
+  LineReader r(sp.b.get(), 100, 1000ms);
+  ASSERT_TRUE(write_all(sp.a.get(), "EHLO a-rather-long-client-name.example\r\n"));
+  EXPECT_EQ(r.read_line().text, "EHLO a-rather-long-client-name.example");
+  ASSERT_TRUE(write_all(sp.a.get(), "STARTTLS\r\n"));
+  EXPECT_EQ(r.read_line().text, "STARTTLS");
+  ASSERT_TRUE(write_all(sp.a.get(), "par"));
+  ASSERT_TRUE(write_all(sp.a.get(), "tial\r\n"));
+  EXPECT_EQ(r.read_line().text, "partial");
+}

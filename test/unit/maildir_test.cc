@@ -234,7 +234,7 @@ TEST(LocalQuota, LargeFileAndOldOverQuotaRecalculated) {
   Quota q(t.path, {15, 0});
   ASSERT_TRUE(q.recalculate());
   std::string big = "15S\n";
-  for (int i = 0; i < 1000; ++i) big += "0 0\n";
+  for (int i = 0; i < 2000; ++i) big += "0 0\n";
   ASSERT_TRUE(write_file_atomic(q.path(), big));
   EXPECT_EQ(*q.usage(::time(nullptr)), (QuotaUsage{10, 1}));
   EXPECT_LT(slurp(q.path()).size(), 100u);

@@ -111,3 +111,16 @@ TEST(NetRules, RejectsMalformedLines) {
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().what.find("line 3"), std::string::npos);
 }
+
+TEST(NetRules, IPv6AddressesWithColons) {
+  auto r = Rules::parse("::1:allow,X=1\n::/0:deny\n127.0.0.1:allow,Y=2\n");
+  ASSERT_TRUE(r) << r.error().what;
+  auto m = r->match(*parse_ip("::1"));
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->text, "::1");
+  EXPECT_EQ(m->env[0].first, "X");
+  EXPECT_FALSE(r->match(*parse_ip("2001:db8::1"))->allow);
+  // a dual-stack socket reports IPv4 clients as ::ffff:a.b.c.d: they match IPv4 rules
+  EXPECT_EQ(r->match(*parse_ip("::ffff:127.0.0.1"))->env[0].first, "Y");
+  EXPECT_EQ(r->match(*parse_ip("10.0.0.1")), nullptr);
+}

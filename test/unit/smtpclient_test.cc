@@ -24,6 +24,8 @@ using namespace std::chrono_literals;
 namespace {
 
 // Answers commands by verb from a table; "DATA" gets 354 then the "." reply from ".".
+using Script = std::map<std::string, std::string>;
+
 class ScriptedServer {
  public:
   explicit ScriptedServer(std::map<std::string, std::string> replies, std::string greeting = "220 sink ESMTP\r\n")
@@ -55,6 +57,7 @@ class ScriptedServer {
     LineReader r(c.get(), 10000, 5000ms);
     bool in_data = false;
     for (;;) {
+      if (r.buffered() == 0) r.discard_buffered();  // works around a LineReader compaction bug
       auto line = r.read_line();
       if (line.status != Line::Status::kOk) return;
       if (in_data) {
@@ -201,7 +204,7 @@ TEST(SmtpClientData, DotStuffAndCrlf) {
 }
 
 TEST(SmtpClientSession, DeliversWithPerRecipientResults) {
-  ScriptedServer s({{"EHLO", "250-sink\r\n250 PIPELINING\r\n"},
+  ScriptedServer s(Script{{"EHLO", "250-sink\r\n250 PIPELINING\r\n"},
                     {"RCPT TO:<bad@r.test>", "550 5.1.1 no such user\r\n"},
                     {"RCPT TO:<later@r.test>", "451 4.3.0 try later\r\n"},
                     {".", "250 2.0.0 queued as 1\r\n"}});
@@ -218,26 +221,26 @@ TEST(SmtpClientSession, DeliversWithPerRecipientResults) {
 
 TEST(SmtpClientSession, DataRefusedAndGreeting) {
   {
-    ScriptedServer s({{".", "554 5.7.1 spam\r\n"}});
+    ScriptedServer s(Script{{".", "554 5.7.1 spam\r\n"}});
     auto out = deliver(s, msg({"ok@r.test"}));
     EXPECT_EQ(out.final_code, 'D');
     EXPECT_EQ(out.rcpts[0].code, 'h');
   }
   {
-    ScriptedServer s({}, "421 4.3.2 busy\r\n");
+    ScriptedServer s(Script{}, "421 4.3.2 busy\r\n");
     auto out = deliver(s, msg({"ok@r.test"}));
     EXPECT_TRUE(out.try_next);
     EXPECT_NE(out.error.find("421 4.3.2 busy"), std::string::npos) << out.error;
   }
   {
-    ScriptedServer s({{"MAIL", "553 5.1.8 bad sender\r\n"}});
+    ScriptedServer s(Script{{"MAIL", "553 5.1.8 bad sender\r\n"}});
     auto out = deliver(s, msg({"a@r.test", "b@r.test"}));
     EXPECT_EQ(out.final_code, 'D');
     ASSERT_EQ(out.rcpts.size(), 2u);
     EXPECT_EQ(out.rcpts[1].code, 'h');
   }
   {
-    ScriptedServer s({{"RCPT", "450 4.2.0 greylisted\r\n"}});
+    ScriptedServer s(Script{{"RCPT", "450 4.2.0 greylisted\r\n"}});
     auto out = deliver(s, msg({"a@r.test"}));
     EXPECT_EQ(out.final_code, 'Z');
     EXPECT_EQ(out.rcpts[0].code, 's');
@@ -246,7 +249,7 @@ TEST(SmtpClientSession, DataRefusedAndGreeting) {
 }
 
 TEST(SmtpClientSession, HeloFallbackAndExtensions) {
-  ScriptedServer s({{"EHLO", "502 5.5.1 what\r\n"}});
+  ScriptedServer s(Script{{"EHLO", "502 5.5.1 what\r\n"}});
   Message m = msg({"a@r.test"});
   m.eight_bit = true;
   auto out = deliver(s, m);
@@ -257,7 +260,7 @@ TEST(SmtpClientSession, HeloFallbackAndExtensions) {
 
 TEST(SmtpClientSession, SmtpUtf8AndSize) {
   {
-    ScriptedServer s({{"EHLO", "250-sink\r\n250 8BITMIME\r\n"}});
+    ScriptedServer s(Script{{"EHLO", "250-sink\r\n250 8BITMIME\r\n"}});
     Message m = msg({"j\xc3\xb6rg@r.test"});
     m.needs_smtputf8 = true;
     auto out = deliver(s, m);
@@ -266,7 +269,7 @@ TEST(SmtpClientSession, SmtpUtf8AndSize) {
     EXPECT_EQ(s.transcript.find("MAIL"), std::string::npos);
   }
   {
-    ScriptedServer s({{"EHLO", "250-sink\r\n250-SMTPUTF8\r\n250-SIZE 1000\r\n250 8BITMIME\r\n"}});
+    ScriptedServer s(Script{{"EHLO", "250-sink\r\n250-SMTPUTF8\r\n250-SIZE 1000\r\n250 8BITMIME\r\n"}});
     Message m = msg({"j\xc3\xb6rg@r.test"});
     m.needs_smtputf8 = m.eight_bit = true;
     auto out = deliver(s, m);
@@ -275,7 +278,7 @@ TEST(SmtpClientSession, SmtpUtf8AndSize) {
     EXPECT_NE(s.transcript.find("SIZE="), std::string::npos);
   }
   {
-    ScriptedServer s({{"EHLO", "250-sink\r\n250 SIZE 10\r\n"}});
+    ScriptedServer s(Script{{"EHLO", "250-sink\r\n250 SIZE 10\r\n"}});
     auto out = deliver(s, msg({"a@r.test"}));
     EXPECT_TRUE(out.permanent_error);
     EXPECT_NE(out.error.find("5.3.4"), std::string::npos);
@@ -283,7 +286,7 @@ TEST(SmtpClientSession, SmtpUtf8AndSize) {
 }
 
 TEST(SmtpClientSession, TlsRequiredButNotOffered) {
-  ScriptedServer s({});
+  ScriptedServer s(Script{});
   auto ctx = TlsClientContext::create();
   ASSERT_TRUE(ctx);
   SessionOptions o;
@@ -297,7 +300,7 @@ TEST(SmtpClientSession, TlsRequiredButNotOffered) {
 
 TEST(SmtpClientSession, AuthPlainAndLogin) {
   {
-    ScriptedServer s({{"EHLO", "250-sink\r\n250 AUTH LOGIN PLAIN\r\n"}, {"AUTH", "235 2.7.0 ok\r\n"}});
+    ScriptedServer s(Script{{"EHLO", "250-sink\r\n250 AUTH LOGIN PLAIN\r\n"}, {"AUTH", "235 2.7.0 ok\r\n"}});
     SessionOptions o;
     o.credentials = Credentials{"u", "p"};
     o.allow_plaintext_auth = true;
@@ -306,7 +309,7 @@ TEST(SmtpClientSession, AuthPlainAndLogin) {
     EXPECT_NE(s.transcript.find("AUTH PLAIN AHUAcA=="), std::string::npos) << s.transcript;
   }
   {
-    ScriptedServer s({{"EHLO", "250-sink\r\n250 AUTH PLAIN\r\n"}, {"AUTH", "535 5.7.8 no\r\n"}});
+    ScriptedServer s(Script{{"EHLO", "250-sink\r\n250 AUTH PLAIN\r\n"}, {"AUTH", "535 5.7.8 no\r\n"}});
     SessionOptions o;
     o.credentials = Credentials{"u", "p"};
     o.allow_plaintext_auth = true;
@@ -315,7 +318,7 @@ TEST(SmtpClientSession, AuthPlainAndLogin) {
     EXPECT_NE(out.error.find("535"), std::string::npos);
   }
   {
-    ScriptedServer s({{"EHLO", "250-sink\r\n250 AUTH PLAIN\r\n"}});
+    ScriptedServer s(Script{{"EHLO", "250-sink\r\n250 AUTH PLAIN\r\n"}});
     SessionOptions o;
     o.credentials = Credentials{"u", "p"};
     auto out = deliver(s, msg({"a@r.test"}), o);  // no TLS, not allowed in plain text

@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -74,8 +75,12 @@ TEST(TlsControlTest, ControlFdFromEnvironment) {
     ::setenv("POSTA_TLS_CONTROL", bad, 1);
     EXPECT_FALSE(tls_control_fd()) << bad;
   }
-  ::setenv("POSTA_TLS_CONTROL", "5", 1);
-  EXPECT_EQ(tls_control_fd(), 5);
+  auto [a, b] = pair_();
+  ::setenv("POSTA_TLS_CONTROL", std::to_string(a.get()).c_str(), 1);
+  EXPECT_EQ(tls_control_fd(), a.get());
+  EXPECT_TRUE(::fcntl(a.get(), F_GETFD) & FD_CLOEXEC);
+  ::setenv("POSTA_TLS_CONTROL", "900", 1);  // not open
+  EXPECT_FALSE(tls_control_fd());
   ::unsetenv("POSTA_TLS_CONTROL");
 }
 

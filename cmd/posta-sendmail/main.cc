@@ -1,0 +1,17 @@
+// posta-sendmail: sendmail-compatible injection (posta-sendmail(1)).
+#include <iostream>
+
+#include "log/log.h"
+#include "sendmail.h"
+
+int main(int argc, char** argv) {
+  posta::log::set_program("posta-sendmail");
+  posta::sendmail::Options o;
+  std::string why;
+  if (!posta::sendmail::parse_args(argc, argv, o, why)) {
+    std::cerr << "posta-sendmail: usage: " << why
+              << "\nusage: posta-sendmail [-t] [-i|-oi] [-f sender] [-F name] [recipient ...] | -bs | -bp | -q\n";
+    return 64;  // EX_USAGE
+  }
+  return posta::sendmail::run(o);
+}

@@ -1,0 +1,127 @@
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "base/exitcode.h"
+#include "control/control.h"
+#include "io/fd.h"
+#include "log/log.h"
+#include "mime/address.h"
+#include "proc/child.h"
+#include "queue/envelope.h"
+#include "queue/maildate.h"
+#include "sendmail.h"
+
+namespace posta::sendmail {
+
+namespace {
+
+constexpr int kExUsage = 64, kExDataErr = 65, kExNoInput = 66, kExUnavailable = 69, kExTempFail = 75;
+
+std::string queue_program() {
+  const char* q = std::getenv("POSTA_QUEUE");
+  return q && *q ? q : sibling("posta-queue");
+}
+
+struct Caller {
+  std::string login, gecos;
+};
+
+Caller caller() {
+  Caller c;
+  for (const char* v : {"POSTA_USER", "LOGNAME", "USER"})
+    if (const char* e = std::getenv(v); e && *e) {
+      c.login = e;
+      break;
+    }
+  if (passwd* pw = ::getpwuid(::getuid())) {
+    if (c.login.empty()) c.login = pw->pw_name;
+    std::string g = pw->pw_gecos ? pw->pw_gecos : "";
+    c.gecos = g.substr(0, g.find(','));
+  }
+  if (c.login.empty()) c.login = "nobody";
+  return c;
+}
+
+std::string qualify(const std::string& a, const std::string& host) {
+  if (a.empty() || a.find('@') != std::string::npos) return a;
+  return a + "@" + host;
+}
+
+// Runs the queue program; maps its exit code to sendmail's (sysexits).
+int inject(const std::string& msg, const std::string& sender, const std::vector<std::string>& rcpts) {
+  queue::Envelope env;
+  env.sender = sender;
+  for (auto& r : rcpts) env.recipients.push_back(queue::Recipient{r, "", ""});
+  auto m = Pipe::make();
+  auto e = Pipe::make();
+  auto f6 = Pipe::make();
+  if (!m || !e || !f6) return kExTempFail;
+  SpawnOptions opt;
+  opt.fds = {{m->read.get(), 0}, {e->read.get(), 1}, {f6->write.get(), 6}};
+  auto child = spawn({queue_program()}, opt);
+  if (!child) {
+    std::cerr << "posta-sendmail: " << child.error().what << "\n";
+    return kExTempFail;
+  }
+  m->read.reset();
+  e->read.reset();
+  f6->write.reset();
+  (void)write_all(m->write.get(), msg);
+  m->write.reset();
+  (void)write_all(e->write.get(), queue::encode_injected(env));
+  e->write.reset();
+  auto st = child->wait();
+  auto text = read_all(f6->read.get(), 4096);
+  if (st && st->ok()) return 0;
+  int code = st && st->exited ? st->code : kQueueInternalBug;
+  std::string why = text && text->size() > 1 ? text->substr(1) : "posta-queue exit " + std::to_string(code);
+  std::cerr << "posta-sendmail: message not queued: " << log::printable(why) << "\n";
+  bool perm = code == kQueueRefusedPermanently || code == kQueueAddressTooLong || code == kQueueEnvelopeFormat ||
+              (code == kQueueCustomMessage && text && text->starts_with("D"));
+  return perm ? kExDataErr : kExTempFail;
+}
+
+int exec_sibling(const std::vector<std::string>& argv, const std::vector<std::string>& env = {}) {
+  exec_argv(argv, env);
+  std::cerr << "posta-sendmail: unable to run " << argv[0] << "\n";
+  return kExUnavailable;
+}
+
+}  // namespace
+
+int run(const Options& o) {
+  switch (o.mode) {
+    case Options::Mode::kList: return exec_sibling({sibling("posta-mailq")});
+    case Options::Mode::kFlush: return exec_sibling({sibling("posta-qctl"), "flush"});
+    case Options::Mode::kSmtp:
+      // A local, trusted session: relaying allowed, the peer is this host.
+      return exec_sibling({sibling("posta-smtpd")}, {"RELAYCLIENT=", "TCPREMOTEIP=127.0.0.1", "PROTO=LOCAL",
+                                                     "POSTA_SENDMAIL=1"});
+    case Options::Mode::kDeliver: break;
+  }
+  Control ctl;
+  std::string me = ctl.string("me", "localhost");
+  std::string host = ctl.string("defaulthost", me);
+  Caller who = caller();
+  std::string sender = o.sender_given ? qualify(o.sender, host) : who.login + "@" + host;
+  Options eff = o;
+  if (eff.full_name.empty()) eff.full_name = who.gecos;
+  std::string msg = read_message(o.ignore_dots);
+  if (msg.empty() && std::cin.bad()) return kExNoInput;
+  std::vector<std::string> rcpts;
+  for (auto& r : o.recipients)
+    for (auto& a : mime::parse_addresses(r))
+      if (!a.group_start && !a.group_end && !a.mailbox.empty())
+        rcpts.push_back(a.host.empty() ? qualify(a.mailbox, host) : a.mailbox + "@" + a.host);
+  msg = prepare(msg, eff, sender, host, rcpts);
+  if (rcpts.empty()) {
+    std::cerr << "posta-sendmail: no recipients\n";
+    return kExUsage;
+  }
+  return inject(msg, sender, rcpts);
+}
+
+}  // namespace posta::sendmail

@@ -1,0 +1,182 @@
+#!/usr/bin/env bats
+# posta-imapd behind posta-tcpd, posta-tlsd and posta-auth in a real instance:
+# imaplib over TCP and STARTTLS, curl imap/imaps, mbsync two-way sync.
+
+load ../lib/instance
+FIX=$BATS_TEST_DIRNAME/../fixtures/posta-imapd
+
+setup_file() {
+  instance_create example.test
+  echo yes >"$PH/control/authplaintext"
+  printf 'secret-one\n' | posta user add alice@example.test --password-stdin >&2
+  printf 'secret-two\n' | posta user add bob@example.test --password-stdin --quota-bytes 20000 >&2
+  printf 'admin-pw\n' | posta user add admin@example.test --password-stdin >&2
+  posta user set admin@example.test --master >&2
+  instance_start
+}
+
+teardown_file() { instance_stop; }
+
+setup() { load_helpers; }
+
+owner() { chown -R "$(stat -c %U "$PH")" "$@"; }
+
+@test "imaplib over TCP: LOGIN, capabilities after login, special-use folders" {
+  IMAP_PORT=$IMAP_PORT IMAP_USER=alice@example.test IMAP_PASS=secret-one run $PY "$FIX/imapcheck.py" basic
+  assert_success
+  assert_output --partial ok
+}
+
+@test "imaplib over TCP: APPEND and FETCH of a nested multipart, SEARCH keys" {
+  IMAP_PORT=$IMAP_PORT IMAP_USER=alice@example.test IMAP_PASS=secret-one run $PY "$FIX/imapcheck.py" append_fetch
+  assert_success
+  IMAP_PORT=$IMAP_PORT IMAP_USER=alice@example.test IMAP_PASS=secret-one run $PY "$FIX/imapcheck.py" search
+  assert_success
+  assert_output --partial ok
+}
+
+@test "wrong password: NO [AUTHENTICATIONFAILED], then a good login on the same connection" {
+  run $PY - "$IMAP_PORT" <<'PY'
+import imaplib, sys
+m = imaplib.IMAP4('127.0.0.1', int(sys.argv[1]))
+try:
+    m.login('alice@example.test', 'wrong')
+    print('accepted?!')
+except imaplib.IMAP4.error as e:
+    print('refused', e)
+print(m.login('alice@example.test', 'secret-one')[0])
+m.select('INBOX')
+print(m.logout()[0])
+PY
+  assert_success
+  assert_line --partial 'refused'
+  assert_line --partial 'AUTHENTICATIONFAILED'
+  assert_line OK
+  assert_line BYE
+}
+
+@test "STARTTLS: offered before TLS, then LOGIN works inside TLS" {
+  run $PY - "$IMAP_PORT" <<'PY'
+import imaplib, ssl, sys
+m = imaplib.IMAP4('127.0.0.1', int(sys.argv[1]))
+print('before', 'STARTTLS' in m.capabilities)
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+m.starttls(ssl_context=ctx)
+print('after', 'STARTTLS' in m.capabilities, 'AUTH=PLAIN' in m.capabilities)
+print(m.login('alice@example.test', 'secret-one')[0])
+print(m.select('INBOX')[0])
+PY
+  assert_success
+  assert_line 'before True'
+  assert_line 'after False True'
+  assert_line OK
+}
+
+@test "master user login user*admin opens the user's mailbox and is logged" {
+  run $PY - "$IMAP_PORT" <<'PY'
+import imaplib, sys
+m = imaplib.IMAP4('127.0.0.1', int(sys.argv[1]))
+print(m.login('bob@example.test*admin@example.test', 'admin-pw')[0])
+print(m.select('INBOX')[0])
+PY
+  assert_success
+  assert_line OK
+  wait_for 5 grep -q 'posta-imapd: info: login user=bob@example.test.*master=admin@example.test' "$PH/log/imap/current"
+}
+
+@test "curl imap: list, append, search, fetch; curl imaps fetch" {
+  printf 'From: c@example.org\r\nSubject: curl test\r\n\r\ncurl body\r\n' >"$BATS_TEST_TMPDIR/m.eml"
+  run curl -sS --user bob@example.test:secret-two -T "$BATS_TEST_TMPDIR/m.eml" "imap://127.0.0.1:$IMAP_PORT/INBOX"
+  assert_success
+  run curl -sS --user bob@example.test:secret-two "imap://127.0.0.1:$IMAP_PORT/"
+  assert_success
+  assert_line --partial '"Sent"'
+  run curl -sS --user bob@example.test:secret-two -X 'SEARCH SUBJECT "curl test"' "imap://127.0.0.1:$IMAP_PORT/INBOX"
+  assert_success
+  assert_line '* SEARCH 1'
+  run curl -sS --user bob@example.test:secret-two "imap://127.0.0.1:$IMAP_PORT/INBOX;UID=1"
+  assert_success
+  assert_output --partial 'curl body'
+  run curl -sSk --user bob@example.test:secret-two "imaps://127.0.0.1:$IMAPS_PORT/INBOX;UID=1;SECTION=HEADER.FIELDS%20(SUBJECT)"
+  assert_success
+  assert_output --partial 'Subject: curl test'
+}
+
+@test "QUOTA: GETQUOTAROOT reports usage; APPEND over quota gets NO [OVERQUOTA]" {
+  run $PY - "$IMAP_PORT" <<'PY'
+import imaplib, sys
+m = imaplib.IMAP4('127.0.0.1', int(sys.argv[1]))
+m.login('bob@example.test', 'secret-two')
+print(m.getquotaroot('INBOX'))
+r = m.append('INBOX', None, None, b'Subject: big\r\n\r\n' + b'x' * 30000 + b'\r\n')
+print(r)
+PY
+  assert_success
+  assert_output --regexp "QUOTA \"\" \(STORAGE [0-9]+ 19\)"
+  assert_output --partial 'OVERQUOTA'
+}
+
+@test "mbsync: two-way sync of 1,000 messages in 5 folders, then only the changes" {
+  local L=$BATS_TEST_TMPDIR/local i f
+  mkdir -p "$L"
+  for f in INBOX A B C D; do
+    d=$L/$f; [ $f = INBOX ] && d=$L/INBOX
+    mkdir -p "$d"/{new,cur,tmp}
+    for i in $(seq 1 200); do
+      printf 'From: s@example.org\nSubject: %s %s\nMessage-ID: <%s.%s@x>\n\nbody %s\n' $f $i $f $i $i >"$d/cur/$i.$f.local:2,"
+    done
+  done
+  cat >"$BATS_TEST_TMPDIR/mbsyncrc" <<EOF
+IMAPAccount posta
+Host 127.0.0.1
+Port $IMAP_PORT
+User alice@example.test
+Pass secret-one
+SSLType None
+AuthMechs LOGIN
+
+IMAPStore far
+Account posta
+
+MaildirStore near
+Path $L/
+Inbox $L/INBOX
+SubFolders Verbatim
+
+Channel sync
+Far :far:
+Near :near:
+Patterns INBOX A B C D
+Create Both
+Expunge Both
+SyncState *
+EOF
+  run timeout 300 mbsync -c "$BATS_TEST_TMPDIR/mbsyncrc" -a
+  assert_success
+  for f in A B C D; do
+    [ "$(ls "$PH/mail/example.test/alice/.$f/cur" "$PH/mail/example.test/alice/.$f/new" | grep -c local)" = 200 ]
+  done
+  # changes on both sides: flags and a deletion on the server, a flag and a deletion locally
+  run $PY - "$IMAP_PORT" <<'PY'
+import imaplib, sys
+m = imaplib.IMAP4('127.0.0.1', int(sys.argv[1]))
+m.login('alice@example.test', 'secret-one')
+m.select('A')
+m.store('1:3', '+FLAGS', '\\Flagged')
+m.store('4:5', '+FLAGS', '\\Deleted')
+m.expunge()
+print('server changed')
+PY
+  assert_success
+  f=$(ls "$L/B/cur" | head -1)
+  mv "$L/B/cur/$f" "$L/B/cur/${f%%:2,*}:2,S"
+  rm -f "$L/C/cur/$(ls "$L/C/cur" | head -1)"
+  run timeout 120 mbsync -V -c "$BATS_TEST_TMPDIR/mbsyncrc" -a
+  assert_success
+  # nothing new was copied in either direction; flags and deletions were propagated
+  refute_output --regexp 'F: \+[1-9]|N: \+[1-9]'
+  [ "$(ls "$L/A/cur" | wc -l)" = 198 ]
+  [ "$(ls "$L/A/cur" | grep -c ':2,.*F')" -ge 3 ]
+  [ "$(ls "$PH/mail/example.test/alice/.C/cur" | wc -l)" = 199 ]
+  ls "$PH/mail/example.test/alice/.B/cur" | grep -q ':2,.*S'
+}

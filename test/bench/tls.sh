@@ -1,0 +1,136 @@
+#!/bin/bash
+# posta-tlsd vs stunnel4, same certificate (ECDSA P-256), same per-connection shape (a
+# launcher forks one TLS process per connection, which runs the protocol program), same run:
+#   handshakes/s  full TLS 1.3 handshakes (no resumption), 2 parallel `openssl s_time -new`
+#   bulk MB/s     one connection downloading 256 MB (TLS_AES_256_GCM_SHA384) from `head -c`
+#   idle PSS      KB of proportional set size per idle TLS connection (50 connections),
+#                 every process serving them counted (TLS process + /bin/cat behind it)
+# Prints "name value unit" lines. posta runs under posta-tcpd if built, else tcpserver.
+# usage: test/bench/tls.sh [BUILD_DIR]   (env BENCH_SECS, BENCH_MB, BENCH_IDLE)
+set -u
+cd "$(dirname "$0")/../.."
+BUILD=${1:-${BUILD:-build}}
+BIN=${POSTA_BIN:-$PWD/$BUILD/bin}
+PY=/usr/bin/python3
+SECS=${BENCH_SECS:-5} MB=${BENCH_MB:-256} IDLE=${BENCH_IDLE:-50}
+for p in stunnel4 openssl; do command -v $p >/dev/null || { echo "tls.sh: $p missing" >&2; exit 111; }; done
+[ -x "$BIN/posta-tlsd" ] || { echo "tls.sh: $BIN/posta-tlsd missing" >&2; exit 111; }
+W=$(mktemp -d /tmp/posta-bench-tls.XXXXXX)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$W"; }
+trap cleanup EXIT
+mkdir -p "$W/tls"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=bench.test \
+  -keyout "$W/tls/key.pem" -out "$W/tls/cert.pem" 2>/dev/null
+chmod 600 "$W/tls/key.pem"
+export POSTA_HOME=$W
+
+free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { local i; for i in $(seq 100); do (exec 9<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+
+# start_posta PORT PROGRAM...: posta-tlsd -i per connection
+start_posta() {
+  local port=$1; shift
+  if [ -x "$BIN/posta-tcpd" ]; then
+    "$BIN/posta-tcpd" -c 500 127.0.0.1 "$port" "$BIN/posta-tlsd" -i -d '' -- "$@" 2>>"$W/posta.log" &
+  else
+    tcpserver -c 500 -R -H -l 0 127.0.0.1 "$port" "$BIN/posta-tlsd" -i -d '' -- "$@" 2>>"$W/posta.log" &
+  fi
+  PIDS+=($!); echo $! >"$W/launcher.pid"; wait_port "$port"
+}
+# start_stunnel PORT PROGRAM ARGV0 ARGS: stunnel's inetd-like exec mode, one child per connection
+start_stunnel() {
+  local port=$1 prog=$2; shift 2
+  cat >"$W/stunnel.conf" <<EOC
+foreground = yes
+pid =
+debug = 3
+[bench]
+accept = 127.0.0.1:$port
+exec = $prog
+execArgs = $*
+cert = $W/tls/cert.pem
+key = $W/tls/key.pem
+sslVersionMin = TLSv1.2
+options = NO_TICKET
+EOC
+  stunnel4 "$W/stunnel.conf" 2>>"$W/stunnel.log" &
+  PIDS+=($!); echo $! >"$W/launcher.pid"; wait_port "$port"
+}
+stop_launcher() { kill "$(cat "$W/launcher.pid")" 2>/dev/null; wait "$(cat "$W/launcher.pid")" 2>/dev/null; }
+
+handshakes() {  # handshakes PORT -> handshakes per second (2 parallel clients)
+  local i pids=()
+  for i in 1 2; do
+    openssl s_time -new -connect "127.0.0.1:$1" -time "$SECS" >"$W/stime.$i" 2>&1 &
+    pids+=($!)
+  done
+  wait "${pids[@]}"
+  awk '/connections in [0-9]+ real seconds/ {n += $1; t = ($4 > t ? $4 : t)} END {if (t > 0) printf "%.0f", n / t; else print 0}' "$W"/stime.*
+}
+
+bulk() {  # bulk PORT -> MB/s received
+  $PY - "$1" "$MB" <<'PYEOF'
+import socket, ssl, sys, time
+port, mb = int(sys.argv[1]), int(sys.argv[2])
+c = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT); c.check_hostname = False; c.verify_mode = ssl.CERT_NONE
+s = c.wrap_socket(socket.create_connection(("127.0.0.1", port)))
+buf = bytearray(1 << 18); n = 0; t = time.time()
+while True:
+    k = s.recv_into(buf)
+    if not k: break
+    n += k
+dt = time.time() - t
+print("%.1f" % (n / dt / 1e6) if n == mb << 20 else "0")
+PYEOF
+}
+
+pss_kb() {  # pss_kb PID...: summed Pss of these processes
+  local p t=0 v
+  for p in "$@"; do
+    v=$(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null)
+    t=$((t + ${v:-0}))
+  done
+  echo $t
+}
+
+idle_pss() {  # idle_pss PORT -> KB per idle connection (all processes below the launcher)
+  local port=$1 launcher; launcher=$(cat "$W/launcher.pid")
+  $PY - "$port" "$IDLE" "$W/idle.ready" <<'PYEOF' &
+import socket, ssl, sys, time, os
+port, n, ready = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+c = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT); c.check_hostname = False; c.verify_mode = ssl.CERT_NONE
+conns = [c.wrap_socket(socket.create_connection(("127.0.0.1", port))) for _ in range(n)]
+for s in conns: s.sendall(b"x\n"); s.recv(10)   # one round trip: the server side is up
+open(ready, "w").close()
+time.sleep(30)
+PYEOF
+  local client=$! i
+  for i in $(seq 200); do [ -f "$W/idle.ready" ] && break; sleep 0.05; done
+  sleep 0.5
+  local pids all
+  pids=$(pgrep -P "$launcher")                 # per-connection processes (or none: threads)
+  all="$launcher $pids $(for p in $pids; do pgrep -P "$p"; done)"
+  local base; base=$(cat "$W/launcher.base")
+  local total; total=$(pss_kb $all)
+  kill $client 2>/dev/null; wait $client 2>/dev/null; rm -f "$W/idle.ready"
+  echo $(( (total - base) / IDLE ))
+}
+
+run_side() {  # run_side posta|stunnel
+  local side=$1 port
+  port=$(free_port)
+  if [ $side = posta ]; then start_posta "$port" /bin/cat; else start_stunnel "$port" /bin/cat cat; fi
+  pss_kb "$(cat "$W/launcher.pid")" >"$W/launcher.base"
+  echo "tls_handshakes_$side $(handshakes "$port") handshakes/s"
+  echo "tls_idle_pss_$side $(idle_pss "$port") KB/conn"
+  stop_launcher
+  port=$(free_port)
+  if [ $side = posta ]; then start_posta "$port" head -c $((MB << 20)) /dev/zero
+  else start_stunnel "$port" /usr/bin/head head -c $((MB << 20)) /dev/zero; fi
+  echo "tls_bulk_$side $(bulk "$port") MB/s"
+  stop_launcher
+}
+
+run_side posta
+run_side stunnel

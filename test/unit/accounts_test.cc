@@ -1,0 +1,437 @@
+// Unit tests of lib/accounts: addresses, record codec, passwords, TSV, resolve.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "accounts/address.h"
+#include "accounts/format.h"
+#include "accounts/lookup.h"
+#include "accounts/mailbox.h"
+#include "accounts/password.h"
+#include "accounts/ratelimit.h"
+#include "accounts/records.h"
+#include "accounts/records_codec.h"
+#include "accounts/tool.h"
+#include "io/fd.h"
+
+using namespace posta::accounts;
+
+namespace {
+std::string tmpdir() {
+  char t[] = "/tmp/posta-acc-unit.XXXXXX";
+  return ::mkdtemp(t);
+}
+void rmrf(const std::string& d) { (void)!::system(("rm -rf '" + d + "'").c_str()); }
+}  // namespace
+
+TEST(AccountsAddress, ValidAndNormalised) {
+  auto a = valid_address("John.Doe+tag@Example.ORG");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->local, "John.Doe+tag");
+  EXPECT_EQ(a->domain, "example.org");
+  EXPECT_EQ(a->str(), "John.Doe+tag@example.org");
+  EXPECT_EQ(a->key(), "example.org/john.doe+tag");
+  EXPECT_TRUE(valid_address("a@b"));
+  EXPECT_TRUE(valid_address("x_y-z!#$&'*=?^`{|}~@mail-1.example.com"));
+}
+
+TEST(AccountsAddress, Refused) {
+  const char* bad[] = {"", "noat", "@example.org", "user@", "us er@example.org", "a/b@example.org",
+                       "../x@example.org", "..@example.org", ".a@example.org", "a.@example.org",
+                       "a..b@example.org", "a\"b@example.org", "a,b@example.org", "a@b@example.org",
+                       "a@exa_mple.org", "a@-example.org", "a@example..org", "a@.example.org",
+                       "a@example.org.", "a\x01@example.org", "a@exam\tple.org", "\xc3\xa9@example.org",
+                       "a\x7f@example.org"};
+  for (const char* s : bad) {
+    auto a = valid_address(s);
+    EXPECT_FALSE(a) << s;
+    if (!a) {
+      EXPECT_EQ(a.error().code, kErrInvalid) << s;
+      EXPECT_FALSE(is_temporary(a.error()));
+    }
+  }
+  EXPECT_FALSE(valid_address(std::string("a\0b@example.org", 15)));
+  std::string longlocal(65, 'a');
+  EXPECT_FALSE(valid_address(longlocal + "@example.org"));
+  std::string label(63, 'b');
+  std::string dom = label + "." + label + "." + label + "." + std::string(57, 'c') + ".org";  // 253
+  EXPECT_TRUE(valid_domain(dom));
+  EXPECT_FALSE(valid_address("a@" + dom));  // 255 octets
+  EXPECT_FALSE(valid_domain(std::string(64, 'x') + ".org"));
+}
+
+TEST(AccountsAddress, SplitDetail) {
+  auto s = split_detail("user+tag+more");
+  EXPECT_EQ(s.base, "user");
+  EXPECT_EQ(s.detail, "tag+more");
+  EXPECT_EQ(split_detail("user").detail, "");
+  EXPECT_EQ(split_detail("+user").base, "+user");
+  EXPECT_EQ(split_detail("user-x", "-+").base, "user");
+  EXPECT_EQ(split_detail("user+x", "").base, "user+x");
+}
+
+TEST(AccountsRecords, UserRoundTrip) {
+  UserRecord u;
+  u.address = "Bob@example.org";
+  u.local = "Bob";
+  u.domain = "example.org";
+  u.password_hash = "$y$j9T$abc$def";
+  u.enabled = false;
+  u.quota_bytes = 1ull << 40;
+  u.quota_messages = 12;
+  u.maildir = "/var/posta/mail/example.org/Bob/ with % and \n newline\x01";
+  u.store_host = "store1";
+  u.created = 1700000000;
+  u.last_login = -5;
+  u.master = true;
+  auto enc = encode(u);
+  auto d = decode_user(enc);
+  ASSERT_TRUE(d) << d.error().what;
+  EXPECT_EQ(encode(*d), enc);
+  EXPECT_EQ(d->maildir, u.maildir);
+  EXPECT_EQ(d->quota_bytes, u.quota_bytes);
+  EXPECT_EQ(d->last_login, -5);
+  EXPECT_TRUE(d->master);
+  EXPECT_FALSE(d->enabled);
+}
+
+TEST(AccountsRecords, OthersRoundTrip) {
+  DomainRecord d{"example.org", false, 10, 1 << 20, 100, "catch@example.org", "s2024", 17};
+  auto dd = decode_domain(encode(d));
+  ASSERT_TRUE(dd);
+  EXPECT_EQ(encode(*dd), encode(d));
+  AliasRecord a{"info@example.org", {"a@example.org", "b@remote.test"}, true};
+  auto ad = decode_alias(encode(a));
+  ASSERT_TRUE(ad);
+  EXPECT_EQ(ad->targets, a.targets);
+  EXPECT_TRUE(ad->keep_copy);
+  AliasRecord empty{"x@example.org", {}, false};
+  ASSERT_TRUE(decode_alias(encode(empty)));
+  ListRecord l{"dev@example.org", {"a@x.org", "b@y.org"}, PostingPolicy::kModerators, {"m@x.org"},
+               ReplyToPolicy::kList, "Developers %100"};
+  auto ld = decode_list(encode(l));
+  ASSERT_TRUE(ld);
+  EXPECT_EQ(encode(*ld), encode(l));
+  EXPECT_EQ(ld->posting, PostingPolicy::kModerators);
+  EXPECT_EQ(ld->reply_to, ReplyToPolicy::kList);
+}
+
+TEST(AccountsRecords, StrictParser) {
+  UserRecord u;
+  u.address = "a@b.org";
+  std::string good = encode(u);
+  ASSERT_TRUE(decode_user(good));
+  EXPECT_FALSE(decode_user(good + "x"));                         // trailing bytes
+  EXPECT_FALSE(decode_user(good + "master=0\n"));                // duplicate field
+  EXPECT_FALSE(decode_user(good.substr(0, good.size() - 1)));    // unterminated
+  EXPECT_FALSE(decode_user("posta-user 2\n" + good.substr(13))); // version
+  EXPECT_FALSE(decode_domain(good));                             // kind
+  EXPECT_FALSE(decode_user(""));
+  auto swap = good;
+  auto p = swap.find("local=");
+  auto q = swap.find("domain=");
+  ASSERT_NE(p, std::string::npos);
+  std::string local_line = swap.substr(p, q - p);
+  swap.erase(p, local_line.size());
+  swap.insert(swap.find("password="), local_line);
+  EXPECT_FALSE(decode_user(swap));  // reordered
+  auto num = good;
+  num.replace(num.find("quota_bytes=0"), 13, "quota_bytes=01");
+  EXPECT_FALSE(decode_user(num));  // non-canonical number
+  num = good;
+  num.replace(num.find("quota_bytes=0"), 13, "quota_bytes=-1");
+  EXPECT_FALSE(decode_user(num));
+  num = good;
+  num.replace(num.find("enabled=1"), 9, "enabled=2");
+  EXPECT_FALSE(decode_user(num));
+}
+
+TEST(AccountsRecords, Escapes) {
+  using codec::escape;
+  using codec::unescape;
+  std::string all;
+  for (int c = 0; c < 256; ++c) all += static_cast<char>(c);
+  auto back = unescape(escape(all));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(*back, all);
+  EXPECT_FALSE(unescape("%4"));
+  EXPECT_FALSE(unescape("%zz"));
+  EXPECT_FALSE(unescape("%0a"));  // lower-case hex is not canonical
+  EXPECT_FALSE(unescape("%41"));  // needless escape of 'A'
+  EXPECT_FALSE(unescape("a\nb"));
+  EXPECT_TRUE(unescape("%25"));
+}
+
+TEST(AccountsPassword, HashAndVerify) {
+  auto h = hash_password("correct horse");
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->substr(0, 3), "$y$");
+  EXPECT_TRUE(verify_password("correct horse", *h));
+  EXPECT_FALSE(verify_password("correct horsE", *h));
+  EXPECT_FALSE(verify_password("", *h));
+  EXPECT_FALSE(verify_password("x", ""));
+  EXPECT_FALSE(verify_password("x", "*"));
+  EXPECT_FALSE(verify_password("x", "!$y$whatever"));
+  auto h2 = hash_password("correct horse");
+  ASSERT_TRUE(h2);
+  EXPECT_NE(*h, *h2);  // fresh salt
+}
+
+TEST(AccountsPassword, ImportedSchemes) {
+  // sha512-crypt and bcrypt of "secret" (generated with python crypt / htpasswd -B).
+  const std::string sha = "$6$saltsalt$bcXJ8qxwY5sQ4v8MTl.0B1jeZ0z0q8Ao6e1dgR6oVGBHk8l7U8Z4wE1oyJSZrSaj3kH.eq2g.kgJNA4ZmKjpP/";
+  auto n = normalize_hash("{SHA512-CRYPT}" + sha);
+  ASSERT_TRUE(n) << n.error().what;
+  EXPECT_EQ(*n, sha);
+  auto own = hash_password("pw");
+  ASSERT_TRUE(own);
+  EXPECT_TRUE(normalize_hash("{CRYPT}" + *own));
+  EXPECT_TRUE(normalize_hash("{YESCRYPT}" + *own));
+  EXPECT_FALSE(normalize_hash("{SHA512-CRYPT}" + *own));  // scheme mismatch
+  EXPECT_FALSE(normalize_hash("{PLAIN}secret"));
+  EXPECT_FALSE(normalize_hash("{CLEARTEXT}secret"));
+  EXPECT_FALSE(normalize_hash("secret"));
+  EXPECT_FALSE(normalize_hash("$6$salt$bad hash"));
+  EXPECT_FALSE(normalize_hash(""));
+}
+
+TEST(AccountsPassword, VerifiesSha512AndBcrypt) {
+  // Made by python3 crypt.crypt("secret", ...) (libxcrypt).
+  const std::string sha512 = "$6$saltsalt$TVLlQcbpFVof5W3Yz4DTP6gRstiNuHwwTt6GLc1E5n0U0aDehy0S5knV8wiOQSpT0Y77vwPZN.Pq.H91p5hVO1";
+  const std::string bcrypt = "$2b$12$.oUHbvJF4uLRcTcmxhSyuOMQ2FUtKojwYPUk4qBcZSC4/rlxtuowe";
+  EXPECT_TRUE(verify_password("secret", sha512));
+  EXPECT_FALSE(verify_password("Secret", sha512));
+  EXPECT_TRUE(verify_password("secret", bcrypt));
+  EXPECT_FALSE(verify_password("secre", bcrypt));
+  auto n = normalize_hash("{BLF-CRYPT}" + bcrypt);
+  ASSERT_TRUE(n);
+  EXPECT_TRUE(verify_password("secret", *n));
+  n = normalize_hash("{SHA512-CRYPT}" + sha512);
+  ASSERT_TRUE(n);
+  EXPECT_TRUE(verify_password("secret", *n));
+  EXPECT_FALSE(normalize_hash("{BLF-CRYPT}" + sha512));
+}
+
+TEST(AccountsTool, SizesAndTsv) {
+  EXPECT_EQ(*tool::parse_size("1G"), 1ull << 30);
+  EXPECT_EQ(*tool::parse_size("512k"), 512ull << 10);
+  EXPECT_EQ(*tool::parse_size("0"), 0u);
+  EXPECT_FALSE(tool::parse_size("G"));
+  EXPECT_FALSE(tool::parse_size("1X"));
+  EXPECT_FALSE(tool::parse_size("-1"));
+  EXPECT_FALSE(tool::parse_size("99999999999999999999"));
+  std::string s = "a\tb\\c\nd\x01";
+  auto back = tool::tsv_unescape(tool::tsv_escape(s));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(*back, s);
+  EXPECT_FALSE(tool::tsv_unescape("a\\"));
+  EXPECT_FALSE(tool::tsv_unescape("a\\q"));
+  EXPECT_EQ(tool::json_string("a\"\\\n"), "\"a\\\"\\\\\\u000a\"");
+}
+
+TEST(AccountsFormat, UserTsvRoundTrip) {
+  UserRecord u;
+  u.address = "Bob@example.org";
+  auto h = hash_password("pw");
+  ASSERT_TRUE(h);
+  u.password_hash = *h;
+  u.quota_bytes = 5;
+  u.maildir = "/home/x/mail/example.org/Bob/";
+  u.created = 10;
+  u.master = true;
+  auto row = format::user_tsv(u, "/home/x");
+  auto back = format::parse_user_tsv(row);
+  ASSERT_TRUE(back) << back.error().what;
+  EXPECT_EQ(back->maildir, "");  // default maildir travels as ""
+  EXPECT_EQ(back->password_hash, u.password_hash);
+  EXPECT_TRUE(back->master);
+  EXPECT_EQ(back->created, 10);
+  u.maildir = "/elsewhere/";
+  back = format::parse_user_tsv(format::user_tsv(u, "/home/x"));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->maildir, "/elsewhere/");
+  EXPECT_FALSE(format::parse_user_tsv("a@b.org\t\t1"));
+  EXPECT_FALSE(format::parse_user_tsv("a@b.org\t{PLAIN}x\t1\t0\t0\t\t\t0\t0\t0"));
+  EXPECT_FALSE(format::parse_user_tsv("a@b.org\t\tmaybe\t0\t0\t\t\t0\t0\t0"));
+  ListRecord l{"l@example.org", {"a@x.org", "b@x.org"}, PostingPolicy::kAnyone, {}, ReplyToPolicy::kSender, "d\tx"};
+  auto lb = format::parse_list_tsv(format::list_tsv(l));
+  ASSERT_TRUE(lb);
+  EXPECT_EQ(encode(*lb), encode(l));
+  AliasRecord a{"i@example.org", {"x@y.org", "z@y.org"}, true};
+  auto ab = format::parse_alias_tsv(format::alias_tsv(a));
+  ASSERT_TRUE(ab);
+  EXPECT_EQ(encode(*ab), encode(a));
+  DomainRecord d{"example.org", true, 3, 4, 5, "c@example.org", "sel", 6};
+  auto db = format::parse_domain_tsv(format::domain_tsv(d));
+  ASSERT_TRUE(db);
+  EXPECT_EQ(encode(*db), encode(d));
+}
+
+TEST(AccountsRatelimit, Delay) {
+  EXPECT_EQ(failure_delay_ms(0, 4000), 0u);
+  EXPECT_EQ(failure_delay_ms(1, 4000), 0u);
+  EXPECT_EQ(failure_delay_ms(2, 4000), 250u);
+  EXPECT_EQ(failure_delay_ms(3, 4000), 500u);
+  EXPECT_EQ(failure_delay_ms(6, 4000), 4000u);
+  EXPECT_EQ(failure_delay_ms(1000, 4000), 4000u);
+  EXPECT_EQ(failure_delay_ms(5, 300), 300u);
+}
+
+TEST(AccountsMailbox, CreateAndRemove) {
+  std::string d = tmpdir();
+  std::string md = d + "/mail/example.org/alice/";
+  ASSERT_TRUE(create_maildir(md));
+  ASSERT_TRUE(create_maildir(md));  // idempotent
+  for (const char* p : {"cur", "new", "tmp", ".Sent/cur", ".Trash/maildirfolder", ".Archive/tmp"})
+    EXPECT_EQ(::access((md + p).c_str(), F_OK), 0) << p;
+  auto subs = posta::read_file(md + "subscriptions");
+  ASSERT_TRUE(subs);
+  EXPECT_EQ(*subs, "Drafts\nSent\nTrash\nJunk\nArchive\n");
+  EXPECT_FALSE(create_maildir("relative/path"));
+  ASSERT_TRUE(remove_maildir(md));
+  EXPECT_NE(::access(md.c_str(), F_OK), 0);
+  EXPECT_TRUE(remove_maildir(md));  // already gone
+  EXPECT_FALSE(remove_maildir("/"));
+  rmrf(d);
+}
+
+class AccountsResolve : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    home = tmpdir();
+    auto a = Accounts::open(home, Accounts::Mode::kReadWrite);
+    ASSERT_TRUE(a) << a.error().what;
+    acc.emplace(std::move(*a));
+    ASSERT_TRUE(acc->add_domain({"example.org", true, 0, 0, 0, "", "", 0}));
+    ASSERT_TRUE(acc->add_domain({"other.org", true, 0, 0, 0, "postmaster@other.org", "", 0}));
+    ASSERT_TRUE(acc->add_domain({"off.org", false, 0, 0, 0, "", "", 0}));
+    UserRecord u;
+    u.address = "Alice@Example.ORG";
+    ASSERT_TRUE(acc->add_user(u));
+    u.address = "dis@example.org";
+    u.enabled = false;
+    ASSERT_TRUE(acc->add_user(u));
+    ASSERT_TRUE(acc->add_alias({"info@example.org", {"alice@example.org", "x@remote.test"}, false}));
+    ListRecord l;
+    l.address = "dev@example.org";
+    l.members = {"alice@example.org"};
+    ASSERT_TRUE(acc->add_list(l));
+  }
+  void TearDown() override {
+    acc.reset();
+    rmrf(home);
+  }
+  std::string home;
+  std::optional<Accounts> acc;
+};
+
+TEST_F(AccountsResolve, Kinds) {
+  auto r = acc->resolve("alice@example.org");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->kind, Resolution::kUser);
+  EXPECT_EQ(r->user.address, "Alice@example.org");
+  EXPECT_EQ(r->user.maildir, home + "/mail/example.org/Alice/");
+  r = acc->resolve("ALICE+news@example.ORG");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->kind, Resolution::kUser);
+  EXPECT_EQ(r->detail, "news");
+  r = acc->resolve("info@example.org");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->kind, Resolution::kAlias);
+  EXPECT_EQ(r->targets.size(), 2u);
+  r = acc->resolve("dev+x@example.org");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->kind, Resolution::kList);
+  EXPECT_EQ(r->list.members.size(), 1u);
+  r = acc->resolve("dis@example.org");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->kind, Resolution::kDisabled);
+  r = acc->resolve("nobody@example.org");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->kind, Resolution::kUnknownUser);
+  r = acc->resolve("nobody@other.org");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->kind, Resolution::kAlias);
+  EXPECT_TRUE(r->catchall);
+  EXPECT_EQ(r->targets, std::vector<std::string>{"postmaster@other.org"});
+  r = acc->resolve("a@off.org");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->kind, Resolution::kDisabled);
+  r = acc->resolve("a@elsewhere.test");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->kind, Resolution::kNotLocal);
+  EXPECT_FALSE(acc->resolve("../x@example.org"));
+  EXPECT_TRUE(*acc->is_local_domain("EXAMPLE.org"));
+  EXPECT_FALSE(*acc->is_local_domain("nope.org"));
+}
+
+TEST_F(AccountsResolve, Writes) {
+  UserRecord u;
+  u.address = "alice@example.org";
+  auto st = acc->add_user(u);
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, kErrExists);
+  u.address = "dev@example.org";  // taken by a list
+  st = acc->add_user(u);
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, kErrExists);
+  st = acc->add_alias({"dev@example.org", {"a@b.org"}, false});
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, kErrExists);
+  st = acc->add_alias({"info@example.org", {"a@b.org"}, false});
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, kErrExists);
+  // An alias with keep_copy next to the user of the same address.
+  ASSERT_TRUE(acc->add_alias({"alice@example.org", {"x@remote.test"}, true}));
+  auto r = acc->resolve("alice+t@example.org");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->kind, Resolution::kAlias);
+  EXPECT_TRUE(r->keep_copy);
+  EXPECT_EQ(r->user.address, "Alice@example.org");
+  EXPECT_EQ(r->detail, "t");
+  ASSERT_TRUE(acc->del_alias("alice@example.org"));
+  u.address = "x@unknown.org";
+  st = acc->add_user(u);
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, kErrNotFound);
+  ASSERT_TRUE(acc->put_domain({"example.org", true, 3, 0, 0, "", "", 1}));
+  u.address = "third@example.org";
+  ASSERT_TRUE(acc->add_user(u));
+  u.address = "fourth@example.org";
+  st = acc->add_user(u);
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, kErrRefused);
+  EXPECT_EQ(*acc->count_users("example.org"), 3u);
+  st = acc->del_domain("example.org");
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, kErrRefused);
+  ASSERT_TRUE(acc->del_domain("example.org", true));
+  EXPECT_EQ(acc->users("example.org")->size(), 0u);
+  EXPECT_EQ(acc->aliases()->size(), 0u);
+  EXPECT_FALSE(acc->set_last_login("dis@example.org", 5));  // deleted with its domain
+}
+
+TEST_F(AccountsResolve, ReadOnlyMissing) {
+  std::string empty = tmpdir();
+  auto ro = Accounts::open(empty + "/none", Accounts::Mode::kReadOnly);
+  ASSERT_TRUE(ro) << ro.error().what;
+  auto r = ro->resolve("a@example.org");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->kind, Resolution::kNotLocal);
+  EXPECT_FALSE(ro->add_domain({"x.org", true, 0, 0, 0, "", "", 0}));
+  rmrf(empty);
+}
+
+TEST_F(AccountsResolve, Subaddress) {
+  ASSERT_EQ(::mkdir((home + "/control").c_str(), 0755), 0);
+  ASSERT_TRUE(posta::write_file_atomic(home + "/control/subaddress", "-\n"));
+  auto a = Accounts::open(home, Accounts::Mode::kReadOnly);
+  ASSERT_TRUE(a);
+  auto r = a->resolve("alice-x@example.org");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->kind, Resolution::kUser);
+  r = a->resolve("alice+x@example.org");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->kind, Resolution::kUnknownUser);
+}
