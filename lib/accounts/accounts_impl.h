@@ -15,7 +15,9 @@ struct Accounts::Impl {
   std::string home;
   Mode mode = Mode::kReadOnly;
   std::string separators = "+";
-  std::unique_ptr<db::Env> env;  // null: read-only and no environment yet (reads as empty)
+  // Shared by every Accounts of this process on the same home: DB_REGISTER allows one
+  // environment handle per process. Null: read-only and no environment yet (reads as empty).
+  std::shared_ptr<db::Env> env;
   std::unique_ptr<db::Database> tables[4];
   bool missing[4] = {false, false, false, false};
 

@@ -1,6 +1,7 @@
 #include "accounts/lookup.h"
 
 #include <cerrno>
+#include <map>
 
 #include "accounts/accounts_impl.h"
 #include "control/control.h"
@@ -62,22 +63,34 @@ Result<std::vector<R>> list_records(Accounts::Impl& im, Table t, std::string_vie
   return out;
 }
 
+std::map<std::string, std::weak_ptr<db::Env>>& env_cache() {
+  static std::map<std::string, std::weak_ptr<db::Env>> cache;
+  return cache;
+}
+
 }  // namespace
 
 Status Accounts::Impl::open_env() {
   std::string dir = home + "/db";
+  if (auto sp = env_cache()[dir].lock()) {
+    env = std::move(sp);
+    return {};
+  }
   auto e = db::Env::open(dir, mode == Mode::kReadWrite);
   if (!e) {
     if (mode == Mode::kReadOnly && e.error().code == ENOENT) return {};
     return std::unexpected(e.error());
   }
-  env = std::move(*e);
+  env = std::shared_ptr<db::Env>(std::move(*e));
+  env_cache()[dir] = env;
   return {};
 }
 
 void Accounts::Impl::close_all() {
   for (auto& t : tables) t.reset();
   for (auto& m : missing) m = false;
+  // A recovered environment is never handed out again; the next open makes a new handle.
+  env_cache().erase(home + "/db");
   env.reset();
 }
 
