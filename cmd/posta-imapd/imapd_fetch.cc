@@ -60,8 +60,9 @@ uint64_t Session::rfc822_size(const mailstore::MessageInfo& mi) {
   if (mi.vsize) return mi.vsize;
   auto it = size_cache_.find(mi.base);
   if (it != size_cache_.end()) return it->second;
+  uint64_t fallback = mi.size;  // load() may rescan and invalidate mi
   Loaded m;
-  if (!load(mi.uid, m)) return mi.size;
+  if (!load(mi.uid, m)) return fallback;
   return m.data.size();
 }
 

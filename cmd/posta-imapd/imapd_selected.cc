@@ -34,13 +34,15 @@ void Session::sync(bool allow_expunge) {
   }
   uint32_t last = s.uids.empty() ? 0 : s.uids.back();
   size_t before = s.uids.size();
+  std::vector<uint32_t> fresh;  // claim_new() may rescan: no iterating messages() across it
   for (auto& m : msgs) {
     if (m.uid <= last) continue;
     s.uids.push_back(m.uid);
     s.flags[m.uid] = m.flags;
-    if (!s.read_only && m.in_new())
-      if (auto r = s.index->claim_new(m.uid); r && *r) s.recent.insert(m.uid);
+    if (!s.read_only && m.in_new()) fresh.push_back(m.uid);
   }
+  for (uint32_t uid : fresh)
+    if (auto r = s.index->claim_new(uid); r && *r) s.recent.insert(uid);
   if (s.uids.size() != before) {
     out_.line("* " + std::to_string(s.uids.size()) + " EXISTS");
     out_.line("* " + std::to_string(s.recent.size()) + " RECENT");

@@ -18,6 +18,8 @@ struct Config {
   std::string tlsca;  // control/tlsca when present
   int port = 25;      // control/smtpport
   long hostcache_ttl = 120;
+  int per_host = 10;                          // control/concurrencyperhost, per ip:port
+  smtpc::Millis slot_wait{std::chrono::seconds(120)};  // for a free per-host slot
   bool ipv6 = true;
   smtpc::Timeouts timeouts;
 };

@@ -6,6 +6,7 @@
 #include "dns/mx.h"
 #include "log/log.h"
 #include "remote.h"
+#include "smtpclient/hostslot.h"
 
 namespace posta::remote {
 namespace {
@@ -89,6 +90,14 @@ std::optional<Outcome> attempt(const Config& cfg, const Job& job, const Plan& pl
   std::string label = t.host + "[" + ip + "]" + (plan.port != 25 ? ":" + std::to_string(plan.port) : "");
   if (cache.is_dead(ip, plan.port)) {
     last_error = label + " was unreachable recently (host cache)";
+    return std::nullopt;
+  }
+  std::string note;
+  auto slot = smtpc::HostSlot::acquire(cfg.home + "/queue/hostslots", ip, plan.port, cfg.per_host, cfg.slot_wait, note);
+  if (!note.empty()) log::warning(note);
+  if (!slot) {
+    last_error = label + ": " + slot.error().what;
+    log::info("delivery domain=", job.domain, " host=", label, " status=busy reason=\"", last_error, "\"");
     return std::nullopt;
   }
   o.label = label;

@@ -1,6 +1,8 @@
 // Reads arguments, the message and the control files, signs, delivers, reports.
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "base/exitcode.h"
 #include "daemon/daemon.h"
 #include "io/fd.h"
@@ -34,6 +36,7 @@ Config load_config(const Control& c, const std::string& home) {
   cfg.port = static_cast<int>(c.number("smtpport", 25));
   if (cfg.port <= 0 || cfg.port > 65535) cfg.port = 25;
   cfg.hostcache_ttl = c.number("hostcachetime", 120);
+  cfg.per_host = static_cast<int>(std::clamp(c.number("concurrencyperhost", 10), 0LL, 1000LL));
   cfg.ipv6 = c.flag("ipv6", true);
   long long connect = c.number("timeoutconnect", 60);
   if (connect > 0) cfg.timeouts.connect = std::chrono::seconds(connect);

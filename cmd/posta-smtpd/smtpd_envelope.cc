@@ -1,6 +1,7 @@
 // MAIL and RCPT: strict path syntax, ESMTP parameters, limits and recipient policy.
 #include <charconv>
 
+#include "control/control.h"
 #include "log/log.h"
 #include "queue/envelope.h"
 #include "smtpd.h"
@@ -150,7 +151,8 @@ void Session::do_rcpt(const smtp::Command& cmd) {
     return;
   }
   smtp::Mailbox m = a->path.mailbox;
-  if (m.domain.empty()) m.domain = cfg_.me;  // RCPT TO:<Postmaster>
+  if (m.domain.empty()) m = smtp::Mailbox{"postmaster", lower(cfg_.me)};  // RCPT TO:<Postmaster>
+  if (!m.literal) m.domain = lower(m.domain);
   std::string why;
   switch (check_recipient(m, why)) {
     case RcptVerdict::kAccept: break;
@@ -171,9 +173,10 @@ void Session::do_rcpt(const smtp::Command& cmd) {
       return;
   }
   r.address = m.str();
+  // Accounts are case-insensitive: ALICE@ and alice@ are one delivery, not two.
   bool dup = false;
   for (auto& x : tx_.rcpts)
-    if (x.address == r.address) dup = true;
+    if (lower(x.address) == lower(r.address)) dup = true;
   if (!dup) tx_.rcpts.push_back(std::move(r));
   reply(250, "2.1.5", "Ok");
 }

@@ -89,6 +89,11 @@ bool Session::maybe_tls(Outcome& out) {
     quit();
     return false;
   }
+  if (auto st = o_.tls->ensure(); !st) {  // e.g. a broken control/tlsca: defer, never downgrade
+    out.error = st.error().what;
+    quit();
+    return false;
+  }
   auto r = command("STARTTLS", o_.timeouts.command);
   if (!r) return out.error = r.error().what, false;
   if (r->code != 220) {

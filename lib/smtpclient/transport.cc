@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 
 namespace posta::smtpc {
@@ -64,15 +65,23 @@ int ssl_call(SSL* ssl, int fd, Clock::time_point deadline, F f, std::string& err
 
 Result<TlsClientContext> TlsClientContext::create(const std::string& extra_ca_file) {
   TlsClientContext c;
-  c.ctx_.reset(SSL_CTX_new(TLS_client_method()));
-  if (!c.ctx_) return fail("cannot create TLS context: " + ssl_error_text());
-  SSL_CTX_set_min_proto_version(c.ctx_.get(), TLS1_2_VERSION);
-  SSL_CTX_set_verify(c.ctx_.get(), SSL_VERIFY_NONE, nullptr);
-  SSL_CTX_set_default_verify_paths(c.ctx_.get());
-  if (!extra_ca_file.empty() && access(extra_ca_file.c_str(), R_OK) == 0 &&
-      SSL_CTX_load_verify_locations(c.ctx_.get(), extra_ca_file.c_str(), nullptr) != 1)
-    return fail("cannot load CA file " + extra_ca_file + ": " + ssl_error_text());
+  c.extra_ca_ = extra_ca_file;
   return c;
+}
+
+Status TlsClientContext::ensure() const {
+  if (ctx_) return {};
+  std::unique_ptr<SSL_CTX, SslCtxDeleter> ctx(SSL_CTX_new(TLS_client_method()));
+  if (!ctx) return fail("cannot create TLS context: " + ssl_error_text());
+  SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
+  SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);
+  if (std::getenv("SSL_CERT_FILE")) SSL_CTX_set_default_verify_paths(ctx.get());
+  else SSL_CTX_set_default_verify_dir(ctx.get());
+  if (!extra_ca_.empty() && access(extra_ca_.c_str(), R_OK) == 0 &&
+      SSL_CTX_load_verify_locations(ctx.get(), extra_ca_.c_str(), nullptr) != 1)
+    return fail("cannot load CA file " + extra_ca_ + ": " + ssl_error_text());
+  ctx_ = std::move(ctx);
+  return {};
 }
 
 Result<Connection> Connection::connect(const std::string& ip, int port, Millis timeout) {
@@ -176,6 +185,7 @@ Result<std::string> Connection::read_line(Millis timeout, size_t max) {
 Result<TlsResult> Connection::start_tls(const TlsClientContext& ctx, const std::string& sni,
                                         const std::string& verify_name, Millis timeout) {
   in_.clear();  // nothing the server sent before the handshake may be trusted
+  if (auto st = ctx.ensure(); !st) return fail("TLS with " + peer_ + ": " + st.error().what);
   ssl_.reset(SSL_new(ctx.get()));
   if (!ssl_) return fail("SSL_new: " + ssl_error_text());
   SSL_set_fd(ssl_.get(), fd_.get());

@@ -26,13 +26,20 @@ struct SslDeleter {
 // TLS 1.2+ client context trusting the system CA store and, when given, an extra CA file
 // (control/tlsca). Peer verification is checked after the handshake so that policy "may"
 // can still log whether the peer was trusted.
+// Nothing is loaded until ensure(): most deliveries to servers without STARTTLS never need
+// OpenSSL, and creating a context costs several ms of CPU per posta-remote process. The
+// system store is the hashed directory (lazy: only the issuers a chain needs are read),
+// not the 200 KB bundle, whose parsing cost 30-40 ms of CPU per delivery; SSL_CERT_FILE
+// in the environment still selects a bundle.
 class TlsClientContext {
  public:
   [[nodiscard]] static Result<TlsClientContext> create(const std::string& extra_ca_file = "");
-  SSL_CTX* get() const { return ctx_.get(); }
+  [[nodiscard]] Status ensure() const;  // builds the OpenSSL context once
+  SSL_CTX* get() const { return ctx_.get(); }  // null before ensure()
 
  private:
-  std::unique_ptr<SSL_CTX, SslCtxDeleter> ctx_;
+  std::string extra_ca_;
+  mutable std::unique_ptr<SSL_CTX, SslCtxDeleter> ctx_;
 };
 
 struct TlsResult {

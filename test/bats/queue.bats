@@ -236,7 +236,7 @@ send_cmd() { "$POSTA_BIN/posta-sendmail" "$@"; }
     run find "$PH/queue" -user root
     assert_output ""
   fi
-  [ -z "$(ls "$PH/queue/intd" "$PH/queue/todo")" ]
+  [ -z "$(ls -A "$PH/queue/intd")" ] && [ -z "$(ls -A "$PH/queue/todo")" ]
 }
 
 @test "full disk: posta-queue exits 53 and leaves nothing in todo/ (tmpfs, root only)" {

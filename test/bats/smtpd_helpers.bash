@@ -20,7 +20,7 @@ smtpd_instance() {
 d=\$(mktemp -d "$REC/tmp.XXXXXX") || exit 71
 cat >"\$d/msg"
 cat <&1 >"\$d/env"
-env | grep '^POSTA_[A-Z_]*=' | grep -v '^POSTA_HOME=\|^POSTA_BIN=' >"\$d/vars"
+env | grep '^POSTA_[A-Z0-9_]*=' | grep -v '^POSTA_HOME=\|^POSTA_BIN=' >"\$d/vars"
 "$POSTA_BIN/posta-queue" <"\$d/msg" 1<"\$d/env"
 rc=\$?
 echo \$rc >"\$d/rc"

@@ -68,7 +68,8 @@ instance_create() {
   "$POSTA_BIN/posta-setup" --home "$PH" --domain "$domain" --port-base "$PORT_BASE" --ip "$INSTANCE_IP" "$@" >&2
 }
 
-# instance_start: s6-svscan on the service directory, then wait for every listening service.
+# instance_start: s6-svscan on the service directory, then wait for every listening service
+# (its port answers) and every service with a notification-fd (s6-svstat says ready).
 instance_start() {
   # exec: $! must be s6-svscan itself, not a subshell (bats' traps defeat bash's exec shortcut)
   (exec s6-svscan "$PH/service" </dev/null >"$PH/svscan.log" 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-) &
@@ -80,7 +81,15 @@ instance_start() {
     port=$(cat "$svc/port")
     wait_port "$INSTANCE_IP" "$port" 20 || return 1
   done
+  # services with s6 readiness (e.g. send, which has no port): wait until they say so
+  for svc in "$PH"/service/*/; do
+    svc=${svc%/}
+    [ -f "$svc/notification-fd" ] || continue
+    wait_for 20 _instance_ready "$svc" || { echo "instance_start: ${svc##*/} not ready" >&2; return 1; }
+  done
 }
+
+_instance_ready() { [ "$(s6-svstat -o up,ready "$1" 2>/dev/null)" = "true true" ]; }
 
 instance_stop() {
   [ -n "${PH:-}" ] || return 0

@@ -86,7 +86,9 @@ TEST(DsnGolden, Fixtures) {
     std::string original;
     auto rep = parse_in(*in, original);
     std::string out = dsn::build(rep, original);
-    if (std::getenv("POSTA_UPDATE_GOLDEN")) ASSERT_TRUE(write_file_atomic(base + ".ref", out));
+    if (std::getenv("POSTA_UPDATE_GOLDEN")) {
+      ASSERT_TRUE(write_file_atomic(base + ".ref", out));
+    }
     auto ref = read_file(base + ".ref");
     ASSERT_TRUE(ref) << base << ".ref missing";
     EXPECT_EQ(out, *ref) << name;

@@ -86,9 +86,12 @@ TEST(ImapParser, SearchKeysNested) {
   ASSERT_EQ(k->sub.size(), 5u);
   EXPECT_EQ(k->sub[0].kind, SearchKey::Kind::kOr);
   EXPECT_EQ(k->sub[0].sub[0].kind, SearchKey::Kind::kAnd);
-  EXPECT_EQ(k->sub[2].set.ranges[0].second, kStar);
-  EXPECT_EQ(k->sub[3].field, "X-FOO");
-  EXPECT_EQ(k->sub[4].kind, SearchKey::Kind::kSince);
+  EXPECT_EQ(k->sub[0].sub[1].kind, SearchKey::Kind::kNot);  // OR (...) NOT SEEN
+  ASSERT_EQ(k->sub[1].kind, SearchKey::Kind::kUid);
+  EXPECT_EQ(k->sub[1].set.ranges[0].second, kStar);
+  EXPECT_EQ(k->sub[2].field, "X-FOO");
+  EXPECT_EQ(k->sub[3].kind, SearchKey::Kind::kSince);
+  EXPECT_EQ(k->sub[4].number, 10u);
 }
 
 TEST(ImapParser, SearchNestingLimit) {

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <thread>
@@ -13,6 +14,7 @@
 #include "io/fd.h"
 #include "io/line_reader.h"
 #include "smtpclient/client.h"
+#include "smtpclient/hostslot.h"
 #include "smtpclient/reply.h"
 #include "smtpclient/routes.h"
 #include "smtpclient/sasl.h"
@@ -325,4 +327,35 @@ TEST(SmtpClientSession, AuthPlainAndLogin) {
     EXPECT_TRUE(out.try_next);
     EXPECT_EQ(s.transcript.find("AUTH"), std::string::npos);
   }
+}
+
+// Per-address slots: a limit of 2 gives two slots at once, the third waits and times out,
+// a freed slot is taken again; limit 0 means no limit.
+TEST(SmtpClientHostSlot, LimitWaitAndRelease) {
+  char tmpl[] = "/tmp/posta-hostslot.XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  std::string dir = std::string(tmpl) + "/slots";
+  std::string note;
+  auto a = posta::smtpc::HostSlot::acquire(dir, "192.0.2.1", 25, 2, std::chrono::milliseconds(100), note);
+  ASSERT_TRUE(a);
+  auto b = posta::smtpc::HostSlot::acquire(dir, "192.0.2.1", 25, 2, std::chrono::milliseconds(100), note);
+  ASSERT_TRUE(b);
+  EXPECT_NE(a->index(), b->index());
+  // flock locks belong to the open file description: a second open in the same process
+  // conflicts like another process would
+  auto c = posta::smtpc::HostSlot::acquire(dir, "192.0.2.1", 25, 2, std::chrono::milliseconds(300), note);
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error().what.find("busy"), std::string::npos);
+  auto other = posta::smtpc::HostSlot::acquire(dir, "192.0.2.2", 25, 2, std::chrono::milliseconds(100), note);
+  EXPECT_TRUE(other);  // another address has its own slots
+  int freed = a->index();
+  a = posta::smtpc::HostSlot::acquire(dir, "192.0.2.9", 25, 0, std::chrono::milliseconds(0), note);  // drops the slot
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->index(), -1);
+  auto d = posta::smtpc::HostSlot::acquire(dir, "192.0.2.1", 25, 2, std::chrono::milliseconds(100), note);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->index(), freed);
+  EXPECT_TRUE(note.empty());
+  std::string cmd = std::string("rm -rf ") + tmpl;
+  EXPECT_EQ(std::system(cmd.c_str()), 0);
 }
