@@ -124,7 +124,9 @@ Outcome run(const std::string& sender, const std::string& recipient) {
     if (auto loop = loop_check(ctx, r->address)) return *loop;
   }
   Outcome out = dispatch(ctx, *acc, *r);
-  log::info("to=<", log::printable(recipient), "> from=<", log::printable(sender),
+  const char* qid = std::getenv("POSTA_QUEUE_ID");
+  log::info(qid ? log::cat("delivery ", log::printable(qid), ": ") : std::string(),
+            "to=<", log::printable(recipient), "> from=<", log::printable(sender),
             "> status=", out.code == 0 ? "delivered" : out.code == 100 ? "failed" : "deferred",
             " reason=\"", log::printable(out.reason), "\"");
   return out;

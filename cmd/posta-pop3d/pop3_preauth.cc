@@ -227,7 +227,10 @@ int run_preauth() {
     } else {
       s.out.line("-ERR unknown command");
     }
-    if (done >= 0) return done;
+    if (done >= 0) {
+      s.out.flush();
+      return done;
+    }
   }
 }
 

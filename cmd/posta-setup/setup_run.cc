@@ -134,8 +134,9 @@ std::string join(const std::vector<std::string>& v) {
 }
 
 Status chown_system(const std::string& home, const Owner& ow) {
-  const std::pair<const char*, const char*> dirs[] = {
-      {"/queue", "posta-q"}, {"/mail", "posta-v"}, {"/db", "posta-v"}, {"/tls", "posta-tls"}};
+  const std::pair<const char*, std::string> dirs[] = {{"/queue", "posta-q"}, {"/mail", "posta-v"},
+                                                      {"/db", "posta-v"},    {"/tls", "posta-tls"},
+                                                      {"/log", ow.user}};
   for (auto& [d, user] : dirs) {
     auto id = resolve_user(user);
     if (!id) return std::unexpected(id.error());
@@ -143,6 +144,18 @@ Status chown_system(const std::string& home, const Owner& ow) {
     if (auto s = chown_tree(home + d, o2); !s) return s;
   }
   return {};
+}
+
+// System mode: hooks run as root (they may touch every role's directory), then each
+// directory goes to its role's user, and the databases are made by their owner, posta-v.
+Status system_steps(const std::string& etc, const std::string& home, const std::string& bindir,
+                    const Options& o, const Owner& ow) {
+  Owner root{"root", "root", 0, 0, false};
+  if (auto s = run_hooks(etc, home, bindir, o, root); !s) return s;
+  if (auto s = chown_system(home, ow); !s) return s;
+  auto v = resolve_user("posta-v");
+  if (!v) return std::unexpected(v.error());
+  return add_domain(home, bindir, o, Owner{"posta-v", "posta-v", v->uid, v->gid, false});
 }
 
 Status refresh_services(const std::string& etc, const std::string& home, const Options& o,
@@ -165,6 +178,8 @@ Status refresh_services(const std::string& etc, const std::string& home, const O
     if (auto s = chown_tree(home + "/service", *ow); !s) return s;
     if (auto s = chown_tree(home + "/control", *ow); !s) return s;
     if (auto s = chown_tree(home + "/log", *ow); !s) return s;
+  } else if (r.system) {
+    if (auto s = chown_tree(home + "/log", *ow); !s) return s;
   }
   sync_tree(home);
   log::info("refreshed services: ", join(*svcs), "; new control files: ", join(*ctl));
@@ -186,14 +201,16 @@ Status create(const Options& o, const std::string& home, const std::string& bind
   }
   if (!exists(home + "/bin") && ::symlink(bindir.c_str(), (home + "/bin").c_str()) != 0)
     return fail_sys("unable to link " + home + "/bin");
-  if (ow->chown) {
-    if (auto s = chown_tree(home, *ow); !s) return s;
-  } else if (o.system) {
-    if (auto s = chown_system(home, *ow); !s) return s;
-  }
   check_reachable(home, *ow);
-  if (auto s = run_hooks(etc, home, bindir, o, *ow); !s) return s;
-  if (auto s = add_domain(home, bindir, o, *ow); !s) return s;
+  if (o.system) {
+    if (auto s = system_steps(etc, home, bindir, o, *ow); !s) return s;
+  } else {
+    if (ow->chown) {
+      if (auto s = chown_tree(home, *ow); !s) return s;
+    }
+    if (auto s = run_hooks(etc, home, bindir, o, *ow); !s) return s;
+    if (auto s = add_domain(home, bindir, o, *ow); !s) return s;
+  }
   sync_tree(home);
   if (auto s = write_file_atomic(home + kMarker, marker_text(o, bindir, *ow), 0644); !s) return s;
   if (ow->chown && ::lchown((home + kMarker).c_str(), ow->uid, ow->gid) != 0)

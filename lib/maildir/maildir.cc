@@ -32,8 +32,20 @@ Status make_parents(const std::string& dir) {
 
 std::atomic<unsigned long> g_deliveries{0};
 
+// Counts the LFs not preceded by CR (the extra bytes of the CRLF form, for ",W=").
+struct BareLfCounter {
+  uint64_t bare = 0;
+  char prev = 0;
+  void add(std::string_view s) {
+    for (char c : s) {
+      if (c == '\n' && prev != '\r') ++bare;
+      prev = c;
+    }
+  }
+};
+
 // Copies msg_fd from offset 0 to out; returns bytes copied.
-Result<uint64_t> copy_fd(int msg_fd, int out) {
+Result<uint64_t> copy_fd(int msg_fd, int out, BareLfCounter& lf) {
   std::vector<char> buf(1 << 16);
   uint64_t off = 0;
   for (;;) {
@@ -42,8 +54,9 @@ Result<uint64_t> copy_fd(int msg_fd, int out) {
     if (r < 0 && errno == ESPIPE) return fail("message input is not seekable", ESPIPE);
     if (r < 0) return fail_sys("unable to read message");
     if (r == 0) return off;
-    if (auto w = write_all(out, std::string_view(buf.data(), static_cast<size_t>(r))); !w)
-      return std::unexpected(w.error());
+    std::string_view chunk(buf.data(), static_cast<size_t>(r));
+    lf.add(chunk);
+    if (auto w = write_all(out, chunk); !w) return std::unexpected(w.error());
     off += static_cast<uint64_t>(r);
   }
 }
@@ -134,9 +147,11 @@ Result<Delivered> deliver(const std::string& dir, std::string_view prefix, int m
     ~Unlinker() { if (!p.empty()) ::unlink(p.c_str()); }
   } guard{tmp};
   uint64_t size = prefix.size();
+  BareLfCounter lf;
+  lf.add(prefix);
   if (auto w = write_all(fd.get(), prefix); !w) return fail(w.error().what + " " + tmp, w.error().code);
   if (msg_fd >= 0) {
-    auto c = copy_fd(msg_fd, fd.get());
+    auto c = copy_fd(msg_fd, fd.get(), lf);
     if (!c) return fail(c.error().what + " " + tmp, c.error().code);
     size += *c;
   }
@@ -144,7 +159,8 @@ Result<Delivered> deliver(const std::string& dir, std::string_view prefix, int m
   if (::close(fd.release()) != 0) return fail_sys("unable to close " + tmp);
   Delivered d;
   d.size = size;
-  d.name = base + ",S=" + std::to_string(size);
+  d.vsize = size + lf.bare;
+  d.name = base + ",S=" + std::to_string(size) + ",W=" + std::to_string(d.vsize);
   d.path = dir + "/new/" + d.name;
   if (::link(tmp.c_str(), d.path.c_str()) != 0) return fail_sys("unable to link into " + d.path);
   auto synced = fsync_dir(dir + "/new");

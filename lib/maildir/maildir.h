@@ -37,13 +37,14 @@ std::string unique_name();
 
 struct Delivered {
   std::string path;  // final path in new/
-  std::string name;  // file name in new/: "<unique>,S=<size>"
+  std::string name;  // file name in new/: "<unique>,S=<size>,W=<vsize>"
   uint64_t size = 0; // bytes written (prefix + message)
+  uint64_t vsize = 0;  // size with every bare LF counted as CRLF (RFC822.SIZE, POP3 LIST)
 };
 
 // Delivers prefix followed by the whole content of msg_fd (read from offset 0 with pread,
 // so a seekable spool file is left untouched) into folder_dir: write to tmp/<unique>,
-// fsync, link into new/<unique>,S=<size>, unlink the tmp name, fsync new/.
+// fsync, link into new/<unique>,S=<size>,W=<vsize>, unlink the tmp name, fsync new/.
 // On any failure nothing is left in new/ or tmp/. ENOSPC/EDQUOT are reported in code.
 [[nodiscard]] Result<Delivered> deliver(const std::string& folder_dir, std::string_view prefix,
                                         int msg_fd);

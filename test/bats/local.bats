@@ -74,12 +74,13 @@ count() { find "$1" -maxdepth 1 -type f | wc -l; }
   assert_line -n 1 "Delivered-To: alice@$D"
   run tail -n +3 "$f"
   assert_output "$(cat "$MSG")"
-  # <sec>.M<usec>P<pid>Q<n>.<host>,S=<size>, nothing left in tmp/
-  local name size
+  # <sec>.M<usec>P<pid>Q<n>.<host>,S=<size>,W=<size with CRLF>, nothing left in tmp/
+  local name size vsize
   name=$(basename "$f")
-  [[ $name =~ ^[0-9]+\.M[0-9]+P[0-9]+Q[0-9]+\.[^/:]+,S=([0-9]+)$ ]]
-  size=${BASH_REMATCH[1]}
+  [[ $name =~ ^[0-9]+\.M[0-9]+P[0-9]+Q[0-9]+\.[^/:]+,S=([0-9]+),W=([0-9]+)$ ]]
+  size=${BASH_REMATCH[1]} vsize=${BASH_REMATCH[2]}
   [ "$size" = "$(stat -c %s "$f")" ]
+  [ "$vsize" = $((size + $(wc -l <"$f"))) ]
   [ "$(count "$(md alice)/tmp")" = 0 ]
   [ "$(stat -c %U "$f")" = "$(stat -c %U "$PH")" ]
 }

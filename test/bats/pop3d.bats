@@ -199,7 +199,7 @@ PYEOF
   {
     echo "set no syslog"
     echo "poll 127.0.0.1 service $POP3_PORT protocol pop3 auth password:"
-    echo "  user \"bob@example.test\" password \"secret-two\" is root here"
+    echo "  user \"bob@example.test\" password \"secret-two\" is root here no sslcertck"
     echo "  mda \"/bin/sh -c 'cat >> $out'\""
   } >"$rc"
   chmod 600 "$rc"

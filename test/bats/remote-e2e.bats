@@ -88,7 +88,7 @@ setup_file() {
   start_sink rej --listen 127.0.0.31:$B_PORT --mode reject
   local l=()
   for k in $(seq 10 19); do l+=(--listen 127.0.0.$k:$B_PORT); done
-  start_sink bulk "${l[@]}" --delay 0.3
+  start_sink bulk "${l[@]}" --delay 1
 
   for x in A B; do
     use $x

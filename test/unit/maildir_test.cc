@@ -103,11 +103,23 @@ TEST(LocalMaildirDeliver, WritesPrefixAndMessage) {
   std::string want = "Return-Path: <a@b>\nSubject: x\n\nbody\n";
   EXPECT_EQ(slurp(d->path), want);
   EXPECT_EQ(d->size, want.size());
-  EXPECT_NE(d->name.find(",S=" + std::to_string(want.size())), std::string::npos);
+  EXPECT_NE(d->name.find(",S=" + std::to_string(want.size()) + ",W=" + std::to_string(want.size() + 4)),
+            std::string::npos);
+  EXPECT_EQ(d->vsize, want.size() + 4);
   EXPECT_EQ(count_files(t.path + "/tmp"), 0u);
   EXPECT_EQ(count_files(t.path + "/new"), 1u);
   auto parts = parse_name(d->name);
   EXPECT_EQ(parts.size, want.size());
+  EXPECT_EQ(parts.vsize, want.size() + 4);
+}
+
+TEST(LocalMaildirDeliver, VirtualSizeCountsOnlyBareLf) {
+  TmpDir t;
+  ASSERT_TRUE(ensure_maildir(t.path));
+  auto d = deliver_data(t.path, "A: 1\r\nB: 2\n\r\nx\ny");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->size, 16u);
+  EXPECT_EQ(d->vsize, 18u);
 }
 
 TEST(LocalMaildirDeliver, MissingDirFailsCleanly) {
