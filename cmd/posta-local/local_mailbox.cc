@@ -95,6 +95,7 @@ Outcome deliver_to_user(Context& ctx, const accounts::UserRecord& user,
   }
   if (auto s = quota.add(static_cast<int64_t>(d->size), 1); !s)
     log::warning("unable to update maildirsize of ", user.address, ": ", s.error().what);
+  maildir::clean_tmp(maildir::folder_dir(md, *folder), ctx.now);
   return ok("delivered to " + user.address + (folder->empty() ? "" : " folder " + *folder) +
             " " + d->name);
 }

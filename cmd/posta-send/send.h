@@ -39,6 +39,7 @@ struct Message {
   long long size = 0;
   std::set<size_t> busy;  // recipients with a delivery in flight
   bool deleting = false;
+  bool bounce_requested = false;  // posta-qctl bounce: in-flight failures become permanent
   bool cleaning = false;
 };
 

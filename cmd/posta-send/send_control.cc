@@ -33,13 +33,15 @@ std::string Scheduler::control(const std::string& command, const std::string& id
     return "ok held " + id + (m.busy.empty() ? "" : " (deliveries in progress finish first)");
   }
   if (command == "bounce") {
+    m.bounce_requested = true;  // recipients in flight now fail permanently unless delivered
     std::vector<queue::Record> recs;
     for (auto& r : m.st.rcpts)
       if (r.status == RcptStatus::kPending && !m.busy.count(r.index))
         recs.push_back({'P', r.index, "", t, 0, "5.0.0 bounced by the mail administrator"});
     append(m, recs);
     after_change(m);
-    return "ok bounced " + std::to_string(recs.size()) + " recipient(s) of " + id;
+    return "ok bounced " + std::to_string(recs.size()) + " recipient(s) of " + id +
+           (m.busy.empty() ? "" : ", " + std::to_string(m.busy.size()) + " more when their delivery ends");
   }
   if (command == "delete") {
     m.deleting = true;

@@ -125,8 +125,9 @@ void Scheduler::record_outcome(Message& m, size_t idx, char status, const std::s
   if (status == 'r') {
     recs.push_back({'D', idx, "", t, 0, reason});
     result = "delivered";
-  } else if (status == 'h' || t >= m.env.arrival + cfg_.lifetime) {
-    if (status != 'h') reason += " (queue lifetime expired)";
+  } else if (status == 'h' || t >= m.env.arrival + cfg_.lifetime || m.bounce_requested) {
+    if (status != 'h') reason = m.bounce_requested ? "5.0.0 bounced by the mail administrator (last: " + reason + ")"
+                                                   : reason + " (queue lifetime expired)";
     recs.push_back({'P', idx, "", t, 0, reason});
     result = "failed";
   } else {

@@ -6,6 +6,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <cerrno>
@@ -184,8 +185,9 @@ size_t clean_tmp(const std::string& dir, time_t now) {
     if (e->d_name[0] == '.') continue;
     std::string p = tmp + "/" + e->d_name;
     struct stat st;
-    if (::lstat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_atime + 129600 < now &&
-        ::unlink(p.c_str()) == 0)
+    if (::lstat(p.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    time_t last = std::max({st.st_atime, st.st_mtime, st.st_ctime});
+    if (last + 129600 < now && ::unlink(p.c_str()) == 0)
       ++n;
   }
   ::closedir(d);

@@ -53,7 +53,8 @@ struct Delivered {
 [[nodiscard]] Result<Delivered> deliver_data(const std::string& folder_dir,
                                              std::string_view data);
 
-// Removes files in tmp/ older than 36 hours (the spec's cleanup rule). Returns how many.
+// Removes files in tmp/ untouched (atime, mtime, ctime) for 36 hours (the spec's cleanup
+// rule; posta-local runs it after each delivery). Returns how many.
 size_t clean_tmp(const std::string& folder_dir, time_t now);
 
 }  // namespace posta::maildir

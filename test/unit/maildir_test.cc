@@ -328,3 +328,15 @@ TEST(LocalMailhdr, ReadHeaderStopsAndLimits) {
   ASSERT_TRUE(h2);
   EXPECT_EQ(raw, "A: ");
 }
+
+TEST(LocalMaildirDeliver, CleanTmpRemovesOnlyOldFiles) {
+  TmpDir t;
+  ASSERT_TRUE(ensure_maildir(t.path));
+  ASSERT_TRUE(write_file_atomic(t.path + "/tmp/stale", "x"));
+  ASSERT_TRUE(write_file_atomic(t.path + "/tmp/fresh", "x"));
+  time_t now = ::time(nullptr);
+  EXPECT_EQ(clean_tmp(t.path, now), 0u);
+  EXPECT_EQ(clean_tmp(t.path, now + 37 * 3600), 2u);
+  EXPECT_EQ(count_files(t.path + "/tmp"), 0u);
+  EXPECT_EQ(clean_tmp(t.path + "/missing", now), 0u);
+}
