@@ -334,8 +334,12 @@ count() { find "$1" -maxdepth 1 -type f | wc -l; }
   echo no >"$PH/control/junkfolder"
   deliver a@remote.test carol@$D
   assert_success
-  rm "$PH/control/junkfolder"
   [ "$(count "$(md carol)/new")" = $((inbox + 2)) ]
+  echo Spam >"$PH/control/junkfolder"
+  deliver a@remote.test carol@$D
+  assert_success
+  [ "$(count "$(md carol)/.Spam/new")" = 1 ]
+  rm "$PH/control/junkfolder"
   # a Junk folder removed by the user is created again
   rm -rf "$(md carol)/.Junk"
   deliver a@remote.test carol@$D

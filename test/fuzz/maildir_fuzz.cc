@@ -1,11 +1,11 @@
 // libFuzzer target for the parsers of lib/maildir (maildirsize, quota definitions, file
-// names, folder names) and lib/mailhdr (header blocks). With a clang whose library has a
+// names, folder names) and lib/mailhdr (header blocks); commands below are one line each. With a clang whose library has a
 // working std::expected (clang >= 16):
-//   clang++ -std=c++2b -g -O1 -fsanitize=fuzzer,address,undefined -Ilib test/fuzz/maildir_fuzz.cc \
+//   clang++ -std=c++2b -g -O1 -fsanitize=fuzzer,address,undefined -Ilib test/fuzz/maildir_fuzz.cc
 //     lib/maildir/*.cc lib/mailhdr/mailhdr.cc lib/io/fd.cc -o maildir_fuzz
 // With Debian 12's g++ and the built-in random driver (mutates seeds; or replays files):
-//   g++ -std=c++2b -O1 -g -fsanitize=address,undefined -DPOSTA_FUZZ_MAIN -Ilib \
-//     test/fuzz/maildir_fuzz.cc lib/maildir/*.cc lib/mailhdr/mailhdr.cc lib/io/fd.cc \
+//   g++ -std=c++2b -O1 -g -fsanitize=address,undefined -DPOSTA_FUZZ_MAIN -Ilib
+//     test/fuzz/maildir_fuzz.cc lib/maildir/*.cc lib/mailhdr/mailhdr.cc lib/io/fd.cc
 //     -o maildir_fuzz && ./maildir_fuzz 200000
 // Invariants: nothing crashes; header field offsets and the body offset stay in the input.
 #include <cstddef>
