@@ -248,7 +248,9 @@ json() { $PY -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
   hash=$(posta user export example.org | awk -F'\t' '$1=="alice@example.org"{print $2}')
   seq -f "u%05g" 0 9999 | awk -v h="$hash" '{printf "%s@big.test\t%s\t1\t0\t0\t\t\t0\t1700000000\t0\n", $1, h}' >"$tsv"
   # Maildirs are skipped (--no-maildir) to keep the suite fast; the database is the point.
-  "$POSTA_BIN/posta-user" --home "$new" import --no-maildir --batch 20 <"$tsv" 2>/dev/null &
+  # One transaction per user: the import is then slow enough (10,000 synchronous commits)
+  # that the kill always lands in the middle, even on a fast machine.
+  "$POSTA_BIN/posta-user" --home "$new" import --no-maildir --batch 1 <"$tsv" 2>/dev/null &
   local pid=$!
   wait_for 60 bash -c "[ \$('$POSTA_BIN/posta-user' --home '$new' list big.test 2>/dev/null | wc -l) -ge 300 ]"
   kill -9 "$pid"
