@@ -19,3 +19,5 @@ posta_bench_stop() {
 }
 # pids of the services' supervision trees, for peak memory
 posta_pids() { pgrep -f "$PH/service" | tr '\n' ' '; }
+# every later invocation of a workload (posta, peer, teardown) sees the instance's ports
+if [ -f "$BENCH_WORK/posta.env" ]; then . "$BENCH_WORK/posta.env"; fi
