@@ -39,7 +39,7 @@ UNIT_SRC := $(wildcard test/unit/*_test.cc)
 UNIT_OBJ := $(UNIT_SRC:%.cc=$(BUILD)/obj/%.o)
 BINS     := $(PROGRAMS:%=$(BUILD)/bin/%)
 
-.PHONY: all deps test unit bats run bench install clean lint
+.PHONY: all deps test unit bats run bench install clean lint fuzz
 all: $(BINS) $(BUILD)/bin/unit-tests
 
 deps:
@@ -85,6 +85,27 @@ bench:
 	@contrib/install-deps bench
 	@$(MAKE) --no-print-directory -j2 all
 	@BUILD=$(BUILD) test/bench/run $(BENCH)
+
+# make fuzz     libFuzzer targets test/fuzz/*_fuzz.cc -> build-fuzz/bin/ (clang 16, ASan+UBSan).
+# libstdc++ 12 only declares std::expected when __cpp_concepts >= 202002L; clang 16
+# implements what <expected> needs but still advertises 201907L, hence the -D.
+FUZZ_CXX   ?= clang++-16
+FUZZ_DIR   := build-fuzz
+FUZZ_FLAGS := -std=c++2b -D__cpp_concepts=202002L -Wno-macro-redefined -g -O1 -Ilib \
+              -fsanitize=fuzzer-no-link,address,undefined
+FUZZ_MODS  := base io log smtp imap mime maildir mailhdr net
+FUZZ_LIB_OBJ := $(patsubst %.cc,$(FUZZ_DIR)/obj/%.o,$(foreach m,$(FUZZ_MODS),$(wildcard lib/$(m)/*.cc)))
+FUZZ_BINS  := $(patsubst test/fuzz/%.cc,$(FUZZ_DIR)/bin/%,$(wildcard test/fuzz/*_fuzz.cc))
+fuzz: $(FUZZ_BINS)
+$(FUZZ_DIR)/obj/%.o: %.cc
+	@mkdir -p $(dir $@)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -MMD -MP -c $< -o $@
+$(FUZZ_DIR)/libposta-fuzz.a: $(FUZZ_LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+$(FUZZ_DIR)/bin/%: $(FUZZ_DIR)/obj/test/fuzz/%.o $(FUZZ_DIR)/libposta-fuzz.a
+	@mkdir -p $(dir $@)
+	$(FUZZ_CXX) -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_DIR)/libposta-fuzz.a
+-include $(wildcard $(FUZZ_DIR)/obj/*/*/*.d $(FUZZ_DIR)/obj/test/fuzz/*.d)
 
 lint:
 	mandoc -Tlint -Wwarning man/*.[0-9]

@@ -1,9 +1,8 @@
-// libFuzzer target for the IMAP command parser:
-//   clang++ -std=c++2b -g -O1 -fsanitize=fuzzer,address,undefined -Ilib \
-//     test/fuzz/imap_parser_fuzz.cc lib/imap/parser.cc lib/imap/args.cc lib/imap/command_reader.cc \
-//     lib/imap/input.cc -o imap_parser_fuzz
+// libFuzzer target for the IMAP command parser.
 // The input is split at the first NUL-free line into a command text; every parser entry
 // point a command handler uses is run over it.
+// Built by `make fuzz` into build-fuzz/bin/ (clang 16, ASan+UBSan) and run for a short
+// while by test/bats/fuzz.bats.
 #include <cstddef>
 #include <cstdint>
 #include <string>

@@ -1,16 +1,8 @@
 // libFuzzer target for lib/smtp: command lines, paths with parameters, xtext, base64, BDAT
-// arguments and the DATA/BDAT body decoders. Build with a clang whose C++ library has a
-// working std::expected (clang >= 16 with libstdc++ 12):
-//   clang++ -std=c++2b -g -O1 -fsanitize=fuzzer,address,undefined -Ilib \
-//     test/fuzz/smtp_parser_fuzz.cc lib/smtp/*.cc lib/io/*.cc -o smtp_parser_fuzz
-//   ./smtp_parser_fuzz -max_total_time=60
-// Debian 12's clang 14 cannot compile std::expected; there, build the same target with g++
-// and the built-in random driver (-DPOSTA_FUZZ_MAIN: mutates SMTP-like seeds, or replays
-// the files given as arguments):
-//   g++ -std=c++2b -O1 -g -fsanitize=address,undefined -DPOSTA_FUZZ_MAIN -Ilib \
-//     test/fuzz/smtp_parser_fuzz.cc lib/smtp/*.cc -o smtp_parser_fuzz && ./smtp_parser_fuzz 200000
 // Invariants checked: nothing crashes; a parsed mailbox prints (str()) to a form that parses
 // back to the same local part and domain; xtext and base64 round-trip.
+// Built by `make fuzz` into build-fuzz/bin/ (clang 16, ASan+UBSan) and run for a short
+// while by test/bats/fuzz.bats; g++ -DPOSTA_FUZZ_MAIN builds a seed-mutating driver.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -67,7 +59,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   fuzz_paths(s);
   if (auto x = xtext_decode(s)) check(*xtext_decode(xtext_encode(*x)) == *x);
-  if (auto b = base64_decode(s)) check(base64_encode(*b) == s);
+  // Non-canonical input (non-zero pad bits, "gmm=") decodes too, as RFC 4648 3.5 allows,
+  // so only the decoded bytes must survive a round trip.
+  if (auto b = base64_decode(s)) check(*base64_decode(base64_encode(*b)) == *b);
   check(*base64_decode(base64_encode(s)) == s);
   std::string r = format_reply(250, "2.0.0", s);
   check(r.find('\r') == r.size() - 2 || r.find("\r\n") != std::string::npos);

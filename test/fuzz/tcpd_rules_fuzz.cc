@@ -1,6 +1,6 @@
 // libFuzzer target for posta-tcpd's rules parser and CIDR matching.
-// clang++ -std=c++2b -g -O1 -fsanitize=fuzzer,address,undefined -Ilib \
-//   test/fuzz/tcpd_rules_fuzz.cc lib/net/*.cc lib/io/fd.cc -o tcpd_rules_fuzz
+// Built by `make fuzz` into build-fuzz/bin/ (clang 16, ASan+UBSan) and run for a short
+// while by test/bats/fuzz.bats.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>

@@ -1,0 +1,34 @@
+#!/usr/bin/env bats
+# The libFuzzer targets under test/fuzz/ build (make fuzz, clang 16 with ASan+UBSan) and
+# run clean for a short while each: parsers of everything that comes off the network.
+# Longer runs: build-fuzz/bin/<target> -max_total_time=600
+
+setup_file() {
+  command -v clang++-16 >/dev/null || return 0
+  cd "$BATS_TEST_DIRNAME/../.."
+  make --no-print-directory -j2 fuzz >"$BATS_FILE_TMPDIR/make.log" 2>&1 || cat "$BATS_FILE_TMPDIR/make.log" >&3
+}
+
+setup() {
+  load /usr/lib/bats/bats-support/load
+  load /usr/lib/bats/bats-assert/load
+  command -v clang++-16 >/dev/null || skip "clang-16 is not installed (contrib/install-deps test)"
+  FUZZ="$BATS_TEST_DIRNAME/../../build-fuzz/bin"
+}
+
+run_fuzzer() {
+  local t=$1
+  [ -x "$FUZZ/$t" ] || fail "$t was not built: $(tail -n 20 "$BATS_FILE_TMPDIR/make.log")"
+  mkdir -p "$BATS_TEST_TMPDIR/corpus"
+  cd "$BATS_TEST_TMPDIR"
+  run "$FUZZ/$t" -max_total_time=10 -rss_limit_mb=1024 -timeout=10 corpus
+  assert_success
+  assert_output --partial "Done "
+  refute_output --partial "ERROR:"
+}
+
+@test "fuzz: SMTP command, path, xtext, base64 and body parsers" { run_fuzzer smtp_parser_fuzz; }
+@test "fuzz: IMAP command parser" { run_fuzzer imap_parser_fuzz; }
+@test "fuzz: MIME parser (BODYSTRUCTURE, ENVELOPE, decoders)" { run_fuzzer mime_fuzz; }
+@test "fuzz: Maildir names and delivery headers" { run_fuzzer maildir_fuzz; }
+@test "fuzz: posta-tcpd rules and CIDR matching" { run_fuzzer tcpd_rules_fuzz; }
