@@ -17,7 +17,8 @@ namespace {
   if (!why.empty()) log::line("fatal", why);
   log::fatal(kExitUsageS6,
              "usage: posta-tcpd [-c MAXCONN] [-C MAXPERIP] [-x RULES] [-u USER [-g GROUP]] "
-             "[-b BACKLOG] [-t TIMEOUT] [-d NOTIFYFD] HOST PORT PROGRAM [ARG...]");
+             "[-b BACKLOG] [-t TIMEOUT] [-d NOTIFYFD] [-T SOCKET -M implicit|starttls] "
+             "HOST PORT PROGRAM [ARG...]");
 }
 
 long number(const char* s, long lo, long hi, char opt) {
@@ -33,8 +34,9 @@ long number(const char* s, long lo, long hi, char opt) {
 
 Config parse_args(int argc, char** argv) {
   Config c;
+  bool tls_mode = false;
   int ch;
-  while ((ch = ::getopt(argc, argv, "+c:C:x:u:g:b:t:d:")) != -1) {
+  while ((ch = ::getopt(argc, argv, "+c:C:x:u:g:b:t:d:T:M:")) != -1) {
     switch (ch) {
       case 'c': c.maxconn = number(optarg, 1, 100000, 'c'); break;
       case 'C': c.maxperip = number(optarg, 1, 100000, 'C'); break;
@@ -44,11 +46,19 @@ Config parse_args(int argc, char** argv) {
       case 'b': c.backlog = number(optarg, 1, 65535, 'b'); break;
       case 't': c.timeout = number(optarg, 0, 86400, 't'); break;
       case 'd': c.notify_fd = static_cast<int>(number(optarg, 3, 1000000, 'd')); break;
+      case 'T': c.tls_socket = optarg; break;
+      case 'M':
+        if (std::strcmp(optarg, "implicit") != 0 && std::strcmp(optarg, "starttls") != 0)
+          usage("-M needs implicit or starttls");
+        c.tls_implicit = std::strcmp(optarg, "implicit") == 0;
+        tls_mode = true;
+        break;
       default: usage("");
     }
   }
   if (argc - optind < 3) usage("missing HOST, PORT or PROGRAM");
   if (!c.group.empty() && c.user.empty()) usage("-g needs -u");
+  if (c.tls_socket.empty() != !tls_mode) usage("-T and -M go together");
   c.host = argv[optind];
   c.port = argv[optind + 1];
   for (int i = optind + 2; i < argc; ++i) c.argv.emplace_back(argv[i]);

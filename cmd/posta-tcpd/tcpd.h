@@ -15,6 +15,8 @@ struct Config {
   long backlog = 128;    // -b
   long timeout = 0;      // -t: after SIGTERM, seconds before children get SIGTERM; 0 = never
   std::optional<int> notify_fd;  // -d
+  std::string tls_socket;        // -T: hand connections to posta-tlsd -D listening here
+  bool tls_implicit = false;     // -M implicit (else starttls)
   std::string host, port;
   std::vector<std::string> argv;  // PROGRAM [ARG...]
 };

@@ -3,6 +3,7 @@
 // signals, readiness, loop.
 #include <event2/event.h>
 #include <fcntl.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -18,6 +19,7 @@
 #include "proc/child.h"
 #include "tcpd.h"
 #include "tcpd_spawn.h"
+#include "tcpd_tls.h"
 
 namespace posta::tcpd {
 
@@ -35,6 +37,14 @@ struct Conn {
   net::Endpoint remote;
 };
 
+// -M implicit: a connection whose TLS handshake posta-tlsd is doing; no child yet.
+struct Waiting {
+  std::unique_ptr<TlsWait> wait;
+  ServerEnds ends;
+  std::vector<std::string> env;
+  net::Endpoint remote, local;
+};
+
 class Server {
  public:
   Server(const Config& c, Fd listener) : cfg_(c), listener_(std::move(listener)) {}
@@ -50,11 +60,18 @@ class Server {
   void resume();
   void accept_some();
   void handle(Fd sock);
+  void launch(const std::vector<std::string>& env, int data, int control, const net::Endpoint& remote,
+              const net::Endpoint& local);
+  void hand_over(int sock, std::vector<std::string> env, const net::Endpoint& remote,
+                 const net::Endpoint& local);
+  void tls_done(TlsWait* w, Result<TlsInfo> info);
+  void forget_ip(const net::IpAddr& ip);
+  long active() const { return static_cast<long>(children_.size() + waiting_.size()); }
   void reap();
   void stop();
   void reload();
   void pause_if_full();
-  std::string count() const { return log::cat(children_.size(), "/", cfg_.maxconn); }
+  std::string count() const { return log::cat(active(), "/", cfg_.maxconn); }
 
   Config cfg_;
   Fd listener_;
@@ -64,6 +81,7 @@ class Server {
   net::Rules rules_;
   ChildEnv env_;
   std::map<pid_t, Conn> children_;
+  std::map<TlsWait*, Waiting> waiting_;
   std::map<net::IpAddr, long> per_ip_;
   bool accepting_ = false, stopping_ = false, grace_over_ = false;
 };
@@ -107,6 +125,10 @@ void Server::accept_some() {
       }
       return;
     }
+    // Servers write whole replies; without TCP_NODELAY the tail of a reply larger than a
+    // segment waits for the client's delayed ACK (40 ms per POP3 RETR or IMAP FETCH).
+    int one = 1;
+    (void)::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     handle(Fd(fd));
   }
 }
@@ -134,16 +156,68 @@ void Server::handle(Fd sock) {
   }
   static const std::vector<std::pair<std::string, std::string>> kNone;
   auto env = env_.build(*local, *remote, rule ? rule->env : kNone);
-  auto pid = spawn_child(cfg_.argv, env, sock.get());
+  if (!cfg_.tls_socket.empty()) return hand_over(sock.get(), std::move(env), *remote, *local);
+  launch(env, sock.get(), -1, *remote, *local);
+}
+
+// Starts PROGRAM for a connection (counted from here on), or logs why not.
+void Server::launch(const std::vector<std::string>& env, int data, int control,
+                    const net::Endpoint& remote, const net::Endpoint& local) {
+  std::string who = log::cat(remote.ip.str(), ":", remote.port);
+  auto pid = spawn_child(cfg_.argv, env, data, control, kControlFd);
   if (!pid) {
     log::error(who, ": ", pid.error().what);
-    if (n == 0) per_ip_.erase(remote->ip);
+    if (per_ip_[remote.ip] == 0) per_ip_.erase(remote.ip);
     return;
   }
-  ++n;
-  children_[*pid] = Conn{*remote};
-  log::info("start ", *pid, " ", who, " -> ", local->ip.str(), ":", local->port, " conn ", count());
+  ++per_ip_[remote.ip];
+  children_[*pid] = Conn{remote};
+  log::info("start ", *pid, " ", who, " -> ", local.ip.str(), ":", local.port, " conn ", count());
   pause_if_full();
+}
+
+// -T: posta-tlsd gets the client; PROGRAM gets plain socketpairs. STARTTLS servers start at
+// once; implicit-TLS servers once the handshake is done (with SSL_* in their environment).
+void Server::hand_over(int sock, std::vector<std::string> env, const net::Endpoint& remote,
+                       const net::Endpoint& local) {
+  std::string who = log::cat(remote.ip.str(), ":", remote.port);
+  auto ends = hand_to_tlsd(cfg_.tls_socket, cfg_.tls_implicit, sock, remote.ip.str());
+  if (!ends) {
+    log::warning(who, ": closed: posta-tlsd unreachable: ", ends.error().what);
+    if (per_ip_[remote.ip] == 0) per_ip_.erase(remote.ip);
+    return;
+  }
+  if (!cfg_.tls_implicit) {
+    env.push_back(log::cat("POSTA_TLS_CONTROL=", kControlFd));
+    return launch(env, ends->data.get(), ends->control.get(), remote, local);
+  }
+  auto wait = std::make_unique<TlsWait>(base_.get(), ends->control.get());
+  TlsWait* w = wait.get();
+  if (auto s = w->start([this, w](Result<TlsInfo> info) { tls_done(w, std::move(info)); }); !s) {
+    log::error(who, ": ", s.error().what);
+    if (per_ip_[remote.ip] == 0) per_ip_.erase(remote.ip);
+    return;
+  }
+  ++per_ip_[remote.ip];
+  waiting_.emplace(w, Waiting{std::move(wait), std::move(*ends), std::move(env), remote, local});
+  pause_if_full();
+}
+
+void Server::tls_done(TlsWait* w, Result<TlsInfo> info) {
+  auto node = waiting_.extract(w);  // owns the TlsWait until we return
+  if (node.empty()) return;
+  Waiting& c = node.mapped();
+  forget_ip(c.remote.ip);
+  if (!info) {
+    log::info("tls ", c.remote.ip.str(), ":", c.remote.port, ": no server started: ", info.error().what);
+    return reap();  // may resume accepting
+  }
+  for (auto& e : tls_env_vars(*info)) c.env.push_back(e);
+  launch(c.env, c.ends.data.get(), -1, c.remote, c.local);
+}
+
+void Server::forget_ip(const net::IpAddr& ip) {
+  if (auto p = per_ip_.find(ip); p != per_ip_.end() && --p->second <= 0) per_ip_.erase(p);
 }
 
 void Server::pause_for_a_second() {
@@ -158,12 +232,12 @@ void Server::on_resume(evutil_socket_t, short, void* self) { static_cast<Server*
 
 // Accepting again, unless stopping or full (then reap() resumes when a child exits).
 void Server::resume() {
-  if (stopping_ || accepting_ || static_cast<long>(children_.size()) >= cfg_.maxconn) return;
+  if (stopping_ || accepting_ || active() >= cfg_.maxconn) return;
   if (event_add(accept_ev_.get(), nullptr) == 0) accepting_ = true;
 }
 
 void Server::pause_if_full() {
-  if (accepting_ && static_cast<long>(children_.size()) >= cfg_.maxconn) {
+  if (accepting_ && active() >= cfg_.maxconn) {
     event_del(accept_ev_.get());
     accepting_ = false;
     log::warning("maxconn ", cfg_.maxconn, " reached: not accepting");
@@ -178,16 +252,16 @@ void Server::reap() {
     if (it == children_.end()) continue;
     auto ip = it->second.remote.ip;
     log::info("end ", pid, " ", ip.str(), ":", it->second.remote.port, " ",
-              decode_wait_status(st).describe(), " conn ", children_.size() - 1, "/", cfg_.maxconn);
+              decode_wait_status(st).describe(), " conn ", active() - 1, "/", cfg_.maxconn);
     children_.erase(it);
-    if (auto p = per_ip_.find(ip); p != per_ip_.end() && --p->second <= 0) per_ip_.erase(p);
+    forget_ip(ip);
   }
   if (stopping_) {
-    if (children_.empty()) event_base_loopbreak(base_.get());
+    if (active() == 0) event_base_loopbreak(base_.get());
     return;
   }
   bool paused = resume_ev_ && evtimer_pending(resume_ev_.get(), nullptr);
-  if (!accepting_ && !paused && static_cast<long>(children_.size()) < cfg_.maxconn) {
+  if (!accepting_ && !paused && active() < cfg_.maxconn) {
     resume();
     if (accepting_) log::info("accepting again, conn ", count());
   }
@@ -199,6 +273,7 @@ void Server::stop() {
   if (accepting_) event_del(accept_ev_.get());
   accepting_ = false;
   listener_.reset();  // new clients get "connection refused" at once
+  waiting_.clear();  // handshakes not finished: their clients are dropped
   log::info("stopping: waiting for ", children_.size(), " children");
   if (children_.empty()) {
     event_base_loopbreak(base_.get());

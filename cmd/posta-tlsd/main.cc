@@ -18,8 +18,14 @@ int main(int argc, char** argv) {
   auto* i = app.add_flag("-i", o.implicit, "implicit TLS: handshake first, then start PROGRAM");
   auto* s = app.add_flag("-s", o.starttls, "STARTTLS: plain text until PROGRAM asks for TLS");
   auto* n = app.add_flag("-n", o.check, "check the certificates and keys, then exit");
+  auto* D = app.add_option("-D", o.daemon_socket,
+                           "daemon: serve every connection handed over by posta-tcpd -T on this unix socket");
   i->excludes(s);
   n->excludes(i)->excludes(s);
+  D->excludes(i)->excludes(s)->excludes(n);
+  app.add_option("-G", o.socket_group, "-D: group that may connect to the socket (mode 0660)");
+  app.add_option("-N", o.notify_fd, "-D: s6 readiness: write a newline to this fd when serving")
+      ->check(CLI::Range(3, 1000000));
   app.add_option("-c", o.cert, "certificate chain file (PEM)");
   app.add_option("-k", o.key, "private key file (PEM, mode 0600)");
   app.add_option("-d", o.sni_dir, "directory of per-name DIR/<name>/{cert,key}.pem; '' = none");
@@ -34,9 +40,11 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
     o.argv = app.remaining();
     if (!o.argv.empty() && o.argv.front() == "--") o.argv.erase(o.argv.begin());
-    if (!o.check && !o.implicit && !o.starttls)
-      throw CLI::ValidationError("one of -i, -s and -n is required");
-    if (!o.check && o.argv.empty()) throw CLI::ValidationError("PROGRAM is missing");
+    bool daemon = !o.daemon_socket.empty();
+    if (!o.check && !o.implicit && !o.starttls && !daemon)
+      throw CLI::ValidationError("one of -i, -s, -D and -n is required");
+    if (daemon && !o.argv.empty()) throw CLI::ValidationError("-D takes no PROGRAM");
+    if (!o.check && !daemon && o.argv.empty()) throw CLI::ValidationError("PROGRAM is missing");
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     return rc == 0 ? posta::kExitOk : posta::kExitUsageS6;
@@ -46,6 +54,7 @@ int main(int argc, char** argv) {
       if (auto st = posta::tlsd::check_config(o); !st) posta::log::fatal(posta::kExitTemporary, st.error().what);
       return posta::kExitOk;
     }
+    if (!o.daemon_socket.empty()) return posta::tlsd::run_daemon(o);
     return posta::tlsd::run(o);
   } catch (const std::exception& e) {
     posta::log::fatal(posta::kExitTemporary, e.what());

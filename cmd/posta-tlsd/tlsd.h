@@ -4,6 +4,7 @@
 #include <event2/event.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,9 @@ struct Options {
   std::string user;             // -u: run the protocol server as
   std::string tls_user;         // -U: run posta-tlsd itself as (after forking the server)
   std::vector<std::string> argv;
+  std::string daemon_socket;    // -D: the long-lived shape, connections from posta-tcpd -T
+  std::string socket_group;     // -G: group that may connect to the -D socket
+  std::optional<int> notify_fd; // -N: s6 readiness for -D
 };
 
 // tlsd_child.cc: the protocol server, forked before any key is loaded; it waits on a pipe
@@ -42,9 +46,8 @@ struct ServerLink {
 [[nodiscard]] Result<ServerLink> fork_server(const Options& o);
 [[nodiscard]] Status release_server(ServerLink& link, const std::vector<std::string>& env);
 
-// tlsd_relay.cc: the event loop. Returns the tlsd-side outcome.
+// tlsd_relay.cc: the relay's result, tlsd side.
 enum class Outcome { kDone, kPeerTrouble, kLocalTrouble };
-Outcome relay(const Options& o, SSL_CTX* ctx, ServerLink& link);
 
 // tlsd_run.cc
 int run(const Options& o);
@@ -53,5 +56,10 @@ int run(const Options& o);
 
 // "SSL_PROTOCOL=...", ... for the implicit-TLS server environment.
 std::vector<std::string> tls_env(const TlsInfo& info);
+
+ServerTlsConfig tls_config(const Options& o);
+
+// tlsd_daemon.cc: -D, one process for every TLS connection of an instance.
+int run_daemon(const Options& o);
 
 }  // namespace posta::tlsd

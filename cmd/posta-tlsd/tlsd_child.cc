@@ -96,11 +96,6 @@ Status release_server(ServerLink& link, const std::vector<std::string>& env) {
   return s;
 }
 
-std::vector<std::string> tls_env(const TlsInfo& info) {
-  std::vector<std::string> env{"SSL_PROTOCOL=" + info.protocol, "SSL_CIPHER=" + info.cipher,
-                               "SSL_SNI=" + info.sni};
-  if (!info.peer_subject.empty()) env.push_back("SSL_CLIENT_S_DN=" + info.peer_subject);
-  return env;
-}
+std::vector<std::string> tls_env(const TlsInfo& info) { return tls_env_vars(info); }
 
 }  // namespace posta::tlsd

@@ -6,6 +6,10 @@
 #include <openssl/err.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 
 #include "log/log.h"
 
@@ -15,54 +19,71 @@ namespace {
 evbuffer* in(bufferevent* b) { return bufferevent_get_input(b); }
 evbuffer* out(bufferevent* b) { return bufferevent_get_output(b); }
 
+constexpr size_t kServerRead = 64 * 1024;
+
 }  // namespace
 
-Status Relay::setup() {
+BasePtr new_event_base() {
   event_config* cfg = event_config_new();
-  if (!cfg) return fail("out of memory");
+  if (!cfg) return nullptr;
   event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
-  base_.reset(event_base_new_with_config(cfg));
+  BasePtr base(event_base_new_with_config(cfg));
   event_config_free(cfg);
-  if (!base_) return fail("unable to create the event loop");
-  evutil_make_socket_nonblocking(0);
-  evutil_make_socket_nonblocking(link_.data.get());
-  server_.reset(bufferevent_socket_new(base_.get(), link_.data.get(), 0));
+  return base;
+}
+
+Status Relay::start() {
+  evutil_make_socket_nonblocking(p_.client.get());
+  evutil_make_socket_nonblocking(p_.data.get());
+  server_.reset(bufferevent_socket_new(base_, p_.data.get(), 0));
   if (!server_) return fail("unable to create a bufferevent");
-  bufferevent_setcb(server_.get(), on_server_read, on_server_write, on_server_event, this);
+  bufferevent_setcb(server_.get(), nullptr, on_server_write, on_server_event, this);
+  server_read_ev_.reset(event_new(base_, p_.data.get(), EV_READ | EV_PERSIST, on_server_readable, this));
+  if (!server_read_ev_) return fail("unable to create an event");
   bufferevent_setwatermark(server_.get(), EV_WRITE, kRelayHigh / 2, 0);
   bufferevent_enable(server_.get(), EV_WRITE);
-  if (link_.control.valid()) {
-    evutil_make_socket_nonblocking(link_.control.get());
-    control_.reset(bufferevent_socket_new(base_.get(), link_.control.get(), 0));
+  if (p_.control.valid()) {
+    evutil_make_socket_nonblocking(p_.control.get());
+    control_.reset(bufferevent_socket_new(base_, p_.control.get(), 0));
     if (!control_) return fail("unable to create a bufferevent");
     bufferevent_setcb(control_.get(), on_control_read, nullptr, on_control_event, this);
     bufferevent_enable(control_.get(), EV_READ | EV_WRITE);
   }
-  handshake_timer_.reset(evtimer_new(base_.get(), on_handshake_timeout, this));
-  idle_timer_.reset(evtimer_new(base_.get(), on_idle_timer, this));
+  handshake_timer_.reset(evtimer_new(base_, on_handshake_timeout, this));
+  idle_timer_.reset(evtimer_new(base_, on_idle_timer, this));
   if (!handshake_timer_ || !idle_timer_) return fail("unable to create timers");
-  timeval idle{o_.idle_timeout, 0};
+  timeval idle{p_.idle_timeout, 0};
   evtimer_add(idle_timer_.get(), &idle);
   touch();
-  if (o_.implicit) return start_handshake(nullptr);
+  if (p_.implicit) return start_handshake(nullptr);
   // -s: plain text until the server asks for TLS
-  client_.reset(bufferevent_socket_new(base_.get(), 0, BEV_OPT_CLOSE_ON_FREE));
+  client_.reset(bufferevent_socket_new(base_, p_.client.get(), BEV_OPT_CLOSE_ON_FREE));
   if (!client_) return fail("unable to create a bufferevent");
+  (void)p_.client.release();  // the bufferevent owns it now
   bufferevent_setcb(client_.get(), on_client_read, on_client_write, on_client_event, this);
   bufferevent_setwatermark(client_.get(), EV_WRITE, kRelayHigh / 2, 0);
   bufferevent_enable(client_.get(), EV_READ | EV_WRITE);
-  bufferevent_enable(server_.get(), EV_READ);
+  server_read(true);
   return {};
 }
 
-Outcome Relay::run() {
-  if (auto s = setup(); !s) {
+Outcome relay_one(RelayParams p, SSL_CTX* ctx, Relay::ReadyFn ready) {
+  BasePtr base = new_event_base();
+  if (!base) {
+    log::error("unable to create the event loop");
+    return Outcome::kLocalTrouble;
+  }
+  Outcome outcome = Outcome::kDone;
+  Relay r(std::move(p), ctx, base.get(), std::move(ready), [&](Outcome o) {
+    outcome = o;
+    event_base_loopbreak(base.get());
+  });
+  if (auto s = r.start(); !s) {
     log::error(s.error().what);
     return Outcome::kLocalTrouble;
   }
-  event_base_dispatch(base_.get());
-  close_tls();
-  return outcome_;
+  event_base_dispatch(base.get());
+  return outcome;
 }
 
 // Moves everything the client sent to the server, pausing the client when the server lags.
@@ -104,7 +125,8 @@ void Relay::server_to_client() {
 
 void Relay::throttle(bufferevent* src, bufferevent* dst) {
   if (evbuffer_get_length(out(dst)) < kRelayHigh) return;
-  bufferevent_disable(src, EV_READ);
+  if (src == server_.get()) server_read(false);
+  else bufferevent_disable(src, EV_READ);
   (src == client_.get() ? client_paused_ : server_paused_) = true;
 }
 
@@ -113,14 +135,25 @@ void Relay::maybe_shutdown_server() {
   if (state_ != State::kPlain && state_ != State::kRelay) return;
   if (server_shut_ || evbuffer_get_length(out(server_.get())) > 0) return;
   server_shut_ = true;
-  ::shutdown(link_.data.get(), SHUT_WR);
+  ::shutdown(p_.data.get(), SHUT_WR);
 }
 
+// Stops relaying, sends close_notify, and reports once any last TLS bytes are out.
 void Relay::finish(Outcome how) {
   if (finished_) return;
   finished_ = true;
   outcome_ = how;
-  event_base_loopbreak(base_.get());
+  stop_io();
+  close_tls();
+  if (!linger_) done_(outcome_);
+}
+
+void Relay::stop_io() {
+  if (handshake_timer_) evtimer_del(handshake_timer_.get());
+  if (idle_timer_) evtimer_del(idle_timer_.get());
+  for (bufferevent* b : {client_.get(), server_.get(), control_.get()})
+    if (b) bufferevent_disable(b, EV_READ | EV_WRITE);
+  if (server_read_ev_) server_read(false);
 }
 
 void Relay::on_client_read(bufferevent*, void* self) {
@@ -129,8 +162,27 @@ void Relay::on_client_read(bufferevent*, void* self) {
   r->client_to_server();
 }
 
-void Relay::on_server_read(bufferevent*, void* self) {
+void Relay::server_read(bool on) {
+  if (on) event_add(server_read_ev_.get(), nullptr);
+  else event_del(server_read_ev_.get());
+}
+
+// Reads from the server with one read() of up to 64 KB: libevent 2.1's socket bufferevents
+// read at most 4 KB a time, which would mean a 4 KB TLS record and a write() for each.
+void Relay::on_server_readable(evutil_socket_t fd, short, void* self) {
   auto* r = static_cast<Relay*>(self);
+  evbuffer* i = in(r->server_.get());
+  evbuffer_unfreeze(i, 0);  // the bufferevent keeps its input's end frozen (it does not read)
+  evbuffer_iovec v;
+  ssize_t n = -1;
+  if (evbuffer_reserve_space(i, kServerRead, &v, 1) == 1) {
+    n = ::read(fd, v.iov_base, std::min(v.iov_len, kServerRead));
+    v.iov_len = n > 0 ? static_cast<size_t>(n) : 0;
+    evbuffer_commit_space(i, &v, 1);
+  }
+  evbuffer_freeze(i, 0);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
+  if (n <= 0) return on_server_event(r->server_.get(), n == 0 ? BEV_EVENT_EOF : BEV_EVENT_ERROR, r);
   r->touch();
   r->server_to_client();
 }
@@ -139,7 +191,7 @@ void Relay::on_client_write(bufferevent*, void* self) {
   auto* r = static_cast<Relay*>(self);
   if (r->server_paused_ && !r->server_eof_) {
     r->server_paused_ = false;
-    bufferevent_enable(r->server_.get(), EV_READ);
+    r->server_read(true);
   }
   if (r->server_eof_ && evbuffer_get_length(out(r->client_.get())) == 0) r->finish(Outcome::kDone);
 }
@@ -176,7 +228,7 @@ void Relay::on_client_event(bufferevent*, short what, void* self) {
 void Relay::on_server_event(bufferevent*, short, void* self) {
   auto* r = static_cast<Relay*>(self);
   r->server_eof_ = true;
-  bufferevent_disable(r->server_.get(), EV_READ);
+  r->server_read(false);
   if (r->state_ != State::kPlain && r->state_ != State::kRelay) return r->finish(Outcome::kDone);
   r->server_to_client();
   if (evbuffer_get_length(out(r->client_.get())) == 0) r->finish(Outcome::kDone);
@@ -185,17 +237,11 @@ void Relay::on_server_event(bufferevent*, short, void* self) {
 void Relay::on_idle_timer(evutil_socket_t, short, void* self) {
   auto* r = static_cast<Relay*>(self);
   long idle = static_cast<long>(std::time(nullptr) - r->last_activity_);
-  if (idle >= r->o_.idle_timeout) {
+  if (idle >= r->p_.idle_timeout) {
     log::info("idle timeout after ", idle, " seconds");
     return r->finish(Outcome::kPeerTrouble);
   }
-  timeval left{r->o_.idle_timeout - idle, 0};
+  timeval left{r->p_.idle_timeout - idle, 0};
   evtimer_add(r->idle_timer_.get(), &left);
 }
-
-Outcome relay(const Options& o, SSL_CTX* ctx, ServerLink& link) {
-  Relay r(o, ctx, link);
-  return r.run();
-}
-
 }  // namespace posta::tlsd

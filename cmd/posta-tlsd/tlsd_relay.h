@@ -4,6 +4,7 @@
 #include <event2/event.h>
 
 #include <ctime>
+#include <functional>
 
 #include "tlsd.h"
 
@@ -22,17 +23,37 @@ struct BaseFree {
 };
 using BasePtr = std::unique_ptr<event_base, BaseFree>;
 
+// What one relayed connection needs; the Relay owns client, data and control.
+struct RelayParams {
+  bool implicit = false;      // handshake at once; else plain text until STARTTLS
+  int handshake_timeout = 60;
+  int idle_timeout = 3600;
+  Fd client;                  // the client's socket
+  Fd data;                    // the protocol server's plain side
+  Fd control;                 // the control channel (-s; the daemon: both modes)
+  std::string remote;         // client address, for logs
+  bool trim = true;           // malloc_trim after the handshake (one process per connection)
+};
+
 class Relay {
  public:
-  Relay(const Options& o, SSL_CTX* ctx, ServerLink& link) : o_(o), ctx_(ctx), link_(link) {}
-  Outcome run();
+  // implicit TLS: called once the handshake is done; an error ends the connection.
+  // nullptr: send the "OK..." line on the control channel instead (posta-tcpd -T).
+  using ReadyFn = std::function<Status(const TlsInfo&)>;
+  // called once, when the connection is over (the Relay may be destroyed from there on).
+  using DoneFn = std::function<void(Outcome)>;
+  Relay(RelayParams p, SSL_CTX* ctx, event_base* base, ReadyFn ready, DoneFn done)
+      : p_(std::move(p)), ctx_(ctx), base_(base), ready_(std::move(ready)), done_(std::move(done)) {}
+  Relay(const Relay&) = delete;
+  Relay& operator=(const Relay&) = delete;
+  [[nodiscard]] Status start();
+  void set_done(DoneFn done) { done_ = std::move(done); }
 
  private:
   // kPlain: -s before STARTTLS. kHandshake: TLS being set up. kWaitGo: -s, told the server,
   // waiting for it to flush stale plaintext. kRelay: decrypted bytes flow both ways.
   enum class State { kPlain, kHandshake, kWaitGo, kRelay };
 
-  [[nodiscard]] Status setup();
   [[nodiscard]] Status start_handshake(bufferevent* plain);
   void begin_starttls();
   void handshake_done();
@@ -40,6 +61,9 @@ class Relay {
   void go();
   void finish(Outcome how);
   void close_tls();
+  void stop_io();
+  void linger_done();
+  static void on_linger(evutil_socket_t, short, void* self);
 
   void client_to_server();
   void plain_client_to_server();
@@ -53,7 +77,8 @@ class Relay {
   static void on_client_read(bufferevent*, void* self);
   static void on_client_write(bufferevent*, void* self);
   static void on_client_event(bufferevent*, short what, void* self);
-  static void on_server_read(bufferevent*, void* self);
+  static void on_server_readable(evutil_socket_t fd, short, void* self);
+  void server_read(bool on);
   static void on_server_write(bufferevent*, void* self);
   static void on_server_event(bufferevent*, short what, void* self);
   static void on_control_read(bufferevent*, void* self);
@@ -61,14 +86,16 @@ class Relay {
   static void on_handshake_timeout(evutil_socket_t, short, void* self);
   static void on_idle_timer(evutil_socket_t, short, void* self);
 
-  const Options& o_;
+  RelayParams p_;
   SSL_CTX* ctx_;
-  ServerLink& link_;
-  BasePtr base_;
+  event_base* base_;
+  ReadyFn ready_;
+  DoneFn done_;
   BevPtr client_;  // plain socket, TLS socket (-i) or TLS filter over the plain one (-s)
-  BevPtr server_;
+  BevPtr server_;          // writes to the server; reads go through server_read_ev_
+  EventPtr server_read_ev_;
   BevPtr control_;
-  EventPtr handshake_timer_, idle_timer_;
+  EventPtr handshake_timer_, idle_timer_, linger_;
   SSL* ssl_ = nullptr;  // owned by client_
   bool filter_ = false;
   State state_ = State::kPlain;
@@ -79,5 +106,9 @@ class Relay {
   Outcome outcome_ = Outcome::kDone;
   bool finished_ = false;
 };
+
+// One connection in its own event loop (the per-connection shape).
+Outcome relay_one(RelayParams p, SSL_CTX* ctx, Relay::ReadyFn ready);
+BasePtr new_event_base();
 
 }  // namespace posta::tlsd

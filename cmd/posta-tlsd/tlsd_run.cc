@@ -10,7 +10,7 @@
 #include "base/exitcode.h"
 #include "daemon/daemon.h"
 #include "log/log.h"
-#include "tlsd.h"
+#include "tlsd_relay.h"
 
 namespace posta::tlsd {
 namespace {
@@ -34,9 +34,18 @@ Status check_fds() {
   return {};
 }
 
+std::string remote_ip() {
+  const char* ip = std::getenv("TCPREMOTEIP");
+  return ip ? ip : "unknown";
+}
+
+}  // namespace
+
 ServerTlsConfig tls_config(const Options& o) {
   return ServerTlsConfig{o.cert, o.key, o.sni_dir, o.client_ca};
 }
+
+namespace {
 
 // As root: the key holder becomes -U (or the instance owner); never stays root silently.
 Status drop_self(const Options& o) {
@@ -72,11 +81,13 @@ int run(const Options& o) {
   auto ctx = make_server_ctx(cfg);
   if (!ctx) log::fatal(kExitTemporary, ctx.error().what);  // the parked server exits with us
   if (o.starttls && !release_server(*link, {})) log::fatal(kExitTemporary, "unable to start the server");
-  Outcome outcome = relay(o, ctx->get(), *link);
+  RelayParams params{o.implicit, o.handshake_timeout, o.idle_timeout, Fd(0),
+                     std::move(link->data), std::move(link->control), remote_ip(), true};
+  Outcome outcome = relay_one(std::move(params), ctx->get(), [&](const TlsInfo& info) {
+    return release_server(*link, tls_env(info));
+  });
   bool released = !link->go.valid();
   link->go.reset();
-  link->control.reset();
-  link->data.reset();
   ctx->reset();
   auto st = link->child.wait();
   return exit_code(outcome, released, st);

@@ -4,7 +4,6 @@
 #include <openssl/err.h>
 
 #include <malloc.h>
-#include <poll.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -45,11 +44,6 @@ void read_pending(bufferevent* b, int fd) {
   evbuffer_freeze(i, 0);
 }
 
-std::string remote() {
-  const char* ip = std::getenv("TCPREMOTEIP");
-  return ip ? ip : "unknown";
-}
-
 }  // namespace
 
 // plain == nullptr: implicit TLS straight on the socket; else a filter over the plain
@@ -59,15 +53,16 @@ Status Relay::start_handshake(bufferevent* plain) {
   SSL* ssl = SSL_new(ctx_);
   if (!ssl) return fail("unable to create a TLS session: " + openssl_errors());
   bufferevent* b = plain
-      ? bufferevent_openssl_filter_new(base_.get(), plain, ssl, BUFFEREVENT_SSL_ACCEPTING,
+      ? bufferevent_openssl_filter_new(base_, plain, ssl, BUFFEREVENT_SSL_ACCEPTING,
                                        BEV_OPT_CLOSE_ON_FREE)
-      : bufferevent_openssl_socket_new(base_.get(), 0, ssl, BUFFEREVENT_SSL_ACCEPTING,
+      : bufferevent_openssl_socket_new(base_, p_.client.get(), ssl, BUFFEREVENT_SSL_ACCEPTING,
                                        BEV_OPT_CLOSE_ON_FREE);
   if (!b) {
     SSL_free(ssl);
     return fail("unable to create a TLS bufferevent");
   }
   if (plain) (void)client_.release();  // the filter owns it now
+  else (void)p_.client.release();      // the TLS bufferevent owns the socket
   client_.reset(b);
   ssl_ = ssl;
   filter_ = plain != nullptr;
@@ -79,7 +74,7 @@ Status Relay::start_handshake(bufferevent* plain) {
   if (plain) bufferevent_setwatermark(plain, EV_WRITE, 0, kRelayHigh);
   if (plain && evbuffer_get_length(in(plain)) > 0)
     bufferevent_trigger(plain, EV_READ, BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
-  timeval t{o_.handshake_timeout, 0};
+  timeval t{p_.handshake_timeout, 0};
   evtimer_add(handshake_timer_.get(), &t);
   return {};
 }
@@ -98,9 +93,9 @@ void Relay::begin_starttls() {
     return finish(Outcome::kLocalTrouble);
   }
   if (dropped > 0) log::info("dropped ", dropped, " bytes of plain text sent after STARTTLS");
-  read_pending(server_.get(), link_.data.get());
+  read_pending(server_.get(), p_.data.get());
   evbuffer_add_buffer(out(plain), in(server_.get()));
-  bufferevent_disable(server_.get(), EV_READ);
+  server_read(false);
   if (auto s = start_handshake(plain); !s) {
     log::error(s.error().what);
     send_control("ERR internal error\n");
@@ -112,16 +107,17 @@ void Relay::handshake_done() {
   evtimer_del(handshake_timer_.get());
   // The handshake's temporary allocations (certificate parsing, key exchange) are freed by
   // now: hand the pages back, an idle connection should cost as little as possible.
-  ::malloc_trim(0);
+  if (p_.trim) ::malloc_trim(0);
   TlsInfo info = session_info(ssl_);
-  log::info("tls ", remote(), " ", info.protocol, " ", info.cipher,
+  log::info("tls ", p_.remote, " ", info.protocol, " ", info.cipher,
             info.sni.empty() ? "" : " sni=", log::printable(info.sni),
             info.peer_subject.empty() ? "" : " client=", log::printable(info.peer_subject));
-  if (o_.starttls) {
+  if (!p_.implicit) {
     state_ = State::kWaitGo;
     return send_control(format_tls_ok(info));
   }
-  if (auto s = release_server(link_, tls_env(info)); !s) {
+  if (!ready_) send_control(format_tls_ok(info));
+  else if (auto s = ready_(info); !s) {
     log::error("unable to start the server: ", s.error().what);
     return finish(Outcome::kLocalTrouble);
   }
@@ -130,14 +126,14 @@ void Relay::handshake_done() {
 
 void Relay::handshake_failed(const std::string& why) {
   evtimer_del(handshake_timer_.get());
-  log::info("tls ", remote(), " handshake failed: ", log::printable(why, 400));
+  log::info("tls ", p_.remote, " handshake failed: ", log::printable(why, 400));
   send_control("ERR " + log::printable(why, 200) + "\n");
   finish(Outcome::kPeerTrouble);
 }
 
 void Relay::go() {
   state_ = State::kRelay;
-  bufferevent_enable(server_.get(), EV_READ);
+  server_read(true);
   client_to_server();
 }
 
@@ -174,6 +170,8 @@ void Relay::on_control_read(bufferevent* b, void* self) {
 void Relay::on_control_event(bufferevent*, short, void* self) {
   auto* r = static_cast<Relay*>(self);
   if (r->state_ == State::kWaitGo) return r->finish(Outcome::kDone);
+  // implicit TLS behind posta-tcpd: tcpd gave up waiting (or died) before the handshake ended
+  if (r->p_.implicit && r->state_ != State::kRelay) return r->finish(Outcome::kPeerTrouble);
   r->control_.reset();
 }
 
@@ -183,7 +181,7 @@ void Relay::on_handshake_timeout(evutil_socket_t, short, void* self) {
 
 // Best-effort close_notify. A filter's output (its last records and the alert) may still
 // sit in the plain bufferevent, whose buffer libevent keeps frozen outside its own write
-// handler: unfreeze it and write it out with a deadline.
+// handler: unfreeze it and write it out as the socket takes it, for at most 10 seconds.
 void Relay::close_tls() {
   if (!ssl_ || state_ != State::kRelay) return;
   SSL_shutdown(ssl_);
@@ -191,14 +189,28 @@ void Relay::close_tls() {
   if (!filter_) return;
   bufferevent* plain = bufferevent_get_underlying(client_.get());
   if (!plain) return;
-  evbuffer* pending = out(plain);
-  evbuffer_unfreeze(pending, 1);
-  while (evbuffer_get_length(pending) > 0) {
-    if (evbuffer_write(pending, 0) >= 0) continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return;
-    pollfd p{0, POLLOUT, 0};
-    if (::poll(&p, 1, 10000) <= 0) return;
+  evbuffer_unfreeze(out(plain), 1);
+  (void)evbuffer_write(out(plain), bufferevent_getfd(plain));
+  if (evbuffer_get_length(out(plain)) == 0) return;
+  linger_.reset(event_new(base_, bufferevent_getfd(plain), EV_WRITE | EV_PERSIST, on_linger, this));
+  timeval t{10, 0};
+  if (!linger_ || event_add(linger_.get(), &t) != 0) linger_.reset();
+}
+
+void Relay::on_linger(evutil_socket_t fd, short what, void* self) {
+  auto* r = static_cast<Relay*>(self);
+  evbuffer* pending = out(bufferevent_get_underlying(r->client_.get()));
+  if (what & EV_WRITE) {
+    int n = evbuffer_write(pending, fd);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
+    if (n >= 0 && evbuffer_get_length(pending) > 0) return;
   }
+  r->linger_done();
+}
+
+void Relay::linger_done() {
+  linger_.reset();
+  done_(outcome_);
 }
 
 }  // namespace posta::tlsd

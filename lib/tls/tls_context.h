@@ -1,6 +1,7 @@
 // Server-side TLS contexts for posta-tlsd: policy, key loading, SNI, session facts.
 // Policy: TLS 1.2 and 1.3 only, ECDHE+AEAD ciphers, no compression, no renegotiation,
-// no session tickets or cache (each connection is its own process), released idle buffers.
+// no session tickets or cache (no resumption state to protect or share, in either posta-tlsd
+// shape), released idle buffers. Long-lived holders of many contexts: tls/tls_store.h.
 #pragma once
 #include <openssl/ssl.h>
 

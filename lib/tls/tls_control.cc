@@ -96,6 +96,13 @@ std::optional<TlsInfo> tls_from_env() {
                  env_or_empty("SSL_CLIENT_S_DN")};
 }
 
+std::vector<std::string> tls_env_vars(const TlsInfo& info) {
+  std::vector<std::string> env{"SSL_PROTOCOL=" + info.protocol, "SSL_CIPHER=" + info.cipher,
+                               "SSL_SNI=" + info.sni};
+  if (!info.peer_subject.empty()) env.push_back("SSL_CLIENT_S_DN=" + info.peer_subject);
+  return env;
+}
+
 std::string format_tls_ok(const TlsInfo& info) {
   return "OK\t" + clean_field(info.protocol) + "\t" + clean_field(info.cipher) + "\t" +
          clean_field(info.sni) + "\t" + clean_field(info.peer_subject) + "\n";

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/error.h"
 
@@ -40,6 +41,10 @@ std::optional<TlsInfo> tls_from_env();
 [[nodiscard]] Result<TlsInfo> start_tls(int ctl_fd,
                                         std::chrono::milliseconds timeout = std::chrono::seconds(300),
                                         int data_fd = 0);
+
+// "SSL_PROTOCOL=...", "SSL_CIPHER=...", "SSL_SNI=..." and, with a client certificate,
+// "SSL_CLIENT_S_DN=...": what tls_from_env() reads (set by posta-tlsd -i or posta-tcpd -T).
+std::vector<std::string> tls_env_vars(const TlsInfo& info);
 
 // Helpers shared with posta-tlsd (and unit tests).
 std::string format_tls_ok(const TlsInfo& info);

@@ -3,6 +3,9 @@
 # in front of a tiny protocol server built from test/fixtures/posta-tlsd/proto-server.cc
 # against libposta.a, so that the real lib/tls/tls_control.h API is exercised. Connections
 # come from a tcpserver-style launcher (test/fixtures/posta-tlsd/launch.py).
+# The tests named "daemon:" run the instance's shape: posta-setup, s6, one long-lived
+# posta-tlsd -D (service tlsd) fed by every TLS service's posta-tcpd -T; extra posta-tcpd -T
+# in front of /bin/cat and proto-server share that posta-tlsd.
 
 load ../lib/instance
 
@@ -42,12 +45,44 @@ setup_file() {
   start_tlsd smtps "$H" -i -- "$T/proto-server" smtp
   start_tlsd cat "$H" -i -- /bin/cat
   start_tlsd slow "$H" -i -t 1 -- "$T/proto-server" smtp
+  start_instance_daemon
+}
+
+# start_tcpd_t NAME MODE ARGS...: a posta-tcpd -T on the instance's posta-tlsd; port in
+# $T/NAME.port, log in $T/NAME.log
+start_tcpd_t() {
+  local name=$1 mode=$2 p; shift 2
+  p=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  PROTO_DEBUG=1 "$POSTA_BIN/posta-tcpd" -c 300 -C 300 -T "$PH/run/tlsd.sock" -M "$mode" 127.0.0.1 "$p" "$@" \
+    </dev/null >/dev/null 2>"$T/$name.log" 3>&- &
+  echo $! >"$T/$name.pid"
+  echo "$p" >"$T/$name.port"
+  wait_port 127.0.0.1 "$p"
+}
+
+start_instance_daemon() {
+  instance_create example.test >/dev/null 2>&1
+  mkcert "$PH/tls/a.test" a.test
+  mkcert "$PH/tls/b.test" b.test
+  chown -R --reference="$PH/tls" "$PH/tls"
+  instance_start
+  start_tcpd_t dcat implicit /bin/cat
+  start_tcpd_t dsmtp starttls "$T/proto-server" smtp
+  start_tcpd_t dsmtps implicit "$T/proto-server" smtp
+}
+
+tlsd_pid() { s6-svstat -o pid "$PH/service/tlsd"; }
+tlsd_up() { [ "$(s6-svstat -o up,ready "$PH/service/tlsd")" = "true true" ]; }
+fingerprint() {  # fingerprint PORT [SNI]: SHA-256 of the certificate served
+  echo | timeout 10 openssl s_client -connect "127.0.0.1:$1" ${2:+-servername $2} 2>/dev/null |
+    openssl x509 -noout -fingerprint -sha256
 }
 
 teardown_file() {
   local f
   for f in "$T"/*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done
   [ -f "$T/split.dir" ] && rm -rf "$(cat "$T/split.dir")"
+  instance_stop
   true
 }
 
@@ -284,4 +319,157 @@ sys.stdin.readline()' "$(port split)"; }
   wait_port 127.0.0.1 "$p"
   run sclient 'INFO\r\nQUIT\r\n' -connect "127.0.0.1:$p"
   assert_output --regexp "tls=TLSv1.3 .* sni="
+}
+
+@test "daemon: one posta-tlsd serves implicit TLS and STARTTLS for smtp, imap and pop3" {
+  # an SMTP client must wait for the greeting: swaks does, a piped s_client would not
+  run timeout 20 swaks --tls-on-connect --quit-after EHLO --server 127.0.0.1 --port "$SMTPS_PORT"
+  assert_output --partial "TLS started with cipher TLSv1.3"
+  assert_output --partial "<~  221 2.0.0"
+  run sclient 'QUIT\r\n' -starttls smtp -connect "127.0.0.1:$SMTP_PORT"
+  assert_output --partial "221 2.0.0"
+  run sclient 'a LOGOUT\r\n' -connect "127.0.0.1:$IMAPS_PORT"
+  assert_output --partial "a OK Logout"
+  run sclient 'a LOGOUT\r\n' -starttls imap -connect "127.0.0.1:$IMAP_PORT"
+  assert_output --partial "a OK Logout"
+  run sclient 'QUIT\r\n' -connect "127.0.0.1:$POP3S_PORT"
+  assert_output --partial "+OK posta POP3 server signing off"
+  run sclient 'QUIT\r\n' -starttls pop3 -connect "127.0.0.1:$POP3_PORT"
+  assert_output --partial "+OK posta POP3 server signing off"
+  # the servers got SSL_* from posta-tcpd (implicit) and the control fd (STARTTLS)
+  run sclient 'INFO\r\nQUIT\r\n' -connect "127.0.0.1:$(port dsmtps)" -servername b.test
+  assert_output --regexp "INFO uid=[0-9]+ tls=TLSv1.3 cipher=TLS_[A-Z0-9_]+ sni=b.test"
+  run sclient 'INFO\r\nQUIT\r\n' -starttls smtp -connect "127.0.0.1:$(port dsmtp)"
+  assert_output --regexp "INFO uid=[0-9]+ tls=TLSv1.3"
+  run pgrep -f -c "posta-tlsd -D $PH/"
+  assert_output 1
+  run grep -l "posta-tlsd -[is]" "$PH"/service/*/run
+  assert_failure
+}
+
+@test "daemon: TLS 1.0 and 1.1 are refused, TLS 1.2 works" {
+  for v in tls1 tls1_1; do
+    run bash -c "echo | timeout 10 openssl s_client -$v -cipher 'DEFAULT:@SECLEVEL=0' -connect 127.0.0.1:$IMAPS_PORT 2>&1"
+    assert_output --partial "Cipher is (NONE)"
+  done
+  run bash -c "echo | timeout 10 openssl s_client -tls1_2 -connect 127.0.0.1:$IMAPS_PORT 2>&1"
+  assert_output --regexp "New, TLSv1.2, Cipher is ECDHE-"
+}
+
+@test "daemon: STARTTLS injection gets no answer inside TLS; a ClientHello in the same packet works" {
+  run "$PY" "$FIX/inject.py" "$(port dsmtp)" rset
+  assert_success
+  assert_output "250 2.0.0 OK"
+  run "$PY" "$FIX/inject.py" "$(port dsmtp)" hello
+  assert_success
+  assert_output "250 2.0.0 OK"
+  run grep -c "proto-server: got RSET" "$T/dsmtp.log"
+  assert_output 0
+}
+
+@test "daemon: SNI picks each domain's certificate, the default otherwise" {
+  for n in a.test b.test; do
+    run bash -c "echo | timeout 10 openssl s_client -servername $n -connect 127.0.0.1:$IMAPS_PORT 2>/dev/null | openssl x509 -noout -subject"
+    assert_output "subject=CN = $n"
+  done
+  run bash -c "echo | timeout 10 openssl s_client -servername c.test -connect 127.0.0.1:$IMAPS_PORT 2>/dev/null | openssl x509 -noout -subject"
+  assert_output --partial "CN = example.test"
+}
+
+@test "daemon: 50 MB in both directions at once arrive byte-identical" {
+  run timeout 120 "$PY" "$FIX/bulk.py" "$(port dcat)" 50
+  assert_success
+  assert_output --regexp "^ok 52428800 52428800 "
+}
+
+@test "daemon: 100 concurrent sessions through one posta-tlsd" {
+  run timeout 60 "$PY" - "$(port dcat)" <<'PYEOF'
+import socket, ssl, sys
+c = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT); c.check_hostname = False; c.verify_mode = ssl.CERT_NONE
+conns = [c.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=30)) for _ in range(100)]
+for i, s in enumerate(conns): s.sendall(b"ping %d\n" % i)
+ok = sum(1 for i, s in enumerate(conns) if s.recv(100) == b"ping %d\n" % i)
+print("echoed", ok)
+PYEOF
+  assert_output "echoed 100"
+  run grep -q "conn 100/300" "$T/dcat.log"
+  assert_success
+  run pgrep -f -c "posta-tlsd -D $PH/"
+  assert_output 1
+}
+
+@test "daemon: SIGHUP loads a new certificate for new sessions and keeps an established one" {
+  coproc S { "$PY" -u -c '
+import socket, ssl, sys
+c = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT); c.check_hostname = False; c.verify_mode = ssl.CERT_NONE
+s = c.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1]))), server_hostname="a.test")
+f = s.makefile("rb")
+print(f.readline().decode().strip())
+sys.stdin.readline()
+s.sendall(b"INFO\r\n")
+print(f.readline().decode().strip())' "$(port dsmtps)"; }
+  read -r -t 10 greeting <&"${S[0]}"
+  [[ $greeting == 220* ]]
+  local old new
+  old=$(fingerprint "$IMAPS_PORT" a.test)
+  mkcert "$PH/tls/a.test" a.test
+  chown -R --reference="$PH/tls" "$PH/tls/a.test"
+  s6-svc -h "$PH/service/tlsd"
+  wait_for 10 grep -q "certificates reloaded" "$PH/log/tlsd/current"
+  echo go >&"${S[1]}"
+  read -r -t 10 info <&"${S[0]}"
+  [[ $info == "INFO uid="*"tls=TLSv1.3"*"sni=a.test"* ]]
+  new=$(fingerprint "$IMAPS_PORT" a.test)
+  [ -n "$new" ] && [ "$new" != "$old" ]
+  assert_equal "$new" "$(openssl x509 -noout -fingerprint -sha256 -in "$PH/tls/a.test/cert.pem")"
+}
+
+@test "daemon: posta-tlsd down: posta-tcpd closes with a warning and keeps serving" {
+  local tcpd
+  tcpd=$(s6-svstat -o pid "$PH/service/imaps")
+  s6-svc -d "$PH/service/tlsd"
+  wait_for 10 bash -c "[ \"\$(s6-svstat -o up '$PH/service/tlsd')\" = false ]"
+  run bash -c "echo | timeout 10 openssl s_client -connect 127.0.0.1:$IMAPS_PORT 2>&1"
+  assert_output --partial "Cipher is (NONE)"
+  wait_for 10 grep -q "closed: posta-tlsd unreachable" "$PH/log/imaps/current"
+  assert_equal "$(s6-svstat -o pid "$PH/service/imaps")" "$tcpd"
+  s6-svc -u "$PH/service/tlsd"
+  wait_for 20 tlsd_up
+  run sclient 'a LOGOUT\r\n' -connect "127.0.0.1:$IMAPS_PORT"
+  assert_output --partial "a OK Logout"
+}
+
+@test "daemon: kill -9 of posta-tlsd: s6 restarts it and new connections work" {
+  local old
+  old=$(tlsd_pid)
+  kill -9 "$old"
+  wait_for 20 bash -c "[ \"\$(s6-svstat -o pid '$PH/service/tlsd')\" != '$old' ] && [ \"\$(s6-svstat -o up,ready '$PH/service/tlsd')\" = 'true true' ]"
+  run sclient 'QUIT\r\n' -starttls pop3 -connect "127.0.0.1:$POP3_PORT"
+  assert_output --partial "+OK posta POP3 server signing off"
+  run sclient 'INFO\r\nQUIT\r\n' -connect "127.0.0.1:$(port dsmtps)"
+  assert_output --partial "tls=TLSv1.3"
+}
+
+@test "daemon: handoffs from other users are refused; bad -M is a usage error" {
+  run "$POSTA_BIN/posta-tcpd" -T /x -M bogus 127.0.0.1 1 /bin/true
+  assert_equal "$status" 100
+  run "$POSTA_BIN/posta-tcpd" -T /x 127.0.0.1 1 /bin/true
+  assert_equal "$status" 100
+  run "$POSTA_BIN/posta-tlsd" -D /x -i
+  assert_equal "$status" 100
+  [ "$(id -u)" = 0 ] || skip "needs root"
+  run setpriv --reuid=nobody --regid=nogroup --clear-groups "$PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])' "$PH/run/tlsd.sock"
+  assert_failure   # mode 0660: not even connect
+  assert_output --partial "Permission denied"
+  # and past the file mode, SO_PEERCRED: the connection is closed unread
+  chmod 0666 "$PH/run/tlsd.sock"
+  run setpriv --reuid=nobody --regid=nogroup --clear-groups "$PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(10)
+print("eof" if s.recv(10) == b"" else "data")' "$PH/run/tlsd.sock"
+  chmod 0660 "$PH/run/tlsd.sock"
+  assert_output "eof"
+  wait_for 10 grep -q "refused a connection from uid $(id -u nobody)" "$PH/log/tlsd/current"
 }

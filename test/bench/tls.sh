@@ -1,14 +1,18 @@
 #!/bin/bash
-# posta-tlsd vs stunnel4, same certificate (ECDSA P-256), same per-connection shape (a
-# launcher forks one TLS process per connection, which runs the protocol program), same run:
+# posta-tlsd vs stunnel4, same certificate (ECDSA P-256), same run, three sides:
+#   posta         posta-tcpd + one posta-tlsd -i per connection (which runs the program)
+#   posta_daemon  posta-tcpd -T + one long-lived posta-tlsd -D (the instance's shape): per
+#                 connection only the program runs, on plain socketpairs
+#   stunnel       stunnel4 in exec mode: one process, one forked program per connection
 #   handshakes/s  full TLS 1.3 handshakes (no resumption), 2 parallel `openssl s_time -new`
 #   bulk MB/s     one connection downloading 256 MB (TLS_AES_256_GCM_SHA384) from `head -c`
 #   idle PSS      KB of proportional set size per idle TLS connection (50 connections),
 #                 every process serving them counted (TLS process + /bin/cat behind it)
 # Prints "name value unit" lines. posta runs under posta-tcpd if built, else tcpserver.
 # usage: test/bench/tls.sh [BUILD_DIR]   (env BENCH_SECS, BENCH_MB, BENCH_IDLE)
+# TLS_SH_LIB=1: only define the functions (test/bench/workloads/6x-tls-*.sh source this).
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 BUILD=${1:-${BUILD:-build}}
 BIN=${POSTA_BIN:-$PWD/$BUILD/bin}
 PY=/usr/bin/python3
@@ -18,7 +22,8 @@ for p in stunnel4 openssl; do command -v $p >/dev/null || { echo "tls.sh: $p mis
 W=$(mktemp -d /tmp/posta-bench-tls.XXXXXX)
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$W"; }
-trap cleanup EXIT
+: >"$W/extra.pids"   # long-lived helpers of a side (the posta-tlsd daemon), counted for PSS
+[ -z "${TLS_SH_LIB:-}" ] && trap cleanup EXIT
 mkdir -p "$W/tls"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=bench.test \
   -keyout "$W/tls/key.pem" -out "$W/tls/cert.pem" 2>/dev/null
@@ -36,6 +41,16 @@ start_posta() {
   else
     tcpserver -c 500 -R -H -l 0 127.0.0.1 "$port" "$BIN/posta-tlsd" -i -d '' -- "$@" 2>>"$W/posta.log" &
   fi
+  PIDS+=($!); echo $! >"$W/launcher.pid"; wait_port "$port"
+}
+# start_posta_daemon PORT PROGRAM...: posta-tcpd -T with one long-lived posta-tlsd -D
+start_posta_daemon() {
+  local port=$1; shift
+  rm -f "$W/tlsd.ready"
+  (exec 3>"$W/tlsd.ready"; exec "$BIN/posta-tlsd" -D "$W/tlsd.sock" -d '' -N 3 2>>"$W/posta.log") &
+  PIDS+=($!); echo $! >"$W/extra.pids"
+  local i; for i in $(seq 100); do [ -s "$W/tlsd.ready" ] && break; sleep 0.05; done
+  "$BIN/posta-tcpd" -c 500 -T "$W/tlsd.sock" -M implicit 127.0.0.1 "$port" "$@" 2>>"$W/posta.log" &
   PIDS+=($!); echo $! >"$W/launcher.pid"; wait_port "$port"
 }
 # start_stunnel PORT PROGRAM ARGV0 ARGS: stunnel's inetd-like exec mode, one child per connection
@@ -57,7 +72,11 @@ EOC
   stunnel4 "$W/stunnel.conf" 2>>"$W/stunnel.log" &
   PIDS+=($!); echo $! >"$W/launcher.pid"; wait_port "$port"
 }
-stop_launcher() { kill "$(cat "$W/launcher.pid")" 2>/dev/null; wait "$(cat "$W/launcher.pid")" 2>/dev/null; }
+stop_launcher() {
+  local p
+  for p in $(cat "$W/launcher.pid" "$W/extra.pids"); do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+  : >"$W/extra.pids"
+}
 
 handshakes() {  # handshakes PORT -> handshakes per second (2 parallel clients)
   local i pids=()
@@ -110,27 +129,41 @@ PYEOF
   sleep 0.5
   local pids all
   pids=$(pgrep -P "$launcher")                 # per-connection processes (or none: threads)
-  all="$launcher $pids $(for p in $pids; do pgrep -P "$p"; done)"
+  all="$launcher $(cat "$W/extra.pids") $pids $(for p in $pids; do pgrep -P "$p"; done)"
   local base; base=$(cat "$W/launcher.base")
   local total; total=$(pss_kb $all)
   kill $client 2>/dev/null; wait $client 2>/dev/null; rm -f "$W/idle.ready"
   echo $(( (total - base) / IDLE ))
 }
 
-run_side() {  # run_side posta|stunnel
-  local side=$1 port
-  port=$(free_port)
-  if [ $side = posta ]; then start_posta "$port" /bin/cat; else start_stunnel "$port" /bin/cat cat; fi
-  pss_kb "$(cat "$W/launcher.pid")" >"$W/launcher.base"
-  echo "tls_handshakes_$side $(handshakes "$port") handshakes/s"
-  echo "tls_idle_pss_$side $(idle_pss "$port") KB/conn"
-  stop_launcher
-  port=$(free_port)
-  if [ $side = posta ]; then start_posta "$port" head -c $((MB << 20)) /dev/zero
-  else start_stunnel "$port" /usr/bin/head head -c $((MB << 20)) /dev/zero; fi
-  echo "tls_bulk_$side $(bulk "$port") MB/s"
+start_side() {  # start_side posta|posta_daemon|stunnel PORT PROGRAM ARGS...
+  local side=$1 port=$2; shift 2
+  case $side in
+    posta) start_posta "$port" "$@" ;;
+    posta_daemon) start_posta_daemon "$port" "$@" ;;
+    stunnel) local prog=$1; shift; start_stunnel "$port" "$prog" "$(basename "$prog")" "$@" ;;
+  esac
+  pss_kb "$(cat "$W/launcher.pid")" $(cat "$W/extra.pids") >"$W/launcher.base"
+}
+
+side_handshakes() { local port; port=$(free_port); start_side "$1" "$port" /bin/cat; handshakes "$port"; stop_launcher; }
+side_idle_pss() { local port; port=$(free_port); start_side "$1" "$port" /bin/cat; idle_pss "$port"; stop_launcher; }
+side_bulk() {
+  local port; port=$(free_port)
+  start_side "$1" "$port" /usr/bin/head -c $((MB << 20)) /dev/zero
+  bulk "$port"
   stop_launcher
 }
 
-run_side posta
-run_side stunnel
+run_side() {  # run_side posta|posta_daemon|stunnel
+  local side=$1
+  echo "tls_handshakes_$side $(side_handshakes "$side") handshakes/s"
+  echo "tls_idle_pss_$side $(side_idle_pss "$side") KB/conn"
+  echo "tls_bulk_$side $(side_bulk "$side") MB/s"
+}
+
+if [ -z "${TLS_SH_LIB:-}" ]; then
+  run_side posta
+  run_side posta_daemon
+  run_side stunnel
+fi

@@ -1,7 +1,15 @@
 // lib/net: addresses, CIDR matching and posta-tcpd rules.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
 #include "net/address.h"
+#include "net/fdpass.h"
 #include "net/rules.h"
 
 using namespace posta::net;
@@ -123,4 +131,64 @@ TEST(NetRules, IPv6AddressesWithColons) {
   // a dual-stack socket reports IPv4 clients as ::ffff:a.b.c.d: they match IPv4 rules
   EXPECT_EQ(r->match(*parse_ip("::ffff:127.0.0.1"))->env[0].first, "Y");
   EXPECT_EQ(r->match(*parse_ip("10.0.0.1")), nullptr);
+}
+
+namespace {
+
+std::pair<posta::Fd, posta::Fd> unix_pair() {
+  int sv[2];
+  EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+  return {posta::Fd(sv[0]), posta::Fd(sv[1])};
+}
+
+}  // namespace
+
+TEST(NetFdPass, PassesHeaderAndFds) {
+  auto [a, b] = unix_pair();
+  auto [x, y] = unix_pair();
+  ASSERT_TRUE(send_fds(a.get(), "hello 1", {x.get(), y.get()}));
+  auto got = recv_fds(b.get());
+  ASSERT_TRUE(got) << got.error().what;
+  EXPECT_EQ(got->header, "hello 1");
+  ASSERT_EQ(got->fds.size(), 2u);
+  EXPECT_EQ(::fcntl(got->fds[0].get(), F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+  ASSERT_EQ(::write(got->fds[0].get(), "z", 1), 1);  // the passed fd is x itself
+  char c = 0;
+  ASSERT_EQ(::read(y.get(), &c, 1), 1);
+  EXPECT_EQ(c, 'z');
+}
+
+TEST(NetFdPass, RejectsBadMessagesAndEof) {
+  auto [a, b] = unix_pair();
+  EXPECT_FALSE(send_fds(a.get(), "", {}));
+  EXPECT_FALSE(send_fds(a.get(), "x", {0, 0, 0, 0, 0}));
+  EXPECT_FALSE(send_fds(a.get(), std::string(kMaxPassHeader + 1, 'x'), {}));
+  ASSERT_TRUE(send_fds(a.get(), "no fds", {}));
+  auto plain = recv_fds(b.get());
+  ASSERT_TRUE(plain);
+  EXPECT_TRUE(plain->fds.empty());
+  a.reset();
+  EXPECT_FALSE(recv_fds(b.get()));
+}
+
+TEST(NetFdPass, UnixListenConnectPeerCred) {
+  auto dir = std::filesystem::temp_directory_path() / ("fdpass." + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::string path = (dir / "s.sock").string();
+  auto l = listen_unix(path, 0600);
+  ASSERT_TRUE(l) << l.error().what;
+  struct stat st;
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  auto c = connect_unix(path);
+  ASSERT_TRUE(c) << c.error().what;
+  posta::Fd s(::accept(l->get(), nullptr, nullptr));
+  ASSERT_TRUE(s);
+  auto cred = peer_cred(s.get());
+  ASSERT_TRUE(cred);
+  EXPECT_EQ(cred->uid, ::geteuid());
+  EXPECT_TRUE(listen_unix(path, 0660));  // a stale socket file is replaced
+  EXPECT_FALSE(connect_unix((dir / "missing.sock").string()));
+  EXPECT_FALSE(connect_unix(std::string(200, 'x')));
+  std::filesystem::remove_all(dir);
 }

@@ -16,6 +16,7 @@
 #include "io/fd.h"
 #include "tls/tls_context.h"
 #include "tls/tls_control.h"
+#include "tls/tls_store.h"
 
 namespace posta {
 namespace {
@@ -233,6 +234,46 @@ TEST_F(TlsContextFiles, RefusesMismatchedAndMissingFiles) {
   EXPECT_FALSE(make_server_ctx({path("nope.pem"), path("key.pem"), "", ""}));
   EXPECT_FALSE(make_server_ctx({path("cert.pem"), path("nope.pem"), "", ""}));
   EXPECT_FALSE(make_server_ctx({path("key.pem"), path("key.pem"), "", ""}));
+}
+
+std::string cert_cn(SSL_CTX* ctx) {
+  char buf[256] = "";
+  X509_NAME_get_text_by_NID(X509_get_subject_name(SSL_CTX_get0_certificate(ctx)), NID_commonName,
+                            buf, sizeof buf);
+  return buf;
+}
+
+TEST_F(TlsContextFiles, StoreLoadsNamesOnceAndKeepsOldSetOnBadReload) {
+  std::filesystem::create_directories(dir_ / "sni" / "a.example");
+  std::filesystem::create_directories(dir_ / "sni" / "Upper.Example");  // not lower case: ignored
+  std::filesystem::copy_file(path("other.pem"), dir_ / "sni" / "a.example" / "cert.pem");
+  std::filesystem::copy_file(path("otherkey.pem"), dir_ / "sni" / "a.example" / "key.pem");
+  std::filesystem::copy_file(path("other.pem"), dir_ / "sni" / "Upper.Example" / "cert.pem");
+  ::chmod((dir_ / "sni" / "a.example" / "key.pem").c_str(), 0600);
+  TlsStore store({path("cert.pem"), path("key.pem"), (dir_ / "sni").string(), ""});
+  EXPECT_EQ(store.default_ctx(), nullptr);
+  ASSERT_TRUE(store.reload());
+  EXPECT_EQ(store.names(), 1u);
+  EXPECT_EQ(cert_cn(store.default_ctx()), "test.example");
+  SSL_CTX* before = store.default_ctx();
+  SSL_CTX_up_ref(before);  // as an established session would hold it
+  ::chmod((dir_ / "sni" / "a.example" / "key.pem").c_str(), 0644);
+  auto bad = store.reload();
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().what.find("a.example/key.pem"), std::string::npos);
+  EXPECT_EQ(store.default_ctx(), before);  // the old set stays
+  ::chmod((dir_ / "sni" / "a.example" / "key.pem").c_str(), 0600);
+  ASSERT_TRUE(store.reload());
+  EXPECT_NE(store.default_ctx(), before);
+  EXPECT_EQ(cert_cn(before), "test.example");  // still usable by its holder
+  SSL_CTX_free(before);
+}
+
+TEST(TlsControlTest, EnvVarsForTheServer) {
+  auto env = tls_env_vars({"TLSv1.3", "TLS_AES_128_GCM_SHA256", "a.example", ""});
+  EXPECT_EQ(env, (std::vector<std::string>{"SSL_PROTOCOL=TLSv1.3", "SSL_CIPHER=TLS_AES_128_GCM_SHA256",
+                                           "SSL_SNI=a.example"}));
+  EXPECT_EQ(tls_env_vars({"TLSv1.2", "X", "", "CN=a"}).back(), "SSL_CLIENT_S_DN=CN=a");
 }
 
 }  // namespace

@@ -1,0 +1,43 @@
+// Passing file descriptors over AF_UNIX stream sockets (SCM_RIGHTS), with a short header.
+// posta-tcpd hands each accepted TLS connection to the long-lived posta-tlsd this way.
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/error.h"
+#include "io/fd.h"
+
+namespace posta::net {
+
+// At most this many fds and header bytes per message.
+inline constexpr size_t kMaxPassFds = 4;
+inline constexpr size_t kMaxPassHeader = 1024;
+
+struct Passed {
+  std::string header;
+  std::vector<Fd> fds;
+};
+
+// One sendmsg() of header (non-empty) with fds attached; fails on a short send.
+[[nodiscard]] Status send_fds(int sock, std::string_view header, const std::vector<int>& fds);
+
+// One recvmsg(): the header and the fds that came with it (close-on-exec). Fails on end of
+// file, a truncated message or control data, or more than kMaxPassFds fds (all closed).
+[[nodiscard]] Result<Passed> recv_fds(int sock);
+
+// A non-blocking connect() to the unix socket at path (close-on-exec).
+[[nodiscard]] Result<Fd> connect_unix(const std::string& path);
+
+// socket, bind, listen on path (an old socket file there is replaced), close-on-exec,
+// non-blocking; mode is applied to the socket file.
+[[nodiscard]] Result<Fd> listen_unix(const std::string& path, int mode, int backlog = 512);
+
+// The peer's uid and gid (SO_PEERCRED).
+struct PeerCred {
+  uid_t uid;
+  gid_t gid;
+};
+[[nodiscard]] Result<PeerCred> peer_cred(int sock);
+
+}  // namespace posta::net
