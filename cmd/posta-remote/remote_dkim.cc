@@ -1,5 +1,7 @@
 // DKIM signing of mail from local domains: the From: domain's selector (accounts database)
 // and key ($POSTA_HOME/dkim/<domain>/<selector>.key), else the envelope sender's.
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "accounts/lookup.h"
@@ -39,6 +41,11 @@ Status dkim_sign(const Config& cfg, Job& job) {
   for (auto d : {from_domain(job.message), domain_of(job.sender)})
     if (!d.empty() && std::find(candidates.begin(), candidates.end(), d) == candidates.end())
       candidates.push_back(d);
+  // Signing keys live in dkim/<domain>/: without one there is nothing to sign with, and
+  // opening the accounts database for every delivery cost more than the delivery.
+  std::erase_if(candidates, [&](const std::string& d) {
+    return ::access((cfg.home + "/dkim/" + d).c_str(), F_OK) != 0;
+  });
   if (candidates.empty()) return {};
   auto acc = accounts::Accounts::open(cfg.home);
   if (!acc) return fail("accounts database: " + acc.error().what);

@@ -13,8 +13,8 @@
 //   queue/lock/sendmutex  flock()ed by the running posta-send: one scheduler per spool
 //
 // State of a message = which of these names exist (INTERNALS.md "## Spool states"):
-//   mess only            injection in progress, or abandoned (cleaned when the pid in the
-//                        id is gone, or after 36 hours)
+//   mess only            injection in progress, or abandoned (cleaned after 36 hours
+//                        untouched)
 //   mess+intd            envelope written, not committed (same cleanup)
 //   mess+intd+todo       committed, not yet picked up
 //   mess+info+state(+todo) picked up; todo/ left over after a crash is harmless

@@ -60,6 +60,20 @@ print(c.cmd('QUIT'))"
   assert_success
 }
 
+@test "smtpd: posta-sendmail -bs takes a script piped in before the greeting, swaks --pipe too" {
+  before=$(maildir_count alice@example.test)
+  run bash -c "printf 'EHLO script\r\nMAIL FROM:<s@example.test>\r\nRCPT TO:<alice@example.test>\r\nDATA\r\nSubject: bs-script\r\n\r\nhi\r\n.\r\nQUIT\r\n' | POSTA_HOME='$PH' '$POSTA_BIN/posta-sendmail' -bs"
+  assert_success
+  assert_output --partial "250 2.0.0"
+  refute_output --partial "554"
+  # swaks ignores SIGCHLD: posta-smtpd must still be able to wait for posta-queue
+  run env POSTA_HOME="$PH" swaks --pipe "$POSTA_BIN/posta-sendmail -bs" --from s@example.test \
+    --to alice@example.test --header "Subject: bs-swaks"
+  assert_success
+  assert_output --partial "queued as"
+  wait_for 20 test "$(maildir_count alice@example.test)" -ge $((before + 2))
+}
+
 @test "smtpd: pipelined session (swaks --pipeline) with two recipients and an alias" {
   clear_rec
   run swaks --pipeline --server 127.0.0.1 --port "$SMTP_PORT" --from s@remote.example \
