@@ -156,7 +156,7 @@ void Session::cmd_fetch(const std::string& tag, Parser& p, bool uid) {
     if (set_seen && !sel_->read_only && mi && !mi->has_flag('S')) {
       auto nf = sel_->index->update_flags(u, [](const std::string& f) { return f + "S"; });
       if (nf) {
-        sel_->flags[u] = *nf;
+        sel_->flags[seq - 1] = *nf;
         if (!wants_flags) items += " FLAGS " + flags_text(u, *nf);
       }
     }
@@ -197,7 +197,7 @@ void Session::cmd_store(const std::string& tag, Parser& p, bool uid) {
       if (nf.error().code == ENOENT) continue;
       return no(tag, "[SERVERBUG] " + nf.error().what);
     }
-    sel_->flags[u] = *nf;
+    sel_->flags[seq - 1] = *nf;
     if (!silent)
       out_.line("* " + std::to_string(seq) + " FETCH (FLAGS " + flags_text(u, *nf) +
                 (uid ? " UID " + std::to_string(u) : "") + ")");

@@ -246,15 +246,18 @@ void Session::cmd_select(const std::string& tag, Parser& p, bool read_only) {
   s.dirty = false;
   uint32_t first_unseen = 0;
   std::vector<uint32_t> fresh;
+  s.uids.reserve(s.index->messages().size());
+  s.flags.reserve(s.index->messages().size());
   for (auto& m : s.index->messages()) {
     s.uids.push_back(m.uid);
+    s.flags.push_back(m.flags);
     if (m.in_new()) fresh.push_back(m.uid);
     if (!first_unseen && !m.has_flag('S')) first_unseen = static_cast<uint32_t>(s.uids.size());
   }
   if (!read_only)
     for (uint32_t uid : fresh)
       if (auto r = s.index->claim_new(uid); r && *r) s.recent.insert(uid);
-  for (auto& m : s.index->messages()) s.flags[m.uid] = m.flags;
+  s.synced_generation = s.index->generation();
   sel_ = std::move(s);
   std::string kw;
   for (auto& k : sel_->index->keywords())

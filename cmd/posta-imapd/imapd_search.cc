@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "imapd_session.h"
+#include "log/log.h"
 #include "mime/address.h"
 #include "mime/decode.h"
 
@@ -59,9 +60,9 @@ void body_text(const mime::Part& p, std::string_view data, std::string& out, int
   out += "\n";
 }
 
-std::string header_text(const mime::Part& root, std::string_view field) {
+std::string header_text(const std::vector<mime::HeaderField>& headers, std::string_view field) {
   std::string out;
-  for (auto& h : root.headers)
+  for (auto& h : headers)
     if (strcasecmp(h.name.c_str(), std::string(field).c_str()) == 0) {
       out += mime::decode_words(h.value);
       out += '\n';
@@ -69,7 +70,39 @@ std::string header_text(const mime::Part& root, std::string_view field) {
   return out;
 }
 
+// What a search program reads: flags and index data only, the cached header fields, or
+// the whole message.
+enum class Need { kIndex, kHeaders, kFull };
+
+Need need_of(const imap::SearchKey& k) {
+  using K = imap::SearchKey::Kind;
+  switch (k.kind) {
+    case K::kFrom: case K::kTo: case K::kCc: case K::kBcc: case K::kSubject:
+    case K::kSentBefore: case K::kSentOn: case K::kSentSince:
+      return Need::kHeaders;
+    case K::kHeader: return mailstore::is_cached_header(k.field) ? Need::kHeaders : Need::kFull;
+    case K::kBody: case K::kText: return Need::kFull;
+    default: break;
+  }
+  Need n = Need::kIndex;
+  for (auto& s : k.sub) n = std::max(n, need_of(s));
+  return n;
+}
+
 }  // namespace
+
+// The message's cached header fields; read from the message (and added to the cache) when
+// missing. nullopt when the message cannot be read.
+std::optional<std::string_view> Session::cached_fields(const mailstore::MessageInfo& mi) {
+  auto& hc = *sel_->headers;
+  if (auto f = hc.find(mi.base)) return f;
+  std::string base = mi.base;  // load() may rescan and invalidate mi
+  Loaded m;
+  if (!load(mi.uid, m)) return std::nullopt;
+  size_t end = m.data.find("\r\n\r\n");
+  hc.add(base, mailstore::cached_header_fields(std::string_view(m.data).substr(0, end == std::string::npos ? m.data.size() : end + 2)));
+  return hc.find(base);
+}
 
 bool Session::matches(const imap::SearchKey& k, uint32_t seq, Loaded& m, bool& loaded) {
   using K = imap::SearchKey::Kind;
@@ -119,37 +152,45 @@ bool Session::matches(const imap::SearchKey& k, uint32_t seq, Loaded& m, bool& l
       return true;
     default: break;
   }
-  if (!need()) return false;
-  const mime::Part& root = m.part();
+  const std::vector<mime::HeaderField>* headers = nullptr;
+  if (m.cached_fields && k.kind != K::kBody && k.kind != K::kText &&
+      (k.kind != K::kHeader || mailstore::is_cached_header(k.field))) {
+    if (!m.cached_headers) m.cached_headers = mime::parse_headers(*m.cached_fields);
+    headers = &*m.cached_headers;
+  } else {
+    if (!need()) return false;
+    headers = &m.part().headers;
+  }
+  const mime::Part* root_ptr = loaded ? &m.part() : nullptr;
   std::string needle = mime::fold(k.str);
   switch (k.kind) {
     case K::kSentBefore:
     case K::kSentOn:
     case K::kSentSince: {
-      auto d = mime::header_value(root.headers, "date");
+      auto d = mime::header_value(*headers, "date");
       auto day = d ? header_day(*d) : std::nullopt;
       if (!day) return false;
       return k.kind == K::kSentBefore ? *day < k.date : k.kind == K::kSentOn ? *day == k.date : *day >= k.date;
     }
-    case K::kFrom: return contains(header_text(root, "from"), needle);
-    case K::kTo: return contains(header_text(root, "to"), needle);
-    case K::kCc: return contains(header_text(root, "cc"), needle);
-    case K::kBcc: return contains(header_text(root, "bcc"), needle);
-    case K::kSubject: return contains(header_text(root, "subject"), needle);
+    case K::kFrom: return contains(header_text(*headers, "from"), needle);
+    case K::kTo: return contains(header_text(*headers, "to"), needle);
+    case K::kCc: return contains(header_text(*headers, "cc"), needle);
+    case K::kBcc: return contains(header_text(*headers, "bcc"), needle);
+    case K::kSubject: return contains(header_text(*headers, "subject"), needle);
     case K::kHeader: {
-      bool present = std::any_of(root.headers.begin(), root.headers.end(),
+      bool present = std::any_of(headers->begin(), headers->end(),
                                  [&](auto& h) { return strcasecmp(h.name.c_str(), k.field.c_str()) == 0; });
-      return present && contains(header_text(root, k.field), needle);
+      return present && contains(header_text(*headers, k.field), needle);
     }
     case K::kBody: {
       std::string text;
-      body_text(root, m.data, text);
+      body_text(*root_ptr, m.data, text);
       return contains(text, needle);
     }
     case K::kText: {
       std::string text;
-      for (auto& h : root.headers) text += h.name + ": " + mime::decode_words(h.value) + "\n";
-      body_text(root, m.data, text);
+      for (auto& h : *headers) text += h.name + ": " + mime::decode_words(h.value) + "\n";
+      body_text(*root_ptr, m.data, text);
       return contains(text, needle);
     }
     default: return false;
@@ -168,12 +209,26 @@ void Session::cmd_search(const std::string& tag, Parser& p, bool uid) {
   }
   auto prog = p.search_program();
   if (!prog) return bad(tag, "Invalid search: " + p.error());
+  bool use_cache = need_of(*prog) == Need::kHeaders;
+  if (use_cache) {
+    if (!sel_->headers) sel_->headers = std::make_unique<mailstore::HeaderCache>(sel_->index->folder());
+    sel_->headers->load();
+  }
   std::string out = "* SEARCH";
   for (uint32_t seq = 1; seq <= sel_->uids.size(); ++seq) {
     Loaded m;
     bool loaded = false;
+    if (use_cache) {
+      const auto* mi = sel_->index->find(sel_->uids[seq - 1]);
+      if (!mi) continue;
+      m.cached_fields = cached_fields(*mi);
+    }
     if (matches(*prog, seq, m, loaded))
       out += " " + std::to_string(uid ? sel_->uids[seq - 1] : seq);
+  }
+  if (use_cache) {
+    if (auto s = sel_->headers->save(sel_->index->messages()); !s)
+      log::warning("header cache of ", sel_->name, ": ", s.error().what);
   }
   out_.line(out);
   ok(tag, uid ? "UID SEARCH completed" : "SEARCH completed");

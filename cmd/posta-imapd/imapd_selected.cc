@@ -22,12 +22,14 @@ void Session::sync(bool allow_expunge) {
     if (auto r = s.index->refresh(); !r) log::warning("refresh ", s.name, ": ", r.error().what);
     s.dirty = false;
   }
+  // Nothing changed in the index since the last complete sync: skip the O(n) comparison.
+  if (s.index->generation() == s.synced_generation) return;
   auto& msgs = s.index->messages();
   if (allow_expunge) {
     for (size_t i = s.uids.size(); i-- > 0;) {
       if (s.index->find(s.uids[i])) continue;
       out_.line("* " + std::to_string(i + 1) + " EXPUNGE");
-      s.flags.erase(s.uids[i]);
+      s.flags.erase(s.flags.begin() + static_cast<long>(i));
       s.recent.erase(s.uids[i]);
       s.uids.erase(s.uids.begin() + static_cast<long>(i));
     }
@@ -38,7 +40,7 @@ void Session::sync(bool allow_expunge) {
   for (auto& m : msgs) {
     if (m.uid <= last) continue;
     s.uids.push_back(m.uid);
-    s.flags[m.uid] = m.flags;
+    s.flags.push_back(m.flags);
     if (!s.read_only && m.in_new()) fresh.push_back(m.uid);
   }
   for (uint32_t uid : fresh)
@@ -50,12 +52,14 @@ void Session::sync(bool allow_expunge) {
   for (size_t i = 0; i < before && i < s.uids.size(); ++i) {
     const auto* m = s.index->find(s.uids[i]);
     if (!m) continue;
-    auto& known = s.flags[m->uid];
+    auto& known = s.flags[i];
     if (known == m->flags) continue;
     known = m->flags;
     out_.line("* " + std::to_string(i + 1) + " FETCH (UID " + std::to_string(m->uid) + " FLAGS " +
               flags_text(m->uid, m->flags) + ")");
   }
+  // Expunges still to report keep the sync incomplete.
+  if (s.uids.size() == msgs.size()) s.synced_generation = s.index->generation();
 }
 
 void Session::close_mailbox(bool expunge) {

@@ -16,6 +16,7 @@
 #include "imap/writer.h"
 #include "imap/input.h"
 #include "mailstore/folders.h"
+#include "mailstore/header_cache.h"
 #include "mailstore/mailbox_index.h"
 #include "mailstore/watcher.h"
 #include "mime/message.h"
@@ -35,10 +36,12 @@ struct Selected {
   bool read_only = false;
   std::unique_ptr<mailstore::MailboxIndex> index;
   std::vector<uint32_t> uids;                       // seq - 1 -> uid
-  std::unordered_map<uint32_t, std::string> flags;  // uid -> letters last reported
+  std::vector<std::string> flags;                   // seq - 1 -> letters last reported
   std::set<uint32_t> recent;
   std::optional<mailstore::Watcher> watcher;
   bool dirty = true;  // refresh needed before the next sync
+  uint64_t synced_generation = 0;  // index->generation() at the last complete sync
+  std::unique_ptr<mailstore::HeaderCache> headers;  // opened by the first header SEARCH
 };
 
 // A loaded message for FETCH/SEARCH (CRLF form, parsed on demand).
@@ -47,6 +50,9 @@ struct Loaded {
   std::string data;
   std::optional<mime::Part> root;
   const mime::Part& part();
+  // From the header cache (SEARCH on header keys only): the cached fields, parsed on demand.
+  std::optional<std::string_view> cached_fields;
+  std::optional<std::vector<mime::HeaderField>> cached_headers;
 };
 
 class Session {
@@ -110,6 +116,7 @@ class Session {
   // search (imapd_search.cc)
   void cmd_search(const std::string& tag, Parser& p, bool uid);
   bool matches(const imap::SearchKey& k, uint32_t seq, Loaded& m, bool& loaded);
+  std::optional<std::string_view> cached_fields(const mailstore::MessageInfo& mi);
 
   Config cfg_;
   Control control_;

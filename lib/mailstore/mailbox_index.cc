@@ -11,6 +11,7 @@
 #include <ctime>
 
 #include "io/fd.h"
+#include "mailstore/index_cache.h"
 #include "mailstore/names.h"
 
 namespace posta::mailstore {
@@ -67,8 +68,26 @@ Result<MailboxIndex> MailboxIndex::open(const std::string& folder) {
     }
   }
   if (auto s = ix.load_keywords(); !s) return std::unexpected(s.error());
+  if (ix.load_cache()) return ix;
   if (auto s = ix.refresh(); !s) return std::unexpected(s.error());
   return ix;
+}
+
+// No lock needed: the cache is replaced atomically, and a change after the stamp comparison
+// is simply one that happened after this open.
+bool MailboxIndex::load_cache() {
+  auto snap = load_index_cache(folder_);
+  if (!snap) return false;
+  auto now = current_stamp(folder_);
+  if (!now || !(*now == snap->stamp)) return false;
+  uid_validity_ = snap->uid_validity;
+  uid_next_ = snap->uid_next;
+  messages_ = std::move(snap->messages);
+  seen_ = snap->stamp;
+  seen_settled_ = true;
+  uidlist_ino_ = 0;  // uids_ is not loaded: the next read_uidlist() starts from the beginning
+  ++generation_;
+  return true;
 }
 
 Status MailboxIndex::read_uidlist(bool from_start) {
@@ -170,6 +189,24 @@ void MailboxIndex::rebuild(std::vector<Scanned>& all) {
 Status MailboxIndex::refresh() {
   auto lock = FolderLock::take(folder_, LOCK_EX);
   if (!lock) return std::unexpected(lock.error());
+  if (seen_settled_) {
+    auto now = current_stamp(folder_);
+    if (now && *now == seen_) return {};
+  }
+  time_t start = ::time(nullptr);
+  auto stamp = dirs_stamp(folder_);
+  if (!stamp) return std::unexpected(stamp.error());
+  if (auto s = scan_and_assign(); !s) return s;
+  ++generation_;
+  if (auto s = add_uidlist_stamp(folder_, *stamp); !s) return s;
+  seen_ = *stamp;
+  seen_settled_ = settled(*stamp, start);
+  // Only a settled scan is worth saving; a failure just means the next open scans again.
+  if (seen_settled_) (void)save_index_cache(folder_, uid_validity_, uid_next_, seen_, messages_);
+  return {};
+}
+
+Status MailboxIndex::scan_and_assign() {
   if (auto s = read_uidlist(false); !s) return s;
   uint32_t bound = uid_next_;
   auto all = scan();
@@ -177,24 +214,21 @@ Status MailboxIndex::refresh() {
   std::vector<Scanned> fresh;
   for (auto& s : *all)
     if (!uids_.count(s.base)) fresh.push_back(s);
-  {
-    if (auto s = read_uidlist(false); !s) return s;
-    if (auto s = assign(fresh); !s) return s;
-    rebuild(*all);
-    if (uidlist_dead_ > 1000 && uidlist_dead_ > messages_.size()) {
-      // Drop lines of vanished messages; keep everything assigned after our scan started.
-      std::unordered_map<std::string, uint32_t> keep;
-      for (auto& m : messages_) keep[m.base] = m.uid;
-      for (auto& [b, u] : uids_)
-        if (u >= bound) keep[b] = u;
-      uids_.swap(keep);
-      if (auto s = rewrite_uidlist_locked(); !s) return s;
-      uidlist_dead_ = 0;
-    }
-    return {};
+  if (auto s = read_uidlist(false); !s) return s;
+  if (auto s = assign(fresh); !s) return s;
+  rebuild(*all);
+  if (uidlist_dead_ > 1000 && uidlist_dead_ > messages_.size()) {
+    // Drop lines of vanished messages; keep everything assigned after our scan started.
+    std::unordered_map<std::string, uint32_t> keep;
+    for (auto& m : messages_) keep[m.base] = m.uid;
+    for (auto& [b, u] : uids_)
+      if (u >= bound) keep[b] = u;
+    uids_.swap(keep);
+    if (auto s = rewrite_uidlist_locked(); !s) return s;
+    uidlist_dead_ = 0;
   }
+  return {};
 }
-
 
 Status MailboxIndex::assign(std::vector<Scanned>& fresh) {
   std::sort(fresh.begin(), fresh.end(), [](const Scanned& a, const Scanned& b) {

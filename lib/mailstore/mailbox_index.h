@@ -9,6 +9,9 @@
 //                       when the file is rewritten (temp, fsync, rename).
 //   posta-uidlist.lock  flock(2)ed exclusively while UIDs are assigned or the list rewritten.
 //   posta-keywords      "<letter> <keyword>\n": IMAP keywords stored as Maildir letters a-z.
+//   posta-index.cache   snapshot of this index, used while the folder is unchanged
+//                       (index_cache.h); posta-headers.cache: header fields for SEARCH
+//                       (header_cache.h).
 // The message's identity is its "base" (file name before ':'); flags live in the name
 // (":2,<letters>"), so a flag change (rename) never changes the UID.
 #pragma once
@@ -36,6 +39,13 @@ struct MessageInfo {
   bool has_flag(char c) const { return flags.find(c) != std::string::npos; }
 };
 
+// What a folder looked like at a scan: mtimes of new/ and cur/, inode and size of the uidlist.
+struct Stamp {
+  int64_t new_sec = 0, new_nsec = 0, cur_sec = 0, cur_nsec = 0;
+  uint64_t uidlist_ino = 0, uidlist_size = 0;
+  bool operator==(const Stamp&) const = default;
+};
+
 class MailboxIndex {
  public:
   // folder: a maildir directory (the INBOX maildir or a Maildir++ ".Folder" directory).
@@ -54,8 +64,11 @@ class MailboxIndex {
   std::string path(const MessageInfo& m) const { return folder_ + "/" + m.filename; }
   const std::string& folder() const { return folder_; }
 
-  // Rescans new/ and cur/ and assigns UIDs to messages seen for the first time.
+  // Rescans new/ and cur/ and assigns UIDs to messages seen for the first time; skipped when
+  // the folder's Stamp is unchanged since a settled scan (index_cache.h).
   [[nodiscard]] Status refresh();
+  // Changes whenever messages() may have changed (sessions compare it to skip work).
+  uint64_t generation() const { return generation_; }
 
   // Changes the flags of a message by renaming it (into cur/ when it was in new/).
   // change(old_flags) returns the new letters. When another process renamed or removed
@@ -90,6 +103,8 @@ class MailboxIndex {
   [[nodiscard]] Status assign(std::vector<Scanned>& fresh);
   [[nodiscard]] Status read_uidlist(bool from_start);
   [[nodiscard]] Status rewrite_uidlist_locked();
+  [[nodiscard]] Status scan_and_assign();
+  bool load_cache();
   void rebuild(std::vector<Scanned>& all);
   MessageInfo* find_mut(uint32_t uid);
 
@@ -102,6 +117,9 @@ class MailboxIndex {
   uint64_t uidlist_offset_ = 0;                     // bytes of the uidlist already read
   uint64_t uidlist_ino_ = 0;
   std::vector<std::string> keywords_;
+  Stamp seen_;                 // the folder at the last scan (or cache load)
+  bool seen_settled_ = false;  // seen_ can prove that nothing changed since
+  uint64_t generation_ = 0;
 };
 
 // Maildir letters <-> IMAP system flags (\Seen S, \Answered R, \Flagged F, \Deleted T,

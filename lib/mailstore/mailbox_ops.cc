@@ -51,6 +51,7 @@ Result<std::string> MailboxIndex::update_flags(
     if (locked_rename(folder_, path(*m), folder_ + "/" + target) == 0) {
       m->filename = std::move(target);
       m->flags = letters;
+      ++generation_;
       return letters;
     }
     if (errno != ENOENT) return fail_sys("unable to rename " + path(*m));
@@ -66,6 +67,7 @@ Result<bool> MailboxIndex::claim_new(uint32_t uid) {
   std::string target = "cur/" + cur_name(m->base, m->flags);
   if (locked_rename(folder_, path(*m), folder_ + "/" + target) == 0) {
     m->filename = std::move(target);
+    ++generation_;
     return true;
   }
   if (errno != ENOENT) return fail_sys("unable to rename " + path(*m));
@@ -79,6 +81,7 @@ Status MailboxIndex::remove(uint32_t uid) {
     if (!m) return {};
     if (::unlink(path(*m).c_str()) == 0) {
       messages_.erase(messages_.begin() + (m - messages_.data()));
+      ++generation_;
       return {};
     }
     if (errno != ENOENT) return fail_sys("unable to remove " + path(*m));
@@ -165,6 +168,7 @@ Result<uint32_t> MailboxIndex::add_file(const std::string& src, std::string_view
   }
   // Appended in UID order only if no unseen message sorts after it; refresh() fixes the rest.
   if (messages_.empty() || messages_.back().uid < uid) messages_.push_back(std::move(mi));
+  ++generation_;
   return uid;
 }
 

@@ -1,5 +1,5 @@
 // libFuzzer target for the MIME structure parser, ENVELOPE/BODYSTRUCTURE output and the
-// decoders used by SEARCH:
+// decoders used by SEARCH.
 // Built by `make fuzz` into build-fuzz/bin/ (clang 16, ASan+UBSan) and run for a short
 // while by test/bats/fuzz.bats.
 #include <cstddef>

@@ -1,3 +1,4 @@
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -9,6 +10,7 @@
 
 #include "maildir/maildir.h"
 #include "mailstore/folders.h"
+#include "mailstore/header_cache.h"
 #include "mailstore/mailbox_index.h"
 #include "mailstore/names.h"
 
@@ -135,4 +137,110 @@ TEST(MailstoreFolders, NamesAndOperations) {
   ASSERT_TRUE(f.subscribe("Job", true));
   EXPECT_EQ(f.subscriptions(), std::vector<std::string>{"Job"});
   std::system(("rm -rf " + d).c_str());
+}
+
+namespace {
+// Directory mtimes a minute in the past: a scan of the folder counts as settled.
+void settle(const std::string& d) {
+  struct timespec ts[2] = {{::time(nullptr) - 60, 0}, {::time(nullptr) - 60, 0}};
+  for (const char* sub : {"/new", "/cur"}) ::utimensat(AT_FDCWD, (d + sub).c_str(), ts, 0);
+}
+void damage(const std::string& path, bool truncate) {
+  std::string data;
+  {
+    std::ifstream in(path);
+    data.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  ASSERT_GT(data.size(), 40u);
+  if (truncate) data.resize(data.size() - 9);
+  else data[data.size() / 2] ^= 0x20;
+  std::ofstream(path, std::ios::trunc) << data;
+}
+}  // namespace
+
+TEST(MailstoreCache, TrustedOnlyWhileValid) {
+  auto d = make_maildir();
+  for (int i = 1; i <= 3; ++i) put(d, "cur/" + std::to_string(i) + ".M1P1.h,S=16:2,S");
+  settle(d);
+  auto ix = mailstore::MailboxIndex::open(d);
+  ASSERT_TRUE(ix);
+  ASSERT_EQ(::access((d + "/posta-index.cache").c_str(), F_OK), 0);
+  // A file slipped in without changing cur/'s mtime is invisible: the cache was used.
+  put(d, "cur/4.M1P1.h,S=16:2,");
+  settle(d);
+  EXPECT_EQ(mailstore::MailboxIndex::open(d)->messages().size(), 3u);
+  // A corrupt or truncated cache is rebuilt, not trusted.
+  damage(d + "/posta-index.cache", false);
+  EXPECT_EQ(mailstore::MailboxIndex::open(d)->messages().size(), 4u);
+  damage(d + "/posta-index.cache", true);
+  auto again = mailstore::MailboxIndex::open(d);
+  ASSERT_EQ(again->messages().size(), 4u);
+  EXPECT_EQ(again->messages().back().uid, 4u);
+  EXPECT_EQ(again->messages().back().flags, "");
+  // A delivery changes new/: the (valid, settled) cache is no longer used.
+  settle(d);
+  ASSERT_EQ(mailstore::MailboxIndex::open(d)->messages().size(), 4u);  // writes the cache
+  put(d, "new/5.M1P1.h,S=16");
+  auto fresh = mailstore::MailboxIndex::open(d);
+  ASSERT_EQ(fresh->messages().size(), 5u);
+  EXPECT_EQ(fresh->messages().back().uid, 5u);
+}
+
+TEST(MailstoreCache, SeesDeliveriesAndOtherSessionsFlags) {
+  auto d = make_maildir();
+  put(d, "cur/1.M1P1.h,S=16:2,");
+  settle(d);
+  auto a = mailstore::MailboxIndex::open(d);
+  auto b = mailstore::MailboxIndex::open(d);  // from the cache
+  ASSERT_TRUE(a && b);
+  put(d, "new/2.M2P2.h,S=16");  // a delivery (new/ changes)
+  ASSERT_TRUE(a->refresh());
+  ASSERT_EQ(a->messages().size(), 2u);
+  EXPECT_EQ(a->messages()[1].uid, 2u);
+  ASSERT_TRUE(b->update_flags(1, [](const std::string&) { return std::string("FS"); }));
+  ASSERT_TRUE(a->refresh());
+  EXPECT_EQ(a->find(1)->flags, "FS");
+  settle(d);
+  ASSERT_TRUE(a->refresh());
+  auto c = mailstore::MailboxIndex::open(d);  // from the cache written by a's settled scan
+  ASSERT_EQ(c->messages().size(), 2u);
+  EXPECT_EQ(c->find(1)->flags, "FS");
+  EXPECT_EQ(c->find(2)->filename, "new/2.M2P2.h,S=16");
+}
+
+TEST(MailstoreHeaderCache, AppendsAndRebuildsWhenDamaged) {
+  auto d = make_maildir();
+  EXPECT_EQ(mailstore::cached_header_fields("From: a@b\r\nX-Junk: 1\r\nSubject: s\r\n t\r\n\r\nbody"),
+            "From: a@b\r\nSubject: s\r\n t\r\n");
+  std::vector<mailstore::MessageInfo> live(2);
+  live[0].base = "1.M1P1.h";
+  live[1].base = "2.M1P1.h";
+  {
+    mailstore::HeaderCache hc(d);
+    hc.load();
+    hc.add(live[0].base, "From: one\r\n");
+    hc.add(live[1].base, "From: two\r\n");
+    ASSERT_TRUE(hc.save(live));
+  }
+  mailstore::HeaderCache hc(d);
+  hc.load();
+  ASSERT_TRUE(hc.find(live[1].base));
+  EXPECT_EQ(*hc.find(live[1].base), "From: two\r\n");
+  {
+    std::fstream f(d + "/posta-headers.cache");
+    std::string data((std::istreambuf_iterator<char>(f)), {});
+    f.seekp(static_cast<std::streamoff>(data.find("two")));
+    f << "TWO";  // the second record no longer matches its checksum
+  }
+  mailstore::HeaderCache broken(d);
+  broken.load();
+  EXPECT_EQ(broken.size(), 1u);
+  EXPECT_FALSE(broken.find(live[1].base));
+  broken.add(live[1].base, "From: two\r\n");
+  ASSERT_TRUE(broken.save(live));  // rewritten: good records and the re-read one
+  mailstore::HeaderCache fixed(d);
+  fixed.load();
+  EXPECT_EQ(fixed.size(), 2u);
+  ASSERT_TRUE(fixed.find(live[1].base));
+  EXPECT_EQ(*fixed.find(live[1].base), "From: two\r\n");
 }

@@ -1,12 +1,22 @@
 # A throwaway Dovecot under $BENCH_WORK/dovecot (never /etc/dovecot), loopback only, serving
 # one Maildir for one user "bench" with password "bench".
-# dovecot_setup MAILDIR IMAP_PORT POP3_PORT
+# dovecot_setup MAILDIR IMAP_PORT POP3_PORT [IMAPS_PORT]
+# With IMAPS_PORT, imaps is served there with a throwaway self-signed certificate.
+# DOVECOT_PASSWORD: the passdb entry (default {PLAIN}bench); login-heavy workloads pass
+# posta's own hash as {CRYPT}<hash>, so both servers pay the same password hashing.
 DV=$BENCH_WORK/dovecot
 dovecot_setup() {
-  local maildir=$1 imap=$2 pop3=$3 owner
+  local maildir=$1 imap=$2 pop3=$3 imaps=${4:-0} owner ssl=no
   owner=$(stat -c %U "$maildir")
   rm -rf "$DV"; mkdir -p "$DV/run" "$DV/state"
-  echo "bench:{PLAIN}bench:$(id -u "$owner"):$(id -g "$owner")::$maildir" >"$DV/passwd"
+  if [ "$imaps" != 0 ]; then
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
+      -keyout "$DV/key.pem" -out "$DV/cert.pem" >/dev/null 2>&1 || return 1
+    ssl="yes
+ssl_cert = <$DV/cert.pem
+ssl_key = <$DV/key.pem"
+  fi
+  echo "bench:${DOVECOT_PASSWORD:-"{PLAIN}bench"}:$(id -u "$owner"):$(id -g "$owner")::$maildir" >"$DV/passwd"
   cat >"$DV/dovecot.conf" <<CF
 base_dir = $DV/run
 state_dir = $DV/state
@@ -14,8 +24,12 @@ instance_name = posta-bench-$$
 protocols = imap pop3
 listen = 127.0.0.1
 log_path = $DV/dovecot.log
-ssl = no
+ssl = $ssl
 disable_plaintext_auth = no
+default_process_limit = 1000
+protocol imap {
+  mail_max_userip_connections = 1000
+}
 auth_mechanisms = plain
 passdb {
   driver = passwd-file
@@ -33,7 +47,8 @@ service imap-login {
     port = $imap
   }
   inet_listener imaps {
-    port = 0
+    address = 127.0.0.1
+    port = $imaps
   }
 }
 service pop3-login {
@@ -64,3 +79,7 @@ dovecot_stop() {
   true
 }
 dovecot_pids() { cat "$DV/run/master.pid" 2>/dev/null; }
+# posta_password_hash: the password hash of user1@bench.test in the posta instance ($PH)
+posta_password_hash() {
+  "$POSTA_BIN/posta-user" --home "$PH" export | awk -F'\t' '$1 == "user1@bench.test" {print $2}'
+}
