@@ -35,12 +35,13 @@ struct Settings {
   int64_t last_login_every = 3600;  // control/lastloginupdate (seconds; 0 = never)
 };
 
-// Microseconds spent, logged when POSTA_AUTH_TIMING is set (test/bench/auth.sh).
+// Microseconds spent, logged when POSTA_AUTH_TIMING is set (test/bench/workloads/80-auth.sh).
 struct Timing {
   int64_t open_us = 0;    // Accounts::open (environment join, DB_REGISTER check)
   int64_t check_us = 0;   // check(): lookups plus the hash
   int64_t hash_us = 0;    // of which crypt(3)
   int64_t record_us = 0;  // ratelimit reset, last-login write
+  int64_t close_us = 0;   // closing the environment before exec
 };
 Timing& timing();
 int64_t now_us();

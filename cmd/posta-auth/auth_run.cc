@@ -117,17 +117,20 @@ int run(const std::vector<std::string>& argv) {
   }
   int64_t t2 = now_us();
   record_success(*acc, s, cred->login, *v);
-  timing().record_us = now_us() - t2;
+  int64_t t3 = now_us();
+  timing().record_us = t3 - t2;
+  acc = std::unexpected(Error{"closed", 0});  // close the environment before exec
+  timing().close_us = now_us() - t3;
   if (std::getenv("POSTA_AUTH_TIMING")) {
     const Timing& t = timing();
     log::info("timing: open_us=", t.open_us, " check_us=", t.check_us, " hash_us=", t.hash_us,
-              " record_us=", t.record_us, " overhead_us=", t.open_us + t.check_us - t.hash_us + t.record_us);
+              " record_us=", t.record_us, " close_us=", t.close_us,
+              " overhead_us=", t.open_us + t.check_us - t.hash_us + t.record_us + t.close_us);
   }
   if (!v->master.empty())
     log::info("master login: master=<", v->master, "> user=<", v->user.address, "> ip=", ip.empty() ? "-" : ip);
   else
     log::info("login: user=<", v->user.address, "> ip=", ip.empty() ? "-" : ip);
-  acc = std::unexpected(Error{"closed", 0});  // close the environment before exec
   auto st = exec_post_auth(s, *v, argv);
   log::fatal(kExitTemporary, st.error().what);
 }

@@ -59,6 +59,10 @@ Result<std::unique_ptr<Env>> Env::open(const std::string& dir, bool create) {
 }
 
 Env::~Env() {
+  // Bounds the log and the work of a recovery: a real checkpoint only once 1 MB of log or
+  // 5 minutes have passed since the last one, else a cheap no-op. Housekeeping: an error
+  // (e.g. a reader without write access) changes nothing that was committed.
+  (void)env_->txn_checkpoint(1024, 5, 0);
   env_->close(0);
   delete env_;
 }
@@ -112,7 +116,10 @@ Result<std::unique_ptr<Database>> Database::open(Env& env, const std::string& fi
 }
 
 Database::~Database() {
-  db_->close(0);
+  // DB_NOSYNC: every change is in the log, synchronously flushed at commit, so a crash loses
+  // nothing (recovery replays the log from the last checkpoint). Without it every close
+  // fdatasync()ed the file whenever any process had written to it: 7-70 ms per posta-auth.
+  db_->close(DB_NOSYNC);
   delete db_;
 }
 

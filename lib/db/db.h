@@ -31,7 +31,7 @@ class Env {
   // DB_RECOVER, deadlock detection DB_LOCK_DEFAULT, automatic log removal.
   // Without create, a dir that holds no environment fails with code ENOENT.
   [[nodiscard]] static Result<std::unique_ptr<Env>> open(const std::string& dir, bool create);
-  ~Env();
+  ~Env();  // checkpoints when 1 MB of log or 5 minutes have passed since the last one
   Env(const Env&) = delete;
   Env& operator=(const Env&) = delete;
 
@@ -70,7 +70,7 @@ class Database {
   // without create fails with code ENOENT.
   [[nodiscard]] static Result<std::unique_ptr<Database>> open(Env& env, const std::string& file,
                                                               bool create, bool read_only);
-  ~Database();
+  ~Database();  // closes without flushing the cache (the log makes the changes durable)
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
 

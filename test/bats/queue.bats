@@ -111,6 +111,43 @@ send_cmd() { "$POSTA_BIN/posta-sendmail" "$@"; }
   assert_failure 64
 }
 
+# bs_session: python smtplib speaking to "posta-sendmail -bs" over a socketpair (swaks
+# --pipe is not used: swaks ignores SIGCHLD, which its child inherits). Sends one message,
+# then commands out of order and malformed, printing each reply code.
+bs_session() {
+  /usr/bin/python3 - "$POSTA_BIN/posta-sendmail" <<'PY'
+import smtplib, socket, subprocess, sys
+mine, theirs = socket.socketpair()
+p = subprocess.Popen([sys.argv[1], "-bs"], stdin=theirs, stdout=theirs, stderr=subprocess.DEVNULL)
+theirs.close()
+s = smtplib.SMTP()
+s.sock = mine
+print("greeting", s.getreply()[0])
+s.ehlo("localhost")
+s.sendmail("sender@example.test", ["u4@example.test"],
+           "From: sender@example.test\r\nTo: u4@example.test\r\nSubject: via bs\r\n\r\nover the pipe\r\n")
+print("sent")
+for cmd in ("RCPT TO:<u4@example.test>", "MAIL FROM:<no-closing-bracket", "BOGUS"):
+    print(cmd.split(":")[0], s.docmd(cmd)[0])
+print("quit", s.quit()[0])
+sys.exit(p.wait(timeout=30))
+PY
+}
+
+@test "posta-sendmail -bs: a message submitted over SMTP on stdin/stdout is delivered; bad input gets SMTP errors" {
+  run bs_session
+  assert_success
+  assert_line 'greeting 220'
+  assert_line 'sent'
+  assert_line 'RCPT TO 503'
+  assert_line 'MAIL FROM 501'
+  assert_line --regexp '^BOGUS 50[02]$'
+  assert_line 'quit 221'
+  wait_for 20 grep_maildir u4 "Subject: via bs"
+  run grep -h '^Return-Path:' $(grep -rl 'Subject: via bs' "$PH/mail/example.test/u4/new")
+  assert_output 'Return-Path: <sender@example.test>'
+}
+
 @test "forward (alias), sub-address, list with 3 members, catch-all" {
   posta alias add fwd@example.test u4@example.test
   posta list create list@example.test --posting anyone >/dev/null
@@ -237,6 +274,25 @@ send_cmd() { "$POSTA_BIN/posta-sendmail" "$@"; }
     assert_output ""
   fi
   [ -z "$(ls -A "$PH/queue/intd")" ] && [ -z "$(ls -A "$PH/queue/todo")" ]
+}
+
+@test "posta-send's sweep removes an uncommitted injection only after 36 hours untouched, whatever its pid" {
+  # the ids say "now" and name a live pid (1) or none (99999999): only the age of the files counts
+  local now old young
+  now=$(printf '%08X' "$(date +%s)")
+  old=${now}00002.1 young=${now}00001.99999999
+  for id in "$old" "$young"; do
+    as_owner sh -c "echo partial >'$PH/queue/mess/$id' && echo partial >'$PH/queue/intd/$id'"
+  done
+  touch -d '37 hours ago' "$PH/queue/mess/$old"
+  s6-svc -r "$PH/service/send"   # the sweep runs at start-up
+  wait_for 20 test ! -e "$PH/queue/mess/$old"
+  wait_for 20 test ! -e "$PH/queue/intd/$old"
+  wait_for 20 test -S "$PH/queue/lock/control"
+  run posta mailq
+  assert_output "Mail queue is empty"
+  [ -e "$PH/queue/mess/$young" ] && [ -e "$PH/queue/intd/$young" ]
+  rm -f "$PH/queue/mess/$young" "$PH/queue/intd/$young"
 }
 
 @test "full disk: posta-queue exits 53 and leaves nothing in todo/ (tmpfs, root only)" {

@@ -9,6 +9,18 @@ MSG=$BENCH_WORK/local-msg
 make_msg() {
   { printf 'From: sender@bench.test\nTo: user2@bench.test\nSubject: bench\n\n'; head -c 3000 /dev/urandom | base64 -w 76; } >"$MSG"
 }
+# posta-local alone, straight into a Maildir (no queue): the per-delivery floor of the posta
+# side, reported as an extra figure
+direct_local() {
+  local n t0 i dir=$PH/mail/bench.test/user3
+  n=$(scale 50 200)
+  t0=$(date +%s.%N)
+  for i in $(seq 1 "$n"); do
+    "$POSTA_BIN/posta-local" sender@bench.test user3@bench.test <"$MSG" >/dev/null || return 1
+  done
+  echo "figure: posta_local_direct $(rate "$n" "$t0") msg/s" >&2
+  [ "$(count_files "$dir/new")" -ge "$n" ]
+}
 run_posta() {
   local dir=$PH/mail/bench.test/user2 before t0 i
   before=$(count_files "$dir/new" "$dir/cur")
@@ -35,9 +47,12 @@ case $1 in
   setup)
     make_msg
     posta_bench_setup || exit 1
+    direct_local || exit 1
+    echo 20 >"$PH/control/concurrencylocal"   # as Postfix's virtual_destination_concurrency_limit
     s6-svc -u "$PH/service/send" 2>/dev/null
+    s6-svc -h "$PH/service/send" 2>/dev/null
     postfix_setup "$(free_port)" maildir ;;
-  posta) r=$(run_posta) && echo "$r msg/s $(peak_kb $(pgrep -f posta-start | head -1))" ;;
+  posta) r=$(run_posta) && echo "$r msg/s $(peak_kb "$(s6-svstat -o pid "$PH/service/send")")" ;;
   peer) r=$(run_postfix) && echo "$r msg/s $(peak_kb $(postfix_pids))" ;;
   teardown) postfix_stop; posta_bench_stop ;;
 esac
