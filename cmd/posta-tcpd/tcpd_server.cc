@@ -148,6 +148,9 @@ void Server::handle(Fd sock) {
     log::info("deny ", who, " rule line ", rule->line, " (", rule->text.empty() ? "*" : rule->text, ")");
     return;
   }
+  // Children that exited since the last SIGCHLD turn still count until reaped, and under a
+  // flood of connections the accepts come first: collect them before refusing anyone.
+  if (auto p = per_ip_.find(remote->ip); p != per_ip_.end() && p->second >= cfg_.maxperip) reap();
   long& n = per_ip_[remote->ip];
   if (n >= cfg_.maxperip) {
     log::warning("maxperip ", who, ": closed, ", n, "/", cfg_.maxperip, " from this address");
