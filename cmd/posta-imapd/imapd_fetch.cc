@@ -8,31 +8,17 @@
 #include "io/fd.h"
 #include "log/log.h"
 #include "mailstore/names.h"
+#include "mime/message.h"
 
 namespace posta::imapd {
 namespace {
 
 // The header lines of block whose field names are (or, with exclude, are not) in names.
 std::string filter_headers(std::string_view block, const std::vector<std::string>& names, bool exclude) {
-  std::string out;
-  bool keep = false;
-  size_t p = 0;
-  while (p < block.size()) {
-    size_t nl = block.find('\n', p);
-    size_t e = nl == std::string_view::npos ? block.size() : nl + 1;
-    std::string_view line = block.substr(p, e - p);
-    p = e;
-    if (line == "\r\n" || line == "\n") break;
-    if (line[0] != ' ' && line[0] != '\t') {
-      size_t colon = line.find(':');
-      std::string name = imap::upper(std::string(line.substr(0, colon == std::string_view::npos ? 0 : colon)));
-      while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.pop_back();
-      bool listed = std::find(names.begin(), names.end(), name) != names.end();
-      keep = colon != std::string_view::npos && listed != exclude;
-    }
-    if (keep) out.append(line);
-  }
-  return out + "\r\n";
+  return mime::select_header_lines(block, [&](std::string_view name) {
+    bool listed = std::find(names.begin(), names.end(), imap::upper(std::string(name))) != names.end();
+    return listed != exclude;
+  }) + "\r\n";
 }
 
 }  // namespace

@@ -33,6 +33,7 @@ struct Config {
   size_t maxrcpt = 100;
   std::chrono::milliseconds timeout{300000};
   std::chrono::milliseconds greet_delay{0};
+  bool local_session = false;  // PROTO=LOCAL: posta-sendmail -bs, a script on a pipe
   int maxerrors = 10;
   int maxmessages = 100;
   int maxauthfail = 3;

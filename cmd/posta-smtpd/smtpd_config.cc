@@ -55,6 +55,7 @@ Config load_config(bool submission_flag) {
   c.submission = submission_flag || (!sub.empty() && sub != "0");
   c.relayclient = std::getenv("RELAYCLIENT") != nullptr;
   c.remote_ip = env("TCPREMOTEIP");
+  c.local_session = env("PROTO") == "LOCAL";
   c.remote_port = env("TCPREMOTEPORT");
   c.local_ip = env("TCPLOCALIP");
   c.local_port = env("TCPLOCALPORT");

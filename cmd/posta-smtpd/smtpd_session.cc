@@ -1,7 +1,5 @@
 // The session loop: greeting, command dispatch, HELO/EHLO, STARTTLS, RSET/NOOP/QUIT/VRFY.
 #include <poll.h>
-#include <cstdlib>
-#include <string_view>
 #include <unistd.h>
 
 #include "accounts/lookup.h"
@@ -56,7 +54,7 @@ bool Session::flush() {
 bool Session::greet() {
   // An early talker sends before our greeting: spam software that does not wait. A local
   // posta-sendmail -bs session is a script piping its commands in: no such check.
-  if (const char* proto = std::getenv("PROTO"); proto && std::string_view(proto) == "LOCAL") {
+  if (cfg_.local_session) {
     out_ += smtp::format_reply(220, "", cfg_.greeting);
     return flush();
   }

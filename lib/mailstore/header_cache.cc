@@ -12,6 +12,7 @@
 
 #include "io/fd.h"
 #include "mailstore/index_cache.h"
+#include "mime/message.h"
 
 namespace posta::mailstore {
 namespace {
@@ -36,24 +37,7 @@ bool is_cached_header(std::string_view n) {
 }
 
 std::string cached_header_fields(std::string_view block) {
-  std::string out;
-  bool keep = false;
-  size_t p = 0;
-  while (p < block.size()) {
-    size_t nl = block.find('\n', p);
-    size_t e = nl == std::string_view::npos ? block.size() : nl + 1;
-    std::string_view line = block.substr(p, e - p);
-    p = e;
-    if (line == "\r\n" || line == "\n") break;
-    if (line[0] != ' ' && line[0] != '\t') {
-      size_t colon = line.find(':');
-      std::string_view name = line.substr(0, colon == std::string_view::npos ? 0 : colon);
-      while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
-      keep = colon != std::string_view::npos && is_cached_header(name);
-    }
-    if (keep && out.size() + line.size() <= kMaxFields) out.append(line);
-  }
-  return out;
+  return mime::select_header_lines(block, is_cached_header, kMaxFields);
 }
 
 void HeaderCache::load() {

@@ -314,4 +314,26 @@ const Part* find_part(const Part& root, const std::vector<uint32_t>& path) {
   return cur;
 }
 
+std::string select_header_lines(std::string_view block, const std::function<bool(std::string_view)>& keep,
+                                size_t max) {
+  std::string out;
+  bool keeping = false;
+  size_t p = 0;
+  while (p < block.size()) {
+    size_t nl = block.find('\n', p);
+    size_t e = nl == std::string_view::npos ? block.size() : nl + 1;
+    std::string_view line = block.substr(p, e - p);
+    p = e;
+    if (line == "\r\n" || line == "\n") break;
+    if (line[0] != ' ' && line[0] != '\t') {
+      size_t colon = line.find(':');
+      std::string_view name = line.substr(0, colon == std::string_view::npos ? 0 : colon);
+      while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
+      keeping = colon != std::string_view::npos && keep(name);
+    }
+    if (keeping && (max == std::string::npos || out.size() + line.size() <= max)) out.append(line);
+  }
+  return out;
+}
+
 }  // namespace posta::mime

@@ -3,6 +3,7 @@
 // bodies; depth and part count are limited so hostile input stays cheap.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +21,11 @@ struct HeaderField {
 std::vector<HeaderField> parse_headers(std::string_view block);
 // The first field with this name (case-insensitive); nullopt when absent.
 std::optional<std::string> header_value(const std::vector<HeaderField>& h, std::string_view name);
+// The lines (continuations included) of the header fields of block whose name (as written,
+// trailing blanks removed) keep() accepts, up to the blank line; a line that would take the
+// result past max bytes is left out.
+std::string select_header_lines(std::string_view block, const std::function<bool(std::string_view)>& keep,
+                                size_t max = std::string::npos);
 
 using Params = std::vector<std::pair<std::string, std::string>>;
 
