@@ -42,7 +42,7 @@ void Session::cmd_starttls(const std::string& tag, Parser& p) {
   if (!tls_ctl_ || tls_) return bad(tag, "STARTTLS not available");
   out_.line(tag + " OK Begin TLS negotiation now");
   if (!out_.flush()) { logout_ = true; return; }
-  auto info = start_tls(*tls_ctl_);
+  auto info = tls_ctl_->start();
   if (!info) {
     log::warning("STARTTLS failed ip=", remote_, ": ", info.error().what);
     logout_ = true;

@@ -25,7 +25,7 @@ Session::Session(Config cfg, bool post_auth)
         (void)out_.flush();
       }) {
   post_auth_ = post_auth;
-  tls_ctl_ = tls_control_fd();
+  tls_ctl_ = StartTls::from_env();
   tls_ = tls_from_env().has_value() || std::getenv("POSTA_IMAP_TLS") != nullptr;
   const char* ip = std::getenv("TCPREMOTEIP");
   remote_ = ip ? ip : "";

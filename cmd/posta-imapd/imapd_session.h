@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "control/control.h"
+#include "tls/tls_control.h"
 #include "imap/command_reader.h"
 #include "imap/parser.h"
 #include "imap/writer.h"
@@ -125,7 +126,7 @@ class Session {
   imap::CommandReader reader_;
   bool authenticated_ = false;
   bool tls_ = false;
-  std::optional<int> tls_ctl_;
+  std::optional<StartTls> tls_ctl_;
   std::string user_, login_, remote_;
   std::string maildir_;
   std::unique_ptr<mailstore::Folders> folders_;

@@ -23,7 +23,7 @@ struct PreAuth {
   LineReader in{0, kMaxLine, session_timeout()};
   Output out;
   bool tls = tls_from_env().has_value();
-  std::optional<int> ctl = tls_control_fd();
+  std::optional<StartTls> ctl = StartTls::from_env();
   std::string user;
   int failures = 0;
   std::string remote = std::getenv("TCPREMOTEIP") ? std::getenv("TCPREMOTEIP") : "unknown";
@@ -58,7 +58,7 @@ void PreAuth::starttls() {
   }
   out.line("+OK Begin TLS negotiation");
   out.flush();
-  auto info = start_tls(*ctl);
+  auto info = ctl->start();
   if (!info) {
     log::warning("STLS from ", remote, " failed: ", info.error().what);
     std::exit(0);

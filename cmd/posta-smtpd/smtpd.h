@@ -129,7 +129,7 @@ class Session {
   std::string out_;
   std::string helo_;
   bool esmtp_ = false;
-  std::optional<int> tls_ctl_;
+  std::optional<StartTls> tls_ctl_;
   std::optional<TlsInfo> tls_;
   std::string auth_user_;
   int auth_failures_ = 0;

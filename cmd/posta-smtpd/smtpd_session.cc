@@ -16,9 +16,8 @@ using smtp::Verb;
 
 Session::Session(Config cfg)
     : cfg_(std::move(cfg)), in_(0, kReaderMax, cfg_.timeout),
-      tls_ctl_(tls_control_fd()), tls_(tls_from_env()) {
+      tls_ctl_(StartTls::from_env()), tls_(tls_from_env()) {
   // The control fd must not leak into the queue or auth programs.
-  if (tls_ctl_) set_cloexec(*tls_ctl_, true);
 }
 
 Session::~Session() = default;
@@ -196,7 +195,7 @@ void Session::do_starttls(const smtp::Command& cmd) {
     log::warning(cfg_.remote_ip, ": discarding ", in_.buffered(), " bytes sent after STARTTLS");
   reply(220, "2.0.0", "Ready to start TLS");
   if (!flush()) return;
-  auto info = start_tls(*tls_ctl_, cfg_.timeout);
+  auto info = tls_ctl_->start(cfg_.timeout);
   if (!info) {
     log::info(cfg_.remote_ip, ": TLS handshake failed: ", info.error().what);
     quit_ = true;

@@ -40,7 +40,7 @@ struct Conn {
 // -M implicit: a connection whose TLS handshake posta-tlsd is doing; no child yet.
 struct Waiting {
   std::unique_ptr<TlsWait> wait;
-  ServerEnds ends;
+  TlsdEnds ends;
   std::vector<std::string> env;
   net::Endpoint remote, local;
 };
@@ -60,7 +60,7 @@ class Server {
   void resume();
   void accept_some();
   void handle(Fd sock);
-  void launch(const std::vector<std::string>& env, int data, int control, const net::Endpoint& remote,
+  void launch(const std::vector<std::string>& env, int data, const net::Endpoint& remote,
               const net::Endpoint& local);
   void hand_over(int sock, std::vector<std::string> env, const net::Endpoint& remote,
                  const net::Endpoint& local);
@@ -160,14 +160,14 @@ void Server::handle(Fd sock) {
   static const std::vector<std::pair<std::string, std::string>> kNone;
   auto env = env_.build(*local, *remote, rule ? rule->env : kNone);
   if (!cfg_.tls_socket.empty()) return hand_over(sock.get(), std::move(env), *remote, *local);
-  launch(env, sock.get(), -1, *remote, *local);
+  launch(env, sock.get(), *remote, *local);
 }
 
 // Starts PROGRAM for a connection (counted from here on), or logs why not.
-void Server::launch(const std::vector<std::string>& env, int data, int control,
+void Server::launch(const std::vector<std::string>& env, int data,
                     const net::Endpoint& remote, const net::Endpoint& local) {
   std::string who = log::cat(remote.ip.str(), ":", remote.port);
-  auto pid = spawn_child(cfg_.argv, env, data, control, kControlFd);
+  auto pid = spawn_child(cfg_.argv, env, data);
   if (!pid) {
     log::error(who, ": ", pid.error().what);
     if (per_ip_[remote.ip] == 0) per_ip_.erase(remote.ip);
@@ -179,20 +179,22 @@ void Server::launch(const std::vector<std::string>& env, int data, int control,
   pause_if_full();
 }
 
-// -T: posta-tlsd gets the client; PROGRAM gets plain socketpairs. STARTTLS servers start at
-// once; implicit-TLS servers once the handshake is done (with SSL_* in their environment).
+// -T -M starttls: the server gets the client socket itself and hands it to posta-tlsd only
+// if the client asks for STARTTLS (POSTA_TLSD_SOCKET, lib/tls/tls_control.h), so a plain
+// session costs no relay. -M implicit: posta-tlsd gets the client at once and the server is
+// started on plain socketpairs once the handshake is done (with SSL_* in its environment).
 void Server::hand_over(int sock, std::vector<std::string> env, const net::Endpoint& remote,
                        const net::Endpoint& local) {
+  if (!cfg_.tls_implicit) {
+    env.push_back("POSTA_TLSD_SOCKET=" + cfg_.tls_socket);
+    return launch(env, sock, remote, local);
+  }
   std::string who = log::cat(remote.ip.str(), ":", remote.port);
-  auto ends = hand_to_tlsd(cfg_.tls_socket, cfg_.tls_implicit, sock, remote.ip.str());
+  auto ends = hand_to_tlsd(cfg_.tls_socket, true, sock, remote.ip.str());
   if (!ends) {
     log::warning(who, ": closed: posta-tlsd unreachable: ", ends.error().what);
     if (per_ip_[remote.ip] == 0) per_ip_.erase(remote.ip);
     return;
-  }
-  if (!cfg_.tls_implicit) {
-    env.push_back(log::cat("POSTA_TLS_CONTROL=", kControlFd));
-    return launch(env, ends->data.get(), ends->control.get(), remote, local);
   }
   auto wait = std::make_unique<TlsWait>(base_.get(), ends->control.get());
   TlsWait* w = wait.get();
@@ -216,7 +218,7 @@ void Server::tls_done(TlsWait* w, Result<TlsInfo> info) {
     return reap();  // may resume accepting
   }
   for (auto& e : tls_env_vars(*info)) c.env.push_back(e);
-  launch(c.env, c.ends.data.get(), -1, c.remote, c.local);
+  launch(c.env, c.ends.data.get(), c.remote, c.local);
 }
 
 void Server::forget_ip(const net::IpAddr& ip) {

@@ -70,14 +70,13 @@ std::vector<std::string> ChildEnv::build(
 }
 
 Result<pid_t> spawn_child(const std::vector<std::string>& argv, const std::vector<std::string>& env,
-                          int sock, int control, int control_target) {
+                          int sock) {
   posix_spawn_file_actions_t fa;
   posix_spawnattr_t attr;
   posix_spawn_file_actions_init(&fa);
   posix_spawnattr_init(&attr);
   posix_spawn_file_actions_adddup2(&fa, sock, 0);
   posix_spawn_file_actions_adddup2(&fa, sock, 1);
-  if (control >= 0) posix_spawn_file_actions_adddup2(&fa, control, control_target);
   sigset_t none, all;
   sigemptyset(&none);
   sigemptyset(&all);  // whatever we (or libevent) handle or ignore

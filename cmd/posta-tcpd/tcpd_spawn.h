@@ -26,11 +26,9 @@ class ChildEnv {
   std::vector<std::string> base_;
 };
 
-// posix_spawnp(argv) with the socket on fds 0 and 1 (and control, when >= 0, on fd
-// control_target), default signals, an empty mask.
+// posix_spawnp(argv) with the socket on fds 0 and 1, default signals, an empty mask.
 // An error (e.g. the program cannot be executed) leaves no child behind.
 [[nodiscard]] Result<pid_t> spawn_child(const std::vector<std::string>& argv,
-                                        const std::vector<std::string>& env, int sock,
-                                        int control = -1, int control_target = -1);
+                                        const std::vector<std::string>& env, int sock);
 
 }  // namespace posta::tcpd

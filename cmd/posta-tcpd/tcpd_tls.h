@@ -1,4 +1,5 @@
-// posta-tcpd -T: handing each connection to the long-lived posta-tlsd -D. See posta-tcpd(8).
+// posta-tcpd -T -M implicit: waiting for posta-tlsd -D to finish the handshake of a
+// connection handed to it (lib/tls/tlsd_handoff) before starting the server. See posta-tcpd(8).
 #pragma once
 #include <event2/event.h>
 
@@ -9,26 +10,13 @@
 #include "base/error.h"
 #include "io/fd.h"
 #include "tls/tls_control.h"
+#include "tls/tlsd_handoff.h"
 
 namespace posta::tcpd {
 
-// The control fd number the protocol server gets with -M starttls (POSTA_TLS_CONTROL).
-inline constexpr int kControlFd = 5;
 // -M implicit: how long to wait for the handshake's result. posta-tlsd's own handshake
 // timeout (60 s by default) normally ends it first, with an ERR line.
 inline constexpr int kTlsWaitSeconds = 90;
-
-// The protocol server's ends: fd 0/1 and (for STARTTLS) its control channel.
-struct ServerEnds {
-  Fd data;
-  Fd control;
-};
-
-// Makes the data and control socketpairs, connects to posta-tlsd's socket and passes it the
-// client socket and tlsd's ends ("posta-tlsd 1 implicit|starttls REMOTEIP"). Our copies of
-// tlsd's ends are closed on return; the client socket stays the caller's to close.
-[[nodiscard]] Result<ServerEnds> hand_to_tlsd(const std::string& socket, bool implicit, int client,
-                                             const std::string& remote_ip);
 
 // -M implicit: waits (in the event loop) for tlsd's "OK\t..." line on the control channel.
 class TlsWait {

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "io/fd.h"
+#include "tls/tlsd_handoff.h"
 
 namespace posta {
 namespace {
@@ -74,19 +75,48 @@ void drain_fd(int fd) {
   }
 }
 
-}  // namespace
-
-std::optional<int> tls_control_fd() {
+std::optional<int> control_fd_from_env() {
   const char* v = std::getenv("POSTA_TLS_CONTROL");
   if (!v || !*v) return std::nullopt;
   char* end = nullptr;
   long fd = std::strtol(v, &end, 10);
   if (*end || fd < 0 || fd > 1 << 20) return std::nullopt;
-  // The server's own children (queue, auth) must not inherit the channel.
   int flags = ::fcntl(static_cast<int>(fd), F_GETFD);
   if (flags < 0) return std::nullopt;  // not open: not behind posta-tlsd -s after all
   if (!(flags & FD_CLOEXEC)) ::fcntl(static_cast<int>(fd), F_SETFD, flags | FD_CLOEXEC);
   return static_cast<int>(fd);
+}
+
+// Direct STARTTLS: the client socket on fd 0/1 goes to posta-tlsd, whose plain end replaces it.
+Result<TlsInfo> start_direct(const std::string& socket, std::chrono::milliseconds timeout) {
+  auto ends = hand_to_tlsd(socket, true, 0, env_or_empty("TCPREMOTEIP"));
+  if (!ends) return std::unexpected(ends.error());
+  auto line = read_ctl_line(ends->control.get(), timeout);
+  if (!line) return std::unexpected(line.error());
+  auto info = parse_tls_reply(*line);
+  if (!info) return info;
+  if (::dup2(ends->data.get(), 0) < 0 || ::dup2(ends->data.get(), 1) < 0)
+    return fail_sys("unable to take over posta-tlsd's socket");
+  return info;
+}
+
+}  // namespace
+
+std::optional<StartTls> StartTls::from_env() {
+  StartTls t;
+  if (const char* s = std::getenv("POSTA_TLSD_SOCKET"); s && *s) {
+    t.tlsd_socket_ = s;
+    return t;
+  }
+  auto fd = control_fd_from_env();
+  if (!fd) return std::nullopt;
+  t.control_fd_ = *fd;
+  return t;
+}
+
+Result<TlsInfo> StartTls::start(std::chrono::milliseconds timeout) {
+  if (!tlsd_socket_.empty()) return start_direct(tlsd_socket_, timeout);
+  return start_tls(control_fd_, timeout);
 }
 
 std::optional<TlsInfo> tls_from_env() {

@@ -1,5 +1,15 @@
 // The protocol server's side of posta-tlsd: learn about TLS, ask for STARTTLS.
 //
+// Two ways to get TLS on request (StartTls::from_env picks the one the environment says):
+// - Direct (POSTA_TLSD_SOCKET=path, posta-tcpd -T -M starttls): the server holds the client
+//   socket on fd 0/1 and, on STARTTLS, hands it to posta-tlsd -D as an implicit-TLS
+//   connection (lib/tls/tlsd_handoff), waits for "OK\t..." on the control channel it made,
+//   and puts tlsd's plain socketpair on fd 0/1. Plain text the client sent after the command
+//   is either in the server's own buffer (discarded by the caller) or reaches tlsd's
+//   handshake and fails it: it is never read as a command.
+// - Relayed (POSTA_TLS_CONTROL=fd, posta-tlsd -s per connection): tlsd relays plain text
+//   from the start and is asked over the control fd:
+//
 // Wire protocol on the control fd (a SOCK_STREAM socketpair, env POSTA_TLS_CONTROL=fd),
 // one LF-terminated line per message, documented in posta-tlsd(8):
 //   server -> tlsd  "STARTTLS\n"   after the go-ahead reply has been written to fd 1.
@@ -26,18 +36,30 @@ struct TlsInfo {
   std::string peer_subject;  // client certificate subject (RFC 2253), "" when none
 };
 
-// The fd number from env POSTA_TLS_CONTROL; nullopt when not behind posta-tlsd -s (or the
-// fd is not open). Marks the fd close-on-exec so that the server's children never inherit it.
-std::optional<int> tls_control_fd();
+// How this server gets TLS when its client asks for it.
+class StartTls {
+ public:
+  // From POSTA_TLSD_SOCKET (direct) or POSTA_TLS_CONTROL (relayed; the fd is marked
+  // close-on-exec so that the server's children never inherit it); nullopt when neither is
+  // set (or the control fd is not open): no STARTTLS to offer.
+  static std::optional<StartTls> from_env();
+
+  // Starts TLS and blocks until the handshake is done or failed (or timeout). The caller has
+  // already written (and flushed) its go-ahead reply to fd 1; on success it discards its own
+  // buffered input (LineReader::discard_buffered). On failure the caller ends the session.
+  [[nodiscard]] Result<TlsInfo> start(std::chrono::milliseconds timeout = std::chrono::seconds(300));
+
+ private:
+  int control_fd_ = -1;     // relayed
+  std::string tlsd_socket_;  // direct
+};
 
 // SSL_PROTOCOL, SSL_CIPHER, SSL_SNI, SSL_CLIENT_S_DN from the environment (implicit TLS via
 // posta-tlsd -i); nullopt when SSL_PROTOCOL is unset.
 std::optional<TlsInfo> tls_from_env();
 
-// Asks tlsd to start TLS and blocks until the handshake is done or failed (or timeout).
-// The caller has already written (and flushed) its go-ahead reply to fd 1. Plaintext still
-// queued on fd 0 is discarded here; on success the caller also discards its own buffered
-// input (LineReader::discard_buffered). On failure the caller should end the session.
+// Relayed STARTTLS over ctl_fd (what StartTls::start does for POSTA_TLS_CONTROL). Plain
+// text still queued on data_fd is discarded here.
 [[nodiscard]] Result<TlsInfo> start_tls(int ctl_fd,
                                         std::chrono::milliseconds timeout = std::chrono::seconds(300),
                                         int data_fd = 0);

@@ -356,15 +356,44 @@ sys.stdin.readline()' "$(port split)"; }
   assert_output --regexp "New, TLSv1.2, Cipher is ECDHE-"
 }
 
-@test "daemon: STARTTLS injection gets no answer inside TLS; a ClientHello in the same packet works" {
+# Behind posta-tcpd -T -M starttls the server holds the client socket until STARTTLS and then
+# hands it to posta-tlsd: what the client sent after the command is discarded with the
+# server's buffer (as Postfix does), so unlike the relayed -s case a ClientHello sent
+# before the go-ahead is lost too; a client must wait for the 220 (RFC 3207).
+@test "daemon: STARTTLS injection gets no answer inside TLS; the session then works" {
   run "$PY" "$FIX/inject.py" "$(port dsmtp)" rset
-  assert_success
-  assert_output "250 2.0.0 OK"
-  run "$PY" "$FIX/inject.py" "$(port dsmtp)" hello
   assert_success
   assert_output "250 2.0.0 OK"
   run grep -c "proto-server: got RSET" "$T/dsmtp.log"
   assert_output 0
+}
+
+@test "daemon: a plain session is served on the client socket itself; tlsd joins at STARTTLS" {
+  # who holds the client's TCP connection while the session is plain, and after STARTTLS
+  run "$PY" - "$(port dsmtp)" <<'PYEOF'
+import socket, ssl, subprocess, sys
+port = int(sys.argv[1])
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+f = s.makefile("rb")
+def reply():
+    while (l := f.readline())[3:4] == b"-":
+        pass
+    return l.decode().strip()
+def owner():
+    out = subprocess.run(["ss", "-Htnp", "state", "established", "( sport = :%d )" % port],
+                         capture_output=True, text=True).stdout
+    return "tlsd" if "posta-tlsd" in out else "server" if "proto-server" in out else out
+print(reply()[:3])
+s.sendall(b"EHLO c.test\r\n"); reply()
+print("plain:", owner())
+s.sendall(b"STARTTLS\r\n"); print(reply()[:3])
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+t = ctx.wrap_socket(s); f = t.makefile("rb")
+t.sendall(b"NOOP\r\n"); print(reply())
+print("tls:", owner())
+PYEOF
+  assert_success
+  assert_output $'220\nplain: server\n220\n250 2.0.0 OK\ntls: tlsd'
 }
 
 @test "daemon: SNI picks each domain's certificate, the default otherwise" {

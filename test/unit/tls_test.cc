@@ -69,20 +69,29 @@ TEST(TlsControlTest, ParseRejectsMalformed) {
   EXPECT_NE(err.error().what.find("handshake timeout"), std::string::npos);
 }
 
-TEST(TlsControlTest, ControlFdFromEnvironment) {
+TEST(TlsControlTest, StartTlsFromEnvironment) {
   ::unsetenv("POSTA_TLS_CONTROL");
-  EXPECT_FALSE(tls_control_fd());
+  ::unsetenv("POSTA_TLSD_SOCKET");
+  EXPECT_FALSE(StartTls::from_env());
   for (const char* bad : {"", "x", "-1", "5x", "99999999999"}) {
     ::setenv("POSTA_TLS_CONTROL", bad, 1);
-    EXPECT_FALSE(tls_control_fd()) << bad;
+    EXPECT_FALSE(StartTls::from_env()) << bad;
   }
   auto [a, b] = pair_();
   ::setenv("POSTA_TLS_CONTROL", std::to_string(a.get()).c_str(), 1);
-  EXPECT_EQ(tls_control_fd(), a.get());
+  EXPECT_TRUE(StartTls::from_env());
   EXPECT_TRUE(::fcntl(a.get(), F_GETFD) & FD_CLOEXEC);
   ::setenv("POSTA_TLS_CONTROL", "900", 1);  // not open
-  EXPECT_FALSE(tls_control_fd());
+  EXPECT_FALSE(StartTls::from_env());
   ::unsetenv("POSTA_TLS_CONTROL");
+  ::setenv("POSTA_TLSD_SOCKET", "", 1);
+  EXPECT_FALSE(StartTls::from_env());
+  ::setenv("POSTA_TLSD_SOCKET", "/nonexistent/tlsd.sock", 1);
+  auto direct = StartTls::from_env();
+  ASSERT_TRUE(direct);
+  auto r = direct->start(std::chrono::seconds(1));  // no daemon there: an error, no hang
+  EXPECT_FALSE(r);
+  ::unsetenv("POSTA_TLSD_SOCKET");
 }
 
 TEST(TlsControlTest, InfoFromEnvironment) {
