@@ -1,10 +1,13 @@
 #include "mailstore/index_cache.h"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #include "io/fd.h"
@@ -98,6 +101,22 @@ void prefault(void* p, size_t bytes) {
   (void)::madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_POPULATE_WRITE);
 }
 
+// The same for the many small strings (file names) about to be allocated: grows malloc's
+// heap by bytes in one block, faults it in, and frees it again, so that the strings are
+// carved from pages that are already there. malloc must take the block from the heap (not
+// mmap) and keep it after the free, hence the two thresholds.
+void prefault_heap(size_t bytes) {
+  constexpr size_t kMaxBlock = 30u << 20;  // below glibc's largest mmap threshold (32 MB)
+  bytes = std::min(bytes, kMaxBlock);
+  if (bytes < (1u << 20)) return;
+  (void)::mallopt(M_MMAP_THRESHOLD, static_cast<int>(bytes + (1u << 20)));
+  (void)::mallopt(M_TRIM_THRESHOLD, static_cast<int>(2 * bytes));
+  void* block = std::malloc(bytes);
+  if (!block) return;
+  prefault(block, bytes);
+  std::free(block);
+}
+
 }  // namespace
 
 uint64_t checksum(std::string_view data, uint64_t h) {
@@ -159,6 +178,10 @@ std::optional<IndexSnapshot> load_index_cache(const std::string& folder) {
   if (r.failed || count > body.size() / 22) return std::nullopt;
   snap.messages.reserve(count);
   prefault(snap.messages.data(), count * sizeof(MessageInfo));
+  // base and filename of each: malloc chunks of the name length plus a NUL, rounded up to
+  // 16 bytes with 8 of overhead; each record holds 22 bytes besides its name
+  size_t names = body.size() - std::min(body.size(), count * size_t{22});
+  prefault_heap(2 * names + count * size_t{48});
   uint32_t last_uid = 0;
   for (uint32_t i = 0; i < count; ++i) {
     MessageInfo m;
