@@ -1,26 +1,54 @@
 #!/usr/bin/env bats
-# The benchmark harness itself must not rot: its smallest setting on one plain workload and
-# on one posta-instance workload, and a side that fails must show as failed.
+# The benchmark harness itself must not rot: the whole small run (every workload, posta
+# against its peer) must finish with a figure on both sides in under 2 minutes and leave
+# nothing running; a side that fails must show as failed.
 
 setup() {
   load /usr/lib/bats/bats-support/load
   load /usr/lib/bats/bats-assert/load
 }
 
-@test "make bench harness: BENCH_SCALE=small, one round of tcpd prints the table" {
-  command -v tcpserver || skip "ucspi-tcp is not installed"
-  run env BENCH_SCALE=small BENCH_ROUNDS=1 BENCH=tcpd "$BATS_TEST_DIRNAME/../bench/run"
-  assert_success
-  assert_line --regexp '^workload +unit +posta +peer'
-  assert_line --regexp '^tcpd +conn/s +[0-9.]+ \([0-9.]+-[0-9.]+\) +[0-9.]+ '
+# the workloads of test/bench/workloads, by name
+workload_names() {
+  local w
+  for w in "$BATS_TEST_DIRNAME"/../bench/workloads/*.sh; do w=${w##*/}; w=${w%.sh}; echo "${w#*-}"; done
 }
 
-@test "make bench harness: a posta instance workload (pop3, small, one round) gives figures" {
-  command -v dovecot || skip "dovecot is not installed"
-  run env BENCH_SCALE=small BENCH_ROUNDS=1 BENCH=pop3 "$BATS_TEST_DIRNAME/../bench/run"
+@test "make bench BENCH_SCALE=small: every workload gets a posta and a peer figure in under 2 minutes" {
+  local c
+  for c in tcpserver smtp-source smtp-sink postfix dovecot stunnel4 openssl s6-svscan; do
+    command -v $c >/dev/null || skip "$c is not installed (contrib/install-deps test)"
+  done
+  local t0=$SECONDS
+  run timeout 600 env BENCH_SCALE=small "$BATS_TEST_DIRNAME/../bench/run"
+  local secs=$((SECONDS - t0)) out=$output
+  echo "# bench small run: ${secs} s (load average $(cut -d' ' -f1-3 /proc/loadavg))" >&3
+  grep '^bench: info: \[' <<<"$out" || true   # the timeline, shown if the test fails
   assert_success
-  assert_line --regexp '^pop3 +msg/s +[0-9.]+ \([0-9.]+-[0-9.]+\) +[0-9.]+ \([0-9.]+-[0-9.]+\) +[0-9.]+ '
   refute_output --partial failed
+  refute_output --partial skipped
+  assert_line --regexp '^workload +unit +posta +peer'
+  local n=0 name
+  for name in $(workload_names); do
+    assert_line --regexp "^$name +[^ ]+ +[0-9.]+ \([0-9.]+-[0-9.]+\) +[0-9.]+ \([0-9.]+-[0-9.]+\) +[0-9.]+ "
+    n=$((n + 1))
+  done
+  [ "$n" -ge 12 ]
+  # everything it started is gone: its work directory, the shared posta instance, and any
+  # process of either (s6-svscan, Postfix's master, Dovecot's)
+  local dir inst
+  dir=$(sed -n 's/^bench: info: work directory //p' <<<"$output")
+  inst=$(grep -o '/tmp/posta-test\.[A-Za-z0-9]*' <<<"$output" | sort -u)
+  [ -n "$dir" ] && [ -n "$inst" ]
+  [ ! -e "$dir" ]
+  for d in $inst; do
+    [ ! -e "$d" ]
+    run pgrep -f "$d/"
+    assert_failure
+  done
+  run pgrep -f "$dir/"
+  assert_failure
+  [ "$secs" -lt 120 ]
 }
 
 @test "make bench harness: a side without a figure reads failed and the run exits non-zero" {
@@ -36,6 +64,23 @@ SH
   assert_failure 1
   assert_line --regexp '^fake +msg/s +12.5 \(12.5-12.5\) +failed +failed '
   assert_output --partial 'fake round 1 peer failed: peer crashed'
+}
+
+@test "make bench harness: medians, min-max and ratios over 3 rounds (the full run's default)" {
+  mkdir -p "$BATS_TEST_TMPDIR/w3"
+  cat >"$BATS_TEST_TMPDIR/w3/10-three.sh" <<'SH'
+n=$(cat "$BENCH_WORK/n" 2>/dev/null || echo 0); n=$((n + 1)); echo $n >"$BENCH_WORK/n"
+case $1 in
+  check|setup|teardown) true ;;
+  posta) echo "$((n * 10)) msg/s $((n * 100))" ;;
+  peer) echo "5 msg/s 7" ;;
+esac
+SH
+  run env BENCH_WORKLOADS="$BATS_TEST_TMPDIR/w3" "$BATS_TEST_DIRNAME/../bench/run"
+  assert_success
+  # calls: check 1, setup 2, then posta 3, 5, 7 (30, 50, 70 msg/s) and peer 4, 6, 8 (5 msg/s)
+  assert_line --regexp '^three +msg/s +50 \(30-70\) +5 \(5-5\) +10.000 \(6.000-14.000\) +700/7$'
+  assert_output --partial 'three round 3 peer: 5 msg/s 7'
 }
 
 @test "bench harness cleans up after itself: every work directory of the runs above is gone" {

@@ -127,11 +127,10 @@ PYEOF
   local client=$! i
   for i in $(seq 200); do [ -f "$W/idle.ready" ] && break; sleep 0.05; done
   sleep 0.5
-  local pids all
-  pids=$(pgrep -P "$launcher")                 # per-connection processes (or none: threads)
-  all="$launcher $(cat "$W/extra.pids") $pids $(for p in $pids; do pgrep -P "$p"; done)"
+  # the launcher, its helpers and every process below them (per-connection processes, or
+  # none: threads), in one python (a pgrep per process took seconds on a loaded machine)
   local base; base=$(cat "$W/launcher.base")
-  local total; total=$(pss_kb $all)
+  local total; total=$(PYTHONPATH=$PWD/test/bench/lib $PY -c 'import sys; from pss import pss_kb; print(pss_kb(sys.argv[1:]))' "$launcher" $(cat "$W/extra.pids"))
   kill $client 2>/dev/null; wait $client 2>/dev/null; rm -f "$W/idle.ready"
   echo $(( (total - base) / IDLE ))
 }

@@ -33,6 +33,16 @@ peak_kb() {
   echo $total
 }
 
+# reset_peaks PID...: restarts the peak (VmHWM) of the processes and their children, so a
+# later peak_kb sees only what came after (a long-lived server shared between workloads)
+reset_peaks() {
+  local p
+  for p in $(ps -e -o pid=,ppid= | awk -v roots=" $* " 'index(roots, " " $1 " ") || index(roots, " " $2 " ") {print $1}'); do
+    echo 5 >"/proc/$p/clear_refs"
+  done 2>/dev/null
+  true
+}
+
 # start_bg NAME CMD...: starts a server in the background, pid in $BENCH_WORK/NAME.pid
 start_bg() {
   local name=$1; shift
@@ -43,10 +53,19 @@ stop_bg() {
   local f=$BENCH_WORK/$1.pid
   [ -f "$f" ] || return 0
   kill "$(cat "$f")" 2>/dev/null
-  local i=0
-  while kill -0 "$(cat "$f")" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
+  wait_gone 5 "$(cat "$f")"
   kill -9 "$(cat "$f")" 2>/dev/null
   rm -f "$f"
+}
+# alive PID: the process runs (a zombie does not: an orphan's zombie may wait a while for
+# init to reap it, kill -0 would still succeed)
+alive() { local s; s=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) && [ -n "$s" ] && [ "$s" != Z ]; }
+# wait_gone SECONDS PID...: until none of the processes runs, at most SECONDS
+wait_gone() {
+  local secs=$1 p i=0; shift
+  for p in "$@"; do
+    while alive "$p" && [ $i -lt $((secs * 50)) ]; do sleep 0.02; i=$((i+1)); done
+  done
 }
 
 # listener_pids PORT: the process listening on PORT (and, through peak_kb, its children)

@@ -1,6 +1,6 @@
 # Connections per second through the launcher to a trivial program: posta-tcpd vs tcpserver.
 . "$(dirname "$0")/../lib/common.sh"
-N=$(scale 500 3000)
+N=$(scale 200 3000)
 run_side() {
   local name=$1; shift
   local port; port=$(free_port)

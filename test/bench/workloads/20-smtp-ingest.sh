@@ -1,9 +1,10 @@
 # smtp-source, 20 sessions, 5 KB messages, queued with fsync: posta-smtpd + posta-queue vs
-# Postfix smtpd + cleanup (messages held, so neither side delivers during the run).
+# Postfix smtpd + cleanup (messages held, so neither side delivers during the run; posta's
+# queue is emptied at teardown, as a shared instance must be left for the next workload).
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/posta.sh"
 . "$(dirname "$0")/../lib/postfix.sh"
-N=$(scale 300 2000)
+N=$(scale 100 2000)
 # ingest PORT DIR: N messages through smtp-source; every one must have reached DIR (the
 # queue), or the round fails
 ingest() {
@@ -19,10 +20,14 @@ case $1 in
   check) [ -x "$POSTA_BIN/posta-smtpd" ] && [ -x "$POSTA_BIN/posta-queue" ] && command -v smtp-source ;;
   setup)
     posta_bench_setup || exit 1
-    s6-svc -d "$PH/service/send" 2>/dev/null
+    s6-svc -wD -d "$PH/service/send" 2>/dev/null
     PFPORT=$(free_port); echo "$PFPORT" >"$BENCH_WORK/pf.port"
     postfix_setup "$PFPORT" none && wait_port 127.0.0.1 "$PFPORT" ;;
   posta) r=$(ingest "$SMTP_PORT" "$PH/queue/mess") && echo "$r msg/s $(peak_kb $(listener_pids "$SMTP_PORT"))" ;;
   peer) r=$(ingest "$(cat "$BENCH_WORK/pf.port")" "$PF/spool/hold") && echo "$r msg/s $(peak_kb $(postfix_pids))" ;;
-  teardown) postfix_stop; posta_bench_stop ;;
+  teardown)
+    postfix_stop
+    # posta-send is down: every message is still committed (mess/ + todo/), nothing else
+    [ -n "${PH:-}" ] && find "$PH/queue/mess" "$PH/queue/todo" "$PH/queue/intd" -type f -delete 2>/dev/null
+    posta_bench_stop ;;
 esac

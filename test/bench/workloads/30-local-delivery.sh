@@ -4,7 +4,7 @@
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/posta.sh"
 . "$(dirname "$0")/../lib/postfix.sh"
-N=$(scale 200 1000)
+N=$(scale 50 1000)
 MSG=$BENCH_WORK/local-msg
 make_msg() {
   { printf 'From: sender@bench.test\nTo: user2@bench.test\nSubject: bench\n\n'; head -c 3000 /dev/urandom | base64 -w 76; } >"$MSG"
@@ -13,7 +13,7 @@ make_msg() {
 # side, reported as an extra figure
 direct_local() {
   local n t0 i dir=$PH/mail/bench.test/user3
-  n=$(scale 50 200)
+  n=$(scale 20 200)
   t0=$(date +%s.%N)
   for i in $(seq 1 "$n"); do
     "$POSTA_BIN/posta-local" sender@bench.test user3@bench.test <"$MSG" >/dev/null || return 1

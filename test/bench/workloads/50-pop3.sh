@@ -1,5 +1,5 @@
 # Retrieving 1,000 messages of 10 KB in one POP3 session: posta-pop3d vs Dovecot's pop3,
-# on the same Maildir.
+# on the same Maildir (user4's: a shared instance keeps each workload's mailbox apart).
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/posta.sh"
 . "$(dirname "$0")/../lib/dovecot.sh"
@@ -21,14 +21,14 @@ case $1 in
   check) [ -x "$POSTA_BIN/posta-pop3d" ] && [ -x "$POSTA_BIN/posta-user" ] && command -v dovecot ;;
   setup)
     posta_bench_setup || exit 1
-    md=$PH/mail/bench.test/user1
+    md=$PH/mail/bench.test/user4
     body=$(head -c 7500 /dev/urandom | base64 -w 76)
     for i in $(seq 1 "$N"); do
-      printf 'From: a@bench.test\nTo: user1@bench.test\nSubject: m%s\n\n%s\n' "$i" "$body" >"$md/new/$i.bench"
+      printf 'From: a@bench.test\nTo: user4@bench.test\nSubject: m%s\n\n%s\n' "$i" "$body" >"$md/new/$i.bench"
     done
     chown -R "$(stat -c %U "$PH")" "$md"
     dovecot_setup "$md" "$(free_port)" "$(free_port)" ;;
-  posta) r=$(retrieve "$POP3_PORT" user1@bench.test bench) && echo "$r msg/s $(peak_kb $(posta_pids))" ;;
+  posta) r=$(retrieve "$POP3_PORT" user4@bench.test bench) && echo "$r msg/s $(peak_kb $(posta_pids))" ;;
   peer)
     port=$(sed -n '/inet_listener pop3 {/,/}/s/ *port = //p' "$DV/dovecot.conf")
     r=$(retrieve "$port" bench bench) && echo "$r msg/s $(peak_kb $(dovecot_pids))" ;;

@@ -1,10 +1,10 @@
-# SELECT + UID FETCH 1:* (UID FLAGS) on a 100,000-message folder (BENCH_SCALE=small: 10,000)
+# SELECT + UID FETCH 1:* (UID FLAGS) on a 100,000-message folder (BENCH_SCALE=small: 2,000)
 # once each server's cache or index exists: posta-imapd vs Dovecot on the same Maildir, in ms.
 # SELECT, FETCH and a SEARCH on a header field are also reported as separate figures.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/posta.sh"
 . "$(dirname "$0")/../lib/dovecot.sh"
-N=$(scale 10000 100000)
+N=$(scale 2000 100000)
 measure() {  # measure PORT USER LABEL
   PYTHONPATH=$BENCH_LIB $PY - "$1" "$2" "$3" "$N" <<'PY'
 import sys
@@ -28,7 +28,7 @@ case $1 in
   check) [ -x "$POSTA_BIN/posta-imapd" ] && command -v dovecot ;;
   setup)
     posta_bench_setup || exit 1
-    md=$PH/mail/bench.test/user1
+    md=$PH/mail/bench.test/user7
     $PY - "$md" "$N" <<'PY' || exit 1
 import os, sys
 md, n = sys.argv[1], int(sys.argv[2])
@@ -41,10 +41,10 @@ PY
     chown -R "$(stat -c %U "$PH")" "$md"
     dovecot_setup "$md" "$(free_port)" "$(free_port)" || exit 1
     # the first open of each server builds its cache or index
-    measure "$IMAP_PORT" user1@bench.test posta-first 2>&1 | sed 's/^figure: /&setup /' >&2
+    measure "$IMAP_PORT" user7@bench.test posta-first 2>&1 | sed 's/^figure: /&setup /' >&2
     port=$(sed -n '/inet_listener imap {/,/}/s/ *port = //p' "$DV/dovecot.conf")
     measure "$port" bench dovecot-first 2>&1 | sed 's/^figure: /&setup /' >&2 ;;
-  posta) r=$(measure "$IMAP_PORT" user1@bench.test posta) && echo "$r ms $(peak_kb $(posta_pids))" ;;
+  posta) r=$(measure "$IMAP_PORT" user7@bench.test posta) && echo "$r ms $(peak_kb $(posta_pids))" ;;
   peer)
     port=$(sed -n '/inet_listener imap {/,/}/s/ *port = //p' "$DV/dovecot.conf")
     r=$(measure "$port" bench dovecot) && echo "$r ms $(peak_kb $(dovecot_pids))" ;;

@@ -4,11 +4,11 @@
 # measured inside posta-auth (POSTA_AUTH_TIMING: environment open + lookups + bookkeeping +
 # close, minus crypt(3)); the whole process and the hash are reported as extra figures.
 # Setup builds the 100,000-user database with posta-user import and times it, and times a
-# 10,000-user import with Maildirs (extra figures; 20,000 and 1,000 with BENCH_SCALE=small).
+# 10,000-user import with Maildirs (extra figures; 2,000 and 50 with BENCH_SCALE=small).
 . "$(dirname "$0")/../lib/common.sh"
 N=$(scale 5 21)            # checks per side and round
-USERS=$(scale 20000 100000)
-WITH_MAILDIRS=$(scale 1000 10000)  # users of the timed import that creates Maildirs
+USERS=$(scale 2000 100000)
+WITH_MAILDIRS=$(scale 50 10000)  # users of the timed import that creates Maildirs
 BIG=$BENCH_WORK/auth-big SMALL=$BENCH_WORK/auth-small
 # tsv COUNT PREFIX HASH: posta-user import lines
 tsv() { seq -f "$2%06g" 1 "$1" | awk -v h="$3" '{printf "%s@bench.test\t%s\t1\t0\t0\t\t\t0\t0\t0\n", $1, h}'; }
