@@ -14,9 +14,11 @@ std::string qualify(const std::string& login, const Settings& s) {
   return login + "@" + s.default_domain;
 }
 
-Result<std::optional<accounts::UserRecord>> find(accounts::Accounts& acc, const std::string& login) {
+// with_password: the hash too (secrets.db), for the login whose password is checked.
+Result<std::optional<accounts::UserRecord>> find(accounts::Accounts& acc, const std::string& login,
+                                                 bool with_password) {
   if (!accounts::valid_address(login)) return std::optional<accounts::UserRecord>();
-  return acc.find_user(login);
+  return acc.find_user(login, with_password);
 }
 
 Verdict refuse(std::string reason) { return Verdict{false, {}, "", std::move(reason)}; }
@@ -48,7 +50,7 @@ Result<Credentials> parse_credentials(std::string_view data) {
 
 Result<Verdict> check(accounts::Accounts& acc, const Settings& s, const Credentials& c) {
   std::string login = qualify(c.login, s);
-  auto user = find(acc, login);
+  auto user = find(acc, login, true);
   if (!user) return std::unexpected(user.error());
   std::optional<accounts::UserRecord> master;
   auto star = login.rfind('*');
@@ -57,11 +59,11 @@ Result<Verdict> check(accounts::Accounts& acc, const Settings& s, const Credenti
     std::string master_login = login.substr(star + 1);
     std::string target = login.substr(0, star);
     if (target.find('@') == std::string::npos) target += master_login.substr(master_login.find('@'));
-    auto m = find(acc, master_login);
+    auto m = find(acc, master_login, true);
     if (!m) return std::unexpected(m.error());
     if (*m && (*m)->master) {
       master = **m;
-      user = find(acc, target);
+      user = find(acc, target, false);
       if (!user) return std::unexpected(user.error());
     }
   }

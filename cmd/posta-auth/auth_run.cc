@@ -37,12 +37,20 @@ std::string remote_ip() {
   return ip && *ip ? ip : "";
 }
 
+// The databases opened for writing, for posta-auth's bookkeeping only (failure counts, last
+// login): the lookups go through read-only handles, which cost less to open, and a
+// successful check usually writes nothing.
+Result<accounts::Accounts> writer(const Settings& s) {
+  return accounts::Accounts::open(s.home, accounts::Accounts::Mode::kReadWrite);
+}
+
 // Counts the failure for the IP and the login, then sleeps the growing delay.
-void throttle(accounts::Accounts& acc, const Settings& s, const std::string& login, const std::string& ip,
-              const std::string& reason) {
+void throttle(const Settings& s, const std::string& login, const std::string& ip, const std::string& reason) {
   int64_t now = std::time(nullptr);
   uint32_t n = 0;
-  auto fc = accounts::FailureCounter::open(acc.env(), s.window);
+  auto acc = writer(s);
+  auto fc = acc ? accounts::FailureCounter::open(acc->env(), s.window)
+                : Result<accounts::FailureCounter>(std::unexpected(acc.error()));
   if (fc) {
     auto nu = fc->record_failure("user:" + lower(login), now);
     if (nu) n = *nu;
@@ -60,10 +68,12 @@ void throttle(accounts::Accounts& acc, const Settings& s, const std::string& log
 // Forgets the login's failures and notes the login time at most every last_login_every.
 void record_success(accounts::Accounts& acc, const Settings& s, const std::string& login, const Verdict& v) {
   int64_t now = std::time(nullptr);
-  if (auto fc = accounts::FailureCounter::open(acc.env(), s.window); fc) (void)fc->reset("user:" + lower(login));
-  if (s.last_login_every > 0 && now - v.user.last_login >= s.last_login_every)
-    if (auto st = acc.set_last_login(v.user.address, now); !st)
-      log::warning("unable to record last login of ", v.user.address, ": ", st.error().what);
+  if (auto st = accounts::FailureCounter::forget(acc.env(), "user:" + lower(login)); !st)
+    log::warning("unable to reset the failures of ", login, ": ", st.error().what);
+  if (s.last_login_every <= 0 || now - v.user.last_login < s.last_login_every) return;
+  auto w = writer(s);
+  auto st = w ? w->set_last_login(v.user.address, now) : Status(std::unexpected(w.error()));
+  if (!st) log::warning("unable to record last login of ", v.user.address, ": ", st.error().what);
 }
 
 }  // namespace
@@ -102,7 +112,7 @@ int run(const std::vector<std::string>& argv) {
   Settings s = load_settings();
   if (auto st = become_instance_owner(s.home); !st) log::fatal(kExitTemporary, st.error().what);
   int64_t t0 = now_us();
-  auto acc = accounts::Accounts::open(s.home, accounts::Accounts::Mode::kReadWrite);
+  auto acc = accounts::Accounts::open(s.home, accounts::Accounts::Mode::kReadOnly);
   if (!acc) log::fatal(kExitTemporary, "unable to open accounts: " + acc.error().what);
   int64_t t1 = now_us();
   auto v = check(*acc, s, *cred);
@@ -112,7 +122,7 @@ int run(const std::vector<std::string>& argv) {
   if (!v) log::fatal(kExitTemporary, "unable to check credentials: " + v.error().what);
   std::string ip = remote_ip();
   if (!v->ok) {
-    throttle(*acc, s, cred->login, ip, v->reason);
+    throttle(s, cred->login, ip, v->reason);
     return kBadCredentials;
   }
   int64_t t2 = now_us();

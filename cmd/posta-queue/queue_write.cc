@@ -11,6 +11,7 @@
 #include "control/control.h"
 #include "daemon/daemon.h"
 #include "io/fd.h"
+#include "proc/privilege.h"
 #include "queue.h"
 #include "queue/envelope.h"
 #include "queue/maildate.h"
@@ -54,9 +55,12 @@ Result<Fd> create_message(const Spool& spool, std::string& id) {
   return fail("unable to find a free queue id");
 }
 
+// The real uid of whoever ran us, even after a setuid copy gave up that identity.
+uid_t g_caller_uid = 0;
+
 std::string received_line(const std::string& id) {
   std::string who = std::getenv("TCPREMOTEIP") ? "invoked from network"
-                                              : "invoked by uid " + std::to_string(::getuid());
+                                              : "invoked by uid " + std::to_string(g_caller_uid);
   return "Received: (posta-queue " + id + " " + who + "); " + queue::rfc5322_date(::time(nullptr)) + "\n";
 }
 
@@ -108,7 +112,7 @@ Outcome read_envelope(queue::Envelope& env) {
 // DSN and SMTP extras from the environment (posta-queue(8) ENVIRONMENT).
 Outcome add_extras(queue::Envelope& env) {
   env.arrival = ::time(nullptr);
-  env.uid = ::getuid();
+  env.uid = g_caller_uid;
   env.pid = ::getpid();
   env.auth_user = env_or("POSTA_AUTH_USER");
   env.ret = env_or("POSTA_DSN_RET");
@@ -123,7 +127,9 @@ Outcome add_extras(queue::Envelope& env) {
 
 Outcome commit(const Spool& spool, const std::string& id, const queue::Envelope& env, Cleanup& guard) {
   guard.intd = spool.intd(id);
-  auto fd = open_fd(guard.intd, O_WRONLY | O_CREAT | O_EXCL, 0640);
+  // 0660: posta-send (spool group, system mode) hard-links todo/<id> into info/, which
+  // fs.protected_hardlinks allows only to a user that may read and write the file.
+  auto fd = open_fd(guard.intd, O_WRONLY | O_CREAT | O_EXCL, 0660);
   if (!fd) return {disk_full(fd.error()) ? kQueueWriteError : kQueueSpoolTrouble, fd.error().what};
   if (auto w = write_all(fd->get(), queue::encode_stored(env)); !w) return write_error(w.error());
   if (::fsync(fd->get()) != 0) return write_error(sys_error("unable to fsync " + guard.intd));
@@ -145,11 +151,27 @@ void tell_id(const std::string& id) {
   (void)write_all(fd, id + "\n");
 }
 
+// A setuid copy (system mode, posta-setup(8)): the instance is the one the binary belongs to,
+// not the caller's POSTA_HOME, and the real ids become the queue user's, so that nothing the
+// caller could regain (root's uid, for one) stays in this process.
+Outcome settle_identity() {
+  g_caller_uid = ::getuid();
+  auto home = settle_setuid_instance();
+  if (!home) return {kQueueSpoolTrouble, home.error().what};
+  if (!*home) return {};
+  uid_t u = ::geteuid();
+  gid_t g = ::getegid();
+  if (::setresgid(g, g, g) != 0 || ::setresuid(u, u, u) != 0)
+    return {kQueueSpoolTrouble, sys_error("unable to give up the caller's ids").what};
+  return {};
+}
+
 }  // namespace
 
 Outcome run() {
   ::signal(SIGPIPE, SIG_IGN);
-  ::umask(027);
+  ::umask(007);
+  if (auto o = settle_identity(); o.code) return o;
   std::string home = posta_home();
   if (auto s = become_instance_owner(home); !s) return {kQueueSpoolTrouble, s.error().what};
   Control ctl(home);

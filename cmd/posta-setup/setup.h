@@ -57,6 +57,15 @@ void check_reachable(const std::string& dir, const Owner& ow);
 // names[0] becomes the CN; every name (DNS name or IP address) goes into subjectAltName.
 [[nodiscard]] Status make_certificate(const std::string& dir, const std::vector<std::string>& names);
 
+// setup_system.cc (--system, as root)
+// The shared groups posta (databases) and posta-spool (spool), created unless present.
+[[nodiscard]] Status ensure_system_groups();
+// home/bin as a root-owned directory: a symlink to each program of bindir, and private
+// set-id copies of posta-queue (setuid posta-q) and posta-auth (setuid root, group posta).
+[[nodiscard]] Status install_system_bin(const std::string& home, const std::string& bindir);
+// Owners and modes of queue/ (qmail layout), db/ and mail/.
+[[nodiscard]] Status system_layout(const std::string& home);
+
 // setup_run.cc
 [[nodiscard]] int run(const Options& o);
 

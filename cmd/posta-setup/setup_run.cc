@@ -68,8 +68,13 @@ TemplateVars make_vars(const Options& o, const std::string& home, const std::str
                        const Owner& ow) {
   TemplateVars v;
   v.port_base = o.port_base;
-  v.values = {{"BIN", bindir},        {"HOME", home},       {"IP", o.ip},
-              {"BASE", std::to_string(o.port_base)}, {"USER", ow.user}, {"GROUP", ow.group},
+  // a system instance runs its programs through home/bin (the set-id copies live there)
+  v.values = {{"BIN", o.system ? home + "/bin" : bindir},
+              {"HOME", home},
+              {"IP", o.ip},
+              {"BASE", std::to_string(o.port_base)},
+              {"USER", ow.user},
+              {"GROUP", ow.group},
               {"DOMAIN", o.domain}};
   for (auto& [role, name] : system_roles()) v.values[role] = o.system ? name : ow.user;
   return v;
@@ -134,28 +139,25 @@ std::string join(const std::vector<std::string>& v) {
 }
 
 Status chown_system(const std::string& home, const Owner& ow) {
-  const std::pair<const char*, std::string> dirs[] = {{"/queue", "posta-q"}, {"/mail", "posta-v"},
-                                                      {"/db", "posta-v"},    {"/tls", "posta-tls"},
-                                                      {"/log", ow.user}};
+  const std::pair<const char*, std::string> dirs[] = {{"/tls", "posta-tls"}, {"/log", ow.user}};
   for (auto& [d, user] : dirs) {
     auto id = resolve_user(user);
     if (!id) return std::unexpected(id.error());
     Owner o2{user, ow.group, id->uid, id->gid, true};
     if (auto s = chown_tree(home + d, o2); !s) return s;
   }
-  return {};
+  return system_layout(home);
 }
 
 // System mode: hooks run as root (they may touch every role's directory), then each
-// directory goes to its role's user, and the databases are made by their owner, posta-v.
+// directory goes to its role's user; the databases are made by the admin (root) in the
+// set-group-id db/, so that every role can open them (INTERNALS.md "## System mode").
 Status system_steps(const std::string& etc, const std::string& home, const std::string& bindir,
                     const Options& o, const Owner& ow) {
   Owner root{"root", "root", 0, 0, false};
   if (auto s = run_hooks(etc, home, bindir, o, root); !s) return s;
   if (auto s = chown_system(home, ow); !s) return s;
-  auto v = resolve_user("posta-v");
-  if (!v) return std::unexpected(v.error());
-  return add_domain(home, bindir, o, Owner{"posta-v", "posta-v", v->uid, v->gid, false});
+  return add_domain(home, bindir, o, root);
 }
 
 Status refresh_services(const std::string& etc, const std::string& home, const Options& o,
@@ -169,6 +171,8 @@ Status refresh_services(const std::string& etc, const std::string& home, const O
   if (r.domain.empty() || bindir.empty()) return fail(home + kMarker + " is incomplete");
   auto ow = resolve_owner(r);
   if (!ow) return std::unexpected(ow.error());
+  if (r.system)
+    if (auto s = install_system_bin(home, bindir); !s) return s;
   auto vars = make_vars(r, home, bindir, *ow);
   auto svcs = install_services(etc, home, vars, true);
   if (!svcs) return std::unexpected(svcs.error());
@@ -191,6 +195,11 @@ Status create(const Options& o, const std::string& home, const std::string& bind
   auto ow = resolve_owner(o);
   if (!ow) return std::unexpected(ow.error());
   if (auto s = make_dirs(home, o.system); !s) return s;
+  if (o.system) {
+    if (auto s = install_system_bin(home, bindir); !s) return s;
+  } else if (!exists(home + "/bin") && ::symlink(bindir.c_str(), (home + "/bin").c_str()) != 0) {
+    return fail_sys("unable to link " + home + "/bin");
+  }
   auto vars = make_vars(o, home, bindir, *ow);
   auto ctl = install_control(etc, home, vars);
   if (!ctl) return std::unexpected(ctl.error());
@@ -199,8 +208,6 @@ Status create(const Options& o, const std::string& home, const std::string& bind
   if (!exists(home + "/tls/cert.pem") || !exists(home + "/tls/key.pem")) {
     if (auto s = make_certificate(home + "/tls", {o.domain, "localhost", o.ip}); !s) return s;
   }
-  if (!exists(home + "/bin") && ::symlink(bindir.c_str(), (home + "/bin").c_str()) != 0)
-    return fail_sys("unable to link " + home + "/bin");
   check_reachable(home, *ow);
   if (o.system) {
     if (auto s = system_steps(etc, home, bindir, o, *ow); !s) return s;

@@ -9,6 +9,7 @@
 #include "daemon/daemon.h"
 #include "log/log.h"
 #include "proc/child.h"
+#include "proc/privilege.h"
 #include "setup.h"
 
 namespace posta::setup {
@@ -71,6 +72,7 @@ Result<Owner> resolve_owner(const Options& o) {
     return ow;
   }
   if (o.system) {
+    if (auto s = ensure_system_groups(); !s) return std::unexpected(s.error());
     for (auto& [role, name] : system_roles())
       if (auto s = ensure_system_user(name); !s) return std::unexpected(s.error());
   }
@@ -81,6 +83,12 @@ Result<Owner> resolve_owner(const Options& o) {
   ow.user = name;
   ow.uid = id->uid;
   ow.gid = id->gid;
+  if (o.system) {
+    // the pre-auth servers run in the database group (posta-tcpd -g, the tlsd socket)
+    auto g = resolve_user(name, kDbGroup);
+    if (!g) return std::unexpected(g.error());
+    ow.gid = g->gid;
+  }
   ow.group = group_name(ow.gid);
   ow.chown = !o.system;
   return ow;

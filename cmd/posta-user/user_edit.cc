@@ -85,7 +85,7 @@ int del(const Context& c, const Opts& o) {
 int modify(const Context& c, const Opts& o, const std::function<Status(UserRecord&)>& fn) {
   auto acc = open(c, true);
   if (!acc) return tool::report(acc.error());
-  auto u = acc->find_user(o.address);
+  auto u = acc->find_user(o.address, true);  // put_user rewrites the password too
   if (!u) return tool::report(u.error());
   if (!*u) return tool::report(not_found(o.address));
   if (auto st = fn(**u); !st) return tool::report(st.error());
@@ -173,7 +173,13 @@ void register_edit(CLI::App& app, Context& ctx, Opts& o, Action& action) {
 }
 
 Result<accounts::Accounts> open(const Context& c, bool write) {
-  return tool::open_for(tool::home_or_default(c.home), write);
+  auto acc = tool::open_for(tool::home_or_default(c.home), write);
+  if (!acc || !write) return acc;
+  // Before the first write: hashes an older posta left in users.db move to secret/secrets.db.
+  auto moved = acc->migrate_secrets();
+  if (!moved) return std::unexpected(moved.error());
+  if (*moved) log::info("moved ", *moved, " password hashes from users.db to secret/secrets.db");
+  return acc;
 }
 
 }  // namespace posta::usercmd

@@ -20,7 +20,7 @@ int flushed() { return std::cout.flush() ? kExitOk : kExitTemporary; }
 int list(const Context& c, const Opts& o) {
   auto acc = open(c, false);
   if (!acc) return tool::report(acc.error());
-  auto us = acc->users(o.address);
+  auto us = acc->users(o.address, o.json);  // JSON says has_password: it reads secrets.db
   if (!us) return tool::report(us.error());
   if (o.json) std::cout << "[";
   for (size_t i = 0; i < us->size(); ++i) {
@@ -34,7 +34,7 @@ int list(const Context& c, const Opts& o) {
 int show(const Context& c, const Opts& o) {
   auto acc = open(c, false);
   if (!acc) return tool::report(acc.error());
-  auto u = acc->find_user(o.address);
+  auto u = acc->find_user(o.address, true);
   if (!u) return tool::report(u.error());
   if (!*u) return tool::report(Error{"no such user " + o.address, accounts::kErrNotFound});
   std::cout << (o.json ? fmt::user_json(**u) + "\n" : fmt::user_text(**u));
@@ -44,7 +44,7 @@ int show(const Context& c, const Opts& o) {
 int export_tsv(const Context& c, const Opts& o) {
   auto acc = open(c, false);
   if (!acc) return tool::report(acc.error());
-  auto us = acc->users(o.address);
+  auto us = acc->users(o.address, true);
   if (!us) return tool::report(us.error());
   std::cout << fmt::kUserTsvHeader << "\n";
   for (const auto& u : *us) std::cout << fmt::user_tsv(u, acc->home()) << "\n";

@@ -3,13 +3,18 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "accounts/lookup.h"
 #include "db/db.h"
 
 namespace posta::accounts {
 
-enum class Table { kUsers, kDomains, kAliases, kLists };
+// kSecrets (secret/secrets.db): password hashes, key as in users.db, value the crypt(3)
+// string; opened only by the paths that need a hash (INTERNALS.md "### Secrets").
+enum class Table { kUsers, kDomains, kAliases, kLists, kSecrets };
+constexpr int kTables = 5;
 
 struct Accounts::Impl {
   std::string home;
@@ -18,10 +23,13 @@ struct Accounts::Impl {
   // Shared by every Accounts of this process on the same home: DB_REGISTER allows one
   // environment handle per process. Null: read-only and no environment yet (reads as empty).
   std::shared_ptr<db::Env> env;
-  std::unique_ptr<db::Database> tables[4];
-  bool missing[4] = {false, false, false, false};
+  // $POSTA_HOME/db/secret: secrets.db only, in an environment of its own, opened on first
+  // use (its cache regions and log hold hashes too, so they must not be in db/).
+  std::shared_ptr<db::Env> secret_env;
+  std::unique_ptr<db::Database> tables[kTables];
 
   [[nodiscard]] Status open_env();
+  [[nodiscard]] Status open_secret_env();
   void close_all();
   // The table's handle, opened on first use; nullptr when read-only and it does not exist.
   [[nodiscard]] Result<db::Database*> table(Table t);
@@ -34,5 +42,25 @@ struct Accounts::Impl {
 // Database keys: domains by lower-cased name; users, aliases and lists by
 // "<domain>/<local>" lower-cased, so that a prefix scan lists one domain in order.
 inline std::string domain_prefix(std::string_view domain) { return std::string(domain) + "/"; }
+
+// The password hash of key: secrets.db, else a hash still held by an old-format users.db
+// record (legacy, read as given); "" when neither has one.
+[[nodiscard]] Result<std::string> read_secret(Accounts::Impl& im, const std::string& key, const std::string& legacy);
+
+// Secrets are written in their own environment, so in transactions of their own: a writer
+// collects them while it checks and stores the users records, and flushes them (one
+// transaction) before the users transaction commits. Lock order is users, then secrets,
+// everywhere. A crash between the two commits leaves a secret without a user (harmless; a
+// later add overwrites it), never a new user without its password.
+using SecretBatch = std::vector<std::pair<std::string, std::string>>;  // key, hash ("" = delete)
+// In txn: stores u under key in users without its hash, and queues the hash.
+[[nodiscard]] Status write_user(db::Txn& txn, db::Database* users, const std::string& key, UserRecord u,
+                                SecretBatch& secrets);
+// Writes (or, for "", deletes) every secret of batch in one transaction of the secret
+// environment. secrets.cc.
+[[nodiscard]] Status flush_secrets(Accounts::Impl& im, const SecretBatch& batch);
+// After the users were deleted: their secrets, by key, or every key under prefix.
+[[nodiscard]] Status delete_secrets(Accounts::Impl& im, const std::vector<std::string>& keys);
+[[nodiscard]] Status delete_secrets_under(Accounts::Impl& im, const std::string& prefix);
 
 }  // namespace posta::accounts

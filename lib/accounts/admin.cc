@@ -1,6 +1,7 @@
 // Accounts writes: one transaction each, deadlocks retried by db::with_txn.
 #include <ctime>
 #include <map>
+#include <type_traits>
 
 #include "accounts/accounts_impl.h"
 #include "log/log.h"
@@ -97,14 +98,20 @@ Status store(Accounts::Impl& im, Table table, const Address& a, const R& rec, bo
     }
     if (extra)
       if (auto st = extra(*t, txn, *dom); !st) return st;
-    return db->put(&txn, a.key(), encode(rec));
+    if constexpr (std::is_same_v<R, UserRecord>) {
+      SecretBatch secrets;
+      if (auto st = write_user(txn, db, a.key(), rec, secrets); !st) return st;
+      return flush_secrets(im, secrets);
+    } else {
+      return db->put(&txn, a.key(), encode(rec));
+    }
   });
 }
 
 Status remove(Accounts::Impl& im, Table table, std::string_view address) {
   auto a = checked(address);
   if (!a) return std::unexpected(a.error());
-  return im.write([&](Txn& txn) -> Status {
+  auto st = im.write([&](Txn& txn) -> Status {
     auto db = im.table(table);
     if (!db) return std::unexpected(db.error());
     auto gone = (*db)->del(&txn, a->key());
@@ -112,6 +119,8 @@ Status remove(Accounts::Impl& im, Table table, std::string_view address) {
     if (!*gone) return fail(a->str() + " does not exist", kErrNotFound);
     return {};
   });
+  if (!st || table != Table::kUsers) return st;
+  return delete_secrets(im, {a->key()});  // the user first: never a user without its secret
 }
 
 // Normalised copy of a user record: address split and lower-cased domain, default Maildir,
@@ -143,6 +152,7 @@ Status Accounts::import_users(const std::vector<UserRecord>& batch, bool replace
     auto t = all_tables(*impl_);
     if (!t) return std::unexpected(t.error());
     std::map<std::string, std::pair<DomainRecord, uint64_t>> doms;  // name -> record, users
+    SecretBatch secrets;
     for (const auto& [a, u] : users) {
       auto it = doms.find(a.domain);
       if (it == doms.end()) {
@@ -165,9 +175,9 @@ Status Accounts::import_users(const std::vector<UserRecord>& batch, bool replace
           return fail(log::cat("domain ", dom.name, " has reached its limit of ", dom.max_accounts, " accounts"), kErrRefused);
         ++n;
       }
-      if (auto st = t->users->put(&txn, a.key(), encode(u)); !st) return st;
+      if (auto st = write_user(txn, t->users, a.key(), u, secrets); !st) return st;
     }
-    return {};
+    return flush_secrets(*impl_, secrets);
   });
 }
 
@@ -226,7 +236,8 @@ Status Accounts::put_domain(const DomainRecord& in) {
 Status Accounts::del_domain(std::string_view domain, bool force) {
   auto name = valid_domain(domain);
   if (!name) return fail("invalid domain: " + name.error().what, kErrInvalid);
-  return impl_->write([&](Txn& txn) -> Status {
+  bool had_users = false;
+  auto st = impl_->write([&](Txn& txn) -> Status {
     auto t = all_tables(*impl_);
     if (!t) return std::unexpected(t.error());
     auto gone = t->domains->del(&txn, *name);
@@ -241,11 +252,14 @@ Status Accounts::del_domain(std::string_view domain, bool force) {
       if (!st) return st;
       if (!keys.empty() && !force)
         return fail("domain " + *name + " still has users, aliases or lists (delete them, or use --force)", kErrRefused);
+      if (db == t->users) had_users = !keys.empty();
       for (const auto& k : keys)
         if (auto d = db->del(&txn, k); !d) return std::unexpected(d.error());
     }
     return {};
   });
+  if (!st || !had_users) return st;
+  return delete_secrets_under(*impl_, domain_prefix(*name));
 }
 
 Status Accounts::add_user(const UserRecord& in) {

@@ -69,7 +69,11 @@ class Accounts {
   ~Accounts();
 
   // Lookups: nullopt when absent; an error only for trouble (kErrInvalid for a bad address).
-  [[nodiscard]] Result<std::optional<UserRecord>> find_user(std::string_view address);
+  // A user's password_hash is "" unless with_password, which reads secret/secrets.db
+  // (posta-auth and the admin tools only: the programs that parse network input never open
+  // it or its environment).
+  [[nodiscard]] Result<std::optional<UserRecord>> find_user(std::string_view address,
+                                                            bool with_password = false);
   [[nodiscard]] Result<std::optional<DomainRecord>> find_domain(std::string_view domain);
   [[nodiscard]] Result<std::optional<AliasRecord>> find_alias(std::string_view address);
   [[nodiscard]] Result<std::optional<ListRecord>> find_list(std::string_view address);
@@ -78,12 +82,16 @@ class Accounts {
 
   // Listings, sorted by domain then local part; domain "" = all domains.
   [[nodiscard]] Result<std::vector<DomainRecord>> domains();
-  [[nodiscard]] Result<std::vector<UserRecord>> users(std::string_view domain = "");
+  [[nodiscard]] Result<std::vector<UserRecord>> users(std::string_view domain = "",
+                                                      bool with_passwords = false);
   [[nodiscard]] Result<std::vector<AliasRecord>> aliases(std::string_view domain = "");
   [[nodiscard]] Result<std::vector<ListRecord>> lists(std::string_view domain = "");
   [[nodiscard]] Result<uint64_t> count_users(std::string_view domain);
 
-  // Writes, each one transaction (kReadWrite only). add_* fail with kErrExists when the
+  // Writes, each one transaction (kReadWrite only). A user's password_hash goes to
+  // secret/secrets.db (its record there is deleted when the hash is ""), never to users.db,
+  // in a transaction of the secret environment committed just before the users one (see
+  // accounts_impl.h). put_user replaces the password too: read with find_user(address, true). add_* fail with kErrExists when the
   // address is taken (a user and an alias may share an address, so that an alias with
   // keep_copy forwards and keeps a copy; a list shares it with nothing); add_user with kErrNotFound for an unknown
   // domain and kErrRefused past max_accounts. put_* replace an existing record (kErrNotFound
@@ -94,7 +102,7 @@ class Accounts {
   [[nodiscard]] Status del_domain(std::string_view domain, bool force = false);
   [[nodiscard]] Status add_user(const UserRecord& u);
   [[nodiscard]] Status put_user(const UserRecord& u);
-  [[nodiscard]] Status del_user(std::string_view address);
+  [[nodiscard]] Status del_user(std::string_view address);  // then its secret
   // Bulk import: all of batch in one transaction (all or nothing), with the same checks as
   // add_user; replace: an existing user is overwritten instead of kErrExists.
   [[nodiscard]] Status import_users(const std::vector<UserRecord>& batch, bool replace);
@@ -106,9 +114,15 @@ class Accounts {
   [[nodiscard]] Status del_list(std::string_view address);
   // Best effort, no fsync wait beyond the normal commit; used by posta-auth.
   [[nodiscard]] Status set_last_login(std::string_view address, int64_t when);
+  // Moves the password hashes that users.db records of an older posta still hold into
+  // secrets.db (batches of users, each one transaction; a marker record in secrets.db says
+  // it is done, so that afterwards this is one lookup). Run by posta-user before its writes.
+  // Returns how many hashes moved.
+  [[nodiscard]] Result<size_t> migrate_secrets();
 
   const std::string& home() const;
   db::Env& env();  // for lib/accounts internals (ratelimit) and tests
+  db::Env* secret_env();  // for tests: $POSTA_HOME/db/secret once opened, else nullptr
 
   struct Impl;
 

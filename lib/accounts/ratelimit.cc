@@ -1,5 +1,6 @@
 #include "accounts/ratelimit.h"
 
+#include <cerrno>
 #include <charconv>
 #include <string_view>
 
@@ -22,10 +23,12 @@ Entry parse(std::string_view s) {
   return e;
 }
 
+constexpr const char* kFile = "ratelimit.db";
+
 }  // namespace
 
 Result<FailureCounter> FailureCounter::open(db::Env& env, int64_t window_seconds) {
-  auto d = db::Database::open(env, "ratelimit.db", true, false);
+  auto d = db::Database::open(env, kFile, true, false);
   if (!d) return std::unexpected(d.error());
   return FailureCounter(&env, std::move(*d), window_seconds);
 }
@@ -60,6 +63,19 @@ Status FailureCounter::reset(const std::string& key) {
     if (!d) return std::unexpected(d.error());
     return {};
   });
+}
+
+Status FailureCounter::forget(db::Env& env, const std::string& key) {
+  {
+    auto ro = db::Database::open(env, kFile, false, true);
+    if (!ro) return ro.error().code == ENOENT ? Status{} : std::unexpected(ro.error());
+    auto v = (*ro)->get(nullptr, key);
+    if (!v) return std::unexpected(v.error());
+    if (!*v) return {};
+  }
+  auto fc = open(env);
+  if (!fc) return std::unexpected(fc.error());
+  return fc->reset(key);
 }
 
 uint32_t failure_delay_ms(uint32_t n, uint32_t max_ms) {

@@ -20,6 +20,9 @@ class FailureCounter {
   [[nodiscard]] Result<uint32_t> record_failure(const std::string& key, int64_t now);
   // Forgets key (after a successful login). No write when there is nothing to forget.
   [[nodiscard]] Status reset(const std::string& key);
+  // The same without an open counter: looks key up through a read-only handle first, so that
+  // the common case (nothing to forget) opens nothing for writing and writes nothing.
+  [[nodiscard]] static Status forget(db::Env& env, const std::string& key);
 
  private:
   FailureCounter(db::Env* env, std::unique_ptr<db::Database> db, int64_t window)

@@ -23,6 +23,20 @@ Dbt in_dbt(std::string_view s) {
   return d;
 }
 
+// Files of the environment are 0660 whatever the caller's umask: in a system-mode instance
+// every role opens db/ through the group of that set-group-id directory (INTERNALS.md
+// "## System mode"), and BDB creates region and database files with the umask applied.
+class GroupUmask {
+ public:
+  GroupUmask() : old_(::umask(0)) { ::umask(old_ & ~mode_t(070)); }
+  ~GroupUmask() { ::umask(old_); }
+  GroupUmask(const GroupUmask&) = delete;
+  GroupUmask& operator=(const GroupUmask&) = delete;
+
+ private:
+  mode_t old_;
+};
+
 std::string_view view(const Dbt& d) {
   return {static_cast<const char*>(d.get_data()), d.get_size()};
 }
@@ -42,14 +56,22 @@ Result<std::unique_ptr<Env>> Env::open(const std::string& dir, bool create) {
   auto* e = new DbEnv(DB_CXX_NO_EXCEPTIONS);
   e->set_errcall(errcall);
   int ret = e->set_lk_detect(DB_LOCK_DEFAULT);
-  if (ret == 0) ret = e->set_cachesize(0, 8 << 20, 1);
+  // A small cache on purpose: every process maps the cache region afresh, and the kernel maps
+  // (and at exit unmaps) the resident pages around each one touched, so a full 8 MB cache
+  // made each lookup in a 100,000-user database cost several times a lookup in a small one.
+  // Pages missing from it are read back from the OS page cache (INTERNALS.md "## Databases").
+  if (ret == 0) ret = e->set_cachesize(0, 2 << 20, 1);
   if (ret == 0) ret = e->log_set_config(DB_LOG_AUTO_REMOVE, 1);
   if (ret == 0) ret = e->set_lg_max(4 << 20);
+  if (ret == 0) ret = e->set_lg_filemode(0660);  // log files made later by any writer
   // DB_REGISTER + DB_RECOVER: the first process to open after any user of the environment
   // died without closing it (kill -9, crash) runs normal recovery; everyone else just joins.
   u_int32_t flags = DB_CREATE | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_INIT_TXN |
                     DB_REGISTER | DB_RECOVER;
-  if (ret == 0) ret = e->open(dir.c_str(), flags, 0660);
+  if (ret == 0) {
+    GroupUmask mask;
+    ret = e->open(dir.c_str(), flags, 0660);
+  }
   if (ret != 0) {
     e->close(0);
     delete e;
@@ -62,7 +84,7 @@ Env::~Env() {
   // Bounds the log and the work of a recovery: a real checkpoint only once 1 MB of log or
   // 5 minutes have passed since the last one, else a cheap no-op. Housekeeping: an error
   // (e.g. a reader without write access) changes nothing that was committed.
-  (void)env_->txn_checkpoint(1024, 5, 0);
+  if (wrote_) (void)env_->txn_checkpoint(1024, 5, 0);
   env_->close(0);
   delete env_;
 }
@@ -77,14 +99,15 @@ Result<Txn> Txn::begin(Env& env) {
   DbTxn* t = nullptr;
   int ret = env.get()->txn_begin(nullptr, &t, 0);
   if (ret != 0) return std::unexpected(db_error("unable to begin transaction", ret));
-  return Txn(t);
+  return Txn(t, &env);
 }
 
-Txn::Txn(Txn&& o) noexcept : txn_(std::exchange(o.txn_, nullptr)) {}
+Txn::Txn(Txn&& o) noexcept : txn_(std::exchange(o.txn_, nullptr)), env_(o.env_) {}
 Txn& Txn::operator=(Txn&& o) noexcept {
   if (this != &o) {
     abort();
     txn_ = std::exchange(o.txn_, nullptr);
+    env_ = o.env_;
   }
   return *this;
 }
@@ -98,14 +121,20 @@ Status Txn::commit() {
   if (!txn_) return fail("commit of a finished transaction");
   int ret = std::exchange(txn_, nullptr)->commit(0);
   if (ret != 0) return std::unexpected(db_error("unable to commit transaction", ret));
+  if (env_) env_->note_write();
   return {};
 }
 
 Result<std::unique_ptr<Database>> Database::open(Env& env, const std::string& file, bool create,
                                                  bool read_only) {
   auto* d = new Db(env.get(), DB_CXX_NO_EXCEPTIONS);
-  u_int32_t flags = DB_AUTO_COMMIT | (create ? DB_CREATE : 0u) | (read_only ? DB_RDONLY : 0u);
-  int ret = d->open(nullptr, file.c_str(), nullptr, DB_BTREE, flags, 0660);
+  u_int32_t flags = read_only ? DB_RDONLY : DB_AUTO_COMMIT | (create ? DB_CREATE : 0u);
+  if (create) env.note_write();
+  int ret = 0;
+  {
+    GroupUmask mask;
+    ret = d->open(nullptr, file.c_str(), nullptr, DB_BTREE, flags, 0660);
+  }
   if (ret != 0) {
     d->close(0);
     delete d;

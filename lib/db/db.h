@@ -31,7 +31,10 @@ class Env {
   // DB_RECOVER, deadlock detection DB_LOCK_DEFAULT, automatic log removal.
   // Without create, a dir that holds no environment fails with code ENOENT.
   [[nodiscard]] static Result<std::unique_ptr<Env>> open(const std::string& dir, bool create);
-  ~Env();  // checkpoints when 1 MB of log or 5 minutes have passed since the last one
+  // Checkpoints when this handle committed a write and 1 MB of log or 5 minutes have passed
+  // since the last checkpoint (a reader never checkpoints: there is nothing of its own to
+  // flush, and the test costs a read of the log).
+  ~Env();
   Env(const Env&) = delete;
   Env& operator=(const Env&) = delete;
 
@@ -39,11 +42,14 @@ class Env {
   const std::string& dir() const { return dir_; }
   // Checkpoint (flushes the cache); cheap when nothing changed.
   [[nodiscard]] Status checkpoint();
+  // Called for every committed write (Txn::commit, Database::open with create).
+  void note_write() { wrote_ = true; }
 
  private:
   Env(DbEnv* e, std::string dir) : env_(e), dir_(std::move(dir)) {}
   DbEnv* env_;
   std::string dir_;
+  bool wrote_ = false;
 };
 
 // A transaction that aborts unless committed.
@@ -59,15 +65,18 @@ class Txn {
   void abort();
 
  private:
-  explicit Txn(DbTxn* t) : txn_(t) {}
+  Txn(DbTxn* t, Env* env) : txn_(t), env_(env) {}
   DbTxn* txn_ = nullptr;
+  Env* env_ = nullptr;
 };
 
 // One B-tree database file in the environment.
 class Database {
  public:
-  // create: DB_CREATE (inside its own transaction); read_only: DB_RDONLY. A missing file
-  // without create fails with code ENOENT.
+  // create: DB_CREATE (inside its own transaction); read_only: DB_RDONLY and no transaction
+  // (a handle for lookups only: cheaper to open, never passed a Txn; its reads still take
+  // page locks, so they see only committed data). A missing file without create fails with
+  // code ENOENT.
   [[nodiscard]] static Result<std::unique_ptr<Database>> open(Env& env, const std::string& file,
                                                               bool create, bool read_only);
   ~Database();  // closes without flushing the cache (the log makes the changes durable)

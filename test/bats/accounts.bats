@@ -24,9 +24,9 @@ as_owner() {
 
 verify_db() {
   local f
-  for f in users domains aliases lists; do
+  for f in users domains aliases lists secret/secrets; do
     [ -f "$1/db/$f.db" ] || continue
-    as_owner db5.3_verify -q -h "$1/db" "$f.db" || return 1
+    as_owner db5.3_verify -q -h "$1/db/$(dirname "$f")" "$(basename "$f").db" || return 1
   done
 }
 
@@ -270,4 +270,68 @@ json() { $PY -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
   assert_success
   run bash -c "'$POSTA_BIN/posta-user' --home '$new' list big.test | wc -l"
   assert_output 10000
+}
+
+# check_login HOME LOGIN PASSWORD: posta-auth's verdict only (exit 0 or 1)
+check_login() {
+  printf '%s\0%s\0\0' "$2" "$3" | POSTA_HOME=$1 "$POSTA_BIN/posta-auth" /bin/true 3<&0
+}
+
+@test "password hashes are in db/secret/secrets.db, never under db/ itself; del takes the secret along" {
+  printf 'pw-erin\n' | posta user add erin@example.test --password-stdin
+  posta user add fred@example.test --password-hash '$6$saltsalt$TVLlQcbpFVof5W3Yz4DTP6gRstiNuHwwTt6GLc1E5n0U0aDehy0S5knV8wiOQSpT0Y77vwPZN.Pq.H91p5hVO1'
+  run as_owner db5.3_dump -p -h "$PH/db" users.db
+  assert_success
+  assert_output --partial 'address=erin@example.test'
+  refute_output --partial '$y$'
+  refute_output --partial '$6$'
+  # Not in users.db, nor in the cache regions or the log of the db/ environment.
+  run as_owner grep -lE '[$](y|6)[$]' "$PH"/db/*.db "$PH"/db/__db.* "$PH"/db/log.*
+  assert_failure 1
+  assert_equal "$(stat -c %a "$PH/db/secret")" 700
+  run as_owner db5.3_dump -p -h "$PH/db/secret" secrets.db
+  assert_line --partial ' $y$'
+  assert_line --partial ' $6$saltsalt$'
+  run check_login "$PH" erin@example.test pw-erin
+  assert_success
+  run check_login "$PH" erin@example.test wrong
+  assert_failure 1
+  run posta user show fred@example.test --json
+  assert_output --partial '"has_password":true'
+  posta user del fred@example.test
+  run as_owner db5.3_dump -p -h "$PH/db/secret" secrets.db
+  refute_output --partial ' $6$saltsalt$'
+}
+
+@test "an older instance with the hashes in users.db: logins work; the first posta-user write moves them" {
+  local old=$(dirname "$PH")/old t=$BATS_TEST_TMPDIR hash f
+  mkdir -p "$old" && chown "$(stat -c %u:%g "$PH")" "$old"
+  posta domain --home "$old" add old.test
+  printf 'pw-old\n' | posta user --home "$old" add old@old.test --password-stdin
+  hash=$(posta user --home "$old" export | awk -F'\t' '$1 == "old@old.test" {print $2}')
+  # Rebuild db/ as an older posta left it: the hash inside the users record, no db/secret/.
+  for f in domains users; do as_owner db5.3_dump -p -h "$old/db" $f.db >"$t/$f.dump"; done
+  sed -i "s|password=\\\\0a|password=$hash\\\\0a|" "$t/users.dump"
+  grep -q 'password=\$y\$' "$t/users.dump"
+  rm -rf "$old/db" && as_owner mkdir -m 770 "$old/db"
+  for f in domains users; do as_owner db5.3_load -h "$old/db" $f.db <"$t/$f.dump"; done
+  run check_login "$old" old@old.test pw-old
+  assert_success
+  run check_login "$old" old@old.test wrong
+  assert_failure 1
+  run posta user --home "$old" export
+  assert_line --partial "old@old.test	$hash	"
+  # The first write moves the hash; logins and export stay the same.
+  run posta user --home "$old" set old@old.test --quota-bytes 1M
+  assert_success
+  assert_output --partial "moved 1 password hashes from users.db to secret/secrets.db"
+  run as_owner db5.3_dump -p -h "$old/db" users.db
+  refute_output --partial '$y$'
+  run check_login "$old" old@old.test pw-old
+  assert_success
+  run posta user --home "$old" export
+  assert_line --partial "old@old.test	$hash	"
+  run posta user --home "$old" set old@old.test --quota-bytes 2M
+  refute_output --partial "moved"
+  verify_db "$old"
 }

@@ -1,0 +1,63 @@
+#include "proc/privilege.h"
+
+#include <grp.h>
+#include <limits.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "daemon/daemon.h"
+
+namespace posta {
+
+namespace {
+
+Result<gid_t> group_id(const std::string& name) {
+  std::vector<char> buf(16384);
+  struct group gr{}, *grp = nullptr;
+  if (::getgrnam_r(name.c_str(), &gr, buf.data(), buf.size(), &grp) != 0 || !grp)
+    return fail("unknown group " + name);
+  return gr.gr_gid;
+}
+
+}  // namespace
+
+Result<Credentials> lookup_credentials(const std::string& user, const std::string& group,
+                                       const std::vector<std::string>& extra_groups) {
+  auto id = resolve_user(user, group);
+  if (!id) return std::unexpected(id.error());
+  Credentials c{id->uid, id->gid, {id->gid}};
+  for (auto& g : extra_groups) {
+    auto gid = group_id(g);
+    if (!gid) return std::unexpected(gid.error());
+    c.groups.push_back(*gid);
+  }
+  return c;
+}
+
+Status assume(const Credentials& c) {
+  if (::setgroups(c.groups.size(), c.groups.data()) != 0) return fail_sys("unable to setgroups");
+  if (::setresgid(c.gid, c.gid, c.gid) != 0) return fail_sys("unable to setgid");
+  if (::setresuid(c.uid, c.uid, c.uid) != 0) return fail_sys("unable to setuid");
+  if (c.uid != 0 && (::setuid(0) == 0 || ::geteuid() == 0))
+    return fail("privileges could be regained after setuid");
+  return {};
+}
+
+bool running_setuid() { return ::getuid() != ::geteuid() || ::getgid() != ::getegid(); }
+
+Result<std::optional<std::string>> settle_setuid_instance() {
+  if (!running_setuid()) return std::optional<std::string>();
+  char buf[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return fail_sys("unable to read /proc/self/exe");
+  std::string exe(buf, static_cast<size_t>(n));
+  std::string bin = exe.substr(0, exe.rfind('/'));
+  std::string home = bin.substr(0, bin.rfind('/'));
+  if (bin.empty() || home.empty()) return fail("setuid program outside an instance: " + exe);
+  ::setenv("POSTA_HOME", home.c_str(), 1);
+  ::setenv("POSTA_BIN", bin.c_str(), 1);
+  return std::optional<std::string>(home);
+}
+
+}  // namespace posta

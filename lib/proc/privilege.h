@@ -1,0 +1,44 @@
+// Role identities of a system-mode instance, and what a setuid program does first.
+#pragma once
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+
+namespace posta {
+
+// Who a process of a system-mode instance runs as (ARCHITECTURE.md section 2, INTERNALS.md
+// "## System mode"): a user, its one group, and an explicit supplementary list (everything
+// else the caller had, root's groups included, is dropped).
+struct Credentials {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> groups;  // setgroups() list; gid itself need not be in it
+};
+
+// The shared groups of a system-mode instance: databases and spool.
+inline constexpr const char* kDbGroup = "posta";
+inline constexpr const char* kSpoolGroup = "posta-spool";
+
+// user with group as its gid and extra_groups as the supplementary list, all by name.
+[[nodiscard]] Result<Credentials> lookup_credentials(const std::string& user, const std::string& group,
+                                                     const std::vector<std::string>& extra_groups = {});
+
+// setgroups(list), setgid, setuid (all of real, effective and saved), then checks that
+// root cannot be regained. For a process running as root (posta-start's children).
+[[nodiscard]] Status assume(const Credentials& c);
+
+// True when the program runs setuid or setgid (real and effective ids differ).
+bool running_setuid();
+
+// For a setuid copy installed as $POSTA_HOME/bin/<program> by posta-setup --system: the
+// caller's environment does not choose the instance. Sets POSTA_HOME to the directory above
+// the binary's own (from /proc/self/exe) and POSTA_BIN to the binary's directory, and returns
+// that home; nullopt (and nothing changed) when not running setuid. An error when the binary's
+// path cannot be read.
+[[nodiscard]] Result<std::optional<std::string>> settle_setuid_instance();
+
+}  // namespace posta

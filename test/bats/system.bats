@@ -1,0 +1,220 @@
+#!/usr/bin/env bats
+# A system-mode instance (posta-setup --system, as root): every program under its role user
+# (ARCHITECTURE.md section 2), the qmail-style spool permissions, the shared database group,
+# and one message end to end: swaks -> posta-smtpd (posta-d) -> posta-queue (setuid posta-q)
+# -> posta-send (posta-s) -> posta-lspawn/posta-local (posta-v) -> Maildir -> POP3S and IMAPS
+# through posta-auth (setuid root, then posta-v). Skipped when not root.
+
+load ../lib/instance
+
+is_root() { [ "$(id -u)" = 0 ]; }
+
+setup_file() {
+  is_root || return 0
+  instance_create example.test --system
+  printf 'pw-alice\n' | posta user add alice@example.test --password-stdin >&2
+  instance_start
+}
+
+teardown_file() {
+  is_root || return 0
+  if [ -f "$PH/../sink.pid" ]; then kill "$(cat "$PH/../sink.pid")" 2>/dev/null || true; fi
+  instance_stop
+}
+
+setup() {
+  load_helpers
+  is_root || skip "system mode needs root"
+}
+
+# as USER[:GROUP] COMMAND...: run with exactly that uid and gid, no supplementary groups.
+# Through env: setpriv execs its argument still holding root's capabilities (an exec
+# permission check would pass), env execs the command without them.
+as() {
+  local u=${1%%:*} g=${1#*:}; shift
+  [ "$g" != "$u" ] || g=$(id -gn "$u")
+  setpriv --reuid="$u" --regid="$g" --clear-groups env "$@"
+}
+
+# delivered_count TEXT: messages in alice's new/ that contain TEXT
+delivered_count() { grep -rlF "$1" "$PH/mail/example.test/alice/new" | wc -l; }
+delivered() { [ "$(delivered_count "$1")" -eq 1 ]; }
+delivered_any() { [ "$(maildir_count alice@example.test)" -ge 1 ]; }
+
+gid_of() { getent group "$1" | cut -d: -f3; }
+
+# the one process whose command line starts with $PH/bin/NAME
+pid_of() { pgrep -f "^$PH/bin/$1( |\$)" | head -1; }
+
+@test "--system: set-id copies in the instance's bin/, spool, database and store modes" {
+  assert_equal "$(stat -c '%U:%G %a' "$PH/bin")" "root:root 755"
+  assert_equal "$(stat -c '%U:%G %a' "$PH/bin/posta-queue")" "posta-q:root 4711"
+  assert_equal "$(stat -c '%U:%G %a' "$PH/bin/posta-auth")" "root:posta 4750"
+  [ -L "$PH/bin/posta-send" ]
+  assert_equal "$(stat -c '%U:%G %a' "$PH/queue")" "posta-q:posta-spool 750"
+  assert_equal "$(stat -c '%U:%G %a' "$PH/queue/mess")" "posta-q:posta-spool 2750"
+  assert_equal "$(stat -c '%U:%G %a' "$PH/queue/todo")" "posta-q:posta-spool 2770"
+  assert_equal "$(stat -c '%U:%G %a' "$PH/queue/info")" "posta-s:posta-spool 2770"
+  assert_equal "$(stat -c '%U:%G %a' "$PH/queue/lock/trigger")" "posta-q:posta-spool 660"
+  assert_equal "$(stat -c '%U:%G %a' "$PH/db")" "root:posta 2770"
+  assert_equal "$(stat -c '%U:%G %a' "$PH/mail")" "posta-v:posta 700"
+  # a refresh (after a rebuild) copies the set-id programs again, with the same modes
+  run "$POSTA_BIN/posta-setup" --home "$PH" --update-services
+  assert_success
+  assert_equal "$(stat -c '%U:%G %a' "$PH/bin/posta-queue")" "posta-q:root 4711"
+  assert_equal "$(stat -c '%U:%G %a' "$PH/bin/posta-auth")" "root:posta 4750"
+  run grep -c "POSTA_BIN=$PH/bin" "$PH/service/send/run"
+  assert_output 1
+  # every file of the environment, made by root (posta-setup, posta-user), is group posta 0660
+  run find "$PH/db" -type f ! -name 'secret*' \( ! -group posta -o ! -perm -0660 \)
+  assert_success
+  assert_output ""
+}
+
+@test "the queue family runs as its role users, without root's groups" {
+  local spool db prog user pid
+  spool=$(gid_of posta-spool) db=$(gid_of posta)
+  for pair in send:posta-s lspawn:posta-v rspawn:posta-r clean:posta-q; do
+    prog=posta-${pair%%:*} user=${pair#*:}
+    pid=$(pid_of "$prog")
+    [ -n "$pid" ] || fail "$prog is not running"
+    assert_equal "$prog $(ps -o user= -p "$pid")" "$prog $user"
+    assert_equal "$prog $(ps -o group= -p "$pid")" "$prog posta-spool"
+    run awk '/^Groups:/ {$1=""; print}' "/proc/$pid/status"
+    if [ "$prog" = posta-clean ]; then assert_equal "$(echo $output)" "$spool"
+    else assert_equal "$(echo $output)" "$spool $db"; fi
+  done
+  pid=$(pid_of posta-tcpd)
+  assert_equal "$(ps -o user=,group= -p "$pid" | tr -s ' ')" "posta-d posta"
+  pid=$(pid_of posta-tlsd)
+  assert_equal "$(ps -o user= -p "$pid")" "posta-tls"
+}
+
+@test "SMTP in as posta-d, delivered by posta-local as posta-v, read over POP3S and IMAPS" {
+  # an open SMTP session: its posta-smtpd is there to look at
+  exec 5<>"/dev/tcp/127.0.0.1/$SMTP_PORT"
+  read -r -t 10 greeting <&5
+  [[ $greeting == 220* ]]
+  wait_for 10 pgrep -f "^$PH/bin/posta-smtpd"
+  pid=$(pgrep -f "^$PH/bin/posta-smtpd" | head -1)
+  assert_equal "$(ps -o user=,group= -p "$pid" | tr -s ' ')" "posta-d posta"
+  exec 5>&-
+  run swaks --to alice@example.test --from bob@remote.test --server 127.0.0.1 --port "$SMTP_PORT" \
+    --header "Subject: system mode hello" --body "end to end"
+  assert_success
+  wait_for 20 delivered_any
+  run find "$PH/mail/example.test/alice/new" -type f ! -user posta-v
+  assert_output ""
+  run curl -s -k --max-time 20 --user alice@example.test:pw-alice "pop3s://127.0.0.1:$POP3S_PORT/1"
+  assert_success
+  assert_output --partial "Subject: system mode hello"
+  run curl -s -k --max-time 20 --user alice@example.test:pw-alice "imaps://127.0.0.1:$IMAPS_PORT/INBOX;UID=1"
+  assert_success
+  assert_output --partial "Subject: system mode hello"
+  # a wrong password is refused (posta-auth's exit 1 reaches the client)
+  run curl -s -k --max-time 20 --user alice@example.test:wrong "pop3s://127.0.0.1:$POP3S_PORT/1"
+  assert_failure
+}
+
+@test "STARTTLS: posta-smtpd and posta-imapd (posta-d) hand their connection to posta-tlsd" {
+  run swaks --to alice@example.test --from bob@remote.test --server 127.0.0.1 --port "$SMTP_PORT" \
+    -tls --header "Subject: system mode starttls" --body "over STARTTLS"
+  assert_success
+  assert_output --partial "TLS started"
+  wait_for 20 delivered "system mode starttls"
+  run curl -s --ssl-reqd -k --max-time 20 --user alice@example.test:pw-alice \
+    "imap://127.0.0.1:$IMAP_PORT/INBOX" -X "STATUS INBOX (MESSAGES)"
+  assert_success
+  assert_output --partial "MESSAGES"
+}
+
+@test "only the setuid posta-queue writes the spool; its files belong to posta-q" {
+  s6-svc -wd -T 10000 -d "$PH/service/send"
+  # any local user may inject: bin/posta-sendmail is a wrapper that names the instance
+  printf 'Subject: queued by nobody\n\nwaiting\n' |
+    as nobody:nogroup "$PH/bin/posta-sendmail" alice@example.test
+  # the setuid copy takes its instance from its own location, not from POSTA_HOME
+  local t="$PH/../inject"
+  printf 'Subject: queued directly\n\nwaiting\n' >"$t.msg"
+  printf 'Fnobody@example.test\0Talice@example.test\0\0' >"$t.env"
+  chmod 644 "$t.msg" "$t.env"
+  as nobody:nogroup POSTA_HOME=/nonexistent "$PH/bin/posta-queue" <"$t.msg" 1<"$t.env"
+  run find "$PH/queue/mess" -type f -printf '%u:%g %m\n'
+  assert_output "$(printf 'posta-q:posta-spool 640\nposta-q:posta-spool 640')"
+  run find "$PH/queue/todo" -type f -printf '%u:%g %m\n'
+  assert_output "$(printf 'posta-q:posta-spool 660\nposta-q:posta-spool 660')"
+  # the plain (not setuid) binary cannot, nor can posta-d by hand
+  run as posta-d:posta env POSTA_HOME="$PH" "$POSTA_BIN/posta-queue" </dev/null
+  assert_equal "$status" 61
+  run as posta-d:posta touch "$PH/queue/mess/x"
+  assert_failure
+  s6-svc -u "$PH/service/send"
+  wait_for 20 delivered "queued by nobody"
+  wait_for 20 delivered "queued directly"
+  run grep -rh '^Received: (posta-queue' "$PH/mail/example.test/alice/new"
+  assert_output --partial "invoked by uid $(id -u nobody)"
+  wait_for 20 _instance_ready "$PH/service/send"
+}
+
+@test "remote delivery: posta-remote runs as posta-r" {
+  local port sink="$PH/../sink"
+  port=$((PORT_BASE + 2550))  # no standard port offset ends in 50: no other suite picks it
+  mkdir -p "$sink"
+  /usr/bin/python3 "$BATS_TEST_DIRNAME/../fixtures/posta-remote/sink.py" --listen "127.0.0.1:$port" \
+    --dir "$sink" --delay 2 >"$sink.log" 2>&1 &
+  echo $! >"$PH/../sink.pid"
+  wait_for 10 test -f "$sink/ready"
+  # an IP literal route: no DNS at all (and a resolver on loopback, should one be asked)
+  # a DKIM key made by root is given to posta-r, who signs with it
+  posta domain dkim-keygen example.test --selector s1 --type ed25519 >/dev/null
+  assert_equal "$(stat -c '%U %a' "$PH/dkim/example.test/s1.key")" "posta-r 600"
+  echo "remote.test:127.0.0.1:$port" >"$PH/control/smtproutes"
+  echo "127.0.0.1:9" >"$PH/control/resolvers"
+  printf 'Subject: to the remote side\n\nout\n' |
+    as nobody:nogroup "$PH/bin/posta-sendmail" -f alice@example.test carol@remote.test
+  # the sink holds the session for 2 s after DATA: posta-remote is there to look at
+  wait_for 20 pgrep -f "^$PH/bin/posta-remote"
+  pid=$(pgrep -f "^$PH/bin/posta-remote" | head -1)
+  assert_equal "$(ps -o user=,group= -p "$pid" | tr -s ' ')" "posta-r posta-spool"
+  wait_for 20 grep -rqs "Subject: to the remote side" "$sink"
+  run grep -rh "^RCPT" "$sink"
+  assert_output "RCPT carol@remote.test"
+  run grep -rlh "^DKIM-Signature: .*d=example.test" "$sink"
+  assert_success
+}
+
+@test "posta-d reads neither the TLS key nor the spool nor the mail store; nobody writes bin/" {
+  run as posta-d:posta cat "$PH/tls/key.pem"
+  assert_failure
+  run as posta-d:posta ls "$PH/queue"
+  assert_failure
+  run as posta-d:posta ls "$PH/mail"
+  assert_failure
+  run as posta-tls cat "$PH/tls/key.pem"
+  assert_success
+  for u in posta-d:posta posta-s:posta-spool posta-v:posta-spool posta-r:posta-spool; do
+    run as "$u" touch "$PH/bin/x"
+    assert_failure
+    run as "$u" sh -c "echo >> '$PH/bin/posta-auth'"
+    assert_failure
+  done
+  # posta-auth may be run by the pre-auth servers' group only
+  run as nobody:nogroup "$PH/bin/posta-auth" true 3</dev/null
+  assert_equal "$status" 126
+}
+
+@test "password hashes are out of reach of posta-d (guarantee 2)" {
+  # yescrypt hashes start with $y$: no file that posta-d can read may hold one
+  run as posta-d:posta sh -c "grep -rlF '\$y\$' '$PH/db' 2>/dev/null"
+  if [ -n "$output" ] && [ ! -d "$PH/db/secret" ]; then
+    skip "hashes still share the db/ environment with posta-d: $(echo $output)"
+  fi
+  assert_output ""
+}
+
+@test "posta-setup --system needs root" {
+  run as nobody:nogroup "$POSTA_BIN/posta-setup" --system --home "$(dirname "$PH")/other" --domain x.test
+  assert_equal "$status" 111
+  assert_output --partial "needs root"
+  [ ! -e "$(dirname "$PH")/other" ]
+}
