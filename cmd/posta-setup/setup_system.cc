@@ -3,7 +3,6 @@
 // "## System mode").
 #include <dirent.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,14 +19,6 @@
 namespace posta::setup {
 
 namespace {
-
-Result<gid_t> group_id(const std::string& name) {
-  std::vector<char> buf(16384);
-  struct group gr{}, *grp = nullptr;
-  if (::getgrnam_r(name.c_str(), &gr, buf.data(), buf.size(), &grp) != 0 || !grp)
-    return fail("unknown group " + name);
-  return gr.gr_gid;
-}
 
 Result<uid_t> user_id(const std::string& name) {
   auto id = resolve_user(name);
@@ -47,9 +38,8 @@ Status ensure_group(const std::string& name) {
               (st ? st->describe() : std::string("failed")) + ")");
 }
 
-// mkdir (if missing), then owner, group and mode; chown first, it clears set-id bits.
-Status place(const std::string& path, const std::string& user, const std::string& group, mode_t mode) {
-  if (::mkdir(path.c_str(), mode & 07777) != 0 && errno != EEXIST) return fail_sys("unable to create " + path);
+// Owner, group and mode of an existing file; chown first, it clears set-id bits.
+Status own_file(const std::string& path, const std::string& user, const std::string& group, mode_t mode) {
   auto u = user_id(user);
   if (!u) return std::unexpected(u.error());
   auto g = group_id(group);
@@ -59,15 +49,10 @@ Status place(const std::string& path, const std::string& user, const std::string
   return {};
 }
 
-// Owner, group and mode of an existing file (not a directory).
-Status own_file(const std::string& path, const std::string& user, const std::string& group, mode_t mode) {
-  auto u = user_id(user);
-  if (!u) return std::unexpected(u.error());
-  auto g = group_id(group);
-  if (!g) return std::unexpected(g.error());
-  if (::lchown(path.c_str(), *u, *g) != 0) return fail_sys("unable to chown " + path);
-  if (::chmod(path.c_str(), mode) != 0) return fail_sys("unable to chmod " + path);
-  return {};
+// A directory: mkdir (if missing), then owner, group and mode.
+Status place(const std::string& path, const std::string& user, const std::string& group, mode_t mode) {
+  if (::mkdir(path.c_str(), mode & 07777) != 0 && errno != EEXIST) return fail_sys("unable to create " + path);
+  return own_file(path, user, group, mode);
 }
 
 // A private copy of a program, then its owner and set-id mode, then rename into place.

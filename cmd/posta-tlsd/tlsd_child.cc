@@ -9,17 +9,11 @@
 
 #include "daemon/daemon.h"
 #include "log/log.h"
+#include "net/fdpass.h"
 #include "tlsd.h"
 
 namespace posta::tlsd {
 namespace {
-
-Result<std::pair<Fd, Fd>> socket_pair() {
-  int sv[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
-    return fail_sys("unable to create socketpair");
-  return std::pair{Fd(sv[0]), Fd(sv[1])};
-}
 
 // Reads "G" NAME=value NUL ...; false when tlsd closed the pipe without releasing us.
 bool wait_release(int fd, std::vector<std::string>& env) {
@@ -63,11 +57,11 @@ Result<ServerLink> fork_server(const Options& o) {
     if (!r) return std::unexpected(r.error());
     id = *r;
   }
-  auto data = socket_pair();
+  auto data = net::socket_pair();
   if (!data) return std::unexpected(data.error());
   std::pair<Fd, Fd> ctl;
   if (o.starttls) {
-    auto c = socket_pair();
+    auto c = net::socket_pair();
     if (!c) return std::unexpected(c.error());
     ctl = std::move(*c);
   }

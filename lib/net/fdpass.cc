@@ -76,6 +76,13 @@ Result<Passed> recv_fds(int sock) {
   return p;
 }
 
+Result<std::pair<Fd, Fd>> socket_pair() {
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+    return fail_sys("unable to create a socketpair");
+  return std::pair{Fd(sv[0]), Fd(sv[1])};
+}
+
 Result<Fd> connect_unix(const std::string& path) {
   auto a = unix_addr(path);
   if (!a) return std::unexpected(a.error());

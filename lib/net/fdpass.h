@@ -3,6 +3,7 @@
 #pragma once
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/error.h"
@@ -25,6 +26,9 @@ struct Passed {
 // One recvmsg(): the header and the fds that came with it (close-on-exec). Fails on end of
 // file, a truncated message or control data, or more than kMaxPassFds fds (all closed).
 [[nodiscard]] Result<Passed> recv_fds(int sock);
+
+// A connected pair of AF_UNIX stream sockets, both close-on-exec.
+[[nodiscard]] Result<std::pair<Fd, Fd>> socket_pair();
 
 // A non-blocking connect() to the unix socket at path (close-on-exec).
 [[nodiscard]] Result<Fd> connect_unix(const std::string& path);

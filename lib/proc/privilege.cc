@@ -10,8 +10,6 @@
 
 namespace posta {
 
-namespace {
-
 Result<gid_t> group_id(const std::string& name) {
   std::vector<char> buf(16384);
   struct group gr{}, *grp = nullptr;
@@ -19,8 +17,6 @@ Result<gid_t> group_id(const std::string& name) {
     return fail("unknown group " + name);
   return gr.gr_gid;
 }
-
-}  // namespace
 
 Result<Credentials> lookup_credentials(const std::string& user, const std::string& group,
                                        const std::vector<std::string>& extra_groups) {

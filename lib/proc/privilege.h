@@ -23,6 +23,9 @@ struct Credentials {
 inline constexpr const char* kDbGroup = "posta";
 inline constexpr const char* kSpoolGroup = "posta-spool";
 
+// The gid of a group by name.
+[[nodiscard]] Result<gid_t> group_id(const std::string& name);
+
 // user with group as its gid and extra_groups as the supplementary list, all by name.
 [[nodiscard]] Result<Credentials> lookup_credentials(const std::string& user, const std::string& group,
                                                      const std::vector<std::string>& extra_groups = {});
