@@ -1,7 +1,10 @@
 #include "db/db.h"
 
 #include <db_cxx.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -37,6 +40,31 @@ class GroupUmask {
   mode_t old_;
 };
 
+// Berkeley DB 5.3's DB_REGISTER reads a slot of __db.register and only then tries that slot's
+// lock. If the slot's process leaves in between (it marks the slot empty, then drops its
+// lock), the joiner takes it for a process that died and runs recovery under everyone; seen
+// under smtp-source as posta-smtpd processes waiting forever on a mutex in removed region
+// files. Joining and leaving hold an exclusive flock on __posta.join (independent of the
+// fcntl locks Berkeley DB uses), so nobody leaves while another process reads the registry.
+// Without the file (no write access) a process goes on without it.
+class JoinLock {
+ public:
+  explicit JoinLock(const std::string& dir) {
+    GroupUmask mask;
+    fd_ = ::open((dir + "/__posta.join").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0660);
+    while (fd_ >= 0 && ::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
+    }
+  }
+  ~JoinLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  JoinLock(const JoinLock&) = delete;
+  JoinLock& operator=(const JoinLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
 std::string_view view(const Dbt& d) {
   return {static_cast<const char*>(d.get_data()), d.get_size()};
 }
@@ -69,6 +97,7 @@ Result<std::unique_ptr<Env>> Env::open(const std::string& dir, bool create) {
   u_int32_t flags = DB_CREATE | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_INIT_TXN |
                     DB_REGISTER | DB_RECOVER;
   if (ret == 0) {
+    JoinLock join(dir);
     GroupUmask mask;
     ret = e->open(dir.c_str(), flags, 0660);
   }
@@ -85,6 +114,7 @@ Env::~Env() {
   // 5 minutes have passed since the last one, else a cheap no-op. Housekeeping: an error
   // (e.g. a reader without write access) changes nothing that was committed.
   if (wrote_) (void)env_->txn_checkpoint(1024, 5, 0);
+  JoinLock leave(dir_);
   env_->close(0);
   delete env_;
 }
