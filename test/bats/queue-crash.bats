@@ -2,8 +2,8 @@
 # Crash test: messages are injected and delivered while posta-send, posta-lspawn and
 # posta-local are killed with SIGKILL at random moments; afterwards every message that
 # posta-queue accepted (exit 0) is in its Maildir. Duplicates are counted and reported.
-# QUEUE_CRASH_N (default 1000; the issue asks 2000, which passes but takes minutes on a
-# loaded 2-core box) sets the number of messages.
+# QUEUE_CRASH_N (default 2000, as the issue asks: about a minute on an idle 2-core machine,
+# two while it also compiles) sets the number of messages.
 
 load ../lib/instance
 
@@ -39,7 +39,7 @@ inject_range() {  # inject_range FROM TO OKFILE
 }
 
 @test "kill -9 of posta-send, posta-lspawn and posta-local during a flow: nothing accepted is lost" {
-  local n=${QUEUE_CRASH_N:-1000} ok=$BATS_TEST_TMPDIR/ok q=$((${QUEUE_CRASH_N:-1000} / 4))
+  local n=${QUEUE_CRASH_N:-2000} ok=$BATS_TEST_TMPDIR/ok q=$((${QUEUE_CRASH_N:-2000} / 4))
   : >"$ok"
   inject_range 1 $q "$ok.1" & p1=$!
   inject_range $((q + 1)) $((2 * q)) "$ok.2" & p2=$!
