@@ -197,19 +197,29 @@ Result<std::string> read_secret(Accounts::Impl& im, const std::string& key, cons
   return out;
 }
 
+namespace {
+
+// The record's hash from secrets.db (or the one an old users.db record still holds), or
+// none when the caller did not ask for it.
+Status fill_password(Accounts::Impl& im, const std::string& key, UserRecord& u, bool wanted) {
+  if (!wanted) {
+    u.password_hash.clear();
+    return {};
+  }
+  auto h = read_secret(im, key, u.password_hash);
+  if (!h) return std::unexpected(h.error());
+  u.password_hash = std::move(*h);
+  return {};
+}
+
+}  // namespace
+
 Result<std::optional<UserRecord>> Accounts::find_user(std::string_view address, bool with_password) {
   auto a = valid_address(address);
   if (!a) return std::unexpected(a.error());
   auto u = get_record<UserRecord>(*impl_, Table::kUsers, a->key(), decode_user);
   if (!u || !*u) return u;
-  auto& rec = **u;
-  if (!with_password) {
-    rec.password_hash.clear();
-    return u;
-  }
-  auto h = read_secret(*impl_, a->key(), rec.password_hash);
-  if (!h) return std::unexpected(h.error());
-  rec.password_hash = std::move(*h);
+  if (auto st = fill_password(*impl_, a->key(), **u, with_password); !st) return std::unexpected(st.error());
   return u;
 }
 
@@ -244,15 +254,9 @@ Result<std::vector<UserRecord>> Accounts::users(std::string_view domain, bool wi
   auto us = list_records<UserRecord>(*impl_, Table::kUsers, domain, decode_user);
   if (!us) return us;
   for (auto& u : *us) {
-    if (!with_passwords) {
-      u.password_hash.clear();
-      continue;
-    }
     auto a = valid_address(u.address);
     if (!a) return std::unexpected(a.error());
-    auto h = read_secret(*impl_, a->key(), u.password_hash);
-    if (!h) return std::unexpected(h.error());
-    u.password_hash = std::move(*h);
+    if (auto st = fill_password(*impl_, a->key(), u, with_passwords); !st) return std::unexpected(st.error());
   }
   return us;
 }
