@@ -1,4 +1,5 @@
 // posta-auth's run(): read credentials, throttle, check, record, exec.
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -133,9 +134,12 @@ int run(const std::vector<std::string>& argv) {
   timing().close_us = now_us() - t3;
   if (std::getenv("POSTA_AUTH_TIMING")) {
     const Timing& t = timing();
+    rusage ru{};
+    ::getrusage(RUSAGE_SELF, &ru);
     log::info("timing: open_us=", t.open_us, " check_us=", t.check_us, " hash_us=", t.hash_us,
               " record_us=", t.record_us, " close_us=", t.close_us,
-              " overhead_us=", t.open_us + t.check_us - t.hash_us + t.record_us + t.close_us);
+              " overhead_us=", t.open_us + t.check_us - t.hash_us + t.record_us + t.close_us,
+              " maxrss_kb=", ru.ru_maxrss);
   }
   if (!v->master.empty())
     log::info("master login: master=<", v->master, "> user=<", v->user.address, "> ip=", ip.empty() ? "-" : ip);

@@ -145,12 +145,26 @@ start_side() {  # start_side posta|posta_daemon|stunnel PORT PROGRAM ARGS...
   pss_kb "$(cat "$W/launcher.pid")" $(cat "$W/extra.pids") >"$W/launcher.base"
 }
 
-side_handshakes() { local port; port=$(free_port); start_side "$1" "$port" /bin/cat; handshakes "$port"; stop_launcher; }
-side_idle_pss() { local port; port=$(free_port); start_side "$1" "$port" /bin/cat; idle_pss "$port"; stop_launcher; }
+# peak_to_file: the peak RSS (VmHWM, KB) summed over the launcher, its helpers (the posta-tlsd
+# daemon) and their children still running, into $W/peak for the workload's table row
+peak_to_file() {
+  local t=0 p q v
+  for p in $(cat "$W/launcher.pid" "$W/extra.pids"); do
+    for q in $p $(pgrep -P "$p"); do
+      v=$(awk '/^VmHWM:/ {print $2}' "/proc/$q/status" 2>/dev/null)
+      t=$((t + ${v:-0}))
+    done
+  done
+  echo $t >"$W/peak"
+}
+
+side_handshakes() { local port; port=$(free_port); start_side "$1" "$port" /bin/cat; handshakes "$port"; peak_to_file; stop_launcher; }
+side_idle_pss() { local port; port=$(free_port); start_side "$1" "$port" /bin/cat; idle_pss "$port"; peak_to_file; stop_launcher; }
 side_bulk() {
   local port; port=$(free_port)
   start_side "$1" "$port" /usr/bin/head -c $((MB << 20)) /dev/zero
   bulk "$port"
+  peak_to_file
   stop_launcher
 }
 

@@ -9,5 +9,5 @@ case $1 in
     TLS_SH_LIB=1 . "$(dirname "$0")/../tls.sh"
     trap cleanup EXIT
     side=$([ "$1" = posta ] && echo posta_daemon || echo stunnel)
-    echo "$(side_idle_pss "$side") KB/conn 0" ;;
+    r=$(side_idle_pss "$side") && echo "$r KB/conn $(cat "$W/peak")" ;;
 esac

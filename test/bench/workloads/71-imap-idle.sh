@@ -40,7 +40,7 @@ for s in conns:  # every connection must still be alive
     send(s, b"a NOOP")
 for s in conns: s.close()
 sys.stderr.write("figure: %s_pss_total_per_conn %.0f KB\n" % (label, after / n))
-print("%.0f" % ((after - before) / n))
+print("%.0f %.0f" % ((after - before) / n, after))  # per connection; the total is the peak
 PY
 }
 case $1 in
@@ -54,9 +54,9 @@ case $1 in
     chown -R "$(stat -c %U "$PH")" "$md"
     DOVECOT_PASSWORD="{CRYPT}$(posta_cheap_hash)" dovecot_setup "$md" "$(free_port)" "$(free_port)" "$(free_port)" ;;
   posta)
-    r=$(hold "$IMAPS_PORT" idle@bench.test posta $(posta_pids)) && echo "$r KB/conn 0" ;;
+    r=$(hold "$IMAPS_PORT" idle@bench.test posta $(posta_pids)) && set -- $r && echo "$1 KB/conn $2" ;;
   peer)
     port=$(sed -n '/inet_listener imaps {/,/}/s/ *port = //p' "$DV/dovecot.conf")
-    r=$(hold "$port" bench dovecot $(dovecot_pids)) && echo "$r KB/conn 0" ;;
+    r=$(hold "$port" bench dovecot $(dovecot_pids)) && set -- $r && echo "$1 KB/conn $2" ;;
   teardown) dovecot_stop; posta_bench_stop ;;
 esac

@@ -46,11 +46,13 @@ setup() {
 checks() {
   local i t0 log=$BENCH_WORK/auth.log
   : >"$BENCH_WORK/auth.t"
+  : >"$BENCH_WORK/auth.rss"
   for i in $(seq 1 "$N"); do
     t0=$(date +%s.%N)
     printf 'bench@bench.test\0bench-pw\0\0' |
       POSTA_HOME=$1 POSTA_AUTH_TIMING=1 "$POSTA_BIN/posta-auth" /bin/true 3<&0 2>"$log" || { cat "$log" >&2; return 1; }
     sed -n "s/.*timing:.*check_us=\([0-9]*\) hash_us=\([0-9]*\).*overhead_us=\([0-9-]*\).*/\3 \2 $(elapsed_since "$t0") \1/p" "$log" >>"$BENCH_WORK/auth.t"
+    sed -n 's/.*timing:.* maxrss_kb=\([0-9]*\).*/\1/p' "$log" >>"$BENCH_WORK/auth.rss"
   done
   [ "$(wc -l <"$BENCH_WORK/auth.t")" = "$N" ] || { echo "no timing line from posta-auth" >&2; return 1; }
   awk '{$4 = $4 - $2} 1' "$BENCH_WORK/auth.t" >"$BENCH_WORK/auth.t2"   # column 4: lookups = check - hash
@@ -65,7 +67,7 @@ side() {
   echo "figure: auth_lookup_minus_hash $4 us" >&2
   echo "figure: auth_hash $2 us" >&2
   awk -v w="$3" -v h="$2" 'BEGIN {printf "figure: auth_process_minus_hash %.2f ms\n", w * 1000 - h / 1000}' >&2
-  echo "$1 us 0"
+  echo "$1 us $(sort -n "$BENCH_WORK/auth.rss" | tail -1)"  # peak: posta-auth's largest RSS
 }
 case $1 in
   check) [ -x "$POSTA_BIN/posta-auth" ] && [ -x "$POSTA_BIN/posta-user" ] ;;
