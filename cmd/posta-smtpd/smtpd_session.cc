@@ -193,6 +193,11 @@ void Session::do_starttls(const smtp::Command& cmd) {
   }
   if (in_.buffered() > 0)
     log::warning(cfg_.remote_ip, ": discarding ", in_.buffered(), " bytes sent after STARTTLS");
+  if (auto ready = tls_ctl_->prepare(); !ready) {
+    log::warning(cfg_.remote_ip, ": STARTTLS refused, posta-tlsd unreachable: ", ready.error().what);
+    error_reply(454, "4.7.0", "TLS not available due to temporary reason");
+    return;
+  }
   reply(220, "2.0.0", "Ready to start TLS");
   if (!flush()) return;
   auto info = tls_ctl_->start(cfg_.timeout);

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "io/fd.h"
+#include "net/fdpass.h"
 #include "tls/tlsd_handoff.h"
 
 namespace posta {
@@ -88,8 +89,8 @@ std::optional<int> control_fd_from_env() {
 }
 
 // Direct STARTTLS: the client socket on fd 0/1 goes to posta-tlsd, whose plain end replaces it.
-Result<TlsInfo> start_direct(const std::string& socket, std::chrono::milliseconds timeout) {
-  auto ends = hand_to_tlsd(socket, true, 0, env_or_empty("TCPREMOTEIP"));
+Result<TlsInfo> start_direct(Fd tlsd, std::chrono::milliseconds timeout) {
+  auto ends = hand_to_tlsd(std::move(tlsd), true, 0, env_or_empty("TCPREMOTEIP"));
   if (!ends) return std::unexpected(ends.error());
   auto line = read_ctl_line(ends->control.get(), timeout);
   if (!line) return std::unexpected(line.error());
@@ -114,8 +115,19 @@ std::optional<StartTls> StartTls::from_env() {
   return t;
 }
 
+Status StartTls::prepare() {
+  if (tlsd_socket_.empty() || tlsd_conn_) return {};
+  auto c = net::connect_unix(tlsd_socket_);
+  if (!c) return std::unexpected(c.error());
+  tlsd_conn_ = std::move(*c);
+  return {};
+}
+
 Result<TlsInfo> StartTls::start(std::chrono::milliseconds timeout) {
-  if (!tlsd_socket_.empty()) return start_direct(tlsd_socket_, timeout);
+  if (!tlsd_socket_.empty()) {
+    if (auto st = prepare(); !st) return std::unexpected(st.error());
+    return start_direct(std::move(tlsd_conn_), timeout);
+  }
   return start_tls(control_fd_, timeout);
 }
 

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "io/fd.h"
 
 namespace posta {
 
@@ -44,6 +45,11 @@ class StartTls {
   // set (or the control fd is not open): no STARTTLS to offer.
   static std::optional<StartTls> from_env();
 
+  // Call before the go-ahead reply: in direct mode, connects to posta-tlsd's socket now, so
+  // that a posta-tlsd that is down costs the client a temporary refusal (454, NO, -ERR) and
+  // not a closed connection after the go-ahead; start() then uses this connection.
+  [[nodiscard]] Status prepare();
+
   // Starts TLS and blocks until the handshake is done or failed (or timeout). The caller has
   // already written (and flushed) its go-ahead reply to fd 1; on success it discards its own
   // buffered input (LineReader::discard_buffered). On failure the caller ends the session.
@@ -52,6 +58,7 @@ class StartTls {
  private:
   int control_fd_ = -1;     // relayed
   std::string tlsd_socket_;  // direct
+  Fd tlsd_conn_;             // direct, after prepare()
 };
 
 // SSL_PROTOCOL, SSL_CIPHER, SSL_SNI, SSL_CLIENT_S_DN from the environment (implicit TLS via

@@ -21,5 +21,7 @@ struct TlsdEnds {
 // tlsd's ends are closed on return; the client socket stays the caller's to close.
 [[nodiscard]] Result<TlsdEnds> hand_to_tlsd(const std::string& socket, bool implicit, int client,
                                            const std::string& remote_ip);
+// The same over a connection to posta-tlsd's socket made beforehand (StartTls::prepare).
+[[nodiscard]] Result<TlsdEnds> hand_to_tlsd(Fd tlsd, bool implicit, int client, const std::string& remote_ip);
 
 }  // namespace posta

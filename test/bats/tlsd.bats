@@ -453,7 +453,7 @@ print(f.readline().decode().strip())' "$(port dsmtps)"; }
   assert_equal "$new" "$(openssl x509 -noout -fingerprint -sha256 -in "$PH/tls/a.test/cert.pem")"
 }
 
-@test "daemon: posta-tlsd down: posta-tcpd closes with a warning and keeps serving" {
+@test "daemon: posta-tlsd down: implicit TLS closed with a warning, SMTP STARTTLS refused with 454; both keep serving" {
   local tcpd
   tcpd=$(s6-svstat -o pid "$PH/service/imaps")
   s6-svc -d "$PH/service/tlsd"
@@ -462,6 +462,18 @@ print(f.readline().decode().strip())' "$(port dsmtps)"; }
   assert_output --partial "Cipher is (NONE)"
   wait_for 10 grep -q "closed: posta-tlsd unreachable" "$PH/log/imaps/current"
   assert_equal "$(s6-svstat -o pid "$PH/service/imaps")" "$tcpd"
+  # STARTTLS: a temporary refusal before any go-ahead, and the plain session goes on
+  run timeout 20 swaks --tls --quit-after TLS --server 127.0.0.1 --port "$SMTP_PORT"
+  assert_output --partial "<** 454 4.7.0 TLS not available"
+  refute_output --partial "220 2.0.0"
+  run timeout 20 $PY -c "
+import smtplib
+s = smtplib.SMTP('127.0.0.1', $SMTP_PORT, timeout=10)
+s.ehlo('x')
+print(s.docmd('STARTTLS'))
+print(s.noop())"
+  assert_output --partial "(454, b'4.7.0 TLS not available due to temporary reason')"
+  assert_output --partial "(250,"
   s6-svc -u "$PH/service/tlsd"
   wait_for 20 tlsd_up
   run sclient 'a LOGOUT\r\n' -connect "127.0.0.1:$IMAPS_PORT"
