@@ -26,12 +26,15 @@ constexpr std::string_view kTlsEnv = "POSTA_POP3_TLS";
 // replies in one write.
 class Output {
  public:
-  void line(std::string_view s) { buf_.append(s).append("\r\n"); if (buf_.size() > 65536) flush(); }
-  void raw(std::string_view s) { buf_.append(s); if (buf_.size() > 65536) flush(); }
+  void line(std::string_view s) { buf_.append(s).append("\r\n"); flush_if_full(); }
+  // For appending a message in place (no copy); call flush_if_full() after.
+  std::string& buffer() { return buf_; }
+  void flush_if_full() { if (buf_.size() >= kFlushAt) flush(); }
   bool flush();
   bool failed() const { return failed_; }
 
  private:
+  static constexpr size_t kFlushAt = 256 * 1024;
   std::string buf_;
   bool failed_ = false;
 };

@@ -13,6 +13,7 @@ struct Entry {
   mailstore::MessageInfo info;
   uint64_t octets = 0;  // size as sent: CRLF line ends, before dot-stuffing
   bool deleted = false;
+  bool retrieved = false;  // RETR in this session: leaves new/ when the session ends
 };
 
 class Maildrop {
@@ -23,17 +24,23 @@ class Maildrop {
   Entry* at(long n) { return n >= 1 && static_cast<size_t>(n) <= entries_.size() ? &entries_[n - 1] : nullptr; }
   std::vector<Entry>& entries() { return entries_; }
   mailstore::MailboxIndex& index() { return index_; }
-  // The message as sent: CRLF line ends, dot-stuffed; body_lines < 0 means all (TOP n m).
-  [[nodiscard]] Result<std::string> render(const Entry& e, long body_lines);
-  // Moves a retrieved message out of new/ (no longer \Recent for IMAP).
-  void mark_retrieved(Entry& e);
+  // Appends the message as sent to out: CRLF line ends, dot-stuffed, then ".\r\n";
+  // body_lines < 0 means all (TOP n m). Nothing is appended on failure. A message renamed
+  // by another client meanwhile is found again (e.info is updated).
+  [[nodiscard]] Status render(Entry& e, long body_lines, std::string& out);
   // UPDATE state: removes deleted messages; returns how many could not be removed.
   size_t commit_deletions();
+  // End of session (QUIT or not): moves the retrieved messages that are still there out
+  // of new/, so IMAP no longer sees them as \Recent. Done once here rather than per RETR:
+  // a message retrieved and deleted is never renamed, and RETR answers sooner.
+  void move_retrieved();
 
  private:
   explicit Maildrop(mailstore::MailboxIndex idx) : index_(std::move(idx)) {}
+  [[nodiscard]] Status read_message(const Entry& e);
   mailstore::MailboxIndex index_;
   std::vector<Entry> entries_;
+  std::string file_;  // the message being sent (kept to reuse its allocation)
 };
 
 }  // namespace posta::pop3

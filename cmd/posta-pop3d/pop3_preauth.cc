@@ -56,6 +56,11 @@ void PreAuth::starttls() {
     out.line(tls ? "-ERR TLS already active" : "-ERR STLS not available");
     return;
   }
+  if (auto ready = ctl->prepare(); !ready) {
+    log::warning("STLS from ", remote, " refused, posta-tlsd unreachable: ", ready.error().what);
+    out.line("-ERR [SYS/TEMP] TLS not available, try again later");
+    return;
+  }
   out.line("+OK Begin TLS negotiation");
   out.flush();
   auto info = ctl->start();

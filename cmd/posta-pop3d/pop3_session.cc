@@ -93,15 +93,17 @@ void Session::retr(const std::string& arg, bool top) {
   }
   Entry* e = message(arg);
   if (!e) return;
-  auto text = drop.render(*e, lines);
-  if (!text) {
+  std::string& buf = out.buffer();
+  size_t start = buf.size();
+  buf.append(top ? "+OK top of message follows\r\n" : "+OK " + std::to_string(e->octets) + " octets\r\n");
+  if (!drop.render(*e, lines, buf)) {
+    buf.resize(start);
     out.line("-ERR message is no longer available");
     return;
   }
-  out.line(top ? "+OK top of message follows" : "+OK " + std::to_string(e->octets) + " octets");
-  out.raw(*text);
+  out.flush_if_full();
   if (!top) {
-    drop.mark_retrieved(*e);
+    e->retrieved = true;
     ++retrieved;
   }
 }
@@ -122,6 +124,7 @@ void Session::rset() {
 
 int Session::quit() {
   size_t failed = drop.commit_deletions();
+  drop.move_retrieved();
   log::info("logout user=<", user, "> retrieved=", retrieved, " deleted=", deleted - failed,
             failed ? " failed=" + std::to_string(failed) : "");
   out.line(failed ? "-ERR some deleted messages not removed" : "+OK posta POP3 server signing off");
@@ -201,7 +204,9 @@ int run_postauth() {
   log::info("login user=<", user, "> messages=", drop->count(),
             " tls=", env_or(std::string(kTlsEnv).c_str(), "0"));
   s.out.line("+OK logged in, " + std::to_string(drop->count()) + " messages");
-  return transaction(s);
+  int rc = transaction(s);
+  drop->move_retrieved();  // after a QUIT already done; else the connection was dropped
+  return rc;
 }
 
 }  // namespace posta::pop3

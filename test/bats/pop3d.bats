@@ -53,6 +53,75 @@ clear_mail() { rm -f "$PH/mail/example.test/$1"/{new,cur}/*; }
   [ "$(ls "$PH/mail/example.test/bob/cur" | wc -l)" = 1 ]
 }
 
+# count DIR: the files in it
+count() { ls "$1" | wc -l; }
+
+@test "retrieved messages leave new/ at the end of the session, also a dropped one; RETR+DELE ones are only removed" {
+  clear_mail bob; put_mail bob 2
+  local dir=$PH/mail/example.test/bob
+  run $PY - "$POP3_PORT" <<'PYEOF'
+import poplib, sys
+p = poplib.POP3("127.0.0.1", int(sys.argv[1]), timeout=10)
+p.user("bob@example.test"); p.pass_("secret-two")
+p.retr(1); p.dele(1)
+p.sock.close()  # dropped: nothing deleted, message 1 still leaves new/
+PYEOF
+  assert_success
+  wait_for 10 test "$(count "$dir/cur")" = 1
+  [ "$(count "$dir/new")" = 1 ]
+  run $PY - "$POP3_PORT" <<'PYEOF'
+import poplib, sys, time
+for attempt in range(100):  # the dropped session may still hold the lock for a moment
+    p = poplib.POP3("127.0.0.1", int(sys.argv[1]), timeout=10)
+    p.user("bob@example.test")
+    try:
+        p.pass_("secret-two"); break
+    except poplib.error_proto as e:
+        assert b"IN-USE" in e.args[0], e; p.sock.close(); time.sleep(0.05)
+assert p.stat()[0] == 2
+p.retr(1); p.retr(2); p.dele(2)
+print(p.quit().decode())
+PYEOF
+  assert_success
+  assert_output --partial "+OK"
+  [ "$(count "$dir/new")" = 0 ]
+  [ "$(count "$dir/cur")" = 1 ]
+}
+
+# list_matches_retr USER PASSWORD: LIST sizes equal what RETR sends, for every message
+list_matches_retr() {
+  $PY - "$POP3_PORT" "$1" "$2" <<'PYEOF'
+import poplib, sys
+p = poplib.POP3("127.0.0.1", int(sys.argv[1]), timeout=10)
+p.user(sys.argv[2]); p.pass_(sys.argv[3])
+for entry in p.list()[1]:
+    n, size = map(int, entry.split())
+    sent = sum(len(l) + 2 for l in p.retr(n)[1])  # poplib strips CRLF and the stuffed dots
+    assert size == sent, (n, size, sent)
+p.quit(); print("ok")
+PYEOF
+}
+
+@test "CRLF sizes of messages without ,W= are cached; a stale or damaged cache entry is not trusted" {
+  clear_mail alice; put_mail alice 3
+  # a name that claims a huge size on disk: never allocated, the file is read as it is
+  printf 'Subject: big?\n\nsmall\n' >"$PH/mail/example.test/alice/new/1.bogus,S=999999999999"
+  chown "$(stat -c %U "$PH")" "$PH/mail/example.test/alice/new/1.bogus,S=999999999999"
+  local cache=$PH/mail/example.test/alice/posta-pop3.sizes
+  rm -f "$cache"
+  run list_matches_retr alice@example.test secret-one
+  assert_output "ok"
+  [ "$(wc -l <"$cache")" = 4 ]
+  # wrong sizes under a wrong size on disk (as if the files had changed), junk, a torn line
+  awk '{$1 = $1 + 1; $2 = 7; print}' "$cache" >"$cache.new"
+  printf 'junk line\n12 x y\n99 99' >>"$cache.new"
+  mv "$cache.new" "$cache"
+  run list_matches_retr alice@example.test secret-one
+  assert_output "ok"
+  [ "$(wc -l <"$cache")" = 4 ]
+  ! grep -q junk "$cache"
+}
+
 @test "curl pop3 lists, curl pop3s retrieves over implicit TLS" {
   clear_mail bob; put_mail bob 2
   run curl -s --user bob@example.test:secret-two "pop3://127.0.0.1:$POP3_PORT/"

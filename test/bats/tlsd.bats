@@ -453,7 +453,7 @@ print(f.readline().decode().strip())' "$(port dsmtps)"; }
   assert_equal "$new" "$(openssl x509 -noout -fingerprint -sha256 -in "$PH/tls/a.test/cert.pem")"
 }
 
-@test "daemon: posta-tlsd down: implicit TLS closed with a warning, SMTP STARTTLS refused with 454; both keep serving" {
+@test "daemon: posta-tlsd down: implicit TLS closed with a warning, STARTTLS refused (SMTP 454, POP3 -ERR); all keep serving" {
   local tcpd
   tcpd=$(s6-svstat -o pid "$PH/service/imaps")
   s6-svc -d "$PH/service/tlsd"
@@ -474,6 +474,17 @@ print(s.docmd('STARTTLS'))
 print(s.noop())"
   assert_output --partial "(454, b'4.7.0 TLS not available due to temporary reason')"
   assert_output --partial "(250,"
+  run timeout 20 $PY -c "
+import poplib
+p = poplib.POP3('127.0.0.1', $POP3_PORT, timeout=10)
+try:
+    p.stls()
+except poplib.error_proto as e:
+    print(e)
+print(p.capa().get('STLS'))
+p.quit()"
+  assert_output --partial "-ERR [SYS/TEMP] TLS not available"
+  assert_line "[]"
   s6-svc -u "$PH/service/tlsd"
   wait_for 20 tlsd_up
   run sclient 'a LOGOUT\r\n' -connect "127.0.0.1:$IMAPS_PORT"
