@@ -33,7 +33,7 @@ bool Session::load(uint32_t uid, Loaded& m) {
       m.uid = uid;
       m.data = mime::to_crlf(*data);
       m.root.reset();
-      size_cache_[mi->base] = m.data.size();
+      size_cache_[std::string(sel_->index->base(*mi))] = m.data.size();
       return true;
     }
     if (data.error().code != ENOENT) break;
@@ -44,7 +44,7 @@ bool Session::load(uint32_t uid, Loaded& m) {
 
 uint64_t Session::rfc822_size(const mailstore::MessageInfo& mi) {
   if (mi.vsize) return mi.vsize;
-  auto it = size_cache_.find(mi.base);
+  auto it = size_cache_.find(std::string(sel_->index->base(mi)));
   if (it != size_cache_.end()) return it->second;
   uint64_t fallback = mi.size;  // load() may rescan and invalidate mi
   Loaded m;
@@ -61,9 +61,10 @@ time_t Session::internal_date(const mailstore::MessageInfo& mi) {
 std::string Session::fetch_item(uint32_t seq, const imap::FetchAtt& a, Loaded& m, bool& set_seen) {
   using K = imap::FetchAtt::Kind;
   uint32_t uid = sel_->uids[seq - 1];
-  const auto* mi = sel_->index->find(uid);
+  const auto* mi = sel_->index->find(uid, seq - 1);
+  if (!mi) return "";  // an earlier item's load() rescanned: expunged elsewhere meanwhile
   switch (a.kind) {
-    case K::kFlags: return "FLAGS " + flags_text(uid, mi->flags);
+    case K::kFlags: return "FLAGS " + flags_text(uid, mi->flags());
     case K::kUid: return "UID " + std::to_string(uid);
     case K::kInternalDate: return "INTERNALDATE \"" + imap_date(internal_date(*mi)) + "\"";
     case K::kRfc822Size: return "RFC822.SIZE " + std::to_string(rfc822_size(*mi));
@@ -128,25 +129,32 @@ void Session::cmd_fetch(const std::string& tag, Parser& p, bool uid) {
   }
   bool wants_flags = std::any_of(atts->begin(), atts->end(), [](auto& a) { return a.kind == K::kFlags; });
   Loaded m;
+  std::string items, line;  // reused: a FETCH 1:* of a large folder builds 100,000 of each
   for (uint32_t seq : resolve_set(*set, uid)) {
     uint32_t u = sel_->uids[seq - 1];
-    if (!sel_->index->find(u)) continue;  // expunged elsewhere; reported at the next sync
-    std::string items;
+    if (!sel_->index->find(u, seq - 1)) continue;  // expunged elsewhere; reported at the next sync
+    items.clear();
     bool set_seen = false;
     for (auto& a : *atts) {
       std::string it = fetch_item(seq, a, m, set_seen);
       if (it.empty()) continue;
-      items += (items.empty() ? "" : " ") + it;
+      if (!items.empty()) items += ' ';
+      items += it;
     }
-    const auto* mi = sel_->index->find(u);
+    const auto* mi = sel_->index->find(u, seq - 1);
     if (set_seen && !sel_->read_only && mi && !mi->has_flag('S')) {
       auto nf = sel_->index->update_flags(u, [](const std::string& f) { return f + "S"; });
       if (nf) {
-        sel_->flags[seq - 1] = *nf;
+        sel_->flags[seq - 1] = mailstore::flag_bits(*nf);
         if (!wants_flags) items += " FLAGS " + flags_text(u, *nf);
       }
     }
-    out_.line("* " + std::to_string(seq) + " FETCH (" + items + ")");
+    line = "* ";
+    line += std::to_string(seq);
+    line += " FETCH (";
+    line += items;
+    line += ')';
+    out_.line(line);
   }
   ok(tag, uid ? "UID FETCH completed" : "FETCH completed");
 }
@@ -183,7 +191,7 @@ void Session::cmd_store(const std::string& tag, Parser& p, bool uid) {
       if (nf.error().code == ENOENT) continue;
       return no(tag, "[SERVERBUG] " + nf.error().what);
     }
-    sel_->flags[seq - 1] = *nf;
+    sel_->flags[seq - 1] = mailstore::flag_bits(*nf);
     if (!silent)
       out_.line("* " + std::to_string(seq) + " FETCH (FLAGS " + flags_text(u, *nf) +
                 (uid ? " UID " + std::to_string(u) : "") + ")");

@@ -1,5 +1,7 @@
 // Authenticated state: mailbox management, SELECT/EXAMINE, STATUS, APPEND, NAMESPACE, QUOTA.
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -11,6 +13,17 @@
 
 namespace posta::imapd {
 namespace {
+
+// reserve(n), its pages faulted in by one madvise(), not one fault per 4 KB (tens of us each
+// on our VMs; 300 pages, a third of the SELECT of a 100,000-message folder).
+template <typename T>
+void reserve_populated(std::vector<T>& v, size_t n) {
+  v.reserve(n);
+  uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  uintptr_t lo = (reinterpret_cast<uintptr_t>(v.data()) + page - 1) & ~(page - 1);
+  uintptr_t hi = reinterpret_cast<uintptr_t>(v.data() + n) & ~(page - 1);
+  if (hi > lo) (void)::madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_POPULATE_WRITE);
+}
 
 // IMAP LIST wildcard match: '*' anything, '%' anything but the delimiter.
 bool wild_match(std::string_view pat, std::string_view name) {
@@ -246,11 +259,11 @@ void Session::cmd_select(const std::string& tag, Parser& p, bool read_only) {
   s.dirty = false;
   uint32_t first_unseen = 0;
   std::vector<uint32_t> fresh;
-  s.uids.reserve(s.index->messages().size());
-  s.flags.reserve(s.index->messages().size());
+  reserve_populated(s.uids, s.index->messages().size());
+  reserve_populated(s.flags, s.index->messages().size());
   for (auto& m : s.index->messages()) {
     s.uids.push_back(m.uid);
-    s.flags.push_back(m.flags);
+    s.flags.push_back(m.flags_set);
     if (m.in_new()) fresh.push_back(m.uid);
     if (!first_unseen && !m.has_flag('S')) first_unseen = static_cast<uint32_t>(s.uids.size());
   }

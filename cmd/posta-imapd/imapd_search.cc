@@ -95,8 +95,8 @@ Need need_of(const imap::SearchKey& k) {
 // missing. nullopt when the message cannot be read.
 std::optional<std::string_view> Session::cached_fields(const mailstore::MessageInfo& mi) {
   auto& hc = *sel_->headers;
-  if (auto f = hc.find(mi.base)) return f;
-  std::string base = mi.base;  // load() may rescan and invalidate mi
+  if (auto f = hc.find(sel_->index->base(mi))) return f;
+  std::string base(sel_->index->base(mi));  // load() may rescan and invalidate mi
   Loaded m;
   if (!load(mi.uid, m)) return std::nullopt;
   size_t end = m.data.find("\r\n\r\n");
@@ -107,14 +107,14 @@ std::optional<std::string_view> Session::cached_fields(const mailstore::MessageI
 bool Session::matches(const imap::SearchKey& k, uint32_t seq, Loaded& m, bool& loaded) {
   using K = imap::SearchKey::Kind;
   uint32_t uid = sel_->uids[seq - 1];
-  const auto* mi = sel_->index->find(uid);
+  const auto* mi = sel_->index->find(uid, seq - 1);
   if (!mi) return false;
   auto need = [&]() -> bool {
     if (!loaded) loaded = load(uid, m);
     return loaded;
   };
-  const std::string& f = mi->flags;
-  auto has = [&](char c) { return f.find(c) != std::string::npos; };
+  uint64_t f = mi->flags_set;
+  auto has = [&](char c) { return (f & mailstore::flag_bit(c)) != 0; };
   bool recent = sel_->recent.count(uid) > 0;
   switch (k.kind) {
     case K::kAll: return true;
@@ -219,7 +219,7 @@ void Session::cmd_search(const std::string& tag, Parser& p, bool uid) {
     Loaded m;
     bool loaded = false;
     if (use_cache) {
-      const auto* mi = sel_->index->find(sel_->uids[seq - 1]);
+      const auto* mi = sel_->index->find(sel_->uids[seq - 1], seq - 1);
       if (!mi) continue;
       m.cached_fields = cached_fields(*mi);
     }
@@ -227,7 +227,7 @@ void Session::cmd_search(const std::string& tag, Parser& p, bool uid) {
       out += " " + std::to_string(uid ? sel_->uids[seq - 1] : seq);
   }
   if (use_cache) {
-    if (auto s = sel_->headers->save(sel_->index->messages()); !s)
+    if (auto s = sel_->headers->save(*sel_->index); !s)
       log::warning("header cache of ", sel_->name, ": ", s.error().what);
   }
   out_.line(out);

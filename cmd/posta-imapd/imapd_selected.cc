@@ -24,7 +24,7 @@ void Session::sync(bool allow_expunge) {
   }
   // Nothing changed in the index since the last complete sync: skip the O(n) comparison.
   if (s.index->generation() == s.synced_generation) return;
-  auto& msgs = s.index->messages();
+  auto msgs = s.index->messages();
   if (allow_expunge) {
     for (size_t i = s.uids.size(); i-- > 0;) {
       if (s.index->find(s.uids[i])) continue;
@@ -40,7 +40,7 @@ void Session::sync(bool allow_expunge) {
   for (auto& m : msgs) {
     if (m.uid <= last) continue;
     s.uids.push_back(m.uid);
-    s.flags.push_back(m.flags);
+    s.flags.push_back(m.flags_set);
     if (!s.read_only && m.in_new()) fresh.push_back(m.uid);
   }
   for (uint32_t uid : fresh)
@@ -53,18 +53,19 @@ void Session::sync(bool allow_expunge) {
     const auto* m = s.index->find(s.uids[i]);
     if (!m) continue;
     auto& known = s.flags[i];
-    if (known == m->flags) continue;
-    known = m->flags;
+    if (known == m->flags_set) continue;
+    known = m->flags_set;
     out_.line("* " + std::to_string(i + 1) + " FETCH (UID " + std::to_string(m->uid) + " FLAGS " +
-              flags_text(m->uid, m->flags) + ")");
+              flags_text(m->uid, m->flags()) + ")");
   }
   // Expunges still to report keep the sync incomplete.
-  if (s.uids.size() == msgs.size()) s.synced_generation = s.index->generation();
+  if (s.uids.size() == s.index->messages().size()) s.synced_generation = s.index->generation();
 }
 
 void Session::close_mailbox(bool expunge) {
   if (expunge && !sel_->read_only) {
-    for (auto& m : std::vector<mailstore::MessageInfo>(sel_->index->messages()))
+    auto all = sel_->index->messages();
+    for (auto& m : std::vector<mailstore::MessageInfo>(all.begin(), all.end()))
       if (m.has_flag('T')) (void)sel_->index->remove(m.uid);
   }
   sel_.reset();
@@ -90,22 +91,29 @@ std::vector<uint32_t> Session::resolve_set(const imap::SequenceSet& set, bool ui
       for (; it != uids.end() && *it <= hi; ++it) seqs.push_back(static_cast<uint32_t>(it - uids.begin() + 1));
     }
   }
-  std::sort(seqs.begin(), seqs.end());
-  seqs.erase(std::unique(seqs.begin(), seqs.end()), seqs.end());
+  if (set.ranges.size() > 1) {  // one range comes out ascending and without repeats
+    std::sort(seqs.begin(), seqs.end());
+    seqs.erase(std::unique(seqs.begin(), seqs.end()), seqs.end());
+  }
   return seqs;
 }
 
 std::string Session::flags_text(uint32_t uid, const std::string& letters) const {
-  std::string out;
+  std::string out = "(";
+  auto add = [&](std::string_view n) {
+    if (n.empty()) return;
+    if (out.size() > 1) out += ' ';
+    out += n;
+  };
+  const auto& keywords = sel_->index->keywords();
   for (char c : letters) {
-    std::string n;
-    if (c >= 'a' && c <= 'z') n = sel_->index->keyword_of(c);
-    else n = std::string(mailstore::system_flag_name(c));
-    if (n.empty()) continue;
-    out += (out.empty() ? "" : " ") + n;
+    size_t k = static_cast<size_t>(c - 'a');
+    if (c >= 'a' && c <= 'z') add(k < keywords.size() ? std::string_view(keywords[k]) : std::string_view());
+    else add(mailstore::system_flag_name(c));
   }
-  if (sel_->recent.count(uid)) out += std::string(out.empty() ? "" : " ") + "\\Recent";
-  return "(" + out + ")";
+  if (sel_->recent.count(uid)) add("\\Recent");
+  out += ')';
+  return out;
 }
 
 std::optional<std::string> Session::letters_from(const std::vector<std::string>& flags, bool allocate,
@@ -136,7 +144,8 @@ void Session::cmd_expunge(const std::string& tag, Parser& p, bool uid) {
   if (sel_->read_only) return no(tag, "[READ-ONLY] Mailbox is read-only");
   sync(true);  // pick up flags set by others so the \Deleted view is current
   int64_t bytes = 0, count = 0;
-  for (auto& m : std::vector<mailstore::MessageInfo>(sel_->index->messages())) {
+  auto all = sel_->index->messages();
+  for (auto& m : std::vector<mailstore::MessageInfo>(all.begin(), all.end())) {
     if (!m.has_flag('T')) continue;
     if (set && !set->contains(m.uid, sel_->uids.empty() ? 0 : sel_->uids.back())) continue;
     if (sel_->index->remove(m.uid)) bytes += static_cast<int64_t>(m.size), ++count;
@@ -172,7 +181,7 @@ void Session::cmd_copy(const std::string& tag, Parser& p, bool uid, bool move) {
     if (!m) continue;  // expunged by another session meanwhile
     // keywords: translate letters by name into the target's letters
     std::string letters;
-    for (char c : m->flags) {
+    for (char c : m->flags()) {
       if (c >= 'a' && c <= 'z') {
         auto l = target->letter_for(sel_->index->keyword_of(c), true);
         if (l) letters += *l;

@@ -37,7 +37,7 @@ struct Selected {
   bool read_only = false;
   std::unique_ptr<mailstore::MailboxIndex> index;
   std::vector<uint32_t> uids;                       // seq - 1 -> uid
-  std::vector<std::string> flags;                   // seq - 1 -> letters last reported
+  std::vector<uint64_t> flags;                      // seq - 1 -> flag_bits last reported
   std::set<uint32_t> recent;
   std::optional<mailstore::Watcher> watcher;
   bool dirty = true;  // refresh needed before the next sync

@@ -9,6 +9,7 @@
 // next save() rewrites the file from the records that were good.
 #pragma once
 #include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,15 +37,16 @@ class HeaderCache {
   void add(const std::string& base, std::string fields);
   // Appends what add() collected; rewrites the file instead when it was damaged, or when
   // most records belong to messages that are gone (live: the folder's messages).
-  [[nodiscard]] Status save(const std::vector<MessageInfo>& live);
+  [[nodiscard]] Status save(const MailboxIndex& live);
   size_t size() const { return entries_.size(); }
 
  private:
-  [[nodiscard]] Status rewrite(const std::vector<MessageInfo>& live);
+  [[nodiscard]] Status rewrite(const MailboxIndex& live);
   std::string folder_;
   // Views into what load() read (kept whole: one allocation per load, not two per message)
   // and into what add() was given.
   std::deque<std::string> storage_;
+  std::vector<std::shared_ptr<const MappedFile>> maps_;  // what load() mapped
   std::unordered_map<std::string_view, std::string_view> entries_;
   std::string pending_;
   uint64_t offset_ = 0, ino_ = 0;

@@ -1,13 +1,11 @@
 #include "mailstore/index_cache.h"
 
 #include <fcntl.h>
-#include <malloc.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
 
 #include "io/fd.h"
@@ -17,8 +15,9 @@ namespace posta::mailstore {
 namespace {
 
 constexpr const char* kCache = "/posta-index.cache";
-constexpr char kMagic[8] = {'P', 'I', 'D', 'X', '0', '0', '0', '1'};
+constexpr char kMagic[8] = {'P', 'I', 'D', 'X', '0', '0', '0', '2'};
 constexpr size_t kMaxCache = 1u << 30;
+constexpr size_t kHeader = 80;  // a multiple of 8: the records that follow are aligned
 
 template <typename T>
 void put(std::string& out, T v) {
@@ -27,94 +26,26 @@ void put(std::string& out, T v) {
   out.append(b, sizeof(T));
 }
 
-// Reads fixed-size values from a byte string; any overrun sets failed.
-struct Reader {
-  std::string_view data;
-  size_t pos = 0;
-  bool failed = false;
-  template <typename T>
-  T get() {
-    T v{};
-    if (pos + sizeof(T) > data.size()) { failed = true; return v; }
-    std::memcpy(&v, data.data() + pos, sizeof(T));
-    pos += sizeof(T);
-    return v;
-  }
-  std::string_view bytes(size_t n) {
-    if (pos + n > data.size()) { failed = true; return {}; }
-    auto s = data.substr(pos, n);
-    pos += n;
-    return s;
-  }
-};
-
-void put_stamp(std::string& out, const Stamp& s) {
-  put(out, s.new_sec), put(out, s.new_nsec), put(out, s.cur_sec), put(out, s.cur_nsec);
-  put(out, s.uidlist_ino), put(out, s.uidlist_size);
+template <typename T>
+T get(std::string_view data, size_t& pos) {
+  T v{};
+  std::memcpy(&v, data.data() + pos, sizeof(T));
+  pos += sizeof(T);
+  return v;
 }
 
-Stamp get_stamp(Reader& r) {
-  Stamp s;
-  s.new_sec = r.get<int64_t>(), s.new_nsec = r.get<int64_t>();
-  s.cur_sec = r.get<int64_t>(), s.cur_nsec = r.get<int64_t>();
-  s.uidlist_ino = r.get<uint64_t>(), s.uidlist_size = r.get<uint64_t>();
-  return s;
-}
-
-bool valid_filename(std::string_view f) {
-  if (f.size() < 5 || (f.substr(0, 4) != "new/" && f.substr(0, 4) != "cur/")) return false;
-  return f.find('/', 4) == std::string_view::npos && f.find('\0') == std::string_view::npos;
-}
-
-// The cache file mapped read-only: no copy into a buffer and no zeroing of one (both showed
-// up in SELECT of a 100,000-message folder on these VMs, where page faults are expensive).
-class Mapped {
- public:
-  explicit Mapped(const std::string& path) {
-    auto fd = open_fd(path, O_RDONLY);
-    struct stat st{};
-    if (!fd || ::fstat(fd->get(), &st) != 0 || st.st_size <= 0 || static_cast<uint64_t>(st.st_size) > kMaxCache) return;
-    void* p = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd->get(), 0);
-    if (p == MAP_FAILED) return;
-    data_ = std::string_view(static_cast<const char*>(p), static_cast<size_t>(st.st_size));
-  }
-  ~Mapped() {
-    if (!data_.empty()) ::munmap(const_cast<char*>(data_.data()), data_.size());
-  }
-  Mapped(const Mapped&) = delete;
-  Mapped& operator=(const Mapped&) = delete;
-  std::string_view data() const { return data_; }
-
- private:
-  std::string_view data_;
-};
-
-// Faults in the pages of a fresh large allocation with one madvise() instead of a page fault
-// per 4 KB page as it is filled: on the VMs we run on a fault costs tens of microseconds, and
-// 100,000 MessageInfo are 3,000 pages. Huge pages where the kernel allows them.
-void prefault(void* p, size_t bytes) {
-  uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
-  uintptr_t lo = (reinterpret_cast<uintptr_t>(p) + page - 1) & ~(page - 1);
-  uintptr_t hi = (reinterpret_cast<uintptr_t>(p) + bytes) & ~(page - 1);
-  if (hi <= lo) return;
-  (void)::madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_HUGEPAGE);
-  (void)::madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_POPULATE_WRITE);
-}
-
-// The same for the many small strings (file names) about to be allocated: grows malloc's
-// heap by bytes in one block, faults it in, and frees it again, so that the strings are
-// carved from pages that are already there. malloc must take the block from the heap (not
-// mmap) and keep it after the free, hence the two thresholds.
-void prefault_heap(size_t bytes) {
-  constexpr size_t kMaxBlock = 30u << 20;  // below glibc's largest mmap threshold (32 MB)
-  bytes = std::min(bytes, kMaxBlock);
-  if (bytes < (1u << 20)) return;
-  (void)::mallopt(M_MMAP_THRESHOLD, static_cast<int>(bytes + (1u << 20)));
-  (void)::mallopt(M_TRIM_THRESHOLD, static_cast<int>(2 * bytes));
-  void* block = std::malloc(bytes);
-  if (!block) return;
-  prefault(block, bytes);
-  std::free(block);
+// A record that the rest of the code may trust: its name inside the name area, "new/" or
+// "cur/" as new_dir says, one path component, a base no longer than the name.
+bool valid_record(const MessageInfo& m, std::string_view names) {
+  if (m.name_area != 0 || m.reserved != 0 || m.new_dir > 1 || m.name_len < 5 ||
+      m.base_len == 0 || m.base_len > m.name_len - 4 || (m.flags_set >> 52) != 0 ||
+      m.name_off > names.size() || m.name_len > names.size() - m.name_off)
+    return false;
+  std::string_view name = names.substr(m.name_off, m.name_len);
+  if (name.substr(0, 4) != (m.new_dir ? "new/" : "cur/")) return false;
+  name.remove_prefix(4);
+  return name[0] != '.' && std::memchr(name.data(), '/', name.size()) == nullptr &&
+         std::memchr(name.data(), '\0', name.size()) == nullptr;
 }
 
 }  // namespace
@@ -161,58 +92,79 @@ bool settled(const Stamp& s, time_t scan_start) {
   return s.new_sec + 1 < scan_start && s.cur_sec + 1 < scan_start;
 }
 
+MappedFile::MappedFile(const std::string& path, uint64_t from) {
+  auto fd = open_fd(path, O_RDONLY);
+  struct stat st{};
+  if (!fd || ::fstat(fd->get(), &st) != 0) return;
+  ino = st.st_ino;
+  size = static_cast<uint64_t>(st.st_size);
+  uint64_t start = from & ~(static_cast<uint64_t>(::sysconf(_SC_PAGESIZE)) - 1);
+  if (size <= from || size - start > kMaxCache) return;
+  size_t len = static_cast<size_t>(size - start);
+  void* p = ::mmap(nullptr, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd->get(), static_cast<off_t>(start));
+  if (p == MAP_FAILED) return;
+  map_ = p, map_len_ = len;
+  data = std::string_view(static_cast<const char*>(p) + (from - start), static_cast<size_t>(size - from));
+}
+
+MappedFile::~MappedFile() {
+  if (map_) ::munmap(map_, map_len_);
+}
+
 std::optional<IndexSnapshot> load_index_cache(const std::string& folder) {
-  Mapped file(folder + kCache);
-  std::string_view data = file.data();
-  if (data.size() < sizeof kMagic + 8) return std::nullopt;
+  auto file = std::make_shared<const MappedFile>(folder + kCache);
+  std::string_view data = file->data;
+  if (data.size() < kHeader + 8) return std::nullopt;
   std::string_view body = data.substr(0, data.size() - 8);
   uint64_t sum = 0;
   std::memcpy(&sum, data.data() + body.size(), 8);
   if (std::memcmp(body.data(), kMagic, sizeof kMagic) != 0 || checksum(body) != sum) return std::nullopt;
-  Reader r{body, sizeof kMagic};
+  size_t pos = sizeof kMagic;
   IndexSnapshot snap;
-  snap.uid_validity = r.get<uint32_t>();
-  snap.uid_next = r.get<uint32_t>();
-  snap.stamp = get_stamp(r);
-  uint32_t count = r.get<uint32_t>();
-  if (r.failed || count > body.size() / 22) return std::nullopt;
-  snap.messages.reserve(count);
-  prefault(snap.messages.data(), count * sizeof(MessageInfo));
-  // base and filename of each: malloc chunks of the name length plus a NUL, rounded up to
-  // 16 bytes with 8 of overhead; each record holds 22 bytes besides its name
-  size_t names = body.size() - std::min(body.size(), count * size_t{22});
-  prefault_heap(2 * names + count * size_t{48});
+  snap.uid_validity = get<uint32_t>(body, pos);
+  snap.uid_next = get<uint32_t>(body, pos);
+  snap.stamp = get<Stamp>(body, pos);
+  uint32_t count = get<uint32_t>(body, pos);
+  uint32_t record_size = get<uint32_t>(body, pos);
+  uint64_t names_size = get<uint64_t>(body, pos);
+  if (pos != kHeader || record_size != sizeof(MessageInfo) || snap.uid_validity == 0 ||
+      count > (body.size() - kHeader) / sizeof(MessageInfo) ||
+      body.size() - kHeader - count * sizeof(MessageInfo) != names_size)
+    return std::nullopt;
+  // The mapping is page-aligned and kHeader a multiple of 8: the records are aligned
+  // MessageInfo objects (trivially copyable, written from such objects by save_index_cache).
+  snap.records = {reinterpret_cast<const MessageInfo*>(body.data() + kHeader), count};
+  snap.names = body.substr(kHeader + count * size_t{sizeof(MessageInfo)});
   uint32_t last_uid = 0;
-  for (uint32_t i = 0; i < count; ++i) {
-    MessageInfo m;
-    m.uid = r.get<uint32_t>();
-    m.size = r.get<uint64_t>();
-    m.vsize = r.get<uint64_t>();
-    std::string_view name = r.bytes(r.get<uint16_t>());
-    if (r.failed || m.uid <= last_uid || m.uid >= snap.uid_next || !valid_filename(name)) return std::nullopt;
+  for (const MessageInfo& m : snap.records) {
+    if (m.uid <= last_uid || m.uid >= snap.uid_next || !valid_record(m, snap.names)) return std::nullopt;
     last_uid = m.uid;
-    NameInfo ni = parse_file_name(name.substr(4));
-    m.base = std::move(ni.base);
-    m.flags = std::move(ni.flags);
-    m.filename = std::string(name);
-    snap.messages.push_back(std::move(m));
   }
-  if (r.pos != body.size() || snap.uid_validity == 0) return std::nullopt;
+  snap.file = std::move(file);
   return snap;
 }
 
-Status save_index_cache(const std::string& folder, uint32_t uid_validity, uint32_t uid_next,
-                        const Stamp& stamp, const std::vector<MessageInfo>& messages) {
+Status save_index_cache(const std::string& folder, const MailboxIndex& index, const Stamp& stamp) {
+  auto records = index.messages();
+  std::string names;
+  names.reserve(records.size() * 48);
   std::string out(kMagic, sizeof kMagic);
-  out.reserve(64 + messages.size() * 80);
-  put(out, uid_validity), put(out, uid_next);
-  put_stamp(out, stamp);
-  put(out, static_cast<uint32_t>(messages.size()));
-  for (auto& m : messages) {
-    put(out, m.uid), put(out, m.size), put(out, m.vsize);
-    put(out, static_cast<uint16_t>(m.filename.size()));
-    out += m.filename;
+  out.reserve(kHeader + records.size() * (sizeof(MessageInfo) + 48) + 8);
+  put(out, index.uid_validity()), put(out, index.uid_next()), put(out, stamp);
+  put(out, static_cast<uint32_t>(records.size())), put(out, static_cast<uint32_t>(sizeof(MessageInfo)));
+  size_t names_at = out.size();
+  put(out, uint64_t{0});
+  for (const MessageInfo& rec : records) {
+    std::string_view name = index.filename(rec);  // rec is in the index: no lookup by UID
+    MessageInfo m = rec;
+    m.name_area = 0;
+    m.name_off = static_cast<uint32_t>(names.size());
+    names += name;
+    put(out, m);
   }
+  uint64_t names_size = names.size();
+  std::memcpy(out.data() + names_at, &names_size, sizeof names_size);
+  out += names;
   put(out, checksum(out));
   std::string tmp = folder + kCache + ".tmp" + std::to_string(::getpid());
   auto fd = open_fd(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);

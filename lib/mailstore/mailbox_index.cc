@@ -82,12 +82,67 @@ bool MailboxIndex::load_cache() {
   if (!now || !(*now == snap->stamp)) return false;
   uid_validity_ = snap->uid_validity;
   uid_next_ = snap->uid_next;
-  messages_ = std::move(snap->messages);
+  cache_ = std::move(snap->file);
+  cache_records_ = snap->records;
+  cache_names_ = snap->names;
+  mapped_ = true;
   seen_ = snap->stamp;
   seen_settled_ = true;
   uidlist_ino_ = 0;  // uids_ is not loaded: the next read_uidlist() starts from the beginning
   ++generation_;
   return true;
+}
+
+std::span<const MessageInfo> MailboxIndex::messages() const {
+  return mapped_ ? cache_records_ : std::span<const MessageInfo>(owned_);
+}
+
+std::string_view MailboxIndex::area(uint8_t which) const {
+  if (which == 1) return added_names_;
+  return cache_ ? cache_names_ : std::string_view(scan_names_);
+}
+
+std::string_view MailboxIndex::filename(const MessageInfo& m) const {
+  auto all = messages();
+  const MessageInfo* cur = &m;
+  if (!(std::less_equal<>{}(all.data(), cur) && std::less<>{}(cur, all.data() + all.size())))
+    cur = find(m.uid);  // a copy: maybe from before a refresh or a change
+  if (!cur) return {};
+  return area(cur->name_area).substr(cur->name_off, cur->name_len);
+}
+
+std::string_view MailboxIndex::base(const MessageInfo& m) const {
+  std::string_view f = filename(m);
+  return f.empty() ? f : f.substr(4, m.base_len);
+}
+
+std::string MailboxIndex::path(const MessageInfo& m) const {
+  std::string_view f = filename(m);
+  if (f.empty()) return {};
+  std::string p;
+  p.reserve(folder_.size() + 1 + f.size());
+  p += folder_;
+  p += '/';
+  p += f;
+  return p;
+}
+
+std::vector<MessageInfo>& MailboxIndex::own_records() {
+  if (mapped_) {
+    owned_.assign(cache_records_.begin(), cache_records_.end());
+    mapped_ = false;
+    cache_records_ = {};
+  }
+  return owned_;
+}
+
+void MailboxIndex::set_name(MessageInfo& m, std::string_view name, size_t base_len) {
+  m.name_area = 1;
+  m.name_off = static_cast<uint32_t>(added_names_.size());
+  m.name_len = static_cast<uint16_t>(name.size());
+  m.base_len = static_cast<uint16_t>(base_len);
+  m.new_dir = name.starts_with("new/") ? 1 : 0;
+  added_names_ += name;
 }
 
 Status MailboxIndex::read_uidlist(bool from_start) {
@@ -135,29 +190,36 @@ Status MailboxIndex::read_uidlist(bool from_start) {
   return {};
 }
 
-Result<std::vector<MailboxIndex::Scanned>> MailboxIndex::scan() const {
+Result<MailboxIndex::Scan> MailboxIndex::scan() const {
   for (int attempt = 0;; ++attempt) {
-    std::vector<Scanned> out;
+    Scan out;
     auto before = dir_mtime(folder_ + "/cur");
     for (const char* sub : {"new", "cur"}) {
       std::string dir = folder_ + "/" + sub;
       DIR* d = ::opendir(dir.c_str());
       if (!d) return fail_sys("unable to open " + dir);
       while (dirent* e = ::readdir(d)) {
-        if (e->d_name[0] == '.') continue;
-        NameInfo ni = parse_file_name(e->d_name);
-        Scanned s;
-        s.base = std::move(ni.base);
-        s.flags = std::move(ni.flags);
-        s.filename = std::string(sub) + "/" + e->d_name;
-        s.size = ni.size;
-        s.vsize = ni.vsize;
-        if (!ni.has_size) {
+        std::string_view name = e->d_name;
+        if (name[0] == '.' || name[0] == ':' || name.size() > 4000) continue;
+        NameFields nf = parse_name_fields(name);
+        MessageInfo m;
+        m.name_off = static_cast<uint32_t>(out.names.size());
+        m.name_len = static_cast<uint16_t>(4 + name.size());
+        m.base_len = static_cast<uint16_t>(nf.base_len);
+        m.new_dir = sub[0] == 'n';
+        m.flags_set = nf.flags_set;
+        m.size = nf.size;
+        m.vsize = nf.vsize;
+        out.names.append(sub).append("/").append(name);
+        if (!nf.has_size) {
           struct stat st{};
-          if (::stat((folder_ + "/" + s.filename).c_str(), &st) != 0) continue;  // vanished
-          s.size = static_cast<uint64_t>(st.st_size);
+          if (::stat((folder_ + "/" + sub + "/" + e->d_name).c_str(), &st) != 0) {
+            out.names.resize(m.name_off);
+            continue;  // vanished
+          }
+          m.size = static_cast<uint64_t>(st.st_size);
         }
-        out.push_back(std::move(s));
+        out.found.push_back(m);
       }
       ::closedir(d);
     }
@@ -166,22 +228,28 @@ Result<std::vector<MailboxIndex::Scanned>> MailboxIndex::scan() const {
   }
 }
 
-void MailboxIndex::rebuild(std::vector<Scanned>& all) {
-  messages_.clear();
-  messages_.reserve(all.size());
-  for (auto& s : all) {
-    auto it = uids_.find(s.base);
+void MailboxIndex::rebuild(Scan& scan) {
+  owned_.clear();
+  owned_.reserve(scan.found.size());
+  for (MessageInfo m : scan.found) {
+    auto it = uids_.find(std::string_view(scan.names).substr(m.name_off + 4, m.base_len));
     if (it == uids_.end()) continue;
-    messages_.push_back(MessageInfo{it->second, std::move(s.base), std::move(s.filename), s.size,
-                                    s.vsize, std::move(s.flags)});
+    m.uid = it->second;
+    owned_.push_back(m);
   }
-  std::sort(messages_.begin(), messages_.end(),
+  std::sort(owned_.begin(), owned_.end(),
             [](const MessageInfo& a, const MessageInfo& b) { return a.uid < b.uid; });
   // The same base in new/ and cur/ at once (a crash between link and unlink): keep one.
-  messages_.erase(std::unique(messages_.begin(), messages_.end(),
-                              [](const MessageInfo& a, const MessageInfo& b) { return a.uid == b.uid; }),
-                  messages_.end());
-  uidlist_dead_ = uids_.size() > messages_.size() ? uids_.size() - messages_.size() : 0;
+  owned_.erase(std::unique(owned_.begin(), owned_.end(),
+                           [](const MessageInfo& a, const MessageInfo& b) { return a.uid == b.uid; }),
+               owned_.end());
+  mapped_ = false;
+  cache_.reset();
+  cache_records_ = {};
+  cache_names_ = {};
+  scan_names_ = std::move(scan.names);
+  added_names_.clear();
+  uidlist_dead_ = uids_.size() > owned_.size() ? uids_.size() - owned_.size() : 0;
 }
 
 // The whole refresh runs under the exclusive folder lock: renames by other sessions (shared
@@ -202,7 +270,7 @@ Status MailboxIndex::refresh() {
   seen_ = *stamp;
   seen_settled_ = settled(*stamp, start);
   // Only a settled scan is worth saving; a failure just means the next open scans again.
-  if (seen_settled_) (void)save_index_cache(folder_, uid_validity_, uid_next_, seen_, messages_);
+  if (seen_settled_) (void)save_index_cache(folder_, *this, seen_);
   return {};
 }
 
@@ -211,18 +279,20 @@ Status MailboxIndex::scan_and_assign() {
   uint32_t bound = uid_next_;
   auto all = scan();
   if (!all) return std::unexpected(all.error());
-  std::vector<Scanned> fresh;
-  for (auto& s : *all)
-    if (!uids_.count(s.base)) fresh.push_back(s);
   if (auto s = read_uidlist(false); !s) return s;
+  std::vector<std::string_view> fresh;
+  for (auto& m : all->found) {
+    std::string_view b = std::string_view(all->names).substr(m.name_off + 4, m.base_len);
+    if (!uids_.contains(b)) fresh.push_back(b);
+  }
   if (auto s = assign(fresh); !s) return s;
   rebuild(*all);
-  if (uidlist_dead_ > 1000 && uidlist_dead_ > messages_.size()) {
+  if (uidlist_dead_ > 1000 && uidlist_dead_ > owned_.size()) {
     // Drop lines of vanished messages; keep everything assigned after our scan started.
-    std::unordered_map<std::string, uint32_t> keep;
-    for (auto& m : messages_) keep[m.base] = m.uid;
+    decltype(uids_) keep;
+    for (auto& m : owned_) keep.emplace(std::string(base(m)), m.uid);
     for (auto& [b, u] : uids_)
-      if (u >= bound) keep[b] = u;
+      if (u >= bound) keep.emplace(b, u);
     uids_.swap(keep);
     if (auto s = rewrite_uidlist_locked(); !s) return s;
     uidlist_dead_ = 0;
@@ -230,16 +300,18 @@ Status MailboxIndex::scan_and_assign() {
   return {};
 }
 
-Status MailboxIndex::assign(std::vector<Scanned>& fresh) {
-  std::sort(fresh.begin(), fresh.end(), [](const Scanned& a, const Scanned& b) {
-    return a.base.size() != b.base.size() ? a.base < b.base : a.base < b.base;
-  });
+Status MailboxIndex::assign(const std::vector<std::string_view>& fresh) {
+  std::vector<std::string_view> sorted(fresh);
+  std::sort(sorted.begin(), sorted.end());
   std::string lines;
-  for (auto& s : fresh) {
-    if (uids_.count(s.base)) continue;  // another process assigned it meanwhile
+  for (std::string_view b : sorted) {
+    if (uids_.contains(b)) continue;  // another process assigned it meanwhile, or a duplicate
     uint32_t uid = uid_next_++;
-    uids_[s.base] = uid;
-    lines += std::to_string(uid) + " " + s.base + "\n";
+    uids_.emplace(std::string(b), uid);
+    lines += std::to_string(uid);
+    lines += ' ';
+    lines += b;
+    lines += '\n';
   }
   if (lines.empty()) return {};
   auto fd = open_fd(folder_ + kUidlist, O_WRONLY | O_APPEND);
@@ -265,12 +337,18 @@ Status MailboxIndex::rewrite_uidlist_locked() {
 }
 
 const MessageInfo* MailboxIndex::find(uint32_t uid) const {
-  auto it = std::lower_bound(messages_.begin(), messages_.end(), uid,
+  auto all = messages();
+  auto it = std::lower_bound(all.begin(), all.end(), uid,
                              [](const MessageInfo& m, uint32_t u) { return m.uid < u; });
-  return it != messages_.end() && it->uid == uid ? &*it : nullptr;
+  return it != all.end() && it->uid == uid ? &*it : nullptr;
 }
 
-MessageInfo* MailboxIndex::find_mut(uint32_t uid) { return const_cast<MessageInfo*>(find(uid)); }
+MessageInfo* MailboxIndex::find_mut(uint32_t uid) {
+  auto& all = own_records();
+  auto it = std::lower_bound(all.begin(), all.end(), uid,
+                             [](const MessageInfo& m, uint32_t u) { return m.uid < u; });
+  return it != all.end() && it->uid == uid ? &*it : nullptr;
+}
 
 std::string uidl(const MailboxIndex& index, const MessageInfo& m) {
   return std::to_string(index.uid_validity()) + "." + std::to_string(m.uid);

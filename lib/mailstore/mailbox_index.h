@@ -14,11 +14,19 @@
 //                       (header_cache.h).
 // The message's identity is its "base" (file name before ':'); flags live in the name
 // (":2,<letters>"), so a flag change (rename) never changes the UID.
+//
+// In memory a message is a fixed-size, trivially copyable MessageInfo whose file name lives
+// in the index's name storage, not in a string of its own: opening an unchanged folder maps
+// the cache file and uses its records and names in place (no per-message allocation; on
+// these VMs every fresh page costs a fault and a clear, and 100,000 strings were most of the
+// time of a SELECT). The first change (flags, expunge, append) copies the records.
 #pragma once
 #include <sys/types.h>
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -28,22 +36,44 @@
 
 namespace posta::mailstore {
 
+// A set of Maildir info letters: bit c - 'A' for 'A'..'Z', 26 + c - 'a' for 'a'..'z', so that
+// ascending bits are the letters in ASCII order (the order of normalize_letters()).
+uint64_t flag_bits(std::string_view letters);
+std::string flag_letters(uint64_t bits);
+constexpr uint64_t flag_bit(char c) {
+  return c >= 'A' && c <= 'Z' ? 1ull << (c - 'A') : c >= 'a' && c <= 'z' ? 1ull << (26 + c - 'a') : 0;
+}
+
+// One message. Also the record format of posta-index.cache (index_cache.h), hence the fixed
+// layout without implicit padding. Its file name: MailboxIndex::filename(), base(), path().
 struct MessageInfo {
   uint32_t uid = 0;
-  std::string base;      // stable part of the file name (before ':')
-  std::string filename;  // relative to the folder: "new/<name>" or "cur/<name>"
-  uint64_t size = 0;     // bytes on disk: ",S=" in the name, else stat
-  uint64_t vsize = 0;    // size with CRLF line ends: ",W=" in the name; 0 = unknown
-  std::string flags;     // Maildir letters, sorted: D F P R S T, then keyword letters a-z
-  bool in_new() const { return filename.compare(0, 4, "new/") == 0; }
-  bool has_flag(char c) const { return flags.find(c) != std::string::npos; }
+  uint32_t name_off = 0;   // offset of the file name in its name area
+  uint64_t size = 0;       // bytes on disk: ",S=" in the name, else stat
+  uint64_t vsize = 0;      // size with CRLF line ends: ",W=" in the name; 0 = unknown
+  uint64_t flags_set = 0;  // flag_bits() of the letters after ":2,"
+  uint16_t name_len = 0;   // "new/<name>" or "cur/<name>"
+  uint16_t base_len = 0;   // of the base, after the "new/" or "cur/"
+  uint8_t name_area = 0;   // 0: the names of the last scan or cache; 1: names added since
+  uint8_t new_dir = 0;     // 1: the file is in new/
+  uint16_t reserved = 0;
+  bool in_new() const { return new_dir != 0; }
+  bool has_flag(char c) const { return (flags_set & flag_bit(c)) != 0; }
+  std::string flags() const { return flag_letters(flags_set); }  // sorted letters
 };
+static_assert(sizeof(MessageInfo) == 40);
 
 // What a folder looked like at a scan: mtimes of new/ and cur/, inode and size of the uidlist.
 struct Stamp {
   int64_t new_sec = 0, new_nsec = 0, cur_sec = 0, cur_nsec = 0;
   uint64_t uidlist_ino = 0, uidlist_size = 0;
   bool operator==(const Stamp&) const = default;
+};
+
+struct MappedFile;  // index_cache.h
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
 
 class MailboxIndex {
@@ -57,11 +87,22 @@ class MailboxIndex {
 
   uint32_t uid_validity() const { return uid_validity_; }
   uint32_t uid_next() const { return uid_next_; }
-  // Every message present at the last refresh, ascending UID.
-  const std::vector<MessageInfo>& messages() const { return messages_; }
+  // Every message present at the last refresh, ascending UID. Valid until the next change.
+  std::span<const MessageInfo> messages() const;
   // nullptr when no such UID (any more).
   const MessageInfo* find(uint32_t uid) const;
-  std::string path(const MessageInfo& m) const { return folder_ + "/" + m.filename; }
+  // The same, looking first at position hint (a session's sequence number - 1, which is the
+  // position while the session's view matches the index): no binary search per message.
+  const MessageInfo* find(uint32_t uid, size_t hint) const {
+    auto all = messages();
+    return hint < all.size() && all[hint].uid == uid ? &all[hint] : find(uid);
+  }
+  // The message's "new/<name>" or "cur/<name>", its base, its full path: of the message with
+  // m's UID as this index knows it now (m may be a copy from before a refresh); empty when
+  // the index no longer has that UID (an empty path fails every system call with ENOENT).
+  std::string_view filename(const MessageInfo& m) const;
+  std::string_view base(const MessageInfo& m) const;
+  std::string path(const MessageInfo& m) const;
   const std::string& folder() const { return folder_; }
 
   // Rescans new/ and cur/ and assigns UIDs to messages seen for the first time; skipped when
@@ -94,25 +135,37 @@ class MailboxIndex {
 
  private:
   MailboxIndex() = default;
-  struct Scanned {
-    std::string base, filename, flags;
-    uint64_t size = 0, vsize = 0;
-  };
   [[nodiscard]] Status load_keywords();
-  [[nodiscard]] Result<std::vector<Scanned>> scan() const;
-  [[nodiscard]] Status assign(std::vector<Scanned>& fresh);
+  // A scan: the records (name_off into names) and the names, in readdir order.
+  struct Scan {
+    std::vector<MessageInfo> found;
+    std::string names;
+  };
+  [[nodiscard]] Result<Scan> scan() const;
+  [[nodiscard]] Status assign(const std::vector<std::string_view>& fresh);
   [[nodiscard]] Status read_uidlist(bool from_start);
   [[nodiscard]] Status rewrite_uidlist_locked();
   [[nodiscard]] Status scan_and_assign();
   bool load_cache();
-  void rebuild(std::vector<Scanned>& all);
+  void rebuild(Scan& scan);
   MessageInfo* find_mut(uint32_t uid);
+  std::vector<MessageInfo>& own_records();
+  std::string_view area(uint8_t which) const;
+  // Points m at a copy of name ("new/..." or "cur/...") in the area of names added since.
+  void set_name(MessageInfo& m, std::string_view name, size_t base_len);
 
   std::string folder_;
   uint32_t uid_validity_ = 0;
   uint32_t uid_next_ = 1;
-  std::vector<MessageInfo> messages_;
-  std::unordered_map<std::string, uint32_t> uids_;  // base -> uid, from the uidlist
+  // The records: in the mapped cache file until the first change, then in owned_.
+  std::shared_ptr<const MappedFile> cache_;  // when set, area 0 is cache_names_
+  std::span<const MessageInfo> cache_records_;
+  std::string_view cache_names_;
+  bool mapped_ = false;  // the records are cache_records_
+  std::vector<MessageInfo> owned_;
+  std::string scan_names_;   // area 0 when not from the cache
+  std::string added_names_;  // area 1: names set by renames and additions since
+  std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> uids_;  // base -> uid
   size_t uidlist_dead_ = 0;                         // uidlist lines of vanished messages
   uint64_t uidlist_offset_ = 0;                     // bytes of the uidlist already read
   uint64_t uidlist_ino_ = 0;

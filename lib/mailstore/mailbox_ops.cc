@@ -45,16 +45,17 @@ Result<std::string> MailboxIndex::update_flags(
   for (int attempt = 0; attempt < 3; ++attempt) {
     MessageInfo* m = find_mut(uid);
     if (!m) return fail("message vanished", ENOENT);
-    std::string letters = normalize_letters(change(m->flags));
-    std::string target = "cur/" + cur_name(m->base, letters);
-    if (target == m->filename) return letters;
-    if (locked_rename(folder_, path(*m), folder_ + "/" + target) == 0) {
-      m->filename = std::move(target);
-      m->flags = letters;
+    std::string letters = normalize_letters(change(m->flags()));
+    std::string target = "cur/" + cur_name(base(*m), letters);
+    std::string from = path(*m);
+    if (target == filename(*m)) return letters;
+    if (locked_rename(folder_, from, folder_ + "/" + target) == 0) {
+      set_name(*m, target, m->base_len);
+      m->flags_set = flag_bits(letters);
       ++generation_;
       return letters;
     }
-    if (errno != ENOENT) return fail_sys("unable to rename " + path(*m));
+    if (errno != ENOENT) return fail_sys("unable to rename " + from);
     if (auto s = refresh(); !s) return std::unexpected(s.error());
   }
   return fail("message keeps changing under us", EAGAIN);
@@ -64,27 +65,29 @@ Result<bool> MailboxIndex::claim_new(uint32_t uid) {
   MessageInfo* m = find_mut(uid);
   if (!m) return fail("message vanished", ENOENT);
   if (!m->in_new()) return false;
-  std::string target = "cur/" + cur_name(m->base, m->flags);
-  if (locked_rename(folder_, path(*m), folder_ + "/" + target) == 0) {
-    m->filename = std::move(target);
+  std::string target = "cur/" + cur_name(base(*m), m->flags());
+  std::string from = path(*m);
+  if (locked_rename(folder_, from, folder_ + "/" + target) == 0) {
+    set_name(*m, target, m->base_len);
     ++generation_;
     return true;
   }
-  if (errno != ENOENT) return fail_sys("unable to rename " + path(*m));
+  if (errno != ENOENT) return fail_sys("unable to rename " + from);
   if (auto s = refresh(); !s) return std::unexpected(s.error());
   return false;
 }
 
 Status MailboxIndex::remove(uint32_t uid) {
   for (int attempt = 0; attempt < 3; ++attempt) {
-    const MessageInfo* m = find(uid);
+    const MessageInfo* m = find_mut(uid);
     if (!m) return {};
-    if (::unlink(path(*m).c_str()) == 0) {
-      messages_.erase(messages_.begin() + (m - messages_.data()));
+    std::string p = path(*m);
+    if (::unlink(p.c_str()) == 0) {
+      owned_.erase(owned_.begin() + (m - owned_.data()));
       ++generation_;
       return {};
     }
-    if (errno != ENOENT) return fail_sys("unable to remove " + path(*m));
+    if (errno != ENOENT) return fail_sys("unable to remove " + p);
     if (auto s = refresh(); !s) return s;  // renamed by a flag change elsewhere, or gone
   }
   return fail("message keeps changing under us", EAGAIN);
@@ -153,23 +156,21 @@ Result<uint32_t> MailboxIndex::add_file(const std::string& src, std::string_view
   }
   if (rc != 0) return fail_sys("unable to store message in " + folder_);
   if (auto s = fsync_dir(folder_ + "/cur"); !s) return std::unexpected(s.error());
-  std::vector<Scanned> fresh(1);
-  fresh[0].base = base;
-  if (auto s = assign(fresh); !s) return std::unexpected(s.error());
-  uint32_t uid = uids_[base];
-  MessageInfo mi{uid, base, target, ni.has_size ? ni.size : 0, ni.vsize, letters};
-  if (from_tmp) {
-    NameInfo bi = parse_file_name(base);
-    mi.size = bi.size;
-    mi.vsize = bi.vsize;
-  } else {
-    NameInfo bi = parse_file_name(base);
-    mi.size = bi.size;
-  }
+  if (auto s = assign({base}); !s) return std::unexpected(s.error());
+  MessageInfo mi;
+  mi.uid = uids_.find(std::string_view(base))->second;
+  NameFields bf = parse_name_fields(base);
+  mi.size = bf.size;
+  mi.vsize = bf.vsize;
+  mi.flags_set = flag_bits(letters);
   // Appended in UID order only if no unseen message sorts after it; refresh() fixes the rest.
-  if (messages_.empty() || messages_.back().uid < uid) messages_.push_back(std::move(mi));
+  auto& all = own_records();
+  if (all.empty() || all.back().uid < mi.uid) {
+    set_name(mi, target, base.size());
+    all.push_back(mi);
+  }
   ++generation_;
-  return uid;
+  return mi.uid;
 }
 
 Status MailboxIndex::load_keywords() {

@@ -23,13 +23,13 @@ std::string cur_name(std::string_view base, std::string_view letters) {
   return out;
 }
 
-NameInfo parse_file_name(std::string_view name) {
-  NameInfo ni;
+NameFields parse_name_fields(std::string_view name) {
+  NameFields nf;
   size_t colon = name.find(':');
-  ni.base = std::string(name.substr(0, colon));
+  nf.base_len = colon == std::string_view::npos ? name.size() : colon;
   if (colon != std::string_view::npos && name.substr(colon).starts_with(":2,"))
-    ni.flags = normalize_letters(name.substr(colon + 3));
-  std::string_view b = ni.base;
+    nf.flags_set = flag_bits(name.substr(colon + 3));
+  std::string_view b = name.substr(0, nf.base_len);
   size_t pos = b.find(',');
   while (pos != std::string_view::npos) {
     size_t next = b.find(',', pos + 1);
@@ -38,12 +38,21 @@ NameInfo parse_file_name(std::string_view name) {
     if (field.size() > 2 && field[1] == '=') {
       auto [p, ec] = std::from_chars(field.data() + 2, field.data() + field.size(), v);
       if (ec == std::errc() && p == field.data() + field.size()) {
-        if (field[0] == 'S') ni.size = v, ni.has_size = true;
-        if (field[0] == 'W') ni.vsize = v;
+        if (field[0] == 'S') nf.size = v, nf.has_size = true;
+        if (field[0] == 'W') nf.vsize = v;
       }
     }
     pos = next;
   }
+  return nf;
+}
+
+NameInfo parse_file_name(std::string_view name) {
+  NameFields nf = parse_name_fields(name);
+  NameInfo ni;
+  ni.base = std::string(name.substr(0, nf.base_len));
+  ni.flags = flag_letters(nf.flags_set);
+  ni.size = nf.size, ni.vsize = nf.vsize, ni.has_size = nf.has_size;
   return ni;
 }
 
@@ -57,6 +66,19 @@ std::vector<std::string_view> split_words(std::string_view s) {
     if (j > i) out.push_back(s.substr(i, j - i));
     i = j;
   }
+  return out;
+}
+
+uint64_t flag_bits(std::string_view letters) {
+  uint64_t bits = 0;
+  for (char c : letters) bits |= flag_bit(c);
+  return bits;
+}
+
+std::string flag_letters(uint64_t bits) {
+  std::string out;
+  for (int i = 0; bits; ++i, bits >>= 1)
+    if (bits & 1) out += static_cast<char>(i < 26 ? 'A' + i : 'a' + (i - 26));
   return out;
 }
 

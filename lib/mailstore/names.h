@@ -14,6 +14,14 @@ struct NameInfo {
   bool has_size = false;
 };
 NameInfo parse_file_name(std::string_view name);
+// The same without copying: lengths and values only.
+struct NameFields {
+  size_t base_len = 0;
+  uint64_t flags_set = 0;  // flag_bits() of the letters after ":2,"
+  uint64_t size = 0, vsize = 0;
+  bool has_size = false;
+};
+NameFields parse_name_fields(std::string_view name);
 
 // Letters sorted in ASCII order and deduplicated; anything not a letter dropped.
 std::string normalize_letters(std::string_view letters);

@@ -11,6 +11,7 @@
 #include "maildir/maildir.h"
 #include "mailstore/folders.h"
 #include "mailstore/header_cache.h"
+#include "mailstore/index_cache.h"
 #include "mailstore/mailbox_index.h"
 #include "mailstore/names.h"
 
@@ -56,7 +57,7 @@ TEST(MailstoreIndex, UidsStableAcrossFlagChangesAndReopen) {
   EXPECT_EQ(ix2->uid_validity(), validity);
   ASSERT_EQ(ix2->messages().size(), 3u);
   EXPECT_EQ(ix2->messages()[0].uid, uid1);
-  EXPECT_EQ(ix2->messages()[0].flags, "FT");
+  EXPECT_EQ(ix2->messages()[0].flags(), "FT");
   EXPECT_EQ(ix2->messages()[2].uid, 3u);
   ASSERT_TRUE(ix2->remove(uid1));
   ASSERT_TRUE(ix->refresh());
@@ -176,7 +177,7 @@ TEST(MailstoreCache, TrustedOnlyWhileValid) {
   auto again = mailstore::MailboxIndex::open(d);
   ASSERT_EQ(again->messages().size(), 4u);
   EXPECT_EQ(again->messages().back().uid, 4u);
-  EXPECT_EQ(again->messages().back().flags, "");
+  EXPECT_EQ(again->messages().back().flags(), "");
   // A delivery changes new/: the (valid, settled) cache is no longer used.
   settle(d);
   ASSERT_EQ(mailstore::MailboxIndex::open(d)->messages().size(), 4u);  // writes the cache
@@ -199,33 +200,35 @@ TEST(MailstoreCache, SeesDeliveriesAndOtherSessionsFlags) {
   EXPECT_EQ(a->messages()[1].uid, 2u);
   ASSERT_TRUE(b->update_flags(1, [](const std::string&) { return std::string("FS"); }));
   ASSERT_TRUE(a->refresh());
-  EXPECT_EQ(a->find(1)->flags, "FS");
+  EXPECT_EQ(a->find(1)->flags(), "FS");
   settle(d);
   ASSERT_TRUE(a->refresh());
   auto c = mailstore::MailboxIndex::open(d);  // from the cache written by a's settled scan
   ASSERT_EQ(c->messages().size(), 2u);
-  EXPECT_EQ(c->find(1)->flags, "FS");
-  EXPECT_EQ(c->find(2)->filename, "new/2.M2P2.h,S=16");
+  EXPECT_EQ(c->find(1)->flags(), "FS");
+  EXPECT_EQ(c->filename(*c->find(2)), "new/2.M2P2.h,S=16");
 }
 
 TEST(MailstoreHeaderCache, AppendsAndRebuildsWhenDamaged) {
   auto d = make_maildir();
   EXPECT_EQ(mailstore::cached_header_fields("From: a@b\r\nX-Junk: 1\r\nSubject: s\r\n t\r\n\r\nbody"),
             "From: a@b\r\nSubject: s\r\n t\r\n");
-  std::vector<mailstore::MessageInfo> live(2);
-  live[0].base = "1.M1P1.h";
-  live[1].base = "2.M1P1.h";
+  put(d, "cur/1.M1P1.h:2,S");
+  put(d, "cur/2.M1P1.h:2,");
+  auto live = mailstore::MailboxIndex::open(d);
+  ASSERT_TRUE(live);
+  const std::string base[2] = {"1.M1P1.h", "2.M1P1.h"};
   {
     mailstore::HeaderCache hc(d);
     hc.load();
-    hc.add(live[0].base, "From: one\r\n");
-    hc.add(live[1].base, "From: two\r\n");
-    ASSERT_TRUE(hc.save(live));
+    hc.add(base[0], "From: one\r\n");
+    hc.add(base[1], "From: two\r\n");
+    ASSERT_TRUE(hc.save(*live));
   }
   mailstore::HeaderCache hc(d);
   hc.load();
-  ASSERT_TRUE(hc.find(live[1].base));
-  EXPECT_EQ(*hc.find(live[1].base), "From: two\r\n");
+  ASSERT_TRUE(hc.find(base[1]));
+  EXPECT_EQ(*hc.find(base[1]), "From: two\r\n");
   {
     std::fstream f(d + "/posta-headers.cache");
     std::string data((std::istreambuf_iterator<char>(f)), {});
@@ -235,12 +238,105 @@ TEST(MailstoreHeaderCache, AppendsAndRebuildsWhenDamaged) {
   mailstore::HeaderCache broken(d);
   broken.load();
   EXPECT_EQ(broken.size(), 1u);
-  EXPECT_FALSE(broken.find(live[1].base));
-  broken.add(live[1].base, "From: two\r\n");
-  ASSERT_TRUE(broken.save(live));  // rewritten: good records and the re-read one
+  EXPECT_FALSE(broken.find(base[1]));
+  broken.add(base[1], "From: two\r\n");
+  ASSERT_TRUE(broken.save(*live));  // rewritten: good records and the re-read one
   mailstore::HeaderCache fixed(d);
   fixed.load();
   EXPECT_EQ(fixed.size(), 2u);
-  ASSERT_TRUE(fixed.find(live[1].base));
-  EXPECT_EQ(*fixed.find(live[1].base), "From: two\r\n");
+  ASSERT_TRUE(fixed.find(base[1]));
+  EXPECT_EQ(*fixed.find(base[1]), "From: two\r\n");
+}
+
+TEST(MailstoreNames, FlagBits) {
+  for (std::string letters : {"", "S", "DFPRST", "FSa", "Xbz", "STa"})
+    EXPECT_EQ(mailstore::flag_letters(mailstore::flag_bits(letters)), mailstore::normalize_letters(letters));
+  EXPECT_EQ(mailstore::flag_letters(mailstore::flag_bits("zaTS,1 ")), "STaz");
+  auto nf = mailstore::parse_name_fields("1.M2P3.h,S=20,W=22:2,TS");
+  EXPECT_EQ(nf.base_len, 18u);
+  EXPECT_EQ(nf.flags_set, mailstore::flag_bits("ST"));
+  EXPECT_EQ(nf.size, 20u);
+  EXPECT_EQ(nf.vsize, 22u);
+}
+
+// The cache is used in place: names, flags and sizes come from it, the first change copies
+// the records, and copies of a MessageInfo resolve by UID to what the index knows now.
+TEST(MailstoreCache, RecordsInPlaceThenChanged) {
+  auto d = make_maildir();
+  put(d, "cur/1.M1P1.h,S=16,W=17:2,Sa");
+  put(d, "new/2.M2P2.h,S=16");
+  put(d, "cur/3.M3P3.h:2,");
+  settle(d);
+  ASSERT_TRUE(mailstore::MailboxIndex::open(d));  // scans and writes the cache
+  auto ix = mailstore::MailboxIndex::open(d);     // from the cache
+  ASSERT_TRUE(ix);
+  auto all = ix->messages();
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(ix->filename(all[0]), "cur/1.M1P1.h,S=16,W=17:2,Sa");
+  EXPECT_EQ(ix->base(all[0]), "1.M1P1.h,S=16,W=17");
+  EXPECT_EQ(all[0].flags(), "Sa");
+  EXPECT_EQ(all[0].vsize, 17u);
+  EXPECT_TRUE(all[1].in_new());
+  EXPECT_EQ(all[2].size, 0u + std::string("Subject: x\n\nhi\n").size());
+  mailstore::MessageInfo copy = all[1];
+  ASSERT_TRUE(ix->claim_new(2));
+  EXPECT_EQ(ix->filename(copy), "cur/2.M2P2.h,S=16:2,");
+  ASSERT_TRUE(ix->update_flags(3, [](const std::string&) { return std::string("FT"); }));
+  EXPECT_EQ(ix->filename(*ix->find(3)), "cur/3.M3P3.h:2,FT");
+  EXPECT_EQ(::access(ix->path(*ix->find(3)).c_str(), F_OK), 0);
+  ASSERT_TRUE(ix->remove(2));
+  EXPECT_EQ(ix->path(copy), "");
+  EXPECT_EQ(ix->messages().size(), 2u);
+  std::system(("rm -rf " + d).c_str());
+}
+
+// A cache whose checksum is right but whose record names a file outside new/ and cur/ is
+// refused (the folder is scanned instead).
+TEST(MailstoreCache, RefusesRecordsLeavingTheFolder) {
+  auto d = make_maildir();
+  put(d, "cur/1.M1P1.h:2,S");
+  settle(d);
+  ASSERT_TRUE(mailstore::MailboxIndex::open(d));
+  std::string path = d + "/posta-index.cache", data;
+  {
+    std::ifstream in(path);
+    data.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  size_t at = data.find("cur/1.M1P1.h");
+  ASSERT_NE(at, std::string::npos);
+  data.replace(at, 6, "cur/..");  // "cur/...M1P1.h": a dot file, never a message
+  std::string body = data.substr(0, data.size() - 8);
+  uint64_t sum = mailstore::checksum(body);
+  data = body + std::string(reinterpret_cast<const char*>(&sum), 8);
+  std::ofstream(path, std::ios::trunc) << data;
+  auto ix = mailstore::MailboxIndex::open(d);
+  ASSERT_TRUE(ix);
+  ASSERT_EQ(ix->messages().size(), 1u);
+  EXPECT_EQ(ix->filename(ix->messages()[0]), "cur/1.M1P1.h:2,S");
+  std::system(("rm -rf " + d).c_str());
+}
+
+// load() maps only what it has not read yet (from an offset inside a page) and sees records
+// that another session appended since.
+TEST(MailstoreHeaderCache, LoadsWhatOthersAppended) {
+  auto d = make_maildir();
+  put(d, "cur/1.M1P1.h:2,S");
+  put(d, "cur/2.M1P1.h:2,");
+  auto live = mailstore::MailboxIndex::open(d);
+  ASSERT_TRUE(live);
+  mailstore::HeaderCache reader(d);
+  reader.load();
+  EXPECT_EQ(reader.size(), 0u);
+  for (int i = 0; i < 2; ++i) {
+    mailstore::HeaderCache writer(d);
+    writer.load();
+    std::string base = std::to_string(i + 1) + ".M1P1.h";
+    writer.add(base, "Subject: " + std::string(3000 * (i + 1), 'x') + "\r\n");
+    ASSERT_TRUE(writer.save(*live));
+    reader.load();
+    ASSERT_EQ(reader.size(), static_cast<size_t>(i + 1));
+    ASSERT_TRUE(reader.find(base));
+    EXPECT_EQ(reader.find(base)->size(), 3000u * (i + 1) + 11);
+  }
+  std::system(("rm -rf " + d).c_str());
 }
