@@ -40,6 +40,11 @@ std::string from_hex(std::string_view s) {
 void Session::cmd_starttls(const std::string& tag, Parser& p) {
   if (!p.at_end()) return bad(tag, "STARTTLS takes no arguments");
   if (!tls_ctl_ || tls_) return bad(tag, "STARTTLS not available");
+  if (auto ready = tls_ctl_->prepare(); !ready) {
+    log::warning("STARTTLS refused ip=", remote_, ", posta-tlsd unreachable: ", ready.error().what);
+    out_.line(tag + " NO [UNAVAILABLE] TLS not available, try again later");
+    return;
+  }
   out_.line(tag + " OK Begin TLS negotiation now");
   if (!out_.flush()) { logout_ = true; return; }
   auto info = tls_ctl_->start();

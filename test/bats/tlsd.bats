@@ -453,7 +453,7 @@ print(f.readline().decode().strip())' "$(port dsmtps)"; }
   assert_equal "$new" "$(openssl x509 -noout -fingerprint -sha256 -in "$PH/tls/a.test/cert.pem")"
 }
 
-@test "daemon: posta-tlsd down: implicit TLS closed with a warning, STARTTLS refused (SMTP 454, POP3 -ERR); all keep serving" {
+@test "daemon: posta-tlsd down: implicit TLS closed with a warning, STARTTLS refused (SMTP 454, POP3 -ERR, IMAP NO); all keep serving" {
   local tcpd
   tcpd=$(s6-svstat -o pid "$PH/service/imaps")
   s6-svc -d "$PH/service/tlsd"
@@ -485,6 +485,14 @@ print(p.capa().get('STLS'))
 p.quit()"
   assert_output --partial "-ERR [SYS/TEMP] TLS not available"
   assert_line "[]"
+  run timeout 20 $PY -c "
+import imaplib
+i = imaplib.IMAP4('127.0.0.1', $IMAP_PORT, timeout=10)
+print(i._simple_command('STARTTLS'))
+print(i.noop()[0])
+i.logout()"
+  assert_output --partial "('NO', [b'[UNAVAILABLE] TLS not available"
+  assert_line "OK"
   s6-svc -u "$PH/service/tlsd"
   wait_for 20 tlsd_up
   run sclient 'a LOGOUT\r\n' -connect "127.0.0.1:$IMAPS_PORT"
