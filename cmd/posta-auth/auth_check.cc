@@ -1,29 +1,12 @@
-// Credential parsing and the password check.
+// Credential parsing, and the direct check (posta-authd unreachable): the databases opened
+// in this process, as posta-auth always did before posta-authd.
 #include <chrono>
+#include <ctime>
 
-#include "accounts/password.h"
 #include "auth.h"
 #include "log/log.h"
 
 namespace posta::auth {
-namespace {
-
-// Appends the default domain to a bare login.
-std::string qualify(const std::string& login, const Settings& s) {
-  if (login.find('@') != std::string::npos || s.default_domain.empty()) return login;
-  return login + "@" + s.default_domain;
-}
-
-// with_password: the hash too (secrets.db), for the login whose password is checked.
-Result<std::optional<accounts::UserRecord>> find(accounts::Accounts& acc, const std::string& login,
-                                                 bool with_password) {
-  if (!accounts::valid_address(login)) return std::optional<accounts::UserRecord>();
-  return acc.find_user(login, with_password);
-}
-
-Verdict refuse(std::string reason) { return Verdict{false, {}, "", std::move(reason)}; }
-
-}  // namespace
 
 Timing& timing() {
   static Timing t;
@@ -48,40 +31,50 @@ Result<Credentials> parse_credentials(std::string_view data) {
   return c;
 }
 
-Result<Verdict> check(accounts::Accounts& acc, const Settings& s, const Credentials& c) {
-  std::string login = qualify(c.login, s);
-  auto user = find(acc, login, true);
-  if (!user) return std::unexpected(user.error());
-  std::optional<accounts::UserRecord> master;
-  auto star = login.rfind('*');
-  if (!*user && star != std::string::npos && login.find('@', star) != std::string::npos) {
-    // "user*master@dom" or "user@other*master@dom": log in to user as master.
-    std::string master_login = login.substr(star + 1);
-    std::string target = login.substr(0, star);
-    if (target.find('@') == std::string::npos) target += master_login.substr(master_login.find('@'));
-    auto m = find(acc, master_login, true);
-    if (!m) return std::unexpected(m.error());
-    if (*m && (*m)->master) {
-      master = **m;
-      user = find(acc, target, false);
-      if (!user) return std::unexpected(user.error());
-    }
-  }
-  const accounts::UserRecord* checked = master ? &*master : user->has_value() ? &**user : nullptr;
+namespace {
+
+accounts::AuthAnswer trouble(std::string what) {
+  accounts::AuthAnswer a;
+  a.kind = accounts::AuthAnswer::Kind::kTrouble;
+  a.reason = std::move(what);
+  return a;
+}
+
+}  // namespace
+
+// Lookups go through read-only handles, which cost less to open; the databases are opened
+// for writing only for bookkeeping (failure counts, the hourly last-login time), and a
+// successful check usually writes nothing.
+accounts::AuthAnswer check_directly(const std::string& home, const accounts::AuthRequest& req) {
+  Timing& t = timing();
+  auto settings = accounts::AuthSettings::load(home);
   int64_t t0 = now_us();
-  if (!checked) {
-    (void)accounts::hash_password(c.password);  // the same cost as a real check
-    timing().hash_us = now_us() - t0;
-    return refuse("unknown user");
-  }
-  bool good = accounts::verify_password(c.password, checked->password_hash);
-  timing().hash_us = now_us() - t0;
-  if (!good) return refuse(checked->password_hash.empty() ? "no password set" : "bad password");
-  if (!checked->enabled) return refuse("user disabled");
-  if (master && !*user) return refuse("unknown user (master login)");
-  if (!(*user)->enabled) return refuse("user disabled");
-  Verdict v{true, **user, master ? master->address : "", ""};
-  return v;
+  auto acc = accounts::Accounts::open(home, accounts::Accounts::Mode::kReadOnly);
+  if (!acc) return trouble("unable to open accounts: " + acc.error().what);
+  int64_t t1 = now_us();
+  t.open_us = t1 - t0;
+  auto found = accounts::look_up_login(*acc, settings, req.login);
+  if (!found) return trouble("unable to check credentials: " + found.error().what);
+  const accounts::UserRecord* checked = found->checked();
+  int64_t h0 = now_us();
+  bool good = accounts::check_password(req.password, checked ? checked->password_hash : "", !checked);
+  t.hash_us = now_us() - h0;
+  int64_t t2 = now_us();
+  t.check_us = t2 - t1;
+  std::optional<Result<accounts::Accounts>> writer;
+  accounts::AuthWriter open_writer = [&]() -> Result<accounts::Accounts*> {
+    if (!writer) writer = accounts::Accounts::open(home, accounts::Accounts::Mode::kReadWrite);
+    if (!*writer) return std::unexpected((*writer).error());
+    return &**writer;
+  };
+  auto answer = accounts::conclude(*found, good, *acc, open_writer, settings, req, std::time(nullptr));
+  answer.hash_us = t.hash_us;
+  int64_t t3 = now_us();
+  t.record_us = t3 - t2;
+  writer.reset();
+  acc = std::unexpected(Error{"closed", 0});  // close the environment before exec
+  t.close_us = now_us() - t3;
+  return answer;
 }
 
 }  // namespace posta::auth

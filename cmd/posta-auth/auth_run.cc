@@ -1,14 +1,12 @@
-// posta-auth's run(): read credentials, throttle, check, record, exec.
+// posta-auth's run(): read credentials, ask posta-authd (or check directly), throttle, exec.
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
-#include <ctime>
 #include <thread>
 
 #include "accounts/mailbox.h"
-#include "accounts/ratelimit.h"
 #include "auth.h"
 #include "base/exitcode.h"
 #include "control/control.h"
@@ -20,72 +18,56 @@
 namespace posta::auth {
 namespace {
 
-constexpr int kBadCredentials = 1;
+using accounts::AuthAnswer;
 
-Settings load_settings() {
-  Settings s;
-  s.home = posta_home();
-  Control ctl(s.home);
-  s.default_domain = ctl.string("defaultdomain", "");
-  s.max_delay_ms = static_cast<uint32_t>(ctl.number("authfaildelaymax", 4000));
-  s.window = ctl.number("authfailwindow", 900);
-  s.last_login_every = ctl.number("lastloginupdate", 3600);
-  return s;
-}
+constexpr int kBadCredentials = 1;
+constexpr size_t kMaxIp = 64;
 
 std::string remote_ip() {
   const char* ip = std::getenv("TCPREMOTEIP");
-  return ip && *ip ? ip : "";
+  std::string s = ip && *ip ? ip : "";
+  return s.size() > kMaxIp ? s.substr(0, kMaxIp) : s;
 }
 
-// The databases opened for writing, for posta-auth's bookkeeping only (failure counts, last
-// login): the lookups go through read-only handles, which cost less to open, and a
-// successful check usually writes nothing.
-Result<accounts::Accounts> writer(const Settings& s) {
-  return accounts::Accounts::open(s.home, accounts::Accounts::Mode::kReadWrite);
-}
-
-// Counts the failure for the IP and the login, then sleeps the growing delay.
-void throttle(const Settings& s, const std::string& login, const std::string& ip, const std::string& reason) {
-  int64_t now = std::time(nullptr);
-  uint32_t n = 0;
-  auto acc = writer(s);
-  auto fc = acc ? accounts::FailureCounter::open(acc->env(), s.window)
-                : Result<accounts::FailureCounter>(std::unexpected(acc.error()));
-  if (fc) {
-    auto nu = fc->record_failure("user:" + lower(login), now);
-    if (nu) n = *nu;
-    if (!ip.empty())
-      if (auto ni = fc->record_failure("ip:" + ip, now); ni && *ni > n) n = *ni;
-  } else {
-    log::warning("unable to count failures: ", fc.error().what);
+// posta-authd's answer, else (daemon not there) the direct check.
+AuthAnswer check(const std::string& home, const accounts::AuthRequest& req, bool& direct) {
+  auto asked = ask_daemon(home, req);
+  if (!asked) {
+    AuthAnswer a;
+    a.reason = asked.error().what;
+    return a;
   }
-  uint32_t delay = accounts::failure_delay_ms(n, s.max_delay_ms);
-  log::info("login failed: user=<", log::printable(login, 100), "> ip=", ip.empty() ? "-" : ip, " reason=\"",
-            reason, "\" failures=", n, " delay_ms=", delay);
-  std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+  direct = !asked->has_value();
+  if (!direct) return std::move(**asked);
+  if (auto st = become_instance_owner(home); !st) {
+    AuthAnswer a;
+    a.reason = st.error().what;
+    return a;
+  }
+  return check_directly(home, req);
 }
 
-// Forgets the login's failures and notes the login time at most every last_login_every.
-void record_success(accounts::Accounts& acc, const Settings& s, const std::string& login, const Verdict& v) {
-  int64_t now = std::time(nullptr);
-  if (auto st = accounts::FailureCounter::forget(acc.env(), "user:" + lower(login)); !st)
-    log::warning("unable to reset the failures of ", login, ": ", st.error().what);
-  if (s.last_login_every <= 0 || now - v.user.last_login < s.last_login_every) return;
-  auto w = writer(s);
-  auto st = w ? w->set_last_login(v.user.address, now) : Status(std::unexpected(w.error()));
-  if (!st) log::warning("unable to record last login of ", v.user.address, ": ", st.error().what);
+void log_timing(bool direct) {
+  const Timing& t = timing();
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  int64_t total = now_us() - t.start_us;
+  std::string parts = direct ? log::cat(" open_us=", t.open_us, " check_us=", t.check_us, " record_us=", t.record_us,
+                                        " close_us=", t.close_us)
+                             : "";
+  log::info("timing: path=", direct ? "direct" : "daemon", " total_us=", total, " hash_us=", t.hash_us, parts,
+            " overhead_us=", total - t.hash_us, " minflt=", ru.ru_minflt - t.start_minflt, " maxrss_kb=", ru.ru_maxrss);
 }
 
 }  // namespace
 
-Status exec_post_auth(const Settings& s, const Verdict& v, const std::vector<std::string>& argv) {
-  std::string maildir = v.user.maildir;
+Status exec_post_auth(const std::string& home_dir, const AuthAnswer& a, const std::vector<std::string>& argv) {
+  std::string maildir = a.user.maildir;
   std::string home = maildir.size() > 1 && maildir.back() == '/' ? maildir.substr(0, maildir.size() - 1) : maildir;
   if (::geteuid() == 0) {
     // System mode: the post-auth program runs as the owner of the mail store.
     struct stat st;
-    std::string store = s.home + "/mail";
+    std::string store = home_dir + "/mail";
     if (::stat(store.c_str(), &st) != 0) return fail_sys("unable to stat " + store);
     if (st.st_uid == 0) return fail(store + " is owned by root; refusing to run the post-auth program as root");
     if (auto d = drop_privileges(Identity{st.st_uid, st.st_gid, home}); !d) return d;
@@ -95,57 +77,53 @@ Status exec_post_auth(const Settings& s, const Verdict& v, const std::vector<std
     if (::chdir(home.c_str()) != 0) return fail_sys("unable to chdir to " + home);
   }
   std::vector<std::string> env = {
-      "USER=" + v.user.address, "HOME=" + home, "MAILDIR=" + maildir,
-      log::cat("POSTA_QUOTA=", v.user.quota_bytes, "S,", v.user.quota_messages, "C")};
-  if (!v.master.empty()) env.push_back("POSTA_MASTER_USER=" + v.master);
+      "USER=" + a.user.address, "HOME=" + home, "MAILDIR=" + maildir,
+      log::cat("POSTA_QUOTA=", a.user.quota_bytes, "S,", a.user.quota_messages, "C")};
+  if (!a.master.empty()) env.push_back("POSTA_MASTER_USER=" + a.master);
   else ::unsetenv("POSTA_MASTER_USER");
-  if (!v.user.store_host.empty()) env.push_back("POSTA_STORE_HOST=" + v.user.store_host);
+  if (!a.user.store_host.empty()) env.push_back("POSTA_STORE_HOST=" + a.user.store_host);
   exec_argv(argv, env);
   return fail_sys("unable to exec " + argv[0]);
 }
 
 int run(const std::vector<std::string>& argv) {
+  timing().start_us = now_us();
+  if (std::getenv("POSTA_AUTH_TIMING")) {
+    rusage ru{};
+    ::getrusage(RUSAGE_SELF, &ru);
+    timing().start_minflt = ru.ru_minflt;
+  }
   auto data = read_all(3, 2048);
   if (!data) log::fatal(kExitTemporary, "unable to read credentials from fd 3: " + data.error().what);
   ::close(3);
   auto cred = parse_credentials(*data);
+  explicit_bzero(data->data(), data->size());
   if (!cred) log::fatal(kExitTemporary, cred.error().what);
-  Settings s = load_settings();
-  if (auto st = become_instance_owner(s.home); !st) log::fatal(kExitTemporary, st.error().what);
-  int64_t t0 = now_us();
-  auto acc = accounts::Accounts::open(s.home, accounts::Accounts::Mode::kReadOnly);
-  if (!acc) log::fatal(kExitTemporary, "unable to open accounts: " + acc.error().what);
-  int64_t t1 = now_us();
-  auto v = check(*acc, s, *cred);
-  timing().open_us = t1 - t0;
-  timing().check_us = now_us() - t1;
-  explicit_bzero(cred->password.data(), cred->password.size());
-  if (!v) log::fatal(kExitTemporary, "unable to check credentials: " + v.error().what);
+  // Root with a rootless instance becomes its owner before opening the databases (the
+  // direct check); asking posta-authd needs no identity, and exec_post_auth drops to the
+  // owner of the mail store anyway.
+  std::string home = posta_home();
   std::string ip = remote_ip();
-  if (!v->ok) {
-    throttle(s, cred->login, ip, v->reason);
+  accounts::AuthRequest req{cred->login, cred->password, ip};
+  explicit_bzero(cred->password.data(), cred->password.size());
+  bool direct = false;
+  AuthAnswer a = check(home, req, direct);
+  explicit_bzero(req.password.data(), req.password.size());
+  timing().hash_us = a.hash_us;
+  if (a.kind == AuthAnswer::Kind::kTrouble) log::fatal(kExitTemporary, a.reason);
+  std::string shown_ip = ip.empty() ? "-" : log::printable(ip, kMaxIp);
+  if (a.kind == AuthAnswer::Kind::kRefused) {
+    log::info("login failed: user=<", log::printable(req.login, 100), "> ip=", shown_ip, " reason=\"", a.reason,
+              "\" failures=", a.failures, " delay_ms=", a.delay_ms);
+    std::this_thread::sleep_for(std::chrono::milliseconds(a.delay_ms));
     return kBadCredentials;
   }
-  int64_t t2 = now_us();
-  record_success(*acc, s, cred->login, *v);
-  int64_t t3 = now_us();
-  timing().record_us = t3 - t2;
-  acc = std::unexpected(Error{"closed", 0});  // close the environment before exec
-  timing().close_us = now_us() - t3;
-  if (std::getenv("POSTA_AUTH_TIMING")) {
-    const Timing& t = timing();
-    rusage ru{};
-    ::getrusage(RUSAGE_SELF, &ru);
-    log::info("timing: open_us=", t.open_us, " check_us=", t.check_us, " hash_us=", t.hash_us,
-              " record_us=", t.record_us, " close_us=", t.close_us,
-              " overhead_us=", t.open_us + t.check_us - t.hash_us + t.record_us + t.close_us,
-              " maxrss_kb=", ru.ru_maxrss);
-  }
-  if (!v->master.empty())
-    log::info("master login: master=<", v->master, "> user=<", v->user.address, "> ip=", ip.empty() ? "-" : ip);
+  if (std::getenv("POSTA_AUTH_TIMING")) log_timing(direct);
+  if (!a.master.empty())
+    log::info("master login: master=<", a.master, "> user=<", a.user.address, "> ip=", shown_ip);
   else
-    log::info("login: user=<", v->user.address, "> ip=", ip.empty() ? "-" : ip);
-  auto st = exec_post_auth(s, *v, argv);
+    log::info("login: user=<", a.user.address, "> ip=", shown_ip);
+  auto st = exec_post_auth(home, a, argv);
   log::fatal(kExitTemporary, st.error().what);
 }
 

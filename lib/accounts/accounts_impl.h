@@ -13,8 +13,10 @@ namespace posta::accounts {
 
 // kSecrets (secret/secrets.db): password hashes, key as in users.db, value the crypt(3)
 // string; opened only by the paths that need a hash (INTERNALS.md "### Secrets").
-enum class Table { kUsers, kDomains, kAliases, kLists, kSecrets };
-constexpr int kTables = 5;
+// kRatelimit (ratelimit.db in db/): posta-auth's failure counts (ratelimit.h); only
+// Accounts::has_failures / forget_failures open it through an Accounts.
+enum class Table { kUsers, kDomains, kAliases, kLists, kSecrets, kRatelimit };
+constexpr int kTables = 6;
 
 struct Accounts::Impl {
   std::string home;

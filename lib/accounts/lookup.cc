@@ -6,12 +6,14 @@
 #include <map>
 
 #include "accounts/accounts_impl.h"
+#include "accounts/ratelimit.h"
 #include "control/control.h"
 
 namespace posta::accounts {
 namespace {
 
-const char* const kFiles[kTables] = {"users.db", "domains.db", "aliases.db", "lists.db", "secrets.db"};
+const char* const kFiles[kTables] = {"users.db", "domains.db", "aliases.db", "lists.db", "secrets.db",
+                                     "ratelimit.db"};
 
 template <class R>
 Result<std::optional<R>> get_record(Accounts::Impl& im, Table t, const std::string& key,
@@ -265,6 +267,35 @@ Result<std::vector<AliasRecord>> Accounts::aliases(std::string_view domain) {
 }
 Result<std::vector<ListRecord>> Accounts::lists(std::string_view domain) {
   return list_records<ListRecord>(*impl_, Table::kLists, domain, decode_list);
+}
+
+Result<bool> Accounts::has_failures(const std::string& key) {
+  bool present = false;
+  auto st = impl_->with_reopen([&]() -> Status {
+    auto tb = impl_->table(Table::kRatelimit);
+    if (!tb) return std::unexpected(tb.error());
+    if (!*tb) return {};
+    auto v = (*tb)->get(nullptr, key);
+    if (!v) return std::unexpected(v.error());
+    present = v->has_value();
+    return {};
+  });
+  if (!st) return std::unexpected(st.error());
+  return present;
+}
+
+Status Accounts::forget_failures(const std::string& key) {
+  auto present = has_failures(key);
+  if (!present) return std::unexpected(present.error());
+  if (!*present) return {};
+  if (impl_->mode != Mode::kReadWrite) return FailureCounter::forget(*impl_->env, key);
+  return impl_->write([&](db::Txn& txn) -> Status {
+    auto tb = impl_->table(Table::kRatelimit);
+    if (!tb) return std::unexpected(tb.error());
+    auto d = (*tb)->del(&txn, key);
+    if (!d) return std::unexpected(d.error());
+    return {};
+  });
 }
 
 }  // namespace posta::accounts

@@ -114,6 +114,14 @@ class Accounts {
   [[nodiscard]] Status del_list(std::string_view address);
   // Best effort, no fsync wait beyond the normal commit; used by posta-auth.
   [[nodiscard]] Status set_last_login(std::string_view address, int64_t when);
+  // Deletes key from ratelimit.db (posta-auth's failure counts, ratelimit.h) if it is there.
+  // The lookup goes through a handle this Accounts keeps open with its others, so a
+  // long-lived caller (posta-authd) pays no database open per check; nothing is written
+  // when the key is absent (the common case). Read-only handles delete through
+  // FailureCounter::forget.
+  [[nodiscard]] Status forget_failures(const std::string& key);
+  // Whether ratelimit.db holds key, through the same kept handle (a lookup only).
+  [[nodiscard]] Result<bool> has_failures(const std::string& key);
   // Moves the password hashes that users.db records of an older posta still hold into
   // secrets.db (batches of users, each one transaction; a marker record in secrets.db says
   // it is done, so that afterwards this is one lookup). Run by posta-user before its writes.

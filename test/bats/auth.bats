@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
-# posta-auth: the checkpassword interface over the users database.
+# posta-auth: the checkpassword interface over the users database, through the resident
+# posta-authd (the normal path) and directly when the daemon is down (the fallback).
 
 load ../lib/instance
 
@@ -14,17 +15,63 @@ setup_file() {
   # sha512-crypt of "secret" with a Dovecot prefix, as imported from Dovecot
   posta user add moved@example.test \
     --password-hash '{SHA512-CRYPT}$6$saltsalt$TVLlQcbpFVof5W3Yz4DTP6gRstiNuHwwTt6GLc1E5n0U0aDehy0S5knV8wiOQSpT0Y77vwPZN.Pq.H91p5hVO1' >&2
+  posta domain add off.test >&2
+  printf 'pw-bob\n' | posta user add bob@off.test --password-stdin >&2
+  posta domain set off.test --disable >&2
+  authd_start
 }
 
-teardown_file() { instance_stop; }
+teardown_file() {
+  authd_stop
+  instance_stop
+}
 
 setup() { load_helpers; }
+
+SOCK() { echo "$PH/run/authd.sock"; }
+
+# authd_start: posta-authd as the service runs it, but with a 1 s request timeout; waits for
+# its readiness line on fd 3
+authd_start() {
+  rm -f "$PH/authd.ready"
+  (exec "$POSTA_BIN/posta-authd" -s "$(SOCK)" -G "$(stat -c %G "$PH")" -t 1 -N 3 \
+    3>"$PH/authd.ready" </dev/null >>"$PH/authd.log" 2>&1) &
+  echo $! >"$PH/authd.pid"
+  wait_for 10 test -s "$PH/authd.ready"
+}
+
+authd_stop() {
+  [ -f "$PH/authd.pid" ] || return 0
+  local pid; pid=$(cat "$PH/authd.pid")
+  kill "$pid" 2>/dev/null || true
+  wait_for 10 eval "! kill -0 $pid 2>/dev/null" || kill -9 "$pid" 2>/dev/null || true
+  rm -f "$PH/authd.pid"
+}
 
 # auth LOGIN PASSWORD [IP]: posta-auth printing the environment it execs with
 auth() {
   printf '%s\0%s\0%s\0' "$1" "$2" 1700000000 |
-    TCPREMOTEIP=${3:-127.0.0.10} "$POSTA_BIN/posta-auth" sh -c \
+    POSTA_AUTH_TIMING=1 TCPREMOTEIP=${3:-127.0.0.10} "$POSTA_BIN/posta-auth" sh -c \
       'echo "USER=$USER"; echo "HOME=$HOME"; echo "MAILDIR=$MAILDIR"; echo "QUOTA=$POSTA_QUOTA"; echo "MASTER=${POSTA_MASTER_USER:-}"; echo "PWD=$(pwd)"; echo "UID=$(id -u)"' 3<&0
+}
+
+# raw_request BYTES: sends BYTES (a Python bytes literal) to posta-authd as root, prints
+# what comes back (hex) until it closes the connection
+raw_request() {
+  $PY - "$(SOCK)" "$1" <<'PYEOF'
+import ast, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(10)
+s.connect(sys.argv[1])
+s.sendall(ast.literal_eval(sys.argv[2]))
+data = b""
+while True:
+    c = s.recv(4096)
+    if not c:
+        break
+    data += c
+print("answer:" + data.hex())
+PYEOF
 }
 
 @test "right password: exit 0 and USER HOME MAILDIR POSTA_QUOTA, run in the Maildir as the owner" {
@@ -39,6 +86,9 @@ auth() {
   assert_line "PWD=$md"
   assert_line "UID=$(stat -c %u "$PH")"
   assert_line --partial "login: user=<alice@example.test> ip=127.0.0.10"
+  # through posta-authd, which reported its hash time
+  assert_output --regexp "timing: path=daemon total_us=[0-9]+ hash_us=[1-9][0-9]* overhead_us=[0-9]+ minflt=[0-9]+ maxrss_kb="
+  refute_output --partial "not reachable"
 }
 
 @test "login is case-insensitive; smtpd-style check with /bin/true" {
@@ -61,6 +111,12 @@ auth() {
   run auth alice@example.test '' 127.0.0.25
   assert_failure 1
   refute_output --partial "USER="
+  # a disabled domain refuses its users' logins (after the password check, like a disabled user)
+  run auth bob@off.test pw-bob 127.0.0.27
+  assert_failure 1
+  assert_output --partial 'reason="domain disabled"'
+  run auth bob@off.test wrong 127.0.0.28
+  assert_output --partial 'reason="bad password"'
 }
 
 @test "a Dovecot {SHA512-CRYPT} hash imported with --password-hash logs in" {
@@ -140,4 +196,125 @@ auth() {
   chown -R "$(stat -c %u:%g "$PH")" "$broken"
   run bash -c "printf 'alice@example.test\0pw-alice\0\0' | POSTA_HOME='$broken' '$POSTA_BIN/posta-auth' /bin/true 3<&0"
   assert_failure 111
+}
+
+@test "posta-authd: a bad request closes only that connection and is logged; it keeps answering" {
+  local pid; pid=$(cat "$PH/authd.pid")
+  run raw_request 'b"\xff\xff\xff\xff"'
+  assert_output "answer:"
+  run raw_request 'b"\x00\x00\x00\x07A1\x00u\x00p\x00"'
+  assert_output "answer:"
+  run raw_request 'b"\x00\x00\x00\x08A1\x00u\x00p\x00\x00junk"'
+  assert_output "answer:"
+  run raw_request 'b"\x00\x00\x00\x0aA9\x00u\x00p\x00ip\x00"'
+  assert_output "answer:"
+  wait_for 10 grep -q "bad request: unknown request tag A9" "$PH/authd.log"
+  grep -q "bad request: frame length 4294967295 out of range" "$PH/authd.log"
+  grep -q "bad request: expected 4 fields, got 3" "$PH/authd.log"
+  grep -q "bytes after the request" "$PH/authd.log"
+  kill -0 "$pid"
+  # a well-formed request from any client gets its answer: "R1", then "no" (refused)
+  run raw_request 'b"\x00\x00\x00\x19A1\x00alice@example.test\x00x\x00\x00"'
+  assert_output --regexp '^answer:[0-9a-f]{8}5231006e6f00'
+  run auth alice@example.test pw-alice
+  assert_success
+  assert_output --partial "path=daemon"
+}
+
+@test "posta-authd: a slow client does not hold up the others and is dropped after -t" {
+  # half a frame header, then nothing: the check behind it is answered all the same
+  $PY - "$(SOCK)" "$PH/slow.done" <<'PYEOF' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(b"\x00\x00")
+s.settimeout(15)
+try:
+    s.recv(1)
+finally:
+    open(sys.argv[2], "w").write("closed\n")
+PYEOF
+  local slow=$!
+  run auth alice@example.test pw-alice
+  assert_success
+  assert_output --partial "path=daemon"
+  wait_for 10 test -s "$PH/slow.done"
+  wait "$slow" || true
+  grep -q "no complete request within 1 s" "$PH/authd.log"
+}
+
+@test "posta-authd down: posta-auth checks the databases itself and says so" {
+  authd_stop
+  [ ! -e "$(SOCK)" ]
+  run auth alice@example.test pw-alice
+  assert_success
+  assert_line "USER=alice@example.test"
+  assert_output --partial "posta-authd not reachable"
+  assert_output --regexp "timing: path=direct total_us=[0-9]+ hash_us=[0-9]+ open_us="
+  run auth alice@example.test wrong 127.0.0.50
+  assert_failure 1
+  assert_output --partial 'reason="bad password"'
+  authd_start
+  run auth alice@example.test pw-alice
+  assert_success
+  assert_output --partial "path=daemon"
+}
+
+@test "posta-auth falls back when the daemon hangs up, fails on a bad answer, ignores another user's socket" {
+  authd_stop
+  # a stand-in that hangs up on the first connection, without answering
+  $PY - "$(SOCK)" <<'PYEOF' &
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1]); s.listen(1); s.settimeout(15)
+c, _ = s.accept(); c.close(); os.unlink(sys.argv[1])
+PYEOF
+  local fake=$!
+  wait_for 10 test -S "$(SOCK)"
+  run auth alice@example.test pw-alice
+  assert_success
+  assert_output --partial "not reachable"
+  assert_output --partial "path=direct"
+  wait "$fake" || true
+  # one that answers garbage: no second check, temporary trouble
+  $PY - "$(SOCK)" <<'PYEOF' &
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1]); s.listen(1); s.settimeout(15)
+c, _ = s.accept(); c.settimeout(10); c.recv(4096); c.sendall(b"\x00\x00\x00\x03R1\x00"); c.close(); os.unlink(sys.argv[1])
+PYEOF
+  fake=$!
+  wait_for 10 test -S "$(SOCK)"
+  run auth alice@example.test pw-alice
+  assert_failure 111
+  assert_output --partial "bad answer"
+  wait "$fake" || true
+  if [ "$(id -u)" = 0 ]; then
+    # a socket served by another user is never asked (it could name any Maildir)
+    chmod 1777 "$PH/run"
+    setpriv --reuid=nobody --regid=nogroup --clear-groups $PY - "$(SOCK)" <<'PYEOF' &
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1]); s.listen(1); s.settimeout(15)
+c, _ = s.accept(); c.settimeout(10); c.recv(4096); os.unlink(sys.argv[1])
+PYEOF
+    fake=$!
+    wait_for 10 test -S "$(SOCK)"
+    run auth alice@example.test pw-alice
+    chmod 755 "$PH/run"
+    assert_success
+    assert_output --partial "is not served by root or the instance owner"
+    assert_line "USER=alice@example.test"
+    wait "$fake" || true
+  fi
+  authd_start
+}
+
+@test "posta-authd's socket: mode 0660, the instance's group; others cannot connect" {
+  assert_equal "$(stat -c '%a %G' "$(SOCK)")" "660 $(stat -c %G "$PH")"
+  [ "$(id -u)" = 0 ] || skip "needs root to try another user"
+  run setpriv --reuid=nobody --regid=nogroup --clear-groups $PY -c \
+    "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])" "$(SOCK)"
+  assert_failure
+  assert_output --partial "Permission denied"
 }

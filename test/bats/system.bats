@@ -212,6 +212,19 @@ pid_of() { pgrep -f "^$PH/bin/$1( |\$)" | head -1; }
   assert_output ""
 }
 
+@test "posta-authd holds the hashes as root; only group posta may ask it, posta-auth goes through it" {
+  local pid; pid=$(pid_of posta-authd)
+  [ -n "$pid" ] || fail "posta-authd is not running"
+  assert_equal "$(ps -o user= -p "$pid")" "root"
+  assert_equal "$(stat -c '%U:%G %a' "$PH/run/authd.sock")" "root:posta 660"
+  run as nobody:nogroup $PY -c "import socket,sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])" "$PH/run/authd.sock"
+  assert_failure
+  run as posta-d:posta sh -c "printf 'alice@example.test\0pw-alice\0\0' | POSTA_AUTH_TIMING=1 '$PH/bin/posta-auth' sh -c 'id -un' 3<&0"
+  assert_success
+  assert_line posta-v
+  assert_output --partial "timing: path=daemon"
+}
+
 @test "posta-setup --system needs root" {
   run as nobody:nogroup "$POSTA_BIN/posta-setup" --system --home "$(dirname "$PH")/other" --domain x.test
   assert_equal "$status" 111

@@ -1,8 +1,10 @@
 # posta-auth: the cost of one successful check apart from the deliberate hash, with the user
 # in a 100,000-user database (posta column) and in a 1-user database (peer column), same
-# yescrypt hash: the difference is what the lookup in a big database costs. The figure is
-# measured inside posta-auth (POSTA_AUTH_TIMING: environment open + lookups + bookkeeping +
-# close, minus crypt(3)); the whole process and the hash are reported as extra figures.
+# yescrypt hash: the difference is what the lookup in a big database costs. Both sides go
+# through a resident posta-authd, started for the side and stopped after it. The figure is
+# measured inside posta-auth (POSTA_AUTH_TIMING: from reading fd 3 to just before the exec,
+# minus the hash time posta-authd reports); the whole process, the hash, and the same check
+# without the daemon (posta-auth's direct fallback, 100,000 users) are extra figures.
 # Setup builds the 100,000-user database with posta-user import and times it, and times a
 # 10,000-user import with Maildirs (extra figures; 2,000 and 50 with BENCH_SCALE=small).
 . "$(dirname "$0")/../lib/common.sh"
@@ -42,7 +44,27 @@ setup() {
   echo "figure: import_${WITH_MAILDIRS}_users_with_maildirs $s s" >&2
   rm -rf "$BENCH_WORK/auth-10k" "$BENCH_WORK"/auth-?.tsv
 }
-# checks HOME: N successful checks; prints "overhead_us hash_us wall_s lookup_us" medians
+# authd_start HOME / authd_stop HOME: a posta-authd for HOME (socket HOME/run/authd.sock)
+authd_start() {
+  rm -f "$1/authd.ready"
+  (POSTA_HOME=$1 exec "$POSTA_BIN/posta-authd" -s "$1/run/authd.sock" -N 3 3>"$1/authd.ready" </dev/null >"$1/authd.log" 2>&1) &
+  echo $! >"$1/authd.pid"
+  local i=0
+  until [ -s "$1/authd.ready" ]; do
+    i=$((i+1)); [ $i -lt 400 ] && alive "$(cat "$1/authd.pid")" || { cat "$1/authd.log" >&2; return 1; }
+    sleep 0.05
+  done
+}
+authd_stop() {
+  [ -f "$1/authd.pid" ] || return 0
+  local pid; pid=$(cat "$1/authd.pid")
+  kill "$pid" 2>/dev/null
+  wait_gone 5 "$pid"
+  kill -9 "$pid" 2>/dev/null
+  rm -f "$1/authd.pid"
+}
+# checks HOME PATH: N successful checks that must take PATH (daemon|direct); prints
+# "overhead_us hash_us wall_s" medians
 checks() {
   local i t0 log=$BENCH_WORK/auth.log
   : >"$BENCH_WORK/auth.t"
@@ -51,28 +73,47 @@ checks() {
     t0=$(date +%s.%N)
     printf 'bench@bench.test\0bench-pw\0\0' |
       POSTA_HOME=$1 POSTA_AUTH_TIMING=1 "$POSTA_BIN/posta-auth" /bin/true 3<&0 2>"$log" || { cat "$log" >&2; return 1; }
-    sed -n "s/.*timing:.*check_us=\([0-9]*\) hash_us=\([0-9]*\).*overhead_us=\([0-9-]*\).*/\3 \2 $(elapsed_since "$t0") \1/p" "$log" >>"$BENCH_WORK/auth.t"
+    sed -n "s/.*timing: path=$2 .*hash_us=\([0-9]*\).*overhead_us=\([0-9-]*\).*/\2 \1 $(elapsed_since "$t0")/p" "$log" >>"$BENCH_WORK/auth.t"
     sed -n 's/.*timing:.* maxrss_kb=\([0-9]*\).*/\1/p' "$log" >>"$BENCH_WORK/auth.rss"
   done
-  [ "$(wc -l <"$BENCH_WORK/auth.t")" = "$N" ] || { echo "no timing line from posta-auth" >&2; return 1; }
-  awk '{$4 = $4 - $2} 1' "$BENCH_WORK/auth.t" >"$BENCH_WORK/auth.t2"   # column 4: lookups = check - hash
-  local c m; for c in 1 2 3 4; do
-    m=$(awk -v c=$c '{print $c}' "$BENCH_WORK/auth.t2" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  [ "$(wc -l <"$BENCH_WORK/auth.t")" = "$N" ] || { echo "not every check took the $2 path:" >&2; cat "$log" >&2; return 1; }
+  local c m; for c in 1 2 3; do
+    m=$(awk -v c=$c '{print $c}' "$BENCH_WORK/auth.t" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
     printf '%s ' "$m"
   done
 }
+# side HOME [fallback]: through the daemon; with fallback also the direct check, daemon down
 side() {
-  local r; r=$(checks "$1") || return 1
-  set -- $r
-  echo "figure: auth_lookup_minus_hash $4 us" >&2
-  echo "figure: auth_hash $2 us" >&2
-  awk -v w="$3" -v h="$2" 'BEGIN {printf "figure: auth_process_minus_hash %.2f ms\n", w * 1000 - h / 1000}' >&2
-  echo "$1 us $(sort -n "$BENCH_WORK/auth.rss" | tail -1)"  # peak: posta-auth's largest RSS
+  local r daemon_kb pid cpu0 cpu1
+  authd_start "$1" || return 1
+  pid=$(cat "$1/authd.pid")
+  # CPU time of the daemon's event-loop thread (the hash workers are other threads): what a
+  # check costs posta-authd apart from the hash, whatever the load of the machine
+  cpu0=$(awk '{print $1}' "/proc/$pid/task/$pid/schedstat" 2>/dev/null)
+  r=$(checks "$1" daemon) || { authd_stop "$1"; return 1; }
+  cpu1=$(awk '{print $1}' "/proc/$pid/task/$pid/schedstat" 2>/dev/null)
+  daemon_kb=$(awk '/VmHWM/{print $2}' "/proc/$pid/status" 2>/dev/null)
+  authd_stop "$1"
+  [ -n "$cpu0" ] && [ -n "$cpu1" ] &&
+    awk -v a="$cpu0" -v b="$cpu1" -v n="$N" 'BEGIN {printf "figure: authd_loop_cpu_per_check %d us\n", (b - a) / n / 1000}' >&2
+  set -- "$1" "${2:-}" $r
+  echo "figure: auth_hash $4 us" >&2
+  awk -v w="$5" -v h="$4" 'BEGIN {printf "figure: auth_process_minus_hash %.2f ms\n", w * 1000 - h / 1000}' >&2
+  echo "figure: authd_peak_kb ${daemon_kb:-0} KB" >&2
+  local peak; peak=$(sort -n "$BENCH_WORK/auth.rss" | tail -1)
+  if [ "$2" = fallback ]; then
+    local f; f=$(checks "$1" direct) || return 1
+    set -- $f
+    echo "figure: auth_fallback_minus_hash $1 us" >&2
+    awk -v w="$3" -v h="$2" 'BEGIN {printf "figure: auth_fallback_process_minus_hash %.2f ms\n", w * 1000 - h / 1000}' >&2
+    set -- "" "" $r
+  fi
+  echo "$3 us $((peak + ${daemon_kb:-0}))"  # peak: posta-auth's largest RSS plus posta-authd's
 }
 case $1 in
-  check) [ -x "$POSTA_BIN/posta-auth" ] && [ -x "$POSTA_BIN/posta-user" ] ;;
+  check) [ -x "$POSTA_BIN/posta-auth" ] && [ -x "$POSTA_BIN/posta-authd" ] && [ -x "$POSTA_BIN/posta-user" ] ;;
   setup) setup ;;
-  posta) side "$BIG" ;;
+  posta) side "$BIG" fallback ;;
   peer) side "$SMALL" ;;
-  teardown) rm -rf "$BIG" "$SMALL" "$BENCH_WORK/auth-10k" ;;
+  teardown) authd_stop "$BIG"; authd_stop "$SMALL"; rm -rf "$BIG" "$SMALL" "$BENCH_WORK/auth-10k" ;;
 esac

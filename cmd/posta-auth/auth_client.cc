@@ -1,0 +1,112 @@
+// The check by posta-authd: one request, one answer over $POSTA_HOME/run/authd.sock
+// (lib/accounts/auth_proto.h; man/posta-authd.8).
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "accounts/auth_proto.h"
+#include "auth.h"
+#include "io/fd.h"
+#include "log/log.h"
+
+namespace posta::auth {
+namespace {
+
+using accounts::AuthAnswer;
+using Asked = Result<std::optional<AuthAnswer>>;
+
+// Covers a hash queued behind others in a busy daemon; a daemon that takes longer is in
+// trouble, and a second, direct check would only add to the load (111 instead).
+constexpr int kAnswerTimeout = 30;
+
+Asked not_there(const std::string& why) {
+  log::warning("posta-authd not reachable (", why, "): checking the database directly");
+  return std::optional<AuthAnswer>();
+}
+
+// A blocking connection with send and receive timeouts; an errno on failure.
+Result<Fd> connect_daemon(const std::string& path) {
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  if (path.size() >= sizeof a.sun_path) return fail("socket path too long", ENAMETOOLONG);
+  std::memcpy(a.sun_path, path.c_str(), path.size() + 1);
+  Fd s(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!s) return fail_sys("socket");
+  timeval t{kAnswerTimeout, 0};
+  // (no send timeout: the request is a few hundred bytes into an empty socket buffer)
+  (void)::setsockopt(s.get(), SOL_SOCKET, SO_RCVTIMEO, &t, sizeof t);
+  if (::connect(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return fail_sys("connect");
+  return s;
+}
+
+// The answer holds the Maildir we chdir into and run the post-auth program in: only a
+// daemon of root, of the instance owner (the owner of home: root in system mode) or of
+// our own user counts.
+bool trusted_peer(int fd, const std::string& home) {
+  ucred c{};
+  socklen_t len = sizeof c;
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c, &len) != 0) return false;
+  if (c.uid == 0 || c.uid == ::geteuid()) return true;
+  struct stat st;
+  return ::stat(home.c_str(), &st) == 0 && c.uid == st.st_uid;
+}
+
+Status send_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return fail_sys("send");
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return {};
+}
+
+// Reads exactly n bytes; got says how many arrived before a failure or end of file.
+Status read_exact(int fd, char* buf, size_t n, size_t& got) {
+  got = 0;
+  while (got < n) {
+    ssize_t r = ::read(fd, buf + got, n - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return fail_sys(errno == EAGAIN ? "no answer within " + std::to_string(kAnswerTimeout) + " s" : "read");
+    if (r == 0) return fail("end of file", 0);
+    got += static_cast<size_t>(r);
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::optional<AuthAnswer>> ask_daemon(const std::string& home, const accounts::AuthRequest& req) {
+  std::string path = home + "/run/authd.sock";
+  auto s = connect_daemon(path);
+  if (!s) return not_there(path + ": " + s.error().what);
+  if (!trusted_peer(s->get(), home)) {
+    log::warning(path, " is not served by root or the instance owner; ignoring it");
+    return not_there("untrusted socket");
+  }
+  auto frame = accounts::encode_auth_request(req);
+  if (!frame) return not_there(frame.error().what);
+  auto sent = send_all(s->get(), *frame);
+  explicit_bzero(frame->data(), frame->size());
+  if (!sent) return not_there("request not sent: " + sent.error().what);
+  char header[accounts::kAuthFrameHeader];
+  size_t got = 0;
+  if (auto r = read_exact(s->get(), header, sizeof header, got); !r) {
+    // It hung up before answering (stopping, or refused us): nothing was decided.
+    if (got == 0 && (r.error().code == 0 || r.error().code == ECONNRESET)) return not_there("hung up");
+    return fail("posta-authd: " + r.error().what);
+  }
+  auto len = accounts::auth_frame_length(std::string_view(header, sizeof header), accounts::kMaxAuthAnswer);
+  if (!len) return fail("posta-authd: " + len.error().what);
+  std::string payload(*len, '\0');
+  if (auto r = read_exact(s->get(), payload.data(), payload.size(), got); !r)
+    return fail("posta-authd: truncated answer: " + r.error().what);
+  auto answer = accounts::decode_auth_answer(payload);
+  if (!answer) return fail("posta-authd: bad answer: " + answer.error().what);
+  return std::optional<AuthAnswer>(std::move(*answer));
+}
+
+}  // namespace posta::auth
