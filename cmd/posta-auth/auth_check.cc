@@ -31,17 +31,6 @@ Result<Credentials> parse_credentials(std::string_view data) {
   return c;
 }
 
-namespace {
-
-accounts::AuthAnswer trouble(std::string what) {
-  accounts::AuthAnswer a;
-  a.kind = accounts::AuthAnswer::Kind::kTrouble;
-  a.reason = std::move(what);
-  return a;
-}
-
-}  // namespace
-
 // Lookups go through read-only handles, which cost less to open; the databases are opened
 // for writing only for bookkeeping (failure counts, the hourly last-login time), and a
 // successful check usually writes nothing.
@@ -50,11 +39,11 @@ accounts::AuthAnswer check_directly(const std::string& home, const accounts::Aut
   auto settings = accounts::AuthSettings::load(home);
   int64_t t0 = now_us();
   auto acc = accounts::Accounts::open(home, accounts::Accounts::Mode::kReadOnly);
-  if (!acc) return trouble("unable to open accounts: " + acc.error().what);
+  if (!acc) return accounts::AuthAnswer::trouble("unable to open accounts: " + acc.error().what);
   int64_t t1 = now_us();
   t.open_us = t1 - t0;
   auto found = accounts::look_up_login(*acc, settings, req.login);
-  if (!found) return trouble("unable to check credentials: " + found.error().what);
+  if (!found) return accounts::AuthAnswer::trouble("unable to check credentials: " + found.error().what);
   const accounts::UserRecord* checked = found->checked();
   int64_t h0 = now_us();
   bool good = accounts::check_password(req.password, checked ? checked->password_hash : "", !checked);

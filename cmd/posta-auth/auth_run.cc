@@ -32,18 +32,10 @@ std::string remote_ip() {
 // posta-authd's answer, else (daemon not there) the direct check.
 AuthAnswer check(const std::string& home, const accounts::AuthRequest& req, bool& direct) {
   auto asked = ask_daemon(home, req);
-  if (!asked) {
-    AuthAnswer a;
-    a.reason = asked.error().what;
-    return a;
-  }
+  if (!asked) return AuthAnswer::trouble(asked.error().what);
   direct = !asked->has_value();
   if (!direct) return std::move(**asked);
-  if (auto st = become_instance_owner(home); !st) {
-    AuthAnswer a;
-    a.reason = st.error().what;
-    return a;
-  }
+  if (auto st = become_instance_owner(home); !st) return AuthAnswer::trouble(st.error().what);
   return check_directly(home, req);
 }
 

@@ -18,13 +18,6 @@ namespace {
 constexpr int kCheckpointEvery = 300;  // seconds
 constexpr size_t kReadChunk = 4096;
 
-accounts::AuthAnswer trouble(std::string what) {
-  accounts::AuthAnswer a;
-  a.kind = accounts::AuthAnswer::Kind::kTrouble;
-  a.reason = std::move(what);
-  return a;
-}
-
 }  // namespace
 
 Server::Server(const Options& o, std::string home, Fd listener, std::optional<gid_t> group,
@@ -143,7 +136,7 @@ void Server::handle(Conn& c) {
   if (!found) {
     log::warning("unable to check ", log::printable(c.req.login, 100), ": ", found.error().what);
     explicit_bzero(c.req.password.data(), c.req.password.size());
-    return answer(c, trouble("posta-authd: unable to check credentials: " + found.error().what));
+    return answer(c, accounts::AuthAnswer::trouble("posta-authd: unable to check credentials: " + found.error().what));
   }
   c.found = std::move(*found);
   const accounts::UserRecord* checked = c.found.checked();

@@ -42,6 +42,12 @@ struct AuthAnswer {
   int64_t hash_us = 0;       // time spent in crypt(3)
   UserRecord user;           // kOk: the mailbox logged into
   std::string master;        // kOk: the master user of a "user*master@dom" login
+
+  static AuthAnswer trouble(std::string what) {
+    AuthAnswer a;
+    a.reason = std::move(what);
+    return a;
+  }
 };
 
 // What the lookup found for one login.
