@@ -2,15 +2,13 @@
 // (lib/accounts/auth_proto.h; man/posta-authd.8).
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
-
-#include <cstring>
 
 #include "accounts/auth_proto.h"
 #include "auth.h"
 #include "io/fd.h"
 #include "log/log.h"
+#include "net/fdpass.h"
 
 namespace posta::auth {
 namespace {
@@ -27,18 +25,15 @@ Asked not_there(const std::string& why) {
   return std::optional<AuthAnswer>();
 }
 
-// A blocking connection with send and receive timeouts; an errno on failure.
+// A blocking connection with a receive timeout (a backlog so full that the connection
+// would wait counts as "not reachable": the direct check serves meanwhile).
 Result<Fd> connect_daemon(const std::string& path) {
-  sockaddr_un a{};
-  a.sun_family = AF_UNIX;
-  if (path.size() >= sizeof a.sun_path) return fail("socket path too long", ENAMETOOLONG);
-  std::memcpy(a.sun_path, path.c_str(), path.size() + 1);
-  Fd s(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!s) return fail_sys("socket");
+  auto s = net::connect_unix(path);
+  if (!s) return s;
+  set_nonblock(s->get(), false);
   timeval t{kAnswerTimeout, 0};
   // (no send timeout: the request is a few hundred bytes into an empty socket buffer)
-  (void)::setsockopt(s.get(), SOL_SOCKET, SO_RCVTIMEO, &t, sizeof t);
-  if (::connect(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return fail_sys("connect");
+  (void)::setsockopt(s->get(), SOL_SOCKET, SO_RCVTIMEO, &t, sizeof t);
   return s;
 }
 
@@ -46,12 +41,11 @@ Result<Fd> connect_daemon(const std::string& path) {
 // daemon of root, of the instance owner (the owner of home: root in system mode) or of
 // our own user counts.
 bool trusted_peer(int fd, const std::string& home) {
-  ucred c{};
-  socklen_t len = sizeof c;
-  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c, &len) != 0) return false;
-  if (c.uid == 0 || c.uid == ::geteuid()) return true;
+  auto c = net::peer_cred(fd);
+  if (!c) return false;
+  if (c->uid == 0 || c->uid == ::geteuid()) return true;
   struct stat st;
-  return ::stat(home.c_str(), &st) == 0 && c.uid == st.st_uid;
+  return ::stat(home.c_str(), &st) == 0 && c->uid == st.st_uid;
 }
 
 Status send_all(int fd, std::string_view data) {

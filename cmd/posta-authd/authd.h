@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "event/event_ptr.h"
 #include "io/fd.h"
 
 namespace posta::authd {
@@ -27,15 +28,6 @@ struct Options {
   int max_connections = 128;       // -c
   int timeout = 5;                 // -t: seconds for the request to arrive / the answer to leave
 };
-
-struct EventFree {
-  void operator()(event* e) const noexcept { event_free(e); }
-};
-using EventPtr = std::unique_ptr<event, EventFree>;
-struct BaseFree {
-  void operator()(event_base* b) const noexcept { event_base_free(b); }
-};
-using BasePtr = std::unique_ptr<event_base, BaseFree>;
 
 // authd_pool.cc: crypt(3) on worker threads. The threads never touch Berkeley DB (the
 // environments are opened without DB_THREAD and used by the event loop's thread only).

@@ -56,7 +56,7 @@ class Server {
   accounts::Accounts acc_;  // read-write: lookups and bookkeeping, this thread only
   accounts::AuthSettings settings_;
   std::unique_ptr<HashPool> pool_;
-  BasePtr base_;
+  EventBasePtr base_;
   EventPtr accept_ev_, wake_ev_, checkpoint_ev_;
   std::vector<EventPtr> signal_evs_;
   std::map<uint64_t, std::unique_ptr<Conn>> conns_;

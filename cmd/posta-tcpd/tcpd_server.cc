@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "base/exitcode.h"
+#include "event/event_ptr.h"
 #include "daemon/daemon.h"
 #include "log/log.h"
 #include "net/rules.h"
@@ -24,14 +25,6 @@
 namespace posta::tcpd {
 
 namespace {
-
-struct EventFree {
-  void operator()(event* e) const noexcept { event_free(e); }
-};
-struct BaseFree {
-  void operator()(event_base* b) const noexcept { event_base_free(b); }
-};
-using EventPtr = std::unique_ptr<event, EventFree>;
 
 struct Conn {
   net::Endpoint remote;
@@ -75,7 +68,7 @@ class Server {
 
   Config cfg_;
   Fd listener_;
-  std::unique_ptr<event_base, BaseFree> base_;
+  EventBasePtr base_;
   EventPtr accept_ev_, grace_ev_, resume_ev_;
   std::vector<EventPtr> signal_evs_;
   net::Rules rules_;

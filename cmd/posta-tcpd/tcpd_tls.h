@@ -8,6 +8,7 @@
 #include <string>
 
 #include "base/error.h"
+#include "event/event_ptr.h"
 #include "io/fd.h"
 #include "tls/tls_control.h"
 #include "tls/tlsd_handoff.h"
@@ -30,15 +31,12 @@ class TlsWait {
   [[nodiscard]] Status start(Done done);
 
  private:
-  struct EventFree {
-    void operator()(event* e) const noexcept { event_free(e); }
-  };
   static void on_read(evutil_socket_t fd, short what, void* self);
 
   event_base* base_;
   int control_;
   Done done_;
-  std::unique_ptr<event, EventFree> ev_;
+  EventPtr ev_;
   std::string line_;
 };
 

@@ -63,7 +63,7 @@ class Daemon {
   Fd listener_;
   std::optional<gid_t> group_;
   TlsStore store_;
-  BasePtr base_;
+  EventBasePtr base_;
   EventPtr accept_ev_, reap_ev_;
   std::vector<EventPtr> signal_evs_;
   std::map<Relay*, std::unique_ptr<Relay>> relays_;

@@ -23,11 +23,11 @@ constexpr size_t kServerRead = 64 * 1024;
 
 }  // namespace
 
-BasePtr new_event_base() {
+EventBasePtr new_event_base() {
   event_config* cfg = event_config_new();
   if (!cfg) return nullptr;
   event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
-  BasePtr base(event_base_new_with_config(cfg));
+  EventBasePtr base(event_base_new_with_config(cfg));
   event_config_free(cfg);
   return base;
 }
@@ -68,7 +68,7 @@ Status Relay::start() {
 }
 
 Outcome relay_one(RelayParams p, SSL_CTX* ctx, Relay::ReadyFn ready) {
-  BasePtr base = new_event_base();
+  EventBasePtr base = new_event_base();
   if (!base) {
     log::error("unable to create the event loop");
     return Outcome::kLocalTrouble;

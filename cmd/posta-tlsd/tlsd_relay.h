@@ -6,22 +6,10 @@
 #include <ctime>
 #include <functional>
 
+#include "event/event_ptr.h"
 #include "tlsd.h"
 
 namespace posta::tlsd {
-
-struct BevFree {
-  void operator()(bufferevent* b) const noexcept { bufferevent_free(b); }
-};
-using BevPtr = std::unique_ptr<bufferevent, BevFree>;
-struct EventFree {
-  void operator()(event* e) const noexcept { event_free(e); }
-};
-using EventPtr = std::unique_ptr<event, EventFree>;
-struct BaseFree {
-  void operator()(event_base* b) const noexcept { event_base_free(b); }
-};
-using BasePtr = std::unique_ptr<event_base, BaseFree>;
 
 // What one relayed connection needs; the Relay owns client, data and control.
 struct RelayParams {
@@ -91,10 +79,10 @@ class Relay {
   event_base* base_;
   ReadyFn ready_;
   DoneFn done_;
-  BevPtr client_;  // plain socket, TLS socket (-i) or TLS filter over the plain one (-s)
-  BevPtr server_;          // writes to the server; reads go through server_read_ev_
+  BuffereventPtr client_;  // plain socket, TLS socket (-i) or TLS filter over the plain one (-s)
+  BuffereventPtr server_;          // writes to the server; reads go through server_read_ev_
   EventPtr server_read_ev_;
-  BevPtr control_;
+  BuffereventPtr control_;
   EventPtr handshake_timer_, idle_timer_, linger_;
   SSL* ssl_ = nullptr;  // owned by client_
   bool filter_ = false;
@@ -109,6 +97,6 @@ class Relay {
 
 // One connection in its own event loop (the per-connection shape).
 Outcome relay_one(RelayParams p, SSL_CTX* ctx, Relay::ReadyFn ready);
-BasePtr new_event_base();
+EventBasePtr new_event_base();
 
 }  // namespace posta::tlsd

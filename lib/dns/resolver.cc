@@ -11,6 +11,7 @@
 #include <cstring>
 #include <memory>
 
+#include "event/event_ptr.h"
 #include "io/fd.h"
 
 namespace posta::dns {
@@ -21,13 +22,6 @@ uint16_t random_id() {
   if (::getrandom(&id, sizeof id, 0) != sizeof id) id = static_cast<uint16_t>(::getpid() ^ ::time(nullptr));
   return id;
 }
-
-struct EventBaseDeleter {
-  void operator()(event_base* b) const { event_base_free(b); }
-};
-struct EventDeleter {
-  void operator()(event* e) const { event_free(e); }
-};
 
 // One outstanding question; its UDP socket is connected to the current server.
 struct Pending {
@@ -40,7 +34,7 @@ struct Pending {
   size_t server = 0;
   uint16_t id = 0;
   Fd sock;
-  std::unique_ptr<event, EventDeleter> ev;
+  EventPtr ev;
   event_base* base = nullptr;
   std::string last_error = "no answer";
 };
@@ -253,7 +247,7 @@ std::vector<Answer> Resolver::query_all(const std::vector<Question>& qs) const {
     for (auto& a : answers) a.error = "DNS: no servers";
     return answers;
   }
-  std::unique_ptr<event_base, EventBaseDeleter> base(event_base_new());
+  EventBasePtr base(event_base_new());
   if (!base) {
     for (auto& a : answers) a.error = "DNS: cannot create event loop";
     return answers;
