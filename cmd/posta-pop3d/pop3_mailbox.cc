@@ -27,13 +27,6 @@ uint64_t crlf_octets(std::string_view data) {
   return n;
 }
 
-// The message's identity: its file name up to the ':' of the info part.
-std::string base_of(const std::string& path) {
-  std::string_view name(path);
-  name.remove_prefix(name.rfind('/') + 1);
-  return std::string(name.substr(0, name.find(':')));
-}
-
 }  // namespace
 
 Result<Maildrop> Maildrop::open(const std::string& maildir) {
@@ -45,7 +38,7 @@ Result<Maildrop> Maildrop::open(const std::string& maildir) {
   for (const auto& info : m.index_.messages()) {
     Entry e{info, info.vsize, false, false};
     if (e.octets == 0) {
-      std::string base = base_of(m.index_.path(info));
+      std::string base(m.index_.base(info));
       e.octets = sizes.find(base, info.size);
       if (e.octets == 0) {
         if (!m.read_message(e)) continue;  // expunged meanwhile by another client
