@@ -1,5 +1,5 @@
 // posta-authd's run(), in the daemon skeleton's order: become the owner of the secrets,
-// make the socket, open the databases, start the hash workers, signals, readiness, loop.
+// open the databases, make the socket, readiness, then the checkers.
 #include <grp.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -59,15 +59,13 @@ int run(const Options& o) {
   (void)acc->find_domain("localhost");
   (void)acc->find_user("postmaster@localhost");
   (void)acc->has_failures("user:");
-  auto pool = HashPool::start(o.workers);
-  if (!pool) log::fatal(kExitTemporary, pool.error().what);
   auto listener = make_socket(o, group);
   if (!listener) log::fatal(kExitTemporary, listener.error().what);
-  Server server(o, home, std::move(*listener), group, std::move(*acc), std::move(*pool));
-  if (auto st = server.start(); !st) log::fatal(kExitTemporary, st.error().what);
-  log::info("listening on ", o.socket, " with ", o.workers, " hash workers");
+  set_nonblock(listener->get(), false);  // the checkers block in accept()
+  Server server(o, home, std::move(*listener), group, std::move(*acc));
+  log::info("listening on ", o.socket, " with ", o.workers, " checker threads");
   notify_ready(readiness_fd(o.notify_fd));
-  server.loop();
+  server.serve();
   ::unlink(o.socket.c_str());
   return kExitOk;
 }

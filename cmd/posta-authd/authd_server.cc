@@ -1,9 +1,11 @@
 #include "authd_server.h"
 
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <ctime>
 
@@ -18,57 +20,78 @@ namespace {
 constexpr int kCheckpointEvery = 300;  // seconds
 constexpr size_t kReadChunk = 4096;
 
+using Clock = std::chrono::steady_clock;
+
+int64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now().time_since_epoch()).count();
+}
+
+// Waits for events on fd until the deadline; false when it passed.
+bool wait_for(int fd, short events, Clock::time_point deadline) {
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    if (left <= 0) return false;
+    pollfd p{fd, events, 0};
+    int n = ::poll(&p, 1, static_cast<int>(left));
+    if (n > 0) return true;
+    if (n < 0 && errno != EINTR) return false;
+  }
+}
+
 }  // namespace
 
 Server::Server(const Options& o, std::string home, Fd listener, std::optional<gid_t> group,
-               accounts::Accounts acc, std::unique_ptr<HashPool> pool)
+               accounts::Accounts acc)
     : o_(o), home_(std::move(home)), listener_(std::move(listener)), group_(group), acc_(std::move(acc)),
-      settings_(accounts::AuthSettings::load(home_)), pool_(std::move(pool)) {}
+      settings_(accounts::AuthSettings::load(home_)) {}
 
-Status Server::start() {
-  base_.reset(event_base_new());
-  if (!base_) return fail("unable to create the event loop");
-  accept_ev_.reset(event_new(base_.get(), listener_.get(), EV_READ | EV_PERSIST, on_accept, this));
-  wake_ev_.reset(event_new(base_.get(), pool_->wake_fd(), EV_READ | EV_PERSIST, on_hashed, this));
-  checkpoint_ev_.reset(event_new(base_.get(), -1, EV_PERSIST, on_checkpoint, this));
-  timeval every{kCheckpointEvery, 0};
-  if (!accept_ev_ || !wake_ev_ || !checkpoint_ev_ || event_add(accept_ev_.get(), nullptr) != 0 ||
-      event_add(wake_ev_.get(), nullptr) != 0 || event_add(checkpoint_ev_.get(), &every) != 0)
-    return fail("unable to set up the event loop");
-  for (int sig : {SIGHUP, SIGTERM, SIGINT}) {
-    signal_evs_.emplace_back(evsignal_new(base_.get(), sig, on_signal, this));
-    if (!signal_evs_.back() || event_add(signal_evs_.back().get(), nullptr) != 0)
-      return fail("unable to set up signal handling");
+Server::~Server() { stop(); }
+
+void Server::serve() {
+  // Signals are for this thread: the checkers start with all of them blocked.
+  sigset_t mine, all, old;
+  sigemptyset(&mine);
+  for (int sig : {SIGHUP, SIGTERM, SIGINT}) sigaddset(&mine, sig);
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &old);
+  for (int i = 0; i < o_.workers; ++i) threads_.emplace_back([this] { checker(); });
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  pthread_sigmask(SIG_BLOCK, &mine, nullptr);
+  timespec every{kCheckpointEvery, 0};
+  for (;;) {
+    int sig = ::sigtimedwait(&mine, nullptr, &every);
+    if (sig < 0) {
+      if (errno == EAGAIN) checkpoint();
+      continue;
+    }
+    if (sig == SIGHUP) {
+      std::lock_guard<std::mutex> l(db_mu_);
+      settings_ = accounts::AuthSettings::load(home_);
+      log::info("control files reread");
+      continue;
+    }
+    log::info("stopping after the checks in progress");
+    return stop();
   }
-  return {};
 }
 
-void Server::on_accept(evutil_socket_t, short, void* self) { static_cast<Server*>(self)->accept_some(); }
+// shutdown() wakes every checker blocked in accept(); each finishes its connection first.
+void Server::stop() {
+  if (stopping_.exchange(true)) return;
+  ::shutdown(listener_.get(), SHUT_RDWR);
+  for (auto& t : threads_) t.join();
+}
 
-// At the connection limit the listener is left alone: clients wait in the backlog.
-void Server::accept_some() {
-  for (int i = 0; i < 64 && conns_.size() < static_cast<size_t>(o_.max_connections); ++i) {
-    Fd fd(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
+void Server::checker() {
+  while (!stopping_) {
+    Fd fd(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
     if (!fd) {
-      if (errno == EMFILE || errno == ENFILE) log::warning("unable to accept: ", std::strerror(errno));
-      return;
+      if (stopping_ || errno == EINTR || errno == ECONNABORTED) continue;
+      log::warning("unable to accept: ", std::strerror(errno));
+      ::usleep(100000);  // EMFILE and the like: don't spin
+      continue;
     }
-    if (!peer_allowed(fd.get())) continue;
-    auto c = std::make_unique<Conn>();
-    c->server = this;
-    c->id = next_id_++;
-    c->fd = std::move(fd);
-    c->ev.reset(event_new(base_.get(), c->fd.get(), EV_READ | EV_PERSIST, on_read, c.get()));
-    if (!c->ev) continue;
-    Conn& conn = *conns_.emplace(c->id, std::move(c)).first->second;
-    // posta-auth sends its request right after connecting: usually it is already here,
-    // and the connection needs no watching (each system call costs on these VMs).
-    read_request(conn);
-  }
-  if (conns_.size() >= static_cast<size_t>(o_.max_connections) && accepting_) {
-    accepting_ = false;
-    event_del(accept_ev_.get());
-    log::warning("at the limit of ", o_.max_connections, " connections; new ones wait");
+    if (peer_allowed(fd.get())) check(std::move(fd), next_id_++);
   }
 }
 
@@ -81,146 +104,105 @@ bool Server::peer_allowed(int fd) {
   return false;
 }
 
-void Server::on_read(evutil_socket_t, short what, void* arg) {
-  auto* c = static_cast<Conn*>(arg);
-  Server* s = c->server;
-  if (what & EV_TIMEOUT) {
-    log::warning("connection ", c->id, ": no complete request within ", s->o_.timeout, " s");
-    return s->close(*c);
-  }
-  s->read_request(*c);
+void Server::check(Fd fd, uint64_t id) {
+  auto req = read_request(fd.get(), id);
+  if (!req) return;
+  send_answer(fd.get(), id, decide(*req));
 }
 
-void Server::read_request(Conn& c) {
+std::optional<accounts::AuthRequest> Server::read_request(int fd, uint64_t id) {
+  auto deadline = Clock::now() + std::chrono::seconds(o_.timeout);
+  std::string in;
   char buf[kReadChunk];
-  ssize_t n = ::read(c.fd.get(), buf, sizeof buf);
-  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return watch(c);
-  if (n <= 0) {
-    if (!c.in.empty()) log::warning("connection ", c.id, ": closed in the middle of a request");
-    return close(c);
-  }
-  c.in.append(buf, static_cast<size_t>(n));
-  explicit_bzero(buf, sizeof buf);
-  if (c.in.size() < accounts::kAuthFrameHeader) return watch(c);
-  auto len = accounts::auth_frame_length(std::string_view(c.in).substr(0, accounts::kAuthFrameHeader),
-                                         accounts::kMaxAuthRequest);
   std::string bad;
-  if (!len) bad = len.error().what;
-  else if (c.in.size() > accounts::kAuthFrameHeader + *len) bad = "bytes after the request";
-  else if (c.in.size() < accounts::kAuthFrameHeader + *len) return watch(c);
-  if (bad.empty()) {
-    auto req = accounts::decode_auth_request(std::string_view(c.in).substr(accounts::kAuthFrameHeader));
-    if (req) c.req = std::move(*req);
-    else bad = req.error().what;
+  std::optional<accounts::AuthRequest> req;
+  for (;;) {
+    // posta-auth sends its request right after connecting: usually it is already here.
+    ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+      if (wait_for(fd, POLLIN, deadline)) continue;
+      log::warning("connection ", id, ": no complete request within ", o_.timeout, " s");
+      break;
+    }
+    if (n <= 0) {
+      if (!in.empty()) log::warning("connection ", id, ": closed in the middle of a request");
+      break;
+    }
+    in.append(buf, static_cast<size_t>(n));
+    explicit_bzero(buf, sizeof buf);
+    if (in.size() < accounts::kAuthFrameHeader) continue;
+    auto len = accounts::auth_frame_length(std::string_view(in).substr(0, accounts::kAuthFrameHeader),
+                                           accounts::kMaxAuthRequest);
+    if (!len) bad = len.error().what;
+    else if (in.size() > accounts::kAuthFrameHeader + *len) bad = "bytes after the request";
+    else if (in.size() < accounts::kAuthFrameHeader + *len) continue;
+    if (bad.empty()) {
+      auto r = accounts::decode_auth_request(std::string_view(in).substr(accounts::kAuthFrameHeader));
+      if (r) req = std::move(*r);
+      else bad = r.error().what;
+    }
+    break;
   }
-  explicit_bzero(c.in.data(), c.in.size());
-  if (!bad.empty()) {
-    log::warning("connection ", c.id, ": bad request: ", bad);
-    return close(c);
-  }
-  if (c.watched) event_del(c.ev.get());
-  handle(c);
+  explicit_bzero(in.data(), in.size());
+  if (!bad.empty()) log::warning("connection ", id, ": bad request: ", bad);
+  return req;
 }
 
-// Waits for the rest of the request, at most -t seconds from the first wait.
-void Server::watch(Conn& c) {
-  if (c.watched) return;
-  timeval t{o_.timeout, 0};
-  if (event_add(c.ev.get(), &t) != 0) return close(c);
-  c.watched = true;
-}
-
-// Looks the login up here; the hash goes to the pool, the rest waits for it.
-void Server::handle(Conn& c) {
-  auto found = accounts::look_up_login(acc_, settings_, c.req.login);
+// Looks the login up and concludes under the lock; hashes outside it.
+accounts::AuthAnswer Server::decide(accounts::AuthRequest& req) {
+  Result<accounts::AuthLookup> found = [&] {
+    std::lock_guard<std::mutex> l(db_mu_);
+    return accounts::look_up_login(acc_, settings_, req.login);
+  }();
   if (!found) {
-    log::warning("unable to check ", log::printable(c.req.login, 100), ": ", found.error().what);
-    explicit_bzero(c.req.password.data(), c.req.password.size());
-    return answer(c, accounts::AuthAnswer::trouble("posta-authd: unable to check credentials: " + found.error().what));
+    log::warning("unable to check ", log::printable(req.login, 100), ": ", found.error().what);
+    explicit_bzero(req.password.data(), req.password.size());
+    return accounts::AuthAnswer::trouble("posta-authd: unable to check credentials: " + found.error().what);
   }
-  c.found = std::move(*found);
-  const accounts::UserRecord* checked = c.found.checked();
-  HashPool::Job job{c.id, std::move(c.req.password), checked ? checked->password_hash : "", !checked};
-  c.req.password.clear();
-  pool_->submit(std::move(job));
-}
-
-void Server::on_hashed(evutil_socket_t, short, void* self) {
-  auto* s = static_cast<Server*>(self);
-  for (const auto& d : s->pool_->collect()) {
-    auto it = s->conns_.find(d.id);
-    if (it != s->conns_.end()) s->finish(*it->second, d.ok, d.hash_us);
+  const accounts::UserRecord* checked = found->checked();
+  int64_t t0 = now_us();
+  bool ok = accounts::check_password(req.password, checked ? checked->password_hash : "", !checked);
+  int64_t hash_us = now_us() - t0;
+  explicit_bzero(req.password.data(), req.password.size());
+  accounts::AuthAnswer a;
+  {
+    std::lock_guard<std::mutex> l(db_mu_);
+    accounts::AuthWriter writer = [this]() -> Result<accounts::Accounts*> { return &acc_; };
+    a = accounts::conclude(*found, ok, acc_, writer, settings_, req, std::time(nullptr));
+    concluded_ = true;
   }
-}
-
-void Server::finish(Conn& c, bool password_ok, int64_t hash_us) {
-  accounts::AuthWriter writer = [this]() -> Result<accounts::Accounts*> { return &acc_; };
-  auto a = accounts::conclude(c.found, password_ok, acc_, writer, settings_, c.req, std::time(nullptr));
   a.hash_us = hash_us;
-  concluded_ = true;
-  for (auto* r : {&c.found.user, &c.found.master})
+  for (auto* r : {&found->user, &found->master})
     if (*r) explicit_bzero((*r)->password_hash.data(), (*r)->password_hash.size());
-  answer(c, a);
+  return a;
 }
 
-void Server::answer(Conn& c, const accounts::AuthAnswer& a) {
-  c.out = accounts::encode_auth_answer(a);
-  c.ev.reset(event_new(base_.get(), c.fd.get(), EV_WRITE | EV_PERSIST, on_write, &c));
-  write_answer(c);
-}
-
-void Server::on_write(evutil_socket_t, short what, void* arg) {
-  auto* c = static_cast<Conn*>(arg);
-  if (what & EV_TIMEOUT) {
-    log::warning("connection ", c->id, ": answer not taken within ", c->server->o_.timeout, " s");
-    return c->server->close(*c);
-  }
-  c->server->write_answer(*c);
-}
-
-// Usually one send() does it; a full socket buffer waits for EV_WRITE.
-void Server::write_answer(Conn& c) {
-  while (c.sent < c.out.size()) {
-    ssize_t n = ::send(c.fd.get(), c.out.data() + c.sent, c.out.size() - c.sent, MSG_NOSIGNAL);
+void Server::send_answer(int fd, uint64_t id, const accounts::AuthAnswer& a) {
+  std::string out = accounts::encode_auth_answer(a);
+  auto deadline = Clock::now() + std::chrono::seconds(o_.timeout);
+  size_t sent = 0;
+  while (sent < out.size()) {
+    ssize_t n = ::send(fd, out.data() + sent, out.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN) {
-      timeval t{o_.timeout, 0};
-      if (c.ev && event_add(c.ev.get(), &t) == 0) return;
+      if (wait_for(fd, POLLOUT, deadline)) continue;
+      log::warning("connection ", id, ": answer not taken within ", o_.timeout, " s");
     }
     if (n <= 0) break;
-    c.sent += static_cast<size_t>(n);
+    sent += static_cast<size_t>(n);
   }
-  close(c);
+  explicit_bzero(out.data(), out.size());
 }
-
-void Server::close(Conn& c) {
-  conns_.erase(c.id);  // frees its event (also from inside its own callback) and its fd
-  if (!accepting_ && conns_.size() < static_cast<size_t>(o_.max_connections)) {
-    accepting_ = true;
-    event_add(accept_ev_.get(), nullptr);
-  }
-}
-
-void Server::on_checkpoint(evutil_socket_t, short, void* self) { static_cast<Server*>(self)->checkpoint(); }
 
 // The bookkeeping commits to the log; a long-lived writer checkpoints now and then so that
 // old log files go away and a recovery has little to replay. The lookup first makes sure
 // the environment is open (it reopens it after someone else's recovery).
 void Server::checkpoint() {
+  std::lock_guard<std::mutex> l(db_mu_);
   if (!concluded_) return;
   concluded_ = false;
   if (!acc_.find_domain("localhost")) return;
   if (auto st = acc_.env().checkpoint(); !st) log::warning(st.error().what);
-}
-
-void Server::on_signal(evutil_socket_t sig, short, void* self) {
-  auto* s = static_cast<Server*>(self);
-  if (sig == SIGHUP) {
-    s->settings_ = accounts::AuthSettings::load(s->home_);
-    return log::info("control files reread");
-  }
-  log::info("stopping: ", s->conns_.size(), " checks in progress dropped");
-  event_base_loopbreak(s->base_.get());
 }
 
 }  // namespace posta::authd

@@ -1,4 +1,4 @@
-// posta-authd [-s SOCKET] [-G GROUP] [-N FD] [-w N] [-c N] [-t SECONDS]: the resident
+// posta-authd [-s SOCKET] [-G GROUP] [-N FD] [-w N] [-t SECONDS]: the resident
 // password checker behind posta-auth. See man/posta-authd.8.
 #include <CLI/CLI.hpp>
 
@@ -18,8 +18,8 @@ int main(int argc, char** argv) {
   app.add_option("-G", o.group, "group that may connect (socket mode 0660; else 0600)");
   app.add_option("-N", o.notify_fd, "s6 readiness: write a newline to this fd when serving")
       ->check(CLI::Range(3, 1000000));
-  app.add_option("-w", o.workers, "hash worker threads (default 2)")->check(CLI::Range(1, 64));
-  app.add_option("-c", o.max_connections, "connections at once (default 128)")->check(CLI::Range(1, 100000));
+  app.add_option("-w", o.workers, "checker threads: connections served at once (default 4)")
+      ->check(CLI::Range(1, 64));
   app.add_option("-t", o.timeout, "seconds for a request to arrive and its answer to leave (default 5)")
       ->check(CLI::Range(1, 3600));
   try {

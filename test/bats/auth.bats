@@ -318,3 +318,32 @@ PYEOF
   assert_failure
   assert_output --partial "Permission denied"
 }
+
+@test "posta-authd: checks at once are answered in parallel, each by one checker thread" {
+  grep -q "with 4 checker threads" "$PH/authd.log"
+  [ "$(ls /proc/"$(cat "$PH/authd.pid")"/task | wc -l)" -eq 5 ]  # main thread + 4 checkers
+  local i
+  for i in 1 2 3 4 5 6; do auth alice@example.test pw-alice >"$PH/par.$i" 2>&1 & done
+  wait
+  for i in 1 2 3 4 5 6; do
+    grep -q "^USER=alice@example.test" "$PH/par.$i"
+    grep -q "path=daemon" "$PH/par.$i"
+  done
+}
+
+@test "posta-authd: SIGTERM lets the check in progress finish, then removes the socket" {
+  local pid; pid=$(cat "$PH/authd.pid")
+  # a client holding a checker with half a request: the daemon waits for it at most -t (1 s)
+  $PY -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"\x00"); time.sleep(5)' "$(SOCK)" &
+  local slow=$!
+  # accepted: the listener and the connection
+  wait_for 10 sh -c "[ \$(ls -l /proc/$pid/fd | grep -c socket:) -ge 2 ]"
+  kill -TERM "$pid"
+  wait_for 10 sh -c "! kill -0 $pid 2>/dev/null"
+  [ ! -e "$(SOCK)" ]
+  grep -q "no complete request within 1 s" "$PH/authd.log"
+  kill "$slow" 2>/dev/null || true
+  wait "$slow" 2>/dev/null || true
+  rm -f "$PH/authd.pid"
+}
