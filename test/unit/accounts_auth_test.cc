@@ -8,16 +8,12 @@
 #include "accounts/auth_check.h"
 #include "accounts/auth_proto.h"
 #include "accounts/ratelimit.h"
+#include "tmpdir.h"
 
 using namespace posta::accounts;
 
 namespace {
 
-std::string tmpdir() {
-  char t[] = "/tmp/posta-auth-unit.XXXXXX";
-  return ::mkdtemp(t);
-}
-void rmrf(const std::string& d) { (void)!::system(("rm -rf '" + d + "'").c_str()); }
 
 std::string payload(const std::string& frame) { return frame.substr(kAuthFrameHeader); }
 
@@ -147,7 +143,7 @@ class AuthCheck : public ::testing::Test {
   static constexpr const char* kHash =
       "$6$saltsalt$TVLlQcbpFVof5W3Yz4DTP6gRstiNuHwwTt6GLc1E5n0U0aDehy0S5knV8wiOQSpT0Y77vwPZN.Pq.H91p5hVO1";
   void SetUp() override {
-    home = tmpdir();
+    home = dir.path;
     auto a = Accounts::open(home, Accounts::Mode::kReadWrite);
     ASSERT_TRUE(a) << a.error().what;
     acc.emplace(std::move(*a));
@@ -160,7 +156,6 @@ class AuthCheck : public ::testing::Test {
   }
   void TearDown() override {
     acc.reset();
-    rmrf(home);
   }
   void add(const std::string& address, bool enabled, bool master) {
     UserRecord u;
@@ -180,6 +175,7 @@ class AuthCheck : public ::testing::Test {
     AuthWriter w = [this]() -> posta::Result<Accounts*> { return &*acc; };
     return conclude(*f, ok, *acc, w, settings, {login, pw, ip}, std::time(nullptr));
   }
+  posta::test::TempDir dir{"posta-auth-unit"};
   std::string home;
   std::optional<Accounts> acc;
   AuthSettings settings;

@@ -12,6 +12,7 @@
 #include "accounts/lookup.h"
 #include "accounts/records.h"
 #include "db/db.h"
+#include "tmpdir.h"
 
 using namespace posta;
 using namespace posta::accounts;
@@ -23,8 +24,7 @@ constexpr const char* kHash = "$6$saltsalt$TVLlQcbpFVof5W3Yz4DTP6gRstiNuHwwTt6GL
 class AccountsSecrets : public ::testing::Test {
  protected:
   void SetUp() override {
-    char t[] = "/tmp/posta-secrets-unit.XXXXXX";
-    home = ::mkdtemp(t);
+    home = dir.path;
     auto a = Accounts::open(home, Accounts::Mode::kReadWrite);
     ASSERT_TRUE(a) << a.error().what;
     acc.emplace(std::move(*a));
@@ -32,7 +32,6 @@ class AccountsSecrets : public ::testing::Test {
   }
   void TearDown() override {
     acc.reset();
-    (void)!::system(("rm -rf '" + home + "'").c_str());
   }
   // The raw value stored under key in file ("" when absent).
   std::string raw(const std::string& file, const std::string& key) {
@@ -54,6 +53,7 @@ class AccountsSecrets : public ::testing::Test {
     u.maildir = home + "/mail/" + a->domain + "/" + a->local + "/";
     ASSERT_TRUE(db::with_txn(acc->env(), [&](db::Txn& txn) { return (*d)->put(&txn, a->key(), encode(u)); }));
   }
+  posta::test::TempDir dir{"posta-secrets-unit"};
   std::string home;
   std::optional<Accounts> acc;
 };

@@ -14,15 +14,11 @@
 #include "accounts/records_codec.h"
 #include "accounts/tool.h"
 #include "io/fd.h"
+#include "tmpdir.h"
 
 using namespace posta::accounts;
 
 namespace {
-std::string tmpdir() {
-  char t[] = "/tmp/posta-acc-unit.XXXXXX";
-  return ::mkdtemp(t);
-}
-void rmrf(const std::string& d) { (void)!::system(("rm -rf '" + d + "'").c_str()); }
 }  // namespace
 
 TEST(AccountsAddress, ValidAndNormalised) {
@@ -279,8 +275,8 @@ TEST(AccountsRatelimit, Delay) {
 }
 
 TEST(AccountsMailbox, CreateAndRemove) {
-  std::string d = tmpdir();
-  std::string md = d + "/mail/example.org/alice/";
+  posta::test::TempDir d("posta-acc-unit");
+  std::string md = d.path + "/mail/example.org/alice/";
   ASSERT_TRUE(create_maildir(md));
   ASSERT_TRUE(create_maildir(md));  // idempotent
   for (const char* p : {"cur", "new", "tmp", ".Sent/cur", ".Trash/maildirfolder", ".Archive/tmp"})
@@ -293,13 +289,12 @@ TEST(AccountsMailbox, CreateAndRemove) {
   EXPECT_NE(::access(md.c_str(), F_OK), 0);
   EXPECT_TRUE(remove_maildir(md));  // already gone
   EXPECT_FALSE(remove_maildir("/"));
-  rmrf(d);
 }
 
 class AccountsResolve : public ::testing::Test {
  protected:
   void SetUp() override {
-    home = tmpdir();
+    home = dir.path;
     auto a = Accounts::open(home, Accounts::Mode::kReadWrite);
     ASSERT_TRUE(a) << a.error().what;
     acc.emplace(std::move(*a));
@@ -320,8 +315,8 @@ class AccountsResolve : public ::testing::Test {
   }
   void TearDown() override {
     acc.reset();
-    rmrf(home);
   }
+  posta::test::TempDir dir{"posta-acc-unit"};
   std::string home;
   std::optional<Accounts> acc;
 };
@@ -413,14 +408,13 @@ TEST_F(AccountsResolve, Writes) {
 }
 
 TEST_F(AccountsResolve, ReadOnlyMissing) {
-  std::string empty = tmpdir();
-  auto ro = Accounts::open(empty + "/none", Accounts::Mode::kReadOnly);
+  posta::test::TempDir empty("posta-acc-unit");
+  auto ro = Accounts::open(empty.path + "/none", Accounts::Mode::kReadOnly);
   ASSERT_TRUE(ro) << ro.error().what;
   auto r = ro->resolve("a@example.org");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->kind, Resolution::kNotLocal);
   EXPECT_FALSE(ro->add_domain({"x.org", true, 0, 0, 0, "", "", 0}));
-  rmrf(empty);
 }
 
 TEST_F(AccountsResolve, Subaddress) {

@@ -6,19 +6,13 @@
 #include <unistd.h>
 
 #include "db/db.h"
+#include "tmpdir.h"
 
 using namespace posta;
 
 namespace {
-std::string tmpdir() {
-  char t[] = "/tmp/posta-db-unit.XXXXXX";
-  return ::mkdtemp(t);
-}
-void rmrf(const std::string& d) { (void)!::system(("rm -rf '" + d + "'").c_str()); }
-
-struct Dir {
-  std::string path = tmpdir();
-  ~Dir() { rmrf(path); }
+struct Dir : posta::test::TempDir {
+  Dir() : TempDir("posta-db-unit") {}
 };
 }  // namespace
 

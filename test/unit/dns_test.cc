@@ -14,6 +14,7 @@
 #include "dns/resolver.h"
 #include "dns/wire.h"
 #include "io/fd.h"
+#include "tmpdir.h"
 
 using namespace posta;
 using namespace posta::dns;
@@ -200,8 +201,8 @@ TEST(DnsConfig, ServersAndResolvConf) {
   EXPECT_FALSE(parse_server("127.0.0.1:99999"));
   EXPECT_FALSE(parse_server("localhost"));
   EXPECT_FALSE(parse_server("[::1"));
-  char t[] = "/tmp/posta-dns.XXXXXX";
-  std::string dir = ::mkdtemp(t);
+  posta::test::TempDir tmp("posta-dns");
+  const std::string& dir = tmp.path;
   ::mkdir((dir + "/control").c_str(), 0755);
   ASSERT_TRUE(write_file_atomic(dir + "/resolv.conf", "# c\nsearch x\nnameserver 10.1.2.3\nnameserver ::1\n"));
   Control c(dir);
@@ -216,7 +217,6 @@ TEST(DnsConfig, ServersAndResolvConf) {
   EXPECT_EQ((*s)[0].text, "127.0.0.1:5300");
   ASSERT_TRUE(write_file_atomic(dir + "/control/resolvers", "bogus\n"));
   EXPECT_FALSE(configured_servers(c, dir + "/resolv.conf"));
-  std::system(("rm -rf " + dir).c_str());
 }
 
 TEST(DnsMx, Ordering) {
@@ -276,8 +276,8 @@ TEST(DnsLive, TimeoutIsTemporary) {
 }
 
 TEST(DnsHostCache, MarksAndExpires) {
-  char t[] = "/tmp/posta-hc.XXXXXX";
-  std::string dir = ::mkdtemp(t);
+  posta::test::TempDir tmp("posta-hc");
+  const std::string& dir = tmp.path;
   HostCache c(dir + "/hostcache", 60);
   EXPECT_FALSE(c.is_dead("127.0.0.1", 25));
   c.mark_dead("127.0.0.1", 25);
@@ -291,5 +291,4 @@ TEST(DnsHostCache, MarksAndExpires) {
   HostCache off(dir + "/x", 0);
   off.mark_dead("127.0.0.1", 25);
   EXPECT_FALSE(off.is_dead("127.0.0.1", 25));
-  std::system(("rm -rf " + dir).c_str());
 }

@@ -10,16 +10,12 @@
 #include "io/line_reader.h"
 #include "log/log.h"
 #include "proc/child.h"
+#include "tmpdir.h"
 
 using namespace posta;
 using namespace std::chrono_literals;
 
 namespace {
-std::string tmpdir() {
-  char t[] = "/tmp/posta-unit.XXXXXX";
-  return ::mkdtemp(t);
-}
-
 struct SocketPair {
   Fd a, b;
   SocketPair() {
@@ -60,7 +56,8 @@ TEST(Io, ReadAllLimit) {
 }
 
 TEST(Io, AtomicWriteAndTempFileCleanup) {
-  auto d = tmpdir();
+  posta::test::TempDir tmp;
+  const std::string& d = tmp.path;
   ASSERT_TRUE(write_file_atomic(d + "/f", "data"));
   EXPECT_EQ(*read_file(d + "/f"), "data");
   std::string path;
@@ -71,7 +68,6 @@ TEST(Io, AtomicWriteAndTempFileCleanup) {
     EXPECT_EQ(::access(path.c_str(), F_OK), 0);
   }
   EXPECT_NE(::access(path.c_str(), F_OK), 0);
-  std::system(("rm -rf " + d).c_str());
 }
 
 TEST(LineReader, CrlfLfAndFlags) {
@@ -121,7 +117,8 @@ TEST(LineReader, ReadExactAcrossBuffer) {
 }
 
 TEST(Control, LinesNumbersFlags) {
-  auto d = tmpdir();
+  posta::test::TempDir tmp;
+  const std::string& d = tmp.path;
   ::mkdir((d + "/control").c_str(), 0755);
   ASSERT_TRUE(write_file_atomic(d + "/control/locals", "# comment\n a.example \n\nb.example\n"));
   ASSERT_TRUE(write_file_atomic(d + "/control/databytes", "1000\n"));
@@ -134,7 +131,6 @@ TEST(Control, LinesNumbersFlags) {
   EXPECT_EQ(c.number("missing", 7), 7);
   EXPECT_TRUE(c.flag("junkfolder", false));
   EXPECT_EQ(c.string("missing", "def"), "def");
-  std::system(("rm -rf " + d).c_str());
 }
 
 TEST(Log, Printable) {

@@ -13,6 +13,7 @@
 #include "maildir/quota.h"
 #include "maildir/reader.h"
 #include "mailhdr/mailhdr.h"
+#include "tmpdir.h"
 
 using namespace posta;
 using namespace posta::maildir;
@@ -20,13 +21,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TmpDir {
-  std::string path;
-  TmpDir() {
-    char t[] = "/tmp/posta-maildir-unit.XXXXXX";
-    path = ::mkdtemp(t);
-  }
-  ~TmpDir() { fs::remove_all(path); }
+struct TmpDir : posta::test::TempDir {
+  TmpDir() : TempDir("posta-maildir-unit") {}
 };
 
 size_t count_files(const std::string& dir) {

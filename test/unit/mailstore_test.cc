@@ -14,16 +14,15 @@
 #include "mailstore/index_cache.h"
 #include "mailstore/mailbox_index.h"
 #include "mailstore/names.h"
+#include "tmpdir.h"
 
 using namespace posta;
 
 namespace {
-std::string make_maildir() {
-  char tmpl[] = "/tmp/mailstore-test.XXXXXX";
-  std::string d = ::mkdtemp(tmpl);
-  EXPECT_TRUE(maildir::ensure_maildir(d));
-  return d;
-}
+// A Maildir for one test, removed at its end.
+struct TestMaildir : test::TempDir {
+  TestMaildir() : TempDir("mailstore-test") { EXPECT_TRUE(maildir::ensure_maildir(path)); }
+};
 void put(const std::string& d, const std::string& name, const std::string& body = "Subject: x\n\nhi\n") {
   std::ofstream(d + "/" + name) << body;
 }
@@ -39,7 +38,8 @@ TEST(MailstoreNames, Parse) {
 }
 
 TEST(MailstoreIndex, UidsStableAcrossFlagChangesAndReopen) {
-  auto d = make_maildir();
+  TestMaildir md;
+  const std::string& d = md.path;
   put(d, "new/1.M1P1.h,S=16");
   put(d, "cur/2.M1P1.h,S=16:2,S");
   auto ix = mailstore::MailboxIndex::open(d);
@@ -69,11 +69,11 @@ TEST(MailstoreIndex, UidsStableAcrossFlagChangesAndReopen) {
   struct stat st{};
   ASSERT_EQ(::stat(ix->path(*ix->find(4)).c_str(), &st), 0);
   EXPECT_EQ(st.st_mtime, 1700000000);
-  std::system(("rm -rf " + d).c_str());
 }
 
 TEST(MailstoreIndex, ConcurrentProcessesNeverShareUids) {
-  auto d = make_maildir();
+  TestMaildir md;
+  const std::string& d = md.path;
   for (int i = 0; i < 200; ++i) put(d, "new/" + std::to_string(i) + ".M1P1.h");
   std::vector<pid_t> kids;
   for (int k = 0; k < 4; ++k) {
@@ -100,11 +100,11 @@ TEST(MailstoreIndex, ConcurrentProcessesNeverShareUids) {
   for (auto& m : ix->messages()) uids.insert(m.uid);
   EXPECT_EQ(uids.size(), 220u);
   EXPECT_EQ(*uids.rbegin(), 220u);
-  std::system(("rm -rf " + d).c_str());
 }
 
 TEST(MailstoreIndex, Keywords) {
-  auto d = make_maildir();
+  TestMaildir md;
+  const std::string& d = md.path;
   auto ix = mailstore::MailboxIndex::open(d);
   ASSERT_TRUE(ix);
   EXPECT_EQ(*ix->letter_for("$Junk", true), 'a');
@@ -112,7 +112,6 @@ TEST(MailstoreIndex, Keywords) {
   EXPECT_EQ(*ix->letter_for("$junk", false), 'a');
   auto ix2 = mailstore::MailboxIndex::open(d);
   EXPECT_EQ(ix2->keyword_of('b'), "Work");
-  std::system(("rm -rf " + d).c_str());
 }
 
 TEST(MailstoreFolders, NamesAndOperations) {
@@ -124,7 +123,8 @@ TEST(MailstoreFolders, NamesAndOperations) {
   EXPECT_EQ(mailstore::utf8_to_mutf7("Entw\xC3\xBCrfe"), "Entw&APw-rfe");
   EXPECT_EQ(mailstore::utf8_to_mutf7("~peter/mail/\xE5\x8F\xB0\xE5\x8C\x97/\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E"),
             "~peter/mail/&U,BTFw-/&ZeVnLIqe-");
-  auto d = make_maildir();
+  TestMaildir md;
+  const std::string& d = md.path;
   mailstore::Folders f(d);
   ASSERT_TRUE(f.create("Work"));
   ASSERT_TRUE(f.create("Work.Reports"));
@@ -137,7 +137,6 @@ TEST(MailstoreFolders, NamesAndOperations) {
   EXPECT_EQ(l, (std::vector<std::string>{"INBOX", "Job"}));
   ASSERT_TRUE(f.subscribe("Job", true));
   EXPECT_EQ(f.subscriptions(), std::vector<std::string>{"Job"});
-  std::system(("rm -rf " + d).c_str());
 }
 
 namespace {
@@ -160,7 +159,8 @@ void damage(const std::string& path, bool truncate) {
 }  // namespace
 
 TEST(MailstoreCache, TrustedOnlyWhileValid) {
-  auto d = make_maildir();
+  TestMaildir md;
+  const std::string& d = md.path;
   for (int i = 1; i <= 3; ++i) put(d, "cur/" + std::to_string(i) + ".M1P1.h,S=16:2,S");
   settle(d);
   auto ix = mailstore::MailboxIndex::open(d);
@@ -188,7 +188,8 @@ TEST(MailstoreCache, TrustedOnlyWhileValid) {
 }
 
 TEST(MailstoreCache, SeesDeliveriesAndOtherSessionsFlags) {
-  auto d = make_maildir();
+  TestMaildir md;
+  const std::string& d = md.path;
   put(d, "cur/1.M1P1.h,S=16:2,");
   settle(d);
   auto a = mailstore::MailboxIndex::open(d);
@@ -210,7 +211,8 @@ TEST(MailstoreCache, SeesDeliveriesAndOtherSessionsFlags) {
 }
 
 TEST(MailstoreHeaderCache, AppendsAndRebuildsWhenDamaged) {
-  auto d = make_maildir();
+  TestMaildir md;
+  const std::string& d = md.path;
   EXPECT_EQ(mailstore::cached_header_fields("From: a@b\r\nX-Junk: 1\r\nSubject: s\r\n t\r\n\r\nbody"),
             "From: a@b\r\nSubject: s\r\n t\r\n");
   put(d, "cur/1.M1P1.h:2,S");
@@ -262,7 +264,8 @@ TEST(MailstoreNames, FlagBits) {
 // The cache is used in place: names, flags and sizes come from it, the first change copies
 // the records, and copies of a MessageInfo resolve by UID to what the index knows now.
 TEST(MailstoreCache, RecordsInPlaceThenChanged) {
-  auto d = make_maildir();
+  TestMaildir md;
+  const std::string& d = md.path;
   put(d, "cur/1.M1P1.h,S=16,W=17:2,Sa");
   put(d, "new/2.M2P2.h,S=16");
   put(d, "cur/3.M3P3.h:2,");
@@ -287,13 +290,13 @@ TEST(MailstoreCache, RecordsInPlaceThenChanged) {
   ASSERT_TRUE(ix->remove(2));
   EXPECT_EQ(ix->path(copy), "");
   EXPECT_EQ(ix->messages().size(), 2u);
-  std::system(("rm -rf " + d).c_str());
 }
 
 // A cache whose checksum is right but whose record names a file outside new/ and cur/ is
 // refused (the folder is scanned instead).
 TEST(MailstoreCache, RefusesRecordsLeavingTheFolder) {
-  auto d = make_maildir();
+  TestMaildir md;
+  const std::string& d = md.path;
   put(d, "cur/1.M1P1.h:2,S");
   settle(d);
   ASSERT_TRUE(mailstore::MailboxIndex::open(d));
@@ -313,13 +316,13 @@ TEST(MailstoreCache, RefusesRecordsLeavingTheFolder) {
   ASSERT_TRUE(ix);
   ASSERT_EQ(ix->messages().size(), 1u);
   EXPECT_EQ(ix->filename(ix->messages()[0]), "cur/1.M1P1.h:2,S");
-  std::system(("rm -rf " + d).c_str());
 }
 
 // load() maps only what it has not read yet (from an offset inside a page) and sees records
 // that another session appended since.
 TEST(MailstoreHeaderCache, LoadsWhatOthersAppended) {
-  auto d = make_maildir();
+  TestMaildir md;
+  const std::string& d = md.path;
   put(d, "cur/1.M1P1.h:2,S");
   put(d, "cur/2.M1P1.h:2,");
   auto live = mailstore::MailboxIndex::open(d);
@@ -338,5 +341,4 @@ TEST(MailstoreHeaderCache, LoadsWhatOthersAppended) {
     ASSERT_TRUE(reader.find(base));
     EXPECT_EQ(reader.find(base)->size(), 3000u * (i + 1) + 11);
   }
-  std::system(("rm -rf " + d).c_str());
 }
