@@ -1,9 +1,5 @@
 // posta-queue: message on fd 0, envelope on fd 1, exit code as qmail-queue (posta-queue(8)).
-#include <fcntl.h>
-#include <unistd.h>
-
 #include "base/exitcode.h"
-#include "io/fd.h"
 #include "log/log.h"
 #include "queue.h"
 
@@ -14,8 +10,6 @@ int main(int argc, char**) {
     return posta::kQueueInternalBug;
   }
   auto out = posta::queueprog::run();
-  if (out.code == posta::kQueueCustomMessage && ::fcntl(6, F_GETFD) >= 0)
-    (void)posta::write_all(6, out.message);
   if (out.code != posta::kQueueOk) posta::log::line("warning", out.message.substr(out.code == 82 ? 1 : 0));
   return out.code;
 }

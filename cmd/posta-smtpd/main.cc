@@ -1,10 +1,14 @@
-// posta-smtpd: ESMTP server for one connection on fd 0/1, started by posta-tcpd.
+// posta-smtpd: ESMTP server for one connection on fd 0/1, started by posta-tcpd (or, with
+// posta-tcpd -R, for the connections passed on fd 3).
 #include <CLI/CLI.hpp>
+
+#include <cstdlib>
 
 #include "base/exitcode.h"
 #include "control/control.h"
 #include "daemon/daemon.h"
 #include "log/log.h"
+#include "net/reuse.h"
 #include "smtpd.h"
 
 int main(int argc, char** argv) {
@@ -22,7 +26,9 @@ int main(int argc, char** argv) {
   if (auto st = posta::become_instance_owner(posta::posta_home()); !st)
     posta::log::fatal(posta::kExitTemporary, st.error().what);
   try {
-    posta::smtpd::Session session(posta::smtpd::load_config(submission));
+    if (std::getenv(posta::net::kReuseEnvName)) return posta::smtpd::serve_passed_connections(submission);
+    posta::smtpd::AccountsCache accounts;
+    posta::smtpd::Session session(posta::smtpd::load_config(submission), accounts);
     return session.run();
   } catch (const std::exception& e) {
     posta::log::fatal(posta::kExitTemporary, std::string("internal error: ") + e.what());

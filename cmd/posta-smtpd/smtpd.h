@@ -72,9 +72,24 @@ struct Transaction {
 
 class QueueJob;
 
+// The accounts databases, opened at the first lookup and kept by main() for every session
+// of a reused process (joining the Berkeley DB environment costs ~5 ms; a handle reopens
+// by itself after someone else's recovery, lib/accounts/lookup.h).
+class AccountsCache {
+ public:
+  AccountsCache();
+  ~AccountsCache();
+  // Null (with err) when the databases cannot be opened.
+  accounts::Accounts* get(const std::string& home, std::string& err);
+
+ private:
+  std::string home_;
+  std::unique_ptr<accounts::Accounts> acc_;
+};
+
 class Session {
  public:
-  explicit Session(Config cfg);
+  Session(Config cfg, AccountsCache& accounts);
   ~Session();
   // Runs until QUIT, end of input, timeout or too many errors; returns the exit code.
   int run();
@@ -140,7 +155,11 @@ class Session {
   std::unique_ptr<QueueJob> bdat_job_;  // a BDAT transaction in progress
   std::unique_ptr<smtp::BodyFilter> bdat_body_;
   std::unique_ptr<smtp::ChunkSplitter> bdat_split_;
-  std::unique_ptr<accounts::Accounts> accounts_;
+  AccountsCache& accounts_;
 };
+
+// posta-tcpd -R (POSTA_TCPD_REUSE set): serves the connections posta-tcpd passes over fd 3,
+// one fresh Session each, until posta-tcpd closes fd 3 (lib/net/reuse.h). Returns the exit code.
+int serve_passed_connections(bool submission);
 
 }  // namespace posta::smtpd

@@ -3,7 +3,9 @@
 #include <cctype>
 
 #include "base/exitcode.h"
+#include "control/control.h"
 #include "log/log.h"
+#include "queue/queued_client.h"
 
 namespace posta::smtpd {
 namespace {
@@ -76,30 +78,76 @@ QueueOutcome map_queue_exit(const ExitStatus& st, std::string_view fd6_text, std
   return o;
 }
 
-Result<std::unique_ptr<QueueJob>> QueueJob::start(const std::string& program,
-                                                  std::vector<std::string> env) {
+struct JobPipes {
+  Pipe msg, env, fd6, id;
+};
+
+namespace {
+
+// How long posta-smtpd waits for posta-queued to take a message before it runs posta-queue.
+constexpr int kQueuedAnswerMs = 3000;
+
+Result<JobPipes> make_pipes() {
   auto msg = Pipe::make();
   auto envp = Pipe::make();
   auto fd6 = Pipe::make();
   auto idp = Pipe::make();
   if (!msg || !envp || !fd6 || !idp) return fail_sys("unable to create pipes");
+  return JobPipes{std::move(*msg), std::move(*envp), std::move(*fd6), std::move(*idp)};
+}
+
+// Down (no socket, nobody listening) is normal; anything else is worth a line.
+void log_queued_refusal(const Error& e) {
+  if (e.code != ENOENT && e.code != ECONNREFUSED) log::warning("posta-queued: ", e.what, "; running posta-queue");
+}
+
+}  // namespace
+
+std::unique_ptr<QueueJob> QueueJob::from_pipes(JobPipes& p) {
+  std::unique_ptr<QueueJob> job(new QueueJob);
+  job->msg_ = std::move(p.msg.write);
+  job->env_ = std::move(p.env.write);
+  job->fd6_ = std::move(p.fd6.read);
+  job->idfd_ = std::move(p.id.read);
+  return job;
+}
+
+// The default queue program has a resident twin: hand it the message when it answers. Our
+// copies of the ends it got close with p, so only it can read the message from here on.
+std::unique_ptr<QueueJob> QueueJob::try_queued(const std::vector<std::string>& env) {
+  auto p = make_pipes();
+  if (!p) return nullptr;
+  queue::QueuedFds fds{p->msg.read.get(), p->env.read.get(), p->fd6.write.get(), p->id.write.get()};
+  auto conn = queue::hand_to_queued(queue::queued_socket(posta_home()), env, fds, kQueuedAnswerMs);
+  if (!conn) {
+    log_queued_refusal(conn.error());
+    return nullptr;
+  }
+  auto job = from_pipes(*p);
+  job->queued_ = std::move(*conn);
+  return job;
+}
+
+Result<std::unique_ptr<QueueJob>> QueueJob::start(const std::string& program,
+                                                  std::vector<std::string> env) {
+  if (program == sibling("posta-queue"))
+    if (auto job = try_queued(env)) return job;
+  // fresh pipes: a daemon that got the others and did not answer must not share these
+  auto p = make_pipes();
+  if (!p) return std::unexpected(p.error());
   env.push_back("POSTA_QUEUE_IDFD=7");
   SpawnOptions opt;
-  opt.fds = {{msg->read.get(), 0}, {envp->read.get(), 1}, {fd6->write.get(), 6}, {idp->write.get(), 7}};
+  opt.fds = {{p->msg.read.get(), 0}, {p->env.read.get(), 1}, {p->fd6.write.get(), 6}, {p->id.write.get(), 7}};
   opt.env = std::move(env);
   auto child = spawn({program}, opt);
   if (!child) return std::unexpected(child.error());
-  std::unique_ptr<QueueJob> job(new QueueJob);
+  auto job = from_pipes(*p);
   job->child_ = std::move(*child);
-  job->msg_ = std::move(msg->write);
-  job->env_ = std::move(envp->write);
-  job->fd6_ = std::move(fd6->read);
-  job->idfd_ = std::move(idp->read);
   return job;
 }
 
 QueueJob::~QueueJob() {
-  if (child_.pid() > 0) abort();
+  if (child_.pid() > 0 || queued_) abort();
 }
 
 void QueueJob::write(std::string_view bytes) {
@@ -110,18 +158,32 @@ void QueueJob::write(std::string_view bytes) {
   }
 }
 
+// The queue's verdict: posta-queue's exit status, or posta-queued's "exit N".
+Result<ExitStatus> QueueJob::wait_queue() {
+  if (!queued_) return child_.wait();
+  auto code = queue::wait_queued_exit(queued_.get());
+  queued_.reset();
+  if (!code) return std::unexpected(code.error());
+  return ExitStatus{true, *code};
+}
+
 QueueOutcome QueueJob::finish(const queue::Envelope& env) {
   msg_.reset();
   if (!broken_) (void)write_all(env_.get(), queue::encode_injected(env));
   env_.reset();
-  auto st = child_.wait();
-  if (!st) return {451, "4.3.0", "Unable to wait for the queue program", ""};
+  bool daemon = static_cast<bool>(queued_);
+  auto st = wait_queue();
+  if (!st) {
+    log::warning(daemon ? "posta-queued: " : "queue program: ", st.error().what);
+    return {451, "4.3.0", daemon ? "Queue writer went away, please try again later"
+                                 : "Unable to wait for the queue program", ""};
+  }
   auto text = read_all(fd6_.get(), 4096);
   auto id = read_all(idfd_.get(), 256);
   std::string idv = id ? first_line(*id) : "";
   auto o = map_queue_exit(*st, text ? *text : "", idv);
   if (!st->ok())
-    log::warning("queue program ", st->describe(), broken_ ? " (" + broken_why_ + ")" : "",
+    log::warning(daemon ? "posta-queued: " : "queue program ", st->describe(), broken_ ? " (" + broken_why_ + ")" : "",
                  text && !text->empty() ? ": " + first_line(*text) : "");
   return o;
 }
@@ -129,7 +191,7 @@ QueueOutcome QueueJob::finish(const queue::Envelope& env) {
 void QueueJob::abort() {
   msg_.reset();
   env_.reset();
-  if (child_.pid() > 0) (void)child_.wait();
+  if (queued_ || child_.pid() > 0) (void)wait_queue();
 }
 
 }  // namespace posta::smtpd

@@ -14,11 +14,9 @@ namespace posta::smtpd {
 
 using smtp::Verb;
 
-Session::Session(Config cfg)
+Session::Session(Config cfg, AccountsCache& accounts)
     : cfg_(std::move(cfg)), in_(0, kReaderMax, cfg_.timeout),
-      tls_ctl_(StartTls::from_env()), tls_(tls_from_env()) {
-  // The control fd must not leak into the queue or auth programs.
-}
+      tls_ctl_(StartTls::from_env()), tls_(tls_from_env()), accounts_(accounts) {}
 
 Session::~Session() = default;
 
@@ -236,15 +234,22 @@ std::string Session::protocol_name() const {
   return p;
 }
 
-accounts::Accounts* Session::accounts(std::string& err) {
-  if (accounts_) return accounts_.get();
-  auto a = accounts::Accounts::open(cfg_.home, accounts::Accounts::Mode::kReadOnly);
+accounts::Accounts* Session::accounts(std::string& err) { return accounts_.get(cfg_.home, err); }
+
+AccountsCache::AccountsCache() = default;
+AccountsCache::~AccountsCache() = default;
+
+accounts::Accounts* AccountsCache::get(const std::string& home, std::string& err) {
+  if (acc_ && home == home_) return acc_.get();
+  acc_.reset();
+  auto a = accounts::Accounts::open(home, accounts::Accounts::Mode::kReadOnly);
   if (!a) {
     err = a.error().what;
     return nullptr;
   }
-  accounts_ = std::make_unique<accounts::Accounts>(std::move(*a));
-  return accounts_.get();
+  acc_ = std::make_unique<accounts::Accounts>(std::move(*a));
+  home_ = home;
+  return acc_.get();
 }
 
 }  // namespace posta::smtpd

@@ -17,7 +17,7 @@ namespace {
   if (!why.empty()) log::line("fatal", why);
   log::fatal(kExitUsageS6,
              "usage: posta-tcpd [-c MAXCONN] [-C MAXPERIP] [-x RULES] [-u USER [-g GROUP]] "
-             "[-b BACKLOG] [-t TIMEOUT] [-d NOTIFYFD] [-T SOCKET -M implicit|starttls] "
+             "[-b BACKLOG] [-t TIMEOUT] [-d NOTIFYFD] [-T SOCKET -M implicit|starttls] [-R MAXUSE] "
              "HOST PORT PROGRAM [ARG...]");
 }
 
@@ -36,7 +36,7 @@ Config parse_args(int argc, char** argv) {
   Config c;
   bool tls_mode = false;
   int ch;
-  while ((ch = ::getopt(argc, argv, "+c:C:x:u:g:b:t:d:T:M:")) != -1) {
+  while ((ch = ::getopt(argc, argv, "+c:C:x:u:g:b:t:d:T:M:R:")) != -1) {
     switch (ch) {
       case 'c': c.maxconn = number(optarg, 1, 100000, 'c'); break;
       case 'C': c.maxperip = number(optarg, 1, 100000, 'C'); break;
@@ -47,6 +47,7 @@ Config parse_args(int argc, char** argv) {
       case 't': c.timeout = number(optarg, 0, 86400, 't'); break;
       case 'd': c.notify_fd = static_cast<int>(number(optarg, 3, 1000000, 'd')); break;
       case 'T': c.tls_socket = optarg; break;
+      case 'R': c.reuse = number(optarg, 1, 1000000, 'R'); break;
       case 'M':
         if (std::strcmp(optarg, "implicit") != 0 && std::strcmp(optarg, "starttls") != 0)
           usage("-M needs implicit or starttls");

@@ -17,6 +17,7 @@ struct Config {
   std::optional<int> notify_fd;  // -d
   std::string tls_socket;        // -T: hand connections to posta-tlsd -D listening here
   bool tls_implicit = false;     // -M implicit (else starttls)
+  long reuse = 0;                // -R: connections per server process (0: one, no control socket)
   std::string host, port;
   std::vector<std::string> argv;  // PROGRAM [ARG...]
 };

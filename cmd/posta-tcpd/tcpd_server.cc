@@ -19,6 +19,7 @@
 #include "net/rules.h"
 #include "proc/child.h"
 #include "tcpd.h"
+#include "tcpd_pool.h"
 #include "tcpd_spawn.h"
 #include "tcpd_tls.h"
 
@@ -59,8 +60,13 @@ class Server {
                  const net::Endpoint& local);
   void tls_done(TlsWait* w, Result<TlsInfo> info);
   void forget_ip(const net::IpAddr& ip);
-  long active() const { return static_cast<long>(children_.size() + waiting_.size()); }
+  long active() const {
+    return static_cast<long>(children_.size() + waiting_.size()) + (pool_ ? pool_->busy() : 0);
+  }
+  size_t processes() const { return children_.size() + (pool_ ? pool_->processes() : 0); }
   void reap();
+  void conn_ended(pid_t pid, const net::Endpoint& remote, const std::string& how);
+  void after_end();
   void stop();
   void reload();
   void pause_if_full();
@@ -73,7 +79,8 @@ class Server {
   std::vector<EventPtr> signal_evs_;
   net::Rules rules_;
   ChildEnv env_;
-  std::map<pid_t, Conn> children_;
+  std::map<pid_t, Conn> children_;  // one per connection (without -R)
+  std::unique_ptr<ServerPool> pool_;  // -R
   std::map<TlsWait*, Waiting> waiting_;
   std::map<net::IpAddr, long> per_ip_;
   bool accepting_ = false, stopping_ = false, grace_over_ = false;
@@ -90,6 +97,12 @@ Status Server::start() {
   }
   if (!accept_ev_ || event_add(accept_ev_.get(), nullptr) != 0) return fail("unable to watch socket");
   accepting_ = true;
+  if (cfg_.reuse > 0) {
+    pool_ = std::make_unique<ServerPool>(
+        base_.get(), cfg_.argv, cfg_.reuse,
+        [this](pid_t pid, const net::Endpoint& remote, const std::string& how) { conn_ended(pid, remote, how); });
+    if (auto s = pool_->start(); !s) return s;
+  }
   if (!cfg_.rules.empty()) {
     auto r = net::Rules::load(cfg_.rules);
     if (!r) return std::unexpected(r.error());
@@ -143,7 +156,10 @@ void Server::handle(Fd sock) {
   }
   // Children that exited since the last SIGCHLD turn still count until reaped, and under a
   // flood of connections the accepts come first: collect them before refusing anyone.
-  if (auto p = per_ip_.find(remote->ip); p != per_ip_.end() && p->second >= cfg_.maxperip) reap();
+  if (auto p = per_ip_.find(remote->ip); p != per_ip_.end() && p->second >= cfg_.maxperip) {
+    if (pool_) pool_->collect_done();
+    reap();
+  }
   long& n = per_ip_[remote->ip];
   if (n >= cfg_.maxperip) {
     log::warning("maxperip ", who, ": closed, ", n, "/", cfg_.maxperip, " from this address");
@@ -151,23 +167,25 @@ void Server::handle(Fd sock) {
     return;
   }
   static const std::vector<std::pair<std::string, std::string>> kNone;
-  auto env = env_.build(*local, *remote, rule ? rule->env : kNone);
+  auto env = env_.connection(*local, *remote, rule ? rule->env : kNone);
   if (!cfg_.tls_socket.empty()) return hand_over(sock.get(), std::move(env), *remote, *local);
   launch(env, sock.get(), *remote, *local);
 }
 
-// Starts PROGRAM for a connection (counted from here on), or logs why not.
+// Starts PROGRAM for a connection (or with -R hands it to a server), counted from here on,
+// or logs why not. env: the connection's variables.
 void Server::launch(const std::vector<std::string>& env, int data,
                     const net::Endpoint& remote, const net::Endpoint& local) {
   std::string who = log::cat(remote.ip.str(), ":", remote.port);
-  auto pid = spawn_child(cfg_.argv, env, data);
+  auto pid = pool_ ? pool_->serve(data, env_.base(), env, remote)
+                   : spawn_child(cfg_.argv, env_.with(env), data);
   if (!pid) {
     log::error(who, ": ", pid.error().what);
     if (per_ip_[remote.ip] == 0) per_ip_.erase(remote.ip);
     return;
   }
   ++per_ip_[remote.ip];
-  children_[*pid] = Conn{remote};
+  if (!pool_) children_[*pid] = Conn{remote};
   log::info("start ", *pid, " ", who, " -> ", local.ip.str(), ":", local.port, " conn ", count());
   pause_if_full();
 }
@@ -246,6 +264,7 @@ void Server::reap() {
   int st;
   pid_t pid;
   while ((pid = ::waitpid(-1, &st, WNOHANG)) > 0) {
+    if (pool_ && pool_->exited(pid, st)) continue;
     auto it = children_.find(pid);
     if (it == children_.end()) continue;
     auto ip = it->second.remote.ip;
@@ -254,8 +273,22 @@ void Server::reap() {
     children_.erase(it);
     forget_ip(ip);
   }
+  after_end();
+}
+
+// -R: a server said "done", or exited while it had a connection.
+void Server::conn_ended(pid_t pid, const net::Endpoint& remote, const std::string& how) {
+  log::info("end ", pid, " ", remote.ip.str(), ":", remote.port, " ", how, " conn ", active(), "/",
+            cfg_.maxconn);
+  forget_ip(remote.ip);
+  after_end();
+}
+
+// A connection or a child is gone: stopped when stopping and nothing is left, else
+// accepting again when there is room.
+void Server::after_end() {
   if (stopping_) {
-    if (active() == 0) event_base_loopbreak(base_.get());
+    if (active() == 0 && processes() == 0) event_base_loopbreak(base_.get());
     return;
   }
   bool paused = resume_ev_ && evtimer_pending(resume_ev_.get(), nullptr);
@@ -272,8 +305,9 @@ void Server::stop() {
   accepting_ = false;
   listener_.reset();  // new clients get "connection refused" at once
   waiting_.clear();  // handshakes not finished: their clients are dropped
-  log::info("stopping: waiting for ", children_.size(), " children");
-  if (children_.empty()) {
+  if (pool_) pool_->stop();
+  log::info("stopping: waiting for ", processes(), " children");
+  if (processes() == 0) {
     event_base_loopbreak(base_.get());
     return;
   }
@@ -288,8 +322,9 @@ void Server::on_grace(evutil_socket_t, short, void* self) {
   auto* s = static_cast<Server*>(self);
   int sig = s->grace_over_ ? SIGKILL : SIGTERM;
   log::warning("grace period over: sending ", sig == SIGKILL ? "SIGKILL" : "SIGTERM", " to ",
-               s->children_.size(), " children");
+               s->processes(), " children");
   for (auto& [pid, c] : s->children_) ::kill(pid, sig);
+  if (s->pool_) s->pool_->signal_all(sig);
   if (!s->grace_over_) {
     s->grace_over_ = true;
     timeval tv{s->cfg_.timeout, 0};

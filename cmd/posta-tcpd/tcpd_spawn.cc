@@ -7,7 +7,8 @@
 #include <unistd.h>
 
 #include <cstring>
-#include <set>
+
+#include "net/reuse.h"
 
 extern char** environ;
 
@@ -50,15 +51,11 @@ ChildEnv::ChildEnv() {
     if (!connection_var(*e)) base_.emplace_back(*e);
 }
 
-std::vector<std::string> ChildEnv::build(
+std::vector<std::string> ChildEnv::connection(
     const net::Endpoint& local, const net::Endpoint& remote,
     const std::vector<std::pair<std::string, std::string>>& rule_env) const {
-  std::set<std::string> overridden;
-  for (auto& [k, v] : rule_env) overridden.insert(k);
   std::vector<std::string> env;
-  env.reserve(base_.size() + 5 + rule_env.size());
-  for (auto& e : base_)
-    if (!overridden.contains(e.substr(0, e.find('=')))) env.push_back(e);
+  env.reserve(5 + rule_env.size());
   env.push_back("PROTO=TCP");
   env.push_back("TCPLOCALIP=" + local.ip.str());
   env.push_back("TCPLOCALPORT=" + std::to_string(local.port));
@@ -69,14 +66,19 @@ std::vector<std::string> ChildEnv::build(
   return env;
 }
 
+std::vector<std::string> ChildEnv::with(const std::vector<std::string>& conn) const {
+  return net::overlay_env(base_, conn);
+}
+
 Result<pid_t> spawn_child(const std::vector<std::string>& argv, const std::vector<std::string>& env,
-                          int sock) {
+                          int sock, int control) {
   posix_spawn_file_actions_t fa;
   posix_spawnattr_t attr;
   posix_spawn_file_actions_init(&fa);
   posix_spawnattr_init(&attr);
   posix_spawn_file_actions_adddup2(&fa, sock, 0);
   posix_spawn_file_actions_adddup2(&fa, sock, 1);
+  if (control >= 0) posix_spawn_file_actions_adddup2(&fa, control, net::kReuseControlFd);
   sigset_t none, all;
   sigemptyset(&none);
   sigemptyset(&all);  // whatever we (or libevent) handle or ignore

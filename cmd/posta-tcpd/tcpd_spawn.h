@@ -19,16 +19,22 @@ namespace posta::tcpd {
 class ChildEnv {
  public:
   ChildEnv();  // snapshots environ
-  std::vector<std::string> build(const net::Endpoint& local, const net::Endpoint& remote,
-                                 const std::vector<std::pair<std::string, std::string>>& rule_env) const;
+  // The connection's own variables: PROTO, TCP*, then what the rule sets.
+  std::vector<std::string> connection(const net::Endpoint& local, const net::Endpoint& remote,
+                                      const std::vector<std::pair<std::string, std::string>>& rule_env) const;
+  // Ours, with conn on top (replacing the names it sets).
+  std::vector<std::string> with(const std::vector<std::string>& conn) const;
+  const std::vector<std::string>& base() const { return base_; }
 
  private:
   std::vector<std::string> base_;
 };
 
-// posix_spawnp(argv) with the socket on fds 0 and 1, default signals, an empty mask.
-// An error (e.g. the program cannot be executed) leaves no child behind.
+// posix_spawnp(argv) with the socket on fds 0 and 1 (and control, when not -1, on fd 3),
+// default signals, an empty mask. An error (e.g. the program cannot be executed) leaves no
+// child behind.
 [[nodiscard]] Result<pid_t> spawn_child(const std::vector<std::string>& argv,
-                                        const std::vector<std::string>& env, int sock);
+                                        const std::vector<std::string>& env, int sock,
+                                        int control = -1);
 
 }  // namespace posta::tcpd

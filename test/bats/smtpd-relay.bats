@@ -162,6 +162,43 @@ print(c.cmd('AUTH PLAIN AGFsaWNlQGV4YW1wbGUudGVzdABhbGljZXB3'))"
   wait_for 10 denied
 }
 
+# posta-tcpd -R: counts in the smtpd log
+ended_count() { grep -c "posta-tcpd: info: end [0-9]* .* done conn" "$PH/log/smtpd/current"; }
+reload_count() { grep -c "posta-tcpd: info: rules reloaded" "$PH/log/smtpd/current"; }
+# session_swaks ARGS...: swaks on the SMTP port; returns once posta-tcpd has the connection
+# back (its server said "done"), so that the next one goes to the same server
+session_swaks() {
+  local n; n=$(ended_count)
+  run swaks --server 127.0.0.1 --port "$SMTP_PORT" --from a@example.test --to x@remote.example "$@"
+  wait_for 10 test "$(ended_count)" -gt "$n"
+}
+
+@test "reuse: one posta-smtpd serves the next connections; AUTH, TLS and RELAYCLIENT never carry over" {
+  local n
+  n=$(reload_count)
+  control smtp.rules "$(printf '127.0.0.2:allow,RELAYCLIENT=""\n:allow')"
+  s6-svc -h "$PH/service/smtpd"
+  wait_for 10 test "$(reload_count)" -gt "$n"
+  first=$(($(wc -l <"$PH/log/smtpd/current") + 1))
+  session_swaks -tls --auth PLAIN --auth-user alice@example.test --auth-password alicepw
+  assert_output --partial "250 2.0.0 Ok: queued"
+  session_swaks
+  assert_output --partial "250-STARTTLS"
+  assert_output --partial "554 5.7.1"
+  session_swaks --local-interface 127.0.0.2
+  assert_output --partial "250 2.0.0 Ok: queued"
+  session_swaks
+  assert_output --partial "554 5.7.1"
+  starts=$(tail -n +"$first" "$PH/log/smtpd/current" | sed -n 's/.*posta-tcpd: info: start \([0-9]*\) .*/\1/p')
+  echo "$starts"
+  [ "$(echo "$starts" | wc -l)" = 4 ]
+  [ "$(echo "$starts" | sort -u | wc -l)" = 1 ]
+  n=$(reload_count)
+  control smtp.rules ':allow'
+  s6-svc -h "$PH/service/smtpd"
+  wait_for 10 test "$(reload_count)" -gt "$n"
+}
+
 @test "submission: MAIL needs AUTH; sender must be the login or its alias" {
   clear_rec
   run swaks --server 127.0.0.1 --port "$SUBMISSION_PORT" -tls --from alice@example.test --to bob@example.test

@@ -156,6 +156,29 @@ pid_of() { pgrep -f "^$PH/bin/$1( |\$)" | head -1; }
   wait_for 20 _instance_ready "$PH/service/send"
 }
 
+@test "posta-queued writes as posta-q; posta-d's posta-smtpd hands it the message" {
+  local pid spool
+  spool=$(gid_of posta-spool)
+  pid=$(pid_of posta-queued)
+  [ -n "$pid" ] || fail "posta-queued is not running"
+  assert_equal "$(ps -o user=,group= -p "$pid" | tr -s ' ')" "posta-q posta-spool"
+  run awk '/^Groups:/ {$1=""; print}' "/proc/$pid/status"
+  assert_equal "$(echo $output)" "$spool"
+  assert_equal "$(stat -c '%U:%G %a' "$PH/run/queue.sock")" "root:posta 660"
+  s6-svc -wd -T 10000 -d "$PH/service/send"
+  run swaks --to alice@example.test --from bob@remote.test --server 127.0.0.1 --port "$SMTP_PORT" \
+    --header "Subject: system mode queued" --body "through posta-queued"
+  assert_success
+  # the stored envelope: written by the daemon (p), for posta-d (u), spool files as ever
+  run find "$PH/queue/todo" -type f -printf '%u:%g %m\n'
+  assert_output "posta-q:posta-spool 660"
+  run bash -c "tr '\0' '\n' <$PH/queue/todo/* | grep '^[pu]'"
+  assert_output "$(printf 'u%s\np%s' "$(id -u posta-d)" "$pid")"
+  s6-svc -u "$PH/service/send"
+  wait_for 20 delivered "system mode queued"
+  wait_for 20 _instance_ready "$PH/service/send"
+}
+
 @test "remote delivery: posta-remote runs as posta-r" {
   local port sink="$PH/../sink"
   port=$((PORT_BASE + 2550))  # no standard port offset ends in 50: no other suite picks it

@@ -219,6 +219,8 @@ RULES
   [ "$status" = 100 ]
   run "$POSTA_BIN/posta-tcpd" -g posta 127.0.0.1 "$PORT" /bin/true
   [ "$status" = 100 ]
+  run "$POSTA_BIN/posta-tcpd" -R 0 127.0.0.1 "$PORT" /bin/true
+  [ "$status" = 100 ]
   run "$POSTA_BIN/posta-tcpd" localhost "$PORT" /bin/true
   [ "$status" = 111 ]
   assert_output --partial "not a numeric IP address"
@@ -232,4 +234,73 @@ RULES
   run "$POSTA_BIN/posta-tcpd" 127.0.0.1 "$PORT" /bin/true
   [ "$status" = 111 ]
   assert_output --partial "unable to bind"
+}
+
+# talk [SRCIP]: sends a line to a reuse.py server and prints everything it says
+talk() { $PY - "$PORT" "${1:-}" <<'PYEOF'
+import socket, sys
+s = socket.socket(); s.settimeout(5)
+if sys.argv[2]: s.bind((sys.argv[2], 0))
+s.connect(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"x\n")
+d = b""
+while (b := s.recv(4096)):
+    d += b
+print(d.decode())
+PYEOF
+}
+
+# served_pid: the pid in reuse.py's greeting in $output
+served_pid() { sed -n 's/^hello \([0-9]*\) .*/\1/p' <<<"$output"; }
+
+@test "tcpd -R: one process serves connection after connection, each with its own variables" {
+  printf '127.0.0.2:allow,RELAYCLIENT=""\n127.0.0.0/8:allow\n' >"$T/rules"
+  start_tcpd -R 5 -x "$T/rules" "$FIX/reuse.py"
+  run talk 127.0.0.2
+  assert_line --regexp '^hello [0-9]+ 1 1$'
+  assert_line "RELAYCLIENT="
+  assert_line "TCPREMOTEIP=127.0.0.2"
+  pid=$(served_pid)
+  # the next connection goes to the server once it has said "done"
+  wait_for 5 grep -q "end $pid 127.0.0.2:[0-9]* done conn 0/100" "$T/log"
+  run talk 127.0.0.1
+  assert_line "hello $pid 2 1"
+  assert_line "TCPREMOTEIP=127.0.0.1"
+  refute_line --partial "RELAYCLIENT"
+  wait_for 5 grep -q "end $pid 127.0.0.1:[0-9]* done conn 0/100" "$T/log"
+  run talk 127.0.0.2
+  assert_line "hello $pid 3 1"
+  assert_line "RELAYCLIENT="
+  [ "$(grep -c "start $pid " "$T/log")" = 3 ]
+}
+
+@test "tcpd -R: a server gets at most MAXUSE connections, then exits" {
+  start_tcpd -R 2 "$FIX/reuse.py"
+  pids=()
+  for n in 1 2 3; do
+    run talk
+    assert_line --regexp "^hello [0-9]+ $(( (n - 1) % 2 + 1 )) 1\$"
+    pids+=("$(served_pid)")
+    wait_for 5 test "$(grep -c ' done conn 0/100' "$T/log")" -ge "$n"
+  done
+  [ "${pids[0]}" = "${pids[1]}" ]
+  [ "${pids[1]}" != "${pids[2]}" ]
+  wait_for 5 bash -c "! kill -0 ${pids[0]}"
+}
+
+@test "tcpd -R: -c counts connections; a killed server frees its slot; SIGTERM ends idle servers" {
+  start_tcpd -R 10 -c 2 "$FIX/reuse.py"
+  run $PY "$FIX/scenario.py" maxconn "$PORT"
+  echo "$output"
+  assert_success
+  grep -q "maxconn 2 reached: not accepting" "$T/log"
+  kill -TERM "$TCPD_PID"
+  wait_for 10 grep -q "stopped" "$T/log"
+  wait "$TCPD_PID"
+  TCPD_PID=
+  start_tcpd -R 10 -c 1 "$FIX/reuse.py"
+  run $PY "$FIX/scenario.py" reuse_killed "$PORT"
+  echo "$output"
+  assert_success
+  grep -q "end [0-9]* 127.0.0.1:[0-9]* signal 9 conn 0/1" "$T/log"
 }

@@ -1,0 +1,188 @@
+// posta-queued's run(): become the queue's owner, make the socket, then accept connections
+// and serve each on a thread of its own, at most -j at once.
+#include <poll.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+#include <thread>
+
+#include "base/exitcode.h"
+#include "control/control.h"
+#include "daemon/daemon.h"
+#include "log/log.h"
+#include "proc/privilege.h"
+#include "queued.h"
+
+namespace posta::queued {
+namespace {
+
+constexpr int kDrainSeconds = 5;  // at SIGTERM: how long running jobs may take to finish
+
+// Root starting an instance whose home is root's: the spool belongs to posta-q.
+bool system_mode(const std::string& home) {
+  struct stat st;
+  return ::geteuid() == 0 && ::stat(home.c_str(), &st) == 0 && st.st_uid == 0;
+}
+
+// The socket's directory when missing, then the socket: 0660 and the -G group, else 0600.
+Result<Fd> make_socket(const Options& o, std::optional<gid_t> group) {
+  std::error_code ec;
+  std::filesystem::path dir = std::filesystem::path(o.socket).parent_path();
+  if (!dir.empty() && !std::filesystem::exists(dir, ec) && ::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
+    return fail_sys("unable to create " + dir.string());
+  auto listener = net::listen_unix(o.socket, group ? 0660 : 0600);
+  if (!listener) return listener;
+  if (group && ::chown(o.socket.c_str(), static_cast<uid_t>(-1), *group) != 0)
+    return fail_sys("unable to give " + o.socket + " to group " + o.group);
+  return listener;
+}
+
+// Becomes whoever posta-queue runs as: posta-q in system mode (as its setuid copy), the
+// instance owner otherwise (also when root starts a rootless instance). The socket is made
+// on the way, while we may still give it to the -G group.
+Fd settle(const Options& o, const std::string& home) {
+  bool system = system_mode(home);
+  if (!system)
+    if (auto st = become_instance_owner(home); !st) log::fatal(kExitTemporary, st.error().what);
+  std::optional<gid_t> group;
+  if (!o.group.empty()) {
+    auto g = group_id(o.group);
+    if (!g) log::fatal(kExitTemporary, "unknown group " + o.group);
+    group = *g;
+  }
+  auto listener = make_socket(o, group);
+  if (!listener) log::fatal(kExitTemporary, listener.error().what);
+  if (system) {
+    auto creds = lookup_credentials("posta-q", kSpoolGroup);
+    if (!creds) log::fatal(kExitTemporary, creds.error().what);
+    if (auto st = assume(*creds); !st) log::fatal(kExitTemporary, st.error().what);
+  }
+  ::umask(007);
+  return std::move(*listener);
+}
+
+// Root, the queue user itself, or the -G group (the servers that may inject).
+bool peer_allowed(int fd, std::optional<gid_t> group, net::PeerCred& cred) {
+  auto c = net::peer_cred(fd);
+  if (!c) return false;
+  cred = *c;
+  if (c->uid == 0 || c->uid == ::geteuid() || (group && c->gid == *group)) return true;
+  log::warning("refused a connection from uid ", c->uid, " gid ", c->gid);
+  return false;
+}
+
+class Acceptor {
+ public:
+  Acceptor(const Options& o, Context ctx, Fd listener) : o_(o), ctx_(std::move(ctx)), listener_(std::move(listener)) {}
+  Status start();
+  void loop();
+  [[noreturn]] void drain();
+
+ private:
+  void accept_some();
+  const Options& o_;
+  Context ctx_;
+  Fd listener_, signals_, done_;  // done_: an eventfd each finished job adds 1 to
+  std::atomic<int> active_{0};
+};
+
+Status Acceptor::start() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int s : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&set, s);
+  // blocked before any job thread starts, so that they inherit it and only signals_ sees them
+  if (::pthread_sigmask(SIG_BLOCK, &set, nullptr) != 0) return fail("unable to block signals");
+  signals_ = Fd(::signalfd(-1, &set, SFD_CLOEXEC));
+  done_ = Fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!signals_ || !done_) return fail_sys("unable to set up signal handling");
+  return {};
+}
+
+void Acceptor::accept_some() {
+  while (active_.load() < o_.jobs) {
+    Fd conn(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    if (!conn) {
+      if (errno == EMFILE || errno == ENFILE) log::warning("unable to accept: ", std::strerror(errno));
+      return;
+    }
+    net::PeerCred cred{};
+    if (!peer_allowed(conn.get(), ctx_.group, cred)) continue;
+    ++active_;
+    try {
+      std::thread([this, c = std::move(conn), cred]() mutable {
+        serve(ctx_, std::move(c), cred);
+        --active_;
+        uint64_t one = 1;
+        (void)!::write(done_.get(), &one, sizeof one);
+      }).detach();
+    } catch (const std::system_error& e) {
+      // the connection is closed: its client runs posta-queue at once
+      --active_;
+      log::warning("unable to start a job thread: ", e.what());
+      return;
+    }
+  }
+}
+
+void Acceptor::loop() {
+  for (;;) {
+    bool room = active_.load() < o_.jobs;
+    pollfd p[3] = {{signals_.get(), POLLIN, 0}, {done_.get(), POLLIN, 0}, {listener_.get(), short(room ? POLLIN : 0), 0}};
+    if (::poll(p, 3, -1) < 0) continue;
+    if (p[0].revents) {
+      signalfd_siginfo si{};
+      if (::read(signals_.get(), &si, sizeof si) == sizeof si && si.ssi_signo != SIGHUP) return;
+    }
+    if (p[1].revents) {
+      uint64_t n;
+      (void)!::read(done_.get(), &n, sizeof n);
+    }
+    if (p[2].revents) accept_some();
+  }
+}
+
+// Stops taking jobs and gives the running ones a moment; a job cut off leaves nothing in
+// todo/ (its client answers 451 and the sender tries again). Never returns: a job thread may
+// still be between its last step and its end, so nothing it uses is destroyed.
+[[noreturn]] void Acceptor::drain() {
+  listener_.reset();
+  ::unlink(o_.socket.c_str());
+  for (int waited = 0; active_.load() > 0 && waited < kDrainSeconds * 10; ++waited) {
+    pollfd p{done_.get(), POLLIN, 0};
+    if (::poll(&p, 1, 100) > 0) {
+      uint64_t n;
+      (void)!::read(done_.get(), &n, sizeof n);
+    }
+  }
+  if (int left = active_.load(); left > 0) log::warning("exiting with ", left, " messages unfinished (not queued)");
+  ::_exit(kExitOk);
+}
+
+}  // namespace
+
+int run(const Options& o) {
+  ignore_sigpipe();
+  std::string home = posta_home();
+  Fd listener = settle(o, home);
+  auto spool = queue::Spool::from_home(home);
+  if (auto s = spool.ensure(); !s) log::fatal(kExitTemporary, s.error().what);
+  std::optional<gid_t> group;
+  if (!o.group.empty()) group = *group_id(o.group);
+  Acceptor acceptor(o, Context{home, spool, o.timeout, group}, std::move(listener));
+  if (auto st = acceptor.start(); !st) log::fatal(kExitTemporary, st.error().what);
+  log::info("listening on ", o.socket, ", ", o.jobs, " messages at once");
+  notify_ready(readiness_fd(o.notify_fd));
+  acceptor.loop();
+  log::info("stopping");
+  acceptor.drain();
+}
+
+}  // namespace posta::queued

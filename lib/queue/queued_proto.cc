@@ -1,0 +1,86 @@
+#include "queue/queued_proto.h"
+
+#include <algorithm>
+#include <charconv>
+
+namespace posta::queue {
+namespace {
+
+bool known_name(std::string_view name) {
+  return std::find(std::begin(kQueuedNames), std::end(kQueuedNames), name) != std::end(kQueuedNames);
+}
+
+bool good_value(std::string_view v) { return v.find_first_of(std::string_view("\0\r\n", 3)) == std::string_view::npos; }
+
+// One "NAME=value" entry checked; names already seen are refused.
+Status check_entry(std::string_view name, std::string_view value, const QueuedRequest& seen) {
+  if (!known_name(name)) return fail("unknown name " + std::string(name.substr(0, 40)));
+  for (auto& [n, v] : seen.env)
+    if (n == name) return fail("repeated name " + std::string(name));
+  if (!good_value(value)) return fail("bad byte in the value of " + std::string(name));
+  return {};
+}
+
+}  // namespace
+
+Result<std::string> encode_queued_frame(const std::vector<std::string>& env) {
+  std::string out(kQueuedMagic);
+  QueuedRequest seen;
+  for (auto& e : env) {
+    size_t eq = e.find('=');
+    if (eq == std::string::npos) return fail("entry without '='");
+    std::string name = e.substr(0, eq), value = e.substr(eq + 1);
+    if (auto s = check_entry(name, value, seen); !s) return std::unexpected(s.error());
+    seen.env.emplace_back(name, value);
+    out += e + "\n";
+  }
+  out += "\n";
+  if (out.size() > kQueuedMaxFrame) return fail("frame too large");
+  return out;
+}
+
+Result<QueuedRequest> parse_queued_frame(std::string_view frame) {
+  if (frame.size() > kQueuedMaxFrame) return fail("frame too large");
+  if (!frame.starts_with(kQueuedMagic)) return fail("not a posta-queued 1 frame");
+  std::string_view rest = frame.substr(kQueuedMagic.size());
+  QueuedRequest req;
+  for (;;) {
+    size_t nl = rest.find('\n');
+    if (nl == std::string_view::npos) return fail("frame ends without its empty line");
+    std::string_view line = rest.substr(0, nl);
+    rest.remove_prefix(nl + 1);
+    if (line.empty()) break;
+    size_t eq = line.find('=');
+    if (eq == std::string_view::npos) return fail("line without '='");
+    if (auto s = check_entry(line.substr(0, eq), line.substr(eq + 1), req); !s) return std::unexpected(s.error());
+    req.env.emplace_back(std::string(line.substr(0, eq)), std::string(line.substr(eq + 1)));
+  }
+  if (!rest.empty()) return fail("bytes after the frame's empty line");
+  return req;
+}
+
+void QueuedRequest::apply(Injection& in) const {
+  for (auto& [name, value] : env) {
+    if (name == "POSTA_AUTH_USER") in.auth_user = value;
+    else if (name == "POSTA_DSN_RET") in.dsn_ret = value;
+    else if (name == "POSTA_DSN_ENVID") in.dsn_envid = value;
+    else if (name == "POSTA_BODY") in.body = value;
+    else if (name == "POSTA_SMTPUTF8") in.smtputf8 = !value.empty() && value != "0";
+    else if (name == "TCPREMOTEIP") in.from_network = true;
+  }
+}
+
+std::string encode_queued_exit(int code) { return "exit " + std::to_string(code) + "\n"; }
+
+Result<int> parse_queued_exit(std::string_view reply) {
+  if (!reply.starts_with("exit ") || !reply.ends_with('\n')) return fail("not an exit line");
+  std::string_view num = reply.substr(5, reply.size() - 6);
+  int code = -1;
+  auto [p, ec] = std::from_chars(num.data(), num.data() + num.size(), code);
+  if (num.empty() || num.size() > 3 || ec != std::errc() || p != num.data() + num.size() || code < 0 || code > 255 ||
+      (num.size() > 1 && num[0] == '0'))
+    return fail("bad exit code in the answer");
+  return code;
+}
+
+}  // namespace posta::queue

@@ -1,0 +1,45 @@
+// posta-queued's protocol (posta-queued(8)): one message per connection on
+// $POSTA_HOME/run/queue.sock. The client sends ONE frame, in one sendmsg() with exactly
+// four fds attached (message read end, envelope read end, fd-6 write end, id write end):
+//
+//   "posta-queued 1\n" then "NAME=value\n" per extra (each name at most once, from
+//   kQueuedNames; a value has no NUL, CR or LF) then "\n", at most net::kMaxPassHeader bytes.
+//
+// The daemon answers "ok\n" once it has taken the job (before that, the client may still run
+// posta-queue instead), then "exit N\n" with posta-queue's exit code when done, and closes.
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/error.h"
+#include "queue/writer.h"
+
+namespace posta::queue {
+
+inline constexpr std::string_view kQueuedMagic = "posta-queued 1\n";
+inline constexpr std::string_view kQueuedAccepted = "ok\n";
+inline constexpr size_t kQueuedFds = 4;  // message, envelope, fd 6, id
+inline constexpr size_t kQueuedMaxFrame = 1024;
+
+// The environment entries posta-queue reads that a frame may carry.
+inline constexpr std::string_view kQueuedNames[] = {"POSTA_AUTH_USER", "POSTA_DSN_RET", "POSTA_DSN_ENVID",
+                                                    "POSTA_BODY", "POSTA_SMTPUTF8", "TCPREMOTEIP"};
+
+// The frame for env ("NAME=value" entries); fails on a name not in kQueuedNames, a
+// repeated name, a bad byte in a value or a frame over kQueuedMaxFrame.
+[[nodiscard]] Result<std::string> encode_queued_frame(const std::vector<std::string>& env);
+
+// The extras of a frame, checked as strictly as encode_queued_frame makes them.
+struct QueuedRequest {
+  std::vector<std::pair<std::string, std::string>> env;
+  // Fills the extras posta-queue takes from these names (not the fds, uid or pid).
+  void apply(Injection& in) const;
+};
+[[nodiscard]] Result<QueuedRequest> parse_queued_frame(std::string_view frame);
+
+// "exit N\n" for an exit code 0-255, and back; the back way fails on anything else.
+std::string encode_queued_exit(int code);
+[[nodiscard]] Result<int> parse_queued_exit(std::string_view reply);
+
+}  // namespace posta::queue
