@@ -10,8 +10,6 @@
 
 #include <atomic>
 #include <cstring>
-#include <filesystem>
-#include <system_error>
 #include <thread>
 
 #include "base/exitcode.h"
@@ -32,19 +30,6 @@ bool system_mode(const std::string& home) {
   return ::geteuid() == 0 && ::stat(home.c_str(), &st) == 0 && st.st_uid == 0;
 }
 
-// The socket's directory when missing, then the socket: 0660 and the -G group, else 0600.
-Result<Fd> make_socket(const Options& o, std::optional<gid_t> group) {
-  std::error_code ec;
-  std::filesystem::path dir = std::filesystem::path(o.socket).parent_path();
-  if (!dir.empty() && !std::filesystem::exists(dir, ec) && ::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
-    return fail_sys("unable to create " + dir.string());
-  auto listener = net::listen_unix(o.socket, group ? 0660 : 0600);
-  if (!listener) return listener;
-  if (group && ::chown(o.socket.c_str(), static_cast<uid_t>(-1), *group) != 0)
-    return fail_sys("unable to give " + o.socket + " to group " + o.group);
-  return listener;
-}
-
 // Becomes whoever posta-queue runs as: posta-q in system mode (as its setuid copy), the
 // instance owner otherwise (also when root starts a rootless instance). The socket is made
 // on the way, while we may still give it to the -G group.
@@ -58,7 +43,7 @@ Fd settle(const Options& o, const std::string& home) {
     if (!g) log::fatal(kExitTemporary, "unknown group " + o.group);
     group = *g;
   }
-  auto listener = make_socket(o, group);
+  auto listener = net::listen_unix_for(o.socket, group);
   if (!listener) log::fatal(kExitTemporary, listener.error().what);
   if (system) {
     auto creds = lookup_credentials("posta-q", kSpoolGroup);

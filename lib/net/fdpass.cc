@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 namespace posta::net {
 namespace {
@@ -21,8 +22,8 @@ Result<sockaddr_un> unix_addr(const std::string& path) {
 
 }  // namespace
 
-Status send_fds(int sock, std::string_view header, const std::vector<int>& fds) {
-  if (header.empty() || header.size() > kMaxPassHeader || fds.size() > kMaxPassFds)
+Status send_fds(int sock, std::string_view header, const std::vector<int>& fds, int flags, size_t max_header) {
+  if (header.empty() || header.size() > max_header || fds.size() > kMaxPassFds)
     return fail("bad fd-passing message");
   alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int) * kMaxPassFds)] = {};
   iovec iov{const_cast<char*>(header.data()), header.size()};
@@ -39,17 +40,17 @@ Status send_fds(int sock, std::string_view header, const std::vector<int>& fds) 
     std::memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
   }
   ssize_t n;
-  do n = ::sendmsg(sock, &m, MSG_NOSIGNAL);
+  do n = ::sendmsg(sock, &m, MSG_NOSIGNAL | flags);
   while (n < 0 && errno == EINTR);
   if (n < 0) return fail_sys("unable to pass the connection");
   if (static_cast<size_t>(n) != header.size()) return fail("short write passing the connection");
   return {};
 }
 
-Result<Passed> recv_fds(int sock) {
-  char buf[kMaxPassHeader];
+Result<Passed> recv_fds(int sock, size_t max_header) {
+  std::string buf(max_header, '\0');
   alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int) * kMaxPassFds)] = {};
-  iovec iov{buf, sizeof buf};
+  iovec iov{buf.data(), buf.size()};
   msghdr m{};
   m.msg_iov = &iov;
   m.msg_iovlen = 1;
@@ -72,7 +73,8 @@ Result<Passed> recv_fds(int sock) {
   if (n == 0) return fail("end of file", 0);
   if (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) return fail("truncated fd-passing message");
   if (p.fds.size() > kMaxPassFds) return fail("too many fds passed");
-  p.header.assign(buf, static_cast<size_t>(n));
+  buf.resize(static_cast<size_t>(n));
+  p.header = std::move(buf);
   return p;
 }
 
@@ -106,6 +108,18 @@ Result<Fd> listen_unix(const std::string& path, int mode, int backlog) {
   if (::chmod(path.c_str(), static_cast<mode_t>(mode)) != 0) return fail_sys("unable to chmod " + path);
   if (::listen(s.get(), backlog) != 0) return fail_sys("unable to listen on " + path);
   return s;
+}
+
+Result<Fd> listen_unix_for(const std::string& path, std::optional<gid_t> group) {
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  std::error_code ec;
+  if (!dir.empty() && !std::filesystem::exists(dir, ec) && ::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
+    return fail_sys("unable to create " + dir.string());
+  auto listener = listen_unix(path, group ? 0660 : 0600);
+  if (!listener) return listener;
+  if (group && ::chown(path.c_str(), static_cast<uid_t>(-1), *group) != 0)
+    return fail_sys("unable to give " + path + " to group " + std::to_string(*group));
+  return listener;
 }
 
 Result<PeerCred> peer_cred(int sock) {

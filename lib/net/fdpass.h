@@ -1,6 +1,7 @@
 // Passing file descriptors over AF_UNIX stream sockets (SCM_RIGHTS), with a short header.
 // posta-tcpd hands each accepted TLS connection to the long-lived posta-tlsd this way.
 #pragma once
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -20,12 +21,15 @@ struct Passed {
   std::vector<Fd> fds;
 };
 
-// One sendmsg() of header (non-empty) with fds attached; fails on a short send.
-[[nodiscard]] Status send_fds(int sock, std::string_view header, const std::vector<int>& fds);
+// One sendmsg() of header (non-empty, at most max_header bytes) with fds attached and
+// MSG_NOSIGNAL plus flags (e.g. MSG_DONTWAIT); fails on a short send.
+[[nodiscard]] Status send_fds(int sock, std::string_view header, const std::vector<int>& fds, int flags = 0,
+                              size_t max_header = kMaxPassHeader);
 
-// One recvmsg(): the header and the fds that came with it (close-on-exec). Fails on end of
-// file, a truncated message or control data, or more than kMaxPassFds fds (all closed).
-[[nodiscard]] Result<Passed> recv_fds(int sock);
+// One recvmsg() of at most max_header bytes: the header and the fds that came with it
+// (close-on-exec). Fails on end of file (error code 0), a truncated message or control data,
+// or more than kMaxPassFds fds (all closed).
+[[nodiscard]] Result<Passed> recv_fds(int sock, size_t max_header = kMaxPassHeader);
 
 // A connected pair of AF_UNIX stream sockets, both close-on-exec.
 [[nodiscard]] Result<std::pair<Fd, Fd>> socket_pair();
@@ -36,6 +40,10 @@ struct Passed {
 // socket, bind, listen on path (an old socket file there is replaced), close-on-exec,
 // non-blocking; mode is applied to the socket file.
 [[nodiscard]] Result<Fd> listen_unix(const std::string& path, int mode, int backlog = 512);
+
+// listen_unix for a daemon's socket: its directory is made (0755) when missing; the socket
+// is mode 0660 and of group when one is given, else 0600.
+[[nodiscard]] Result<Fd> listen_unix_for(const std::string& path, std::optional<gid_t> group);
 
 // The peer's uid and gid (SO_PEERCRED).
 struct PeerCred {

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <set>
 
+#include "net/fdpass.h"
+
 namespace posta::net {
 namespace {
 
@@ -67,56 +69,18 @@ Result<std::pair<Fd, Fd>> seqpacket_pair() {
 Status send_conn(int control, int sock, const std::vector<std::string>& env) {
   auto rec = encode_conn_record(env);
   if (!rec) return std::unexpected(rec.error());
-  alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int))] = {};
-  iovec iov{rec->data(), rec->size()};
-  msghdr m{};
-  m.msg_iov = &iov;
-  m.msg_iovlen = 1;
-  m.msg_control = cbuf;
-  m.msg_controllen = sizeof cbuf;
-  cmsghdr* c = CMSG_FIRSTHDR(&m);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(c), &sock, sizeof sock);
-  ssize_t n;
-  do n = ::sendmsg(control, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
-  while (n < 0 && errno == EINTR);
-  if (n < 0) return fail_sys("unable to pass the connection to a reused server");
-  if (static_cast<size_t>(n) != rec->size()) return fail("short send to a reused server");
+  auto sent = send_fds(control, *rec, {sock}, MSG_DONTWAIT, kMaxConnRecord);
+  if (!sent) return fail(sent.error().what + " (to a reused server)", sent.error().code);
   return {};
 }
 
 Result<PassedConn> recv_conn(int control) {
-  std::string buf(kMaxConnRecord, '\0');
-  // room for a few fds: any more than one is an error, but they must still be closed
-  alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int) * 4)] = {};
-  iovec iov{buf.data(), buf.size()};
-  msghdr m{};
-  m.msg_iov = &iov;
-  m.msg_iovlen = 1;
-  m.msg_control = cbuf;
-  m.msg_controllen = sizeof cbuf;
-  ssize_t n;
-  do n = ::recvmsg(control, &m, MSG_CMSG_CLOEXEC);
-  while (n < 0 && errno == EINTR);
-  if (n < 0) return fail_sys("unable to receive a connection");
-  std::vector<Fd> fds;
-  for (cmsghdr* c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
-    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-    size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-    for (size_t i = 0; i < count; ++i) {
-      int fd;
-      std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
-      fds.emplace_back(fd);
-    }
-  }
-  if (n == 0 && fds.empty()) return fail("end of file", 0);
-  if (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) return fail("truncated posta-conn record");
-  if (fds.size() != 1) return fail("a posta-conn record needs exactly one fd");
-  auto env = decode_conn_record(std::string_view(buf).substr(0, static_cast<size_t>(n)));
+  auto got = recv_fds(control, kMaxConnRecord);
+  if (!got) return std::unexpected(got.error());  // code 0: end of file
+  if (got->fds.size() != 1) return fail("a posta-conn record needs exactly one fd");
+  auto env = decode_conn_record(got->header);
   if (!env) return std::unexpected(env.error());
-  return PassedConn{std::move(fds[0]), std::move(*env)};
+  return PassedConn{std::move(got->fds[0]), std::move(*env)};
 }
 
 }  // namespace posta::net
