@@ -8,6 +8,7 @@
 #include <cerrno>
 
 #include "log/log.h"
+#include "net/fdpass.h"
 #include "net/reuse.h"
 #include "proc/child.h"
 #include "tcpd_spawn.h"
@@ -56,7 +57,7 @@ Result<pid_t> ServerPool::serve(int sock, const std::vector<std::string>& base_e
 }
 
 Result<ServerPool::Server*> ServerPool::spawn(const std::vector<std::string>& base_env) {
-  auto pair = net::seqpacket_pair();
+  auto pair = net::socket_pair(SOCK_SEQPACKET);
   if (!pair) return std::unexpected(pair.error());
   auto env = net::overlay_env(base_env, {std::string(net::kReuseEnvName) + "=1"});
   auto pid = spawn_child(argv_, env, devnull_.get(), pair->second.get());

@@ -78,9 +78,9 @@ Result<Passed> recv_fds(int sock, size_t max_header) {
   return p;
 }
 
-Result<std::pair<Fd, Fd>> socket_pair() {
+Result<std::pair<Fd, Fd>> socket_pair(int type) {
   int sv[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+  if (::socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, sv) != 0)
     return fail_sys("unable to create a socketpair");
   return std::pair{Fd(sv[0]), Fd(sv[1])};
 }

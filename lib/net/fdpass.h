@@ -1,6 +1,8 @@
 // Passing file descriptors over AF_UNIX stream sockets (SCM_RIGHTS), with a short header.
 // posta-tcpd hands each accepted TLS connection to the long-lived posta-tlsd this way.
 #pragma once
+#include <sys/socket.h>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,8 +33,9 @@ struct Passed {
 // or more than kMaxPassFds fds (all closed).
 [[nodiscard]] Result<Passed> recv_fds(int sock, size_t max_header = kMaxPassHeader);
 
-// A connected pair of AF_UNIX stream sockets, both close-on-exec.
-[[nodiscard]] Result<std::pair<Fd, Fd>> socket_pair();
+// A connected pair of AF_UNIX sockets of type (SOCK_STREAM, SOCK_SEQPACKET), both
+// close-on-exec.
+[[nodiscard]] Result<std::pair<Fd, Fd>> socket_pair(int type = SOCK_STREAM);
 
 // A non-blocking connect() to the unix socket at path (close-on-exec).
 [[nodiscard]] Result<Fd> connect_unix(const std::string& path);

@@ -59,13 +59,6 @@ std::vector<std::string> overlay_env(const std::vector<std::string>& base,
   return out;
 }
 
-Result<std::pair<Fd, Fd>> seqpacket_pair() {
-  int sv[2];
-  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
-    return fail_sys("unable to create a socketpair");
-  return std::pair{Fd(sv[0]), Fd(sv[1])};
-}
-
 Status send_conn(int control, int sock, const std::vector<std::string>& env) {
   auto rec = encode_conn_record(env);
   if (!rec) return std::unexpected(rec.error());

@@ -40,8 +40,6 @@ struct PassedConn {
   std::vector<std::string> env;
 };
 
-// A SOCK_SEQPACKET socketpair, both ends close-on-exec.
-[[nodiscard]] Result<std::pair<Fd, Fd>> seqpacket_pair();
 // tcpd: one record with sock attached.
 [[nodiscard]] Status send_conn(int control, int sock, const std::vector<std::string>& env);
 // server: blocks for the next connection; Error::code 0 at end of file.

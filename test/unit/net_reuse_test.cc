@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "net/fdpass.h"
 #include "net/reuse.h"
 
 using namespace posta::net;
@@ -43,7 +44,7 @@ TEST(NetReuse, OverlayReplacesNamesAndKeepsTheRest) {
 }
 
 TEST(NetReuse, PassesTheConnectionAndItsVariables) {
-  auto pair = seqpacket_pair();
+  auto pair = socket_pair(SOCK_SEQPACKET);
   ASSERT_TRUE(pair);
   int p[2];
   ASSERT_EQ(::pipe(p), 0);
