@@ -55,39 +55,62 @@ std::string tls_summary(const Outcome& o) {
   return o.tls->protocol + "/" + o.tls->cipher + (o.tls->verified ? "/verified" : "/unverified");
 }
 
-void log_attempt(const Job& job, const std::string& label, const Outcome& o, const std::string& status) {
+void log_attempt(const Job& job, const std::string& label, const Outcome& o, const std::string& status,
+                 bool reused = false) {
   log::info("delivery domain=", job.domain, " host=", label, " rcpts=", job.rcpts.size(),
             " tls=", tls_summary(o), " dkim=", job.dkim.empty() ? "none" : job.dkim, " status=", status,
-            " reply=\"", log::printable(o.error.empty() ? o.reply_summary : o.error), "\"");
+            " reply=\"", log::printable(o.error.empty() ? o.reply_summary : o.error), "\"",
+            " connection=", reused ? "reused" : "new");
 }
 
-bool env_is(const char* name, const char* value) {
-  const char* v = std::getenv(name);
-  return v && std::string(v) == value;
+std::string result_status(const Outcome& o) {
+  return o.permanent_error ? "bounced" : std::string(1, o.final_code);
+}
+
+// Keeps a session the server left open after its 250 (worker mode), else ends it.
+void keep_or_quit(KeptConnection* kept, KeptConnection&& fresh) {
+  if (kept && fresh.session->reusable()) {
+    kept->close();
+    *kept = std::move(fresh);
+    kept->options->tls = nullptr;  // only used during open(); the context dies with deliver()
+  } else {
+    fresh.close();
+  }
 }
 
 // SMTPUTF8 is needed for UTF-8 envelope addresses, and for UTF-8 header fields of a message
-// that arrived with SMTPUTF8 (POSTA_SMTPUTF8=1 from posta-rspawn); 8-bit bodies are sent
+// that arrived with SMTPUTF8 (job.smtputf8, from posta-send); 8-bit bodies are sent
 // as they are when the server lacks 8BITMIME (no 7-bit downgrade).
 smtpc::Message make_message(const Job& job) {
   smtpc::Message m;
   m.sender = job.sender;
   m.rcpts = job.rcpts;
   m.data = job.message;
-  m.eight_bit = env_is("POSTA_BODY", "8BITMIME") || smtpc::has_8bit(job.message);
+  m.eight_bit = job.body_8bitmime || smtpc::has_8bit(job.message);
   auto header_end = job.message.find("\r\n\r\n");
   bool utf8_headers = smtpc::has_8bit(std::string_view(job.message).substr(0, header_end));
   m.needs_smtputf8 = smtpc::has_8bit(job.sender) ||
                      std::any_of(job.rcpts.begin(), job.rcpts.end(), [](auto& r) { return smtpc::has_8bit(r); }) ||
-                     (env_is("POSTA_SMTPUTF8", "1") && utf8_headers);
+                     (job.smtputf8 && utf8_headers);
   return m;
 }
 
-// One address: connect, run the session (again without TLS when policy "may" allows).
+// One address: the kept connection when it matches, else connect and run the session
+// (again without TLS when policy "may" allows).
 std::optional<Outcome> attempt(const Config& cfg, const Job& job, const Plan& plan, const dns::Target& t,
                                const std::string& ip, smtpc::SessionOptions o, const dns::HostCache& cache,
-                               std::string& last_error) {
+                               std::string& last_error, KeptConnection* kept) {
   std::string label = t.host + "[" + ip + "]" + (plan.port != 25 ? ":" + std::to_string(plan.port) : "");
+  o.label = label;
+  o.tls_name = dns::ip_literal(t.host).empty() ? t.host : "";
+  o.allow_plaintext_auth = is_loopback(ip);
+  auto m = make_message(job);
+  std::string key = connection_key(ip, plan.port, t.host, o);
+  if (kept)
+    if (auto out = reuse_connection(*kept, key, m)) {
+      log_attempt(job, label, *out, result_status(*out), true);
+      return out;
+    }
   if (cache.is_dead(ip, plan.port)) {
     last_error = label + " was unreachable recently (host cache)";
     return std::nullopt;
@@ -100,10 +123,6 @@ std::optional<Outcome> attempt(const Config& cfg, const Job& job, const Plan& pl
     log::info("delivery domain=", job.domain, " host=", label, " status=busy reason=\"", last_error, "\"");
     return std::nullopt;
   }
-  o.label = label;
-  o.tls_name = dns::ip_literal(t.host).empty() ? t.host : "";
-  o.allow_plaintext_auth = is_loopback(ip);
-  auto m = make_message(job);
   for (int round = 0; round < 2; ++round) {
     auto conn = smtpc::Connection::connect(ip, plan.port, cfg.timeouts.connect);
     if (!conn) {
@@ -113,10 +132,23 @@ std::optional<Outcome> attempt(const Config& cfg, const Job& job, const Plan& pl
       return std::nullopt;
     }
     cache.mark_alive(ip, plan.port);
-    Outcome out = smtpc::run_session(*conn, m, o);
+    KeptConnection fresh;
+    fresh.key = key, fresh.label = label, fresh.peer = conn->peer();
+    fresh.conn = std::make_unique<smtpc::Connection>(std::move(*conn));
+    fresh.options = std::make_unique<smtpc::SessionOptions>(o);
+    fresh.session = std::make_unique<smtpc::Session>(*fresh.conn, *fresh.options);
+    Outcome out;
+    if (fresh.session->open(out)) {
+      fresh.tls = out.tls;
+      fresh.session->transaction(m, out);
+      fresh.transactions = 1;
+    } else {
+      out.try_next = true;
+    }
     if (out.retry_without_tls && round == 0) {
       log::warning("delivery domain=", job.domain, " host=", label, " TLS failed, retrying without: ", out.error);
       o.skip_tls = true;
+      key = connection_key(ip, plan.port, t.host, o);
       continue;
     }
     if (out.try_next) {
@@ -124,10 +156,26 @@ std::optional<Outcome> attempt(const Config& cfg, const Job& job, const Plan& pl
       last_error = out.error;
       return std::nullopt;
     }
-    log_attempt(job, label, out, out.permanent_error ? "bounced" : std::string(1, out.final_code));
+    log_attempt(job, label, out, result_status(out));
+    fresh.slot = std::move(*slot);
+    keep_or_quit(kept, std::move(fresh));
     return out;
   }
   return std::nullopt;
+}
+
+// A kept connection to an address this delivery will not use is closed first, so that its
+// per-host slot is free for others.
+void drop_unused(KeptConnection* kept, const Plan& plan, const smtpc::SessionOptions& o) {
+  if (!kept || !kept->open()) return;
+  for (auto& t : plan.dest.targets)
+    for (auto& ip : t.addresses) {
+      smtpc::SessionOptions x = o;
+      x.tls_name = dns::ip_literal(t.host).empty() ? t.host : "";
+      x.allow_plaintext_auth = is_loopback(ip);
+      if (connection_key(ip, plan.port, t.host, x) == kept->key) return;
+    }
+  kept->close();
 }
 
 Report from_outcome(const Outcome& out, size_t n) {
@@ -141,7 +189,7 @@ Report from_outcome(const Outcome& out, size_t n) {
 
 }  // namespace
 
-Report deliver(const Config& cfg, const Job& job) {
+Report deliver(const Config& cfg, const Job& job, KeptConnection* kept) {
   std::string error;
   Plan plan = make_plan(cfg, job, error);
   if (!error.empty()) return all_failed(job.rcpts.size(), 'Z', error);
@@ -160,11 +208,12 @@ Report deliver(const Config& cfg, const Job& job) {
   o.tls = &*tls;
   o.credentials = plan.credentials;
   o.timeouts = cfg.timeouts;
+  drop_unused(kept, plan, o);
   dns::HostCache cache(cfg.home + "/queue/hostcache", cfg.hostcache_ttl);
   std::string last_error = "no host to try";
   for (auto& t : plan.dest.targets)
     for (auto& ip : t.addresses)
-      if (auto out = attempt(cfg, job, plan, t, ip, o, cache, last_error)) return from_outcome(*out, job.rcpts.size());
+      if (auto out = attempt(cfg, job, plan, t, ip, o, cache, last_error, kept)) return from_outcome(*out, job.rcpts.size());
   log::info("delivery domain=", job.domain, " status=deferred reason=\"", log::printable(last_error), "\"");
   return all_failed(job.rcpts.size(), 'Z', last_error);
 }

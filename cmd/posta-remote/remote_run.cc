@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "base/exitcode.h"
 #include "daemon/daemon.h"
@@ -66,9 +67,20 @@ Report all_failed(size_t n, char code, const std::string& text) {
   return r;
 }
 
+Report deliver_job(const std::string& home, Job& job, KeptConnection* kept) {
+  Control control(home);
+  Config cfg = load_config(control, home);
+  if (auto st = dkim_sign(cfg, job); !st) {
+    log::error("delivery to domain ", job.domain, ": DKIM: ", st.error().what);
+    return all_failed(job.rcpts.size(), 'Z', "DKIM signing failed: " + st.error().what);
+  }
+  return deliver(cfg, job, kept);
+}
+
 int run(int argc, char** argv) {
+  if (argc == 2 && std::string(argv[1]) == "-w") return run_worker();
   if (argc < 4) {
-    log::error("usage: posta-remote HOST SENDER RCPT...");
+    log::error("usage: posta-remote HOST SENDER RCPT... | posta-remote -w");
     return kDeliveryTemporary;
   }
   std::string home = posta_home();
@@ -81,18 +93,16 @@ int run(int argc, char** argv) {
   job.domain = lower(argv[1]);
   job.sender = argv[2];
   for (int i = 3; i < argc; ++i) job.rcpts.push_back(argv[i]);
+  const char* utf8 = std::getenv("POSTA_SMTPUTF8");
+  const char* body = std::getenv("POSTA_BODY");
+  job.smtputf8 = utf8 && std::string(utf8) == "1";
+  job.body_8bitmime = body && std::string(body) == "8BITMIME";
   auto raw = read_all(0, 512 << 20);
   if (!raw) return report_and_exit(all_failed(job.rcpts.size(), 'Z', "unable to read the message: " + raw.error().what));
   job.message = smtpc::to_crlf(*raw);
   raw->clear();
   raw->shrink_to_fit();
-  Control control(home);
-  Config cfg = load_config(control, home);
-  if (auto st = dkim_sign(cfg, job); !st) {
-    log::error("delivery to domain ", job.domain, ": DKIM: ", st.error().what);
-    return report_and_exit(all_failed(job.rcpts.size(), 'Z', "DKIM signing failed: " + st.error().what));
-  }
-  return report_and_exit(deliver(cfg, job));
+  return report_and_exit(deliver_job(home, job, nullptr));
 }
 
 }  // namespace posta::remote

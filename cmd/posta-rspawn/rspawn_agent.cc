@@ -7,12 +7,10 @@
 
 namespace posta::rspawn {
 
-namespace {
 std::string agent() {
   const char* a = std::getenv("POSTA_REMOTE");  // tests may put a stand-in here
   return a && *a ? a : sibling("posta-remote");
 }
-}  // namespace
 
 queue::SpawnerHooks hooks() {
   queue::SpawnerHooks h;

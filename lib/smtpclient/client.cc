@@ -8,36 +8,24 @@
 namespace posta::smtpc {
 namespace {
 
-class Session {
- public:
-  Session(Connection& c, const Message& m, const SessionOptions& o) : c_(c), m_(m), o_(o) {}
-  Outcome run();
+Outcome next(Outcome out, std::string why) {
+  out.try_next = true;
+  out.error = std::move(why);
+  return out;
+}
 
- private:
-  Result<Reply> read_reply(Millis t);
-  Result<Reply> command(const std::string& line, Millis t);
-  bool greet_and_ehlo(Outcome& out);
-  bool ehlo(Outcome& out);
-  bool maybe_tls(Outcome& out);
-  bool maybe_auth(Outcome& out);
-  void transaction(Outcome& out);
-  void data_phase(Outcome& out, size_t accepted);
-  std::string said(const Reply& r) const { return o_.label + " said: " + r.text(); }
-  void quit() {
-    (void)c_.write("QUIT\r\n", std::chrono::seconds(5));
-    (void)read_reply(std::chrono::seconds(5));
-  }
-  Outcome next(Outcome out, std::string why) {
-    out.try_next = true;
-    out.error = std::move(why);
-    return out;
-  }
+std::string mail_command(const Message& m, const Extensions& e, size_t size);
+void fill_rcpts(Outcome& out, size_t n, char code, const std::string& text);
 
-  Connection& c_;
-  const Message& m_;
-  const SessionOptions& o_;
-  Extensions ext_;
-};
+}  // namespace
+
+void Session::quit() {
+  reusable_ = false;
+  if (quit_sent_) return;
+  quit_sent_ = true;
+  (void)c_.write("QUIT\r\n", std::chrono::seconds(5));
+  (void)read_reply(std::chrono::seconds(5));
+}
 
 Result<Reply> Session::read_reply(Millis t) {
   ReplyParser p;
@@ -69,7 +57,7 @@ bool Session::ehlo(Outcome& out) {
   return true;
 }
 
-bool Session::greet_and_ehlo(Outcome& out) {
+bool Session::open(Outcome& out) {
   auto g = read_reply(o_.timeouts.greeting);
   if (!g) return out.error = g.error().what, false;
   if (g->code != 220) {
@@ -77,7 +65,7 @@ bool Session::greet_and_ehlo(Outcome& out) {
     quit();
     return false;
   }
-  return ehlo(out);
+  return ehlo(out) && maybe_tls(out) && maybe_auth(out);
 }
 
 bool Session::maybe_tls(Outcome& out) {
@@ -141,6 +129,7 @@ bool Session::maybe_auth(Outcome& out) {
   return true;
 }
 
+namespace {
 std::string mail_command(const Message& m, const Extensions& e, size_t size) {
   std::string cmd = "MAIL FROM:<" + m.sender + ">";
   if (e.size) cmd += " SIZE=" + std::to_string(size);
@@ -152,10 +141,12 @@ std::string mail_command(const Message& m, const Extensions& e, size_t size) {
 void fill_rcpts(Outcome& out, size_t n, char code, const std::string& text) {
   out.rcpts.assign(n, RcptResult{code, text});
 }
+}  // namespace
 
-void Session::transaction(Outcome& out) {
-  size_t size = m_.data.size();
-  if (m_.needs_smtputf8 && !ext_.smtputf8) {
+void Session::transaction(const Message& m, Outcome& out) {
+  reusable_ = false;
+  size_t size = m.data.size();
+  if (m.needs_smtputf8 && !ext_.smtputf8) {
     out.error = o_.label + " does not support SMTPUTF8, needed for the UTF-8 address(es) of this message";
     out.permanent_error = true;
     quit();
@@ -169,8 +160,8 @@ void Session::transaction(Outcome& out) {
     return;
   }
   // With PIPELINING, MAIL, every RCPT and DATA go out in one write (RFC 2920).
-  std::vector<std::string> cmds{mail_command(m_, ext_, size)};
-  for (auto& r : m_.rcpts) cmds.push_back("RCPT TO:<" + r + ">");
+  std::vector<std::string> cmds{mail_command(m, ext_, size)};
+  for (auto& r : m.rcpts) cmds.push_back("RCPT TO:<" + r + ">");
   if (ext_.pipelining) {
     std::string batch;
     for (auto& c : cmds) batch += c + "\r\n";
@@ -192,7 +183,7 @@ void Session::transaction(Outcome& out) {
   out.reply_summary = mail->text();
   if (!mail->positive() && !ext_.pipelining) {
     // Postfix and qmail alike: a refused sender is the answer for every recipient.
-    fill_rcpts(out, m_.rcpts.size(), mail->permanent() ? 'h' : 's', said(*mail));
+    fill_rcpts(out, m.rcpts.size(), mail->permanent() ? 'h' : 's', said(*mail));
     out.final_code = mail->permanent() ? 'D' : 'Z';
     out.final_text = said(*mail);
     quit();
@@ -200,7 +191,7 @@ void Session::transaction(Outcome& out) {
   }
   size_t accepted = 0;
   out.rcpts.clear();
-  for (size_t i = 0; i < m_.rcpts.size(); ++i) {
+  for (size_t i = 0; i < m.rcpts.size(); ++i) {
     auto r = send(cmds[i + 1], o_.timeouts.command);
     if (!r) {
       out.try_next = true, out.error = r.error().what;
@@ -211,10 +202,10 @@ void Session::transaction(Outcome& out) {
     accepted += code == 'r';
     out.rcpts.push_back(RcptResult{code, said(*r)});
   }
-  data_phase(out, accepted);
+  data_phase(m, out, accepted);
 }
 
-void Session::data_phase(Outcome& out, size_t accepted) {
+void Session::data_phase(const Message& m, Outcome& out, size_t accepted) {
   Result<Reply> d = ext_.pipelining ? read_reply(o_.timeouts.data_init)
                                     : (accepted ? command("DATA", o_.timeouts.data_init) : fail("no recipient"));
   bool any_temp = std::any_of(out.rcpts.begin(), out.rcpts.end(), [](auto& r) { return r.code == 's'; });
@@ -226,7 +217,7 @@ void Session::data_phase(Outcome& out, size_t accepted) {
     return;
   }
   if (!d) {
-    fill_rcpts(out, m_.rcpts.size(), 's', d.error().what);
+    fill_rcpts(out, m.rcpts.size(), 's', d.error().what);
     out.final_code = 'Z', out.final_text = d.error().what;
     return;
   }
@@ -237,7 +228,7 @@ void Session::data_phase(Outcome& out, size_t accepted) {
     quit();
     return;
   }
-  std::string payload = dot_stuff(m_.data);
+  std::string payload = dot_stuff(m.data);
   if (auto w = c_.write(payload, o_.timeouts.data_block); !w) {
     for (auto& r : out.rcpts)
       if (r.code == 'r') r = RcptResult{'s', w.error().what};
@@ -259,22 +250,18 @@ void Session::data_phase(Outcome& out, size_t accepted) {
       if (r.code == 'r') r = RcptResult{code == 'D' ? 'h' : 's', said(*fin)};
   out.final_code = code;
   out.final_text = said(*fin);
-  quit();
+  if (code == 'K') reusable_ = true;
+  else quit();
 }
 
-Outcome Session::run() {
-  Outcome out;
-  if (!greet_and_ehlo(out)) return next(std::move(out), out.error);
-  if (!maybe_tls(out)) return next(std::move(out), out.error);
-  if (!maybe_auth(out)) return next(std::move(out), out.error);
-  transaction(out);
-  return out;
-}
-
-}  // namespace
 
 Outcome run_session(Connection& c, const Message& m, const SessionOptions& o) {
-  return Session(c, m, o).run();
+  Outcome out;
+  Session s(c, o);
+  if (!s.open(out)) return next(std::move(out), out.error);
+  s.transaction(m, out);
+  if (s.reusable()) s.quit();
+  return out;
 }
 
 std::string to_crlf(std::string_view in) {

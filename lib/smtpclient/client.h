@@ -64,6 +64,37 @@ struct Message {
   bool needs_smtputf8 = false;
 };
 
+// A client session in three steps, so that one connection can carry several transactions:
+// open() (greeting, EHLO, STARTTLS, AUTH), transaction() as often as reusable() says, quit().
+// Only a transaction that ended with the server's 250 leaves the session reusable; every
+// other ending (4xx, 5xx, a broken connection) has already sent QUIT or lost the connection.
+class Session {
+ public:
+  Session(Connection& c, const SessionOptions& o) : c_(c), o_(o) {}
+  // Fills out (try_next, error, tls...) and returns false when no transaction is possible.
+  bool open(Outcome& out);
+  // One MAIL/RCPT/DATA transaction; out holds the per-recipient results.
+  void transaction(const Message& m, Outcome& out);
+  bool reusable() const { return reusable_; }
+  void quit();
+
+ private:
+  Result<Reply> read_reply(Millis t);
+  Result<Reply> command(const std::string& line, Millis t);
+  bool ehlo(Outcome& out);
+  bool maybe_tls(Outcome& out);
+  bool maybe_auth(Outcome& out);
+  void data_phase(const Message& m, Outcome& out, size_t accepted);
+  std::string said(const Reply& r) const { return o_.label + " said: " + r.text(); }
+
+  Connection& c_;
+  const SessionOptions& o_;
+  Extensions ext_;
+  bool reusable_ = false;
+  bool quit_sent_ = false;
+};
+
+// open + transaction + quit on a fresh connection.
 Outcome run_session(Connection& c, const Message& m, const SessionOptions& o);
 
 // Bare LF -> CRLF (lone CR left alone); ensures the text ends with CRLF.

@@ -217,4 +217,10 @@ Result<TlsResult> Connection::start_tls(const TlsClientContext& ctx, const std::
   return t;
 }
 
+bool Connection::quiet() const {
+  if (!in_.empty() || (ssl_ && SSL_pending(ssl_.get()) > 0)) return false;
+  pollfd p{fd_.get(), POLLIN, 0};
+  return ::poll(&p, 1, 0) == 0;
+}
+
 }  // namespace posta::smtpc

@@ -63,6 +63,9 @@ class Connection {
   [[nodiscard]] Result<TlsResult> start_tls(const TlsClientContext& ctx, const std::string& sni,
                                             const std::string& verify_name, Millis timeout);
   bool tls() const { return ssl_ != nullptr; }
+  // Nothing unread and nothing arriving: a connection between transactions that the server
+  // has not closed (EOF), timed out (421) or otherwise spoken on, so it may carry another.
+  bool quiet() const;
   const std::string& peer() const { return peer_; }  // "ip:port"
   int fd() const { return fd_.get(); }
 

@@ -58,6 +58,7 @@ setup_file() {
     --mx-host=temp.test,mx.temp.test,10 --host-record=mx.temp.test,127.0.0.30
     --mx-host=rej.test,mx.rej.test,10 --host-record=mx.rej.test,127.0.0.31
     --mx-host=dead.test,mx.dead.test,10 --host-record=mx.dead.test,127.0.0.32
+    --mx-host=slow.test,mx.slow.test,10 --host-record=mx.slow.test,127.0.0.33
     --txt-record=s1._domainkey.a.test,"$(txt_of <"$T/a.txt")"
     --txt-record=s2._domainkey.b.test,"$(txt_of <"$T/b.txt")")
   # 20 bulk domains, each with its own MX name, two MX names per address 127.0.0.10-19
@@ -86,6 +87,7 @@ setup_file() {
 
   start_sink temp --listen 127.0.0.30:$B_PORT --mode tempfirst
   start_sink rej --listen 127.0.0.31:$B_PORT --mode reject
+  start_sink slow --listen 127.0.0.33:$B_PORT --delay 3
   local l=()
   for k in $(seq 10 19); do l+=(--listen 127.0.0.$k:$B_PORT); done
   start_sink bulk "${l[@]}" --delay 1
@@ -152,6 +154,41 @@ queue_empty() { use "$1"; [ -z "$(posta mailq --json)" ]; }
   echo "$output"
   assert_success
   wait_for 10 log_has "$B_PH" 'domain=a.test host=mx.a.test\[127.0.0.1\].*tls=TLSv1.[23]/.* status=K'
+}
+
+@test "connection reuse: 6 messages to b.test over at most 3 sessions, one per slot" {
+  use A
+  before=$(grep -c ' queued id=' "$B_PH/log/smtpd/current" 2>/dev/null || true)
+  sessions_before=$(grep -c 'start .* 127\.0\.0\.1:' "$B_PH/log/smtpd/current" 2>/dev/null || true)
+  s6-svc -d "$PH/service/send"
+  s6-svwait -D -t 20000 "$PH/service/send"
+  for i in 1 2 3 4 5 6; do send_as A alice@a.test bob@b.test "reuse $i"; done
+  use A
+  s6-svc -u "$PH/service/send"
+  for i in 1 2 3 4 5 6; do wait_for 30 has_mail "$B_PH/mail/b.test/bob" "reuse $i"; done
+  wait_for 10 queue_empty A
+  # posta-send runs 3 at a time to b.test (concurrencyperhost): the other 3 ride on their connections
+  [ "$(grep -c ' queued id=' "$B_PH/log/smtpd/current")" -eq $((before + 6)) ]
+  sessions=$(( $(grep -c 'start .* 127\.0\.0\.1:' "$B_PH/log/smtpd/current") - sessions_before ))
+  echo "sessions: $sessions"
+  [ "$sessions" -ge 1 ] && [ "$sessions" -le 3 ]
+  log_has "$A_PH" 'delivery domain=b.test .*status=K .*connection=reused'
+}
+
+@test "a worker killed during a transaction: the delivery is deferred, then retried and delivered" {
+  send_as A alice@a.test x@slow.test "killed worker"
+  # the sink holds the message 3 s before its 250: kill the posta-remote talking to it
+  worker_pid() { ss -tnpH state established dst 127.0.0.33 | grep -o 'posta-remote",pid=[0-9]*' | head -1 | cut -d= -f2; }
+  has_worker() { [ -n "$(worker_pid)" ]; }
+  wait_for 20 has_worker
+  kill -9 "$(worker_pid)"
+  wait_for 30 log_has "$A_PH" 'to=<x@slow.test> agent=remote status=deferred attempt=1 .*posta-remote signal 9'
+  use A
+  run posta qctl flush
+  assert_success
+  wait_for 30 log_has "$A_PH" 'to=<x@slow.test> agent=remote status=delivered attempt=2'
+  has_sink_file slow "killed worker"
+  wait_for 10 queue_empty A
 }
 
 @test "451 at the end of DATA: deferred, retried on posta-qctl flush, delivered once" {

@@ -61,6 +61,7 @@ setup_file() {
     --host-record=smarthost.test,127.0.0.17 \
     --mx-host=good.test,mx.good.test,10 --host-record=mx.good.test,127.0.0.18 \
     --mx-host=bad.test,mx.bad.test,10 --host-record=mx.bad.test,127.0.0.19 \
+    --mx-host=reuse.test,mx.reuse.test,10 --host-record=mx.reuse.test,127.0.0.20 \
     --txt-record=s1._domainkey.example.test,"$(txt_of <"$T/ed.txt")" \
     --txt-record=s2._domainkey.rsa.test,"$(txt_of <"$T/rsa.txt")" \
     --log-facility="$T/dnsmasq.log" &
@@ -302,4 +303,61 @@ sink_file() {  # sink_file SINK SUBJECT: the stored message with that subject
   cp "$T/resolvers.saved" "$H/control/resolvers"
   [[ "${lines[0]}" == s*"bad resolver address"* ]]
   [[ "${lines[1]}" == Z* ]]
+}
+
+# request FD SLOT ID DOMAIN RCPT: one "d" frame (pipe_proto.h) for $H/queue/mess/ID
+request() {
+  local n
+  n=$(printf 'd\0%s\0%s\0sender@example.test\0%s\0%s\0\0%s' "$2" "$3" 0 "$4" "$5" | wc -c)
+  printf '%s:d\0%s\0%s\0sender@example.test\0%s\0%s\0\0%s,' "$n" "$2" "$3" 0 "$4" "$5" >&"$1"
+}
+reports() { tr '\0' '\n' <"$T/wout"; }
+worker_gone() { ! kill -0 "$worker"; }
+has_sink() { [ -n "$(sink_file "$1" "$2")" ]; }
+conn_logged() { [ "$(grep -c "domain=reuse.test .*connection=$1" "$T/wlog")" -eq "$2" ]; }
+
+@test "worker mode: one connection for several messages; a closed or 4xx'd one is not reused" {
+  mkdir -p "$H/queue/mess"
+  for i in 1 2 3; do msg sender@example.test "reuse $i"; cp "$T/msg" "$H/queue/mess/$i"; done
+  start_sink reuse --listen 127.0.0.20:$SINK_PORT
+  sink=$(tail -1 "$T/pids")
+  mkfifo "$T/wreq"
+  POSTA_HOME=$H "$POSTA_BIN/posta-remote" -w <"$T/wreq" >"$T/wout" 2>"$T/wlog" &
+  worker=$!
+  echo "$worker" >>"$T/pids"
+  exec 7>"$T/wreq"
+  request 7 1 1 reuse.test a@reuse.test
+  wait_for 10 has_sink reuse "reuse 1"
+  wait_for 10 conn_logged new 1
+  request 7 2 2 reuse.test b@reuse.test
+  wait_for 10 conn_logged reused 1
+  [ -n "$(sink_file reuse "reuse 2")" ]
+  # the server goes away (its connection closes): the next delivery opens a new one, and
+  # the new server answers 451 to the first message: not reused, the retry connects afresh
+  kill "$sink"; wait "$sink" 2>/dev/null || true
+  start_sink reuse2 --listen 127.0.0.20:$SINK_PORT --mode tempfirst 7>&-  # no writer left behind
+  request 7 3 3 reuse.test c@reuse.test
+  wait_for 10 conn_logged new 2
+  request 7 4 3 reuse.test c@reuse.test
+  wait_for 10 conn_logged new 3
+  exec 7>&-  # end of file: the worker says QUIT and exits 0
+  wait_for 10 worker_gone
+  wait "$worker"
+  conn_logged reused 1
+  [ -n "$(sink_file reuse2 "reuse 3")" ]
+  [ "$(ls "$T/reuse2" | grep -c '^msg\.')" -eq 1 ]
+  reports | grep -q '^s.*451 4.3.0'
+  [ "$(reports | grep -c '^K')" -eq 3 ]
+  [ "$(reports | grep -c '^Z')" -eq 1 ]
+  [ "$(reports | grep -c '^r')" -eq 3 ]
+}
+
+@test "worker mode: a bad request frame exits 111, a missing message is a temporary failure" {
+  run bash -c 'printf "5:d\0x,x" | POSTA_HOME="$0" "$1/posta-remote" -w' "$H" "$POSTA_BIN"
+  [ "$status" -eq 111 ]
+  request 1 1 nosuchid ok.test x@ok.test >"$T/badreq"
+  run bash -c 'POSTA_HOME="$0" "$1/posta-remote" -w <"$2" | tr "\0" "\n"' "$H" "$POSTA_BIN" "$T/badreq"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"sunable to open the message"* ]]
+  [[ "$output" == *"Z"* ]]
 }

@@ -359,3 +359,46 @@ TEST(SmtpClientHostSlot, LimitWaitAndRelease) {
   std::string cmd = std::string("rm -rf ") + tmpl;
   EXPECT_EQ(std::system(cmd.c_str()), 0);
 }
+
+TEST(SmtpClientSession, TwoTransactionsOnOneConnection) {
+  ScriptedServer s(Script{{"EHLO", "250-sink\r\n250 PIPELINING\r\n"}, {".", "250 2.0.0 queued\r\n"}});
+  auto c = Connection::connect("127.0.0.1", s.port(), 2s);
+  ASSERT_TRUE(c);
+  SessionOptions o;
+  o.timeouts.set_all(2s);
+  Session session(*c, o);
+  Outcome first, second;
+  ASSERT_TRUE(session.open(first)) << first.error;
+  session.transaction(msg({"a@r.test"}), first);
+  EXPECT_EQ(first.final_code, 'K');
+  ASSERT_TRUE(session.reusable());
+  EXPECT_TRUE(c->quiet());
+  session.transaction(msg({"b@r.test"}), second);
+  EXPECT_EQ(second.final_code, 'K');
+  EXPECT_EQ(second.rcpts.at(0).code, 'r');
+  session.quit();
+  EXPECT_FALSE(session.reusable());
+  session.quit();  // once only
+  // the server hung up after 221: the end of file makes the connection not quiet
+  bool closed = false;
+  for (int i = 0; i < 200 && !closed; ++i, std::this_thread::sleep_for(10ms)) closed = !c->quiet();
+  EXPECT_TRUE(closed);
+  EXPECT_EQ(s.transcript,
+            "EHLO localhost\nMAIL FROM:<a@example.test>\nRCPT TO:<a@r.test>\nDATA\n"
+            "MAIL FROM:<a@example.test>\nRCPT TO:<b@r.test>\nDATA\nQUIT\n");
+}
+
+TEST(SmtpClientSession, NotReusableAfterTemporaryFailure) {
+  ScriptedServer s(Script{{".", "451 4.3.0 try again\r\n"}});
+  auto c = Connection::connect("127.0.0.1", s.port(), 2s);
+  ASSERT_TRUE(c);
+  SessionOptions o;
+  o.timeouts.set_all(2s);
+  Session session(*c, o);
+  Outcome out;
+  ASSERT_TRUE(session.open(out));
+  session.transaction(msg({"a@r.test"}), out);
+  EXPECT_EQ(out.final_code, 'Z');
+  EXPECT_FALSE(session.reusable());
+  EXPECT_NE(s.transcript.find("QUIT"), std::string::npos);  // already said goodbye
+}
