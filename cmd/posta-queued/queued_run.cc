@@ -9,7 +9,13 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <thread>
 
 #include "base/exitcode.h"
@@ -64,6 +70,53 @@ bool peer_allowed(int fd, std::optional<gid_t> group, net::PeerCred& cred) {
   return false;
 }
 
+// Job threads are kept between messages (each new thread's stack and malloc arena cost
+// mmap/munmap and TLB shootdowns): a job goes to an idle thread, or to a new one when none
+// is idle; a thread idle for kIdleSeconds beyond kSpareThreads ends.
+class JobThreads {
+ public:
+  using Job = std::function<void()>;
+  // false when no thread could be started for it (the job was not run)
+  bool submit(Job job) {
+    std::unique_lock<std::mutex> l(mu_);
+    jobs_.push_back(std::move(job));
+    if (idle_ > static_cast<int>(jobs_.size()) - 1) {
+      cv_.notify_one();
+      return true;
+    }
+    try {
+      std::thread([this] { work(); }).detach();
+    } catch (const std::system_error&) {
+      jobs_.pop_back();
+      return false;
+    }
+    return true;
+  }
+
+ private:
+  static constexpr int kSpareThreads = 16;
+  static constexpr int kIdleSeconds = 10;
+  void work() {
+    std::unique_lock<std::mutex> l(mu_);
+    for (;;) {
+      ++idle_;
+      bool got = cv_.wait_for(l, std::chrono::seconds(kIdleSeconds), [this] { return !jobs_.empty(); });
+      --idle_;
+      if (!got && idle_ >= kSpareThreads) return;
+      if (!got) continue;
+      Job job = std::move(jobs_.front());
+      jobs_.pop_front();
+      l.unlock();
+      job();
+      l.lock();
+    }
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Job> jobs_;
+  int idle_ = 0;
+};
+
 class Acceptor {
  public:
   Acceptor(const Options& o, Context ctx, Fd listener) : o_(o), ctx_(std::move(ctx)), listener_(std::move(listener)) {}
@@ -77,6 +130,7 @@ class Acceptor {
   Context ctx_;
   Fd listener_, signals_, done_;  // done_: an eventfd each finished job adds 1 to
   std::atomic<int> active_{0};
+  JobThreads threads_;
 };
 
 Status Acceptor::start() {
@@ -101,17 +155,17 @@ void Acceptor::accept_some() {
     net::PeerCred cred{};
     if (!peer_allowed(conn.get(), ctx_.group, cred)) continue;
     ++active_;
-    try {
-      std::thread([this, c = std::move(conn), cred]() mutable {
-        serve(ctx_, std::move(c), cred);
-        --active_;
-        uint64_t one = 1;
-        (void)!::write(done_.get(), &one, sizeof one);
-      }).detach();
-    } catch (const std::system_error& e) {
+    auto shared = std::make_shared<Fd>(std::move(conn));  // std::function needs a copyable job
+    bool started = threads_.submit([this, shared, cred] {
+      serve(ctx_, std::move(*shared), cred);
+      --active_;
+      uint64_t one = 1;
+      (void)!::write(done_.get(), &one, sizeof one);
+    });
+    if (!started) {
       // the connection is closed: its client runs posta-queue at once
       --active_;
-      log::warning("unable to start a job thread: ", e.what());
+      log::warning("unable to start a job thread");
       return;
     }
   }
