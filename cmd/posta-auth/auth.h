@@ -25,6 +25,7 @@ struct Credentials {
 struct Timing {
   int64_t start_us = 0;   // before reading fd 3
   int64_t start_minflt = 0;  // page faults so far then
+  int64_t read_us = 0;    // reading fd 3 to its end: mostly waiting for the caller to write
   int64_t hash_us = 0;    // crypt(3), in posta-authd or here
   // the direct check only:
   int64_t open_us = 0;    // Accounts::open (environment join, DB_REGISTER check)

@@ -48,7 +48,8 @@ void log_timing(bool direct) {
                                         " close_us=", t.close_us)
                              : "";
   log::info("timing: path=", direct ? "direct" : "daemon", " total_us=", total, " hash_us=", t.hash_us, parts,
-            " overhead_us=", total - t.hash_us, " minflt=", ru.ru_minflt - t.start_minflt, " maxrss_kb=", ru.ru_maxrss);
+            " overhead_us=", total - t.hash_us, " read_us=", t.read_us, " minflt=", ru.ru_minflt - t.start_minflt,
+            " maxrss_kb=", ru.ru_maxrss);
 }
 
 }  // namespace
@@ -87,6 +88,7 @@ int run(const std::vector<std::string>& argv) {
   }
   auto data = read_all(3, 2048);
   if (!data) log::fatal(kExitTemporary, "unable to read credentials from fd 3: " + data.error().what);
+  timing().read_us = now_us() - timing().start_us;
   ::close(3);
   auto cred = parse_credentials(*data);
   explicit_bzero(data->data(), data->size());
