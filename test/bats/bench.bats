@@ -23,7 +23,10 @@ workload_names() {
   run timeout 600 env BENCH_SCALE=small "$BATS_TEST_DIRNAME/../bench/run"
   local secs=$((SECONDS - t0)) out=$output
   echo "# bench small run: ${secs} s (load average $(cut -d' ' -f1-3 /proc/loadavg))" >&3
-  grep '^bench: info: \[' <<<"$out" || true   # the timeline, shown if the test fails
+  # shown if the test fails: what failed first (CI shows only the head of a long failure),
+  # then the timeline
+  grep '^bench: warning:' <<<"$out" || true
+  grep '^bench: info: \[' <<<"$out" || true
   assert_success
   refute_output --partial failed
   refute_output --partial skipped

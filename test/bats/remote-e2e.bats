@@ -9,13 +9,6 @@ load ../lib/instance
 
 FIX="$BATS_TEST_DIRNAME/../fixtures/posta-remote"
 
-free_port() {
-  local p
-  while :; do
-    p=$(((RANDOM % 20000) + 30000))
-    ss -lntuH 2>/dev/null | awk '{print $5}' | grep -q ":$p\$" || { echo $p; return; }
-  done
-}
 
 # dnsmasq wants TXT strings as separate comma-separated arguments
 txt_of() { sed -n 's/.*( \(.*\) ).*/\1/p' | sed 's/" "/,/g; s/"//g'; }

@@ -5,13 +5,6 @@ load ../lib/instance
 
 FIX="$BATS_TEST_DIRNAME/../fixtures/posta-remote"
 
-free_port() {
-  local p
-  while :; do
-    p=$(( (RANDOM % 20000) + 30000 ))
-    ss -lntuH 2>/dev/null | awk '{print $5}' | grep -q ":$p\$" || { echo $p; return; }
-  done
-}
 
 # start_sink NAME ARGS...: a sink.py in $T/NAME, waits until it listens
 start_sink() {

@@ -9,7 +9,7 @@ setup() {
   load_helpers
   T=$(mktemp -d /tmp/posta-tcpd.XXXXXX)
   chmod 755 "$T"
-  PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  PORT=$(free_port)
   TCPD_PID=
 }
 

@@ -52,7 +52,7 @@ setup_file() {
 # $T/NAME.port, log in $T/NAME.log
 start_tcpd_t() {
   local name=$1 mode=$2 p; shift 2
-  p=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  p=$(free_port)
   PROTO_DEBUG=1 "$POSTA_BIN/posta-tcpd" -c 300 -C 300 -T "$PH/run/tlsd.sock" -M "$mode" 127.0.0.1 "$p" "$@" \
     </dev/null >/dev/null 2>"$T/$name.log" 3>&- &
   echo $! >"$T/$name.pid"
@@ -312,7 +312,7 @@ sys.stdin.readline()' "$(port split)"; }
 @test "posta-tcpd -> posta-tlsd -i -> server (when posta-tcpd exists)" {
   [ -x "$POSTA_BIN/posta-tcpd" ] || skip "posta-tcpd not built yet"
   local p
-  p=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  p=$(free_port)
   POSTA_HOME=$H "$POSTA_BIN/posta-tcpd" 127.0.0.1 "$p" "$POSTA_BIN/posta-tlsd" -i -- "$T/proto-server" smtp \
     </dev/null >/dev/null 2>"$T/tcpd.log" 3>&- &
   echo $! >"$T/tcpd.pid"

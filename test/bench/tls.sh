@@ -30,7 +30,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -su
 chmod 600 "$W/tls/key.pem"
 export POSTA_HOME=$W
 
-free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. test/lib/ports.bash   # free_port (the working directory is the top of the tree)
 wait_port() { local i; for i in $(seq 100); do (exec 9<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 
 # start_posta PORT PROGRAM...: posta-tlsd -i per connection

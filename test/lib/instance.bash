@@ -16,15 +16,17 @@ load_helpers() {
 export POSTA_BIN
 # Debian's python (with python3-dkim etc.), never a pyenv one
 PY=/usr/bin/python3
+. "$(dirname "${BASH_SOURCE[0]}")/ports.bash"
 
-# A port base whose ports (base+25 ... base+995) are all free; random, so suites may overlap.
+# A port base whose ports (base+25 ... base+995) are all free; random, so suites may overlap,
+# and below the ephemeral range (ports.bash says why).
 pick_port_base() {
-  local base tries=0
+  local base tries=0 off busy
   while [ $tries -lt 50 ]; do
-    base=$(( (RANDOM % 400) * 100 + 20000 ))
-    if ! ss -ltnH 2>/dev/null | awk '{print $4}' | grep -qE ":($((base+25))|$((base+110))|$((base+143))|$((base+465))|$((base+587))|$((base+993))|$((base+995)))\$"; then
-      echo $base; return 0
-    fi
+    base=$(( (RANDOM % 118) * 100 + 20000 ))
+    busy=
+    for off in 25 110 143 465 587 993 995; do port_in_use $((base + off)) && busy=1 && break; done
+    [ -z "$busy" ] && { echo $base; return 0; }
     tries=$((tries+1))
   done
   return 1

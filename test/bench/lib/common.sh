@@ -7,9 +7,7 @@ PY=/usr/bin/python3
 BENCH_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 scale() { if [ "${BENCH_SCALE:-full}" = small ]; then echo "$1"; else echo "$2"; fi; }
 
-free_port() {
-  $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+. "$BENCH_LIB/../../lib/ports.bash"   # free_port
 
 wait_port() {
   local i=0

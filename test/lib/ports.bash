@@ -1,0 +1,19 @@
+# Ports for test and bench servers, picked below the kernel's ephemeral range
+# (net.ipv4.ip_local_port_range, 32768 and up by default): a port picked there can be
+# taken as the local port of any outgoing connection before the server binds it, and the
+# suites and benches make tens of thousands of those.
+
+# port_in_use PORT: true if any TCP or UDP socket (listening, connected or in TIME_WAIT)
+# has PORT as its local port
+port_in_use() {
+  ss -tuanH 2>/dev/null | awk '{print $5}' | grep -qE ":$1\$"
+}
+
+# free_port: a random port in 10000-32699 that no socket uses
+free_port() {
+  local p
+  while :; do
+    p=$(( (RANDOM % 22700) + 10000 ))
+    port_in_use "$p" || { echo "$p"; return 0; }
+  done
+}
