@@ -4,7 +4,10 @@
 # through a resident posta-authd, started for the side and stopped after it. The figure is
 # measured inside posta-auth (POSTA_AUTH_TIMING: from reading fd 3 to just before the exec,
 # minus the hash time posta-authd reports); the whole process, the hash, and the same check
-# without the daemon (posta-auth's direct fallback, 100,000 users) are extra figures.
+# without the daemon (posta-auth's direct fallback, 100,000 users) are extra figures, and
+# so is the floor: a bare unix-socket round trip between two processes with the server busy
+# for as long as the hash took (lib/ipc_floor.cc), what this machine charges for the
+# system calls and wake-ups of a check with none of posta's work.
 # Setup builds the 100,000-user database with posta-user import and times it, and times a
 # 10,000-user import with Maildirs (extra figures; 2,000 and 50 with BENCH_SCALE=small).
 . "$(dirname "$0")/../lib/common.sh"
@@ -30,6 +33,7 @@ timed_import() {
 }
 setup() {
   rm -rf "$BIG" "$SMALL" "$BENCH_WORK/auth-10k"
+  g++ -O2 -std=c++2b -pthread "$BENCH_LIB/ipc_floor.cc" -o "$BENCH_WORK/ipc_floor" || return 1
   new_home "$SMALL" && new_home "$BIG" && new_home "$BENCH_WORK/auth-10k" || return 1
   local hash s
   hash=$("$POSTA_BIN/posta-user" --home "$BIG" export | awk -F'\t' '$1 == "bench@bench.test" {print $2}')
@@ -107,6 +111,8 @@ side() {
   echo "figure: authd_peak_kb ${daemon_kb:-0} KB" >&2
   local peak; peak=$(sort -n "$BENCH_WORK/auth.rss" | tail -1)
   if [ "$2" = fallback ]; then
+    local floor; floor=$("$BENCH_WORK/ipc_floor" "$BENCH_WORK/floor.sock" "$4" "$N") || return 1
+    echo "figure: auth_ipc_floor $floor us" >&2
     local f; f=$(checks "$1" direct) || return 1
     set -- $f
     echo "figure: auth_fallback_minus_hash $1 us" >&2
