@@ -94,7 +94,11 @@ FUZZ_DIR   := build-fuzz
 FUZZ_FLAGS := -std=c++2b -D__cpp_concepts=202002L -Wno-macro-redefined -g -O1 -Ilib \
               -fsanitize=fuzzer-no-link,address,undefined
 FUZZ_MODS  := base io log smtp imap mime maildir mailhdr net
-FUZZ_LIB_OBJ := $(patsubst %.cc,$(FUZZ_DIR)/obj/%.o,$(foreach m,$(FUZZ_MODS),$(wildcard lib/$(m)/*.cc)))
+# the codecs of the local protocols and what they use, without the rest of their modules
+# (Berkeley DB)
+FUZZ_FILES := lib/accounts/auth_proto.cc lib/queue/queued_proto.cc lib/queue/control_proto.cc \
+              lib/queue/pipe_proto.cc lib/queue/spool.cc lib/control/control.cc
+FUZZ_LIB_OBJ := $(patsubst %.cc,$(FUZZ_DIR)/obj/%.o,$(foreach m,$(FUZZ_MODS),$(wildcard lib/$(m)/*.cc)) $(FUZZ_FILES))
 FUZZ_BINS  := $(patsubst test/fuzz/%.cc,$(FUZZ_DIR)/bin/%,$(wildcard test/fuzz/*_fuzz.cc))
 fuzz: $(FUZZ_BINS)
 $(FUZZ_DIR)/obj/%.o: %.cc

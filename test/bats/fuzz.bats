@@ -32,3 +32,4 @@ run_fuzzer() {
 @test "fuzz: MIME parser (BODYSTRUCTURE, ENVELOPE, decoders)" { run_fuzzer mime_fuzz; }
 @test "fuzz: Maildir names and delivery headers" { run_fuzzer maildir_fuzz; }
 @test "fuzz: posta-tcpd rules and CIDR matching" { run_fuzzer tcpd_rules_fuzz; }
+@test "fuzz: local protocols (posta-authd, posta-queued, posta-tcpd -R records, queue control, delivery pipes)" { run_fuzzer local_proto_fuzz; }
