@@ -9,7 +9,6 @@ load ../lib/instance
 
 FIX="$BATS_TEST_DIRNAME/../fixtures/posta-remote"
 
-
 # dnsmasq wants TXT strings as separate comma-separated arguments
 txt_of() { sed -n 's/.*( \(.*\) ).*/\1/p' | sed 's/" "/,/g; s/"//g'; }
 

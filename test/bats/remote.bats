@@ -5,7 +5,6 @@ load ../lib/instance
 
 FIX="$BATS_TEST_DIRNAME/../fixtures/posta-remote"
 
-
 # start_sink NAME ARGS...: a sink.py in $T/NAME, waits until it listens
 start_sink() {
   local name=$1; shift

@@ -9,11 +9,12 @@ port_in_use() {
   ss -tuanH 2>/dev/null | awk '{print $5}' | grep -qE ":$1\$"
 }
 
-# free_port: a random port in 10000-32699 that no socket uses
+# free_port: a random port in 10000-19999 that no socket uses (instance.bash's port bases
+# are 20000 and up)
 free_port() {
   local p
   while :; do
-    p=$(( (RANDOM % 22700) + 10000 ))
+    p=$(( (RANDOM % 10000) + 10000 ))
     port_in_use "$p" || { echo "$p"; return 0; }
   done
 }
