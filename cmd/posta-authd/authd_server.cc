@@ -91,17 +91,10 @@ void Server::checker() {
       ::usleep(100000);  // EMFILE and the like: don't spin
       continue;
     }
-    if (peer_allowed(fd.get())) check(std::move(fd), next_id_++);
+    // the pre-auth servers' group (-G), root, or our own user: who may run posta-auth
+    if (auto peer = net::allowed_peer(fd.get(), group_); peer) check(std::move(fd), next_id_++);
+    else log::warning(peer.error().what);
   }
-}
-
-// The pre-auth servers' group (-G), root, or our own user: who may run posta-auth.
-bool Server::peer_allowed(int fd) {
-  auto cred = net::peer_cred(fd);
-  if (!cred) return false;
-  if (cred->uid == 0 || cred->uid == ::geteuid() || (group_ && cred->gid == *group_)) return true;
-  log::warning("refused a connection from uid ", cred->uid, " gid ", cred->gid);
-  return false;
 }
 
 void Server::check(Fd fd, uint64_t id) {

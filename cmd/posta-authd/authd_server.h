@@ -30,7 +30,6 @@ class Server {
 
  private:
   void checker();
-  bool peer_allowed(int fd);
   void check(Fd fd, uint64_t id);
   // The request frame, or "" after a timeout, an early close or a bad frame (logged).
   std::optional<accounts::AuthRequest> read_request(int fd, uint64_t id);

@@ -36,17 +36,22 @@ bool system_mode(const std::string& home) {
   return ::geteuid() == 0 && ::stat(home.c_str(), &st) == 0 && st.st_uid == 0;
 }
 
+struct Settled {
+  Fd listener;
+  std::optional<gid_t> group;  // -G
+};
+
 // Becomes whoever posta-queue runs as: posta-q in system mode (as its setuid copy), the
 // instance owner otherwise (also when root starts a rootless instance). The socket is made
 // on the way, while we may still give it to the -G group.
-Fd settle(const Options& o, const std::string& home) {
+Settled settle(const Options& o, const std::string& home) {
   bool system = system_mode(home);
   if (!system)
     if (auto st = become_instance_owner(home); !st) log::fatal(kExitTemporary, st.error().what);
   std::optional<gid_t> group;
   if (!o.group.empty()) {
     auto g = group_id(o.group);
-    if (!g) log::fatal(kExitTemporary, "unknown group " + o.group);
+    if (!g) log::fatal(kExitTemporary, g.error().what);
     group = *g;
   }
   auto listener = net::listen_unix_for(o.socket, group);
@@ -57,17 +62,7 @@ Fd settle(const Options& o, const std::string& home) {
     if (auto st = assume(*creds); !st) log::fatal(kExitTemporary, st.error().what);
   }
   ::umask(007);
-  return std::move(*listener);
-}
-
-// Root, the queue user itself, or the -G group (the servers that may inject).
-bool peer_allowed(int fd, std::optional<gid_t> group, net::PeerCred& cred) {
-  auto c = net::peer_cred(fd);
-  if (!c) return false;
-  cred = *c;
-  if (c->uid == 0 || c->uid == ::geteuid() || (group && c->gid == *group)) return true;
-  log::warning("refused a connection from uid ", c->uid, " gid ", c->gid);
-  return false;
+  return {std::move(*listener), group};
 }
 
 // Job threads are kept between messages (each new thread's stack and malloc arena cost
@@ -152,8 +147,13 @@ void Acceptor::accept_some() {
       if (errno == EMFILE || errno == ENFILE) log::warning("unable to accept: ", std::strerror(errno));
       return;
     }
-    net::PeerCred cred{};
-    if (!peer_allowed(conn.get(), ctx_.group, cred)) continue;
+    // root, the queue user itself, or the -G group (the servers that may inject)
+    auto peer = net::allowed_peer(conn.get(), ctx_.group);
+    if (!peer) {
+      log::warning(peer.error().what);
+      continue;
+    }
+    net::PeerCred cred = *peer;
     ++active_;
     auto shared = std::make_shared<Fd>(std::move(conn));  // std::function needs a copyable job
     bool started = threads_.submit([this, shared, cred] {
@@ -210,11 +210,9 @@ void Acceptor::loop() {
 int run(const Options& o) {
   ignore_sigpipe();
   std::string home = posta_home();
-  Fd listener = settle(o, home);
+  auto [listener, group] = settle(o, home);
   auto spool = queue::Spool::from_home(home);
   if (auto s = spool.ensure(); !s) log::fatal(kExitTemporary, s.error().what);
-  std::optional<gid_t> group;
-  if (!o.group.empty()) group = *group_id(o.group);
   Acceptor acceptor(o, Context{home, spool, o.timeout, group}, std::move(listener));
   if (auto st = acceptor.start(); !st) log::fatal(kExitTemporary, st.error().what);
   log::info("listening on ", o.socket, ", ", o.jobs, " messages at once");

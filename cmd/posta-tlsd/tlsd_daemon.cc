@@ -3,7 +3,6 @@
 // connection, "posta-tlsd 1 implicit|starttls REMOTEIP" with three fds attached (client
 // socket, data end, control end). See posta-tlsd(8), "DAEMON MODE".
 #include <event2/event.h>
-#include <grp.h>
 #include <malloc.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -16,9 +15,11 @@
 #include <sstream>
 
 #include "base/exitcode.h"
+#include "control/control.h"
 #include "daemon/daemon.h"
 #include "log/log.h"
 #include "net/fdpass.h"
+#include "proc/privilege.h"
 #include "tls/tls_store.h"
 #include "tlsd_relay.h"
 
@@ -54,7 +55,6 @@ class Daemon {
   static void on_signal(evutil_socket_t sig, short, void* self);
   static void on_reap(evutil_socket_t, short, void* self);
   void accept_some();
-  bool peer_allowed(int fd);
   void receive(int fd);
   void begin(const Handoff& h, std::vector<Fd> fds);
   void reload();
@@ -96,22 +96,17 @@ void Daemon::accept_some() {
       if (errno == EMFILE || errno == ENFILE) log::warning("unable to accept: ", std::strerror(errno));
       return;
     }
-    if (!peer_allowed(conn.get())) continue;
+    // only posta-tcpd may hand over connections: root, our own user, or the socket's group
+    if (auto peer = net::allowed_peer(conn.get(), group_); !peer) {
+      log::warning(peer.error().what);
+      continue;
+    }
     int fd = conn.get();
     EventPtr ev(event_new(base_.get(), fd, EV_READ, on_handoff, this));
     timeval t{kHandoffTimeout, 0};
     if (!ev || event_add(ev.get(), &t) != 0) continue;
     waiting_[fd] = {std::move(conn), std::move(ev)};
   }
-}
-
-// Only posta-tcpd may hand over connections: root, our own user, or the socket's group.
-bool Daemon::peer_allowed(int fd) {
-  auto cred = net::peer_cred(fd);
-  if (!cred) return false;
-  if (cred->uid == 0 || cred->uid == ::geteuid() || (group_ && cred->gid == *group_)) return true;
-  log::warning("refused a connection from uid ", cred->uid, " gid ", cred->gid);
-  return false;
 }
 
 void Daemon::on_handoff(evutil_socket_t fd, short what, void* self) {
@@ -172,18 +167,6 @@ void raise_fd_limit() {
   (void)::setrlimit(RLIMIT_NOFILE, &r);
 }
 
-std::optional<gid_t> group_id(const std::string& name) {
-  struct group gr{}, *grp = nullptr;
-  std::vector<char> buf(16384);
-  if (::getgrnam_r(name.c_str(), &gr, buf.data(), buf.size(), &grp) != 0 || !grp) return std::nullopt;
-  return grp->gr_gid;
-}
-
-std::string posta_home() {
-  const char* h = std::getenv("POSTA_HOME");
-  return h && *h ? h : "/var/posta";
-}
-
 // As root: the socket goes to the key holder (-U, else the instance owner) and the -G
 // group, then we become the key holder for good.
 Status give_socket_and_drop(const Options& o, std::optional<gid_t> group, const std::string& made_dir) {
@@ -224,8 +207,9 @@ int run_daemon(const Options& o) {
   OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr);
   std::optional<gid_t> group;
   if (!o.socket_group.empty()) {
-    group = group_id(o.socket_group);
-    if (!group) log::fatal(kExitTemporary, "unknown group " + o.socket_group);
+    auto g = group_id(o.socket_group);
+    if (!g) log::fatal(kExitTemporary, g.error().what);
+    group = *g;
   }
   std::error_code ec;
   std::filesystem::path dir = std::filesystem::path(o.daemon_socket).parent_path();

@@ -129,4 +129,11 @@ Result<PeerCred> peer_cred(int sock) {
   return PeerCred{c.uid, c.gid};
 }
 
+Result<PeerCred> allowed_peer(int sock, std::optional<gid_t> group) {
+  auto c = peer_cred(sock);
+  if (!c) return c;
+  if (c->uid == 0 || c->uid == ::geteuid() || (group && c->gid == *group)) return c;
+  return fail("refused a connection from uid " + std::to_string(c->uid) + " gid " + std::to_string(c->gid), EPERM);
+}
+
 }  // namespace posta::net

@@ -55,4 +55,9 @@ struct PeerCred {
 };
 [[nodiscard]] Result<PeerCred> peer_cred(int sock);
 
+// The peer of a daemon's socket (listen_unix_for) when it may talk to the daemon: root, our
+// own effective user, or a process whose group is group; otherwise an error that says who
+// it was.
+[[nodiscard]] Result<PeerCred> allowed_peer(int sock, std::optional<gid_t> group);
+
 }  // namespace posta::net
