@@ -13,6 +13,7 @@
 #include "daemon/daemon.h"
 #include "proc/privilege.h"
 #include "queue.h"
+#include "queue/queued_proto.h"
 #include "queue/spool.h"
 #include "queue/writer.h"
 
@@ -41,12 +42,11 @@ queue::Injection injection(uid_t caller) {
   in.id_fd = id_fd();
   in.caller_uid = caller;
   in.writer_pid = ::getpid();
-  in.from_network = std::getenv("TCPREMOTEIP") != nullptr;
-  in.auth_user = env_or("POSTA_AUTH_USER");
-  in.dsn_ret = env_or("POSTA_DSN_RET");
-  in.dsn_envid = env_or("POSTA_DSN_ENVID");
-  in.body = env_or("POSTA_BODY");
-  in.smtputf8 = !env_or("POSTA_SMTPUTF8").empty() && env_or("POSTA_SMTPUTF8") != "0";
+  // the variables posta-queued takes in its frame, read into the injection by the same code
+  queue::QueuedRequest extras;
+  for (std::string_view name : queue::kQueuedNames)
+    if (const char* v = std::getenv(std::string(name).c_str())) extras.env.emplace_back(name, v);
+  extras.apply(in);
   return in;
 }
 

@@ -33,7 +33,8 @@ inline constexpr std::string_view kQueuedNames[] = {"POSTA_AUTH_USER", "POSTA_DS
 // The extras of a frame, checked as strictly as encode_queued_frame makes them.
 struct QueuedRequest {
   std::vector<std::pair<std::string, std::string>> env;
-  // Fills the extras posta-queue takes from these names (not the fds, uid or pid).
+  // Fills the extras these names stand for (not the fds, uid or pid): for posta-queued from
+  // a frame, for posta-queue from its environment.
   void apply(Injection& in) const;
 };
 [[nodiscard]] Result<QueuedRequest> parse_queued_frame(std::string_view frame);
