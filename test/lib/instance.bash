@@ -14,6 +14,9 @@ load_helpers() {
 
 : "${POSTA_BIN:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/bin}"
 export POSTA_BIN
+# the source tree (fixtures), also when a suite is run with bats directly
+: "${POSTA_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+export POSTA_SRC
 # Debian's python (with python3-dkim etc.), never a pyenv one
 PY=/usr/bin/python3
 . "$(dirname "${BASH_SOURCE[0]}")/ports.bash"
