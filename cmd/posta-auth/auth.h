@@ -25,6 +25,7 @@ struct Credentials {
 struct Timing {
   int64_t start_us = 0;   // before reading fd 3
   int64_t start_minflt = 0;  // page faults so far then
+  int64_t start_cpu_us = 0;  // CPU time of this process so far then
   int64_t read_us = 0;    // reading fd 3 to its end: mostly waiting for the caller to write
   int64_t hash_us = 0;    // crypt(3), in posta-authd or here
   // the direct check only:
@@ -35,6 +36,7 @@ struct Timing {
 };
 Timing& timing();
 int64_t now_us();
+int64_t process_cpu_us();
 
 // auth_client.cc: the check by posta-authd. nullopt when the daemon is not there (no
 // socket, nobody listening, not the instance owner's or root's process, or it hung up

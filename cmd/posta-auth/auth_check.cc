@@ -18,6 +18,12 @@ int64_t now_us() {
              std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
+int64_t process_cpu_us() {
+  timespec t{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return int64_t{t.tv_sec} * 1000000 + t.tv_nsec / 1000;
+}
+
 Result<Credentials> parse_credentials(std::string_view data) {
   Credentials c;
   std::string* fields[] = {&c.login, &c.password, &c.timestamp};

@@ -43,14 +43,15 @@ AuthAnswer check(const std::string& home, const accounts::AuthRequest& req, bool
 void log_timing(bool direct) {
   const Timing& t = timing();
   int64_t total = now_us() - t.start_us;
+  int64_t cpu = process_cpu_us() - t.start_cpu_us;
   rusage ru{};
   ::getrusage(RUSAGE_SELF, &ru);
   std::string parts = direct ? log::cat(" open_us=", t.open_us, " check_us=", t.check_us, " record_us=", t.record_us,
                                         " close_us=", t.close_us)
                              : "";
   log::info("timing: path=", direct ? "direct" : "daemon", " total_us=", total, " hash_us=", t.hash_us, parts,
-            " overhead_us=", total - t.hash_us, " read_us=", t.read_us, " minflt=", ru.ru_minflt - t.start_minflt,
-            " maxrss_kb=", ru.ru_maxrss);
+            " overhead_us=", total - t.hash_us, " read_us=", t.read_us, " cpu_us=", cpu,
+            " minflt=", ru.ru_minflt - t.start_minflt, " maxrss_kb=", ru.ru_maxrss);
 }
 
 }  // namespace
@@ -86,6 +87,7 @@ int run(const std::vector<std::string>& argv) {
     rusage ru{};
     ::getrusage(RUSAGE_SELF, &ru);
     timing().start_minflt = ru.ru_minflt;
+    timing().start_cpu_us = process_cpu_us();
   }
   timing().start_us = now_us();
   auto data = read_all(3, 2048);

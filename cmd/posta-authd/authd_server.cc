@@ -26,6 +26,12 @@ int64_t now_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now().time_since_epoch()).count();
 }
 
+int64_t thread_cpu_ns() {
+  timespec t{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return int64_t{t.tv_sec} * 1000000000 + t.tv_nsec;
+}
+
 // Waits for events on fd until the deadline; false when it passed.
 bool wait_for(int fd, short events, Clock::time_point deadline) {
   for (;;) {
@@ -71,8 +77,19 @@ void Server::serve() {
       continue;
     }
     log::info("stopping after the checks in progress");
-    return stop();
+    stop();
+    log_cpu();
+    return;
   }
+}
+
+// What a check costs the daemon apart from the deliberate hash (test/bench/workloads/80-auth.sh).
+void Server::log_cpu() const {
+  uint64_t n = checks_;
+  if (n == 0) return;
+  log::info("checks: ", n, " cpu_per_check_us=", check_cpu_ns_ / 1000 / int64_t(n),
+            " hash_cpu_per_check_us=", hash_cpu_ns_ / 1000 / int64_t(n),
+            " cpu_apart_from_hash_per_check_us=", (check_cpu_ns_ - hash_cpu_ns_) / 1000 / int64_t(n));
 }
 
 // shutdown() wakes every checker blocked in accept(); each finishes its connection first.
@@ -84,6 +101,7 @@ void Server::stop() {
 
 void Server::checker() {
   while (!stopping_) {
+    int64_t cpu0 = thread_cpu_ns();  // (a thread blocked in accept() uses none)
     Fd fd(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
     if (!fd) {
       if (stopping_ || errno == EINTR || errno == ECONNABORTED) continue;
@@ -94,6 +112,8 @@ void Server::checker() {
     // the pre-auth servers' group (-G), root, or our own user: who may run posta-auth
     if (auto peer = net::allowed_peer(fd.get(), group_); peer) check(std::move(fd), next_id_++);
     else log::warning(peer.error().what);
+    check_cpu_ns_ += thread_cpu_ns() - cpu0;
+    ++checks_;
   }
 }
 
@@ -153,9 +173,10 @@ accounts::AuthAnswer Server::decide(accounts::AuthRequest& req) {
     return accounts::AuthAnswer::trouble("posta-authd: unable to check credentials: " + found.error().what);
   }
   const accounts::UserRecord* checked = found->checked();
-  int64_t t0 = now_us();
+  int64_t t0 = now_us(), cpu0 = thread_cpu_ns();
   bool ok = accounts::check_password(req.password, checked ? checked->password_hash : "", !checked);
   int64_t hash_us = now_us() - t0;
+  hash_cpu_ns_ += thread_cpu_ns() - cpu0;
   explicit_bzero(req.password.data(), req.password.size());
   accounts::AuthAnswer a;
   {

@@ -36,6 +36,7 @@ class Server {
   accounts::AuthAnswer decide(accounts::AuthRequest& req);
   void send_answer(int fd, uint64_t id, const accounts::AuthAnswer& a);
   void checkpoint();
+  void log_cpu() const;
   void stop();
 
   const Options& o_;
@@ -50,6 +51,11 @@ class Server {
   bool concluded_ = false;  // checks concluded since the last checkpoint
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> next_id_{1};
+  // CPU time of the checkers' threads, for the line logged at stop: all of each check
+  // (accept to close) and the part spent hashing.
+  std::atomic<uint64_t> checks_{0};
+  std::atomic<int64_t> check_cpu_ns_{0};
+  std::atomic<int64_t> hash_cpu_ns_{0};
   std::vector<std::thread> threads_;
 };
 

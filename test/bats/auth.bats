@@ -87,7 +87,7 @@ PYEOF
   assert_line "UID=$(stat -c %u "$PH")"
   assert_line --partial "login: user=<alice@example.test> ip=127.0.0.10"
   # through posta-authd, which reported its hash time
-  assert_output --regexp "timing: path=daemon total_us=[0-9]+ hash_us=[1-9][0-9]* overhead_us=[0-9]+ read_us=[0-9]+ minflt=[0-9]+ maxrss_kb="
+  assert_output --regexp "timing: path=daemon total_us=[0-9]+ hash_us=[1-9][0-9]* overhead_us=[0-9]+ read_us=[0-9]+ cpu_us=[0-9]+ minflt=[0-9]+ maxrss_kb="
   refute_output --partial "not reachable"
 }
 

@@ -7,7 +7,9 @@
 # without the daemon (posta-auth's direct fallback, 100,000 users) are extra figures, and
 # so is the floor: a bare unix-socket round trip between two processes with the server busy
 # for as long as the hash took (lib/ipc_floor.cc), what this machine charges for the
-# system calls and wake-ups of a check with none of posta's work.
+# system calls and wake-ups of a check with none of posta's work. The CPU time a check
+# costs apart from the hash is an extra figure too: posta-auth's in its window plus what
+# posta-authd's checker threads spent per check outside crypt(3) (logged at its stop).
 # Setup builds the 100,000-user database with posta-user import and times it, and times a
 # 10,000-user import with Maildirs (extra figures; 2,000 and 50 with BENCH_SCALE=small).
 . "$(dirname "$0")/../lib/common.sh"
@@ -68,8 +70,9 @@ authd_stop() {
   rm -f "$1/authd.pid"
 }
 # checks HOME PATH: N successful checks that must take PATH (daemon|direct); prints
-# "overhead_us hash_us wall_s after_us" medians (after: the overhead from the moment
-# posta-auth has read the credentials, i.e. without waiting for its caller to write them)
+# "overhead_us hash_us wall_s after_us cpu_us" medians (after: the overhead from the moment
+# posta-auth has read the credentials, i.e. without waiting for its caller to write them;
+# cpu: posta-auth's own CPU time in its timed window)
 checks() {
   local i t0 log=$BENCH_WORK/auth.log
   : >"$BENCH_WORK/auth.t"
@@ -78,12 +81,12 @@ checks() {
     t0=$(date +%s.%N)
     printf 'bench@bench.test\0bench-pw\0\0' |
       POSTA_HOME=$1 POSTA_AUTH_TIMING=1 "$POSTA_BIN/posta-auth" /bin/true 3<&0 2>"$log" || { cat "$log" >&2; return 1; }
-    sed -n "s/.*timing: path=$2 .*hash_us=\([0-9]*\).*overhead_us=\([0-9-]*\) read_us=\([0-9]*\).*/\2 \1 $(elapsed_since "$t0") \3/p" "$log" |
-      awk '{print $1, $2, $3, $1 - $4}' >>"$BENCH_WORK/auth.t"
+    sed -n "s/.*timing: path=$2 .*hash_us=\([0-9]*\).*overhead_us=\([0-9-]*\) read_us=\([0-9]*\) cpu_us=\([0-9]*\).*/\2 \1 $(elapsed_since "$t0") \3 \4/p" "$log" |
+      awk '{print $1, $2, $3, $1 - $4, $5}' >>"$BENCH_WORK/auth.t"
     sed -n 's/.*timing:.* maxrss_kb=\([0-9]*\).*/\1/p' "$log" >>"$BENCH_WORK/auth.rss"
   done
   [ "$(wc -l <"$BENCH_WORK/auth.t")" = "$N" ] || { echo "not every check took the $2 path:" >&2; cat "$log" >&2; return 1; }
-  local c m; for c in 1 2 3 4; do
+  local c m; for c in 1 2 3 4 5; do
     m=$(awk -v c=$c '{print $c}' "$BENCH_WORK/auth.t" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
     printf '%s ' "$m"
   done
@@ -109,6 +112,12 @@ side() {
   echo "figure: auth_minus_hash_after_credentials $6 us" >&2
   awk -v w="$5" -v h="$4" 'BEGIN {printf "figure: auth_process_minus_hash %.2f ms\n", w * 1000 - h / 1000}' >&2
   echo "figure: authd_peak_kb ${daemon_kb:-0} KB" >&2
+  # CPU apart from the hash: posta-auth's (median) plus posta-authd's checker threads'
+  # (mean, from the line it logs at stop)
+  local dcpu; dcpu=$(sed -n 's/.*checks: .* cpu_apart_from_hash_per_check_us=\([0-9]*\).*/\1/p' "$1/authd.log" | tail -1)
+  echo "figure: auth_client_cpu $7 us" >&2
+  [ -n "$dcpu" ] && echo "figure: authd_cpu_apart_from_hash $dcpu us" >&2 &&
+    echo "figure: auth_cpu_apart_from_hash $(($7 + dcpu)) us" >&2
   local peak; peak=$(sort -n "$BENCH_WORK/auth.rss" | tail -1)
   if [ "$2" = fallback ]; then
     local floor; floor=$("$BENCH_WORK/ipc_floor" "$BENCH_WORK/floor.sock" "$4" "$N") || return 1
