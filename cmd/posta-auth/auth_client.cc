@@ -58,17 +58,31 @@ Status send_all(int fd, std::string_view data) {
   return {};
 }
 
-// Reads exactly n bytes; got says how many arrived before a failure or end of file.
-Status read_exact(int fd, char* buf, size_t n, size_t& got) {
-  got = 0;
-  while (got < n) {
-    ssize_t r = ::read(fd, buf + got, n - got);
+// Reads the answer frame, header and payload, with as few reads as it arrives in (one,
+// as the daemon sends it in one piece). hung_up: the daemon closed without a byte.
+Result<std::string> read_answer(int fd, bool& hung_up) {
+  constexpr size_t kHeader = accounts::kAuthFrameHeader;
+  char buf[kHeader + accounts::kMaxAuthAnswer + 1];  // one byte more: to see bytes after it
+  size_t got = 0, want = kHeader;
+  hung_up = false;
+  while (got < want) {
+    ssize_t r = ::read(fd, buf + got, sizeof buf - got);
     if (r < 0 && errno == EINTR) continue;
-    if (r < 0) return fail_sys(errno == EAGAIN ? "no answer within " + std::to_string(kAnswerTimeout) + " s" : "read");
-    if (r == 0) return fail("end of file", 0);
+    if (r < 0 && errno == EAGAIN) return fail("no answer within " + std::to_string(kAnswerTimeout) + " s");
+    if (r <= 0) {
+      hung_up = got == 0 && (r == 0 || errno == ECONNRESET);
+      if (r < 0) return fail_sys("read");
+      return fail(got == 0 ? "end of file" : "truncated answer", 0);
+    }
     got += static_cast<size_t>(r);
+    if (want == kHeader && got >= kHeader) {
+      auto len = accounts::auth_frame_length(std::string_view(buf, kHeader), accounts::kMaxAuthAnswer);
+      if (!len) return std::unexpected(len.error());
+      want = kHeader + *len;
+    }
   }
-  return {};
+  if (got > want) return fail("bytes after the answer");
+  return std::string(buf + kHeader, got - kHeader);
 }
 
 }  // namespace
@@ -86,19 +100,12 @@ Result<std::optional<AuthAnswer>> ask_daemon(const std::string& home, const acco
   auto sent = send_all(s->get(), *frame);
   explicit_bzero(frame->data(), frame->size());
   if (!sent) return not_there("request not sent: " + sent.error().what);
-  char header[accounts::kAuthFrameHeader];
-  size_t got = 0;
-  if (auto r = read_exact(s->get(), header, sizeof header, got); !r) {
-    // It hung up before answering (stopping, or refused us): nothing was decided.
-    if (got == 0 && (r.error().code == 0 || r.error().code == ECONNRESET)) return not_there("hung up");
-    return fail("posta-authd: " + r.error().what);
-  }
-  auto len = accounts::auth_frame_length(std::string_view(header, sizeof header), accounts::kMaxAuthAnswer);
-  if (!len) return fail("posta-authd: " + len.error().what);
-  std::string payload(*len, '\0');
-  if (auto r = read_exact(s->get(), payload.data(), payload.size(), got); !r)
-    return fail("posta-authd: truncated answer: " + r.error().what);
-  auto answer = accounts::decode_auth_answer(payload);
+  bool hung_up = false;
+  auto payload = read_answer(s->get(), hung_up);
+  // It hung up before answering (stopping, or refused us): nothing was decided.
+  if (!payload && hung_up) return not_there("hung up");
+  if (!payload) return fail("posta-authd: " + payload.error().what);
+  auto answer = accounts::decode_auth_answer(*payload);
   if (!answer) return fail("posta-authd: bad answer: " + answer.error().what);
   return std::optional<AuthAnswer>(std::move(*answer));
 }

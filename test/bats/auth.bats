@@ -289,6 +289,20 @@ PYEOF
   assert_failure 111
   assert_output --partial "bad answer"
   wait "$fake" || true
+  # one that hangs up in the middle of its answer: trouble too, not a second check
+  $PY - "$(SOCK)" <<'PYEOF' &
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1]); s.listen(1); s.settimeout(15)
+c, _ = s.accept(); c.settimeout(10); c.recv(4096); c.sendall(b"\x00\x00\x00\x40R1\x00ok\x00"); c.close(); os.unlink(sys.argv[1])
+PYEOF
+  fake=$!
+  wait_for 10 test -S "$(SOCK)"
+  run auth alice@example.test pw-alice
+  assert_failure 111
+  assert_output --partial "truncated answer"
+  refute_output --partial "path=direct"
+  wait "$fake" || true
   if [ "$(id -u)" = 0 ]; then
     # a socket served by another user is never asked (it could name any Maildir)
     chmod 1777 "$PH/run"
