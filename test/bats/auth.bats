@@ -357,6 +357,8 @@ s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"\x00"); t
   wait_for 10 sh -c "! kill -0 $pid 2>/dev/null"
   [ ! -e "$(SOCK)" ]
   grep -q "no complete request within 1 s" "$PH/authd.log"
+  # and at stop, what its checks cost in CPU time apart from the hash
+  grep -Eq "checks: [1-9][0-9]* cpu_per_check_us=[0-9]+ hash_cpu_per_check_us=[0-9]+ cpu_apart_from_hash_per_check_us=[0-9-]+" "$PH/authd.log"
   kill "$slow" 2>/dev/null || true
   wait "$slow" 2>/dev/null || true
   rm -f "$PH/authd.pid"
