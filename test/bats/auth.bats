@@ -74,6 +74,21 @@ print("answer:" + data.hex())
 PYEOF
 }
 
+# stand_in PYTHON [RUNNER...]: in the background (pid in $fake), a stand-in for posta-authd
+# on its socket, run by RUNNER (e.g. setpriv), that takes one connection c, runs PYTHON
+# with it, closes it and goes away
+stand_in() {
+  local code=$1; shift
+  "$@" $PY - "$(SOCK)" "$code" <<'PYEOF' &
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1]); s.listen(1); s.settimeout(15)
+c, _ = s.accept(); c.settimeout(10); exec(sys.argv[2]); c.close(); os.unlink(sys.argv[1])
+PYEOF
+  fake=$!
+  wait_for 10 test -S "$(SOCK)"
+}
+
 @test "right password: exit 0 and USER HOME MAILDIR POSTA_QUOTA, run in the Maildir as the owner" {
   run auth alice@example.test pw-alice
   assert_success
@@ -262,42 +277,22 @@ PYEOF
 
 @test "posta-auth falls back when the daemon hangs up, fails on a bad answer, ignores another user's socket" {
   authd_stop
+  local fake
   # a stand-in that hangs up on the first connection, without answering
-  $PY - "$(SOCK)" <<'PYEOF' &
-import os, socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.bind(sys.argv[1]); s.listen(1); s.settimeout(15)
-c, _ = s.accept(); c.close(); os.unlink(sys.argv[1])
-PYEOF
-  local fake=$!
-  wait_for 10 test -S "$(SOCK)"
+  stand_in pass
   run auth alice@example.test pw-alice
   assert_success
   assert_output --partial "not reachable"
   assert_output --partial "path=direct"
   wait "$fake" || true
   # one that answers garbage: no second check, temporary trouble
-  $PY - "$(SOCK)" <<'PYEOF' &
-import os, socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.bind(sys.argv[1]); s.listen(1); s.settimeout(15)
-c, _ = s.accept(); c.settimeout(10); c.recv(4096); c.sendall(b"\x00\x00\x00\x03R1\x00"); c.close(); os.unlink(sys.argv[1])
-PYEOF
-  fake=$!
-  wait_for 10 test -S "$(SOCK)"
+  stand_in 'c.recv(4096); c.sendall(b"\x00\x00\x00\x03R1\x00")'
   run auth alice@example.test pw-alice
   assert_failure 111
   assert_output --partial "bad answer"
   wait "$fake" || true
   # one that hangs up in the middle of its answer: trouble too, not a second check
-  $PY - "$(SOCK)" <<'PYEOF' &
-import os, socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.bind(sys.argv[1]); s.listen(1); s.settimeout(15)
-c, _ = s.accept(); c.settimeout(10); c.recv(4096); c.sendall(b"\x00\x00\x00\x40R1\x00ok\x00"); c.close(); os.unlink(sys.argv[1])
-PYEOF
-  fake=$!
-  wait_for 10 test -S "$(SOCK)"
+  stand_in 'c.recv(4096); c.sendall(b"\x00\x00\x00\x40R1\x00ok\x00")'
   run auth alice@example.test pw-alice
   assert_failure 111
   assert_output --partial "truncated answer"
@@ -306,14 +301,7 @@ PYEOF
   if [ "$(id -u)" = 0 ]; then
     # a socket served by another user is never asked (it could name any Maildir)
     chmod 1777 "$PH/run"
-    setpriv --reuid=nobody --regid=nogroup --clear-groups $PY - "$(SOCK)" <<'PYEOF' &
-import os, socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.bind(sys.argv[1]); s.listen(1); s.settimeout(15)
-c, _ = s.accept(); c.settimeout(10); c.recv(4096); os.unlink(sys.argv[1])
-PYEOF
-    fake=$!
-    wait_for 10 test -S "$(SOCK)"
+    stand_in 'c.recv(4096)' setpriv --reuid=nobody --regid=nogroup --clear-groups
     run auth alice@example.test pw-alice
     chmod 755 "$PH/run"
     assert_success
