@@ -9,7 +9,8 @@
 # for as long as the hash took (lib/ipc_floor.cc), what this machine charges for the
 # system calls and wake-ups of a check with none of posta's work. The CPU time a check
 # costs apart from the hash is an extra figure too: posta-auth's in its window plus what
-# posta-authd's checker threads spent per check outside crypt(3) (logged at its stop).
+# posta-authd's checker threads spent per check outside crypt(3) (logged at its stop
+# with POSTA_AUTHD_TIMING).
 # Setup builds the 100,000-user database with posta-user import and times it, and times a
 # 10,000-user import with Maildirs (extra figures; 2,000 and 50 with BENCH_SCALE=small).
 . "$(dirname "$0")/../lib/common.sh"
@@ -53,7 +54,7 @@ setup() {
 # authd_start HOME / authd_stop HOME: a posta-authd for HOME (socket HOME/run/authd.sock)
 authd_start() {
   rm -f "$1/authd.ready"
-  (POSTA_HOME=$1 exec "$POSTA_BIN/posta-authd" -s "$1/run/authd.sock" -N 3 3>"$1/authd.ready" </dev/null >"$1/authd.log" 2>&1) &
+  (POSTA_HOME=$1 POSTA_AUTHD_TIMING=1 exec "$POSTA_BIN/posta-authd" -s "$1/run/authd.sock" -N 3 3>"$1/authd.ready" </dev/null >"$1/authd.log" 2>&1) &
   echo $! >"$1/authd.pid"
   local i=0
   until [ -s "$1/authd.ready" ]; do
