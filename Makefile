@@ -113,6 +113,7 @@ $(FUZZ_DIR)/bin/%: $(FUZZ_DIR)/obj/test/fuzz/%.o $(FUZZ_DIR)/libposta-fuzz.a
 
 lint:
 	mandoc -Tlint -Wwarning man/*.[0-9]
+	@contrib/check-xrefs
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/posta

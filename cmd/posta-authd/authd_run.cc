@@ -14,6 +14,7 @@
 namespace posta::authd {
 
 int run(const Options& o) {
+  auto ready = readiness_fd(o.notify_fd);
   ignore_sigpipe();
   std::string home = posta_home();
   // The daemon holds the hashes: it runs as the owner of db/secret/, root in system mode,
@@ -36,7 +37,7 @@ int run(const Options& o) {
   set_nonblock(listener->get(), false);  // the checkers block in accept()
   Server server(o, home, std::move(*listener), group, std::move(*acc));
   log::info("listening on ", o.socket, " with ", o.workers, " checker threads");
-  notify_ready(readiness_fd(o.notify_fd));
+  notify_ready(ready);
   server.serve();
   ::unlink(o.socket.c_str());
   return kExitOk;

@@ -208,6 +208,7 @@ void Acceptor::loop() {
 }  // namespace
 
 int run(const Options& o) {
+  auto ready = readiness_fd(o.notify_fd);
   ignore_sigpipe();
   std::string home = posta_home();
   auto [listener, group] = settle(o, home);
@@ -216,7 +217,7 @@ int run(const Options& o) {
   Acceptor acceptor(o, Context{home, spool, o.timeout, group}, std::move(listener));
   if (auto st = acceptor.start(); !st) log::fatal(kExitTemporary, st.error().what);
   log::info("listening on ", o.socket, ", ", o.jobs, " messages at once");
-  notify_ready(readiness_fd(o.notify_fd));
+  notify_ready(ready);
   acceptor.loop();
   log::info("stopping");
   acceptor.drain();

@@ -17,12 +17,12 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : posta::kExitUsageS6;
   }
+  std::optional<int> fd;
+  if (ready >= 0) fd = posta::readiness_fd(ready);
   std::string home = posta::posta_home();
   if (auto s = posta::become_instance_owner(home); !s) {
     posta::log::error("fatal: ", s.error().what);
     return posta::kExitTemporary;
   }
-  std::optional<int> fd;
-  if (ready >= 0) fd = ready;
   return posta::send::run_loop(home, fd);
 }

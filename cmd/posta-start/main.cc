@@ -132,6 +132,7 @@ void install_send_fds(Link (&l)[3]) {
 }
 
 int run(int ready) {
+  std::optional<int> nfd = readiness(ready);
   std::string home = posta::posta_home();
   bool as_roles = system_mode(home);
   if (!as_roles)
@@ -143,7 +144,6 @@ int run(int ready) {
     if (!c) posta::log::fatal(posta::kExitTemporary, c.error().what);
     send_creds = *c;
   }
-  std::optional<int> nfd = readiness(ready);
   // fds 0-2 stay; anything on 3-9 is closed first so that the helpers do not hold it.
   for (int fd = 3; fd < 10; ++fd) ::close(fd);
   Link l[3];

@@ -365,6 +365,7 @@ void ensure_std_fds() {
 
 int run(const Config& c) {
   ensure_std_fds();
+  auto ready = readiness_fd(c.notify_fd);
   ignore_sigpipe();
   auto sock = listen_on(c.host, c.port, static_cast<int>(c.backlog));
   if (!sock) log::fatal(kExitTemporary, sock.error().what);
@@ -373,7 +374,7 @@ int run(const Config& c) {
   if (auto s = server.start(); !s) log::fatal(kExitTemporary, s.error().what);
   log::info("listening on ", c.host, " port ", c.port, " maxconn ", c.maxconn, " maxperip ",
             c.maxperip, c.rules.empty() ? "" : " rules " + c.rules);
-  notify_ready(readiness_fd(c.notify_fd));
+  notify_ready(ready);
   return server.loop();
 }
 

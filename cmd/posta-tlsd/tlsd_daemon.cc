@@ -198,6 +198,7 @@ Status give_socket_and_drop(const Options& o, std::optional<gid_t> group, const 
 }  // namespace
 
 int run_daemon(const Options& o) {
+  auto ready = readiness_fd(o.notify_fd);
   ::signal(SIGPIPE, SIG_IGN);
   raise_fd_limit();
   // Relay buffers come and go by the 16-128 KB: without this, glibc would mmap/munmap (or
@@ -225,7 +226,7 @@ int run_daemon(const Options& o) {
   Daemon d(o, std::move(*listener), group);
   if (auto s = d.start(); !s) log::fatal(kExitTemporary, s.error().what);
   log::info("listening on ", o.daemon_socket);
-  notify_ready(o.notify_fd);
+  notify_ready(ready);
   d.loop();
   ::unlink(o.daemon_socket.c_str());
   return kExitOk;

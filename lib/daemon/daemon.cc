@@ -1,5 +1,6 @@
 #include "daemon/daemon.h"
 
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "io/fd.h"
+#include "log/log.h"
 
 namespace posta {
 
@@ -63,12 +65,22 @@ Status become_instance_owner(const std::string& home) {
 }
 
 std::optional<int> readiness_fd(std::optional<int> given) {
-  if (given) return given;
-  auto s = read_file("notification-fd", 64);
-  if (!s) return std::nullopt;
-  int fd = -1;
-  auto [p, ec] = std::from_chars(s->data(), s->data() + s->size(), fd);
-  if (ec != std::errc() || fd < 0) return std::nullopt;
+  std::optional<int> fd = given;
+  if (!fd) {
+    auto s = read_file("notification-fd", 64);
+    if (!s) return std::nullopt;
+    int n = -1;
+    auto [p, ec] = std::from_chars(s->data(), s->data() + s->size(), n);
+    if (ec != std::errc() || n < 0) return std::nullopt;
+    fd = n;
+  }
+  // A supervisor without readiness support (daemontools' supervise) leaves the descriptor
+  // closed; the number is then free for our own sockets and must never be written to.
+  if (*fd <= 2 || ::fcntl(*fd, F_GETFD) < 0) {
+    log::warning("readiness fd ", *fd, " is not open: running without readiness notification");
+    return std::nullopt;
+  }
+  set_cloexec(*fd, true);
   return fd;
 }
 

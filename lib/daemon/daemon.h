@@ -31,7 +31,10 @@ struct Identity {
 [[nodiscard]] Status become_instance_owner(const std::string& home);
 
 // s6 readiness: the fd given (e.g. by -d), else the number in ./notification-fd if the
-// supervisor asked for one; nullopt when nobody listens.
+// supervisor asked for one; nullopt when nobody listens. An fd that is not open (daemontools,
+// or a run script started by hand) gives nullopt and one warning. Call it before the program
+// opens any descriptor of its own, so that a closed readiness fd is never mistaken for one.
+// The fd returned is close-on-exec.
 std::optional<int> readiness_fd(std::optional<int> given);
 // Writes "\n" to the fd and closes it.
 void notify_ready(std::optional<int> fd);

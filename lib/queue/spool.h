@@ -2,10 +2,10 @@
 //
 //   queue/mess/<id>    the message, exactly as delivered (posta-queue's Received line first)
 //   queue/intd/<id>    the stored envelope (envelope.h, stored form) while posta-queue writes it
-//   queue/todo/<id>    hard link of intd/<id>: THE COMMIT POINT. posta-queue exits 0 only
-//                      after mess/<id>, intd/<id> and the todo/ link are fsynced.
-//   queue/info/<id>    the stored envelope once posta-send picked the message up (renamed
-//                      from intd/<id>); immutable
+//   queue/todo/<id>    intd/<id> renamed once it and mess/<id> are fsynced: THE COMMIT POINT.
+//                      posta-queue exits 0 only after the todo/ directory is fsynced too.
+//   queue/info/<id>    hard link of todo/<id> made by posta-send when it picks the message
+//                      up (todo/<id> is unlinked after); immutable
 //   queue/state/<id>   per-recipient delivery log (rcptstate.h), append-only, fdatasync per
 //                      record; written by posta-send before it unlinks todo/<id>
 //   queue/lock/trigger fifo: posta-queue writes one byte (non-blocking) after a commit
@@ -16,7 +16,7 @@
 //   mess only            injection in progress, or abandoned (cleaned after 36 hours
 //                        untouched)
 //   mess+intd            envelope written, not committed (same cleanup)
-//   mess+intd+todo       committed, not yet picked up
+//   mess+todo            committed, not yet picked up
 //   mess+info+state(+todo) picked up; todo/ left over after a crash is harmless
 //   mess+info, no state  every recipient finished; posta-clean removes the rest
 //
