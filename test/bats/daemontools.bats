@@ -41,12 +41,14 @@ teardown_file() {
   for s in "$PH"/service/*/; do svc -dx "$s" "$s/log" 2>/dev/null || true; done
   kill "$(cat "$T/sink.pid")" 2>/dev/null || true
   sleep 0.2
-  pkill -9 -f "supervise .*$PH" 2>/dev/null || true
   instance_stop
-  rm -rf "$T"
+  [ -n "${KEEP_INSTANCE:-}" ] || rm -rf "$T"
 }
 
 setup() { load_helpers; }
+
+has_mail() { [ "$(maildir_count "$1")" -ge 1 ]; }
+sink_has() { grep -qs "$1" "$T"/sink/msg.*; }
 
 @test "every service is up under supervise and stays up" {
   local s
@@ -78,8 +80,8 @@ setup() { load_helpers; }
   run swaks --server "$INSTANCE_IP:$SMTP_PORT" --from someone@example.org --to carol@dt.test \
     --header "Subject: under daemontools" --body "hello from supervise"
   assert_success
-  wait_for 20 test "$(maildir_count carol@dt.test)" -ge 1
-  run curl -s --max-time 10 "imap://$INSTANCE_IP:$IMAP_PORT/INBOX;UID=1" -u "carol@dt.test:s3cret-Pass"
+  wait_for 20 has_mail carol@dt.test
+  run curl -s -k --max-time 10 "imaps://$INSTANCE_IP:$IMAPS_PORT/INBOX;UID=1" -u "carol@dt.test:s3cret-Pass"
   assert_success
   assert_output --partial "hello from supervise"
 }
@@ -89,7 +91,7 @@ setup() { load_helpers; }
     --auth PLAIN --auth-user carol@dt.test --auth-password s3cret-Pass -tls \
     --header "Subject: out" --body "leaving through posta-remote"
   assert_success
-  wait_for 30 grep -qs "leaving through posta-remote" "$T"/sink/msg.*
+  wait_for 30 sink_has "leaving through posta-remote"
   run grep -h "^RCPT" "$T"/sink/msg.*
   assert_output --partial "dave@remote.test"
 }
