@@ -285,6 +285,58 @@ sink_file() {  # sink_file SINK SUBJECT: the stored message with that subject
   [[ "${lines[1]}" == K* ]]
 }
 
+# RFC 6531: SMTPUTF8 only for a message with UTF-8 in its envelope or header fields; a
+# server without it gets such a message anyway unless it cannot be sent without (5.6.7).
+@test "SMTPUTF8 is asked for only when the message has UTF-8 addresses or header fields" {
+  params() { sed -n 's/^PARAMS //p' "$(sink_file "$1" "$2")"; }
+  msg alice@example.test "ascii plain"
+  remote good.test alice@example.test bob@good.test
+  [[ "${lines[1]}" == K* ]]
+  run params good "ascii plain"
+  refute_output --partial SMTPUTF8
+  # an 8-bit body is 8BITMIME, not SMTPUTF8
+  msg alice@example.test "eight bit body" "caf$(printf '\xc3\xa9')"
+  remote good.test alice@example.test bob@good.test
+  [[ "${lines[1]}" == K* ]]
+  run params good "eight bit body"
+  assert_output --partial "BODY=8BITMIME"
+  refute_output --partial SMTPUTF8
+  msg alice@example.test "8bitmime body" "caf$(printf '\xc3\xa9')"
+  export POSTA_BODY=8BITMIME
+  remote good.test alice@example.test bob@good.test
+  unset POSTA_BODY
+  [[ "${lines[1]}" == K* ]]
+  run params good "8bitmime body"
+  assert_output --partial "BODY=8BITMIME"
+  refute_output --partial SMTPUTF8
+  # a UTF-8 header field: asked for where offered...
+  msg alice@example.test "caf$(printf '\xc3\xa9') header"
+  remote good.test alice@example.test bob@good.test
+  [[ "${lines[1]}" == K* ]]
+  run params good "caf.* header"
+  assert_output --partial SMTPUTF8
+  # ...sent without it where not (it did not arrive with SMTPUTF8)...
+  remote ok.test alice@example.test bob@ok.test
+  [[ "${lines[0]}" == r* ]]
+  [[ "${lines[1]}" == K* ]]
+  run params ok "caf.* header"
+  refute_output --partial SMTPUTF8
+  # ...and a permanent 5.6.7 failure when it did
+  export POSTA_SMTPUTF8=1
+  remote ok.test alice@example.test bob@ok.test
+  unset POSTA_SMTPUTF8
+  [[ "${lines[0]}" == "h5.6.7 "*"does not support SMTPUTF8"* ]]
+  [[ "${lines[1]}" == D* ]]
+  # arrived with SMTPUTF8 but all ASCII: not asked for
+  msg alice@example.test "ascii came utf8"
+  export POSTA_SMTPUTF8=1
+  remote good.test alice@example.test bob@good.test
+  unset POSTA_SMTPUTF8
+  [[ "${lines[1]}" == K* ]]
+  run params good "ascii came utf8"
+  refute_output --partial SMTPUTF8
+}
+
 @test "bad usage exits 111; broken resolver config defers" {
   run "$POSTA_BIN/posta-remote" ok.test
   [ "$status" -eq 111 ]
