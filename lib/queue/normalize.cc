@@ -39,7 +39,7 @@ void MessageNormalizer::feed(std::string_view in, std::string& out) {
   }
 }
 
-void MessageNormalizer::finish(std::string& out) {
+void MessageNormalizer::finish() {
   if (pending_cr_) refuse("Message contains a bare CR (see RFC 5321 2.3.8)");
   pending_cr_ = false;
 }
@@ -51,7 +51,7 @@ std::string MessageNormalizer::refusal() const {
 bool normalize_message(std::string_view in, std::string& out, std::string& why) {
   MessageNormalizer n;
   n.feed(in, out);
-  n.finish(out);
+  n.finish();
   why = n.refusal();
   if (n.refused()) out.clear();
   return !n.refused();

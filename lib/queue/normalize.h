@@ -27,7 +27,7 @@ class MessageNormalizer {
   // Appends the stored form of the next bytes to out. Once refused() nothing more is appended.
   void feed(std::string_view in, std::string& out);
   // At the end of the input: a CR still waiting for its LF is a bare CR.
-  void finish(std::string& out);
+  void finish();
   bool refused() const { return problem_ != nullptr; }
   // "5.6.0 Message contains a bare CR ..." (an enhanced code, then the text), "" when none.
   std::string refusal() const;

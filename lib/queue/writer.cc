@@ -73,7 +73,7 @@ Outcome copy_message(int in, int out, const std::string& received, long long lim
       buf.clear();
     }
   }
-  lines.finish(buf);
+  lines.finish();
   if (lines.refused()) return {kQueueCustomMessage, "D" + lines.refusal()};
   if (auto w = write_all(out, buf); !w) return write_error(w.error());
   if (::fsync(out) != 0) return write_error(sys_error("unable to fsync the message"));

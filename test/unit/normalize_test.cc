@@ -13,7 +13,7 @@ std::string stored(std::string_view in, size_t step = 0) {
   std::string out;
   if (step == 0) step = in.size() ? in.size() : 1;
   for (size_t i = 0; i < in.size(); i += step) n.feed(in.substr(i, step), out);
-  n.finish(out);
+  n.finish();
   return n.refused() ? "!" + n.refusal() : out;
 }
 
