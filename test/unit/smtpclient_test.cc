@@ -209,8 +209,12 @@ TEST(SmtpClientData, NoBareCrOrLfOnTheWire) {
   EXPECT_EQ(dot_stuff(to_crlf("a\n.\nb")), "a\r\n..\r\nb\r\n.\r\n");
   std::string wire = dot_stuff(to_crlf("1\r2\n3\r\n4\n\r5\r\r"));
   for (size_t i = 0; i < wire.size(); ++i) {
-    if (wire[i] == '\r') EXPECT_TRUE(i + 1 < wire.size() && wire[i + 1] == '\n') << i;
-    if (wire[i] == '\n') EXPECT_TRUE(i > 0 && wire[i - 1] == '\r') << i;
+    if (wire[i] == '\r') {
+      EXPECT_TRUE(i + 1 < wire.size() && wire[i + 1] == '\n') << i;
+    }
+    if (wire[i] == '\n') {
+      EXPECT_TRUE(i > 0 && wire[i - 1] == '\r') << i;
+    }
   }
 }
 
