@@ -166,6 +166,11 @@ sink_file() {  # sink_file SINK SUBJECT: the stored message with that subject
   remote rej.test alice@example.test bob@rej.test
   [ "${lines[0]}" = "hmx.rej.test[127.0.0.15]:$SINK_PORT said: 550 5.7.1 <bob@rej.test> rejected by policy" ]
   [[ "${lines[1]}" == D* ]]
+  # the log quotes the refusal, not the 250 to MAIL before it
+  grep -q 'domain=rej.test .* status=D reply="550 5.7.1 <bob@rej.test> rejected by policy"' "$T/stderr"
+  grep -q 'rcpt=<bob@rej.test> status=bounced reply=".*550 5.7.1 <bob@rej.test>' "$T/stderr"
+  run grep 'reply="250' "$T/stderr"
+  assert_failure
 }
 
 @test "one transaction, per-recipient results in order (no PIPELINING)" {
@@ -179,6 +184,11 @@ sink_file() {  # sink_file SINK SUBJECT: the stored message with that subject
   f=$(sink_file mix mixed)
   [ "$(grep -c '^RCPT ' "$f")" -eq 2 ]
   [ "$(ls "$T/mix" | grep -c '^msg\.')" -eq 1 ]
+  # one log line per refused recipient with its own reply; none for the accepted ones
+  grep -q 'rcpt=<bad@mix.test> status=bounced reply=".*550 5.1.1 <bad@mix.test> no such user"' "$T/stderr"
+  grep -q 'rcpt=<later@mix.test> status=deferred reply=".*451 4.2.0 <later@mix.test> try later"' "$T/stderr"
+  run grep -c 'rcpt=<ok' "$T/stderr"
+  assert_output 0
 }
 
 @test "DKIM: ed25519 and rsa signatures verify with python3-dkim against our DNS" {
