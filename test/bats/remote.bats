@@ -169,8 +169,7 @@ sink_file() {  # sink_file SINK SUBJECT: the stored message with that subject
   # the log quotes the refusal, not the 250 to MAIL before it
   grep -q 'domain=rej.test .* status=D reply="550 5.7.1 <bob@rej.test> rejected by policy"' "$T/stderr"
   grep -q 'rcpt=<bob@rej.test> status=bounced reply=".*550 5.7.1 <bob@rej.test>' "$T/stderr"
-  run grep 'reply="250' "$T/stderr"
-  assert_failure
+  [ "$(grep -c 'reply="250' "$T/stderr")" = 0 ]
 }
 
 @test "one transaction, per-recipient results in order (no PIPELINING)" {
@@ -187,8 +186,7 @@ sink_file() {  # sink_file SINK SUBJECT: the stored message with that subject
   # one log line per refused recipient with its own reply; none for the accepted ones
   grep -q 'rcpt=<bad@mix.test> status=bounced reply=".*550 5.1.1 <bad@mix.test> no such user"' "$T/stderr"
   grep -q 'rcpt=<later@mix.test> status=deferred reply=".*451 4.2.0 <later@mix.test> try later"' "$T/stderr"
-  run grep -c 'rcpt=<ok' "$T/stderr"
-  assert_output 0
+  [ "$(grep -c 'rcpt=<ok' "$T/stderr")" = 0 ]
 }
 
 @test "DKIM: ed25519 and rsa signatures verify with python3-dkim against our DNS" {
@@ -302,35 +300,31 @@ sink_file() {  # sink_file SINK SUBJECT: the stored message with that subject
   msg alice@example.test "ascii plain"
   remote good.test alice@example.test bob@good.test
   [[ "${lines[1]}" == K* ]]
-  run params good "ascii plain"
-  refute_output --partial SMTPUTF8
+  [ "$(params good "ascii plain" | grep -c SMTPUTF8)" = 0 ]
   # an 8-bit body is 8BITMIME, not SMTPUTF8
   msg alice@example.test "eight bit body" "caf$(printf '\xc3\xa9')"
   remote good.test alice@example.test bob@good.test
   [[ "${lines[1]}" == K* ]]
-  run params good "eight bit body"
-  assert_output --partial "BODY=8BITMIME"
-  refute_output --partial SMTPUTF8
+  params good "eight bit body" | grep -q "BODY=8BITMIME"
+  [ "$(params good "eight bit body" | grep -c SMTPUTF8)" = 0 ]
   msg alice@example.test "8bitmime body" "caf$(printf '\xc3\xa9')"
   export POSTA_BODY=8BITMIME
   remote good.test alice@example.test bob@good.test
   unset POSTA_BODY
   [[ "${lines[1]}" == K* ]]
-  run params good "8bitmime body"
-  assert_output --partial "BODY=8BITMIME"
-  refute_output --partial SMTPUTF8
+  params good "8bitmime body" | grep -q "BODY=8BITMIME"
+  [ "$(params good "8bitmime body" | grep -c SMTPUTF8)" = 0 ]
   # a UTF-8 header field: asked for where offered...
   msg alice@example.test "caf$(printf '\xc3\xa9') header"
   remote good.test alice@example.test bob@good.test
   [[ "${lines[1]}" == K* ]]
-  run params good "caf.* header"
-  assert_output --partial SMTPUTF8
+  params good "caf.* header" | grep -q SMTPUTF8
   # ...sent without it where not (it did not arrive with SMTPUTF8)...
   remote ok.test alice@example.test bob@ok.test
   [[ "${lines[0]}" == r* ]]
   [[ "${lines[1]}" == K* ]]
-  run params ok "caf.* header"
-  refute_output --partial SMTPUTF8
+  [ -n "$(sink_file ok "caf.* header")" ]
+  [ "$(params ok "caf.* header" | grep -c SMTPUTF8)" = 0 ]
   # ...and a permanent 5.6.7 failure when it did
   export POSTA_SMTPUTF8=1
   remote ok.test alice@example.test bob@ok.test
@@ -343,8 +337,8 @@ sink_file() {  # sink_file SINK SUBJECT: the stored message with that subject
   remote good.test alice@example.test bob@good.test
   unset POSTA_SMTPUTF8
   [[ "${lines[1]}" == K* ]]
-  run params good "ascii came utf8"
-  refute_output --partial SMTPUTF8
+  [ -n "$(sink_file good "ascii came utf8")" ]
+  [ "$(params good "ascii came utf8" | grep -c SMTPUTF8)" = 0 ]
 }
 
 @test "bad usage exits 111; broken resolver config defers" {
