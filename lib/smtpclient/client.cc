@@ -190,6 +190,7 @@ void Session::transaction(const Message& m, Outcome& out) {
     return;
   }
   size_t accepted = 0;
+  bool refusal_quoted = false;
   out.rcpts.clear();
   for (size_t i = 0; i < m.rcpts.size(); ++i) {
     auto r = send(cmds[i + 1], o_.timeouts.command);
@@ -201,7 +202,7 @@ void Session::transaction(const Message& m, Outcome& out) {
     char code = r->positive() ? 'r' : r->permanent() ? 'h' : 's';
     accepted += code == 'r';
     // the log quotes the reply that refused a recipient, not the MAIL 250 before it
-    if (code != 'r' && out.reply_summary == mail->text()) out.reply_summary = r->text();
+    if (code != 'r' && !refusal_quoted) out.reply_summary = r->text(), refusal_quoted = true;
     out.rcpts.push_back(RcptResult{code, said(*r)});
   }
   data_phase(m, out, accepted);
