@@ -60,7 +60,8 @@ void serve(const Context& ctx, Fd conn, net::PeerCred cred) {
   in.writer_pid = ::getpid();
   req->apply(in);
   auto out = queue::write_message(ctx.spool, Control(ctx.home).number("databytes", 0), in);
-  if (out.code != kQueueOk) log::warning(out.message.substr(out.code == kQueueCustomMessage ? 1 : 0));
+  if (out.abandoned) log::info(out.message, ", nothing queued");
+  else if (out.code != kQueueOk) log::warning(out.message.substr(out.code == kQueueCustomMessage ? 1 : 0));
   // ours closed first: the client reads fd 6 and the id pipe to their end after the answer
   got.fds.clear();
   (void)say(conn.get(), queue::encode_queued_exit(out.code));

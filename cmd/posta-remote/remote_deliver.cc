@@ -61,6 +61,13 @@ void log_attempt(const Job& job, const std::string& label, const Outcome& o, con
             " tls=", tls_summary(o), " dkim=", job.dkim.empty() ? "none" : job.dkim, " status=", status,
             " reply=\"", log::printable(o.error.empty() ? o.reply_summary : o.error), "\"",
             " connection=", reused ? "reused" : "new");
+  // each refused recipient with the reply that refused it (the line above has the reply
+  // that ended the transaction, a 250 when the others were accepted)
+  for (size_t i = 0; i < o.rcpts.size() && i < job.rcpts.size(); ++i)
+    if (o.rcpts[i].code != 'r')
+      log::info("delivery domain=", job.domain, " host=", label, " rcpt=<", log::printable(job.rcpts[i]),
+                "> status=", o.rcpts[i].code == 'h' ? "bounced" : "deferred", " reply=\"",
+                log::printable(o.rcpts[i].text), "\"");
 }
 
 std::string result_status(const Outcome& o) {
@@ -78,9 +85,12 @@ void keep_or_quit(KeptConnection* kept, KeptConnection&& fresh) {
   }
 }
 
-// SMTPUTF8 is needed for UTF-8 envelope addresses, and for UTF-8 header fields of a message
-// that arrived with SMTPUTF8 (job.smtputf8, from posta-send); 8-bit bodies are sent
-// as they are when the server lacks 8BITMIME (no 7-bit downgrade).
+// SMTPUTF8 (RFC 6531) is asked for only when the message has UTF-8 in its envelope or header
+// fields, whether or not it arrived with SMTPUTF8: an ASCII message never asks. It is needed
+// (no way to send the message without it) for UTF-8 envelope addresses, and for UTF-8 header
+// fields of a message that arrived with SMTPUTF8 (job.smtputf8, from posta-send); other mail
+// is sent without it to a server that lacks it. 8-bit bodies are sent as they are when the
+// server lacks 8BITMIME (no 7-bit downgrade).
 smtpc::Message make_message(const Job& job) {
   smtpc::Message m;
   m.sender = job.sender;
@@ -89,9 +99,10 @@ smtpc::Message make_message(const Job& job) {
   m.eight_bit = job.body_8bitmime || smtpc::has_8bit(job.message);
   auto header_end = job.message.find("\r\n\r\n");
   bool utf8_headers = smtpc::has_8bit(std::string_view(job.message).substr(0, header_end));
-  m.needs_smtputf8 = smtpc::has_8bit(job.sender) ||
-                     std::any_of(job.rcpts.begin(), job.rcpts.end(), [](auto& r) { return smtpc::has_8bit(r); }) ||
-                     (job.smtputf8 && utf8_headers);
+  bool utf8_envelope = smtpc::has_8bit(job.sender) ||
+                       std::any_of(job.rcpts.begin(), job.rcpts.end(), [](auto& r) { return smtpc::has_8bit(r); });
+  m.needs_smtputf8 = utf8_envelope || (job.smtputf8 && utf8_headers);
+  m.wants_smtputf8 = utf8_envelope || utf8_headers;
   return m;
 }
 

@@ -90,10 +90,9 @@ Status Scheduler::inject_dsn(const Message& m, const std::vector<size_t>& idx, c
     x.action = action;
     if (action == "success") x.action = r->channel == queue::Channel::kLocal ? "delivered" : "relayed";
     bool expired = r->reason.ends_with("(queue lifetime expired)");
-    x.status = x.action == "failed" ? dsn::status_from_text(r->reason, true, expired)
-               : x.action == "delayed" ? dsn::status_from_text(r->reason, false)
-                                       : "2.0.0";
-    x.diagnostic = r->reason;
+    // the remote's own reply, host and enhanced code when a remote server refused
+    dsn::set_reason(x, r->reason, x.action == "failed", expired);
+    if (x.action != "failed" && x.action != "delayed") x.status = "2.0.0";
     x.last_attempt = r->last_try;
     if (action == "delayed") x.will_retry_until = m.env.arrival + cfg_.lifetime;
     rep.rcpts.push_back(std::move(x));

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "base/exitcode.h"
+#include "daemon/daemon.h"
 #include "control/control.h"
 #include "io/fd.h"
 #include "log/log.h"
@@ -55,6 +56,9 @@ int inject(const std::string& msg, const std::string& sender, const std::vector<
   queue::Envelope env;
   env.sender = sender;
   for (auto& r : rcpts) env.recipients.push_back(queue::Recipient{r, "", ""});
+  // The queue program may refuse the message before reading all of it (databytes, a bare
+  // CR, a long line): its reason on fd 6 must reach the user, not a SIGPIPE.
+  ignore_sigpipe();
   auto m = Pipe::make();
   auto e = Pipe::make();
   auto f6 = Pipe::make();

@@ -59,7 +59,9 @@ std::string human_part(const Report& r) {
     t += "Your message could not be delivered yet to one or more recipients.\nThe mail system will keep trying; "
          "you do not need to send it again.\n\n";
   if (ok) t += "Your message was successfully delivered to the recipients listed below.\n\n";
-  for (auto& x : r.rcpts) t += "<" + x.final_recipient + ">: " + one_line(x.diagnostic) + "\n";
+  for (auto& x : r.rcpts)
+    t += "<" + x.final_recipient + ">: " + (x.remote_mta.empty() ? "" : "host " + x.remote_mta + " said: ") +
+         one_line(x.diagnostic) + "\n";
   return t;
 }
 
@@ -107,6 +109,38 @@ std::string status_from_text(std::string_view text, bool permanent, bool keep_cl
   std::string code(s.substr(0, n));
   if (!keep_class && code[0] != '2') code[0] = permanent ? '5' : '4';
   return code;
+}
+
+std::optional<RemoteReply> parse_remote_reply(std::string_view reason) {
+  static constexpr std::string_view kSaid = " said: ";
+  size_t said = reason.find(kSaid);
+  if (said == std::string_view::npos) return std::nullopt;
+  std::string_view label = reason.substr(0, said), reply = reason.substr(said + kSaid.size());
+  // label: name[address] or name[address]:port, one word (posta-remote's label)
+  size_t open = label.find('['), close = label.find(']');
+  if (open == std::string_view::npos || close == std::string_view::npos || close < open + 2 ||
+      label.find_first_of(" \t") != std::string_view::npos || !is_smtp_reply(reply))
+    return std::nullopt;
+  std::string_view rest = label.substr(close + 1);
+  if (!rest.empty()) {
+    if (rest.size() < 2 || rest[0] != ':') return std::nullopt;
+    for (char c : rest.substr(1))
+      if (!digit(c)) return std::nullopt;
+  }
+  std::string_view name = label.substr(0, open);
+  std::string_view mta = name.empty() ? label.substr(open + 1, close - open - 1) : name;
+  return RemoteReply{std::string(mta), std::string(reply)};
+}
+
+void set_reason(RecipientReport& x, std::string_view reason, bool permanent, bool keep_class) {
+  if (auto r = parse_remote_reply(reason)) {
+    x.remote_mta = r->mta;
+    x.diagnostic = r->reply;
+  } else {
+    x.remote_mta.clear();
+    x.diagnostic = std::string(reason);
+  }
+  x.status = status_from_text(x.diagnostic, permanent, keep_class);
 }
 
 std::string build(const Report& r, std::string_view original) {

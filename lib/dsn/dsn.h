@@ -4,6 +4,7 @@
 // originals larger than max_original_bytes). Deterministic: date, Message-ID and boundary
 // come from the caller, so golden files (test/fixtures/posta-send/) pin the output.
 #pragma once
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,5 +47,19 @@ std::string build(const Report& r, std::string_view original);
 std::string status_from_text(std::string_view text, bool permanent, bool keep_class = false);
 // True when the reason starts with a three-digit SMTP reply code.
 bool is_smtp_reply(std::string_view text);
+
+// A remote server's reply as posta-remote reports it: "mx.example[192.0.2.1]:2525 said: 550
+// 5.1.1 <x@example>: User unknown". mta is the host name ("mx.example"; the address when the
+// label has no name), reply the reply from its code on.
+struct RemoteReply {
+  std::string mta;
+  std::string reply;
+};
+// The parts of such a reason; nullopt for any other reason (posta-local's, a connection
+// failure, an administrator's bounce), which is then reported as it is.
+std::optional<RemoteReply> parse_remote_reply(std::string_view reason);
+// Fills a report's status, diagnostic and remote_mta from a delivery agent's reason: a remote
+// reply gives Remote-MTA, Diagnostic-Code: smtp; <reply> and the reply's enhanced code.
+void set_reason(RecipientReport& x, std::string_view reason, bool permanent, bool keep_class = false);
 
 }  // namespace posta::dsn

@@ -9,6 +9,7 @@
 #include "io/fd.h"
 #include "queue/envelope.h"
 #include "queue/maildate.h"
+#include "queue/normalize.h"
 
 namespace posta::queue {
 namespace {
@@ -50,9 +51,11 @@ std::string received_line(const std::string& id, const Injection& in) {
   return "Received: (posta-queue " + id + " " + who + "); " + rfc5322_date(::time(nullptr)) + "\n";
 }
 
-// Copies the message after the Received line; limit 0 = unlimited (counts the message as read).
+// Copies the message after the Received line in its stored form (normalize.h, which may
+// refuse it); limit 0 = unlimited (counts the message as read).
 Outcome copy_message(int in, int out, const std::string& received, long long limit) {
   std::string buf = received;
+  MessageNormalizer lines;
   long long total = 0;
   char chunk[65536];
   for (;;) {
@@ -63,12 +66,15 @@ Outcome copy_message(int in, int out, const std::string& received, long long lim
     total += r;
     if (limit > 0 && total > limit)
       return {kQueueCustomMessage, "D5.3.4 Message too big (limit " + std::to_string(limit) + " bytes)"};
-    buf.append(chunk, static_cast<size_t>(r));
+    lines.feed(std::string_view(chunk, static_cast<size_t>(r)), buf);
+    if (lines.refused()) return {kQueueCustomMessage, "D" + lines.refusal()};
     if (buf.size() >= sizeof chunk) {
       if (auto w = write_all(out, buf); !w) return write_error(w.error());
       buf.clear();
     }
   }
+  lines.finish();
+  if (lines.refused()) return {kQueueCustomMessage, "D" + lines.refusal()};
   if (auto w = write_all(out, buf); !w) return write_error(w.error());
   if (::fsync(out) != 0) return write_error(sys_error("unable to fsync the message"));
   return {};
@@ -83,6 +89,7 @@ Outcome read_envelope(int in, Envelope& env) {
     ssize_t r = ::read(in, chunk, sizeof chunk);
     if (r < 0 && errno == EINTR) continue;
     if (r < 0) return {kQueueCannotReadInput, sys_error("unable to read the envelope").what};
+    if (r == 0 && data.empty()) return {kQueueEnvelopeFormat, "no envelope: the message was given up", true};
     if (r == 0) return {kQueueEnvelopeFormat, "envelope ends before its final NUL"};
     data.append(chunk, static_cast<size_t>(r));
     if (data.size() > kMaxEnvelope) return {kQueueEnvelopeFormat, "envelope too large"};

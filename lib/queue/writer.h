@@ -27,6 +27,9 @@ struct Injection {
 struct WriteOutcome {
   int code = 0;          // exit code (lib/base/exitcode.h QueueExit)
   std::string message;   // for the log; for 82 also written to custom_fd
+  // The caller closed the envelope without writing a byte: it gave the message up (posta-smtpd
+  // does so for every message it refuses). Not an anomaly, so not a warning in the log.
+  bool abandoned = false;
 };
 
 // Writes mess/<id>, then intd/<id>, renamed into todo/<id>, each fsynced; then the id to

@@ -134,7 +134,7 @@ std::string mail_command(const Message& m, const Extensions& e, size_t size) {
   std::string cmd = "MAIL FROM:<" + m.sender + ">";
   if (e.size) cmd += " SIZE=" + std::to_string(size);
   if (m.eight_bit && e.eightbitmime) cmd += " BODY=8BITMIME";
-  if (e.smtputf8 && (m.needs_smtputf8 || m.eight_bit)) cmd += " SMTPUTF8";
+  if (e.smtputf8 && (m.wants_smtputf8 || m.needs_smtputf8)) cmd += " SMTPUTF8";
   return cmd;
 }
 
@@ -147,7 +147,7 @@ void Session::transaction(const Message& m, Outcome& out) {
   reusable_ = false;
   size_t size = m.data.size();
   if (m.needs_smtputf8 && !ext_.smtputf8) {
-    out.error = o_.label + " does not support SMTPUTF8, needed for the UTF-8 address(es) of this message";
+    out.error = "5.6.7 " + o_.label + " does not support SMTPUTF8, needed for the UTF-8 address(es) or header fields of this message";
     out.permanent_error = true;
     quit();
     return;
@@ -190,6 +190,7 @@ void Session::transaction(const Message& m, Outcome& out) {
     return;
   }
   size_t accepted = 0;
+  bool refusal_quoted = false;
   out.rcpts.clear();
   for (size_t i = 0; i < m.rcpts.size(); ++i) {
     auto r = send(cmds[i + 1], o_.timeouts.command);
@@ -200,6 +201,8 @@ void Session::transaction(const Message& m, Outcome& out) {
     if (!mail->positive()) r = *mail;  // pipelined after a refused MAIL: the MAIL reply rules
     char code = r->positive() ? 'r' : r->permanent() ? 'h' : 's';
     accepted += code == 'r';
+    // the log quotes the reply that refused a recipient, not the MAIL 250 before it
+    if (code != 'r' && !refusal_quoted) out.reply_summary = r->text(), refusal_quoted = true;
     out.rcpts.push_back(RcptResult{code, said(*r)});
   }
   data_phase(m, out, accepted);
@@ -222,6 +225,7 @@ void Session::data_phase(const Message& m, Outcome& out, size_t accepted) {
     return;
   }
   if (d->code != 354) {
+    out.reply_summary = d->text();
     for (auto& r : out.rcpts)
       if (r.code == 'r') r = RcptResult{d->permanent() ? 'h' : 's', said(*d)};
     out.final_code = d->permanent() ? 'D' : 'Z', out.final_text = said(*d);
@@ -268,7 +272,14 @@ std::string to_crlf(std::string_view in) {
   std::string out;
   out.reserve(in.size() + in.size() / 32 + 2);
   for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '\n' && (i == 0 || in[i - 1] != '\r')) out.push_back('\r');
+    if (in[i] == '\r') {
+      // CRLF stays; a lone CR becomes a line end of its own, so that what we send has the
+      // same lines for every receiver (the spool has none: posta-queue refuses them)
+      out += "\r\n";
+      if (i + 1 < in.size() && in[i + 1] == '\n') ++i;
+      continue;
+    }
+    if (in[i] == '\n') out.push_back('\r');
     out.push_back(in[i]);
   }
   if (out.size() < 2 || out.compare(out.size() - 2, 2, "\r\n") != 0) out += "\r\n";

@@ -61,6 +61,10 @@ struct Message {
   std::vector<std::string> rcpts;
   std::string_view data;  // CRLF line ends, not dot-stuffed, no terminating dot
   bool eight_bit = false;
+  // RFC 6531: asked for (when the server offers it) only for a message with UTF-8 in its
+  // envelope or header fields; needed (else a permanent 5.6.7 failure) only for UTF-8
+  // envelope addresses, or UTF-8 header fields of a message that arrived with SMTPUTF8.
+  bool wants_smtputf8 = false;
   bool needs_smtputf8 = false;
 };
 
@@ -97,7 +101,8 @@ class Session {
 // open + transaction + quit on a fresh connection.
 Outcome run_session(Connection& c, const Message& m, const SessionOptions& o);
 
-// Bare LF -> CRLF (lone CR left alone); ensures the text ends with CRLF.
+// Every line end (LF, CRLF, a lone CR) -> CRLF: the result has no bare CR or LF, so dot_stuff
+// sees every line a receiver sees. Ensures the text ends with CRLF.
 std::string to_crlf(std::string_view in);
 // Dot-stuffing plus the final ".\r\n"; input must be CRLF-terminated.
 std::string dot_stuff(std::string_view crlf);

@@ -68,6 +68,71 @@ send_cmd() { "$POSTA_BIN/posta-sendmail" "$@"; }
   assert_output --partial "D5.3.4 Message too big"
 }
 
+# queue_in MESSAGE-FILE: posta-queue with that message for u1; fd 6 (the refusal) on stdout
+queue_in() {
+  run bash -c "'$POSTA_BIN/posta-queue' <'$1' 6>&1 2>/dev/null 1< <(printf 'Fs@example.test\0Tu1@example.test\0\0')"
+}
+
+@test "posta-queue: one rule for lines: CRLF stored as LF; bare CR, NUL, lines over 998 octets refused (82, D5.6.0)" {
+  local t=$BATS_TEST_TMPDIR before
+  before=$(ls "$PH/queue/mess" | wc -l)
+  # the smuggling shape: a receiver that ends lines on CR would see a second transaction
+  printf 'Subject: smuggle\n\nhello\r.\rMAIL FROM:<x@evil.test>\rRCPT TO:<u2@example.test>\rDATA\r\n' >"$t/cr"
+  printf 'Subject: lonecr\n\nlast\r' >"$t/crend"
+  printf 'Subject: nul\n\na\0b\n' >"$t/nul"
+  { printf 'Subject: longhead '; head -c 990 /dev/zero | tr '\0' h; printf '\n\nbody\n'; } >"$t/longhead"
+  { printf 'Subject: longbody\n\n'; head -c 999 /dev/zero | tr '\0' b; printf '\r\n'; } >"$t/longbody"
+  for f in cr crend; do
+    queue_in "$t/$f"
+    assert_failure 82
+    assert_output "D5.6.0 Message contains a bare CR (see RFC 5321 2.3.8)"
+  done
+  queue_in "$t/nul"
+  assert_failure 82
+  assert_output "D5.6.0 Message contains a NUL character"
+  for f in longhead longbody; do
+    queue_in "$t/$f"
+    assert_failure 82
+    assert_output "D5.6.0 Message contains a line longer than 998 characters"
+  done
+  [ "$(ls "$PH/queue/mess" | wc -l)" = "$before" ]
+  [ -z "$(ls "$PH/queue/intd")" ]
+  # CRLF and LF line ends: stored (and delivered) as LF, a 998-octet line kept whole
+  { printf 'Subject: crlf ok\r\n\r\nline one\r\nline two\n'; head -c 998 /dev/zero | tr '\0' k; printf '\r\n'; } >"$t/crlf"
+  queue_in "$t/crlf"
+  assert_success
+  wait_for 20 grep_maildir u1 "^Subject: crlf ok$"
+  f=$(grep -rl "^Subject: crlf ok$" "$PH/mail/example.test/u1/new")
+  run grep -c $'\r' "$f"
+  assert_output 0
+  grep -qx "line two" "$f"
+  grep -qx "$(head -c 998 /dev/zero | tr '\0' k)" "$f"
+}
+
+@test "posta-sendmail and posta-smtpd refuse the same long-line and bare-CR messages with the same reason" {
+  local t=$BATS_TEST_TMPDIR
+  long=$(head -c 1200 /dev/zero | tr '\0' L)
+  run bash -c "printf 'Subject: long sendmail\n\n%s\n' '$long' | '$POSTA_BIN/posta-sendmail' u1@example.test"
+  assert_failure 65
+  assert_output --partial "posta-sendmail: message not queued: 5.6.0 Message contains a line longer than 998 characters"
+  run bash -c "printf 'Subject: cr sendmail\n\nhello\r.\rQUIT\n' | '$POSTA_BIN/posta-sendmail' u1@example.test"
+  assert_failure 65
+  assert_output --partial "posta-sendmail: message not queued: 5.6.0 Message contains a bare CR"
+  run swaks --server 127.0.0.1 --port "$SMTP_PORT" --from s@remote.example --to u1@example.test \
+    --header "Subject: long smtpd" --body "$long"
+  assert_failure
+  assert_output --partial "<** 554 5.6.0 Message contains a line longer than 998 characters"
+  # 998 octets pass both ways
+  ok=$(head -c 998 /dev/zero | tr '\0' O)
+  run bash -c "printf 'Subject: ok sendmail\n\n%s\n' '$ok' | '$POSTA_BIN/posta-sendmail' u1@example.test"
+  assert_success
+  wait_for 20 grep_maildir u1 "^Subject: ok sendmail$"
+  run grep_maildir u1 "Subject: long sendmail"
+  assert_failure
+  run grep_maildir u1 "Subject: cr sendmail"
+  assert_failure
+}
+
 @test "1,000 messages through posta-sendmail to 5 users: each exactly once, headers added, queue empty" {
   seq 1 1000 | xargs -P 4 -I{} sh -c \
     'printf "To: u$(( {} % 5 + 1 ))@example.test\nSubject: bulk {}\n\nmessage {}\n" | "$0" -t -f sender@example.test' \
@@ -197,7 +262,7 @@ PY
 }
 
 @test "over quota: deferred (mailq shows it), delivered after the quota is raised and posta-qctl flush" {
-  printf 'Subject: big for quota\n\n%s\n' "$(head -c 4000 /dev/zero | tr '\0' q)" | send_cmd -f sender@example.test quota@example.test
+  printf 'Subject: big for quota\n\n%s\n' "$(head -c 4000 /dev/zero | tr '\0' q | fold -w 76)" | send_cmd -f sender@example.test quota@example.test
   deferred() { posta mailq --json | grep -q '"state":"deferred"'; }
   wait_for 30 deferred
   run posta mailq
@@ -214,8 +279,8 @@ PY
 
 @test "posta-qctl: hold, release, bounce, delete on a deferred message; unknown id and bad input" {
   posta user set quota@example.test --quota-bytes 100
-  printf 'Subject: qctl one\n\n%s\n' "$(head -c 4000 /dev/zero | tr '\0' q)" | send_cmd -f sender@example.test quota@example.test
-  printf 'Subject: qctl two\n\n%s\n' "$(head -c 4000 /dev/zero | tr '\0' q)" | send_cmd -f sender@example.test quota@example.test
+  printf 'Subject: qctl one\n\n%s\n' "$(head -c 4000 /dev/zero | tr '\0' q | fold -w 76)" | send_cmd -f sender@example.test quota@example.test
+  printf 'Subject: qctl two\n\n%s\n' "$(head -c 4000 /dev/zero | tr '\0' q | fold -w 76)" | send_cmd -f sender@example.test quota@example.test
   two_deferred() { [ "$(posta mailq --json | grep -c '"state":"deferred"')" = 2 ]; }
   wait_for 30 two_deferred
   id1=$(posta mailq --json | head -1 | $PY -c 'import json,sys; print(json.load(sys.stdin)["id"])')
@@ -248,7 +313,7 @@ PY
   posta user set quota@example.test --quota-bytes 100
   echo 3 >"$PH/control/queuelifetime"
   s6-svc -h "$PH/service/send"
-  printf 'Subject: expires\n\n%s\n' "$(head -c 4000 /dev/zero | tr '\0' q)" | send_cmd -f sender@example.test quota@example.test
+  printf 'Subject: expires\n\n%s\n' "$(head -c 4000 /dev/zero | tr '\0' q | fold -w 76)" | send_cmd -f sender@example.test quota@example.test
   wait_for 30 grep_maildir sender "Subject: expires"
   f=$(grep -rl 'Subject: expires' "$PH/mail/example.test/sender/new")
   run cat "$f"
@@ -301,7 +366,8 @@ PY
   mkdir -p "$d"
   mount -t tmpfs -o size=1m tmpfs "$d" || skip "cannot mount tmpfs here"
   mkdir -p "$d/control"
-  run bash -c "head -c 3000000 /dev/zero | POSTA_HOME='$d' '$POSTA_BIN/posta-queue' 1< <(printf 'Fa@b\0Tc@d\0\0')"
+  # 3 MB of 76-octet lines (NULs or one long line would be refused before the disk fills)
+  run bash -c "head -c 3000000 /dev/zero | tr '\0' x | fold -w 76 | POSTA_HOME='$d' '$POSTA_BIN/posta-queue' 1< <(printf 'Fa@b\0Tc@d\0\0')"
   ls -la "$d/queue/mess" "$d/queue/todo" "$d/queue/intd" >&2
   mess=$(ls "$d/queue/mess" | wc -l) todo=$(ls "$d/queue/todo" | wc -l) intd=$(ls "$d/queue/intd" | wc -l)
   umount "$d"

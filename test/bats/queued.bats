@@ -131,7 +131,7 @@ print(repr(s.recv(100)))"
   [ -n "$smtpd" ] || fail "no posta-smtpd for the session: $(cat "$PH/../py.out")"
   kill -9 "$smtpd"
   kill "$(cat "$PH/../py.pid")" 2>/dev/null || true
-  wait_for 10 log_has "envelope ends before its final NUL"
+  wait_for 10 log_has "info: no envelope: the message was given up, nothing queued"
   wait_for 10 test "$(find "$PH/queue/mess" "$PH/queue/intd" "$PH/queue/todo" -type f | wc -l)" = 0
 }
 
@@ -153,6 +153,41 @@ print(repr(s.recv(100)))"
   assert_success
   [ "$(queued_pid)" != "$old" ]
   assert_equal "$(todo_writer)" "$(queued_pid)"
+}
+
+# posta-smtpd gives up every message it refuses by closing both pipes without an envelope:
+# posta-smtpd(8) calls that normal, so it is no warning; a cut-off envelope still is.
+@test "queued: a message posta-smtpd refuses is an info line, not a warning; a cut envelope warns" {
+  clear_todo
+  local before
+  before=$(wc -l <"$PH/log/queued/current")
+  run env PYTHONPATH="$POSTA_SRC/test/fixtures/posta-smtpd" "$PY" -c "
+import os
+from rawsmtp import Raw
+c = Raw(int(os.environ['SMTP_PORT']))
+c.cmd('EHLO client.example'); c.cmd('MAIL FROM:<s@remote.example>'); c.cmd('RCPT TO:<alice@example.test>')
+c.cmd('DATA')
+c.send(b'Subject: refused\r\n\r\nbare\rCR\r\n.\r\n')
+print(c.reply())"
+  assert_success
+  assert_output --partial "(554, ['5.6.0 Message contains a bare CR"
+  wait_for 10 log_has "info: no envelope: the message was given up, nothing queued"
+  run bash -c "tail -n +$((before + 1)) '$PH/log/queued/current'"
+  refute_output --partial "warning"
+  refute_output --partial "envelope ends before its final NUL"
+  # an envelope cut off after its first item is an anomaly: still a warning
+  run "$PY" -c "
+import os, socket
+s = socket.socket(socket.AF_UNIX); s.connect('$PH/run/queue.sock')
+m, e, f6, idp = os.pipe(), os.pipe(), os.pipe(), os.pipe()
+socket.send_fds(s, [b'posta-queued 1\n\n'], [m[0], e[0], f6[1], idp[1]])
+print(s.recv(100))
+os.write(m[1], b'Subject: cut\n\nx\n'); os.close(m[1])
+os.write(e[1], b'Fs@example.test\0Talice@example.test\0'); os.close(e[1])
+print(s.recv(100))"
+  assert_output --partial "exit 91"
+  wait_for 10 log_has "warning: envelope ends before its final NUL"
+  assert_equal "$(todo_count)" 0
 }
 
 @test "queued: posta-send delivers what the daemon queued, once" {

@@ -51,6 +51,7 @@ setup_file() {
     --mx-host=rej.test,mx.rej.test,10 --host-record=mx.rej.test,127.0.0.31
     --mx-host=dead.test,mx.dead.test,10 --host-record=mx.dead.test,127.0.0.32
     --mx-host=slow.test,mx.slow.test,10 --host-record=mx.slow.test,127.0.0.33
+    --mx-host=pf.test,mx.pf.test,10 --host-record=mx.pf.test,127.0.0.34
     --txt-record=s1._domainkey.a.test,"$(txt_of <"$T/a.txt")"
     --txt-record=s2._domainkey.b.test,"$(txt_of <"$T/b.txt")")
   # 20 bulk domains, each with its own MX name, two MX names per address 127.0.0.10-19
@@ -91,7 +92,68 @@ setup_file() {
   done
 }
 
+# start_postfix IP PORT DOMAIN USER: a throwaway Postfix in $T/postfix (never /etc/postfix;
+# root only) listening on IP:PORT, taking mail for USER@DOMAIN and refusing other users of
+# DOMAIN at RCPT as Postfix does by default (reject_unlisted_recipient)
+start_postfix() {
+  local pf=$T/postfix ip=$1 port=$2 dom=$3 user=$4 d
+  mkdir -p "$pf/etc" "$pf/spool" "$pf/data" "$pf/mail"
+  chown postfix "$pf/data"; chown nobody "$pf/mail"
+  # inet_interfaces must name a configured address; master.cf binds IP:PORT itself
+  cat >"$pf/etc/main.cf" <<CF
+compatibility_level = 3.6
+queue_directory = $pf/spool
+data_directory = $pf/data
+mail_owner = postfix
+setgid_group = postdrop
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+myhostname = mx.$dom
+mydestination =
+mynetworks = 127.0.0.0/8
+smtpd_relay_restrictions = permit_mynetworks, reject
+smtp_dns_support_level = disabled
+disable_dns_lookups = yes
+smtpd_peername_lookup = no
+biff = no
+maillog_file = $pf/data/maillog
+maillog_file_prefixes = $pf
+alias_maps =
+alias_database =
+local_recipient_maps =
+virtual_mailbox_domains = $dom
+virtual_mailbox_base = $pf/mail
+virtual_mailbox_maps = texthash:$pf/etc/vmailbox
+virtual_uid_maps = static:$(id -u nobody)
+virtual_gid_maps = static:$(id -g nobody)
+smtpd_tls_security_level = none
+CF
+  echo "$user@$dom $user/" >"$pf/etc/vmailbox"
+  sed -n '/^#/d;/^$/d;p' /etc/postfix/master.cf |
+    awk -v l="$ip:$port" '$1=="smtp" && $2=="inet" { print l " inet n - n - - smtpd"; next } { print }' >"$pf/etc/master.cf"
+  for d in active bounce corrupt defer deferred flush hold incoming private saved trace; do
+    install -d -o postfix -g root -m 700 "$pf/spool/$d"
+  done
+  install -d -o postfix -g postdrop -m 730 "$pf/spool/maildrop"
+  install -d -o postfix -g postdrop -m 710 "$pf/spool/public"
+  install -d -o root -g root -m 755 "$pf/spool/pid"
+  touch "$pf/spool/quick-start"
+  postfix -c "$pf/etc" start >&2
+  listening() { bash -c "exec 3<>/dev/tcp/$ip/$port" 2>/dev/null; }
+  wait_for 30 listening
+}
+stop_postfix() {
+  local pf=$T/postfix pid
+  [ -f "$pf/etc/main.cf" ] || return 0
+  postfix -c "$pf/etc" stop >/dev/null 2>&1 || true
+  pid=$(tr -d ' ' <"$pf/spool/pid/master.pid" 2>/dev/null)
+  master_gone() { [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; }
+  wait_for 10 master_gone || kill -9 "$pid" 2>/dev/null
+  true
+}
+
 teardown_file() {
+  stop_postfix
   [ -f "$T/pids" ] && while read -r p; do kill "$p" 2>/dev/null; done <"$T/pids"
   use A; instance_stop
   use B; instance_stop
@@ -206,8 +268,36 @@ queue_empty() { use "$1"; [ -z "$(posta mailq --json)" ]; }
   grep -qi '^Final-Recipient: rfc822; *x@rej.test' "$f"
   grep -qi '^Action: failed' "$f"
   grep -q 'mx.rej.test' "$f"
+  grep -q '^Status: 5.7.1$' "$f"
+  grep -q '^Remote-MTA: dns; mx.rej.test$' "$f"
+  grep -q '^Diagnostic-Code: smtp; 550 5.7.1 <x@rej.test> rejected by policy$' "$f"
   wait_for 10 queue_empty A
   [ "$(ls "$T/rej" | grep -c '^msg\.')" -eq 0 ]
+}
+
+# As found against Postfix: its 550 5.1.1 was reported as Status: 5.0.0 without Remote-MTA,
+# and the logs quoted the MAIL 250 instead of the refusal.
+@test "Postfix refuses an unknown user: the DSN has its 5.1.1, Remote-MTA and reply; the logs quote it" {
+  [ "$(id -u)" = 0 ] && command -v postfix >/dev/null || skip "needs root and postfix"
+  start_postfix 127.0.0.34 "$B_PORT" pf.test carol
+  send_as A alice@a.test nobody@pf.test "to postfix unknown"
+  wait_for 40 has_mail "$A_PH/mail/a.test/alice" "^Final-Recipient: rfc822; nobody@pf.test"
+  f=$(maildir_grep "$A_PH/mail/a.test/alice" "^Final-Recipient: rfc822; nobody@pf.test")
+  cat "$f"
+  grep -q '^Action: failed$' "$f"
+  grep -q '^Status: 5.1.1$' "$f"
+  grep -q '^Remote-MTA: dns; mx.pf.test$' "$f"
+  grep -q '^Diagnostic-Code: smtp; 550 5.1.1 <nobody@pf.test>: Recipient address rejected: User unknown' "$f"
+  grep -q '^<nobody@pf.test>: host mx.pf.test said: 550 5.1.1 ' "$f"
+  # posta-remote's and posta-send's log lines quote the refusal, not the 250 to MAIL
+  wait_for 10 log_has "$A_PH" 'domain=pf.test host=mx.pf.test\[127.0.0.34\].* status=D reply="550 5.1.1 <nobody@pf.test>'
+  log_has "$A_PH" 'domain=pf.test .*rcpt=<nobody@pf.test> status=bounced reply=".*550 5.1.1 <nobody@pf.test>: Recipient address rejected'
+  log_has "$A_PH" 'to=<nobody@pf.test> agent=remote status=failed .*reason=".*550 5.1.1 <nobody@pf.test>: Recipient address rejected'
+  [ "$(send_log "$A_PH" | grep 'domain=pf.test' | grep -c 'reply="250')" = 0 ]
+  # the known user on the same server is delivered
+  send_as A alice@a.test carol@pf.test "to postfix carol"
+  wait_for 30 grep -rqs "^Subject: to postfix carol" "$T/postfix/mail/carol"
+  wait_for 10 queue_empty A
 }
 
 @test "unreachable MX with a short queue lifetime: retried, then a DSN" {

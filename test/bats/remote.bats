@@ -166,6 +166,10 @@ sink_file() {  # sink_file SINK SUBJECT: the stored message with that subject
   remote rej.test alice@example.test bob@rej.test
   [ "${lines[0]}" = "hmx.rej.test[127.0.0.15]:$SINK_PORT said: 550 5.7.1 <bob@rej.test> rejected by policy" ]
   [[ "${lines[1]}" == D* ]]
+  # the log quotes the refusal, not the 250 to MAIL before it
+  grep -q 'domain=rej.test .* status=D reply="550 5.7.1 <bob@rej.test> rejected by policy"' "$T/stderr"
+  grep -q 'rcpt=<bob@rej.test> status=bounced reply=".*550 5.7.1 <bob@rej.test>' "$T/stderr"
+  [ "$(grep -c 'reply="250' "$T/stderr")" = 0 ]
 }
 
 @test "one transaction, per-recipient results in order (no PIPELINING)" {
@@ -179,6 +183,10 @@ sink_file() {  # sink_file SINK SUBJECT: the stored message with that subject
   f=$(sink_file mix mixed)
   [ "$(grep -c '^RCPT ' "$f")" -eq 2 ]
   [ "$(ls "$T/mix" | grep -c '^msg\.')" -eq 1 ]
+  # one log line per refused recipient with its own reply; none for the accepted ones
+  grep -q 'rcpt=<bad@mix.test> status=bounced reply=".*550 5.1.1 <bad@mix.test> no such user"' "$T/stderr"
+  grep -q 'rcpt=<later@mix.test> status=deferred reply=".*451 4.2.0 <later@mix.test> try later"' "$T/stderr"
+  [ "$(grep -c 'rcpt=<ok' "$T/stderr")" = 0 ]
 }
 
 @test "DKIM: ed25519 and rsa signatures verify with python3-dkim against our DNS" {
@@ -283,6 +291,54 @@ sink_file() {  # sink_file SINK SUBJECT: the stored message with that subject
   [[ "${lines[1]}" == D* ]]
   remote good.test alice@example.test "jörg@good.test"
   [[ "${lines[1]}" == K* ]]
+}
+
+# RFC 6531: SMTPUTF8 only for a message with UTF-8 in its envelope or header fields; a
+# server without it gets such a message anyway unless it cannot be sent without (5.6.7).
+@test "SMTPUTF8 is asked for only when the message has UTF-8 addresses or header fields" {
+  params() { sed -n 's/^PARAMS //p' "$(sink_file "$1" "$2")"; }
+  msg alice@example.test "ascii plain"
+  remote good.test alice@example.test bob@good.test
+  [[ "${lines[1]}" == K* ]]
+  [ "$(params good "ascii plain" | grep -c SMTPUTF8)" = 0 ]
+  # an 8-bit body is 8BITMIME, not SMTPUTF8
+  msg alice@example.test "eight bit body" "caf$(printf '\xc3\xa9')"
+  remote good.test alice@example.test bob@good.test
+  [[ "${lines[1]}" == K* ]]
+  params good "eight bit body" | grep -q "BODY=8BITMIME"
+  [ "$(params good "eight bit body" | grep -c SMTPUTF8)" = 0 ]
+  msg alice@example.test "8bitmime body" "caf$(printf '\xc3\xa9')"
+  export POSTA_BODY=8BITMIME
+  remote good.test alice@example.test bob@good.test
+  unset POSTA_BODY
+  [[ "${lines[1]}" == K* ]]
+  params good "8bitmime body" | grep -q "BODY=8BITMIME"
+  [ "$(params good "8bitmime body" | grep -c SMTPUTF8)" = 0 ]
+  # a UTF-8 header field: asked for where offered...
+  msg alice@example.test "caf$(printf '\xc3\xa9') header"
+  remote good.test alice@example.test bob@good.test
+  [[ "${lines[1]}" == K* ]]
+  params good "caf.* header" | grep -q SMTPUTF8
+  # ...sent without it where not (it did not arrive with SMTPUTF8)...
+  remote ok.test alice@example.test bob@ok.test
+  [[ "${lines[0]}" == r* ]]
+  [[ "${lines[1]}" == K* ]]
+  [ -n "$(sink_file ok "caf.* header")" ]
+  [ "$(params ok "caf.* header" | grep -c SMTPUTF8)" = 0 ]
+  # ...and a permanent 5.6.7 failure when it did
+  export POSTA_SMTPUTF8=1
+  remote ok.test alice@example.test bob@ok.test
+  unset POSTA_SMTPUTF8
+  [[ "${lines[0]}" == "h5.6.7 "*"does not support SMTPUTF8"* ]]
+  [[ "${lines[1]}" == D* ]]
+  # arrived with SMTPUTF8 but all ASCII: not asked for
+  msg alice@example.test "ascii came utf8"
+  export POSTA_SMTPUTF8=1
+  remote good.test alice@example.test bob@good.test
+  unset POSTA_SMTPUTF8
+  [[ "${lines[1]}" == K* ]]
+  [ -n "$(sink_file good "ascii came utf8")" ]
+  [ "$(params good "ascii came utf8" | grep -c SMTPUTF8)" = 0 ]
 }
 
 @test "bad usage exits 111; broken resolver config defers" {

@@ -70,6 +70,63 @@ TEST(DsnStatus, FromText) {
   EXPECT_FALSE(dsn::is_smtp_reply("55"));
 }
 
+// posta-remote's reasons put "host[ip] said: " before the reply: the enhanced code, the host
+// and the reply itself must still reach the report (Postfix's wording, as the issue saw it).
+TEST(DsnStatus, RemoteReplyBehindHostSaid) {
+  const std::string postfix =
+      "mx.b.test[127.0.0.2]:2525 said: 550 5.1.1 <nobody@b.test>: Recipient address rejected: User unknown";
+  auto r = dsn::parse_remote_reply(postfix);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->mta, "mx.b.test");
+  EXPECT_EQ(r->reply, "550 5.1.1 <nobody@b.test>: Recipient address rejected: User unknown");
+  dsn::RecipientReport x;
+  dsn::set_reason(x, postfix, true);
+  EXPECT_EQ(x.status, "5.1.1");
+  EXPECT_EQ(x.remote_mta, "mx.b.test");
+  EXPECT_EQ(x.diagnostic, r->reply);
+  // no port, a name-less label, an expired temporary failure
+  r = dsn::parse_remote_reply("[192.0.2.1] said: 554 5.7.1 no");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->mta, "192.0.2.1");
+  dsn::set_reason(x, "mx.t[192.0.2.1] said: 451 4.4.1 later (queue lifetime expired)", true, true);
+  EXPECT_EQ(x.status, "4.4.1");
+  EXPECT_EQ(x.diagnostic, "451 4.4.1 later (queue lifetime expired)");
+  dsn::set_reason(x, "mx.t[192.0.2.1] said: 450 4.2.0 greylisted", true);
+  EXPECT_EQ(x.status, "5.2.0");
+  // a remote reply without an enhanced code: the class from the outcome, still Remote-MTA
+  dsn::set_reason(x, "mx.t[192.0.2.1] said: 550 no such user", true);
+  EXPECT_EQ(x.status, "5.0.0");
+  EXPECT_EQ(x.remote_mta, "mx.t");
+  // anything else stays as it is, without Remote-MTA
+  for (const char* other : {"5.1.1 no such mailbox", "connection refused", "x said: 550 5.1.1 no",
+                            "mx.t[1.2.3.4]:port said: 550 5.1.1 no", "mx.t[1.2.3.4] said: no code",
+                            "5.0.0 bounced by the mail administrator (last: mx.t[1.2.3.4] said: 451 4.0.0 x)",
+                            "5.6.7 mx.t[1.2.3.4] does not support SMTPUTF8"}) {
+    EXPECT_FALSE(dsn::parse_remote_reply(other)) << other;
+    dsn::set_reason(x, other, true);
+    EXPECT_EQ(x.remote_mta, "") << other;
+    EXPECT_EQ(x.diagnostic, other);
+  }
+  dsn::set_reason(x, "5.6.7 mx.t[1.2.3.4] does not support SMTPUTF8", true);
+  EXPECT_EQ(x.status, "5.6.7");
+}
+
+TEST(DsnBuild, RemoteMtaAndSmtpDiagnostic) {
+  dsn::Report rep;
+  rep.reporting_mta = "a.test";
+  rep.from = "MAILER-DAEMON@a.test", rep.to = "alice@a.test", rep.message_id = "<m@a.test>", rep.boundary = "b";
+  dsn::RecipientReport x;
+  x.final_recipient = "nobody@b.test";
+  x.action = "failed";
+  dsn::set_reason(x, "mx.b.test[127.0.0.2] said: 550 5.1.1 <nobody@b.test>: User unknown", true);
+  rep.rcpts.push_back(x);
+  std::string m = dsn::build(rep, "Subject: x\n\nbody\n");
+  EXPECT_NE(m.find("\nStatus: 5.1.1\nRemote-MTA: dns; mx.b.test\n"
+                   "Diagnostic-Code: smtp; 550 5.1.1 <nobody@b.test>: User unknown\n"),
+            std::string::npos) << m;
+  EXPECT_NE(m.find("<nobody@b.test>: host mx.b.test said: 550 5.1.1"), std::string::npos) << m;
+}
+
 // Golden files: test/fixtures/posta-send/NAME.in -> NAME.ref (POSTA_UPDATE_GOLDEN=1 rewrites).
 TEST(DsnGolden, Fixtures) {
   ::setenv("TZ", "UTC", 1);

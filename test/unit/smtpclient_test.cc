@@ -197,6 +197,27 @@ TEST(SmtpClientRoutes, TlsPolicy) {
   EXPECT_FALSE(find_policy({"x.test"}, "x.test"));
 }
 
+// No bare CR or LF ever reaches the wire: a lone CR is a line end of its own, and the
+// dot-stuffing after it sees that line, so "\r.\r" cannot end the data for a receiver
+// that ends lines on CR.
+TEST(SmtpClientData, NoBareCrOrLfOnTheWire) {
+  EXPECT_EQ(to_crlf("a\rb"), "a\r\nb\r\n");
+  EXPECT_EQ(to_crlf("a\r\r\nb\n"), "a\r\n\r\nb\r\n");
+  EXPECT_EQ(to_crlf("x\r"), "x\r\n");
+  EXPECT_EQ(to_crlf("\n"), "\r\n");
+  EXPECT_EQ(dot_stuff(to_crlf("a\r.\rMAIL FROM:<x@y>\r")), "a\r\n..\r\nMAIL FROM:<x@y>\r\n.\r\n");
+  EXPECT_EQ(dot_stuff(to_crlf("a\n.\nb")), "a\r\n..\r\nb\r\n.\r\n");
+  std::string wire = dot_stuff(to_crlf("1\r2\n3\r\n4\n\r5\r\r"));
+  for (size_t i = 0; i < wire.size(); ++i) {
+    if (wire[i] == '\r') {
+      EXPECT_TRUE(i + 1 < wire.size() && wire[i + 1] == '\n') << i;
+    }
+    if (wire[i] == '\n') {
+      EXPECT_TRUE(i > 0 && wire[i - 1] == '\r') << i;
+    }
+  }
+}
+
 TEST(SmtpClientData, DotStuffAndCrlf) {
   EXPECT_EQ(to_crlf("a\nb\r\nc"), "a\r\nb\r\nc\r\n");
   EXPECT_EQ(dot_stuff(".a\r\nb\r\n..\r\n"), "..a\r\nb\r\n...\r\n.\r\n");
@@ -258,6 +279,37 @@ TEST(SmtpClientSession, HeloFallbackAndExtensions) {
   EXPECT_EQ(out.final_code, 'K') << out.error;
   EXPECT_NE(s.transcript.find("HELO localhost"), std::string::npos);
   EXPECT_NE(s.transcript.find("MAIL FROM:<a@example.test>\n"), std::string::npos) << s.transcript;
+}
+
+// An 8-bit body alone never asks for SMTPUTF8 (RFC 6531 is about addresses and header
+// fields); a message that merely wants it goes out without it to a server that lacks it.
+TEST(SmtpClientSession, SmtpUtf8OnlyWhenWanted) {
+  const char* ehlo = "250-sink\r\n250-SMTPUTF8\r\n250 8BITMIME\r\n";
+  {
+    ScriptedServer s(Script{{"EHLO", ehlo}});
+    Message m = msg({"a@r.test"});
+    m.eight_bit = true;
+    auto out = deliver(s, m);
+    EXPECT_EQ(out.final_code, 'K') << out.error;
+    EXPECT_NE(s.transcript.find("MAIL FROM:<a@example.test> BODY=8BITMIME\n"), std::string::npos) << s.transcript;
+    EXPECT_EQ(s.transcript.find("SMTPUTF8"), std::string::npos) << s.transcript;
+  }
+  {
+    ScriptedServer s(Script{{"EHLO", ehlo}});
+    Message m = msg({"a@r.test"});
+    m.wants_smtputf8 = true;
+    auto out = deliver(s, m);
+    EXPECT_NE(s.transcript.find("MAIL FROM:<a@example.test> SMTPUTF8\n"), std::string::npos) << s.transcript;
+  }
+  {
+    ScriptedServer s(Script{{"EHLO", "250-sink\r\n250 8BITMIME\r\n"}});
+    Message m = msg({"a@r.test"});
+    m.wants_smtputf8 = m.eight_bit = true;
+    auto out = deliver(s, m);
+    EXPECT_EQ(out.final_code, 'K') << out.error;
+    EXPECT_FALSE(out.permanent_error);
+    EXPECT_EQ(s.transcript.find("SMTPUTF8"), std::string::npos) << s.transcript;
+  }
 }
 
 TEST(SmtpClientSession, SmtpUtf8AndSize) {
