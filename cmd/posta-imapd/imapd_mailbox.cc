@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "imap/list_pattern.h"
 #include "imapd_session.h"
 #include "log/log.h"
 #include "maildir/quota.h"
@@ -25,30 +26,16 @@ void reserve_populated(std::vector<T>& v, size_t n) {
   if (hi > lo) (void)::madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_POPULATE_WRITE);
 }
 
-// IMAP LIST wildcard match: '*' anything, '%' anything but the delimiter.
-bool wild_match(std::string_view pat, std::string_view name) {
-  if (pat.empty()) return name.empty();
-  if (pat[0] == '*') {
-    for (size_t i = 0; i <= name.size(); ++i)
-      if (wild_match(pat.substr(1), name.substr(i))) return true;
-    return false;
-  }
-  if (pat[0] == '%') {
-    for (size_t i = 0; i <= name.size(); ++i) {
-      if (wild_match(pat.substr(1), name.substr(i))) return true;
-      if (i < name.size() && name[i] == mailstore::kDelimiter) return false;
-    }
-    return false;
-  }
-  return !name.empty() && pat[0] == name[0] && wild_match(pat.substr(1), name.substr(1));
-}
-
-bool match_mailbox(std::string pat, const std::string& name) {
-  // INBOX is case-insensitive, also as the first component of a pattern.
+// A LIST pattern (reference + mailbox pattern) compiled once per command. INBOX is
+// case-insensitive, also as the first component of a pattern.
+std::optional<imap::ListPattern> compile_pattern(std::string pat) {
   if (pat.size() >= 5 && lower(pat.substr(0, 5)) == "inbox" && (pat.size() == 5 || pat[5] == '.' || pat[5] == '*' || pat[5] == '%'))
     pat.replace(0, 5, "INBOX");
-  return wild_match(pat, name);
+  return imap::ListPattern::compile(pat, mailstore::kDelimiter);
 }
+
+// Patterns in one LIST: each is compiled and run over every folder name.
+constexpr size_t kMaxListPatterns = 64;
 
 }  // namespace
 
@@ -88,6 +75,8 @@ void Session::cmd_list(const std::string& tag, Parser& p, bool lsub) {
       auto m = p.list_mailbox();
       if (!m) return bad(tag, "Invalid pattern");
       patterns.push_back(*m);
+      if (patterns.size() > kMaxListPatterns)
+        return no(tag, "[LIMIT] Too many mailbox patterns (at most " + std::to_string(kMaxListPatterns) + ")");
       if (p.peek() == ' ') p.sp();
     }
     if (!p.skip(')')) return bad(tag, "Invalid pattern list");
@@ -113,6 +102,14 @@ void Session::cmd_list(const std::string& tag, Parser& p, bool lsub) {
     out_.line(std::string("* ") + verb + " (\\Noselect) \".\" \"\"");
     return ok(tag, std::string(verb) + " completed");
   }
+  std::vector<imap::ListPattern> compiled;
+  for (auto& pat : patterns) {
+    auto c = compile_pattern(*ref + pat);
+    if (!c)
+      return no(tag, "[LIMIT] Mailbox pattern too long (at most " + std::to_string(imap::ListPattern::kMaxLength) +
+                         " octets with the reference)");
+    compiled.push_back(std::move(*c));
+  }
   auto existing = folders_->list();
   auto subs = folders_->subscriptions();
   std::set<std::string> exist_set(existing.begin(), existing.end());
@@ -127,12 +124,12 @@ void Session::cmd_list(const std::string& tag, Parser& p, bool lsub) {
   std::stable_partition(order.begin(), order.end(), [](const std::string& s) { return s == "INBOX"; });
   for (auto& n : order) {
     bool hit = false;
-    for (auto& pat : patterns) hit = hit || match_mailbox(*ref + pat, n);
+    for (auto& pat : compiled) hit = hit || pat.matches(n);
     if (!hit) continue;
     bool exists = exist_set.count(n) > 0;
-    bool children = std::any_of(existing.begin(), existing.end(), [&](const std::string& e) {
-      return e.size() > n.size() + 1 && e.compare(0, n.size(), n) == 0 && e[n.size()] == '.';
-    });
+    // In sorted order the first name after "n." is a child of n if any is.
+    auto after = exist_set.upper_bound(n + '.');
+    bool children = after != exist_set.end() && after->compare(0, n.size() + 1, n + '.') == 0;
     if (lsub && !sub_set.count(n)) {
       if (!children) continue;
     }

@@ -71,29 +71,21 @@ void Session::close_mailbox(bool expunge) {
   sel_.reset();
 }
 
+// The set comes normalised (sorted, merged): the result is ascending, without repeats, and
+// never longer than the folder, whatever the command repeated.
 std::vector<uint32_t> Session::resolve_set(const imap::SequenceSet& set, bool uid) const {
   std::vector<uint32_t> seqs;
   const auto& uids = sel_->uids;
   if (uids.empty()) return seqs;
   if (!uid) {
-    uint32_t max = static_cast<uint32_t>(uids.size());
-    for (auto [a, b] : set.ranges) {
-      uint32_t lo = a == imap::kStar ? max : a, hi = b == imap::kStar ? max : b;
-      if (lo > hi) std::swap(lo, hi);
-      for (uint32_t n = lo; n <= std::min(hi, max); ++n) seqs.push_back(n);
-    }
-  } else {
-    uint32_t max = uids.back();
-    for (auto [a, b] : set.ranges) {
-      uint32_t lo = a == imap::kStar ? max : a, hi = b == imap::kStar ? max : b;
-      if (lo > hi) std::swap(lo, hi);
-      auto it = std::lower_bound(uids.begin(), uids.end(), lo);
-      for (; it != uids.end() && *it <= hi; ++it) seqs.push_back(static_cast<uint32_t>(it - uids.begin() + 1));
-    }
+    for (auto [lo, hi] : set.resolve(static_cast<uint32_t>(uids.size())))
+      for (uint64_t n = lo; n <= hi; ++n) seqs.push_back(static_cast<uint32_t>(n));
+    return seqs;
   }
-  if (set.ranges.size() > 1) {  // one range comes out ascending and without repeats
-    std::sort(seqs.begin(), seqs.end());
-    seqs.erase(std::unique(seqs.begin(), seqs.end()), seqs.end());
+  auto it = uids.begin();
+  for (auto [lo, hi] : set.resolve(uids.back())) {
+    it = std::lower_bound(it, uids.end(), lo);
+    for (; it != uids.end() && *it <= hi; ++it) seqs.push_back(static_cast<uint32_t>(it - uids.begin() + 1));
   }
   return seqs;
 }

@@ -18,15 +18,6 @@ std::string upper(std::string s) {
   return s;
 }
 
-bool SequenceSet::contains(uint32_t n, uint32_t max) const {
-  for (auto [a, b] : ranges) {
-    uint32_t lo = a == kStar ? max : a, hi = b == kStar ? max : b;
-    if (lo > hi) std::swap(lo, hi);
-    if (n >= lo && n <= hi) return true;
-  }
-  return false;
-}
-
 std::string Section::text() const {
   std::string out;
   for (size_t i = 0; i < part.size(); ++i) out += (i ? "." : "") + std::to_string(part[i]);
@@ -148,6 +139,7 @@ std::optional<uint64_t> Parser::number() {
 
 std::optional<SequenceSet> Parser::sequence_set() {
   SequenceSet set;
+  size_t ranges = 0;
   auto one = [&]() -> std::optional<uint32_t> {
     if (peek() == '*') { ++pos_; return kStar; }
     auto n = number();
@@ -165,11 +157,12 @@ std::optional<SequenceSet> Parser::sequence_set() {
       if (!bb) { failed("invalid sequence set"); return std::nullopt; }
       b = *bb;
     }
-    set.ranges.emplace_back(*a, b);
-    if (set.ranges.size() > 100000) { failed("sequence set too long"); return std::nullopt; }
+    set.add(*a, b);
+    if (++ranges > kMaxSetRanges) { failed("sequence set too long"); return std::nullopt; }
     if (peek() != ',') break;
     ++pos_;
   }
+  set.normalise();
   return set;
 }
 

@@ -10,18 +10,9 @@
 #include <vector>
 
 #include "imap/command_reader.h"
+#include "imap/sequence_set.h"
 
 namespace posta::imap {
-
-inline constexpr uint32_t kStar = 0xffffffffu;  // '*' in a sequence set
-
-// "1:3,5,7:*": ranges as given; '*' is kStar. Never empty once parsed.
-struct SequenceSet {
-  std::vector<std::pair<uint32_t, uint32_t>> ranges;
-  bool last_result = false;  // "$" (SEARCHRES) -- not supported, always false
-  // Does n belong, with '*' meaning max?
-  bool contains(uint32_t n, uint32_t max) const;
-};
 
 struct Section {
   std::vector<uint32_t> part;  // "1.2" -> {1, 2}
@@ -71,6 +62,7 @@ class Parser {
   std::optional<std::string> nstring();   // string or NIL (nullopt and no error on NIL is not distinguishable: see is_nil)
   std::optional<std::string> list_mailbox();  // astring or list-chars with % *
   std::optional<uint64_t> number();
+  // A sequence or UID set, normalised (sorted, merged); at most kMaxSetRanges ranges as written.
   std::optional<SequenceSet> sequence_set();
   std::optional<time_t> date();           // 1-Jan-2024 or "1-Jan-2024", UTC day start
   std::optional<time_t> date_time();      // "dd-Mon-yyyy hh:mm:ss +zzzz"
@@ -86,6 +78,7 @@ class Parser {
   std::string_view rest() const { return std::string_view(text_).substr(std::min(pos_, text_.size())); }
 
   static constexpr int kMaxSearchDepth = 20;
+  static constexpr size_t kMaxSetRanges = 100000;
   static constexpr size_t kMaxSectionDepth = 8;
 
  private:

@@ -25,13 +25,30 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// End of the header block: offset of the body (after the blank line), or msg end.
-size_t header_end(std::string_view m, size_t start, size_t end, size_t& body) {
+struct Ctx {
+  std::string_view m;
+  Limits lim;
+  size_t parts = 0;
+  size_t scanned = 0;
+};
+
+// The first needle in m[from, end), or npos: no search looks past the end of its part.
+size_t find_in(Ctx& c, std::string_view needle, size_t from, size_t end) {
+  if (from >= end || end - from < needle.size()) return std::string_view::npos;
+  std::string_view hay = c.m.substr(from, end - from);
+  size_t f = hay.find(needle);
+  c.scanned += f == std::string_view::npos ? hay.size() : f + needle.size();
+  return f == std::string_view::npos ? f : from + f;
+}
+
+// End of the header block: offset of the body (after the blank line), or end.
+size_t header_end(Ctx& c, size_t start, size_t end, size_t& body) {
+  std::string_view m = c.m;
   if (start < end && m.substr(start, 2) == "\r\n") { body = start + 2; return start; }
   size_t p = start;
   while (p < end) {
-    size_t nl = m.find("\r\n", p);
-    if (nl == std::string_view::npos || nl + 2 > end) break;
+    size_t nl = find_in(c, "\r\n", p, end);
+    if (nl == std::string_view::npos) break;
     if (nl + 4 <= end && m.substr(nl + 2, 2) == "\r\n") { body = nl + 4; return nl + 2; }
     p = nl + 2;
   }
@@ -39,7 +56,8 @@ size_t header_end(std::string_view m, size_t start, size_t end, size_t& body) {
   return end;
 }
 
-size_t count_lines(std::string_view body) {
+size_t count_lines(Ctx& c, std::string_view body) {
+  c.scanned += body.size();
   size_t n = static_cast<size_t>(std::count(body.begin(), body.end(), '\n'));
   if (!body.empty() && body.back() != '\n') ++n;
   return n;
@@ -78,49 +96,46 @@ void fill_from_headers(Part& p, bool digest_parent) {
   }
 }
 
-struct Ctx {
-  std::string_view m;
-  Limits lim;
-  size_t parts = 0;
-};
-
 void parse_part(Ctx& c, Part& p, size_t start, size_t end, int depth, bool digest_parent);
 
 void parse_multipart(Ctx& c, Part& p, int depth) {
   std::string boundary = p.param("boundary");
-  if (boundary.empty() || boundary.size() > 200) return;
-  std::string delim = "--" + boundary;
+  // RFC 2046 boundaries have no CR or LF; without them the needle below has its one CR first,
+  // which keeps the substring search linear.
+  if (boundary.empty() || boundary.size() > 200 || boundary.find_first_of("\r\n") != std::string::npos) return;
+  const std::string delim = "--" + boundary, line_delim = "\r\n" + delim;
   std::string_view m = c.m;
-  // Delimiter lines start at the beginning of a line.
-  auto next_delim = [&](size_t from, size_t& line_start) -> size_t {
-    size_t p2 = from;
-    while (p2 < p.end) {
-      size_t f = m.find(delim, p2);
-      if (f == std::string_view::npos || f + delim.size() > p.end) return std::string_view::npos;
-      if (f == p.body_start || (f >= 2 && m.substr(f - 2, 2) == "\r\n")) {
-        line_start = f;
-        return f;
+  // The next delimiter line at or after from (the start of a line inside the body): the offset
+  // of its dashes, or npos. before: where the part in front of it ends (the CRLF before the
+  // dashes belongs to the delimiter). Searches stop at the end of this part, never the message.
+  auto next_delim = [&](size_t from, size_t& before) -> size_t {
+    if (from == p.body_start) {
+      if (p.end - from >= delim.size() && m.substr(from, delim.size()) == delim) {
+        before = from;
+        return from;
       }
-      p2 = f + 1;
+    } else {
+      from -= 2;  // the CRLF that ends the previous line
     }
-    return std::string_view::npos;
+    size_t f = find_in(c, line_delim, from, p.end);
+    if (f == std::string_view::npos) return f;
+    before = f;
+    return f + 2;
   };
-  size_t ls = 0;
-  size_t d = next_delim(p.body_start, ls);
+  size_t before = 0;
+  size_t d = next_delim(p.body_start, before);
   bool digest = p.subtype == "digest";
   while (d != std::string_view::npos) {
     size_t after = d + delim.size();
-    if (m.substr(after, 2) == "--") break;  // close delimiter
-    size_t eol = m.find("\r\n", after);
-    if (eol == std::string_view::npos || eol >= p.end) break;
+    if (after + 2 <= p.end && m.substr(after, 2) == "--") break;  // close delimiter
+    size_t eol = find_in(c, "\r\n", after, p.end);
+    if (eol == std::string_view::npos) break;
     size_t part_start = eol + 2;
-    size_t nls = 0;
-    size_t nd = next_delim(part_start, nls);
-    size_t part_end = nd == std::string_view::npos ? p.end : (nls >= part_start + 2 ? nls - 2 : part_start);
-    if (nd != std::string_view::npos && nls < part_start + 2) part_end = part_start;
+    size_t nd = next_delim(part_start, before);
+    size_t part_end = nd == std::string_view::npos ? p.end : std::max(part_start, before);
     if (++c.parts > c.lim.max_parts) break;
     Part child;
-    parse_part(c, child, part_start, std::max(part_start, part_end), depth + 1, digest);
+    parse_part(c, child, part_start, part_end, depth + 1, digest);
     p.children.push_back(std::move(child));
     d = nd;
   }
@@ -128,7 +143,7 @@ void parse_multipart(Ctx& c, Part& p, int depth) {
 
 void parse_part(Ctx& c, Part& p, size_t start, size_t end, int depth, bool digest_parent) {
   p.header_start = start;
-  size_t hend = header_end(c.m, start, end, p.body_start);
+  size_t hend = header_end(c, start, end, p.body_start);
   p.end = end;
   p.headers = parse_headers(c.m.substr(start, hend - start));
   fill_from_headers(p, digest_parent);
@@ -147,14 +162,14 @@ void parse_part(Ctx& c, Part& p, size_t start, size_t end, int depth, bool diges
       p.children.push_back(std::move(empty));
     }
   } else if (p.rfc822()) {
-    p.lines = count_lines(body);
+    p.lines = count_lines(c, body);
     if (++c.parts <= c.lim.max_parts) {
       Part inner;
       parse_part(c, inner, p.body_start, p.end, depth + 1, false);
       p.children.push_back(std::move(inner));
     }
   } else if (p.type == "text") {
-    p.lines = count_lines(body);
+    p.lines = count_lines(c, body);
   }
 }
 
@@ -279,10 +294,11 @@ std::string Part::param(std::string_view name) const {
   return "";
 }
 
-Part parse(std::string_view msg, Limits limits) {
-  Ctx c{msg, limits, 1};
+Part parse(std::string_view msg, Limits limits, ParseStats* stats) {
+  Ctx c{msg, limits, 1, 0};
   Part root;
   parse_part(c, root, 0, msg.size(), 0, false);
+  if (stats) stats->bytes_scanned = c.scanned;
   return root;
 }
 

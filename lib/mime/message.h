@@ -59,8 +59,15 @@ struct Limits {
   size_t max_parts = 5000;
 };
 
+// What a parse cost: bytes looked at by its searches (delimiters, line ends, line counts).
+// Every search is bounded by the end of the part it is in, so this stays within a small
+// multiple of the message size (times the depth for nested message/rfc822 line counts).
+struct ParseStats {
+  size_t bytes_scanned = 0;
+};
+
 // The message must use CRLF line ends (the caller converts); root covers the whole message.
-Part parse(std::string_view msg, Limits limits = {});
+Part parse(std::string_view msg, Limits limits = {}, ParseStats* stats = nullptr);
 
 // LF -> CRLF (bare CR and existing CRLF left alone).
 std::string to_crlf(std::string_view s);

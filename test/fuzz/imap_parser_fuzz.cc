@@ -8,6 +8,7 @@
 #include <string>
 
 #include "imap/command_reader.h"
+#include "imap/list_pattern.h"
 #include "imap/parser.h"
 
 using namespace posta::imap;
@@ -33,7 +34,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       case 4: (void)p.flag_list(); break;
       case 5: (void)p.date_time(); (void)p.date(); break;
       case 6: while (p.astring() && p.sp()) {} break;
-      case 7: (void)p.list_mailbox(); (void)p.nstring(); break;
+      case 7:
+        if (auto m = p.list_mailbox())
+          if (auto lp = ListPattern::compile(*m, '.')) (void)lp->matches(cmd.text);
+        (void)p.nstring();
+        break;
     }
   }
   return 0;

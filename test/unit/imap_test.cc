@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "imap/command_reader.h"
+#include "imap/list_pattern.h"
 #include "imap/parser.h"
 #include "imap/writer.h"
 
@@ -88,7 +89,8 @@ TEST(ImapParser, SearchKeysNested) {
   EXPECT_EQ(k->sub[0].sub[0].kind, SearchKey::Kind::kAnd);
   EXPECT_EQ(k->sub[0].sub[1].kind, SearchKey::Kind::kNot);  // OR (...) NOT SEEN
   ASSERT_EQ(k->sub[1].kind, SearchKey::Kind::kUid);
-  EXPECT_EQ(k->sub[1].set.ranges[0].second, kStar);
+  EXPECT_TRUE(k->sub[1].set.has_star());
+  EXPECT_EQ(k->sub[1].set.star_from(), 1u);
   EXPECT_EQ(k->sub[2].field, "X-FOO");
   EXPECT_EQ(k->sub[3].kind, SearchKey::Kind::kSince);
   EXPECT_EQ(k->sub[4].number, 10u);
@@ -148,4 +150,216 @@ TEST(ImapWriter, Quoting) {
   EXPECT_EQ(quote("a\"b"), "\"a\\\"b\"");
   EXPECT_EQ(quote("x\r\ny"), "{4}\r\nx\r\ny");
   EXPECT_EQ(nquote("", false), "NIL");
+}
+
+// ---- sequence sets: normalised into sorted, merged intervals as they are parsed ----
+
+namespace {
+std::optional<SequenceSet> parse_set(const std::string& text) {
+  auto c = raw(text);
+  Parser p(c);
+  auto s = p.sequence_set();
+  if (s && !p.at_end()) return std::nullopt;
+  return s;
+}
+using Iv = std::vector<SequenceSet::Interval>;
+}  // namespace
+
+TEST(ImapSequenceSet, MergesSortsAndResolvesStar) {
+  auto s = parse_set("8,5:7,1:2,3,10:*,12:14");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->finite(), (Iv{{1, 3}, {5, 8}, {12, 14}}));  // 1:2 and 3 are adjacent: one range
+  EXPECT_TRUE(s->has_star());
+  EXPECT_EQ(s->star_from(), 10u);
+  EXPECT_EQ(s->resolve(20), (Iv{{1, 3}, {5, 8}, {10, 20}}));
+  EXPECT_EQ(s->resolve(6), (Iv{{1, 3}, {5, 6}}));  // 10:* on 6 messages is 6
+  EXPECT_EQ(s->resolve(0), Iv{});
+  EXPECT_TRUE(s->contains(6, 20));
+  EXPECT_FALSE(s->contains(9, 20));
+  EXPECT_TRUE(s->contains(15, 20));
+  EXPECT_FALSE(s->contains(21, 20));
+  EXPECT_TRUE(s->contains(6, 6));  // '*' is the last message, whatever "10:" says
+}
+
+TEST(ImapSequenceSet, ReversedAndStarOnlyRanges) {
+  auto s = parse_set("9:4,*,*:7");  // 9:4 is 4:9, *:7 is 7:*
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->finite(), (Iv{{4, 9}}));
+  EXPECT_EQ(s->star_from(), 7u);
+  EXPECT_EQ(s->resolve(100), (Iv{{4, 100}}));
+  EXPECT_EQ(s->resolve(3), (Iv{{3, 3}}));
+  auto star = parse_set("*");
+  ASSERT_TRUE(star);
+  EXPECT_EQ(star->resolve(50), (Iv{{50, 50}}));
+  EXPECT_FALSE(star->contains(49, 50));
+  EXPECT_FALSE(star->contains(1, 0));  // an empty folder has no '*'
+  auto top = parse_set("4294967294,1:4294967293");
+  ASSERT_TRUE(top);
+  EXPECT_EQ(top->finite(), (Iv{{1, 4294967294u}}));
+}
+
+// The defect: 15,000 copies of "1:*" were expanded one message at a time before merging.
+// Normalised, they are one range, and resolving it is bounded by the folder.
+TEST(ImapSequenceSet, RepeatedRangesCollapse) {
+  std::string text;
+  for (int i = 0; i < 15000; ++i) text += i ? ",1:*" : "1:*";
+  auto s = parse_set(text);
+  ASSERT_TRUE(s);
+  EXPECT_TRUE(s->finite().empty());
+  EXPECT_EQ(s->resolve(3000), (Iv{{1, 3000}}));
+  std::string many;
+  for (int i = 0; i < 15000; ++i) many += (i ? "," : "") + std::to_string(1 + i % 3000) + ":" + std::to_string(3000 - i % 3000);
+  auto m = parse_set(many);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->finite(), (Iv{{1, 3000}}));
+  EXPECT_LE(m->finite().capacity(), 1u);  // what the command text held is given back
+}
+
+TEST(ImapSequenceSet, RangeCountCapped) {
+  std::string text = "1";
+  for (size_t i = 0; i < Parser::kMaxSetRanges; ++i) text += ",1";
+  auto c = raw(text);
+  Parser p(c);
+  EXPECT_FALSE(p.sequence_set());
+  EXPECT_EQ(p.error(), "sequence set too long");
+}
+
+// contains() and resolve() against the definition, on random sets.
+TEST(ImapSequenceSet, AgreesWithTheDefinition) {
+  uint32_t seed = 12345;
+  auto rnd = [&](uint32_t n) { seed = seed * 1103515245u + 12345u; return (seed >> 8) % n; };
+  for (int round = 0; round < 2000; ++round) {
+    std::vector<std::pair<uint32_t, uint32_t>> given;
+    std::string text;
+    int n = 1 + static_cast<int>(rnd(6));
+    for (int i = 0; i < n; ++i) {
+      uint32_t a = rnd(8) == 0 ? kStar : 1 + rnd(30), b = rnd(3) == 0 ? a : (rnd(8) == 0 ? kStar : 1 + rnd(30));
+      given.emplace_back(a, b);
+      auto w = [](uint32_t v) { return v == kStar ? std::string("*") : std::to_string(v); };
+      text += (i ? "," : "") + w(a) + (a == b ? "" : ":" + w(b));
+    }
+    auto s = parse_set(text);
+    ASSERT_TRUE(s) << text;
+    for (uint32_t max = 0; max < 35; max += 1 + rnd(4)) {
+      std::vector<uint32_t> expect, got;
+      for (uint32_t x = 1; x <= max; ++x) {
+        bool in = false;
+        for (auto [a, b] : given) {
+          uint32_t lo = a == kStar ? max : a, hi = b == kStar ? max : b;
+          if (lo > hi) std::swap(lo, hi);
+          in = in || (x >= lo && x <= hi);
+        }
+        if (in) expect.push_back(x);
+        EXPECT_EQ(s->contains(x, max), in) << text << " max " << max << " n " << x;
+      }
+      auto iv = s->resolve(max);
+      for (size_t i = 0; i < iv.size(); ++i) {
+        if (i) { EXPECT_GT(iv[i].first, iv[i - 1].second + 1) << text; }  // disjoint, not adjacent
+        for (uint32_t x = iv[i].first; x <= iv[i].second; ++x) got.push_back(x);
+      }
+      EXPECT_EQ(got, expect) << text << " max " << max;
+    }
+  }
+}
+
+// ---- LIST patterns ----
+
+namespace {
+// The definition, as a table: m[i][j] = pattern[0..i) matches name[0..j).
+bool reference_match(std::string_view pat, std::string_view name, char delim) {
+  std::vector<std::vector<char>> m(pat.size() + 1, std::vector<char>(name.size() + 1, 0));
+  m[0][0] = 1;
+  for (size_t i = 1; i <= pat.size(); ++i)
+    for (size_t j = 0; j <= name.size(); ++j) {
+      char c = pat[i - 1];
+      if (c == '*') m[i][j] = m[i - 1][j] || (j > 0 && m[i][j - 1]);
+      else if (c == '%') m[i][j] = m[i - 1][j] || (j > 0 && name[j - 1] != delim && m[i][j - 1]);
+      else m[i][j] = j > 0 && name[j - 1] == c && m[i - 1][j - 1];
+    }
+  return m[pat.size()][name.size()];
+}
+
+bool list_match(std::string_view pat, std::string_view name) {
+  auto p = ListPattern::compile(pat, '.');
+  EXPECT_TRUE(p) << pat;
+  return p && p->matches(name);
+}
+}  // namespace
+
+TEST(ImapListPattern, Wildcards) {
+  EXPECT_TRUE(list_match("*", "Work.Reports.2024"));
+  EXPECT_TRUE(list_match("%", "Work"));
+  EXPECT_FALSE(list_match("%", "Work.Reports"));
+  EXPECT_TRUE(list_match("Work.%", "Work.Reports"));
+  EXPECT_FALSE(list_match("Work.%", "Work.Reports.2024"));
+  EXPECT_TRUE(list_match("Work.*", "Work.Reports.2024"));
+  EXPECT_TRUE(list_match("%.%.%", "a.b.c"));
+  EXPECT_FALSE(list_match("%.%", "a.b.c"));
+  EXPECT_TRUE(list_match("*a%b", "x.a.yab"));  // '%' must restart after the last '.'
+  EXPECT_FALSE(list_match("*a%b", "x.a.yb"));
+  EXPECT_TRUE(list_match("%*%", "a.b"));  // a run with '*' is '*'
+  EXPECT_TRUE(list_match("", ""));
+  EXPECT_FALSE(list_match("", "a"));
+  EXPECT_FALSE(list_match("Work", "work"));  // case-sensitive (INBOX is the caller's)
+  EXPECT_TRUE(list_match(std::string(1000, '%') + "x", "x"));
+}
+
+// Every pattern over {a, b, ., *, %} up to 5 characters against every name over {a, b, .}
+// up to 5: the automaton agrees with the definition.
+TEST(ImapListPattern, AgreesWithTheDefinitionExhaustively) {
+  auto all = [](std::string_view alphabet, size_t max_len) {
+    std::vector<std::string> out{""};
+    for (size_t start = 0, len = 1; len <= max_len; ++len) {
+      size_t end = out.size();
+      for (size_t i = start; i < end; ++i)
+        for (char c : alphabet) out.push_back(out[i] + c);
+      start = end;
+    }
+    return out;
+  };
+  auto patterns = all("ab.*%", 5), names = all("ab.", 5);
+  size_t checked = 0;
+  for (auto& pat : patterns) {
+    auto p = ListPattern::compile(pat, '.');
+    ASSERT_TRUE(p);
+    for (auto& n : names) {
+      ASSERT_EQ(p->matches(n), reference_match(pat, n, '.')) << "pattern '" << pat << "' name '" << n << "'";
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 1000000u);
+}
+
+// Patterns past 64 positions use several words of state: the carries between them.
+TEST(ImapListPattern, LongPatternsAgreeWithTheDefinition) {
+  uint32_t seed = 99;
+  auto rnd = [&](uint32_t n) { seed = seed * 1103515245u + 12345u; return (seed >> 8) % n; };
+  for (int round = 0; round < 3000; ++round) {
+    std::string pat, name;
+    size_t plen = 50 + rnd(200), nlen = rnd(250);
+    for (size_t i = 0; i < plen; ++i) pat += "ab.*%"[rnd(rnd(4) == 0 ? 5 : 3)];
+    for (size_t i = 0; i < nlen; ++i) name += "ab."[rnd(10) == 0 ? 2 : rnd(2)];
+    if (round % 2) name = pat.substr(0, std::min(pat.size(), name.size()));  // near misses
+    auto p = ListPattern::compile(pat, '.');
+    ASSERT_TRUE(p);
+    ASSERT_EQ(p->matches(name), reference_match(pat, name, '.')) << pat << " / " << name;
+  }
+}
+
+// The defect: "*a*a*a...*b" against a long name backtracked exponentially (minutes of CPU).
+TEST(ImapListPattern, HostilePatternsAreOnePass) {
+  std::string pat;
+  for (int i = 0; i < 200; ++i) pat += "*a%a";
+  pat += "*b";
+  std::string name(150, 'a');
+  auto p = ListPattern::compile(pat, '.');
+  ASSERT_TRUE(p);
+  for (int i = 0; i < 1000; ++i) EXPECT_FALSE(p->matches(name));
+  EXPECT_FALSE(p->matches(std::string(5000, 'a')));
+  EXPECT_TRUE(p->matches(std::string(700, 'a') + "b"));
+}
+
+TEST(ImapListPattern, LengthCapped) {
+  EXPECT_TRUE(ListPattern::compile(std::string(ListPattern::kMaxLength, '*'), '.'));
+  EXPECT_FALSE(ListPattern::compile(std::string(ListPattern::kMaxLength + 1, 'a'), '.'));
 }

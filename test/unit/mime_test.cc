@@ -119,3 +119,47 @@ TEST(MimeMessage, EnvelopeDefaultsSenderAndReplyTo) {
   std::string e = imap::envelope(h);
   EXPECT_EQ(e, "(NIL \"hi\" ((\"Jo\" NIL \"jo\" \"x.test\")) ((\"Jo\" NIL \"jo\" \"x.test\")) ((\"Jo\" NIL \"jo\" \"x.test\")) NIL NIL NIL NIL NIL)");
 }
+
+namespace {
+// A multipart with n children, each itself a multipart whose boundary never appears, and
+// no closing delimiter anywhere: every child's search for its own boundary must stop at the
+// child's end (the old search ran to the end of the message: quadratic in n).
+std::string unclosed_children(int n) {
+  std::string m = "Content-Type: multipart/mixed; boundary=\"outer\"\r\n\r\npreamble\r\n";
+  for (int i = 0; i < n; ++i) {
+    m += "--outer\r\nContent-Type: multipart/mixed; boundary=\"inner" + std::to_string(i) +
+         "\"\r\n\r\nno delimiter of mine here, only text that looks like one: -inner\r\n";
+  }
+  return m;
+}
+}  // namespace
+
+TEST(MimeParse, BoundarySearchStaysInsideItsPart) {
+  mime::ParseStats small_stats, big_stats;
+  std::string small = unclosed_children(1000), big = unclosed_children(5000);
+  auto small_root = mime::parse(small, {}, &small_stats);
+  auto big_root = mime::parse(big, {}, &big_stats);
+  ASSERT_EQ(small_root.children.size(), 1000u);
+  ASSERT_EQ(big_root.children.size(), mime::Limits{}.max_parts - 1);  // the part limit, not the size
+  EXPECT_TRUE(big_root.children.back().multipart());
+  // Linear: a few passes over the message at most, and the same few for 5x the children.
+  EXPECT_LE(big_stats.bytes_scanned, 4 * big.size()) << big_stats.bytes_scanned << " of " << big.size();
+  double small_ratio = static_cast<double>(small_stats.bytes_scanned) / small.size();
+  double big_ratio = static_cast<double>(big_stats.bytes_scanned) / big.size();
+  EXPECT_LT(big_ratio, small_ratio * 1.5) << small_ratio << " vs " << big_ratio;
+  EXPECT_EQ(imap::body_structure(big_root, true).substr(0, 2), "((");
+}
+
+// Nested as deep as the limit allows, none of them closed: each level searches its own part.
+TEST(MimeParse, DeepUnclosedNestingIsBounded) {
+  std::string m;
+  for (int i = 0; i < 5000; ++i)
+    m += "Content-Type: multipart/mixed; boundary=\"b" + std::to_string(i) + "x\"\r\n\r\n--b" + std::to_string(i) + "x\r\n";
+  m += "\r\nleaf\r\n";
+  mime::ParseStats stats;
+  auto root = mime::parse(m, {}, &stats);
+  int depth = 0;
+  for (const mime::Part* p = &root; !p->children.empty(); p = &p->children[0]) ++depth;
+  EXPECT_EQ(depth, mime::Limits{}.max_depth);
+  EXPECT_LE(stats.bytes_scanned, static_cast<size_t>(mime::Limits{}.max_depth + 2) * m.size());
+}

@@ -1,0 +1,57 @@
+#include "imap/sequence_set.h"
+
+#include <algorithm>
+
+namespace posta::imap {
+
+void SequenceSet::add(uint32_t a, uint32_t b) {
+  if (a == kStar || b == kStar) {
+    has_star_ = true;
+    star_from_ = std::min(star_from_, std::min(a, b));  // "*:*" and "*" keep kStar
+    return;
+  }
+  finite_.emplace_back(std::min(a, b), std::max(a, b));
+}
+
+void SequenceSet::normalise() {
+  std::sort(finite_.begin(), finite_.end());
+  size_t out = 0;
+  for (size_t i = 0; i < finite_.size(); ++i) {
+    // Merge overlapping and adjacent ranges (5:7,8:9 -> 5:9); 64-bit: second may be kStar - 1.
+    if (out > 0 && uint64_t{finite_[i].first} <= uint64_t{finite_[out - 1].second} + 1) {
+      finite_[out - 1].second = std::max(finite_[out - 1].second, finite_[i].second);
+    } else {
+      finite_[out++] = finite_[i];
+    }
+  }
+  finite_.resize(out);
+  finite_.shrink_to_fit();
+}
+
+bool SequenceSet::contains(uint32_t n, uint32_t max) const {
+  if (has_star_ && max > 0 && (n == max || (star_from_ <= n && n <= max))) return true;
+  auto it = std::upper_bound(finite_.begin(), finite_.end(), n,
+                             [](uint32_t v, const Interval& r) { return v < r.first; });
+  return it != finite_.begin() && n <= std::prev(it)->second;
+}
+
+std::vector<SequenceSet::Interval> SequenceSet::resolve(uint32_t max) const {
+  std::vector<Interval> out;
+  if (max == 0) return out;
+  uint32_t tail = has_star_ ? std::min(star_from_, max) : kStar;  // the star part: tail..max
+  auto push = [&](uint32_t lo, uint32_t hi) {
+    if (!out.empty() && uint64_t{lo} <= uint64_t{out.back().second} + 1)
+      out.back().second = std::max(out.back().second, hi);
+    else
+      out.emplace_back(lo, hi);
+  };
+  for (auto [lo, hi] : finite_) {
+    if (lo > max) break;
+    if (tail != kStar && tail <= lo) break;  // the tail covers this and everything after
+    push(lo, std::min(hi, max));
+  }
+  if (tail != kStar) push(tail, max);
+  return out;
+}
+
+}  // namespace posta::imap

@@ -1,0 +1,44 @@
+// IMAP sequence sets and UID sets ("1:3,5,7:*"), normalised as they are built: the ranges
+// are kept sorted, merged and disjoint, so a set's size is bounded by the distinct numbers it
+// names and what it is resolved against (the folder), never by repetitions in the command
+// text ("1:*,1:*,..." is one range).
+#pragma once
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+namespace posta::imap {
+
+inline constexpr uint32_t kStar = 0xffffffffu;  // '*' in a sequence set
+
+class SequenceSet {
+ public:
+  using Interval = std::pair<uint32_t, uint32_t>;  // closed, first <= second
+
+  // One range as written, "a:b", "a" (b == a) or with '*' as kStar on either side.
+  void add(uint32_t a, uint32_t b);
+  // Sorts and merges what add() collected; the parser calls it once at the end of a set.
+  void normalise();
+
+  // Does n belong, with '*' meaning max (the largest number in use; 0 when none)?
+  // O(log ranges).
+  bool contains(uint32_t n, uint32_t max) const;
+  // The set with '*' resolved to max and cut to 1..max: sorted, disjoint, non-adjacent
+  // intervals, at most one per run of numbers (so never more than max / 2 + 1).
+  std::vector<Interval> resolve(uint32_t max) const;
+
+  // The ranges without '*': sorted, disjoint, non-adjacent once normalised.
+  const std::vector<Interval>& finite() const { return finite_; }
+  // The ranges with '*' fold into one tail: each "a:*" means a..max (or just max when
+  // a > max), so together they are star_from()..max plus max itself.
+  bool has_star() const { return has_star_; }
+  uint32_t star_from() const { return star_from_; }  // kStar when only "*" was given
+  bool last_result = false;  // "$" (SEARCHRES) -- not supported, always false
+
+ private:
+  std::vector<Interval> finite_;
+  bool has_star_ = false;
+  uint32_t star_from_ = kStar;
+};
+
+}  // namespace posta::imap
