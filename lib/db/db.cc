@@ -176,6 +176,7 @@ Result<std::unique_ptr<Database>> Database::open(Env& env, const std::string& fi
 
 Result<std::unique_ptr<Database>> Database::open_file(const std::string& path) {
   auto* d = new Db(nullptr, DB_CXX_NO_EXCEPTIONS);
+  d->set_errcall(errcall);
   int ret = d->open(nullptr, path.c_str(), nullptr, DB_BTREE, DB_RDONLY, 0);
   if (ret != 0) {
     d->close(0);
@@ -188,6 +189,7 @@ Result<std::unique_ptr<Database>> Database::open_file(const std::string& path) {
 
 Result<std::unique_ptr<Database>> Database::create_file(const std::string& path) {
   auto* d = new Db(nullptr, DB_CXX_NO_EXCEPTIONS);
+  d->set_errcall(errcall);
   int ret = d->open(nullptr, path.c_str(), nullptr, DB_BTREE, DB_CREATE | DB_EXCL, 0600);
   if (ret != 0) {
     d->close(0);
