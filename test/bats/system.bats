@@ -275,7 +275,11 @@ planted_user() {
     assert_failure
     run as "$u" mv "$PH/accounts/users.db" "$PH/accounts/old.db"
     assert_failure
+    # nor the list of programs posta-auth may run as the store owner
+    run as "$u" sh -c "echo /bin/sh >> '$PH/control/authprograms'"
+    assert_failure
   done
+  assert_not_exist "$PH/control/authprograms"
   # posta-d (supplementary posta for the others) reads what a lookup needs, no hash, no master flag
   run as posta-d:posta db5.3_dump -p "$PH/accounts/users.db"
   assert_success
@@ -319,12 +323,12 @@ planted_user() {
   rm "$PH/control/authprograms"
   assert_success
   assert_line posta-v
+  assert_output --partial "timing: path=daemon"
   # a program not allowed: posta-d's shell never runs as posta-v
   run as posta-d:posta sh -c "printf 'alice@example.test\0pw-alice\0\0' | '$PH/bin/posta-auth' /bin/sh -c 'id -un' 3<&0"
   assert_failure 111
   refute_line posta-v
   assert_output --partial "not a post-auth program"
-  assert_output --partial "timing: path=daemon"
 }
 
 @test "posta-setup --system needs root" {
