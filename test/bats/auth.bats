@@ -402,3 +402,25 @@ s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"\x00"); t
   wait "$slow" 2>/dev/null || true
   rm -f "$PH/authd.pid"
 }
+
+@test "posta-authd writes the readers' copy of the accounts at start (missing, or left behind)" {
+  authd_stop
+  rm -rf "$PH/accounts"
+  authd_start
+  assert_file_exists "$PH/accounts/users.db"
+  run db5.3_dump -p "$PH/accounts/users.db"
+  assert_success
+  assert_output --partial "address=alice@example.test"
+  refute_output --partial 'password=$'
+  refute_output --partial "master=1"
+  # the copy of a tool that wrote and was killed before closing: brought up to date
+  cp "$PH/accounts/users.db" "$PH/users.db.old"
+  printf 'pw-late\n' | posta user add late@example.test --password-stdin >&2
+  cp "$PH/users.db.old" "$PH/accounts/users.db"
+  run db5.3_dump -p "$PH/accounts/users.db"
+  refute_output --partial "late@example.test"
+  authd_stop
+  authd_start
+  run db5.3_dump -p "$PH/accounts/users.db"
+  assert_output --partial "address=late@example.test"
+}
