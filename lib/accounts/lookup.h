@@ -1,4 +1,5 @@
-// The accounts databases (users, domains, aliases, lists) in $POSTA_HOME/db: lookups for
+// The accounts databases (users, domains, aliases, lists) in $POSTA_HOME/db, or for a
+// process that may not join it their published copy in $POSTA_HOME/accounts: lookups for
 // smtpd (RCPT checks), posta-local (delivery), posta-send (local domains), posta-auth, and
 // the admin writes used by posta-user/-domain/-alias/-list.
 //
