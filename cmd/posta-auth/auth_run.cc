@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "accounts/mailbox.h"
+#include "accounts/post_auth.h"
 #include "auth.h"
 #include "base/exitcode.h"
 #include "control/control.h"
@@ -54,6 +55,21 @@ void log_timing(bool direct) {
             " minflt=", ru.ru_minflt - t.start_minflt, " maxrss_kb=", ru.ru_maxrss);
 }
 
+// The caller names the program that runs as the mail store owner: only the instance's own
+// post-auth servers (or control/authprograms) may be named, and this is decided before the
+// credentials are read.
+Status check_program(const std::string& home, const std::vector<std::string>& argv) {
+  std::vector<std::string> bins;
+  if (const char* b = std::getenv("POSTA_BIN"); b && *b) bins.push_back(b);
+  bins.push_back(self_dir());
+  auto policy = accounts::PostAuthPolicy::load(home, bins);
+  if (!policy) return fail("unable to read control/authprograms: " + policy.error().what);
+  if (policy->allows(argv)) return {};
+  std::string shown;
+  for (auto& a : argv) shown += (shown.empty() ? "" : " ") + log::printable(a, 200);
+  return fail("unable to run " + shown + ": not a post-auth program of this instance (control/authprograms)");
+}
+
 }  // namespace
 
 Status exec_post_auth(const std::string& home_dir, const AuthAnswer& a, const std::vector<std::string>& argv) {
@@ -82,6 +98,8 @@ Status exec_post_auth(const std::string& home_dir, const AuthAnswer& a, const st
 }
 
 int run(const std::vector<std::string>& argv) {
+  std::string home = posta_home();
+  if (auto p = check_program(home, argv); !p) log::fatal(kExitTemporary, p.error().what);
   // The timed window starts after the instrument's own getrusage().
   if (std::getenv("POSTA_AUTH_TIMING")) {
     rusage ru{};
@@ -100,7 +118,6 @@ int run(const std::vector<std::string>& argv) {
   // Root with a rootless instance becomes its owner before opening the databases (the
   // direct check); asking posta-authd needs no identity, and exec_post_auth drops to the
   // owner of the mail store anyway.
-  std::string home = posta_home();
   std::string ip = remote_ip();
   accounts::AuthRequest req{cred->login, cred->password, ip};
   explicit_bzero(cred->password.data(), cred->password.size());

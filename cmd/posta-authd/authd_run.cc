@@ -28,6 +28,10 @@ int run(const Options& o) {
   }
   auto acc = accounts::Accounts::open(home, accounts::Accounts::Mode::kReadWrite);
   if (!acc) log::fatal(kExitTemporary, "unable to open accounts: " + acc.error().what);
+  // The readers' copy (every role but root in system mode reads it) made afresh: an instance
+  // from before the copy has none, and an admin tool killed before it closed left it behind
+  // the databases.
+  if (auto p = acc->publish(); !p) log::warning("unable to publish the accounts: ", p.error().what);
   // Open the tables of every check now rather than in the first one (a miss is fine).
   (void)acc->find_domain("localhost");
   (void)acc->find_user("postmaster@localhost");

@@ -119,6 +119,20 @@ bool is_setid(const std::string& name) {
   return std::any_of(std::begin(kSetid), std::end(kSetid), [&](auto& p) { return name == p.name; });
 }
 
+// An instance made before: files of the directory (the published copy written before the
+// directory had its group) get the group and mode its readers need.
+Status group_files(const std::string& dir, const std::string& group, mode_t mode) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return fail_sys("unable to open " + dir);
+  std::vector<std::string> names;
+  while (dirent* e = ::readdir(d))
+    if (std::string_view(e->d_name).ends_with(".db")) names.push_back(e->d_name);
+  ::closedir(d);
+  for (auto& n : names)
+    if (auto s = own_file(dir + "/" + n, "root", group, mode); !s) return s;
+  return {};
+}
+
 }  // namespace
 
 Status ensure_system_groups() {
@@ -177,8 +191,12 @@ Status system_layout(const std::string& home) {
   std::string trigger = queue::Spool(q).trigger();
   if (::mkfifo(trigger.c_str(), 0660) != 0 && errno != EEXIST) return fail_sys("unable to create " + trigger);
   if (auto s = own_file(trigger, "posta-q", kSpoolGroup, 0660); !s) return s;
-  // Every role opens the one Berkeley DB environment: group posta, set-group-id, files 0660.
-  if (auto s = place(home + "/db", "root", kDbGroup, 02770); !s) return s;
+  // The databases are root's alone: joining a Berkeley DB environment means writing it, so a
+  // role that could open db/ could rewrite users.db. The roles read the published copy,
+  // accounts/ (INTERNALS.md "## System mode").
+  if (auto s = place(home + "/db", "root", "root", 0700); !s) return s;
+  if (auto s = place(home + "/accounts", "root", kDbGroup, 02750); !s) return s;
+  if (auto s = group_files(home + "/accounts", kDbGroup, 0640); !s) return s;
   if (auto s = place(home + "/mail", "posta-v", kDbGroup, 0700); !s) return s;
   return {};
 }

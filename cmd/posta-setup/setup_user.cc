@@ -1,11 +1,13 @@
 // The user an instance runs as: creating it, chowning to it, running tools as it.
 #include <ftw.h>
+#include <cstring>
 #include <grp.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "control/control.h"
 #include "daemon/daemon.h"
 #include "log/log.h"
 #include "proc/child.h"
@@ -126,12 +128,26 @@ Result<int> run_as_owner(const std::vector<std::string>& argv, const std::vector
 
 void check_reachable(const std::string& dir, const Owner& ow) {
   if (::geteuid() != 0 || ow.uid == 0) return;
-  // a rootless instance belongs to its user; a system one only needs to be reachable
-  auto r = ow.chown ? run_as_owner({"test", "-x", dir, "-a", "-w", dir}, {}, ow)
-                    : run_as_owner({"test", "-x", dir}, {}, ow);
-  if (!r || *r != 0)
-    log::warning("user ", ow.user, " cannot reach ", dir,
-                 ": a parent directory lacks search permission; services will fail to start");
+  // Searched as the owner (its uid, its group only, as the services run), in a child that
+  // asks the kernel about each directory from / down, so the warning names the one that
+  // stops it; no program is run (nothing depends on PATH or on the caller's environment).
+  pid_t pid = ::fork();
+  if (pid < 0) return;
+  if (pid == 0) {
+    if (auto s = drop_privileges(Identity{ow.uid, ow.gid, "/"}); !s) ::_exit(111);
+    std::string path;
+    for (auto& part : split(dir, '/')) {
+      if (part.empty()) continue;
+      path += "/" + part;
+      if (::access(path.c_str(), X_OK) != 0) {
+        log::warning("user ", ow.user, " cannot reach ", dir, ": no search permission on ", path,
+                     " (", std::strerror(errno), "); services will fail to start");
+        ::_exit(1);
+      }
+    }
+    ::_exit(0);
+  }
+  (void)Child(pid).wait();
 }
 
 }  // namespace posta::setup

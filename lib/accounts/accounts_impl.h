@@ -1,5 +1,7 @@
 // Internals of Accounts shared by lookup.cc and admin.cc.
 #pragma once
+#include <sys/types.h>
+
 #include <functional>
 #include <memory>
 #include <string>
@@ -29,6 +31,13 @@ struct Accounts::Impl {
   // use (its cache regions and log hold hashes too, so they must not be in db/).
   std::shared_ptr<db::Env> secret_env;
   std::unique_ptr<db::Database> tables[kTables];
+  // Read-only and not allowed to join db/ (a role user of a system instance): the tables
+  // are the files of the published copy (published.cc), reopened when it is replaced.
+  bool from_copy = false;
+  ino_t copy_ino = 0;
+  dev_t copy_dev = 0;
+  // An accounts record was written: the copy is published again when this handle closes.
+  bool changed = false;
 
   [[nodiscard]] Status open_env();
   [[nodiscard]] Status open_secret_env();
@@ -39,7 +48,22 @@ struct Accounts::Impl {
   // runs it once more.
   [[nodiscard]] Status with_reopen(const std::function<Status()>& fn);
   [[nodiscard]] Status write(const std::function<Status(db::Txn&)>& fn);
+  // published.cc: the copy's file of t (nullptr when there is none, or t is not copied),
+  // and the check that drops the open files when the copy was replaced.
+  [[nodiscard]] Result<db::Database*> copy_table(Table t);
+  void refresh_copy();
 };
+
+// published.cc: $POSTA_HOME/accounts; whether this process may join $POSTA_HOME/db (its
+// effective ids have write and search permission, or the directory is not there); writes
+// the copy from the environment (users without hash, master flag or last login).
+std::string published_dir(const std::string& home);
+bool may_join_db(const std::string& home);
+[[nodiscard]] Status publish(Accounts::Impl& im);
+
+// The key of the marker record in secrets.db that says every hash has left users.db: from
+// then on a hash still found in a users record is ignored.
+inline constexpr const char* kMigratedKey = "#migrated";
 
 // Database keys: domains by lower-cased name; users, aliases and lists by
 // "<domain>/<local>" lower-cased, so that a prefix scan lists one domain in order.

@@ -331,7 +331,8 @@ Status Accounts::del_list(std::string_view address) { return remove(*impl_, Tabl
 Status Accounts::set_last_login(std::string_view address, int64_t when) {
   auto a = checked(address);
   if (!a) return std::unexpected(a.error());
-  return impl_->write([&](Txn& txn) -> Status {
+  bool changed = impl_->changed;  // the copy has no last-login time: nothing to publish
+  auto st = impl_->write([&](Txn& txn) -> Status {
     auto db = impl_->table(Table::kUsers);
     if (!db) return std::unexpected(db.error());
     auto v = (*db)->get(&txn, a->key(), true);
@@ -342,6 +343,8 @@ Status Accounts::set_last_login(std::string_view address, int64_t when) {
     u->last_login = when;
     return (*db)->put(&txn, a->key(), encode(*u));
   });
+  impl_->changed = changed;
+  return st;
 }
 
 }  // namespace posta::accounts

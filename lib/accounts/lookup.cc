@@ -8,6 +8,7 @@
 #include "accounts/accounts_impl.h"
 #include "accounts/ratelimit.h"
 #include "control/control.h"
+#include "log/log.h"
 
 namespace posta::accounts {
 namespace {
@@ -93,6 +94,10 @@ Result<std::shared_ptr<db::Env>> join_env(const std::string& dir, bool create) {
 }  // namespace
 
 Status Accounts::Impl::open_env() {
+  if (mode == Mode::kPublished || (mode == Mode::kReadOnly && !may_join_db(home))) {
+    from_copy = true;
+    return {};
+  }
   auto e = join_env(home + "/db", mode == Mode::kReadWrite);
   if (!e) return std::unexpected(e.error());
   env = std::move(*e);
@@ -124,6 +129,7 @@ void Accounts::Impl::close_all() {
 Result<db::Database*> Accounts::Impl::table(Table t) {
   int i = static_cast<int>(t);
   if (tables[i]) return tables[i].get();
+  if (from_copy) return copy_table(t);
   if (t == Table::kSecrets)
     if (auto st = open_secret_env(); !st) return std::unexpected(st.error());
   db::Env* e = (t == Table::kSecrets ? secret_env : env).get();
@@ -142,6 +148,10 @@ Result<db::Database*> Accounts::Impl::table(Table t) {
 }
 
 Status Accounts::Impl::with_reopen(const std::function<Status()>& fn) {
+  if (from_copy) {
+    refresh_copy();
+    return fn();
+  }
   auto st = fn();
   if (st || !db::needs_reopen(st.error())) return st;
   close_all();
@@ -153,7 +163,9 @@ Status Accounts::Impl::write(const std::function<Status(db::Txn&)>& fn) {
   if (mode != Mode::kReadWrite) return fail("accounts opened read-only");
   return with_reopen([&]() -> Status {
     if (!env) return fail("database environment is not open");
-    return db::with_txn(*env, fn);
+    auto st = db::with_txn(*env, fn);
+    if (st) changed = true;
+    return st;
   });
 }
 
@@ -172,8 +184,19 @@ Result<Accounts> Accounts::open(const std::string& home, Mode mode) {
 
 Accounts::Accounts(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Accounts::Accounts(Accounts&&) noexcept = default;
-Accounts& Accounts::operator=(Accounts&&) noexcept = default;
-Accounts::~Accounts() = default;
+Accounts& Accounts::operator=(Accounts&& o) noexcept {
+  Accounts old(std::move(o));  // the handle replaced here closes (and publishes) as old
+  std::swap(impl_, old.impl_);
+  return *this;
+}
+Accounts::~Accounts() {
+  if (!impl_ || !impl_->changed) return;
+  // Every admin write ends here at the latest (the tools keep one handle per command), so
+  // the readers' copy follows the databases without each tool having to remember it.
+  if (auto st = publish(); !st)
+    log::warning("unable to publish ", published_dir(impl_->home), " (readers keep the previous copy): ",
+                 st.error().what);
+}
 
 const std::string& Accounts::home() const { return impl_->home; }
 db::Env& Accounts::env() { return *impl_->env; }
@@ -184,8 +207,8 @@ std::string default_maildir(const std::string& home, const Address& a) {
 }
 
 Result<std::string> read_secret(Accounts::Impl& im, const std::string& key, const std::string& legacy) {
-  if (!legacy.empty()) return legacy;
   std::string out;
+  bool migrated = false;
   auto st = im.with_reopen([&]() -> Status {
     auto tb = im.table(Table::kSecrets);
     if (!tb) return std::unexpected(tb.error());
@@ -193,9 +216,16 @@ Result<std::string> read_secret(Accounts::Impl& im, const std::string& key, cons
     auto v = (*tb)->get(nullptr, key);
     if (!v) return std::unexpected(v.error());
     out = v->value_or("");
+    if (!out.empty() || legacy.empty()) return {};
+    auto m = (*tb)->get(nullptr, kMigratedKey);
+    if (!m) return std::unexpected(m.error());
+    migrated = m->has_value();
     return {};
   });
   if (!st) return std::unexpected(st.error());
+  // A hash in a users record counts only in an instance that has not finished moving them
+  // (an older posta wrote it there); afterwards nothing in users.db can grant a login.
+  if (out.empty() && !migrated) return legacy;
   return out;
 }
 
@@ -289,13 +319,16 @@ Status Accounts::forget_failures(const std::string& key) {
   if (!present) return std::unexpected(present.error());
   if (!*present) return {};
   if (impl_->mode != Mode::kReadWrite) return FailureCounter::forget(*impl_->env, key);
-  return impl_->write([&](db::Txn& txn) -> Status {
+  bool changed = impl_->changed;  // failure counts are not in the copy
+  auto st = impl_->write([&](db::Txn& txn) -> Status {
     auto tb = impl_->table(Table::kRatelimit);
     if (!tb) return std::unexpected(tb.error());
     auto d = (*tb)->del(&txn, key);
     if (!d) return std::unexpected(d.error());
     return {};
   });
+  impl_->changed = changed;
+  return st;
 }
 
 }  // namespace posta::accounts

@@ -1,4 +1,5 @@
-// The accounts databases (users, domains, aliases, lists) in $POSTA_HOME/db: lookups for
+// The accounts databases (users, domains, aliases, lists) in $POSTA_HOME/db, or for a
+// process that may not join it their published copy in $POSTA_HOME/accounts: lookups for
 // smtpd (RCPT checks), posta-local (delivery), posta-send (local domains), posta-auth, and
 // the admin writes used by posta-user/-domain/-alias/-list.
 //
@@ -60,8 +61,10 @@ struct Resolution {
 class Accounts {
  public:
   enum class Mode {
-    kReadOnly,   // lookups only; a missing db directory or database reads as empty
+    kReadOnly,   // lookups only; a missing db directory or database reads as empty; a
+                 // process that may not join db/ reads the published copy instead
     kReadWrite,  // creates $POSTA_HOME/db and the environment on first use
+    kPublished,  // lookups in the published copy only ($POSTA_HOME/accounts/; no hashes)
   };
   [[nodiscard]] static Result<Accounts> open(const std::string& home, Mode mode = Mode::kReadOnly);
   Accounts(Accounts&&) noexcept;
@@ -127,6 +130,11 @@ class Accounts {
   // it is done, so that afterwards this is one lookup). Run by posta-user before its writes.
   // Returns how many hashes moved.
   [[nodiscard]] Result<size_t> migrate_secrets();
+
+  // Writes the published copy ($POSTA_HOME/accounts/, INTERNALS.md "### The published
+  // copy") from the databases now (kReadWrite only). A handle that wrote an accounts record
+  // also does it when it is destroyed.
+  [[nodiscard]] Status publish();
 
   const std::string& home() const;
   db::Env& env();  // for lib/accounts internals (ratelimit) and tests

@@ -12,7 +12,6 @@ namespace posta::accounts {
 namespace {
 
 // Key of the marker record: no user key lacks a '/', so it never names a user.
-constexpr const char* kMigratedKey = "#migrated";
 constexpr size_t kMigrateBatch = 500;
 
 Result<db::Database*> secrets(Accounts::Impl& im) {

@@ -174,7 +174,48 @@ Result<std::unique_ptr<Database>> Database::open(Env& env, const std::string& fi
   return std::unique_ptr<Database>(new Database(d));
 }
 
+Result<std::unique_ptr<Database>> Database::open_file(const std::string& path) {
+  auto* d = new Db(nullptr, DB_CXX_NO_EXCEPTIONS);
+  d->set_errcall(errcall);
+  int ret = d->open(nullptr, path.c_str(), nullptr, DB_BTREE, DB_RDONLY, 0);
+  if (ret != 0) {
+    d->close(0);
+    delete d;
+    if (ret == ENOENT) return fail("database " + path + " does not exist", ENOENT);
+    return std::unexpected(db_error("unable to open database " + path, ret));
+  }
+  return std::unique_ptr<Database>(new Database(d));
+}
+
+Result<std::unique_ptr<Database>> Database::create_file(const std::string& path) {
+  auto* d = new Db(nullptr, DB_CXX_NO_EXCEPTIONS);
+  d->set_errcall(errcall);
+  int ret = d->open(nullptr, path.c_str(), nullptr, DB_BTREE, DB_CREATE | DB_EXCL, 0600);
+  if (ret != 0) {
+    d->close(0);
+    delete d;
+    return std::unexpected(db_error("unable to create database " + path, ret));
+  }
+  return std::unique_ptr<Database>(new Database(d));
+}
+
+Status Database::finish(const std::string& path) {
+  Db* d = std::exchange(db_, nullptr);
+  if (!d) return fail("database " + path + " already closed");
+  int ret = d->close(0);
+  delete d;
+  if (ret != 0) return std::unexpected(db_error("unable to write database " + path, ret));
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return fail_sys("unable to open " + path);
+  int r = ::fsync(fd);
+  int e = errno;
+  ::close(fd);
+  if (r != 0) return fail("unable to fsync " + path + ": " + std::strerror(e), e);
+  return {};
+}
+
 Database::~Database() {
+  if (!db_) return;
   // DB_NOSYNC: every change is in the log, synchronously flushed at commit, so a crash loses
   // nothing (recovery replays the log from the last checkpoint). Without it every close
   // fdatasync()ed the file whenever any process had written to it: 7-70 ms per posta-auth.

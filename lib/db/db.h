@@ -79,6 +79,14 @@ class Database {
   // code ENOENT.
   [[nodiscard]] static Result<std::unique_ptr<Database>> open(Env& env, const std::string& file,
                                                               bool create, bool read_only);
+  // A B-tree file outside any environment (the published copy of the accounts, INTERNALS.md
+  // "### The published copy"): open_file reads one (DB_RDONLY, a private cache, no locks:
+  // such a file never changes once it has its name); create_file makes a new one at path
+  // (which must not exist) for put() without a Txn, made durable by finish().
+  [[nodiscard]] static Result<std::unique_ptr<Database>> open_file(const std::string& path);
+  [[nodiscard]] static Result<std::unique_ptr<Database>> create_file(const std::string& path);
+  // create_file's handle: writes the cache out, closes, and fsyncs the file.
+  [[nodiscard]] Status finish(const std::string& path);
   ~Database();  // closes without flushing the cache (the log makes the changes durable)
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;

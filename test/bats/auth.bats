@@ -18,6 +18,14 @@ setup_file() {
   posta domain add off.test >&2
   printf 'pw-bob\n' | posta user add bob@off.test --password-stdin >&2
   posta domain set off.test --disable >&2
+  # the post-auth program of these tests, allowed by control/authprograms
+  cat >"$PH/showenv" <<'EOF'
+#!/bin/sh
+echo "USER=$USER"; echo "HOME=$HOME"; echo "MAILDIR=$MAILDIR"; echo "QUOTA=$POSTA_QUOTA"
+echo "MASTER=${POSTA_MASTER_USER:-}"; echo "PWD=$(pwd)"; echo "UID=$(id -u)"
+EOF
+  chmod 755 "$PH/showenv"
+  printf '# the tests\n%s\n/bin/true\n' "$PH/showenv" >"$PH/control/authprograms"
   authd_start
 }
 
@@ -51,8 +59,7 @@ authd_stop() {
 # auth LOGIN PASSWORD [IP]: posta-auth printing the environment it execs with
 auth() {
   printf '%s\0%s\0%s\0' "$1" "$2" 1700000000 |
-    POSTA_AUTH_TIMING=1 TCPREMOTEIP=${3:-127.0.0.10} "$POSTA_BIN/posta-auth" sh -c \
-      'echo "USER=$USER"; echo "HOME=$HOME"; echo "MAILDIR=$MAILDIR"; echo "QUOTA=$POSTA_QUOTA"; echo "MASTER=${POSTA_MASTER_USER:-}"; echo "PWD=$(pwd)"; echo "UID=$(id -u)"' 3<&0
+    POSTA_AUTH_TIMING=1 TCPREMOTEIP=${3:-127.0.0.10} "$POSTA_BIN/posta-auth" "$PH/showenv" 3<&0
 }
 
 # raw_request BYTES: sends BYTES (a Python bytes literal) to posta-authd as root, prints
@@ -109,6 +116,50 @@ PYEOF
 @test "login is case-insensitive; smtpd-style check with /bin/true" {
   run bash -c "printf 'ALICE@Example.TEST\0pw-alice\0\0' | '$POSTA_BIN/posta-auth' /bin/true 3<&0"
   assert_success
+}
+
+# run_program PROGRAM...: posta-auth with alice's right password, running PROGRAM
+run_program() {
+  run bash -c 'printf "alice@example.test\0pw-alice\0\0" | "$0" "$@" 3<&0' "$POSTA_BIN/posta-auth" "$@"
+}
+
+@test "only the post-auth programs of control/authprograms run, else exit 111 before the check" {
+  rm -f "$PH/ran"
+  run_program /bin/sh -c "touch '$PH/ran'"
+  assert_failure 111
+  assert_output --partial "posta-auth: fatal: unable to run /bin/sh -c touch '$PH/ran': not a post-auth program of this instance (control/authprograms)"
+  refute_output --partial "login:"
+  assert_not_exist "$PH/ran"
+  run_program sh -c "touch '$PH/ran'"
+  assert_failure 111
+  run_program "$PH/showenv" extra
+  assert_failure 111
+  run_program "$PH/showenv"
+  assert_success
+  assert_line "USER=alice@example.test"
+  # without the file: the instance's posta-imapd and posta-pop3d --post-auth, and /bin/true
+  mv "$PH/control/authprograms" "$PH/authprograms.saved"
+  run_program /bin/true
+  assert_success
+  run_program "$PH/showenv"
+  assert_failure 111
+  run_program /bin/sh -c "touch '$PH/ran'"
+  assert_failure 111
+  run_program "$POSTA_BIN/posta-pop3d"
+  assert_failure 111
+  assert_output --partial "not a post-auth program"
+  # the post-auth POP3 server itself runs (and answers the client on stdout)
+  run bash -c 'printf "QUIT\r\n" | { printf "alice@example.test\0pw-alice\0\0" | "$0" "$1" --post-auth 3<&0; }' \
+    "$POSTA_BIN/posta-auth" "$POSTA_BIN/posta-pop3d"
+  refute_output --partial "not a post-auth program"
+  assert_output --partial "+OK"
+  # a malformed file allows nothing
+  echo "bin/sh -c id" >"$PH/control/authprograms"
+  run_program /bin/true
+  assert_failure 111
+  assert_output --partial "authprograms: not an absolute path: bin/sh"
+  mv "$PH/authprograms.saved" "$PH/control/authprograms"
+  assert_not_exist "$PH/ran"
 }
 
 @test "wrong password, disabled user, unknown user: exit 1" {
@@ -350,4 +401,26 @@ s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"\x00"); t
   kill "$slow" 2>/dev/null || true
   wait "$slow" 2>/dev/null || true
   rm -f "$PH/authd.pid"
+}
+
+@test "posta-authd writes the readers' copy of the accounts at start (missing, or left behind)" {
+  authd_stop
+  rm -rf "$PH/accounts"
+  authd_start
+  assert_file_exists "$PH/accounts/users.db"
+  run db5.3_dump -p "$PH/accounts/users.db"
+  assert_success
+  assert_output --partial "address=alice@example.test"
+  refute_output --partial 'password=$'
+  refute_output --partial "master=1"
+  # the copy of a tool that wrote and was killed before closing: brought up to date
+  cp "$PH/accounts/users.db" "$PH/users.db.old"
+  printf 'pw-late\n' | posta user add late@example.test --password-stdin >&2
+  cp "$PH/users.db.old" "$PH/accounts/users.db"
+  run db5.3_dump -p "$PH/accounts/users.db"
+  refute_output --partial "late@example.test"
+  authd_stop
+  authd_start
+  run db5.3_dump -p "$PH/accounts/users.db"
+  assert_output --partial "address=late@example.test"
 }

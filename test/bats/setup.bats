@@ -147,6 +147,21 @@ tree_state() {
   assert_output --partial "etc/ templates"
 }
 
+@test "setup as root: warns that the owner cannot reach the instance only when that is true" {
+  [ "$(id -u)" = 0 ] || skip "needs root (the owner is then the user posta)"
+  T=$(mktemp -d /tmp/posta-reach.XXXXXX)
+  chmod 755 "$T"
+  mkdir -m 755 "$T/open" "$T/open/sub"
+  run "$POSTA_BIN/posta-setup" --home "$T/open/sub/i" --domain x.test --port-base 20000
+  assert_success
+  refute_output --partial "cannot reach"
+  [ "$(stat -c %U "$T/open/sub/i")" = posta ]
+  # a parent closed to posta: the warning names it
+  mkdir -m 755 "$T/closed" && mkdir -m 700 "$T/closed/sub"
+  run "$POSTA_BIN/posta-setup" --home "$T/closed/sub/i" --domain x.test --port-base 20000
+  assert_output --partial "posta-setup: warning: user posta cannot reach $T/closed/sub/i: no search permission on $T/closed/sub (Permission denied)"
+}
+
 @test "setup: the domain is registered when posta-domain exists" {
   [ -x "$POSTA_BIN/posta-domain" ] || skip "posta-domain not built"
   instance_create example.test

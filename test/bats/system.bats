@@ -56,7 +56,8 @@ pid_of() { pgrep -f "^$PH/bin/$1( |\$)" | head -1; }
   assert_equal "$(stat -c '%U:%G %a' "$PH/queue/todo")" "posta-q:posta-spool 2770"
   assert_equal "$(stat -c '%U:%G %a' "$PH/queue/info")" "posta-s:posta-spool 2770"
   assert_equal "$(stat -c '%U:%G %a' "$PH/queue/lock/trigger")" "posta-q:posta-spool 660"
-  assert_equal "$(stat -c '%U:%G %a' "$PH/db")" "root:posta 2770"
+  assert_equal "$(stat -c '%U:%G %a' "$PH/db")" "root:root 700"
+  assert_equal "$(stat -c '%U:%G %a' "$PH/accounts")" "root:posta 2750"
   assert_equal "$(stat -c '%U:%G %a' "$PH/mail")" "posta-v:posta 700"
   # a refresh (after a rebuild) copies the set-id programs again, with the same modes
   run "$POSTA_BIN/posta-setup" --home "$PH" --update-services
@@ -65,10 +66,10 @@ pid_of() { pgrep -f "^$PH/bin/$1( |\$)" | head -1; }
   assert_equal "$(stat -c '%U:%G %a' "$PH/bin/posta-auth")" "root:posta 4750"
   run grep -c "POSTA_BIN=$PH/bin" "$PH/service/send/run"
   assert_output 1
-  # every file of the environment, made by root (posta-setup, posta-user), is group posta 0660
-  run find "$PH/db" -type f ! -name 'secret*' \( ! -group posta -o ! -perm -0660 \)
-  assert_success
-  assert_output ""
+  # the published copy: the four lookup tables, root's, readable by group posta only
+  for f in users domains aliases lists; do
+    assert_equal "$f $(stat -c '%U:%G %a' "$PH/accounts/$f.db")" "$f root:posta 640"
+  done
 }
 
 @test "the queue family runs as its role users, without root's groups" {
@@ -235,6 +236,81 @@ pid_of() { pgrep -f "^$PH/bin/$1( |\$)" | head -1; }
   assert_output ""
 }
 
+# a users record that would make its holder master of every mailbox
+planted_user() {
+  printf 'VERSION=3\nformat=bytevalue\ntype=btree\nHEADER=END\n'
+  printf ' %s\n' "$(printf 'example.test/mallory' | od -An -tx1 | tr -d ' \n')"
+  printf ' %s\n' "$(printf 'posta-user 1\naddress=mallory@example.test\nlocal=mallory\ndomain=example.test\npassword=$6$x$y\nenabled=1\nquota_bytes=0\nquota_messages=0\nmaildir=/tmp/\nstore_host=\ncreated=0\nlast_login=0\nmaster=1\n' | od -An -tx1 | tr -d ' \n')"
+  printf 'DATA=END\n'
+}
+
+@test "what grants access is root's: no role writes the accounts, their copy or the secrets (issue 17)" {
+  local dump; dump=$(dirname "$PH")/planted.dump  # a directory every role can read
+  planted_user >"$dump"
+  chmod 644 "$dump"
+  run as posta-d:posta cat "$dump"
+  assert_success
+  run db5.3_load -f "$dump" "$(dirname "$PH")/scratch.db"  # a well-formed dump: root may load it
+  assert_success
+  for u in posta-d:posta posta-s:posta-spool posta-v:posta-spool posta-r:posta-spool; do
+    # db/ (the environment: records, cache regions, log) is closed to every role
+    run as "$u" ls "$PH/db"
+    assert_failure
+    for f in users.db domains.db aliases.db lists.db ratelimit.db __db.001 __db.register secret/secrets.db; do
+      run as "$u" sh -c "echo >> '$PH/db/$f'"
+      assert_failure
+    done
+    run as "$u" db5.3_load -h "$PH/db" -f "$dump" users.db
+    assert_failure
+    run as "$u" db5.3_dump -h "$PH/db" users.db
+    assert_failure
+    # the published copy: read, never written, replaced or added to
+    for f in users.db domains.db aliases.db lists.db; do
+      run as "$u" sh -c "echo >> '$PH/accounts/$f'"
+      assert_failure
+    done
+    run as "$u" db5.3_load -f "$dump" "$PH/accounts/users.db"
+    assert_failure
+    run as "$u" db5.3_load -f "$dump" "$PH/accounts/new.db"
+    assert_failure
+    run as "$u" mv "$PH/accounts/users.db" "$PH/accounts/old.db"
+    assert_failure
+    # nor the list of programs posta-auth may run as the store owner
+    run as "$u" sh -c "echo /bin/sh >> '$PH/control/authprograms'"
+    assert_failure
+  done
+  assert_not_exist "$PH/control/authprograms"
+  # posta-d (supplementary posta for the others) reads what a lookup needs, no hash, no master flag
+  run as posta-d:posta db5.3_dump -p "$PH/accounts/users.db"
+  assert_success
+  assert_output --partial "address=alice@example.test"
+  refute_output --partial 'password=$'
+  refute_output --partial "master=1"
+  refute_output --partial mallory
+  run as nobody:nogroup db5.3_dump -p "$PH/accounts/users.db"
+  assert_failure
+  # and nothing changed: mallory cannot log in, alice still can
+  run as posta-d:posta sh -c "printf 'alice*mallory@example.test\0y\0\0' | '$PH/bin/posta-auth' /bin/true 3<&0"
+  assert_failure 1
+  run curl -s -k --max-time 20 --user alice@example.test:pw-alice "pop3s://127.0.0.1:$POP3S_PORT/"
+  assert_success
+}
+
+@test "system mode: a user added while running gets mail (the roles read the new copy)" {
+  printf 'pw-carol\n' | posta user add carol@example.test --password-stdin
+  run swaks --to carol@example.test --from bob@remote.test --server 127.0.0.1 --port "$SMTP_PORT" \
+    --header "Subject: for carol" --body "copy"
+  assert_success
+  wait_for 20 eval "grep -rqs 'Subject: for carol' '$PH/mail/example.test/carol/new'"
+  posta user disable carol@example.test
+  run swaks --to carol@example.test --from bob@remote.test --server 127.0.0.1 --port "$SMTP_PORT" \
+    --header "Subject: for carol again" --body "copy"
+  assert_failure
+  assert_output --partial "5.2.1"
+  run curl -s -k --max-time 20 --user carol@example.test:pw-carol "pop3s://127.0.0.1:$POP3S_PORT/"
+  assert_failure
+}
+
 @test "posta-authd holds the hashes as root; only group posta may ask it, posta-auth goes through it" {
   local pid; pid=$(pid_of posta-authd)
   [ -n "$pid" ] || fail "posta-authd is not running"
@@ -242,10 +318,17 @@ pid_of() { pgrep -f "^$PH/bin/$1( |\$)" | head -1; }
   assert_equal "$(stat -c '%U:%G %a' "$PH/run/authd.sock")" "root:posta 660"
   run as nobody:nogroup $PY -c "import socket,sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])" "$PH/run/authd.sock"
   assert_failure
-  run as posta-d:posta sh -c "printf 'alice@example.test\0pw-alice\0\0' | POSTA_AUTH_TIMING=1 '$PH/bin/posta-auth' sh -c 'id -un' 3<&0"
+  echo "/usr/bin/id -un" >"$PH/control/authprograms"
+  run as posta-d:posta sh -c "printf 'alice@example.test\0pw-alice\0\0' | POSTA_AUTH_TIMING=1 '$PH/bin/posta-auth' /usr/bin/id -un 3<&0"
+  rm "$PH/control/authprograms"
   assert_success
   assert_line posta-v
   assert_output --partial "timing: path=daemon"
+  # a program not allowed: posta-d's shell never runs as posta-v
+  run as posta-d:posta sh -c "printf 'alice@example.test\0pw-alice\0\0' | '$PH/bin/posta-auth' /bin/sh -c 'id -un' 3<&0"
+  assert_failure 111
+  refute_line posta-v
+  assert_output --partial "not a post-auth program"
 }
 
 @test "posta-setup --system needs root" {

@@ -4,9 +4,12 @@
 #include <stdlib.h>
 
 #include <ctime>
+#include <filesystem>
+#include <fstream>
 
 #include "accounts/auth_check.h"
 #include "accounts/auth_proto.h"
+#include "accounts/post_auth.h"
 #include "accounts/ratelimit.h"
 #include "tmpdir.h"
 
@@ -237,4 +240,61 @@ TEST_F(AuthCheck, ForgetFailuresThroughKeptAndReadOnlyHandles) {
   ASSERT_TRUE(ro);
   EXPECT_TRUE(ro->forget_failures("user:b"));
   EXPECT_EQ(*fc->failures("user:b", now), 0u);
+}
+
+// control/authprograms: the commands posta-auth may run as the mail store owner.
+TEST(PostAuthPolicy, DefaultsAreTheInstancesPostAuthServersAndTrue) {
+  auto p = PostAuthPolicy::defaults({"/var/posta/bin", "/opt/posta/bin", "/var/posta/bin", "relative"});
+  EXPECT_TRUE(p.allows({"/var/posta/bin/posta-imapd", "--post-auth"}));
+  EXPECT_TRUE(p.allows({"/var/posta/bin/posta-pop3d", "--post-auth"}));
+  EXPECT_TRUE(p.allows({"/opt/posta/bin/posta-imapd", "--post-auth"}));
+  EXPECT_TRUE(p.allows({"/bin/true"}));
+  EXPECT_EQ(p.commands().size(), 5u);  // duplicates and relative directories left out
+  // what a compromised pre-auth server might name instead
+  EXPECT_FALSE(p.allows({"/bin/sh", "-c", "cat /var/posta/mail/*/*/new/*"}));
+  EXPECT_FALSE(p.allows({"sh"}));
+  EXPECT_FALSE(p.allows({}));
+  EXPECT_FALSE(p.allows({"/var/posta/bin/posta-imapd"}));  // the pre-auth half as the store owner
+  EXPECT_FALSE(p.allows({"/var/posta/bin/posta-imapd", "--post-auth", "x"}));
+  EXPECT_FALSE(p.allows({"/var/posta/bin/../bin/posta-imapd", "--post-auth"}));
+  EXPECT_FALSE(p.allows({"relative/posta-imapd", "--post-auth"}));
+  EXPECT_FALSE(p.allows({"/var/posta/bin/posta-smtpd", "--post-auth"}));
+  EXPECT_FALSE(p.allows({"/bin/true", "x"}));
+  EXPECT_FALSE(p.allows({"true"}));
+}
+
+TEST(PostAuthPolicy, ParsesCommandsWordForWord) {
+  auto p = PostAuthPolicy::parse({"/usr/lib/posta/imap --post-auth", "  /usr/bin/env\t", "/bin/true a  b"});
+  ASSERT_TRUE(p) << p.error().what;
+  EXPECT_TRUE(p->allows({"/usr/lib/posta/imap", "--post-auth"}));
+  EXPECT_TRUE(p->allows({"/bin/true", "a", "b"}));
+  EXPECT_FALSE(p->allows({"/usr/lib/posta/imap"}));
+  EXPECT_FALSE(p->allows({"/bin/true", "a b"}));
+  EXPECT_FALSE(p->allows({"/bin/true"}));
+  auto bad = PostAuthPolicy::parse({"/bin/true", "bin/sh -c x"});
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().what.find("bin/sh"), std::string::npos);
+  auto empty = PostAuthPolicy::parse({});
+  ASSERT_TRUE(empty);
+  EXPECT_FALSE(empty->allows({"/bin/true"}));
+}
+
+TEST(PostAuthPolicy, LoadsTheControlFileElseTheDefaults) {
+  posta::test::TempDir t;
+  std::filesystem::create_directories(t.path + "/control");
+  auto d = PostAuthPolicy::load(t.path, {"/b"});
+  ASSERT_TRUE(d);
+  EXPECT_TRUE(d->allows({"/b/posta-imapd", "--post-auth"}));
+  std::ofstream(t.path + "/control/authprograms") << "# only IMAP\n/b/posta-imapd --post-auth\n";
+  auto f = PostAuthPolicy::load(t.path, {"/b"});
+  ASSERT_TRUE(f);
+  EXPECT_TRUE(f->allows({"/b/posta-imapd", "--post-auth"}));
+  EXPECT_FALSE(f->allows({"/b/posta-pop3d", "--post-auth"}));
+  EXPECT_FALSE(f->allows({"/bin/true"}));
+  std::ofstream(t.path + "/control/authprograms") << "";  // an empty file allows nothing
+  auto e = PostAuthPolicy::load(t.path, {"/b"});
+  ASSERT_TRUE(e);
+  EXPECT_FALSE(e->allows({"/b/posta-imapd", "--post-auth"}));
+  std::ofstream(t.path + "/control/authprograms") << "sh -c id\n";
+  EXPECT_FALSE(PostAuthPolicy::load(t.path, {"/b"}));
 }

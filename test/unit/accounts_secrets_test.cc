@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <optional>
 #include <string>
 
@@ -122,11 +123,88 @@ TEST_F(AccountsSecrets, LegacyRecordsReadAndMigrate) {
   EXPECT_EQ(raw("secrets.db", "example.org/old"), kHash);
   EXPECT_EQ((*ro->find_user("old@example.org", true))->password_hash, kHash);
   EXPECT_EQ((*ro->find_user("nopw@example.org", true))->password_hash, "");
-  // Done once: a later legacy record (an older posta writing again) is still read, not moved.
+  // Done once: from then on a hash in a users record grants nothing (whoever wrote it there),
+  // and a migrated user's own hash is not overridden by one.
   u.address = "late@example.org";
   u.password_hash = kHash;
   put_legacy(u);
   EXPECT_EQ(*acc->migrate_secrets(), 0u);
-  EXPECT_EQ((*ro->find_user("late@example.org", true))->password_hash, kHash);
+  EXPECT_EQ((*ro->find_user("late@example.org", true))->password_hash, "");
+  u.address = "old@example.org";
+  u.password_hash = "$6$other$planted";
+  put_legacy(u);
+  EXPECT_EQ((*ro->find_user("old@example.org", true))->password_hash, kHash);
   EXPECT_FALSE(ro->migrate_secrets());  // read-only handle
+}
+
+// The published copy (accounts/): what the roles that may not join db/ read.
+TEST_F(AccountsSecrets, PublishedCopyHoldsNoHashNoMasterAndFollowsWrites) {
+  UserRecord u;
+  u.address = "alice@example.org";
+  u.password_hash = kHash;
+  u.master = true;
+  u.last_login = 1700000000;
+  ASSERT_TRUE(acc->add_user(u));
+  ASSERT_TRUE(acc->add_alias({"info@example.org", {"alice@example.org"}, false}));
+  ASSERT_TRUE(acc->publish());
+  std::string copy = home + "/accounts";
+  struct stat st;
+  ASSERT_EQ(::stat((copy + "/users.db").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0640u);
+  auto f = db::Database::open_file(copy + "/users.db");
+  ASSERT_TRUE(f) << f.error().what;
+  auto v = (*f)->get(nullptr, "example.org/alice");
+  ASSERT_TRUE(v && *v);
+  EXPECT_EQ((*v)->find('$'), std::string::npos);
+  auto r = decode_user(**v);
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(r->master);
+  EXPECT_EQ(r->last_login, 0);
+  EXPECT_EQ(r->maildir, home + "/mail/example.org/alice/");
+
+  auto pub = Accounts::open(home, Accounts::Mode::kPublished);
+  ASSERT_TRUE(pub) << pub.error().what;
+  auto found = pub->find_user("alice@example.org", true);
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->password_hash, "");  // no secrets through the copy
+  EXPECT_FALSE((*found)->master);
+  auto res = pub->resolve("info@example.org");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->kind, Resolution::kAlias);
+  EXPECT_FALSE(pub->put_user(**found));  // read-only
+  EXPECT_FALSE(pub->publish());
+
+  // A write is published when its handle closes, and a long-lived reader sees it.
+  {
+    auto w = Accounts::open(home, Accounts::Mode::kReadWrite);
+    ASSERT_TRUE(w);
+    auto cur = w->find_user("alice@example.org", true);
+    ASSERT_TRUE(cur && *cur);
+    (*cur)->enabled = false;
+    ASSERT_TRUE(w->put_user(**cur));
+    UserRecord b;
+    b.address = "bob@example.org";
+    ASSERT_TRUE(w->add_user(b));
+  }
+  EXPECT_FALSE((*pub->find_user("alice@example.org"))->enabled);
+  EXPECT_TRUE(*pub->find_user("bob@example.org"));
+  EXPECT_EQ(pub->resolve("alice@example.org")->kind, Resolution::kDisabled);
+  // The last-login bookkeeping alone publishes nothing.
+  ASSERT_EQ(::stat((copy + "/users.db").c_str(), &st), 0);
+  ino_t before = st.st_ino;
+  {
+    auto w = Accounts::open(home, Accounts::Mode::kReadWrite);
+    ASSERT_TRUE(w);
+    ASSERT_TRUE(w->set_last_login("bob@example.org", 1800000000));
+  }
+  ASSERT_EQ(::stat((copy + "/users.db").c_str(), &st), 0);
+  EXPECT_EQ(st.st_ino, before);
+}
+
+TEST_F(AccountsSecrets, PublishedCopyMissingReadsAsEmpty) {
+  auto pub = Accounts::open(home, Accounts::Mode::kPublished);
+  ASSERT_TRUE(pub) << pub.error().what;
+  auto d = pub->find_domain("example.org");
+  ASSERT_TRUE(d);
+  EXPECT_FALSE(*d);  // nothing published yet (the fixture's handle is still open)
 }

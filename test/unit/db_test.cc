@@ -128,3 +128,24 @@ TEST(AccountsDb, RecoveryAfterKill) {
   EXPECT_EQ(n, 50);
   ASSERT_TRUE((*t)->put(nullptr, "after", "ok"));  // writable after recovery
 }
+
+// A file outside any environment: created once (never over an existing one), read-only after.
+TEST(AccountsDb, StandaloneFileCreateFinishOpen) {
+  Dir d;
+  std::string path = d.path + "/copy.db";
+  auto w = db::Database::create_file(path);
+  ASSERT_TRUE(w) << w.error().what;
+  ASSERT_TRUE((*w)->put(nullptr, "k", "v"));
+  ASSERT_TRUE((*w)->finish(path));
+  EXPECT_FALSE((*w)->finish(path));  // already closed
+  EXPECT_FALSE(db::Database::create_file(path));  // exists
+  auto r = db::Database::open_file(path);
+  ASSERT_TRUE(r) << r.error().what;
+  auto v = (*r)->get(nullptr, "k");
+  ASSERT_TRUE(v && *v);
+  EXPECT_EQ(**v, "v");
+  EXPECT_FALSE((*r)->put(nullptr, "k", "w"));  // read-only
+  auto missing = db::Database::open_file(d.path + "/none.db");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ENOENT);
+}
