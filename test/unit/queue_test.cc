@@ -135,6 +135,9 @@ TEST(QueueEnvelope, OriginRoundTrip) {
     // and inside a stored envelope, after the other optional items
     Envelope e;
     e.recipients = {{"c@d", "", ""}};
+    e.arrival = 1;
+    e.uid = 0;
+    e.pid = 2;
     e.smtputf8 = true;
     e.origin = o;
     auto stored = parse_stored(encode_stored(e));
