@@ -183,7 +183,8 @@ session_swaks() {
   s6-svc -h "$PH/service/smtpd"
   wait_for 10 test "$(reload_count)" -gt "$n"
   first=$(($(wc -l <"$PH/log/smtpd/current") + 1))
-  session_swaks -tls --auth PLAIN --auth-user alice@example.test --auth-password alicepw
+  # (the login's own sender: an authenticated session may use no other, on any port)
+  session_swaks -tls --auth PLAIN --auth-user alice@example.test --auth-password alicepw --from alice@example.test
   assert_output --partial "250 2.0.0 Ok: queued"
   session_swaks
   assert_output --partial "250-STARTTLS"
