@@ -94,6 +94,9 @@ Outcome reinject(Context& ctx, const std::string& env_sender,
   if (!env || !err) return temporary("unable to create pipe");
   SpawnOptions opt;
   opt.fds = {{msg->get(), 0}, {env->read.get(), 1}, {err->write.get(), 6}};
+  // Whoever wrote it, it did not originate here as this copy: posta-remote never DKIM-signs
+  // a forwarded message (posta-remote(8) DKIM), so a forwarder cannot launder forged mail.
+  opt.env = {"POSTA_ORIGIN=forward"};
   std::string prog = queue_program();
   auto child = spawn({prog}, opt);
   if (!child) return temporary("unable to run " + prog + ": " + child.error().what);

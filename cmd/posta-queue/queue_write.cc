@@ -34,13 +34,13 @@ int id_fd() {
   return fd;
 }
 
-queue::Injection injection(uid_t caller) {
+queue::Injection injection(uid_t caller, bool system) {
   queue::Injection in;
   in.message_fd = 0;
   in.envelope_fd = 1;
   in.custom_fd = ::fcntl(6, F_GETFD) >= 0 ? 6 : -1;
   in.id_fd = id_fd();
-  in.caller_uid = caller;
+  queue::set_caller(in, caller, system);
   in.writer_pid = ::getpid();
   // the variables posta-queued takes in its frame, read into the injection by the same code
   queue::QueuedRequest extras;
@@ -52,11 +52,12 @@ queue::Injection injection(uid_t caller) {
 
 // A setuid copy (system mode, posta-setup(8)): the instance is the one the binary belongs to,
 // not the caller's POSTA_HOME, and the real ids become the queue user's, so that nothing the
-// caller could regain (root's uid, for one) stays in this process.
-Outcome settle_identity() {
+// caller could regain (root's uid, for one) stays in this process. system: set when it is one.
+Outcome settle_identity(bool& system) {
   auto home = settle_setuid_instance();
   if (!home) return {kQueueSpoolTrouble, home.error().what};
-  if (!*home) return {};
+  system = home->has_value();
+  if (!system) return {};
   uid_t u = ::geteuid();
   gid_t g = ::getegid();
   if (::setresgid(g, g, g) != 0 || ::setresuid(u, u, u) != 0)
@@ -71,13 +72,14 @@ Outcome run() {
   ::umask(007);
   // The real uid of whoever ran us, before a setuid copy gives up that identity.
   uid_t caller = ::getuid();
-  if (auto o = settle_identity(); o.code) return o;
+  bool system = false;
+  if (auto o = settle_identity(system); o.code) return o;
   std::string home = posta_home();
   if (auto s = become_instance_owner(home); !s) return {kQueueSpoolTrouble, s.error().what};
   Control ctl(home);
   auto spool = queue::Spool::from_home(home);
   if (auto s = spool.ensure(); !s) return {kQueueSpoolTrouble, s.error().what};
-  auto out = queue::write_message(spool, ctl.number("databytes", 0), injection(caller));
+  auto out = queue::write_message(spool, ctl.number("databytes", 0), injection(caller, system));
   return {out.code, std::move(out.message)};
 }
 

@@ -24,6 +24,7 @@ struct Context {
   queue::Spool spool;
   int timeout;
   std::optional<gid_t> group;  // -G
+  bool system = false;         // a system-mode instance: the daemon user is posta-d
 };
 
 // Serves one accepted connection to its end: frame, "ok", the message, "exit N". Run on a

@@ -56,7 +56,7 @@ void serve(const Context& ctx, Fd conn, net::PeerCred cred) {
   in.envelope_fd = got.fds[1].get();
   in.custom_fd = got.fds[2].get();
   in.id_fd = got.fds[3].get();
-  in.caller_uid = cred.uid;
+  queue::set_caller(in, cred.uid, ctx.system);
   in.writer_pid = ::getpid();
   req->apply(in);
   auto out = queue::write_message(ctx.spool, Control(ctx.home).number("databytes", 0), in);

@@ -39,6 +39,7 @@ bool system_mode(const std::string& home) {
 struct Settled {
   Fd listener;
   std::optional<gid_t> group;  // -G
+  bool system = false;
 };
 
 // Becomes whoever posta-queue runs as: posta-q in system mode (as its setuid copy), the
@@ -62,7 +63,7 @@ Settled settle(const Options& o, const std::string& home) {
     if (auto st = assume(*creds); !st) log::fatal(kExitTemporary, st.error().what);
   }
   ::umask(007);
-  return {std::move(*listener), group};
+  return {std::move(*listener), group, system};
 }
 
 // Job threads are kept between messages (each new thread's stack and malloc arena cost
@@ -211,10 +212,10 @@ int run(const Options& o) {
   auto ready = readiness_fd(o.notify_fd);
   ignore_sigpipe();
   std::string home = posta_home();
-  auto [listener, group] = settle(o, home);
+  auto [listener, group, system] = settle(o, home);
   auto spool = queue::Spool::from_home(home);
   if (auto s = spool.ensure(); !s) log::fatal(kExitTemporary, s.error().what);
-  Acceptor acceptor(o, Context{home, spool, o.timeout, group}, std::move(listener));
+  Acceptor acceptor(o, Context{home, spool, o.timeout, group, system}, std::move(listener));
   if (auto st = acceptor.start(); !st) log::fatal(kExitTemporary, st.error().what);
   log::info("listening on ", o.socket, ", ", o.jobs, " messages at once");
   notify_ready(ready);

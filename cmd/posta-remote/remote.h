@@ -35,6 +35,7 @@ struct Job {
   std::vector<std::string> rcpts;
   std::string message;  // CRLF form, DKIM signature already in front
   std::string dkim;     // "d=example.org s=sel" or "" (for the log)
+  std::string origin;   // POSTA_MESSAGE_ORIGIN (queue/envelope.h Origin text); decides DKIM
   bool smtputf8 = false;      // arrived with SMTPUTF8 (POSTA_SMTPUTF8=1)
   bool body_8bitmime = false;  // arrived with BODY=8BITMIME (POSTA_BODY=8BITMIME)
 };
@@ -74,8 +75,9 @@ struct Report {
 std::string encode_report(const Report& r);
 Report all_failed(size_t n, char code, const std::string& text);  // 's'+'Z' or 'h'+'D'
 
-// Signs with the key of the From: (else envelope sender) domain when it is a local domain
-// with a DKIM selector; error when the domain should be signed but cannot be (defer).
+// Signs with the key of the From: domain when it is a local domain with a DKIM selector and
+// the message originated here with a right to that From: (posta-remote(8) DKIM); error when
+// it should be signed but cannot be (defer).
 [[nodiscard]] Status dkim_sign(const Config& cfg, Job& job);
 
 // MX/route lookup, connection attempts, the SMTP transaction. With kept (worker mode), a

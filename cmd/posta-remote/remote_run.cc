@@ -97,6 +97,7 @@ int run(int argc, char** argv) {
   const char* body = std::getenv("POSTA_BODY");
   job.smtputf8 = utf8 && std::string(utf8) == "1";
   job.body_8bitmime = body && std::string(body) == "8BITMIME";
+  if (const char* origin = std::getenv("POSTA_MESSAGE_ORIGIN")) job.origin = origin;
   auto raw = read_all(0, 512 << 20);
   if (!raw) return report_and_exit(all_failed(job.rcpts.size(), 'Z', "unable to read the message: " + raw.error().what));
   job.message = smtpc::to_crlf(*raw);

@@ -53,6 +53,8 @@ Report deliver_request(const std::string& home, const queue::DeliveryRequest& re
   job.rcpts = req.rcpts;
   job.smtputf8 = has_env(req, "POSTA_SMTPUTF8=1");
   job.body_8bitmime = has_env(req, "POSTA_BODY=8BITMIME");
+  for (auto& e : req.env)
+    if (e.starts_with("POSTA_MESSAGE_ORIGIN=")) job.origin = e.substr(e.find('=') + 1);
   if (job.rcpts.empty()) return all_failed(0, 'Z', "request without recipients");
   std::string path = queue::Spool::from_home(home).mess(req.id);
   auto fd = open_fd(path, O_RDONLY);

@@ -33,6 +33,8 @@ Status queue_message(const std::string& msg, const std::string& sender, const st
   if (!m || !e) return fail_sys("unable to create pipes");
   SpawnOptions opt;
   opt.fds = {{m->read.get(), 0}, {e->read.get(), 1}};
+  // our own notification: posta-queue records it as such for us only (posta-queue(8) ORIGIN)
+  opt.env = {"POSTA_ORIGIN=bounce"};
   auto child = spawn({sibling("posta-queue")}, opt);
   if (!child) return std::unexpected(child.error());
   m->read.reset();

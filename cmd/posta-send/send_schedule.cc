@@ -45,6 +45,9 @@ static std::vector<std::string> agent_env(const Message& m) {
   if (!m.env.body.empty()) env.push_back("POSTA_BODY=" + m.env.body);
   if (!m.env.ret.empty()) env.push_back("POSTA_DSN_RET=" + m.env.ret);
   if (!m.env.envid.empty()) env.push_back("POSTA_DSN_ENVID=" + m.env.envid);
+  // posta-remote signs by it (DKIM); absent for a message queued before origins existed
+  if (m.env.origin.kind != queue::Origin::Kind::kUnknown)
+    env.push_back("POSTA_MESSAGE_ORIGIN=" + queue::encode_origin(m.env.origin));
   return env;
 }
 

@@ -94,9 +94,16 @@ int exec_sibling(const std::vector<std::string>& argv, const std::vector<std::st
   return kExUnavailable;
 }
 
+// What posta-queue would record as where the message came from (posta-queue(8) ORIGIN) is
+// decided by who runs it, never by names a caller left in our environment.
+void forget_origin_claims() {
+  for (const char* v : {"POSTA_AUTH_USER", "POSTA_ORIGIN", "TCPREMOTEIP"}) ::unsetenv(v);
+}
+
 }  // namespace
 
 int run(const Options& o) {
+  forget_origin_claims();
   switch (o.mode) {
     case Options::Mode::kList: return exec_sibling({sibling("posta-mailq")});
     case Options::Mode::kFlush: return exec_sibling({sibling("posta-qctl"), "flush"});

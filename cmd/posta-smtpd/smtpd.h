@@ -39,7 +39,8 @@ struct Config {
   int maxauthfail = 3;
   bool authplaintext = false;
   bool submission = false;
-  bool sendercheck = true;         // submission: MAIL FROM must belong to the login
+  bool auth_offered = false;       // submission, or control/smtpauth on another service
+  bool sendercheck = true;         // an authenticated session's MAIL FROM must belong to the login
   smtp::BareLfPolicy barelf = smtp::BareLfPolicy::kReject;
   std::vector<std::string> locals;     // control/locals, lower-case
   std::vector<std::string> rcpthosts;  // control/rcpthosts, lower-case

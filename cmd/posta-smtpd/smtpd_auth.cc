@@ -50,6 +50,7 @@ int Session::check_password(const std::string& user, const std::string& pass) {
 
 void Session::do_auth(const smtp::Command& cmd) {
   if (!esmtp_) return (void)error_reply(503, "5.5.1", "Send EHLO first");
+  if (!cfg_.auth_offered) return (void)error_reply(503, "5.5.1", "Authentication not enabled on this service");
   if (!auth_user_.empty()) return (void)error_reply(503, "5.5.1", "Already authenticated");
   if (tx_.active) return (void)error_reply(503, "5.5.1", "AUTH not allowed during a mail transaction");
   if (!tls_ && !cfg_.authplaintext)

@@ -53,9 +53,19 @@ Config load_config(bool submission_flag) {
   c.rcpthosts = lower_lines(ctl, "rcpthosts");
   std::string sub = env("SUBMISSION");
   c.submission = submission_flag || (!sub.empty() && sub != "0");
+  // The MX service takes mail for our domains from anyone; logins belong on submission
+  // (587, 465). Offering AUTH on 25 too invites password guessing there: an explicit choice.
+  c.auth_offered = c.submission || ctl.flag("smtpauth", false);
   c.relayclient = std::getenv("RELAYCLIENT") != nullptr;
   c.remote_ip = env("TCPREMOTEIP");
   c.local_session = env("PROTO") == "LOCAL";
+  // The queue program inherits this environment, and what it records as the origin
+  // (posta-queue(8) ORIGIN) must be what this session established, nothing inherited: the
+  // login is added by start_job, and a local session (posta-sendmail -bs, run as a local
+  // user) is a local injection, not the network.
+  ::unsetenv("POSTA_AUTH_USER");
+  ::unsetenv("POSTA_ORIGIN");
+  if (c.local_session) ::unsetenv("TCPREMOTEIP");
   c.remote_port = env("TCPREMOTEPORT");
   c.local_ip = env("TCPLOCALIP");
   c.local_port = env("TCPLOCALPORT");

@@ -118,7 +118,8 @@ void Session::do_mail(const smtp::Command& cmd) {
     return;
   }
   std::string sender = path.null ? "" : path.mailbox.str();
-  if (cfg_.submission && cfg_.sendercheck && !sender.empty()) {
+  // On every port: a login is a login, whichever service it was given on.
+  if (!auth_user_.empty() && cfg_.sendercheck && !sender.empty()) {
     bool temp = false;
     if (!sender_belongs_to_login(sender, temp)) {
       tx_ = Transaction{};

@@ -1,5 +1,6 @@
-// Recipient and relay policy (RCPT), and sender ownership in submission mode.
+// Recipient and relay policy (RCPT), and sender ownership of an authenticated session.
 #include "accounts/lookup.h"
+#include "accounts/ownership.h"
 #include "control/control.h"
 #include "log/log.h"
 #include "smtpd.h"
@@ -75,25 +76,18 @@ Session::RcptVerdict Session::check_recipient(const smtp::Mailbox& m, std::strin
 }
 
 bool Session::sender_belongs_to_login(const std::string& sender, bool& temp) {
-  std::string login = lower(auth_user_);
-  if (lower(sender) == login) return true;
   std::string err;
   auto* acc = accounts(err);
   if (!acc) {
     temp = true;
     return false;
   }
-  auto r = acc->resolve(sender);
-  if (!r) {
-    temp = r.error().code != accounts::kErrInvalid;
+  auto owned = accounts::sender_owned_by(*acc, sender, auth_user_);
+  if (!owned) {
+    temp = true;
     return false;
   }
-  if (r->kind == accounts::Resolution::kUser) return lower(r->user.address) == login;
-  if (r->kind == accounts::Resolution::kAlias && !r->catchall) {
-    for (auto& t : r->targets)
-      if (lower(t) == login) return true;
-  }
-  return false;
+  return *owned;
 }
 
 }  // namespace posta::smtpd

@@ -174,7 +174,7 @@ void Session::do_helo(const smtp::Command& cmd, bool esmtp) {
                                  "PIPELINING", "SIZE " + std::to_string(cfg_.databytes),
                                  "8BITMIME", "SMTPUTF8", "ENHANCEDSTATUSCODES", "CHUNKING", "DSN"};
   if (tls_ctl_ && !tls_) lines.push_back("STARTTLS");
-  if (auth_user_.empty() && (tls_ || cfg_.authplaintext)) lines.push_back("AUTH PLAIN LOGIN");
+  if (cfg_.auth_offered && auth_user_.empty() && (tls_ || cfg_.authplaintext)) lines.push_back("AUTH PLAIN LOGIN");
   lines.push_back("HELP");
   send_raw(smtp::format_lines(250, lines));
 }

@@ -120,6 +120,7 @@ std::string encode_stored(const Envelope& e) {
   if (!e.envid.empty()) put(out, 'E', e.envid);
   if (!e.body.empty()) put(out, 'B', e.body);
   if (e.smtputf8) put(out, 'U', "1");
+  if (e.origin.kind != Origin::Kind::kUnknown) put(out, 'o', encode_origin(e.origin));
   encode_addresses(out, e);
   return out;
 }
@@ -134,7 +135,7 @@ Result<Envelope> parse_stored(std::string_view data) {
       !parse_number(it[2].substr(1), e.uid) || it[3][0] != 'p' || !parse_number(it[3].substr(1), e.pid))
     return fail("stored envelope: bad t/u/p items", kEnvelopeFormat);
   size_t i = 4;
-  for (char tag : {'A', 'R', 'E', 'B', 'U'}) {
+  for (char tag : {'A', 'R', 'E', 'B', 'U', 'o'}) {
     if (i < it.size() && it[i][0] == tag) {
       if (auto s = check_value(tag, it[i].substr(1)); !s) return std::unexpected(s.error());
       std::string v(it[i].substr(1));
@@ -152,11 +153,43 @@ Result<Envelope> parse_stored(std::string_view data) {
         if (v != "1") return fail("bad SMTPUTF8 value", kEnvelopeFormat);
         e.smtputf8 = true;
       }
+      if (tag == 'o') {
+        auto o = parse_origin(v);
+        if (!o) return std::unexpected(o.error());
+        e.origin = *o;
+      }
       ++i;
     }
   }
   if (auto s = parse_addresses(it, i, e); !s) return std::unexpected(s.error());
   return e;
+}
+
+std::string encode_origin(const Origin& o) {
+  switch (o.kind) {
+    case Origin::Kind::kUnknown: return "";
+    case Origin::Kind::kNetwork: return "net";
+    case Origin::Kind::kAuthenticated: return "auth:" + o.name;
+    case Origin::Kind::kLocal: return "local:" + o.name;
+    case Origin::Kind::kForwarded: return "forward";
+    case Origin::Kind::kBounce: return "bounce";
+  }
+  return "";
+}
+
+Result<Origin> parse_origin(std::string_view text) {
+  if (has_control(text)) return fail("control character in the origin", kEnvelopeFormat);
+  if (text == "net") return Origin{Origin::Kind::kNetwork, ""};
+  if (text == "forward") return Origin{Origin::Kind::kForwarded, ""};
+  if (text == "bounce") return Origin{Origin::Kind::kBounce, ""};
+  for (auto [prefix, kind] : {std::pair{std::string_view("auth:"), Origin::Kind::kAuthenticated},
+                              std::pair{std::string_view("local:"), Origin::Kind::kLocal}}) {
+    if (!text.starts_with(prefix)) continue;
+    std::string_view name = text.substr(prefix.size());
+    if (name.empty() || name.size() > kMaxAddress) return fail("bad name in the origin", kEnvelopeFormat);
+    return Origin{kind, std::string(name)};
+  }
+  return fail("unknown origin", kEnvelopeFormat);
 }
 
 size_t injected_length(std::string_view data) {

@@ -11,8 +11,10 @@
 //
 // Stored form: "V1" NUL "t" arrival-seconds NUL "u" uid NUL "p" pid NUL
 //   [ "A" authenticated-user NUL ] [ "R" ret NUL ] [ "E" envid NUL ] [ "B" body NUL ]
-//   [ "U" "1" NUL ]  then the injection form. posta-queue fills A R E B U from the
-//   environment: POSTA_AUTH_USER, POSTA_DSN_RET, POSTA_DSN_ENVID, POSTA_BODY, POSTA_SMTPUTF8.
+//   [ "U" "1" NUL ] [ "o" origin NUL ]  then the injection form. posta-queue fills A R E B U
+//   from the environment (POSTA_AUTH_USER, POSTA_DSN_RET, POSTA_DSN_ENVID, POSTA_BODY,
+//   POSTA_SMTPUTF8) and o from who called it (Origin below). Envelopes written before origins
+//   existed have no o item: their origin is unknown, which nothing trusts.
 //
 // Strict parsing: unknown tags, items out of order, a missing F, no T, control characters
 // (< 0x20, 0x7f) in any value, an address longer than kMaxAddress (error code 11), an empty
@@ -37,6 +39,26 @@ struct Recipient {
   bool operator==(const Recipient&) const = default;
 };
 
+// Where a message came from, recorded by the queue writer at injection (posta-queue(8),
+// "ORIGIN"): what posta-remote decides DKIM signing on. Text form, strict:
+//   "net"          from the network, not authenticated
+//   "auth:" login  an authenticated SMTP session, with its login
+//   "local:" name  injected by a local user (the user name of its uid, "#uid" without one)
+//   "forward"      re-injected by a delivery (forward, alias, list) of a message
+//   "bounce"       a delivery status notification of posta-send's own
+struct Origin {
+  enum class Kind { kUnknown, kNetwork, kAuthenticated, kLocal, kForwarded, kBounce };
+  Kind kind = Kind::kUnknown;  // kUnknown: none recorded
+  std::string name;            // the login (kAuthenticated) or user name (kLocal); else ""
+  bool operator==(const Origin&) const = default;
+};
+
+// The text form; "" for kUnknown.
+std::string encode_origin(const Origin& o);
+// Fails on "" and anything encode_origin does not make: an unknown word, an empty or
+// over-long name, a name where none belongs, control characters.
+[[nodiscard]] Result<Origin> parse_origin(std::string_view text);
+
 struct Envelope {
   std::string sender;  // "" is the null sender (a bounce)
   std::vector<Recipient> recipients;
@@ -49,6 +71,7 @@ struct Envelope {
   std::string envid;       // RFC 3461 ENVID (decoded), or ""
   std::string body;        // "7BIT", "8BITMIME", "BINARYMIME" or "" (MAIL FROM BODY=)
   bool smtputf8 = false;   // MAIL FROM SMTPUTF8
+  Origin origin;
   bool operator==(const Envelope&) const = default;
 };
 

@@ -1,7 +1,11 @@
 #include "queue/queued_proto.h"
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <charconv>
+#include <optional>
 
 namespace posta::queue {
 namespace {
@@ -61,12 +65,43 @@ Result<QueuedRequest> parse_queued_frame(std::string_view frame) {
 
 void QueuedRequest::apply(Injection& in) const {
   for (auto& [name, value] : env) {
-    if (name == "POSTA_AUTH_USER") in.auth_user = value;
+    if (name == "POSTA_AUTH_USER") {
+      if (in.caller_is_daemon) in.auth_user = value;
+    } else if (name == "POSTA_ORIGIN") in.origin_claim = value;
     else if (name == "POSTA_DSN_RET") in.dsn_ret = value;
     else if (name == "POSTA_DSN_ENVID") in.dsn_envid = value;
     else if (name == "POSTA_BODY") in.body = value;
     else if (name == "POSTA_SMTPUTF8") in.smtputf8 = !value.empty() && value != "0";
-    else if (name == "TCPREMOTEIP") in.from_network = true;
+    else if (name == "TCPREMOTEIP") in.from_network = in.caller_is_daemon;
+  }
+}
+
+namespace {
+
+std::optional<uid_t> uid_of(const char* user) {
+  passwd pw{}, *res = nullptr;
+  std::vector<char> buf(16384);
+  if (::getpwnam_r(user, &pw, buf.data(), buf.size(), &res) != 0 || !res) return std::nullopt;
+  return pw.pw_uid;
+}
+
+std::string name_of(uid_t uid) {
+  passwd pw{}, *res = nullptr;
+  std::vector<char> buf(16384);
+  if (::getpwuid_r(uid, &pw, buf.data(), buf.size(), &res) != 0 || !res || !*pw.pw_name) return "";
+  return pw.pw_name;
+}
+
+}  // namespace
+
+void set_caller(Injection& in, uid_t caller, bool system) {
+  in.caller_uid = caller;
+  in.caller_name = name_of(caller);
+  if (system) {
+    in.caller_is_daemon = uid_of("posta-d") == caller;
+    in.caller_is_queue_manager = uid_of("posta-s") == caller;
+  } else {
+    in.caller_is_daemon = in.caller_is_queue_manager = caller == ::geteuid();
   }
 }
 

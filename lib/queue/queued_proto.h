@@ -24,7 +24,8 @@ inline constexpr size_t kQueuedMaxFrame = 1024;
 
 // The environment entries posta-queue reads that a frame may carry.
 inline constexpr std::string_view kQueuedNames[] = {"POSTA_AUTH_USER", "POSTA_DSN_RET", "POSTA_DSN_ENVID",
-                                                    "POSTA_BODY", "POSTA_SMTPUTF8", "TCPREMOTEIP"};
+                                                    "POSTA_BODY",      "POSTA_SMTPUTF8", "TCPREMOTEIP",
+                                                    "POSTA_ORIGIN"};
 
 // The frame for env ("NAME=value" entries); fails on a name not in kQueuedNames, a
 // repeated name, a bad byte in a value or a frame over kQueuedMaxFrame.
@@ -34,10 +35,17 @@ inline constexpr std::string_view kQueuedNames[] = {"POSTA_AUTH_USER", "POSTA_DS
 struct QueuedRequest {
   std::vector<std::pair<std::string, std::string>> env;
   // Fills the extras these names stand for (not the fds, uid or pid): for posta-queued from
-  // a frame, for posta-queue from its environment.
+  // a frame, for posta-queue from its environment. POSTA_AUTH_USER and TCPREMOTEIP only
+  // when in.caller_is_daemon (set_caller first): anyone else's are audit data it could forge.
   void apply(Injection& in) const;
 };
 [[nodiscard]] Result<QueuedRequest> parse_queued_frame(std::string_view frame);
+
+// Who called (posta-queue: its real uid; posta-queued: the peer's uid): fills caller_uid,
+// caller_name and the two trust flags of in. system: a system-mode instance, where the
+// daemon is posta-d and the queue manager posta-s; in a rootless instance every program
+// runs as the owner, so a caller whose uid is our effective uid (the owner's) is both.
+void set_caller(Injection& in, uid_t caller, bool system);
 
 // "exit N\n" for an exit code 0-255, and back; the back way fails on anything else.
 std::string encode_queued_exit(int code);

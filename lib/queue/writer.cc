@@ -112,6 +112,9 @@ Outcome add_extras(Envelope& env, const Injection& in) {
   env.envid = in.dsn_envid;
   env.body = in.body;
   env.smtputf8 = in.smtputf8;
+  auto origin = injection_origin(in);
+  if (!origin) return {kQueueEnvelopeFormat, origin.error().what};
+  env.origin = *origin;
   // Validate through the stored-form parser, so that what is written can be read back.
   auto back = parse_stored(encode_stored(env));
   if (!back) return {kQueueEnvelopeFormat, "bad DSN/SMTP environment: " + back.error().what};
@@ -154,6 +157,20 @@ Outcome write_spool(const Spool& spool, long long databytes, const Injection& in
 }
 
 }  // namespace
+
+Result<Origin> injection_origin(const Injection& in) {
+  using K = Origin::Kind;
+  if (in.origin_claim == "forward") return Origin{K::kForwarded, ""};
+  if (in.origin_claim == "bounce") {
+    if (in.caller_is_queue_manager) return Origin{K::kBounce, ""};
+  } else if (!in.origin_claim.empty()) {
+    return fail("bad POSTA_ORIGIN value", kEnvelopeFormat);
+  }
+  if (!in.auth_user.empty()) return Origin{K::kAuthenticated, in.auth_user};
+  if (in.from_network) return Origin{K::kNetwork, ""};
+  std::string name = in.caller_name.empty() ? "#" + std::to_string(in.caller_uid) : in.caller_name;
+  return Origin{K::kLocal, name};
+}
 
 WriteOutcome write_message(const Spool& spool, long long databytes, const Injection& in) {
   auto out = write_spool(spool, databytes, in);

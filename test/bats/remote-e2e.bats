@@ -31,18 +31,18 @@ setup_file() {
   export T=$(mktemp -d /tmp/posta-e2e.XXXXXX)
   chmod 755 "$T"
   INSTANCE_IP=127.0.0.1 instance_create a.test
-  export A_PH=$PH A_PORT=$SMTP_PORT
+  export A_PH=$PH A_PORT=$SMTP_PORT PORT_BASE_OF_A=$PORT_BASE
   INSTANCE_IP=127.0.0.2 instance_create b.test
-  export B_PH=$PH B_PORT=$SMTP_PORT
+  export B_PH=$PH B_PORT=$SMTP_PORT PORT_BASE_OF_B=$PORT_BASE
   export DNS_PORT=$(free_port)
 
   use A
   posta domain add a.test >/dev/null 2>&1 || true
-  posta user add alice@a.test --no-password >/dev/null
+  echo alicepw | posta user add alice@a.test --password-stdin >/dev/null
   posta domain dkim-keygen a.test --selector s1 --type ed25519 >"$T/a.txt"
   use B
   posta domain add b.test >/dev/null 2>&1 || true
-  posta user add bob@b.test --no-password >/dev/null
+  echo bobpw | posta user add bob@b.test --password-stdin >/dev/null
   posta domain dkim-keygen b.test --selector s2 --type rsa >"$T/b.txt"
 
   local dns=(--mx-host=a.test,mx.a.test,10 --host-record=mx.a.test,127.0.0.1
@@ -171,6 +171,15 @@ send_as() {
   printf 'From: <%s>\nTo: <%s>\nSubject: %s\nDate: Mon, 01 Jan 2024 10:00:00 +0000\n\nhello %s\n.leading dot\n' \
     "$2" "$3" "$4" "$4" | "$POSTA_BIN/posta-sendmail" -f "$2" "$3"
 }
+# submit_as A|B USER PASS TO SUBJECT: the same message through that instance's submission
+# port with AUTH, which is what makes posta-remote sign it (posta-remote(8) DKIM)
+submit_as() {
+  use "$1"
+  local port=$((PORT_BASE_OF_$1 + 587))
+  swaks --server "$INSTANCE_IP" --port "$port" -tls --auth PLAIN --auth-user "$2" --auth-password "$3" \
+    --from "$2" --to "$4" --data "$(printf 'From: <%s>\nTo: <%s>\nSubject: %s\nDate: Mon, 01 Jan 2024 10:00:00 +0000\n\nhello %s\n.leading dot\n' \
+    "$2" "$4" "$5" "$5")" >/dev/null
+}
 # maildir_grep DIR PATTERN: the first message file in the Maildir DIR matching
 maildir_grep() { grep -rl -- "$2" "$1/new" "$1/cur" 2>/dev/null | head -1; }
 has_mail() { [ -n "$(maildir_grep "$1" "$2")" ]; }
@@ -181,7 +190,7 @@ log_has() { send_log "$1" | grep -q -- "$2"; }
 queue_empty() { use "$1"; [ -z "$(posta mailq --json)" ]; }
 
 @test "A -> B: STARTTLS, DKIM (ed25519) verified on arrival" {
-  send_as A alice@a.test bob@b.test "a to b"
+  submit_as A alice@a.test alicepw bob@b.test "a to b"
   wait_for 30 has_mail "$B_PH/mail/b.test/bob" "^Subject: a to b"
   f=$(maildir_grep "$B_PH/mail/b.test/bob" "^Subject: a to b")
   grep -q '^\.leading dot' "$f"
@@ -199,7 +208,7 @@ queue_empty() { use "$1"; [ -z "$(posta mailq --json)" ]; }
 }
 
 @test "B -> A: STARTTLS, DKIM (rsa) verified on arrival" {
-  send_as B bob@b.test alice@a.test "b to a"
+  submit_as B bob@b.test bobpw alice@a.test "b to a"
   wait_for 30 has_mail "$A_PH/mail/a.test/alice" "^Subject: b to a"
   f=$(maildir_grep "$A_PH/mail/a.test/alice" "^Subject: b to a")
   grep -qE '^[[:space:]]+\(using TLSv1\.[23] with cipher' "$f"

@@ -7,6 +7,9 @@ load smtpd_helpers
 
 setup_file() {
   smtpd_instance
+  # the relay tests log in on the MX port too, which offers AUTH only when told to
+  # (control/smtpauth; origin.bats tests the default)
+  control smtpauth yes
   instance_start
 }
 
@@ -180,7 +183,8 @@ session_swaks() {
   s6-svc -h "$PH/service/smtpd"
   wait_for 10 test "$(reload_count)" -gt "$n"
   first=$(($(wc -l <"$PH/log/smtpd/current") + 1))
-  session_swaks -tls --auth PLAIN --auth-user alice@example.test --auth-password alicepw
+  # (the login's own sender: an authenticated session may use no other, on any port)
+  session_swaks -tls --auth PLAIN --auth-user alice@example.test --auth-password alicepw --from alice@example.test
   assert_output --partial "250 2.0.0 Ok: queued"
   session_swaks
   assert_output --partial "250-STARTTLS"
@@ -214,6 +218,19 @@ session_swaks() {
   run auth_swaks "$SUBMISSION_PORT" alice@example.test alicepw alice+lists@example.test bob@example.test
   assert_success
   [ "$(queued_count)" = 3 ]
+}
+
+@test "ownership: an authenticated session on the MX port is held to its login's senders too" {
+  clear_rec
+  run auth_swaks "$SMTP_PORT" alice@example.test alicepw bob@example.test x@remote.example
+  assert_failure
+  assert_output --partial "553 5.7.1 Sender address <bob@example.test> not owned by user alice@example.test"
+  run auth_swaks "$SMTP_PORT" alice@example.test alicepw info@example.test x@remote.example
+  assert_success
+  # without a login, port 25 takes any sender for our domains (that is what an MX is for)
+  run swaks --server 127.0.0.1 --port "$SMTP_PORT" --from bob@example.test --to alice@example.test
+  assert_success
+  [ "$(queued_count)" = 2 ]
 }
 
 @test "submission: the ownership check can be turned off" {

@@ -175,6 +175,9 @@ pid_of() { pgrep -f "^$PH/bin/$1( |\$)" | head -1; }
   assert_output "posta-q:posta-spool 660"
   run bash -c "tr '\0' '\n' <$PH/queue/todo/* | grep '^[pu]'"
   assert_output "$(printf 'u%s\np%s' "$(id -u posta-d)" "$pid")"
+  # posta-d is the daemon user: its network origin counts (posta-queue(8) ORIGIN)
+  run bash -c "tr '\0' '\n' <$PH/queue/todo/* | grep '^o'"
+  assert_output "onet"
   s6-svc -u "$PH/service/send"
   wait_for 20 delivered "system mode queued"
   wait_for 20 _instance_ready "$PH/service/send"
@@ -194,17 +197,61 @@ pid_of() { pgrep -f "^$PH/bin/$1( |\$)" | head -1; }
   assert_equal "$(stat -c '%U %a' "$PH/dkim/example.test/s1.key")" "posta-r 600"
   echo "remote.test:127.0.0.1:$port" >"$PH/control/smtproutes"
   echo "127.0.0.1:9" >"$PH/control/resolvers"
-  printf 'Subject: to the remote side\n\nout\n' |
+  # a local user's own address: signed (posta-remote(8) DKIM); another's: not
+  posta user add nobody@example.test --no-password >/dev/null
+  printf 'Subject: not my address\n\nout\n' |
     as nobody:nogroup "$PH/bin/posta-sendmail" -f alice@example.test carol@remote.test
+  printf 'Subject: to the remote side\n\nout\n' |
+    as nobody:nogroup "$PH/bin/posta-sendmail" -f nobody@example.test carol@remote.test
   # the sink holds the session for 2 s after DATA: posta-remote is there to look at
   wait_for 20 pgrep -f "^$PH/bin/posta-remote"
   pid=$(pgrep -f "^$PH/bin/posta-remote" | head -1)
   assert_equal "$(ps -o user=,group= -p "$pid" | tr -s ' ')" "posta-r posta-spool"
   wait_for 20 grep -rqs "Subject: to the remote side" "$sink"
+  wait_for 20 grep -rqs "Subject: not my address" "$sink"
   run grep -rh "^RCPT" "$sink"
-  assert_output "RCPT carol@remote.test"
-  run grep -rlh "^DKIM-Signature: .*d=example.test" "$sink"
+  assert_output "$(printf 'RCPT carol@remote.test\nRCPT carol@remote.test')"
+  run grep -l "^DKIM-Signature: .*d=example.test" "$(grep -rl "Subject: to the remote side" "$sink")"
   assert_success
+  run grep -c "^DKIM-Signature:" "$(grep -rl "Subject: not my address" "$sink")"
+  assert_output 0
+}
+
+# envelope_of SUBJECT: the stored envelope (todo/) of the queued message with that subject,
+# one item a line
+envelope_of() {
+  local m; m=$(grep -l "^Subject: $1\$" "$PH"/queue/mess/* | head -1)
+  tr '\0' '\n' <"$PH/queue/todo/${m##*/}"
+}
+
+@test "a local user's POSTA_AUTH_USER and TCPREMOTEIP are ignored; posta-d's count" {
+  s6-svc -wd -T 10000 -d "$PH/service/send"
+  local t="$PH/../forge"
+  for s in forged-queue forged-sendmail daemon-queue; do printf 'Subject: %s\n\nx\n' $s >"$t.$s"; done
+  printf 'Falice@example.test\0Talice@example.test\0\0' >"$t.env"
+  chmod 644 "$t".*
+  as nobody:nogroup POSTA_AUTH_USER=alice@example.test TCPREMOTEIP=192.0.2.1 POSTA_ORIGIN=bounce \
+    "$PH/bin/posta-queue" <"$t.forged-queue" 1<"$t.env"
+  as nobody:nogroup POSTA_AUTH_USER=alice@example.test TCPREMOTEIP=192.0.2.1 \
+    "$PH/bin/posta-sendmail" -f alice@example.test alice@example.test <"$t.forged-sendmail"
+  as posta-d:posta POSTA_AUTH_USER=alice@example.test TCPREMOTEIP=192.0.2.1 \
+    "$PH/bin/posta-queue" <"$t.daemon-queue" 1<"$t.env"
+  for s in forged-queue forged-sendmail; do
+    run envelope_of $s
+    assert_line "u$(id -u nobody)"
+    assert_line "olocal:nobody"
+    refute_line --regexp "^A"
+    run grep -h '^Received: (posta-queue' $(grep -l "^Subject: $s\$" "$PH"/queue/mess/*)
+    assert_output --partial "invoked by uid $(id -u nobody))"
+  done
+  run envelope_of daemon-queue
+  assert_line "Aalice@example.test"
+  assert_line "oauth:alice@example.test"
+  run grep -h '^Received: (posta-queue' $(grep -l "^Subject: daemon-queue\$" "$PH"/queue/mess/*)
+  assert_output --partial "invoked from network)"
+  s6-svc -u "$PH/service/send"
+  wait_for 20 delivered "Subject: forged-sendmail"
+  wait_for 20 _instance_ready "$PH/service/send"
 }
 
 @test "posta-d reads neither the TLS key nor the spool nor the mail store; nobody writes bin/" {

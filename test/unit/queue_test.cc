@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "io/fd.h"
+#include "log/log.h"
 #include "queue/control_proto.h"
 #include "queue/envelope.h"
 #include "queue/pipe_proto.h"
@@ -99,6 +100,7 @@ TEST(QueueEnvelope, StoredRoundTrip) {
   e.envid = "QQ314159";
   e.body = "8BITMIME";
   e.smtputf8 = true;
+  e.origin = Origin{Origin::Kind::kAuthenticated, "a@b.example"};
   auto s = encode_stored(e);
   auto back = parse_stored(s);
   ASSERT_TRUE(back) << back.error().what;
@@ -119,6 +121,52 @@ TEST(QueueEnvelope, StoredMalformed) {
                    "V1\0t1\0u1\0p1\0RFOO\0Fa@b\0Tc@d\0\0"s, "V1\0t1\0u1\0p1\0Ex\0Ay\0Fa@b\0Tc@d\0\0"s,
                    "V1\0t1\0u1\0p1\0Fa@b\0Tc@d\0\0x"s})
     EXPECT_FALSE(parse_stored(bad)) << bad.size();
+}
+
+TEST(QueueEnvelope, OriginRoundTrip) {
+  using K = Origin::Kind;
+  for (auto o : {Origin{K::kNetwork, ""}, Origin{K::kAuthenticated, "ana@x.test"}, Origin{K::kLocal, "root"},
+                 Origin{K::kLocal, "#1234"}, Origin{K::kForwarded, ""}, Origin{K::kBounce, ""},
+                 Origin{K::kAuthenticated, "a:b c"}}) {
+    auto text = encode_origin(o);
+    auto back = parse_origin(text);
+    ASSERT_TRUE(back) << text;
+    EXPECT_EQ(*back, o) << text;
+    // and inside a stored envelope, after the other optional items
+    Envelope e;
+    e.recipients = {{"c@d", "", ""}};
+    e.arrival = 1;
+    e.uid = 0;
+    e.pid = 2;
+    e.smtputf8 = true;
+    e.origin = o;
+    auto stored = parse_stored(encode_stored(e));
+    ASSERT_TRUE(stored) << text;
+    EXPECT_EQ(stored->origin, o);
+  }
+  EXPECT_EQ(encode_origin(Origin{}), "");
+  EXPECT_EQ(encode_origin(Origin{K::kNetwork, ""}), "net");
+  EXPECT_EQ(encode_origin(Origin{K::kAuthenticated, "ana@x.test"}), "auth:ana@x.test");
+  EXPECT_EQ(encode_origin(Origin{K::kLocal, "ana"}), "local:ana");
+}
+
+TEST(QueueEnvelope, OriginMalformed) {
+  for (auto bad : {""s, "auth:"s, "local:"s, "auth"s, "local"s, "net:1.2.3.4"s, "Net"s, "forward:x"s,
+                   "bounce "s, " net"s, "remote:x"s, "auth:a\tb"s, "auth:a\x7f"s, "local:a\nb"s,
+                   "auth:" + std::string(kMaxAddress + 1, 'a')})
+    EXPECT_FALSE(parse_origin(bad)) << bad;
+  EXPECT_TRUE(parse_origin("auth:" + std::string(kMaxAddress, 'a')));
+  // in a stored envelope: bad value, repeated, out of order (before U), empty
+  for (auto bad : {"V1\0t1\0u1\0p1\0onope\0Fa@b\0Tc@d\0\0"s, "V1\0t1\0u1\0p1\0onet\0onet\0Fa@b\0Tc@d\0\0"s,
+                   "V1\0t1\0u1\0p1\0onet\0U1\0Fa@b\0Tc@d\0\0"s, "V1\0t1\0u1\0p1\0o\0Fa@b\0Tc@d\0\0"s})
+    EXPECT_FALSE(parse_stored(bad)) << log::printable(bad);
+  // an envelope from before origins: valid, origin unknown
+  auto old = parse_stored("V1\0t1\0u1\0p1\0Fa@b\0Tc@d\0\0"s);
+  ASSERT_TRUE(old);
+  EXPECT_EQ(old->origin.kind, Origin::Kind::kUnknown);
+  // the injection form never carries an origin: only the writer records one
+  EXPECT_FALSE(parse_injected("Fa@b\0onet\0Tc@d\0\0"s));
+  EXPECT_FALSE(parse_injected("onet\0Fa@b\0Tc@d\0\0"s));
 }
 
 TEST(QueueEnvelope, InjectedLength) {

@@ -29,6 +29,7 @@ TEST(QueuedFrame, RoundTripKeepsEveryExtra) {
   auto r = parse_queued_frame(*f);
   ASSERT_TRUE(r) << r.error().what;
   Injection in;
+  in.caller_is_daemon = true;
   r->apply(in);
   EXPECT_EQ(in.dsn_ret, "HDRS");
   EXPECT_EQ(in.dsn_envid, "abc+2B");
@@ -36,6 +37,63 @@ TEST(QueuedFrame, RoundTripKeepsEveryExtra) {
   EXPECT_TRUE(in.smtputf8);
   EXPECT_EQ(in.body, "8BITMIME");
   EXPECT_TRUE(in.from_network);
+}
+
+// Item 9 of issue 17: the login and the network address are audit data that only the daemon
+// user may state; anyone else's count as not given. The origin claim passes as it is (the
+// writer decides what it may mean for this caller).
+TEST(QueuedFrame, OnlyTheDaemonMayStateLoginAndNetwork) {
+  auto r = parse_queued_frame("posta-queued 1\nPOSTA_AUTH_USER=ceo@x.test\nTCPREMOTEIP=192.0.2.1\n"
+                              "POSTA_DSN_RET=HDRS\nPOSTA_ORIGIN=bounce\n\n");
+  ASSERT_TRUE(r) << r.error().what;
+  Injection other;
+  r->apply(other);
+  EXPECT_EQ(other.auth_user, "");
+  EXPECT_FALSE(other.from_network);
+  EXPECT_EQ(other.dsn_ret, "HDRS");
+  EXPECT_EQ(other.origin_claim, "bounce");
+  Injection daemon;
+  daemon.caller_is_daemon = true;
+  r->apply(daemon);
+  EXPECT_EQ(daemon.auth_user, "ceo@x.test");
+  EXPECT_TRUE(daemon.from_network);
+}
+
+TEST(QueuedFrame, SetCallerRootlessTrustsOnlyOurOwnUid) {
+  Injection me, other;
+  set_caller(me, ::geteuid(), false);
+  EXPECT_TRUE(me.caller_is_daemon);
+  EXPECT_TRUE(me.caller_is_queue_manager);
+  EXPECT_EQ(me.caller_uid, ::geteuid());
+  set_caller(other, ::geteuid() + 4242, false);
+  EXPECT_FALSE(other.caller_is_daemon);
+  EXPECT_FALSE(other.caller_is_queue_manager);
+  EXPECT_EQ(other.caller_name, "");  // no such user
+}
+
+TEST(QueuedWriter, OriginOfAnInjection) {
+  using K = Origin::Kind;
+  Injection in;
+  in.caller_uid = 1234;
+  EXPECT_EQ(*injection_origin(in), (Origin{K::kLocal, "#1234"}));
+  in.caller_name = "ana";
+  EXPECT_EQ(*injection_origin(in), (Origin{K::kLocal, "ana"}));
+  in.from_network = true;
+  EXPECT_EQ(*injection_origin(in), (Origin{K::kNetwork, ""}));
+  in.auth_user = "ana@x.test";
+  EXPECT_EQ(*injection_origin(in), (Origin{K::kAuthenticated, "ana@x.test"}));
+  // forward only ever lowers trust: anyone may claim it, it wins over a login
+  in.origin_claim = "forward";
+  EXPECT_EQ(*injection_origin(in), (Origin{K::kForwarded, ""}));
+  // bounce only from the queue manager; from anyone else it means nothing
+  in.origin_claim = "bounce";
+  EXPECT_EQ(*injection_origin(in), (Origin{K::kAuthenticated, "ana@x.test"}));
+  in.caller_is_queue_manager = true;
+  EXPECT_EQ(*injection_origin(in), (Origin{K::kBounce, ""}));
+  for (auto bad : {"auth:ceo@x.test", "net", "local:root", "FORWARD", " forward", "x"}) {
+    in.origin_claim = bad;
+    EXPECT_FALSE(injection_origin(in)) << bad;
+  }
 }
 
 TEST(QueuedFrame, EmptyFrameMeansNoExtras) {
