@@ -1,6 +1,6 @@
 #include "imap/writer.h"
 
-#include "io/fd.h"
+#include "io/deadline.h"
 
 namespace posta::imap {
 
@@ -27,10 +27,19 @@ std::string nquote(std::string_view s, bool present) { return present ? quote(s)
 
 Status Output::flush() {
   if (buf_.empty() || failed_) return {};
-  auto s = write_all(fd_, buf_);
+  auto s = write_all_timed(fd_, buf_, stall_, deadline_ ? *deadline_ : Deadline{});
   buf_.clear();
-  if (!s) failed_ = true;
+  if (!s) {
+    failed_ = true;
+    error_ = s.error().what;
+  }
   return s;
+}
+
+void Output::flush_final() {
+  if (buf_.empty() || failed_) return;
+  (void)write_all_timed(fd_, buf_, stall_);
+  buf_.clear();
 }
 
 }  // namespace posta::imap
