@@ -18,6 +18,7 @@ std::string remote() {
 }  // namespace
 
 bool Output::flush() {
+  if (failed_) buf_.clear();  // the rest of a long RETR has nowhere to go: do not collect it
   if (buf_.empty() || failed_) return !failed_;
   if (auto st = write_all_timed(1, buf_, stall_, deadline_); !st) {
     failed_ = true;

@@ -26,7 +26,11 @@ std::string quote(std::string_view s) {
 std::string nquote(std::string_view s, bool present) { return present ? quote(s) : "NIL"; }
 
 Status Output::flush() {
-  if (buf_.empty() || failed_) return {};
+  if (failed_) {
+    buf_.clear();  // the rest of a long response has nowhere to go: do not collect it
+    return fail(error_);
+  }
+  if (buf_.empty()) return {};
   auto s = write_all_timed(fd_, buf_, stall_, deadline_ ? *deadline_ : Deadline{});
   buf_.clear();
   if (!s) {
