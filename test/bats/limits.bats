@@ -130,6 +130,7 @@ set_control() { echo "$2" >"$PH/control/$1"; }
 # tlsd_on MODE ARGS...: posta-tcpd running posta-tlsd MODE ARGS -- /bin/cat with the
 # instance's certificate; port in $TLSD_PORT, log in $BATS_TEST_TMPDIR/tlsd.log
 tlsd_on() {
+  stop_tcpd
   TLSD_PORT=$(free_port)
   (exec "$POSTA_BIN/posta-tcpd" -d 3 127.0.0.1 "$TLSD_PORT" "$POSTA_BIN/posta-tlsd" "$@" \
     -c "$PH/tls/cert.pem" -k "$PH/tls/key.pem" -d '' -- /bin/cat \
@@ -138,12 +139,16 @@ tlsd_on() {
   wait_for 10 test -s "$BATS_TEST_TMPDIR/ready"
 }
 
-teardown() {
+stop_tcpd() {
   if [ -n "${TCPD_PID:-}" ]; then
     pkill -9 -P "$TCPD_PID" 2>/dev/null || true
     kill -9 "$TCPD_PID" 2>/dev/null || true
+    wait "$TCPD_PID" 2>/dev/null || true
+    TCPD_PID=
   fi
 }
+
+teardown() { stop_tcpd; }
 
 @test "tlsd -i: a client that sends and never reads is dropped after -W" {
   tlsd_on -i -W 1
@@ -160,6 +165,18 @@ teardown() {
   echo "$output"
   assert_success
   assert_output "closed"
+}
+
+@test "tlsd: a quiet connection with nothing to write is not ended by -W" {
+  tlsd_on -i -W 1
+  run $PY "$CLIENT" quiet "$TLSD_PORT" 3 tls
+  echo "$output"
+  assert_output "echo: ping"
+  tlsd_on -s -W 1
+  run $PY "$CLIENT" quiet "$TLSD_PORT" 3 plain
+  echo "$output"
+  assert_output "echo: ping"
+  ! grep -q "write timeout" "$BATS_TEST_TMPDIR/tlsd.log"
 }
 
 @test "tlsd: a busy connection ends at -L" {
