@@ -12,6 +12,7 @@
 
 #include "accounts/auth_proto.h"
 #include "db/db.h"
+#include "io/deadline.h"
 #include "log/log.h"
 #include "net/fdpass.h"
 
@@ -196,18 +197,10 @@ accounts::AuthAnswer Server::decide(accounts::AuthRequest& req) {
 
 void Server::send_answer(int fd, uint64_t id, const accounts::AuthAnswer& a) {
   std::string out = accounts::encode_auth_answer(a);
-  auto deadline = Clock::now() + std::chrono::seconds(o_.timeout);
-  size_t sent = 0;
-  while (sent < out.size()) {
-    ssize_t n = ::send(fd, out.data() + sent, out.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN) {
-      if (wait_for(fd, POLLOUT, deadline)) continue;
-      log::warning("connection ", id, ": answer not taken within ", o_.timeout, " s");
-    }
-    if (n <= 0) break;
-    sent += static_cast<size_t>(n);
-  }
+  std::chrono::seconds limit(o_.timeout);
+  auto st = write_all_timed(fd, out, limit, Deadline::after(limit));
+  if (!st && (st.error().code == kWriteStalled || st.error().code == kWriteDeadline))
+    log::warning("connection ", id, ": answer not taken within ", o_.timeout, " s");
   explicit_bzero(out.data(), out.size());
 }
 

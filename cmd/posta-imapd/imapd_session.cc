@@ -25,6 +25,11 @@ Session::Session(Config cfg, bool post_auth)
         (void)out_.flush();
       }) {
   post_auth_ = post_auth;
+  // The limit counts from the connection: the post-auth process inherits the pre-auth one's.
+  auto limit = std::chrono::seconds(cfg.session_limit);
+  in_.set_deadline(post_auth ? Deadline::inherited(limit) : Deadline::after(limit));
+  if (!post_auth) in_.deadline().export_env();
+  out_.set_limits(std::chrono::seconds(cfg.write_timeout), &in_.deadline());
   tls_ctl_ = StartTls::from_env();
   tls_ = tls_from_env().has_value() || std::getenv("POSTA_IMAP_TLS") != nullptr;
   const char* ip = std::getenv("TCPREMOTEIP");
@@ -56,13 +61,26 @@ int Session::run() {
     greet();
   }
   while (!logout_) {
-    if (!out_.flush()) return 0;
+    if (!out_.flush()) {
+      log::info("disconnect ip=", remote_, " user=", user_, ": ", out_.error());
+      return 0;
+    }
+    if (in_.deadline().passed()) {
+      session_expired();
+      break;
+    }
     auto r = reader_.read();
     if (!handle(r)) break;
   }
-  (void)out_.flush();
+  out_.flush_final();
+  if (out_.failed()) log::info("disconnect ip=", remote_, " user=", user_, ": ", out_.error());
   if (authenticated_) log::info("logout user=", user_, " ip=", remote_);
   return 0;
+}
+
+void Session::session_expired() {
+  out_.line("* BYE Session time limit reached");
+  log::info("session time limit reached ip=", remote_, " user=", user_);
 }
 
 bool Session::handle(const imap::ReadResult& r) {
@@ -72,7 +90,8 @@ bool Session::handle(const imap::ReadResult& r) {
     case S::kEof: return false;
     case S::kError: return false;
     case S::kTimeout:
-      out_.line("* BYE Autologout; idle for too long");
+      if (in_.deadline().passed()) session_expired();
+      else out_.line("* BYE Autologout; idle for too long");
       return false;
     case S::kLineTooLong: out_.line(r.tag + " BAD Command line too long"); return true;
     case S::kNul: out_.line(r.tag + " BAD NUL byte in command"); return true;

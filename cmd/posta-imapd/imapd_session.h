@@ -27,7 +27,9 @@ namespace posta::imapd {
 struct Config {
   size_t max_message = 64u << 20;  // control/databytes-like limit for APPEND
   int preauth_timeout = 120;       // seconds
-  int idle_timeout = 1800;         // seconds (RFC 3501: at least 30 minutes)
+  int idle_timeout = 1800;         // seconds (RFC 3501: at least 30 minutes); bounds each IDLE
+  int write_timeout = 300;         // seconds a write may wait for the client to read
+  int session_limit = 14400;       // seconds from connect, time in IDLE not counted; 0 = none
   bool plaintext_ok = false;       // control/authplaintext
 };
 
@@ -66,6 +68,7 @@ class Session {
   // dispatch
   void greet();
   bool handle(const imap::ReadResult& r);  // false: end the session
+  void session_expired();                  // the BYE and the log line
   bool command(const std::string& tag, const std::string& name, Parser& p);
   std::string capabilities() const;
   // The tagged reply is written after the untagged updates of sync().

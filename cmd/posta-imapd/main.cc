@@ -1,6 +1,8 @@
 // posta-imapd: IMAP4rev1 server on fd 0/1. See posta-imapd(8).
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
+
 #include "base/exitcode.h"
 #include "control/control.h"
 #include "daemon/daemon.h"
@@ -24,6 +26,8 @@ int main(int argc, char** argv) {
     cfg.max_message = static_cast<size_t>(control.number("imapmaxmessage", 64ll << 20));
     cfg.preauth_timeout = static_cast<int>(control.number("imappreauthtimeout", 120));
     cfg.idle_timeout = static_cast<int>(control.number("imaptimeout", 1800));
+    cfg.write_timeout = static_cast<int>(std::max(1LL, control.number("timeoutwrite", 300)));
+    cfg.session_limit = static_cast<int>(std::max(0LL, control.number("sessionlimitimapd", 14400)));
     cfg.plaintext_ok = control.flag("authplaintext", false);
     posta::imapd::Session session(cfg, post_auth);
     return session.run();

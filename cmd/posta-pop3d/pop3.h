@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "io/deadline.h"
 #include "io/line_reader.h"
 
 namespace posta::pop3 {
@@ -31,18 +32,38 @@ class Output {
   std::string& buffer() { return buf_; }
   void flush_if_full() { if (buf_.size() >= kFlushAt) flush(); }
   bool flush();
+  // The goodbye after a limit: bounded by the write timeout only.
+  void flush_final();
   bool failed() const { return failed_; }
+  // A write that makes no progress for `stall`, or outlasts the deadline, fails the output.
+  void set_limits(std::chrono::milliseconds stall, Deadline deadline) {
+    stall_ = stall;
+    deadline_ = deadline;
+  }
 
  private:
   static constexpr size_t kFlushAt = 256 * 1024;
   std::string buf_;
   bool failed_ = false;
+  std::chrono::milliseconds stall_{300000};
+  Deadline deadline_;
 };
 
-// Reads a command line, flushing pending output first when no input is buffered.
+// Reads a command line, flushing pending output first when no input is buffered. Once the
+// session limit has passed it reads nothing and returns kTimeout.
 Line next_command(LineReader& in, Output& out);
+// After kTimeout: the -ERR (idle too long, or the session limit), sent and logged.
+void say_timeout(const LineReader& in, Output& out);
 
-std::chrono::milliseconds session_timeout();
+// control/timeoutpop3d, timeoutwrite, sessionlimitpop3d.
+struct Limits {
+  std::chrono::milliseconds read, write;
+  std::chrono::seconds session;
+};
+Limits limits();
+// Sets the read timeout and the session deadline of in (inherited: the post-auth half) and
+// the limits of out.
+void apply_limits(const Limits& l, bool inherited, LineReader& in, Output& out);
 bool plaintext_allowed(bool tls_active);
 
 std::string hex_encode(std::string_view s);

@@ -20,7 +20,7 @@ namespace {
 constexpr int kMaxFailures = 10;
 
 struct PreAuth {
-  LineReader in{0, kMaxLine, session_timeout()};
+  LineReader in{0, kMaxLine, std::chrono::minutes(10)};  // apply_limits() sets the limits
   Output out;
   bool tls = tls_from_env().has_value();
   std::optional<StartTls> ctl = StartTls::from_env();
@@ -174,12 +174,13 @@ int PreAuth::auth_command(const std::string& arg) {
 
 int run_preauth() {
   PreAuth s;
+  apply_limits(limits(), false, s.in, s.out);
   s.out.line("+OK posta POP3 server ready");
   for (;;) {
     Line l = next_command(s.in, s.out);
+    if (s.out.failed()) return 0;  // the client stopped reading (logged)
     if (l.status == Line::Status::kTimeout) {
-      s.out.line("-ERR autologout; idle for too long");
-      s.out.flush();
+      say_timeout(s.in, s.out);
       return 0;
     }
     if (l.status == Line::Status::kTooLong) {

@@ -135,9 +135,9 @@ int Session::quit() {
 int transaction(Session& s) {
   for (;;) {
     Line l = next_command(s.in, s.out);
+    if (s.out.failed()) return kSessionDone;  // the client stopped reading (logged)
     if (l.status == Line::Status::kTimeout) {
-      s.out.line("-ERR autologout; idle for too long");
-      s.out.flush();
+      say_timeout(s.in, s.out);
       return kSessionDone;  // no UPDATE state: nothing deleted
     }
     if (l.status == Line::Status::kTooLong) {
@@ -172,6 +172,8 @@ int transaction(Session& s) {
 
 int run_postauth() {
   Output out;
+  LineReader in(0, kMaxLine, std::chrono::minutes(10));
+  apply_limits(limits(), true, in, out);
   std::string user = env_or("USER", "");
   std::string maildir = env_or("MAILDIR", env_or("HOME", "").c_str());
   std::string pending = hex_decode(env_or(std::string(kPendingEnv).c_str(), ""));
@@ -198,7 +200,6 @@ int run_postauth() {
     out.flush();
     return kSessionError;
   }
-  LineReader in(0, kMaxLine, session_timeout());
   in.unread(pending);
   Session s{*drop, in, std::move(out), user};
   log::info("login user=<", user, "> messages=", drop->count(),

@@ -32,6 +32,8 @@ struct Config {
   size_t databytes = 0;            // 0: unlimited
   size_t maxrcpt = 100;
   std::chrono::milliseconds timeout{300000};
+  std::chrono::milliseconds write_timeout{300000};  // control/timeoutwrite
+  std::chrono::seconds session_limit{1800};         // control/sessionlimitsmtpd; 0: none
   std::chrono::milliseconds greet_delay{0};
   bool local_session = false;  // PROTO=LOCAL: posta-sendmail -bs, a script on a pipe
   int maxerrors = 10;
@@ -103,6 +105,7 @@ class Session {
   void reply(int code, const char* enh, const std::string& text);
   void send_raw(const std::string& s);
   bool flush();
+  void session_expired();  // 421, log line, end of session
   // A reply of 500 or more counts as an error (smtpmaxerrors); false when that ended the session.
   bool error_reply(int code, const char* enh, const std::string& text);
   // error_reply, then false: for checks that refuse.
@@ -152,6 +155,7 @@ class Session {
   int errors_ = 0;
   int messages_ = 0;
   bool quit_ = false;
+  bool write_failed_ = false;  // the client stopped reading: no goodbye
   Transaction tx_;
   std::unique_ptr<QueueJob> bdat_job_;  // a BDAT transaction in progress
   std::unique_ptr<smtp::BodyFilter> bdat_body_;

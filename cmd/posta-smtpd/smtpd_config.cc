@@ -41,6 +41,9 @@ Config load_config(bool submission_flag) {
   c.maxrcpt = mr > 0 ? static_cast<size_t>(mr) : 100;
   long long t = ctl.number("timeoutsmtpd", 300);
   c.timeout = std::chrono::seconds(t > 0 ? t : 300);
+  long long wt = ctl.number("timeoutwrite", 300);
+  c.write_timeout = std::chrono::seconds(wt > 0 ? wt : 300);
+  c.session_limit = std::chrono::seconds(std::max(0LL, ctl.number("sessionlimitsmtpd", 1800)));
   c.greet_delay = std::chrono::milliseconds(std::max(0LL, ctl.number("smtpgreetdelay", 0)));
   c.maxerrors = static_cast<int>(std::max(1LL, ctl.number("smtpmaxerrors", 20)));
   c.maxmessages = static_cast<int>(std::max(1LL, ctl.number("smtpmaxmessages", 1000)));

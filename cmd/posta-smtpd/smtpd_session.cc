@@ -4,6 +4,7 @@
 
 #include "accounts/lookup.h"
 #include "base/exitcode.h"
+#include "io/deadline.h"
 #include "io/fd.h"
 #include "log/log.h"
 #include "smtp/reply.h"
@@ -16,7 +17,10 @@ using smtp::Verb;
 
 Session::Session(Config cfg, AccountsCache& accounts)
     : cfg_(std::move(cfg)), in_(0, kReaderMax, cfg_.timeout),
-      tls_ctl_(StartTls::from_env()), tls_(tls_from_env()), accounts_(accounts) {}
+      tls_ctl_(StartTls::from_env()), tls_(tls_from_env()), accounts_(accounts) {
+  // posta-sendmail -bs is a local script, not a network client: no overall limit.
+  if (!cfg_.local_session) in_.set_deadline(Deadline::after(cfg_.session_limit));
+}
 
 Session::~Session() = default;
 
@@ -39,13 +43,23 @@ bool Session::error_reply(int code, const char* enh, const std::string& text) {
 
 bool Session::flush() {
   if (out_.empty()) return true;
-  auto st = write_all(1, out_);
+  auto st = write_all_timed(1, out_, cfg_.write_timeout, in_.deadline());
   out_.clear();
   if (!st) {
+    if (st.error().code == kWriteStalled || st.error().code == kWriteDeadline)
+      log::info(cfg_.remote_ip, ": ", st.error().what);
     quit_ = true;
+    write_failed_ = true;
     return false;
   }
   return true;
+}
+
+// The 421 after the session limit: bounded by the write timeout alone.
+void Session::session_expired() {
+  reply(421, "4.4.2", cfg_.me + " Session time limit reached, closing connection");
+  log::info(cfg_.remote_ip, ": session time limit reached");
+  quit_ = true;
 }
 
 bool Session::greet() {
@@ -74,6 +88,10 @@ bool Session::greet() {
 bool Session::read_failed(const Line& l) {
   switch (l.status) {
     case Line::Status::kTimeout:
+      if (in_.deadline().passed()) {
+        session_expired();
+        return true;
+      }
       reply(421, "4.4.2", cfg_.me + " Timeout, closing connection");
       log::info(cfg_.remote_ip, ": timeout");
       quit_ = true;
@@ -96,6 +114,10 @@ int Session::run() {
   if (!greet()) return kExitOk;
   while (!quit_) {
     if (in_.buffered() == 0 && !flush()) break;
+    if (in_.deadline().passed()) {
+      session_expired();
+      break;
+    }
     Line l = in_.read_line();
     if (read_failed(l)) continue;
     if (l.status != Line::Status::kOk) continue;
@@ -110,7 +132,8 @@ int Session::run() {
     }
     dispatch(*cmd, l.text.size() + 2);
   }
-  flush();
+  if (!write_failed_ && !out_.empty()) (void)write_all_timed(1, out_, cfg_.write_timeout);
+  out_.clear();
   if (bdat_job_) bdat_job_->abort();
   log::info(cfg_.remote_ip, ": disconnect messages=", messages_);
   return kExitOk;

@@ -16,7 +16,7 @@ namespace {
 [[noreturn]] void usage(const std::string& why) {
   if (!why.empty()) log::line("fatal", why);
   log::fatal(kExitUsageS6,
-             "usage: posta-tcpd [-c MAXCONN] [-C MAXPERIP] [-x RULES] [-u USER [-g GROUP]] "
+             "usage: posta-tcpd [-c MAXCONN] [-C MAXPERIP] [-P PREFIXLEN] [-x RULES] [-u USER [-g GROUP]] "
              "[-b BACKLOG] [-t TIMEOUT] [-d NOTIFYFD] [-T SOCKET -M implicit|starttls] [-R MAXUSE] "
              "HOST PORT PROGRAM [ARG...]");
 }
@@ -36,10 +36,11 @@ Config parse_args(int argc, char** argv) {
   Config c;
   bool tls_mode = false;
   int ch;
-  while ((ch = ::getopt(argc, argv, "+c:C:x:u:g:b:t:d:T:M:R:")) != -1) {
+  while ((ch = ::getopt(argc, argv, "+c:C:P:x:u:g:b:t:d:T:M:R:")) != -1) {
     switch (ch) {
       case 'c': c.maxconn = number(optarg, 1, 100000, 'c'); break;
       case 'C': c.maxperip = number(optarg, 1, 100000, 'C'); break;
+      case 'P': c.v6prefix = static_cast<int>(number(optarg, 0, 128, 'P')); break;
       case 'x': c.rules = optarg; break;
       case 'u': c.user = optarg; break;
       case 'g': c.group = optarg; break;

@@ -9,6 +9,7 @@ namespace posta::tcpd {
 struct Config {
   long maxconn = 100;    // -c: connections at once; accepting pauses at the limit
   long maxperip = 0;     // -C: per client address; 0 = same as maxconn
+  int v6prefix = 64;     // -P: -C counts an IPv6 client by this many leading bits
   std::string rules;     // -x: rules file (text), read at start and on SIGHUP
   std::string user;      // -u
   std::string group;     // -g

@@ -60,6 +60,8 @@ class Server {
                  const net::Endpoint& local);
   void tls_done(TlsWait* w, Result<TlsInfo> info);
   void forget_ip(const net::IpAddr& ip);
+  // What -C counts: the address, or for IPv6 its -P prefix.
+  net::IpAddr key(const net::IpAddr& ip) const { return net::limit_key(ip, cfg_.v6prefix); }
   long active() const {
     return static_cast<long>(children_.size() + waiting_.size()) + (pool_ ? pool_->busy() : 0);
   }
@@ -82,7 +84,7 @@ class Server {
   std::map<pid_t, Conn> children_;  // one per connection (without -R)
   std::unique_ptr<ServerPool> pool_;  // -R
   std::map<TlsWait*, Waiting> waiting_;
-  std::map<net::IpAddr, long> per_ip_;
+  std::map<net::IpAddr, long> per_ip_;  // by key()
   bool accepting_ = false, stopping_ = false, grace_over_ = false;
 };
 
@@ -156,14 +158,15 @@ void Server::handle(Fd sock) {
   }
   // Children that exited since the last SIGCHLD turn still count until reaped, and under a
   // flood of connections the accepts come first: collect them before refusing anyone.
-  if (auto p = per_ip_.find(remote->ip); p != per_ip_.end() && p->second >= cfg_.maxperip) {
+  if (auto p = per_ip_.find(key(remote->ip)); p != per_ip_.end() && p->second >= cfg_.maxperip) {
     if (pool_) pool_->collect_done();
     reap();
   }
-  long& n = per_ip_[remote->ip];
+  long& n = per_ip_[key(remote->ip)];
   if (n >= cfg_.maxperip) {
-    log::warning("maxperip ", who, ": closed, ", n, "/", cfg_.maxperip, " from this address");
-    if (n == 0) per_ip_.erase(remote->ip);
+    log::warning("maxperip ", who, ": closed, ", n, "/", cfg_.maxperip, " from this ",
+                 remote->ip.family == AF_INET6 ? log::cat("/", cfg_.v6prefix, " network") : "address");
+    if (n == 0) per_ip_.erase(key(remote->ip));
     return;
   }
   static const std::vector<std::pair<std::string, std::string>> kNone;
@@ -181,10 +184,10 @@ void Server::launch(const std::vector<std::string>& env, int data,
                    : spawn_child(cfg_.argv, env_.with(env), data);
   if (!pid) {
     log::error(who, ": ", pid.error().what);
-    if (per_ip_[remote.ip] == 0) per_ip_.erase(remote.ip);
+    if (per_ip_[key(remote.ip)] == 0) per_ip_.erase(key(remote.ip));
     return;
   }
-  ++per_ip_[remote.ip];
+  ++per_ip_[key(remote.ip)];
   if (!pool_) children_[*pid] = Conn{remote};
   log::info("start ", *pid, " ", who, " -> ", local.ip.str(), ":", local.port, " conn ", count());
   pause_if_full();
@@ -204,17 +207,17 @@ void Server::hand_over(int sock, std::vector<std::string> env, const net::Endpoi
   auto ends = hand_to_tlsd(cfg_.tls_socket, true, sock, remote.ip.str());
   if (!ends) {
     log::warning(who, ": closed: posta-tlsd unreachable: ", ends.error().what);
-    if (per_ip_[remote.ip] == 0) per_ip_.erase(remote.ip);
+    if (per_ip_[key(remote.ip)] == 0) per_ip_.erase(key(remote.ip));
     return;
   }
   auto wait = std::make_unique<TlsWait>(base_.get(), ends->control.get());
   TlsWait* w = wait.get();
   if (auto s = w->start([this, w](Result<TlsInfo> info) { tls_done(w, std::move(info)); }); !s) {
     log::error(who, ": ", s.error().what);
-    if (per_ip_[remote.ip] == 0) per_ip_.erase(remote.ip);
+    if (per_ip_[key(remote.ip)] == 0) per_ip_.erase(key(remote.ip));
     return;
   }
-  ++per_ip_[remote.ip];
+  ++per_ip_[key(remote.ip)];
   waiting_.emplace(w, Waiting{std::move(wait), std::move(*ends), std::move(env), remote, local});
   pause_if_full();
 }
@@ -233,7 +236,7 @@ void Server::tls_done(TlsWait* w, Result<TlsInfo> info) {
 }
 
 void Server::forget_ip(const net::IpAddr& ip) {
-  if (auto p = per_ip_.find(ip); p != per_ip_.end() && --p->second <= 0) per_ip_.erase(p);
+  if (auto p = per_ip_.find(key(ip)); p != per_ip_.end() && --p->second <= 0) per_ip_.erase(p);
 }
 
 void Server::pause_for_a_second() {
@@ -373,7 +376,7 @@ int run(const Config& c) {
   Server server(c, std::move(*sock));
   if (auto s = server.start(); !s) log::fatal(kExitTemporary, s.error().what);
   log::info("listening on ", c.host, " port ", c.port, " maxconn ", c.maxconn, " maxperip ",
-            c.maxperip, c.rules.empty() ? "" : " rules " + c.rules);
+            c.maxperip, " (IPv6 per /", c.v6prefix, ")", c.rules.empty() ? "" : " rules " + c.rules);
   notify_ready(ready);
   return server.loop();
 }

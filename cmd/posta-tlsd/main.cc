@@ -32,6 +32,10 @@ int main(int argc, char** argv) {
   app.add_option("-C", o.client_ca, "request client certificates verified against this CA file");
   app.add_option("-t", o.handshake_timeout, "handshake timeout in seconds")->check(CLI::Range(1, 3600));
   app.add_option("-T", o.idle_timeout, "idle timeout in seconds")->check(CLI::Range(1, 86400));
+  app.add_option("-W", o.write_timeout, "seconds a write to the client may make no progress (default 300)")
+      ->check(CLI::Range(1, 86400));
+  app.add_option("-L", o.session_limit, "session limit in seconds from connect, 0 = none (default 86400)")
+      ->check(CLI::Range(0, 604800));
   app.add_option("-u", o.user, "run PROGRAM as this user (tlsd must be root)");
   app.add_option("-U", o.tls_user, "run posta-tlsd itself as this user (when root)");
   app.prefix_command();  // PROGRAM and its arguments are left alone

@@ -27,6 +27,8 @@ struct Options {
   std::string cert, key, sni_dir, client_ca;
   int handshake_timeout = 60;   // seconds
   int idle_timeout = 3600;      // seconds without a byte in either direction
+  int write_timeout = 300;      // -W: seconds the client may leave our output unread
+  int session_limit = 86400;    // -L: seconds from the start of a connection; 0 = none
   std::string user;             // -u: run the protocol server as
   std::string tls_user;         // -U: run posta-tlsd itself as (after forking the server)
   std::vector<std::string> argv;

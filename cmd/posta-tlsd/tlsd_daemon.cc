@@ -127,7 +127,8 @@ void Daemon::receive(int fd) {
 
 void Daemon::begin(const Handoff& h, std::vector<Fd> fds) {
   RelayParams p{h.implicit,        o_.handshake_timeout, o_.idle_timeout, std::move(fds[0]),
-                std::move(fds[1]), std::move(fds[2]),    h.remote,        false};
+                std::move(fds[1]), std::move(fds[2]),    h.remote,        false,
+                o_.write_timeout,  o_.session_limit};
   auto relay = std::make_unique<Relay>(
       std::move(p), store_.default_ctx(), base_.get(), nullptr, nullptr);
   Relay* r = relay.get();

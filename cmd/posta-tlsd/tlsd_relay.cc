@@ -51,9 +51,14 @@ Status Relay::start() {
   }
   handshake_timer_.reset(evtimer_new(base_, on_handshake_timeout, this));
   idle_timer_.reset(evtimer_new(base_, on_idle_timer, this));
-  if (!handshake_timer_ || !idle_timer_) return fail("unable to create timers");
+  session_timer_.reset(evtimer_new(base_, on_session_timer, this));
+  if (!handshake_timer_ || !idle_timer_ || !session_timer_) return fail("unable to create timers");
   timeval idle{p_.idle_timeout, 0};
   evtimer_add(idle_timer_.get(), &idle);
+  if (p_.session_limit > 0) {
+    timeval limit{p_.session_limit, 0};
+    evtimer_add(session_timer_.get(), &limit);
+  }
   touch();
   if (p_.implicit) return start_handshake(nullptr);
   // -s: plain text until the server asks for TLS
@@ -62,9 +67,18 @@ Status Relay::start() {
   (void)p_.client.release();  // the bufferevent owns it now
   bufferevent_setcb(client_.get(), on_client_read, on_client_write, on_client_event, this);
   bufferevent_setwatermark(client_.get(), EV_WRITE, kRelayHigh / 2, 0);
+  set_write_timeout(client_.get());  // stays with the socket under a STARTTLS filter
   bufferevent_enable(client_.get(), EV_READ | EV_WRITE);
   server_read(true);
   return {};
+}
+
+// A socket bufferevent arms its write timeout only while it has bytes to write, so this
+// fires when the client stops reading, not when the session is merely quiet. Under a
+// STARTTLS filter the plain socket's timeout event reaches the filter's event callback.
+void Relay::set_write_timeout(bufferevent* socket_side) {
+  timeval w{p_.write_timeout, 0};
+  bufferevent_set_timeouts(socket_side, nullptr, &w);
 }
 
 Outcome relay_one(RelayParams p, SSL_CTX* ctx, Relay::ReadyFn ready) {
@@ -151,6 +165,7 @@ void Relay::finish(Outcome how) {
 void Relay::stop_io() {
   if (handshake_timer_) evtimer_del(handshake_timer_.get());
   if (idle_timer_) evtimer_del(idle_timer_.get());
+  if (session_timer_) evtimer_del(session_timer_.get());
   for (bufferevent* b : {client_.get(), server_.get(), control_.get()})
     if (b) bufferevent_disable(b, EV_READ | EV_WRITE);
   if (server_read_ev_) server_read(false);
@@ -208,6 +223,10 @@ void Relay::on_server_write(bufferevent*, void* self) {
 void Relay::on_client_event(bufferevent*, short what, void* self) {
   auto* r = static_cast<Relay*>(self);
   if (what & BEV_EVENT_CONNECTED) return r->handshake_done();
+  if (what & BEV_EVENT_TIMEOUT) {
+    log::info(r->p_.remote, ": write timeout: the client took nothing for ", r->p_.write_timeout, " s");
+    return r->finish(Outcome::kPeerTrouble);
+  }
   if (r->state_ == State::kHandshake) {
     std::string why = (what & BEV_EVENT_EOF) ? "client closed the connection" : "";
     while (unsigned long e = bufferevent_get_openssl_error(r->client_.get())) {
@@ -243,5 +262,11 @@ void Relay::on_idle_timer(evutil_socket_t, short, void* self) {
   }
   timeval left{r->p_.idle_timeout - idle, 0};
   evtimer_add(r->idle_timer_.get(), &left);
+}
+
+void Relay::on_session_timer(evutil_socket_t, short, void* self) {
+  auto* r = static_cast<Relay*>(self);
+  log::info(r->p_.remote, ": session time limit of ", r->p_.session_limit, " s reached");
+  r->finish(Outcome::kPeerTrouble);
 }
 }  // namespace posta::tlsd

@@ -21,6 +21,8 @@ struct RelayParams {
   Fd control;                 // the control channel (-s; the daemon: both modes)
   std::string remote;         // client address, for logs
   bool trim = true;           // malloc_trim after the handshake (one process per connection)
+  int write_timeout = 300;    // seconds a write to the client may make no progress
+  int session_limit = 86400;  // seconds from start(); 0 = none
 };
 
 class Relay {
@@ -73,6 +75,9 @@ class Relay {
   static void on_control_event(bufferevent*, short what, void* self);
   static void on_handshake_timeout(evutil_socket_t, short, void* self);
   static void on_idle_timer(evutil_socket_t, short, void* self);
+  static void on_session_timer(evutil_socket_t, short, void* self);
+  // The write timeout, on the bufferevent that writes to the client's socket.
+  void set_write_timeout(bufferevent* socket_side);
 
   RelayParams p_;
   SSL_CTX* ctx_;
@@ -83,7 +88,7 @@ class Relay {
   BuffereventPtr server_;          // writes to the server; reads go through server_read_ev_
   EventPtr server_read_ev_;
   BuffereventPtr control_;
-  EventPtr handshake_timer_, idle_timer_, linger_;
+  EventPtr handshake_timer_, idle_timer_, session_timer_, linger_;
   SSL* ssl_ = nullptr;  // owned by client_
   bool filter_ = false;
   State state_ = State::kPlain;

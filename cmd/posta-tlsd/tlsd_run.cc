@@ -82,7 +82,8 @@ int run(const Options& o) {
   if (!ctx) log::fatal(kExitTemporary, ctx.error().what);  // the parked server exits with us
   if (o.starttls && !release_server(*link, {})) log::fatal(kExitTemporary, "unable to start the server");
   RelayParams params{o.implicit, o.handshake_timeout, o.idle_timeout, Fd(0),
-                     std::move(link->data), std::move(link->control), remote_ip(), true};
+                     std::move(link->data), std::move(link->control), remote_ip(), true,
+                     o.write_timeout, o.session_limit};
   Outcome outcome = relay_one(std::move(params), ctx->get(), [&](const TlsInfo& info) {
     return release_server(*link, tls_env(info));
   });

@@ -69,6 +69,7 @@ Status Relay::start_handshake(bufferevent* plain) {
   bufferevent_setcb(b, on_client_read, on_client_write, on_client_event, this);
   bufferevent_setwatermark(b, EV_WRITE, kRelayHigh / 2, 0);
   bufferevent_setwatermark(b, EV_READ, 0, kRelayHigh);
+  if (!plain) set_write_timeout(b);  // a filter's socket side has its timeout already
   bufferevent_enable(b, EV_READ | EV_WRITE);
   // bounds what the filter may queue on the socket side
   if (plain) bufferevent_setwatermark(plain, EV_WRITE, 0, kRelayHigh);

@@ -18,7 +18,7 @@ Input::Fill Input::fill() {
   }
   pollfd p{fd_, POLLIN, 0};
   for (;;) {
-    int r = ::poll(&p, 1, static_cast<int>(timeout_.count()));
+    int r = ::poll(&p, 1, static_cast<int>(deadline_.cap(timeout_).count()));
     if (r < 0 && errno == EINTR) continue;
     if (r < 0) return Fill::kError;
     if (r == 0) return Fill::kTimeout;

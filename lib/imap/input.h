@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "io/deadline.h"
 #include "io/line_reader.h"
 
 namespace posta::imap {
@@ -28,6 +29,9 @@ class Input {
   }
   void prepend(std::string_view s) { buf_.insert(pos_, s); }
   void set_timeout(std::chrono::milliseconds t) { timeout_ = t; }
+  // Waits end at the deadline too (reported kTimeout; deadline().passed() tells which).
+  void set_deadline(Deadline d) { deadline_ = d; }
+  Deadline& deadline() { return deadline_; }
   void set_max_line(size_t n) { max_line_ = n; }
   int fd() const { return fd_; }
 
@@ -38,6 +42,7 @@ class Input {
   int fd_;
   size_t max_line_;
   std::chrono::milliseconds timeout_;
+  Deadline deadline_;
   std::string buf_;
   size_t pos_ = 0;
 };

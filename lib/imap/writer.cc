@@ -1,6 +1,6 @@
 #include "imap/writer.h"
 
-#include "io/fd.h"
+#include "io/deadline.h"
 
 namespace posta::imap {
 
@@ -26,11 +26,24 @@ std::string quote(std::string_view s) {
 std::string nquote(std::string_view s, bool present) { return present ? quote(s) : "NIL"; }
 
 Status Output::flush() {
-  if (buf_.empty() || failed_) return {};
-  auto s = write_all(fd_, buf_);
+  if (failed_) {
+    buf_.clear();  // the rest of a long response has nowhere to go: do not collect it
+    return fail(error_);
+  }
+  if (buf_.empty()) return {};
+  auto s = write_all_timed(fd_, buf_, stall_, deadline_ ? *deadline_ : Deadline{});
   buf_.clear();
-  if (!s) failed_ = true;
+  if (!s) {
+    failed_ = true;
+    error_ = s.error().what;
+  }
   return s;
+}
+
+void Output::flush_final() {
+  if (buf_.empty() || failed_) return;
+  (void)write_all_timed(fd_, buf_, stall_);
+  buf_.clear();
 }
 
 }  // namespace posta::imap

@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "base/error.h"
+#include "io/deadline.h"
 
 namespace posta::imap {
 
@@ -19,13 +20,25 @@ class Output {
   explicit Output(int fd) : fd_(fd) {}
   void put(std::string_view s) { buf_.append(s); if (buf_.size() > 65536) (void)flush(); }
   void line(std::string_view s) { put(s); put("\r\n"); }
+  // A write that makes no progress for `stall`, or outlasts the deadline, fails the output.
+  void set_limits(std::chrono::milliseconds stall, const Deadline* deadline) {
+    stall_ = stall;
+    deadline_ = deadline;
+  }
   [[nodiscard]] Status flush();
+  // The goodbye after a limit: bounded by the stall time only.
+  void flush_final();
   bool failed() const { return failed_; }
+  // Why the output failed ("" when it did not).
+  const std::string& error() const { return error_; }
 
  private:
   int fd_;
   std::string buf_;
   bool failed_ = false;
+  std::chrono::milliseconds stall_{300000};
+  const Deadline* deadline_ = nullptr;
+  std::string error_;
 };
 
 }  // namespace posta::imap

@@ -17,7 +17,7 @@ LineReader::Fill LineReader::fill() {
     pos_ = 0;
   }
   pollfd p{fd_, POLLIN, 0};
-  int t = static_cast<int>(timeout_.count());
+  int t = static_cast<int>(deadline_.cap(timeout_).count());
   for (;;) {
     int r = ::poll(&p, 1, t);
     if (r < 0 && errno == EINTR) continue;

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "base/error.h"
+#include "io/deadline.h"
 
 namespace posta {
 
@@ -35,6 +36,9 @@ class LineReader {
   // Discards what was read ahead (after STARTTLS).
   void discard_buffered() { buf_.clear(); pos_ = 0; }
   void set_timeout(std::chrono::milliseconds t) { timeout_ = t; }
+  // Waits end at the deadline too (reported kTimeout; deadline().passed() tells which).
+  void set_deadline(Deadline d) { deadline_ = d; }
+  const Deadline& deadline() const { return deadline_; }
   int fd() const { return fd_; }
 
  private:
@@ -44,6 +48,7 @@ class LineReader {
   int fd_;
   size_t max_line_;
   std::chrono::milliseconds timeout_;
+  Deadline deadline_;
   std::string buf_;
   size_t pos_ = 0;
 };

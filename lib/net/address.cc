@@ -53,6 +53,17 @@ std::optional<Cidr> parse_octet_prefix(std::string_view s) {
 
 }  // namespace
 
+IpAddr limit_key(const IpAddr& a, int v6_prefix) {
+  if (a.family != AF_INET6) return a;
+  IpAddr k = a;
+  int bits = std::clamp(v6_prefix, 0, 128);
+  for (int i = 0; i < 16; ++i) {
+    int keep = std::clamp(bits - 8 * i, 0, 8);
+    k.bytes[i] &= static_cast<uint8_t>(0xff00u >> keep);
+  }
+  return k;
+}
+
 std::string IpAddr::str() const {
   char buf[INET6_ADDRSTRLEN] = "";
   if (family == AF_INET || family == AF_INET6) ::inet_ntop(family, bytes.data(), buf, sizeof buf);

@@ -23,6 +23,11 @@ struct IpAddr {
   auto operator<=>(const IpAddr&) const = default;
 };
 
+// The key under which per-client limits count an address: an IPv4 address (IPv4-mapped
+// IPv6 included) as itself, an IPv6 address as its first v6_prefix bits (0..128), since one
+// IPv6 client usually holds a whole /64.
+IpAddr limit_key(const IpAddr& a, int v6_prefix);
+
 // "192.0.2.1", "2001:db8::1", "::ffff:192.0.2.1"; nullopt for anything else.
 std::optional<IpAddr> parse_ip(std::string_view s);
 

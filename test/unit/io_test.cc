@@ -3,9 +3,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
+#include <thread>
 
 #include "control/control.h"
+#include "io/deadline.h"
 #include "io/fd.h"
 #include "io/line_reader.h"
 #include "log/log.h"
@@ -103,6 +106,116 @@ TEST(LineReader, TimeoutAndEof) {
   ASSERT_TRUE(write_all(sp.a.get(), "partial"));
   sp.a.reset();
   EXPECT_EQ(r.read_line().status, Line::Status::kEof);
+}
+
+// A client that never reads: the write gives up after the stall time instead of blocking.
+TEST(WriteTimed, SocketPeerThatNeverReadsTimesOut) {
+  SocketPair sp;
+  std::string big(8 << 20, 'x');
+  auto t0 = std::chrono::steady_clock::now();
+  auto st = write_all_timed(sp.a.get(), big, 200ms);
+  auto took = std::chrono::steady_clock::now() - t0;
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, kWriteStalled);
+  EXPECT_GE(took, 200ms);
+  EXPECT_LT(took, 5s);
+  // the descriptor is left as it was: blocking
+  EXPECT_EQ(::fcntl(sp.a.get(), F_GETFL) & O_NONBLOCK, 0);
+}
+
+TEST(WriteTimed, PipeThatIsNeverReadTimesOutAndStaysBlocking) {
+  auto p = Pipe::make();
+  ASSERT_TRUE(p);
+  std::string big(1 << 20, 'x');
+  auto st = write_all_timed(p->write.get(), big, 100ms);
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, kWriteStalled);
+  EXPECT_EQ(::fcntl(p->write.get(), F_GETFL) & O_NONBLOCK, 0);
+}
+
+// A reader that keeps taking bytes, however slowly, is not cut off by the stall time.
+TEST(WriteTimed, ProgressKeepsTheWriteGoing) {
+  SocketPair sp;
+  std::string big(4 << 20, 'y');
+  std::thread reader([&] {
+    char buf[65536];
+    size_t got = 0;
+    while (got < big.size()) {
+      std::this_thread::sleep_for(1ms);
+      ssize_t n = ::read(sp.b.get(), buf, sizeof buf);
+      if (n <= 0) break;
+      got += static_cast<size_t>(n);
+    }
+    EXPECT_EQ(got, big.size());
+  });
+  EXPECT_TRUE(write_all_timed(sp.a.get(), big, 500ms));
+  reader.join();
+}
+
+TEST(WriteTimed, DeadlineEndsAWriteThatStillProgresses) {
+  SocketPair sp;
+  std::string big(64 << 20, 'z');
+  std::atomic<bool> stop{false};
+  std::thread reader([&] {
+    char buf[4096];
+    while (!stop) {
+      std::this_thread::sleep_for(5ms);
+      if (::recv(sp.b.get(), buf, sizeof buf, MSG_DONTWAIT) == 0) break;
+    }
+  });
+  auto st = write_all_timed(sp.a.get(), big, 10s, Deadline::after(1s));
+  stop = true;
+  reader.join();
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, kWriteDeadline);
+}
+
+TEST(WriteTimed, ClosedPeerIsAnErrorNotASignal) {
+  SocketPair sp;
+  sp.b.reset();
+  auto st = write_all_timed(sp.a.get(), "hello", 100ms);
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, EPIPE);
+}
+
+TEST(Deadline, NeverCapAndExtend) {
+  Deadline never;
+  EXPECT_TRUE(never.never());
+  EXPECT_FALSE(never.passed());
+  EXPECT_EQ(never.cap(5000ms), 5000ms);
+  EXPECT_TRUE(Deadline::after(0s).never());
+  Deadline d = Deadline::after(2s);
+  EXPECT_LE(d.cap(60000ms), 2000ms);
+  EXPECT_GT(d.cap(60000ms), 1000ms);
+  EXPECT_EQ(d.cap(10ms), 10ms);
+  d.extend(std::chrono::seconds(10));
+  EXPECT_GT(d.cap(60000ms), 10000ms);
+}
+
+// The post-auth process keeps the pre-auth one's deadline, never a later one from the
+// environment, and a malformed value is ignored.
+TEST(Deadline, InheritedThroughTheEnvironment) {
+  ::unsetenv("POSTA_SESSION_DEADLINE");
+  Deadline first = Deadline::after(1s);
+  first.export_env();
+  Deadline later = Deadline::inherited(3600s);
+  EXPECT_LE(later.cap(3600000ms), 1000ms);
+  ::setenv("POSTA_SESSION_DEADLINE", "12x", 1);
+  EXPECT_GT(Deadline::inherited(3600s).cap(3600000ms), 3000000ms);
+  Deadline::after(7200s).export_env();
+  EXPECT_LE(Deadline::inherited(60s).cap(3600000ms), 60000ms);
+  Deadline{}.export_env();
+  EXPECT_EQ(std::getenv("POSTA_SESSION_DEADLINE"), nullptr);
+}
+
+TEST(LineReader, DeadlineEndsTheWaitBeforeTheTimeout) {
+  SocketPair sp;
+  LineReader r(sp.b.get(), 100, 60000ms);
+  r.set_deadline(Deadline::after(1s));
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(r.read_line().status, Line::Status::kTimeout);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
+  EXPECT_TRUE(r.deadline().passed());
 }
 
 TEST(LineReader, ReadExactAcrossBuffer) {

@@ -50,6 +50,23 @@ TEST(NetAddress, CidrContains) {
   EXPECT_EQ(parse_cidr("::ffff:10.0.0.0/104")->str(), "10.0.0.0/8");
 }
 
+// posta-tcpd -C counts IPv6 clients by network: one host of a /64 is as good as another.
+TEST(NetAddress, LimitKeyGroupsIPv6ByPrefix) {
+  auto k = [](const char* a, int p) { return limit_key(*parse_ip(a), p).str(); };
+  EXPECT_EQ(k("2001:db8:1:2:aaaa:bbbb:cccc:dddd", 64), "2001:db8:1:2::");
+  EXPECT_EQ(limit_key(*parse_ip("2001:db8:1:2::1"), 64), limit_key(*parse_ip("2001:db8:1:2:ffff::9"), 64));
+  EXPECT_NE(limit_key(*parse_ip("2001:db8:1:2::1"), 64), limit_key(*parse_ip("2001:db8:1:3::1"), 64));
+  EXPECT_EQ(k("2001:db8:1:2:3:4:5:6", 128), "2001:db8:1:2:3:4:5:6");
+  EXPECT_EQ(k("2001:db8:1:2:3:4:5:6", 56), "2001:db8:1::");
+  EXPECT_EQ(k("2001:db8:1:2ff:3:4:5:6", 60), "2001:db8:1:2f0::");
+  EXPECT_EQ(k("2001:db8::1", 0), "::");
+  // IPv4 and IPv4-mapped IPv6 count per address, whatever the prefix
+  EXPECT_EQ(k("192.0.2.7", 64), "192.0.2.7");
+  EXPECT_EQ(k("::ffff:192.0.2.7", 64), "192.0.2.7");
+  EXPECT_NE(limit_key(*parse_ip("::ffff:192.0.2.7"), 0), limit_key(*parse_ip("::ffff:192.0.2.8"), 0));
+  EXPECT_EQ(k("::1", 64), "::");
+}
+
 TEST(NetAddress, OctetPrefixes) {
   EXPECT_EQ(parse_cidr("127.")->str(), "127.0.0.0/8");
   EXPECT_EQ(parse_cidr("192.168.")->str(), "192.168.0.0/16");
