@@ -41,8 +41,10 @@ UNIT_SRC := $(wildcard test/unit/*_test.cc)
 UNIT_OBJ := $(UNIT_SRC:%.cc=$(BUILD)/obj/%.o)
 BINS     := $(PROGRAMS:%=$(BUILD)/bin/%)
 
-.PHONY: all deps test test-san unit bats run bench install clean lint fuzz
+.PHONY: all programs deps test test-san unit bats run bench install clean lint fuzz
 all: $(BINS) $(BUILD)/bin/unit-tests
+# the programs alone (no unit tests): what the Bats suites need
+programs: $(BINS)
 
 deps:
 	@contrib/install-deps build
@@ -74,7 +76,7 @@ test:
 # SAN_BIN is the instrumented build that sanitizers.bats runs the suites against
 test-san:
 	@contrib/install-deps test
-	@$(MAKE) --no-print-directory -j2 SAN=1 BUILD=build-san all
+	@$(MAKE) --no-print-directory -j2 SAN=1 BUILD=build-san programs
 	@BUILD=$(BUILD) SAN_BIN=$(CURDIR)/build-san/bin test/run-tests --bats-only test/bats/sanitizers.bats
 
 unit: all

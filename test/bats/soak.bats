@@ -50,11 +50,14 @@ teardown_file() {
 
 setup() { load_helpers; }
 
-# inst_pids NAME: pids of program NAME that belong to this instance
+# inst_pids NAME: pids of program NAME that belong to this instance; of posta-tcpd only those
+# of the SMTP services (the load does not touch the others)
 inst_pids() {
   local p
   for p in $(pgrep -x "$1"); do
-    tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "POSTA_HOME=$PH" && echo "$p"
+    tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "POSTA_HOME=$PH" || continue
+    [ "$1" = posta-tcpd ] && ! grep -q posta-smtpd "/proc/$p/cmdline" 2>/dev/null && continue
+    echo "$p"
   done
 }
 
