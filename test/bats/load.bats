@@ -46,7 +46,7 @@ queue_empty() { [ -z "$(posta mailq --json)" ]; }
 
 @test "load: $N_IMAP idle IMAP sessions held while $N_SMTP SMTP sessions each send a message" {
   local out=$BATS_TEST_TMPDIR t0=$SECONDS
-  run timeout 400 $PY "$POSTA_SRC/test/lib/load.py" "$INSTANCE_IP" "$SMTP_PORT" "$IMAP_PORT" \
+  run timeout 600 $PY "$POSTA_SRC/test/lib/load.py" "$INSTANCE_IP" "$SMTP_PORT" "$IMAP_PORT" \
     "$N_SMTP" "$N_IMAP" "$out" "$(cat "$PH/svscan.pid")"
   echo "$output" | grep -v '^pss_' | sed 's/^/# /' >&3
   local pss idle

@@ -50,32 +50,6 @@ teardown_file() {
 
 setup() { load_helpers; }
 
-# inst_pids NAME: pids of program NAME that belong to this instance; of posta-tcpd only those
-# of the SMTP services (the load does not touch the others)
-inst_pids() {
-  local p
-  for p in $(pgrep -x "$1"); do
-    tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "POSTA_HOME=$PH" || continue
-    [ "$1" = posta-tcpd ] && ! grep -q posta-smtpd "/proc/$p/cmdline" 2>/dev/null && continue
-    echo "$p"
-  done
-}
-
-# kill_one NAME: SIGKILL to one random process NAME of the instance, waiting up to 2 s for
-# one to exist (posta-local, posta-remote and posta-queue live for one message); 0 if killed
-kill_one() {
-  local i pids p
-  for i in $(seq 1 40); do
-    pids=($(inst_pids "$1"))
-    if [ ${#pids[@]} -gt 0 ]; then
-      p=${pids[RANDOM % ${#pids[@]}]}
-      kill -9 "$p" 2>/dev/null && return 0
-    fi
-    sleep 0.05
-  done
-  return 1
-}
-
 # soak_ids DIR...: the X-Soak number of every message file below DIR, one a line
 soak_ids() { find "$@" -type f ! -name '*.tmp*' -print0 | xargs -0 -r grep -h -m1 '^X-Soak: ' | sed 's/^X-Soak: //; s/\r$//'; }
 
@@ -115,31 +89,18 @@ queue_empty() { [ -z "$(posta mailq --json)" ]; }
   $PY "$POSTA_SRC/test/lib/soak_load.py" "$INSTANCE_IP" "$SMTP_PORT" "$SUBMISSION_PORT" \
     "$SMTPS_PORT" "$n" "$out" sub@example.test soak >"$out/load.log" 2>&1 &
   local load=$! v
-  declare -A kills=()
-  for v in "${VICTIMS[@]}" posta-queue; do kills[$v]=0; done
-  # the load first gets going, then one victim in turn, at random intervals, while it lasts;
-  # at least 3 rounds over every victim (the last ones may fall after the load has ended)
+  # the load first gets going; then the killer (test/lib/soak_kill.py) while it lasts
   wait_for 60 test -s "$out/accepted"
-  local round=0 all
-  while :; do
-    round=$((round + 1))
-    for v in $(printf '%s\n' "${VICTIMS[@]}" | shuf); do
-      sleep "0.$((RANDOM % 6 + 2))"
-      kill_one "$v" && kills[$v]=$((kills[$v] + 1))
-      # posta-queue runs only while posta-queued is down: try it right after killing that
-      [ "$v" = posta-queued ] && kill_one posta-queue && kills[posta-queue]=$((kills[posta-queue] + 1))
-    done
-    kill -0 "$load" 2>/dev/null || { [ "$round" -ge 3 ] && break; }
-    [ "$round" -ge 40 ] && break
-  done
+  $PY "$POSTA_SRC/test/lib/soak_kill.py" "$PH" "$load" "${VICTIMS[@]}" >"$out/kills"
   wait "$load" && rc=0 || rc=$?
-  sed 's/^/# /' "$out/load.log" >&3
-  all=""
-  for v in "${VICTIMS[@]}" posta-queue; do all+="${v#posta-}=${kills[$v]} "; done
-  echo "# kill -9 over $round rounds: $all" >&3
+  sed 's/^/# /' "$out/load.log" "$out/kills" >&3
   [ "$rc" = 0 ]
+  # several kills of each (the "during" line says how many fell while the load ran)
+  local total
+  total=$(sed -n 's/^total: //p' "$out/kills")
   for v in "${VICTIMS[@]}"; do
-    [ "${kills[$v]}" -ge 2 ] || fail "$v was killed only ${kills[$v]} times"
+    [[ " $total" =~ \ ${v#posta-}=([0-9]+) ]] && [ "${BASH_REMATCH[1]}" -ge 2 ] ||
+      fail "$v was not killed at least twice: $total"
   done
 
   # s6 brings everything back; then the queue drains
