@@ -24,9 +24,11 @@ setup_file() {
     printf 'r%d@example.test\t%s\t1\t0\t0\t\t\t0\t0\t0\n' "$i" "$hash"
   done | posta user --home "$PH" import >&2
   # exactly N sessions from one address, a few spare slots in all (so the one past the
-  # per-address limit meets that limit, not the total)
-  sed -i "s/ -c [0-9]* -C [0-9]* / -c $((N_SMTP + 20)) -C $N_SMTP /" "$PH/service/smtpd/run"
-  sed -i "s/ -c [0-9]* -C [0-9]* / -c $((N_IMAP + 20)) -C $N_IMAP /" "$PH/service/imap/run"
+  # per-address limit meets that limit, not the total), and a listen backlog for a burst of
+  # N connects: past the backlog (default 128) the kernel drops the handshake's last ACK
+  # (SYN cookies) and a client of a server-speaks-first protocol waits forever
+  sed -i "s/ -c [0-9]* -C [0-9]* / -c $((N_SMTP + 20)) -C $N_SMTP -b 1024 /" "$PH/service/smtpd/run"
+  sed -i "s/ -c [0-9]* -C [0-9]* / -c $((N_IMAP + 20)) -C $N_IMAP -b 1024 /" "$PH/service/imap/run"
   grep -q -- "-C $N_SMTP " "$PH/service/smtpd/run"
   grep -q -- "-C $N_IMAP " "$PH/service/imap/run"
   instance_start

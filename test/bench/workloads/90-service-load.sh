@@ -5,7 +5,7 @@
 # everything below it: tcpd, smtpd, imapd, tlsd, authd, queued, the queue manager family);
 # the peer's Postfix master with its children plus Dovecot's master with its children. The
 # PSS of the idle trees and the load's own figures are reported as figures. The services'
-# connection limits are raised for the run (posta: -c/-C in the run files, then a restart of
+# connection limits are raised for the run (posta: -c/-C/-b in the run files, then a restart of
 # those two services; Postfix: default_process_limit; Dovecot's setup already allows 1000).
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/posta.sh"
@@ -34,8 +34,8 @@ case $1 in
   setup)
     posta_bench_setup || exit 1
     echo yes >"$PH/control/authplaintext"
-    sed -i "s/ -c [0-9]* -C [0-9]* / -c $((N_SMTP + 20)) -C $((N_SMTP + 10)) /" "$PH/service/smtpd/run"
-    sed -i "s/ -c [0-9]* -C [0-9]* / -c $((N_IMAP + 20)) -C $((N_IMAP + 10)) /" "$PH/service/imap/run"
+    sed -i "s/ -c [0-9]* -C [0-9]* / -c $((N_SMTP + 20)) -C $((N_SMTP + 10)) -b 1024 /" "$PH/service/smtpd/run"
+    sed -i "s/ -c [0-9]* -C [0-9]* / -c $((N_IMAP + 20)) -C $((N_IMAP + 10)) -b 1024 /" "$PH/service/imap/run"
     s6-svc -r "$PH/service/smtpd" "$PH/service/imap"
     sleep 0.5
     wait_port 127.0.0.1 "$SMTP_PORT" && wait_port 127.0.0.1 "$IMAP_PORT" || exit 1
