@@ -36,8 +36,8 @@ case $1 in
     echo yes >"$PH/control/authplaintext"
     sed -i "s/ -c [0-9]* -C [0-9]* / -c $((N_SMTP + 20)) -C $((N_SMTP + 10)) -b 1024 /" "$PH/service/smtpd/run"
     sed -i "s/ -c [0-9]* -C [0-9]* / -c $((N_IMAP + 20)) -C $((N_IMAP + 10)) -b 1024 /" "$PH/service/imap/run"
-    s6-svc -r "$PH/service/smtpd" "$PH/service/imap"
-    sleep 0.5
+    # restarted and ready again (notification-fd) with the new limits
+    s6-svc -wR -T 20000 -r "$PH/service/smtpd" && s6-svc -wR -T 20000 -r "$PH/service/imap" || exit 1
     wait_port 127.0.0.1 "$SMTP_PORT" && wait_port 127.0.0.1 "$IMAP_PORT" || exit 1
     # Dovecot's sessions get a Maildir of their own (posta's user20 receives the SMTP load)
     md=$BENCH_WORK/dovecot-load-maildir
