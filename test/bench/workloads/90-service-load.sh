@@ -1,5 +1,5 @@
 # Memory of the whole service tree under the load of test/bats/load.bats: 200 logged-in idle
-# IMAP sessions (BENCH_SCALE=small: 30) held while 500 SMTP sessions (small: 50) are open at
+# IMAP sessions (BENCH_SCALE=small: 20) held while 500 SMTP sessions (small: 30) are open at
 # once, each then sending one message (test/lib/load.py). The value is the PSS in MB of every
 # process of the service tree at that moment: posta's whole supervision tree (s6-svscan and
 # everything below it: tcpd, smtpd, imapd, tlsd, authd, queued, the queue manager family);
@@ -11,8 +11,8 @@
 . "$(dirname "$0")/../lib/posta.sh"
 . "$(dirname "$0")/../lib/postfix.sh"
 . "$(dirname "$0")/../lib/dovecot.sh"
-N_SMTP=$(scale 50 500)
-N_IMAP=$(scale 30 200)
+N_SMTP=$(scale 30 500)
+N_IMAP=$(scale 20 200)
 # load SMTP_PORT IMAP_PORT IMAP_USER RCPT ROOTS: runs load.py, prints "MB MB PEAK_KB"
 load() {
   local out=$BENCH_WORK/load.$$ r pss idle
