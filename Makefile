@@ -2,6 +2,8 @@
 # make            build every cmd/<program> into $(BUILD)/bin/<program>
 # make SAN=1      the same with ASan+UBSan into build-san/
 # make test       dependencies, build, unit tests, every Bats suite; last line "N passed, N failed"
+# make test-san   ASan+UBSan build (build-san/), then the smtpd, imapd, pop3d, tlsd and queue
+#                 suites against it (test/bats/sanitizers.bats); fails on any sanitizer report
 # make run        dependencies, build, instance under ./run, s6-svscan in the foreground
 # make bench      benchmarks side by side with Postfix, Dovecot, stunnel, tcpserver
 # BUILD=dir       build somewhere else (parallel work trees share the sources)
@@ -39,8 +41,10 @@ UNIT_SRC := $(wildcard test/unit/*_test.cc)
 UNIT_OBJ := $(UNIT_SRC:%.cc=$(BUILD)/obj/%.o)
 BINS     := $(PROGRAMS:%=$(BUILD)/bin/%)
 
-.PHONY: all deps test unit bats run bench install clean lint fuzz
+.PHONY: all programs deps test test-san unit bats run bench install clean lint fuzz
 all: $(BINS) $(BUILD)/bin/unit-tests
+# the programs alone (no unit tests): what the Bats suites need
+programs: $(BINS)
 
 deps:
 	@contrib/install-deps build
@@ -68,6 +72,12 @@ test:
 	@contrib/install-deps test
 	@$(MAKE) --no-print-directory -j2 all
 	@BUILD=$(BUILD) test/run-tests
+
+# SAN_BIN is the instrumented build that sanitizers.bats runs the suites against
+test-san:
+	@contrib/install-deps test
+	@$(MAKE) --no-print-directory -j2 SAN=1 BUILD=build-san programs
+	@BUILD=$(BUILD) SAN_BIN=$(CURDIR)/build-san/bin test/run-tests --bats-only test/bats/sanitizers.bats
 
 unit: all
 	@$(BUILD)/bin/unit-tests

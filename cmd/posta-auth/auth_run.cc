@@ -15,6 +15,7 @@
 #include "io/fd.h"
 #include "log/log.h"
 #include "proc/child.h"
+#include "proc/privilege.h"
 
 namespace posta::auth {
 namespace {
@@ -24,7 +25,10 @@ using accounts::AuthAnswer;
 constexpr int kBadCredentials = 1;
 constexpr size_t kMaxIp = 64;
 
+// Only the daemon user's TCPREMOTEIP is believed (posta-auth is set-id in system mode): a
+// local user of group posta could otherwise charge its failures to someone else's address.
 std::string remote_ip() {
+  if (!caller_speaks_for_network()) return "";
   const char* ip = std::getenv("TCPREMOTEIP");
   std::string s = ip && *ip ? ip : "";
   return s.size() > kMaxIp ? s.substr(0, kMaxIp) : s;

@@ -10,6 +10,7 @@ int main(int argc, char**) {
     return posta::kQueueInternalBug;
   }
   auto out = posta::queueprog::run();
-  if (out.code != posta::kQueueOk) posta::log::line("warning", out.message.substr(out.code == 82 ? 1 : 0));
+  if (out.abandoned) posta::log::info(out.message, ", nothing queued");
+  else if (out.code != posta::kQueueOk) posta::log::line("warning", out.message.substr(out.code == 82 ? 1 : 0));
   return out.code;
 }

@@ -7,6 +7,7 @@ namespace posta::queueprog {
 struct Outcome {
   int code = 0;          // exit code (lib/base/exitcode.h QueueExit)
   std::string message;   // for the log; for 82 also written to fd 6 ("D..." / "Z...")
+  bool abandoned = false;  // the injector gave the message up (WriteOutcome::abandoned)
 };
 
 Outcome run();

@@ -80,7 +80,7 @@ Outcome run() {
   auto spool = queue::Spool::from_home(home);
   if (auto s = spool.ensure(); !s) return {kQueueSpoolTrouble, s.error().what};
   auto out = queue::write_message(spool, ctl.number("databytes", 0), injection(caller, system));
-  return {out.code, std::move(out.message)};
+  return {out.code, std::move(out.message), out.abandoned};
 }
 
 }  // namespace posta::queueprog

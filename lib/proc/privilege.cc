@@ -1,6 +1,7 @@
 #include "proc/privilege.h"
 
 #include <grp.h>
+#include <pwd.h>
 #include <limits.h>
 #include <unistd.h>
 
@@ -41,6 +42,15 @@ Status assume(const Credentials& c) {
 }
 
 bool running_setuid() { return ::getuid() != ::geteuid() || ::getgid() != ::getegid(); }
+
+bool caller_speaks_for_network() {
+  if (!running_setuid()) return true;
+  uid_t caller = ::getuid();
+  if (caller == 0) return true;
+  std::vector<char> buf(16384);
+  passwd pw{}, *res = nullptr;
+  return ::getpwnam_r(kDaemonUser, &pw, buf.data(), buf.size(), &res) == 0 && res && pw.pw_uid == caller;
+}
 
 Result<std::optional<std::string>> settle_setuid_instance() {
   if (!running_setuid()) return std::optional<std::string>();

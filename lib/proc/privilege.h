@@ -37,6 +37,15 @@ inline constexpr const char* kSpoolGroup = "posta-spool";
 // True when the program runs setuid or setgid (real and effective ids differ).
 bool running_setuid();
 
+// The daemon user of a system-mode instance: the one role whose programs speak to the network.
+inline constexpr const char* kDaemonUser = "posta-d";
+
+// Whether the caller of a set-id program may state where a connection came from
+// (TCPREMOTEIP and the like): true when the program is not set-id (the caller is the
+// instance's own user) or the real uid is root or kDaemonUser. Anyone else's environment is
+// forgeable audit data.
+bool caller_speaks_for_network();
+
 // For a setuid copy installed as $POSTA_HOME/bin/<program> by posta-setup --system: the
 // caller's environment does not choose the instance. Sets POSTA_HOME to the directory above
 // the binary's own (from /proc/self/exe) and POSTA_BIN to the binary's directory, and returns

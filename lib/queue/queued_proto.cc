@@ -1,4 +1,5 @@
 #include "queue/queued_proto.h"
+#include "proc/privilege.h"
 
 #include <pwd.h>
 #include <unistd.h>
@@ -98,7 +99,7 @@ void set_caller(Injection& in, uid_t caller, bool system) {
   in.caller_uid = caller;
   in.caller_name = name_of(caller);
   if (system) {
-    in.caller_is_daemon = uid_of("posta-d") == caller;
+    in.caller_is_daemon = uid_of(kDaemonUser) == caller;
     in.caller_is_queue_manager = uid_of("posta-s") == caller;
   } else {
     in.caller_is_daemon = in.caller_is_queue_manager = caller == ::geteuid();

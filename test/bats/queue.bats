@@ -45,6 +45,16 @@ send_cmd() { "$POSTA_BIN/posta-sendmail" "$@"; }
   assert_success
 }
 
+@test "posta-queue: a message given up before its envelope is an info line, a cut envelope a warning" {
+  run bash -c "echo x | '$POSTA_BIN/posta-queue' 1</dev/null"
+  assert_failure
+  assert_output --partial "info: no envelope: the message was given up, nothing queued"
+  refute_output --partial "warning"
+  run bash -c "echo x | '$POSTA_BIN/posta-queue' 1< <(printf 'Fa@b\0Tc@d\0')"
+  assert_failure 91
+  assert_output --partial "warning"
+}
+
 @test "posta-queue refuses bad envelopes (91), long addresses (11); nothing left in todo/" {
   local before
   before=$(ls "$PH/queue/mess" | wc -l)

@@ -343,6 +343,17 @@ planted_user() {
   assert_success
 }
 
+@test "system mode: posta-auth believes TCPREMOTEIP from posta-d only" {
+  run as posta-d:posta sh -c "printf 'alice@example.test\0wrong\0\0' | TCPREMOTEIP=203.0.113.77 '$PH/bin/posta-auth' /bin/true 3<&0"
+  assert_failure 1
+  assert_output --partial "ip=203.0.113.77"
+  # another member of group posta cannot charge failures to (or hide behind) an address
+  run as posta-v:posta sh -c "printf 'alice@example.test\0wrong\0\0' | TCPREMOTEIP=203.0.113.78 '$PH/bin/posta-auth' /bin/true 3<&0"
+  assert_failure 1
+  assert_output --partial "ip=-"
+  refute_output --partial "203.0.113.78"
+}
+
 @test "system mode: a user added while running gets mail (the roles read the new copy)" {
   printf 'pw-carol\n' | posta user add carol@example.test --password-stdin
   run swaks --to carol@example.test --from bob@remote.test --server 127.0.0.1 --port "$SMTP_PORT" \
