@@ -36,7 +36,7 @@ Config parse_args(int argc, char** argv) {
   Config c;
   bool tls_mode = false;
   int ch;
-  while ((ch = ::getopt(argc, argv, "+c:C:P:x:u:g:b:t:d:T:M:R:")) != -1) {
+  while ((ch = ::getopt(argc, argv, "+c:C:P:x:u:g:b:t:d:T:M:R:m:")) != -1) {
     switch (ch) {
       case 'c': c.maxconn = number(optarg, 1, 100000, 'c'); break;
       case 'C': c.maxperip = number(optarg, 1, 100000, 'C'); break;
@@ -49,6 +49,11 @@ Config parse_args(int argc, char** argv) {
       case 'd': c.notify_fd = static_cast<int>(number(optarg, 3, 1000000, 'd')); break;
       case 'T': c.tls_socket = optarg; break;
       case 'R': c.reuse = number(optarg, 1, 1000000, 'R'); break;
+      case 'm':
+        c.busy = optarg;
+        if (c.busy.empty() || c.busy.size() > 200 || c.busy.find_first_of("\r\n") != std::string::npos)
+          usage("-m needs one line of at most 200 characters");
+        break;
       case 'M':
         if (std::strcmp(optarg, "implicit") != 0 && std::strcmp(optarg, "starttls") != 0)
           usage("-M needs implicit or starttls");
@@ -61,6 +66,7 @@ Config parse_args(int argc, char** argv) {
   if (argc - optind < 3) usage("missing HOST, PORT or PROGRAM");
   if (!c.group.empty() && c.user.empty()) usage("-g needs -u");
   if (c.tls_socket.empty() != !tls_mode) usage("-T and -M go together");
+  if (!c.busy.empty() && c.tls_implicit) usage("-m cannot be used with -M implicit (the client expects a TLS handshake)");
   c.host = argv[optind];
   c.port = argv[optind + 1];
   for (int i = optind + 2; i < argc; ++i) c.argv.emplace_back(argv[i]);

@@ -13,7 +13,8 @@ struct Config {
   std::string rules;     // -x: rules file (text), read at start and on SIGHUP
   std::string user;      // -u
   std::string group;     // -g
-  long backlog = 128;    // -b
+  long backlog = 1024;   // -b: past it the kernel drops handshakes and clients wait unanswered
+  std::string busy;      // -m: line (CRLF added) sent to a client closed for -C, e.g. a 421
   long timeout = 0;      // -t: after SIGTERM, seconds before children get SIGTERM; 0 = never
   std::optional<int> notify_fd;  // -d
   std::string tls_socket;        // -T: hand connections to posta-tlsd -D listening here

@@ -167,6 +167,8 @@ void Server::handle(Fd sock) {
     log::warning("maxperip ", who, ": closed, ", n, "/", cfg_.maxperip, " from this ",
                  remote->ip.family == AF_INET6 ? log::cat("/", cfg_.v6prefix, " network") : "address");
     if (n == 0) per_ip_.erase(key(remote->ip));
+    // Best effort and never blocking: a fresh socket's send buffer takes one short line.
+    if (!cfg_.busy.empty()) (void)::send(sock.get(), (cfg_.busy + "\r\n").data(), cfg_.busy.size() + 2, MSG_DONTWAIT | MSG_NOSIGNAL);
     return;
   }
   static const std::vector<std::pair<std::string, std::string>> kNone;

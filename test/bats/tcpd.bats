@@ -213,7 +213,21 @@ RULES
   [ "$(ps -o user= -p "$TCPD_PID")" = nobody ]
 }
 
+@test "tcpd: -m sends its line to a client closed for MAXPERIP" {
+  start_tcpd -c 10 -C 1 -m "421 4.7.0 busy here" "$FIX/hold.sh"
+  run $PY "$FIX/scenario.py" busyline "$PORT"
+  echo "$output"
+  assert_success
+}
+
 @test "tcpd: usage errors exit 100, trouble exits 111" {
+  run "$POSTA_BIN/posta-tcpd" -m "" 127.0.0.1 "$PORT" /bin/true
+  [ "$status" = 100 ]
+  run "$POSTA_BIN/posta-tcpd" -m "$(printf 'a\rb')" 127.0.0.1 "$PORT" /bin/true
+  [ "$status" = 100 ]
+  run "$POSTA_BIN/posta-tcpd" -T /nonexistent -M implicit -m "421 busy" 127.0.0.1 "$PORT" /bin/true
+  [ "$status" = 100 ]
+  assert_output --partial "-m cannot be used with -M implicit"
   run "$POSTA_BIN/posta-tcpd" 127.0.0.1 "$PORT"
   [ "$status" = 100 ]
   assert_output --partial "usage: posta-tcpd"
