@@ -6,8 +6,8 @@
 # A mail goes in (SMTP to a local user, read back over IMAP) and out (to a sink by
 # control/smtproutes).
 load ../lib/instance
+load ../lib/remote
 
-FIX="$BATS_TEST_DIRNAME/../fixtures/posta-remote"
 
 setup_file() {
   command -v svscan >/dev/null || skip "daemontools is not installed"
@@ -21,10 +21,7 @@ setup_file() {
     printf '#!/bin/sh\nexec multilog t s1000000 n5 %s\n' "$PH/log/$(basename "$s")" >"$s/log/run"
   done
   export SINK_PORT=$(free_port)
-  mkdir -p "$T/sink"
-  $PY "$FIX/sink.py" --dir "$T/sink" --listen "127.0.0.3:$SINK_PORT" >"$T/sink.log" 2>&1 &
-  echo $! >"$T/sink.pid"
-  wait_for 10 test -f "$T/sink/ready"
+  start_sink sink --listen "127.0.0.3:$SINK_PORT"
   echo "remote.test:127.0.0.3:$SINK_PORT" >"$PH/control/smtproutes"
   (exec svscan "$PH/service" </dev/null >"$T/svscan.log" 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-) &
   echo $! >"$T/svscan.pid"
@@ -39,7 +36,7 @@ teardown_file() {
   [ -n "${T:-}" ] || return 0
   kill "$(cat "$T/svscan.pid")" 2>/dev/null || true
   for s in "$PH"/service/*/; do svc -dx "$s" "$s/log" 2>/dev/null || true; done
-  kill "$(cat "$T/sink.pid")" 2>/dev/null || true
+  kill_started
   sleep 0.2
   instance_stop
   [ -n "${KEEP_INSTANCE:-}" ] || rm -rf "$T"

@@ -6,26 +6,9 @@
 # is the other one's SMTP port; the sinks listen on that same port number on other
 # loopback addresses, so every delivery goes through a real MX lookup.
 load ../lib/instance
+load ../lib/remote
 
 FIX="$BATS_TEST_DIRNAME/../fixtures/posta-remote"
-
-# dnsmasq wants TXT strings as separate comma-separated arguments
-txt_of() { sed -n 's/.*( \(.*\) ).*/\1/p' | sed 's/" "/,/g; s/"//g'; }
-
-# use A|B: make the instance helpers (posta, instance_stop, $PH) act on that instance
-use() {
-  if [ "$1" = A ]; then PH=$A_PH INSTANCE_IP=127.0.0.1; else PH=$B_PH INSTANCE_IP=127.0.0.2; fi
-  POSTA_HOME=$PH
-  export PH POSTA_HOME INSTANCE_IP
-}
-
-start_sink() {  # start_sink NAME ARGS...: a sink.py in $T/NAME, waits until it listens
-  local name=$1; shift
-  mkdir -p "$T/$name"
-  $PY "$FIX/sink.py" --dir "$T/$name" "$@" >"$T/$name.log" 2>&1 &
-  echo $! >>"$T/pids"
-  wait_for 10 test -f "$T/$name/ready"
-}
 
 setup_file() {
   export T=$(mktemp -d /tmp/posta-e2e.XXXXXX)
@@ -154,7 +137,7 @@ stop_postfix() {
 
 teardown_file() {
   stop_postfix
-  [ -f "$T/pids" ] && while read -r p; do kill "$p" 2>/dev/null; done <"$T/pids"
+  kill_started
   use A; instance_stop
   use B; instance_stop
   [ -n "${KEEP_INSTANCE:-}" ] || rm -rf "$T"

@@ -13,8 +13,8 @@
 #    reported (the one cost allowed), and the queue is empty at the end.
 
 load ../lib/instance
+load ../lib/remote
 
-FIX=$BATS_TEST_DIRNAME/../fixtures/posta-remote
 VICTIMS=(posta-tcpd posta-smtpd posta-tlsd posta-authd posta-queued posta-send posta-lspawn
   posta-rspawn posta-clean posta-local posta-remote)
 
@@ -26,10 +26,7 @@ setup_file() {
   echo 5 >"$PH/control/retrymax"
   # the remote side: a sink on its own loopback address, reached through a route (no DNS)
   export SINK_PORT=$(free_port)
-  mkdir -p "$T/sink"
-  $PY "$FIX/sink.py" --listen "127.0.0.40:$SINK_PORT" --dir "$T/sink" >"$T/sink.log" 2>&1 &
-  echo $! >"$T/sink.pid"
-  wait_for 10 test -f "$T/sink/ready"
+  start_sink sink --listen "127.0.0.40:$SINK_PORT"
   echo "remote.test:[127.0.0.40]:$SINK_PORT" >"$PH/control/smtproutes"
   echo 5 >"$PH/control/timeoutconnect"
   # local users, and a login for submission with a cheap hash (logins are not what is tested)
@@ -44,7 +41,7 @@ setup_file() {
 
 teardown_file() {
   instance_stop
-  [ -f "$T/sink.pid" ] && kill "$(cat "$T/sink.pid")" 2>/dev/null
+  kill_started
   rm -rf "$T"
 }
 
