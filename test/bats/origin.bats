@@ -10,13 +10,7 @@ load ../lib/remote
 FIX="$BATS_TEST_DIRNAME/../fixtures/posta-remote"
 
 setup_file() {
-  export T=$(mktemp -d /tmp/posta-origin.XXXXXX)
-  chmod 755 "$T"
-  INSTANCE_IP=127.0.0.1 instance_create a.test
-  export A_PH=$PH A_PORT=$SMTP_PORT A_SUB=$SUBMISSION_PORT
-  INSTANCE_IP=127.0.0.2 instance_create b.test
-  export B_PH=$PH B_PORT=$SMTP_PORT
-  export DNS_PORT=$(free_port)
+  two_instances origin
   # the local user who runs these tests, as posta-sendmail names it: <name>@a.test
   export ME=$(id -un)
 

@@ -11,13 +11,7 @@ load ../lib/remote
 FIX="$BATS_TEST_DIRNAME/../fixtures/posta-remote"
 
 setup_file() {
-  export T=$(mktemp -d /tmp/posta-e2e.XXXXXX)
-  chmod 755 "$T"
-  INSTANCE_IP=127.0.0.1 instance_create a.test
-  export A_PH=$PH A_PORT=$SMTP_PORT PORT_BASE_OF_A=$PORT_BASE
-  INSTANCE_IP=127.0.0.2 instance_create b.test
-  export B_PH=$PH B_PORT=$SMTP_PORT PORT_BASE_OF_B=$PORT_BASE
-  export DNS_PORT=$(free_port)
+  two_instances e2e
 
   use A
   posta domain add a.test >/dev/null 2>&1 || true

@@ -2,17 +2,9 @@
 # posta-remote driven directly against python SMTP sinks on 127.0.0.1x addresses, with DNS
 # from our own dnsmasq (control/resolvers), never the system resolver.
 load ../lib/instance
+load ../lib/remote
 
 FIX="$BATS_TEST_DIRNAME/../fixtures/posta-remote"
-
-# start_sink NAME ARGS...: a sink.py in $T/NAME, waits until it listens
-start_sink() {
-  local name=$1; shift
-  mkdir -p "$T/$name"
-  $PY "$FIX/sink.py" --dir "$T/$name" "$@" >"$T/$name.log" 2>&1 &
-  echo $! >>"$T/pids"
-  wait_for 10 test -f "$T/$name/ready"
-}
 
 make_cert() {  # make_cert NAME CN: cert signed by the test CA
   openssl req -newkey rsa:2048 -nodes -keyout "$T/$1.key" -subj "/CN=$2" -addext "subjectAltName=DNS:$2" \
@@ -78,7 +70,7 @@ setup_file() {
 }
 
 teardown_file() {
-  [ -f "$T/pids" ] && while read -r p; do kill "$p" 2>/dev/null; done <"$T/pids"
+  kill_started
   [ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 

@@ -31,3 +31,16 @@ kill_started() {
   [ -f "$T/pids" ] && while read -r p; do kill "$p" 2>/dev/null; done <"$T/pids"
   return 0
 }
+
+# two_instances NAME: $T (/tmp/posta-NAME.XXXXXX), then instance A (a.test on 127.0.0.1)
+# and B (b.test on 127.0.0.2); exports A_PH A_PORT A_SUB PORT_BASE_OF_A, the same for B,
+# and DNS_PORT, a free port for the suite's dnsmasq
+two_instances() {
+  export T=$(mktemp -d "/tmp/posta-$1.XXXXXX")
+  chmod 755 "$T"
+  INSTANCE_IP=127.0.0.1 instance_create a.test
+  export A_PH=$PH A_PORT=$SMTP_PORT A_SUB=$SUBMISSION_PORT PORT_BASE_OF_A=$PORT_BASE
+  INSTANCE_IP=127.0.0.2 instance_create b.test
+  export B_PH=$PH B_PORT=$SMTP_PORT B_SUB=$SUBMISSION_PORT PORT_BASE_OF_B=$PORT_BASE
+  export DNS_PORT=$(free_port)
+}
