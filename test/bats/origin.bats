@@ -26,22 +26,11 @@ setup_file() {
   posta domain add b.test >/dev/null 2>&1 || true
   posta user add bob@b.test --no-password >/dev/null
 
-  /usr/sbin/dnsmasq --keep-in-foreground --no-resolv --no-hosts --port "$DNS_PORT" \
-    --listen-address 127.0.0.1 --bind-interfaces --local=/test/ --pid-file="$T/dnsmasq.pid" \
+  start_dns \
     --mx-host=a.test,mx.a.test,10 --host-record=mx.a.test,127.0.0.1 \
     --mx-host=b.test,mx.b.test,10 --host-record=mx.b.test,127.0.0.2 \
-    --txt-record=s1._domainkey.a.test,"$(txt_of <"$T/a.txt")" \
-    --log-facility="$T/dnsmasq.log" &
-  echo $! >>"$T/pids"
-  wait_for 10 test -s "$T/dnsmasq.pid"
-  for x in A B; do
-    use $x
-    echo "127.0.0.1:$DNS_PORT" >"$PH/control/resolvers"
-    echo 2 >"$PH/control/timeoutconnect"
-    echo 20 >"$PH/control/timeoutremote"
-  done
-  echo "$B_PORT" >"$A_PH/control/smtpport"
-  echo "$A_PORT" >"$B_PH/control/smtpport"
+    --txt-record=s1._domainkey.a.test,"$(txt_of <"$T/a.txt")"
+  link_instances
   for x in A B; do
     use $x
     instance_start

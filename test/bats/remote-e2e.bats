@@ -35,25 +35,17 @@ setup_file() {
   for i in $(seq 1 20); do
     dns+=(--mx-host=d$i.test,mx.d$i.test,10 --host-record=mx.d$i.test,127.0.0.$((10 + i % 10)))
   done
-  /usr/sbin/dnsmasq --keep-in-foreground --no-resolv --no-hosts --port "$DNS_PORT" \
-    --listen-address 127.0.0.1 --bind-interfaces --local=/test/ --pid-file="$T/dnsmasq.pid" \
-    "${dns[@]}" --log-facility="$T/dnsmasq.log" &
-  echo $! >>"$T/pids"
-  wait_for 10 test -s "$T/dnsmasq.pid"
+  start_dns "${dns[@]}"
 
   # A reaches B (and the sinks) on B's port, B reaches A on A's
+  link_instances
   for x in A B; do
     use $x
-    echo "127.0.0.1:$DNS_PORT" >"$PH/control/resolvers"
-    echo 2 >"$PH/control/timeoutconnect"
-    echo 20 >"$PH/control/timeoutremote"
     echo 3600 >"$PH/control/retrybase"   # retries only when a test asks (or at lifetime end)
     echo 3 >"$PH/control/concurrencyperhost"
   done
   # more remote slots than 10 addresses x 3: only the per-host limit can hold them back
   echo 60 >"$A_PH/control/concurrencyremote"
-  echo "$B_PORT" >"$A_PH/control/smtpport"
-  echo "$A_PORT" >"$B_PH/control/smtpport"
 
   start_sink temp --listen 127.0.0.30:$B_PORT --mode tempfirst
   start_sink rej --listen 127.0.0.31:$B_PORT --mode reject

@@ -44,3 +44,28 @@ two_instances() {
   export B_PH=$PH B_PORT=$SMTP_PORT B_SUB=$SUBMISSION_PORT PORT_BASE_OF_B=$PORT_BASE
   export DNS_PORT=$(free_port)
 }
+
+# start_dns ARGS...: dnsmasq on 127.0.0.1:$DNS_PORT answering for .test from ARGS
+# (--mx-host=..., --host-record=..., --txt-record=...) and nothing else: no upstream, no
+# /etc/hosts; waits until it runs
+start_dns() {
+  /usr/sbin/dnsmasq --keep-in-foreground --no-resolv --no-hosts --port "$DNS_PORT" \
+    --listen-address 127.0.0.1 --bind-interfaces --local=/test/ --pid-file="$T/dnsmasq.pid" \
+    "$@" --log-facility="$T/dnsmasq.log" &
+  echo $! >>"$T/pids"
+  wait_for 10 test -s "$T/dnsmasq.pid"
+}
+
+# link_instances: A and B resolve through the suite's DNS, with short remote timeouts, and
+# each one's MX port is the other's SMTP port
+link_instances() {
+  local x
+  for x in A B; do
+    use $x
+    echo "127.0.0.1:$DNS_PORT" >"$PH/control/resolvers"
+    echo 2 >"$PH/control/timeoutconnect"
+    echo 20 >"$PH/control/timeoutremote"
+  done
+  echo "$B_PORT" >"$A_PH/control/smtpport"
+  echo "$A_PORT" >"$B_PH/control/smtpport"
+}
