@@ -38,7 +38,10 @@ bool SequenceSet::contains(uint32_t n, uint32_t max) const {
 std::vector<SequenceSet::Interval> SequenceSet::resolve(uint32_t max) const {
   std::vector<Interval> out;
   if (max == 0) return out;
-  uint32_t tail = has_star_ ? std::min(star_from_, max) : kStar;  // the star part: tail..max
+  // The star part, tail..max. A separate flag, not kStar as "none": max may itself be
+  // 4294967295 (the highest UID there can be), and "*" then resolves to exactly that.
+  const bool has_tail = has_star_;
+  const uint32_t tail = has_star_ ? std::min(star_from_, max) : max;
   auto push = [&](uint32_t lo, uint32_t hi) {
     if (!out.empty() && uint64_t{lo} <= uint64_t{out.back().second} + 1)
       out.back().second = std::max(out.back().second, hi);
@@ -47,10 +50,10 @@ std::vector<SequenceSet::Interval> SequenceSet::resolve(uint32_t max) const {
   };
   for (auto [lo, hi] : finite_) {
     if (lo > max) break;
-    if (tail != kStar && tail <= lo) break;  // the tail covers this and everything after
+    if (has_tail && tail <= lo) break;  // the tail covers this and everything after
     push(lo, std::min(hi, max));
   }
-  if (tail != kStar) push(tail, max);
+  if (has_tail) push(tail, max);
   return out;
 }
 

@@ -196,6 +196,13 @@ TEST(ImapSequenceSet, ReversedAndStarOnlyRanges) {
   auto top = parse_set("4294967294,1:4294967293");
   ASSERT_TRUE(top);
   EXPECT_EQ(top->finite(), (Iv{{1, 4294967294u}}));
+  // the highest UID there can be is also the largest max: '*' is that UID (found by
+  // imap_sets_fuzz: resolve() took max == 4294967295 for "no star part")
+  EXPECT_EQ(star->resolve(4294967295u), (Iv{{4294967295u, 4294967295u}}));
+  EXPECT_TRUE(star->contains(4294967295u, 4294967295u));
+  auto tail = parse_set("3,4294967290:*");
+  ASSERT_TRUE(tail);
+  EXPECT_EQ(tail->resolve(4294967295u), (Iv{{3, 3}, {4294967290u, 4294967295u}}));
 }
 
 // The defect: 15,000 copies of "1:*" were expanded one message at a time before merging.
