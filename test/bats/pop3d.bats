@@ -67,7 +67,7 @@ p.retr(1); p.dele(1)
 p.sock.close()  # dropped: nothing deleted, message 1 still leaves new/
 PYEOF
   assert_success
-  wait_for 10 test "$(count "$dir/cur")" = 1
+  wait_for 10 eval '[ "$(count "$dir/cur")" = 1 ]'
   [ "$(count "$dir/new")" = 1 ]
   run $PY - "$POP3_PORT" <<'PYEOF'
 import poplib, sys, time

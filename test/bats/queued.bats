@@ -132,7 +132,7 @@ print(repr(s.recv(100)))"
   kill -9 "$smtpd"
   kill "$(cat "$PH/../py.pid")" 2>/dev/null || true
   wait_for 10 log_has "info: no envelope: the message was given up, nothing queued"
-  wait_for 10 test "$(find "$PH/queue/mess" "$PH/queue/intd" "$PH/queue/todo" -type f | wc -l)" = 0
+  wait_for 10 eval '[ "$(find "$PH/queue/mess" "$PH/queue/intd" "$PH/queue/todo" -type f | wc -l)" = 0 ]'
 }
 
 @test "queued: posta-queued killed mid-message: 451, nothing in todo/, restarted by s6" {

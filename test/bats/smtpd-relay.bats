@@ -173,7 +173,7 @@ reload_count() { grep -c "posta-tcpd: info: rules reloaded" "$PH/log/smtpd/curre
 session_swaks() {
   local n; n=$(ended_count)
   run swaks --server 127.0.0.1 --port "$SMTP_PORT" --from a@example.test --to x@remote.example "$@"
-  wait_for 10 test "$(ended_count)" -gt "$n"
+  wait_for 10 eval '[ "$(ended_count)" -gt "$n" ]'
 }
 
 @test "reuse: one posta-smtpd serves the next connections; AUTH, TLS and RELAYCLIENT never carry over" {
@@ -181,7 +181,7 @@ session_swaks() {
   n=$(reload_count)
   control smtp.rules "$(printf '127.0.0.2:allow,RELAYCLIENT=""\n:allow')"
   s6-svc -h "$PH/service/smtpd"
-  wait_for 10 test "$(reload_count)" -gt "$n"
+  wait_for 10 eval '[ "$(reload_count)" -gt "$n" ]'
   first=$(($(wc -l <"$PH/log/smtpd/current") + 1))
   # (the login's own sender: an authenticated session may use no other, on any port)
   session_swaks -tls --auth PLAIN --auth-user alice@example.test --auth-password alicepw --from alice@example.test
@@ -200,7 +200,7 @@ session_swaks() {
   n=$(reload_count)
   control smtp.rules ':allow'
   s6-svc -h "$PH/service/smtpd"
-  wait_for 10 test "$(reload_count)" -gt "$n"
+  wait_for 10 eval '[ "$(reload_count)" -gt "$n" ]'
 }
 
 @test "submission: MAIL needs AUTH; sender must be the login or its alias" {

@@ -55,7 +55,7 @@ print(c.cmd('QUIT'))"
   run swaks --server 127.0.0.1 --port "$SMTP_PORT" --from s@remote.example \
     --to alice@example.test --header "Subject: e2e-check"
   assert_success
-  wait_for 20 test "$(maildir_count alice@example.test)" -gt "$before"
+  wait_for 20 eval '[ "$(maildir_count alice@example.test)" -gt "$before" ]'
   run grep -rl "Subject: e2e-check" "$PH/mail/example.test/alice/new" "$PH/mail/example.test/alice/cur"
   assert_success
 }
@@ -71,7 +71,7 @@ print(c.cmd('QUIT'))"
     --to alice@example.test --header "Subject: bs-swaks"
   assert_success
   assert_output --partial "queued as"
-  wait_for 20 test "$(maildir_count alice@example.test)" -ge $((before + 2))
+  wait_for 20 eval '[ "$(maildir_count alice@example.test)" -ge $((before + 2)) ]'
 }
 
 @test "smtpd: pipelined session (swaks --pipeline) with two recipients and an alias" {

@@ -297,7 +297,7 @@ served_pid() { sed -n 's/^hello \([0-9]*\) .*/\1/p' <<<"$output"; }
     run talk
     assert_line --regexp "^hello [0-9]+ $(( (n - 1) % 2 + 1 )) 1\$"
     pids+=("$(served_pid)")
-    wait_for 5 test "$(grep -c ' done conn 0/100' "$T/log")" -ge "$n"
+    wait_for 5 eval '[ "$(grep -c " done conn 0/100" "$T/log")" -ge "$n" ]'
   done
   [ "${pids[0]}" = "${pids[1]}" ]
   [ "${pids[1]}" != "${pids[2]}" ]

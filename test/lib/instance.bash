@@ -46,7 +46,9 @@ wait_port() {
   return 1
 }
 
-# wait_for SECONDS COMMAND...: poll a condition with a deadline.
+# wait_for SECONDS COMMAND...: poll a condition with a deadline. COMMAND's arguments are
+# expanded once, by the caller: a condition on a $(...) must be a function, or
+# eval '[ "$(...)" ... ]' in single quotes, to be evaluated again on every poll.
 wait_for() {
   local secs=$1 i=0; shift
   while [ $i -lt $((secs * 20)) ]; do
