@@ -33,7 +33,10 @@ port() { cat "$T/$1.port"; }
 
 setup_file() {
   export T=$BATS_FILE_TMPDIR
-  g++ -std=c++2b -O1 -I"$SRC/lib" "$FIX/proto-server.cc" "$POSTA_BIN/../libposta.a" -o "$T/proto-server"
+  # a sanitizer build's library (make SAN=1, sanitizers.bats) needs its runtime in the helper too
+  local san=()
+  nm "$POSTA_BIN/../libposta.a" 2>/dev/null | grep -q __asan_ && san=(-fsanitize=address,undefined)
+  g++ -std=c++2b -O1 "${san[@]}" -I"$SRC/lib" "$FIX/proto-server.cc" "$POSTA_BIN/../libposta.a" -o "$T/proto-server"
   export H=$T/home
   mkcert "$H/tls" default.test
   mkcert "$H/tls/a.test" a.test
