@@ -8,7 +8,8 @@
 # reports before they are removed. halt_on_error/abort_on_error make the first report also
 # end the process, which fails the test that caused it.
 # Leak checking is off: programs that exit (or exec) with live allocations are not defects.
-# make test-san runs this suite alone; make test runs it too (see the Makefile).
+# make test-san builds build-san/ and runs this suite alone; make test leaves it out (the
+# sanitizer build alone takes ~25 minutes on 2 cores, past what CI allows beside the rest).
 
 load ../lib/instance
 
