@@ -265,7 +265,7 @@ AccountsCache::~AccountsCache() = default;
 accounts::Accounts* AccountsCache::get(const std::string& home, std::string& err) {
   if (acc_ && home == home_) return acc_.get();
   acc_.reset();
-  auto a = accounts::Accounts::open(home, accounts::Accounts::Mode::kReadOnly);
+  auto a = accounts::Accounts::open(home, accounts::Accounts::Mode::kPublished);
   if (!a) {
     err = a.error().what;
     return nullptr;

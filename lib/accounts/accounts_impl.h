@@ -31,8 +31,9 @@ struct Accounts::Impl {
   // use (its cache regions and log hold hashes too, so they must not be in db/).
   std::shared_ptr<db::Env> secret_env;
   std::unique_ptr<db::Database> tables[kTables];
-  // Read-only and not allowed to join db/ (a role user of a system instance): the tables
-  // are the files of the published copy (published.cc), reopened when it is replaced.
+  // kPublished, or read-only and not allowed to join db/ (a role user of a system
+  // instance): the tables are the files of the published copy (published.cc), reopened
+  // when it is replaced.
   bool from_copy = false;
   ino_t copy_ino = 0;
   dev_t copy_dev = 0;
@@ -59,6 +60,7 @@ struct Accounts::Impl {
 // the copy from the environment (users without hash, master flag or last login).
 std::string published_dir(const std::string& home);
 bool may_join_db(const std::string& home);
+bool has_copy(const std::string& home);  // accounts/users.db exists
 [[nodiscard]] Status publish(Accounts::Impl& im);
 
 // The key of the marker record in secrets.db that says every hash has left users.db: from

@@ -94,7 +94,8 @@ Result<std::shared_ptr<db::Env>> join_env(const std::string& dir, bool create) {
 }  // namespace
 
 Status Accounts::Impl::open_env() {
-  if (mode == Mode::kPublished || (mode == Mode::kReadOnly && !may_join_db(home))) {
+  if (!may_join_db(home) || (mode == Mode::kPublished && has_copy(home))) {
+    if (mode == Mode::kReadWrite) return fail("unable to join " + home + "/db: permission denied", EACCES);
     from_copy = true;
     return {};
   }
@@ -134,13 +135,13 @@ Result<db::Database*> Accounts::Impl::table(Table t) {
     if (auto st = open_secret_env(); !st) return std::unexpected(st.error());
   db::Env* e = (t == Table::kSecrets ? secret_env : env).get();
   if (!e) {
-    if (mode == Mode::kReadOnly) return nullptr;
+    if (mode != Mode::kReadWrite) return nullptr;
     return fail("database environment is not open");
   }
   bool rw = mode == Mode::kReadWrite;
   auto d = db::Database::open(*e, kFiles[i], rw, !rw);
   if (!d) {
-    if (mode == Mode::kReadOnly && d.error().code == ENOENT) return nullptr;
+    if (!rw && d.error().code == ENOENT) return nullptr;
     return std::unexpected(d.error());
   }
   tables[i] = std::move(*d);
@@ -179,7 +180,13 @@ Result<Accounts> Accounts::open(const std::string& home, Mode mode) {
     im->separators = (s == "none") ? "" : s;
   }
   if (auto st = im->open_env(); !st) return std::unexpected(st.error());
-  return Accounts(std::move(im));
+  Accounts a(std::move(im));
+  // The mail-handling programs read the copy (kPublished): an instance that has none yet
+  // (made by an older posta) gets it from the first process that may write.
+  if (mode == Mode::kReadWrite && !has_copy(home))
+    if (auto st = a.publish(); !st)
+      log::warning("unable to publish ", published_dir(home), ": ", st.error().what);
+  return a;
 }
 
 Accounts::Accounts(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -318,7 +325,10 @@ Status Accounts::forget_failures(const std::string& key) {
   auto present = has_failures(key);
   if (!present) return std::unexpected(present.error());
   if (!*present) return {};
-  if (impl_->mode != Mode::kReadWrite) return FailureCounter::forget(*impl_->env, key);
+  if (impl_->mode != Mode::kReadWrite) {
+    if (!impl_->env) return fail("failure counts need " + impl_->home + "/db");
+    return FailureCounter::forget(*impl_->env, key);
+  }
   bool changed = impl_->changed;  // failure counts are not in the copy
   auto st = impl_->write([&](db::Txn& txn) -> Status {
     auto tb = impl_->table(Table::kRatelimit);

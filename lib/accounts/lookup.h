@@ -61,12 +61,18 @@ struct Resolution {
 class Accounts {
  public:
   enum class Mode {
-    kReadOnly,   // lookups only; a missing db directory or database reads as empty; a
+    kReadOnly,   // lookups in db/ (posta-auth and the admin tools: they read hashes and
+                 // failure counts); a missing db directory or database reads as empty; a
                  // process that may not join db/ reads the published copy instead
-    kReadWrite,  // creates $POSTA_HOME/db and the environment on first use
-    kPublished,  // lookups in the published copy only ($POSTA_HOME/accounts/; no hashes)
+    kReadWrite,  // creates $POSTA_HOME/db and the environment on first use, and publishes
+                 // the copy when there is none yet
+    kPublished,  // lookups in the published copy ($POSTA_HOME/accounts/; no hashes): the
+                 // programs that handle mail (posta-smtpd, -local, -remote, -send), so that
+                 // one of them killed at any moment leaves no Berkeley DB mutex held
+                 // (INTERNALS.md "### The published copy"). An instance whose db/ was never
+                 // published is joined read-only, as kReadOnly does.
   };
-  [[nodiscard]] static Result<Accounts> open(const std::string& home, Mode mode = Mode::kReadOnly);
+  [[nodiscard]] static Result<Accounts> open(const std::string& home, Mode mode = Mode::kPublished);
   Accounts(Accounts&&) noexcept;
   Accounts& operator=(Accounts&&) noexcept;
   ~Accounts();

@@ -70,6 +70,10 @@ bool may_join_db(const std::string& home) {
   return ::faccessat(AT_FDCWD, dir.c_str(), W_OK | X_OK, AT_EACCESS) == 0 || errno != EACCES;
 }
 
+bool has_copy(const std::string& home) {
+  return ::access((published_dir(home) + "/users.db").c_str(), F_OK) == 0;
+}
+
 Status publish(Accounts::Impl& im) {
   std::string dir = published_dir(im.home);
   if (::mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST) return fail_sys("unable to create " + dir);

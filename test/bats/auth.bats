@@ -309,6 +309,31 @@ PYEOF
   grep -q "no complete request within 1 s" "$PH/authd.log"
 }
 
+# An answer is at most 8 KB (kMaxAuthAnswer), less than any unix socket buffer, so a client
+# that never reads it cannot stall the write that -t bounds: the checker thread goes on.
+@test "posta-authd: clients that never read their answers hold no checker thread" {
+  $PY - "$(SOCK)" "$PH/silent.ready" <<'PYEOF' &
+import socket, struct, sys, time
+payload = b"A1\0alice@example.test\0pw-alice\0127.0.0.9\0"
+held = []
+for _ in range(12):  # three times the default 4 checker threads
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sys.argv[1])
+    s.sendall(struct.pack(">I", len(payload)) + payload)
+    held.append(s)
+open(sys.argv[2], "w").write("sent\n")
+time.sleep(8)
+PYEOF
+  local silent=$!
+  wait_for 10 test -s "$PH/silent.ready"
+  run timeout 10 bash -c "$(declare -f auth); PH=$PH POSTA_BIN=$POSTA_BIN; auth alice@example.test pw-alice"
+  assert_success
+  assert_output --partial "path=daemon"
+  kill "$silent" 2>/dev/null || true
+  wait "$silent" || true
+  ! grep -q "answer not taken" "$PH/authd.log"
+}
+
 @test "posta-authd down: posta-auth checks the databases itself and says so" {
   authd_stop
   [ ! -e "$(SOCK)" ]

@@ -148,7 +148,31 @@ stop_tcpd() {
   fi
 }
 
-teardown() { stop_tcpd; }
+# tlsd_daemon_on ARGS...: a private posta-tlsd -D ARGS with the instance's certificate, and
+# a posta-tcpd -T -M starttls on it running posta-smtpd, which hands the connection to that
+# posta-tlsd at STARTTLS; port in $TLSD_PORT, posta-tlsd's log in $BATS_TEST_TMPDIR/tlsd.log
+tlsd_daemon_on() {
+  stop_tcpd
+  local sock=$PH/run/limits-tlsd.sock
+  (exec "$POSTA_BIN/posta-tlsd" -D "$sock" -G "$(stat -c %G "$PH")" "$@" -c "$PH/tls/cert.pem" -k "$PH/tls/key.pem" -d '' -N 3 \
+    </dev/null 2>"$BATS_TEST_TMPDIR/tlsd.log" 3>"$BATS_TEST_TMPDIR/tlsd.ready") &
+  TLSD_PID=$!
+  wait_for 10 test -s "$BATS_TEST_TMPDIR/tlsd.ready"
+  TLSD_PORT=$(free_port)
+  (cd "$PH" && POSTA_HOME=$PH exec "$POSTA_BIN/posta-tcpd" -d 3 -T "$sock" -M starttls 127.0.0.1 "$TLSD_PORT" \
+    "$POSTA_BIN/posta-smtpd" </dev/null 2>"$BATS_TEST_TMPDIR/tcpd.log" 3>"$BATS_TEST_TMPDIR/ready") &
+  TCPD_PID=$!
+  wait_for 10 test -s "$BATS_TEST_TMPDIR/ready"
+}
+
+teardown() {
+  stop_tcpd
+  if [ -n "${TLSD_PID:-}" ]; then
+    kill -9 "$TLSD_PID" 2>/dev/null || true
+    wait "$TLSD_PID" 2>/dev/null || true
+    TLSD_PID=
+  fi
+}
 
 @test "tlsd -i: a client that sends and never reads is dropped after -W" {
   tlsd_on -i -W 1
@@ -165,6 +189,17 @@ teardown() { stop_tcpd; }
   echo "$output"
   assert_success
   assert_output "closed"
+}
+
+@test "tlsd -D: after STARTTLS, a client that never reads is dropped after -W; the server goes on" {
+  tlsd_daemon_on -W 1
+  run $PY "$CLIENT" stall "$TLSD_PORT" "$BATS_TEST_TMPDIR/tlsd.log" "write timeout: the client took nothing for 1 s" smtp starttls
+  echo "$output"
+  assert_success
+  assert_output "closed"
+  run timeout 20 swaks --quit-after EHLO -tls --server 127.0.0.1 --port "$TLSD_PORT"
+  assert_success
+  assert_output --partial "TLS started with cipher"
 }
 
 @test "tlsd: a quiet connection with nothing to write is not ended by -W" {
