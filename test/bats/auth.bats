@@ -331,7 +331,7 @@ PYEOF
   assert_output --partial "path=daemon"
   kill "$silent" 2>/dev/null || true
   wait "$silent" || true
-  ! grep -q "answer not taken" "$PH/authd.log"
+  run ! grep -q "answer not taken" "$PH/authd.log"
 }
 
 @test "posta-authd down: posta-auth checks the databases itself and says so" {

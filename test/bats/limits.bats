@@ -211,7 +211,7 @@ teardown() {
   run $PY "$CLIENT" quiet "$TLSD_PORT" 3 plain
   echo "$output"
   assert_output "echo: ping"
-  ! grep -q "write timeout" "$BATS_TEST_TMPDIR/tlsd.log"
+  run ! grep -q "write timeout" "$BATS_TEST_TMPDIR/tlsd.log"
 }
 
 @test "tlsd: a busy connection ends at -L" {

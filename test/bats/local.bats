@@ -4,7 +4,6 @@
 # and once through the real posta-queue; end-to-end tests through posta-send are in
 # queue.bats.
 
-bats_require_minimum_version 1.5.0
 load ../lib/instance
 
 D=example.test

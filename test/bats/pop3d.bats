@@ -119,7 +119,7 @@ PYEOF
   run list_matches_retr alice@example.test secret-one
   assert_output "ok"
   [ "$(wc -l <"$cache")" = 4 ]
-  ! grep -q junk "$cache"
+  run ! grep -q junk "$cache"
 }
 
 @test "curl pop3 lists, curl pop3s retrieves over implicit TLS" {

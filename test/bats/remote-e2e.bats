@@ -226,7 +226,7 @@ queue_empty() { use "$1"; [ -z "$(posta mailq --json)" ]; }
 @test "451 at the end of DATA: deferred, retried on posta-qctl flush, delivered once" {
   send_as A alice@a.test x@temp.test "temp first"
   wait_for 30 log_has "$A_PH" 'to=<x@temp.test> agent=remote status=deferred attempt=1'
-  ! has_sink_file temp "temp first"
+  run ! has_sink_file temp "temp first"
   use A
   run posta qctl flush
   assert_success
@@ -235,7 +235,7 @@ queue_empty() { use "$1"; [ -z "$(posta mailq --json)" ]; }
   [ "$(ls "$T/temp" | grep -c '^msg\.')" -eq 1 ]
   wait_for 10 queue_empty A
   # no bounce and no delay warning for alice
-  ! has_mail "$A_PH/mail/a.test/alice" "x@temp.test"
+  run ! has_mail "$A_PH/mail/a.test/alice" "x@temp.test"
 }
 
 @test "550 to RCPT: a DSN in the sender's Maildir quoting the remote reply" {
@@ -334,5 +334,5 @@ queue_empty() { use "$1"; [ -z "$(posta mailq --json)" ]; }
   done
   # the limit was actually reached (the test would notice a limit of 4)
   [ "$peak" -eq 3 ]
-  ! has_mail "$A_PH/mail/a.test/alice" "bulk"
+  run ! has_mail "$A_PH/mail/a.test/alice" "bulk"
 }

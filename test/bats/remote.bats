@@ -143,7 +143,7 @@ sink_file() {  # sink_file SINK SUBJECT: the stored message with that subject
   remote dead.test alice@example.test bob@dead.test
   [[ "${lines[0]}" == s*"unreachable recently (host cache)"* ]]
   [[ "${lines[1]}" == Z* ]]
-  ! grep -q 'status=unreachable' "$T/stderr"
+  run ! grep -q 'status=unreachable' "$T/stderr"
 }
 
 @test "451 at end of data defers, the retry is delivered" {
@@ -213,7 +213,7 @@ sink_file() {  # sink_file SINK SUBJECT: the stored message with that subject
   msg someone@other.test "unsigned"
   remote ok.test someone@other.test bob@ok.test
   [[ "${lines[1]}" == K* ]]
-  ! grep -q '^DKIM-Signature' "$(sink_file ok unsigned)"
+  run ! grep -q '^DKIM-Signature' "$(sink_file ok unsigned)"
   mv "$H/dkim/rsa.test/s2.key" "$T/s2.key.saved"
   msg carol@rsa.test "nokey"
   remote ok.test carol@rsa.test bob@ok.test

@@ -354,7 +354,7 @@ v6prefix_run() {
   run v6prefix_run 128
   echo "$output"
   assert_success
-  ! grep -q "maxperip 2001:db8" "$T/log.128"
+  run ! grep -q "maxperip 2001:db8" "$T/log.128"
   run v6prefix_run 48
   echo "$output"
   assert_success

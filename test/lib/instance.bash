@@ -5,6 +5,10 @@
 # After instance_create: PH (instance home, also POSTA_HOME), PORT_BASE, POSTA_BIN,
 # and SMTP_PORT SUBMISSION_PORT SMTPS_PORT IMAP_PORT IMAPS_PORT POP3_PORT POP3S_PORT.
 # Everything listens on $INSTANCE_IP (default 127.0.0.1). Never a blind sleep: wait_port.
+# A test that expects a command to fail mid-test says `run ! cmd` (a bare `! cmd` does not
+# fail a Bats test unless it is the last command).
+
+bats_require_minimum_version 1.5.0
 
 load_helpers() {
   load /usr/lib/bats/bats-support/load
