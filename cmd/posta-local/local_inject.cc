@@ -44,7 +44,7 @@ Status write_message(const Context& ctx, queue::Injector& to, const std::string&
 
 }  // namespace
 
-Outcome reinject(Context& ctx, const std::string& env_sender,
+Delivery reinject(Context& ctx, const std::string& env_sender,
                  const std::vector<std::string>& recipients, const std::string& prefix,
                  const std::vector<std::string>& drop) {
   if (recipients.empty()) return permanent("nothing to forward to: no recipients");
