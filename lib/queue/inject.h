@@ -66,8 +66,6 @@ class Injector {
   [[nodiscard]] Injected close(const Envelope& env);
   // Ends without an envelope: the queue refuses and nothing is queued.
   void abort();
-  // Who got the message: the program, or "posta-queued"; for log lines.
-  const std::string& name() const { return name_; }
 
  private:
   Injector() = default;
@@ -75,7 +73,7 @@ class Injector {
   static std::unique_ptr<Injector> from_pipes(Pipes& p);
   static std::unique_ptr<Injector> try_resident(const std::vector<std::string>& env);
   Result<ExitStatus> wait_queue();
-  std::string name_;
+  std::string name_;  // the program, or "posta-queued": for the log
   Child child_;
   Fd queued_;  // the connection to posta-queued, when it took the message
   Fd msg_, env_, fd6_, idfd_;
