@@ -6,19 +6,21 @@
 #include <vector>
 
 #include "accounts/lookup.h"
+#include "base/error.h"
 #include "control/control.h"
 #include "mailhdr/mailhdr.h"
 
 namespace posta::local {
 
-// What the program prints (one line on stdout) and exits with (0 / 100 / 111).
-struct Outcome {
-  int code = 0;
-  std::string reason;
-};
-Outcome ok(std::string reason);
-Outcome permanent(std::string reason);
-Outcome temporary(std::string reason);
+// A delivery's answer: the line the program prints on stdout, and its exit code 0; or
+// why not, with the exit code in Error::code (kDeliveryPermanent or kDeliveryTemporary).
+using Delivery = Result<std::string>;
+Delivery ok(std::string reason);
+std::unexpected<Error> permanent(std::string reason);
+std::unexpected<Error> temporary(std::string reason);
+// The exit code (lib/base/exitcode.h DeliveryExit) and the line of d.
+int exit_code(const Delivery& d);
+const std::string& reason(const Delivery& d);
 
 struct Context {
   std::string home;
@@ -35,26 +37,26 @@ struct Context {
 };
 
 // The whole delivery; never throws.
-Outcome run(const std::string& sender, const std::string& recipient);
+Delivery run(const std::string& sender, const std::string& recipient);
 
 // Delivers into user's Maildir. delivered_to is the address written in Delivered-To.
-Outcome deliver_to_user(Context& ctx, const accounts::UserRecord& user,
+Delivery deliver_to_user(Context& ctx, const accounts::UserRecord& user,
                         const std::string& delivered_to, const std::string& detail);
 
-// Re-injects the message through $POSTA_QUEUE (default: sibling posta-queue) with prefix
+// Re-injects the message through the injection client (queue/inject.h) with prefix
 // (header fields, each ending in the message's line end) added at the top, every field
 // named in drop removed from the original header, and the given envelope.
-Outcome reinject(Context& ctx, const std::string& env_sender,
+Delivery reinject(Context& ctx, const std::string& env_sender,
                  const std::vector<std::string>& recipients, const std::string& prefix,
                  const std::vector<std::string>& drop = {});
 
 // Alias / forward / catch-all.
-Outcome forward(Context& ctx, accounts::Resolution& r, accounts::Accounts& acc);
+Delivery forward(Context& ctx, accounts::Resolution& r, accounts::Accounts& acc);
 
 // Mailing list expansion (posting policy, list headers, bounce address).
-Outcome expand_list(Context& ctx, const accounts::ListRecord& list);
+Delivery expand_list(Context& ctx, const accounts::ListRecord& list);
 // "<list>-bounces@", "<list>-request@", "<list>-owner@": to the list's moderators.
-std::optional<Outcome> list_admin_address(Context& ctx, accounts::Accounts& acc,
+std::optional<Delivery> list_admin_address(Context& ctx, accounts::Accounts& acc,
                                           const std::string& address);
 
 // The envelope-sender syntax of an address for Return-Path: "<a@b>" or "<>".

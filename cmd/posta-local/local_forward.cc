@@ -9,7 +9,7 @@ namespace posta::local {
 namespace {
 
 // A catch-all that points at one local user is delivered directly (no queue round trip).
-std::optional<Outcome> catchall_direct(Context& ctx, accounts::Resolution& r,
+std::optional<Delivery> catchall_direct(Context& ctx, accounts::Resolution& r,
                                        accounts::Accounts& acc) {
   if (!r.catchall || r.targets.size() != 1) return std::nullopt;
   auto t = acc.resolve(r.targets[0]);
@@ -23,13 +23,13 @@ std::optional<Outcome> catchall_direct(Context& ctx, accounts::Resolution& r,
 
 }  // namespace
 
-Outcome forward(Context& ctx, accounts::Resolution& r, accounts::Accounts& acc) {
+Delivery forward(Context& ctx, accounts::Resolution& r, accounts::Accounts& acc) {
   if (auto direct = catchall_direct(ctx, r, acc)) return *direct;
   std::string copy_reason;
   if (r.keep_copy) {
-    Outcome copy = deliver_to_user(ctx, r.user, r.address, r.detail);
-    if (copy.code != 0) return copy;
-    copy_reason = copy.reason + "; ";
+    Delivery copy = deliver_to_user(ctx, r.user, r.address, r.detail);
+    if (!copy) return copy;
+    copy_reason = *copy + "; ";
   }
   std::vector<std::string> targets;
   for (const auto& t : r.targets) {
@@ -42,9 +42,9 @@ Outcome forward(Context& ctx, accounts::Resolution& r, accounts::Accounts& acc) 
     return permanent("alias " + r.address + " has no targets (#5.1.1)");
   }
   std::string eol(ctx.header.eol());
-  Outcome out = reinject(ctx, ctx.sender, targets, mailhdr::make_field("Delivered-To", r.address, eol));
-  out.reason = copy_reason + out.reason;
-  return out;
+  Delivery out = reinject(ctx, ctx.sender, targets, mailhdr::make_field("Delivered-To", r.address, eol));
+  if (out) return copy_reason + *out;
+  return fail(copy_reason + out.error().what, out.error().code);
 }
 
 }  // namespace posta::local

@@ -16,7 +16,7 @@ bool contains(const std::vector<std::string>& v, const std::string& a) {
   return std::any_of(v.begin(), v.end(), [&](const std::string& x) { return mailhdr::iequals(x, a); });
 }
 
-std::optional<Outcome> posting_refused(const Context& ctx, const accounts::ListRecord& l) {
+std::optional<Delivery> posting_refused(const Context& ctx, const accounts::ListRecord& l) {
   if (ctx.sender.empty())
     return permanent("list " + l.address + " does not accept messages from the null sender (#5.7.1)");
   using P = accounts::PostingPolicy;
@@ -71,7 +71,7 @@ std::string list_headers(const Context& ctx, const accounts::ListRecord& l, cons
 
 }  // namespace
 
-Outcome expand_list(Context& ctx, const accounts::ListRecord& l) {
+Delivery expand_list(Context& ctx, const accounts::ListRecord& l) {
   if (auto refused = posting_refused(ctx, l)) return *refused;
   std::vector<std::string> rcpts;
   for (const auto& m : l.members) {
@@ -81,12 +81,12 @@ Outcome expand_list(Context& ctx, const accounts::ListRecord& l) {
   Split s = split_address(l.address);
   std::vector<std::string> drop = kListFields;
   if (l.reply_to == accounts::ReplyToPolicy::kList) drop.push_back("Reply-To");
-  Outcome out = reinject(ctx, s.local + "-bounces@" + s.domain, rcpts, list_headers(ctx, l, s), drop);
-  if (out.code == 0) out.reason = "list " + l.address + ": " + out.reason;
+  Delivery out = reinject(ctx, s.local + "-bounces@" + s.domain, rcpts, list_headers(ctx, l, s), drop);
+  if (out) *out = "list " + l.address + ": " + *out;
   return out;
 }
 
-std::optional<Outcome> list_admin_address(Context& ctx, accounts::Accounts& acc,
+std::optional<Delivery> list_admin_address(Context& ctx, accounts::Accounts& acc,
                                           const std::string& address) {
   Split s = split_address(address);
   for (std::string suffix : {"-bounces", "-request", "-owner"}) {

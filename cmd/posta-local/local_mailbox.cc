@@ -57,7 +57,7 @@ Result<std::string> choose_folder(const Context& ctx, const std::string& maildir
   return std::string();
 }
 
-Outcome over_quota(const Context& ctx, const std::string& address) {
+Delivery over_quota(const Context& ctx, const std::string& address) {
   long long days = ctx.control.number("quotabounce", kDefaultQuotaBounceDays);
   if (days < 0) days = kDefaultQuotaBounceDays;
   if (ctx.queue_time && ctx.now - *ctx.queue_time >= static_cast<time_t>(days) * 86400)
@@ -67,7 +67,7 @@ Outcome over_quota(const Context& ctx, const std::string& address) {
 
 }  // namespace
 
-Outcome deliver_to_user(Context& ctx, const accounts::UserRecord& user,
+Delivery deliver_to_user(Context& ctx, const accounts::UserRecord& user,
                         const std::string& delivered_to, const std::string& detail) {
   if (!user.store_host.empty())
     log::warning("user ", user.address, " has store host ", user.store_host, "; delivering here");

@@ -47,7 +47,7 @@ Result<int> seekable_input() {
   return m.release();
 }
 
-std::optional<Outcome> load_message(Context& ctx) {
+std::optional<Delivery> load_message(Context& ctx) {
   auto fd = seekable_input();
   if (!fd) return temporary("unable to read message: " + fd.error().what);
   ctx.msg_fd = *fd;
@@ -61,7 +61,7 @@ std::optional<Outcome> load_message(Context& ctx) {
 }
 
 // A message that already went through this address, or that has circled too long.
-std::optional<Outcome> loop_check(const Context& ctx, const std::string& address) {
+std::optional<Delivery> loop_check(const Context& ctx, const std::string& address) {
   if (mailhdr::count(ctx.header, "Received") > kMaxReceived)
     return permanent("message loop: more than 100 Received header fields (#5.4.6)");
   for (const auto& v : mailhdr::values(ctx.header, "Delivered-To")) {
@@ -71,7 +71,7 @@ std::optional<Outcome> loop_check(const Context& ctx, const std::string& address
   return std::nullopt;
 }
 
-Outcome dispatch(Context& ctx, accounts::Accounts& acc, accounts::Resolution& r) {
+Delivery dispatch(Context& ctx, accounts::Accounts& acc, accounts::Resolution& r) {
   using R = accounts::Resolution;
   switch (r.kind) {
     case R::kUser:
@@ -93,13 +93,15 @@ Outcome dispatch(Context& ctx, accounts::Accounts& acc, accounts::Resolution& r)
 
 }  // namespace
 
-Outcome ok(std::string reason) { return {kDelivered, std::move(reason)}; }
-Outcome permanent(std::string reason) { return {kDeliveryPermanent, std::move(reason)}; }
-Outcome temporary(std::string reason) { return {kDeliveryTemporary, std::move(reason)}; }
+Delivery ok(std::string reason) { return reason; }
+std::unexpected<Error> permanent(std::string reason) { return fail(std::move(reason), kDeliveryPermanent); }
+std::unexpected<Error> temporary(std::string reason) { return fail(std::move(reason), kDeliveryTemporary); }
+int exit_code(const Delivery& d) { return d ? kDelivered : d.error().code; }
+const std::string& reason(const Delivery& d) { return d ? *d : d.error().what; }
 
 std::string angle(const std::string& address) { return "<" + address + ">"; }
 
-Outcome run(const std::string& sender, const std::string& recipient) {
+Delivery run(const std::string& sender, const std::string& recipient) {
   Context ctx(posta_home());
   ignore_sigpipe();
   if (auto s = become_instance_owner(ctx.home); !s) return temporary(s.error().what);
@@ -123,12 +125,12 @@ Outcome run(const std::string& sender, const std::string& recipient) {
   if (r->address != addr->str()) {
     if (auto loop = loop_check(ctx, r->address)) return *loop;
   }
-  Outcome out = dispatch(ctx, *acc, *r);
+  Delivery out = dispatch(ctx, *acc, *r);
   const char* qid = std::getenv("POSTA_QUEUE_ID");
   log::info(qid ? log::cat("delivery ", log::printable(qid), ": ") : std::string(),
             "to=<", log::printable(recipient), "> from=<", log::printable(sender),
-            "> status=", out.code == 0 ? "delivered" : out.code == 100 ? "failed" : "deferred",
-            " reason=\"", log::printable(out.reason), "\"");
+            "> status=", out ? "delivered" : exit_code(out) == kDeliveryPermanent ? "failed" : "deferred",
+            " reason=\"", log::printable(reason(out)), "\"");
   return out;
 }
 

@@ -7,7 +7,7 @@
 
 int main(int argc, char** argv) {
   posta::log::set_program("posta-local");
-  posta::local::Outcome out;
+  posta::local::Delivery out;
   if (argc != 3) {
     out = posta::local::permanent("usage: posta-local SENDER RECIPIENT");
   } else {
@@ -19,6 +19,6 @@ int main(int argc, char** argv) {
       out = posta::local::temporary("internal error");
     }
   }
-  std::cout << posta::log::printable(out.reason, 400) << "\n" << std::flush;
-  return out.code;
+  std::cout << posta::log::printable(posta::local::reason(out), 400) << "\n" << std::flush;
+  return posta::local::exit_code(out);
 }

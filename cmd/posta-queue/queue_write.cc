@@ -52,35 +52,34 @@ queue::Injection injection(uid_t caller, bool system) {
 
 // A setuid copy (system mode, posta-setup(8)): the instance is the one the binary belongs to,
 // not the caller's POSTA_HOME, and the real ids become the queue user's, so that nothing the
-// caller could regain (root's uid, for one) stays in this process. system: set when it is one.
-Outcome settle_identity(bool& system) {
+// caller could regain (root's uid, for one) stays in this process. True for a setuid copy.
+Result<bool> settle_identity() {
   auto home = settle_setuid_instance();
-  if (!home) return {kQueueSpoolTrouble, home.error().what};
-  system = home->has_value();
-  if (!system) return {};
+  if (!home) return std::unexpected(home.error());
+  if (!home->has_value()) return false;
   uid_t u = ::geteuid();
   gid_t g = ::getegid();
-  if (::setresgid(g, g, g) != 0 || ::setresuid(u, u, u) != 0)
-    return {kQueueSpoolTrouble, sys_error("unable to give up the caller's ids").what};
-  return {};
+  if (::setresgid(g, g, g) != 0 || ::setresuid(u, u, u) != 0) return fail_sys("unable to give up the caller's ids");
+  return true;
 }
+
+queue::WriteOutcome spool_trouble(const Error& e) { return {kQueueSpoolTrouble, e.what}; }
 
 }  // namespace
 
-Outcome run() {
+queue::WriteOutcome run() {
   ::signal(SIGPIPE, SIG_IGN);
   ::umask(007);
   // The real uid of whoever ran us, before a setuid copy gives up that identity.
   uid_t caller = ::getuid();
-  bool system = false;
-  if (auto o = settle_identity(system); o.code) return o;
+  auto system = settle_identity();
+  if (!system) return spool_trouble(system.error());
   std::string home = posta_home();
-  if (auto s = become_instance_owner(home); !s) return {kQueueSpoolTrouble, s.error().what};
+  if (auto s = become_instance_owner(home); !s) return spool_trouble(s.error());
   Control ctl(home);
   auto spool = queue::Spool::from_home(home);
-  if (auto s = spool.ensure(); !s) return {kQueueSpoolTrouble, s.error().what};
-  auto out = queue::write_message(spool, ctl.number("databytes", 0), injection(caller, system));
-  return {out.code, std::move(out.message), out.abandoned};
+  if (auto s = spool.ensure(); !s) return spool_trouble(s.error());
+  return queue::write_message(spool, ctl.number("databytes", 0), injection(caller, *system));
 }
 
 }  // namespace posta::queueprog

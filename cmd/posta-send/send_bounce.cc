@@ -4,7 +4,7 @@
 #include "dsn/dsn.h"
 #include "io/fd.h"
 #include "log/log.h"
-#include "proc/child.h"
+#include "queue/inject.h"
 #include "queue/maildate.h"
 #include "send.h"
 
@@ -26,30 +26,14 @@ Result<std::string> read_original(const std::string& path, size_t max) {
   return buf;
 }
 
-// Runs posta-queue with the message and a one-recipient envelope; waits for it.
+// Queues the message with a one-recipient envelope; waits for the queue.
 Status queue_message(const std::string& msg, const std::string& sender, const std::string& rcpt) {
-  auto m = Pipe::make();
-  auto e = Pipe::make();
-  if (!m || !e) return fail_sys("unable to create pipes");
-  SpawnOptions opt;
-  opt.fds = {{m->read.get(), 0}, {e->read.get(), 1}};
-  // our own notification: posta-queue records it as such for us only (posta-queue(8) ORIGIN)
-  opt.env = {"POSTA_ORIGIN=bounce"};
-  auto child = spawn({sibling("posta-queue")}, opt);
-  if (!child) return std::unexpected(child.error());
-  m->read.reset();
-  e->read.reset();
-  auto w1 = write_all(m->write.get(), msg);
-  m->write.reset();
   queue::Envelope env;
   env.sender = sender;
   env.recipients.push_back(queue::Recipient{rcpt, "", ""});
-  auto w2 = write_all(e->write.get(), queue::encode_injected(env));
-  e->write.reset();
-  auto st = child->wait();
-  if (!st) return std::unexpected(st.error());
-  if (!st->ok()) return fail("posta-queue " + st->describe());
-  if (!w1 || !w2) return fail("unable to write to posta-queue");
+  // our own notification: posta-queue records it as such for us only (posta-queue(8) ORIGIN)
+  auto q = queue::inject(msg, env, {"", {"POSTA_ORIGIN=bounce"}, false});
+  if (!q) return fail("not queued: " + q.error().line());
   return {};
 }
 }  // namespace

@@ -4,14 +4,11 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "base/exitcode.h"
-#include "daemon/daemon.h"
 #include "control/control.h"
-#include "io/fd.h"
-#include "log/log.h"
 #include "mime/address.h"
 #include "proc/child.h"
 #include "queue/envelope.h"
+#include "queue/inject.h"
 #include "queue/maildate.h"
 #include "sendmail.h"
 
@@ -20,11 +17,6 @@ namespace posta::sendmail {
 namespace {
 
 constexpr int kExUsage = 64, kExDataErr = 65, kExNoInput = 66, kExUnavailable = 69, kExTempFail = 75;
-
-std::string queue_program() {
-  const char* q = std::getenv("POSTA_QUEUE");
-  return q && *q ? q : sibling("posta-queue");
-}
 
 struct Caller {
   std::string login, gecos;
@@ -51,41 +43,15 @@ std::string qualify(const std::string& a, const std::string& host) {
   return a + "@" + host;
 }
 
-// Runs the queue program; maps its exit code to sendmail's (sysexits).
+// Queues the message; a refusal becomes sendmail's exit code (sysexits).
 int inject(const std::string& msg, const std::string& sender, const std::vector<std::string>& rcpts) {
   queue::Envelope env;
   env.sender = sender;
   for (auto& r : rcpts) env.recipients.push_back(queue::Recipient{r, "", ""});
-  // The queue program may refuse the message before reading all of it (databytes, a bare
-  // CR, a long line): its reason on fd 6 must reach the user, not a SIGPIPE.
-  ignore_sigpipe();
-  auto m = Pipe::make();
-  auto e = Pipe::make();
-  auto f6 = Pipe::make();
-  if (!m || !e || !f6) return kExTempFail;
-  SpawnOptions opt;
-  opt.fds = {{m->read.get(), 0}, {e->read.get(), 1}, {f6->write.get(), 6}};
-  auto child = spawn({queue_program()}, opt);
-  if (!child) {
-    std::cerr << "posta-sendmail: " << child.error().what << "\n";
-    return kExTempFail;
-  }
-  m->read.reset();
-  e->read.reset();
-  f6->write.reset();
-  (void)write_all(m->write.get(), msg);
-  m->write.reset();
-  (void)write_all(e->write.get(), queue::encode_injected(env));
-  e->write.reset();
-  auto st = child->wait();
-  auto text = read_all(f6->read.get(), 4096);
-  if (st && st->ok()) return 0;
-  int code = st && st->exited ? st->code : kQueueInternalBug;
-  std::string why = text && text->size() > 1 ? text->substr(1) : "posta-queue exit " + std::to_string(code);
-  std::cerr << "posta-sendmail: message not queued: " << log::printable(why) << "\n";
-  bool perm = code == kQueueRefusedPermanently || code == kQueueAddressTooLong || code == kQueueEnvelopeFormat ||
-              (code == kQueueCustomMessage && text && text->starts_with("D"));
-  return perm ? kExDataErr : kExTempFail;
+  auto q = queue::inject(msg, env, {});
+  if (q) return 0;
+  std::cerr << "posta-sendmail: message not queued: " << q.error().line() << "\n";
+  return q.error().permanent ? kExDataErr : kExTempFail;
 }
 
 int exec_sibling(const std::vector<std::string>& argv, const std::vector<std::string>& env = {}) {

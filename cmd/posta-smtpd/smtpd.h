@@ -16,6 +16,10 @@ namespace posta::accounts {
 class Accounts;
 }
 
+namespace posta::queue {
+class Injector;
+}
+
 namespace posta::smtpd {
 
 // The reader's limit: long enough for an AUTH line (12288) and anything legal; the per-verb
@@ -48,7 +52,7 @@ struct Config {
   std::vector<std::string> rcpthosts;  // control/rcpthosts, lower-case
   bool relayclient = false;        // env RELAYCLIENT set
   std::string remote_ip, remote_port, local_ip, local_port, remote_host;
-  std::string queue_program;       // $POSTA_QUEUE or sibling posta-queue
+  std::string queue_program;       // queue::queue_program(control/smtpqueue)
   std::string auth_program;        // sibling posta-auth
 };
 
@@ -73,8 +77,6 @@ struct Transaction {
   size_t rcpt_overflow = 0;  // recipients refused past maxrcpt
 };
 
-class QueueJob;
-
 // The accounts databases, opened at the first lookup and kept by main() for every session
 // of a reused process (joining the Berkeley DB environment costs ~5 ms; a handle reopens
 // by itself after someone else's recovery, lib/accounts/lookup.h).
@@ -98,7 +100,6 @@ class Session {
   int run();
 
  private:
-  friend class QueueJob;
   // smtpd_session.cc
   bool greet();
   bool dispatch(const smtp::Command& cmd, size_t line_size);
@@ -134,10 +135,10 @@ class Session {
   void do_data(const smtp::Command& cmd);
   void do_bdat(const smtp::Command& cmd);
   bool data_allowed(bool bdat);
-  std::unique_ptr<QueueJob> start_job();
+  std::unique_ptr<queue::Injector> start_job();
   bool read_chunk(size_t n);
   std::string received_header() const;
-  void finish_message(QueueJob& job, const smtp::BodyFilter& body);
+  void finish_message(queue::Injector& job, const smtp::BodyFilter& body);
   // smtpd_auth.cc
   void do_auth(const smtp::Command& cmd);
   bool auth_read_response(std::string& out);
@@ -157,7 +158,7 @@ class Session {
   bool quit_ = false;
   bool write_failed_ = false;  // the client stopped reading: no goodbye
   Transaction tx_;
-  std::unique_ptr<QueueJob> bdat_job_;  // a BDAT transaction in progress
+  std::unique_ptr<queue::Injector> bdat_job_;  // a BDAT transaction in progress
   std::unique_ptr<smtp::BodyFilter> bdat_body_;
   std::unique_ptr<smtp::ChunkSplitter> bdat_split_;
   AccountsCache& accounts_;

@@ -5,6 +5,7 @@
 
 #include "control/control.h"
 #include "proc/child.h"
+#include "queue/inject.h"
 #include "smtpd.h"
 
 namespace posta::smtpd {
@@ -74,9 +75,7 @@ Config load_config(bool submission_flag) {
   c.local_port = env("TCPLOCALPORT");
   c.remote_host = env("TCPREMOTEHOST");
   if (c.remote_ip.empty()) c.remote_ip = "unknown";
-  std::string q = env("POSTA_QUEUE");
-  if (q.empty()) q = ctl.string("smtpqueue");
-  c.queue_program = q.empty() ? sibling("posta-queue") : q;
+  c.queue_program = queue::queue_program(ctl.string("smtpqueue"));
   c.auth_program = sibling("posta-auth");
   return c;
 }

@@ -2,9 +2,9 @@
 #include <ctime>
 
 #include "log/log.h"
+#include "queue/inject.h"
 #include "smtp/reply.h"
 #include "smtpd.h"
-#include "smtpd_queue.h"
 
 namespace posta::smtpd {
 namespace {
@@ -65,16 +65,17 @@ bool Session::data_allowed(bool bdat) {
   return false;
 }
 
-std::unique_ptr<QueueJob> Session::start_job() {
+std::unique_ptr<queue::Injector> Session::start_job() {
   std::vector<std::string> env;
   if (!tx_.ret.empty()) env.push_back("POSTA_DSN_RET=" + tx_.ret);
   if (!tx_.envid.empty()) env.push_back("POSTA_DSN_ENVID=" + tx_.envid);
   if (!auth_user_.empty()) env.push_back("POSTA_AUTH_USER=" + auth_user_);
   if (tx_.smtputf8) env.push_back("POSTA_SMTPUTF8=1");
   if (!tx_.body.empty()) env.push_back("POSTA_BODY=" + tx_.body);
-  auto job = QueueJob::start(cfg_.queue_program, std::move(env));
+  // resident: the queue writer daemon, when it answers, saves a fork and exec per message
+  auto job = queue::Injector::open({cfg_.queue_program, std::move(env), true});
   if (!job) {
-    log::warning("unable to start ", cfg_.queue_program, ": ", job.error().what);
+    log::warning(job.error().what);
     reply(451, "4.3.0", "Unable to queue the message, please try again later");
     reset_transaction();
     return nullptr;
@@ -179,7 +180,7 @@ void Session::do_bdat(const smtp::Command& cmd) {
   reply(250, "2.0.0", std::to_string(a->size) + " octets received");
 }
 
-void Session::finish_message(QueueJob& job, const smtp::BodyFilter& body) {
+void Session::finish_message(queue::Injector& job, const smtp::BodyFilter& body) {
   if (body.refused()) {
     job.abort();
     auto r = body.refusal();
@@ -191,15 +192,18 @@ void Session::finish_message(QueueJob& job, const smtp::BodyFilter& body) {
   queue::Envelope env;
   env.sender = tx_.sender;
   for (auto& r : tx_.rcpts) env.recipients.push_back({r.address, r.notify, r.orcpt});
-  QueueOutcome o = job.finish(env);
+  queue::Injected q = job.close(env);
   ++messages_;
-  log::info(cfg_.remote_ip, ": ", o.code == 250 ? "queued" : "queue refused", " id=", o.id.empty() ? "-" : o.id,
+  int code = q ? 250 : q.error().permanent ? 554 : 451;
+  std::string status = q ? "2.0.0" : q.error().status;
+  std::string text = !q ? q.error().text : q->empty() ? "Ok: queued" : "Ok: queued as " + *q;
+  log::info(cfg_.remote_ip, ": ", q ? "queued" : "queue refused", " id=", q && !q->empty() ? *q : "-",
             " from=<", tx_.sender, "> nrcpt=", tx_.rcpts.size(), " size=", body.problems().bytes,
-            o.code == 250 ? "" : " reply=\"" + std::to_string(o.code) + " " + o.text + "\"",
+            q ? "" : " reply=\"" + std::to_string(code) + " " + text + "\"",
             auth_user_.empty() ? "" : " auth=" + auth_user_);
   reset_transaction();
-  if (o.code >= 500) error_reply(o.code, o.enhanced.c_str(), o.text);
-  else reply(o.code, o.enhanced.c_str(), o.text);
+  if (code >= 500) error_reply(code, status.c_str(), text);
+  else reply(code, status.c_str(), text);
 }
 
 }  // namespace posta::smtpd

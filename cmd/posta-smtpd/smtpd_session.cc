@@ -7,9 +7,9 @@
 #include "io/deadline.h"
 #include "io/fd.h"
 #include "log/log.h"
+#include "queue/inject.h"
 #include "smtp/reply.h"
 #include "smtpd.h"
-#include "smtpd_queue.h"
 
 namespace posta::smtpd {
 

@@ -1,5 +1,5 @@
 // The client side of posta-queued (queued_proto.h): hand one message's fds to the resident
-// queue writer instead of running posta-queue. posta-smtpd uses it (QueueJob).
+// queue writer instead of running posta-queue. The injection client (inject.h) uses it.
 #pragma once
 #include <string>
 #include <vector>
