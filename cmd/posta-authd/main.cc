@@ -1,33 +1,42 @@
-// posta-authd [-s SOCKET] [-G GROUP] [-N FD] [-w N] [-t SECONDS]: the resident
+// posta-authd [-s SOCKET] [-G GROUP] [-d NOTIFYFD] [-c CHECKERS] [-t SECONDS]: the resident
 // password checker behind posta-auth. See man/posta-authd.8.
-#include <CLI/CLI.hpp>
+#include <unistd.h>
 
 #include <exception>
 
 #include "authd.h"
 #include "base/exitcode.h"
 #include "control/control.h"
+#include "daemon/options.h"
 #include "log/log.h"
+
+namespace {
+
+constexpr const char* kUsage = "usage: posta-authd [-s SOCKET] [-G GROUP] [-d NOTIFYFD] [-c CHECKERS] [-t SECONDS]";
+
+posta::authd::Options parse_args(int argc, char** argv) {
+  posta::authd::Options o;
+  o.socket = posta::posta_home() + "/run/authd.sock";
+  int ch;
+  while ((ch = ::getopt(argc, argv, "s:G:d:c:t:")) != -1) {
+    switch (ch) {
+      case 's': o.socket = optarg; break;
+      case 'G': o.group = optarg; break;
+      case 'd': o.notify_fd = static_cast<int>(posta::option_number(optarg, 3, 1000000, 'd', kUsage)); break;
+      case 'c': o.workers = static_cast<int>(posta::option_number(optarg, 1, 64, 'c', kUsage)); break;
+      case 't': o.timeout = static_cast<int>(posta::option_number(optarg, 1, 3600, 't', kUsage)); break;
+      default: posta::usage_exit("", kUsage);
+    }
+  }
+  if (optind != argc) posta::usage_exit("unexpected argument " + std::string(argv[optind]), kUsage);
+  return o;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   posta::log::set_program("posta-authd");
-  posta::authd::Options o;
-  o.socket = posta::posta_home() + "/run/authd.sock";
-  CLI::App app{"posta-authd: answers posta-auth's password checks"};
-  app.add_option("-s", o.socket, "unix socket to listen on (default $POSTA_HOME/run/authd.sock)");
-  app.add_option("-G", o.group, "group that may connect (socket mode 0660; else 0600)");
-  app.add_option("-N", o.notify_fd, "s6 readiness: write a newline to this fd when serving")
-      ->check(CLI::Range(3, 1000000));
-  app.add_option("-w", o.workers, "checker threads: connections served at once (default 4)")
-      ->check(CLI::Range(1, 64));
-  app.add_option("-t", o.timeout, "seconds for a request to arrive and its answer to leave (default 5)")
-      ->check(CLI::Range(1, 3600));
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e);
-    return rc == 0 ? posta::kExitOk : posta::kExitUsageS6;
-  }
+  auto o = parse_args(argc, argv);
   try {
     return posta::authd::run(o);
   } catch (const std::exception& e) {

@@ -1,32 +1,43 @@
-// posta-queued [-s SOCKET] [-G GROUP] [-N FD] [-j N] [-t SECONDS]: the resident queue writer
-// behind posta-smtpd. See man/posta-queued.8.
-#include <CLI/CLI.hpp>
+// posta-queued [-s SOCKET] [-G GROUP] [-d NOTIFYFD] [-c JOBS] [-t SECONDS]: the resident
+// queue writer behind posta-smtpd. See man/posta-queued.8.
+#include <unistd.h>
 
 #include <exception>
 
 #include "base/exitcode.h"
 #include "control/control.h"
+#include "daemon/options.h"
 #include "log/log.h"
 #include "queue/queued_client.h"
 #include "queued.h"
 
-int main(int argc, char** argv) {
-  posta::log::set_program("posta-queued");
+namespace {
+
+constexpr const char* kUsage = "usage: posta-queued [-s SOCKET] [-G GROUP] [-d NOTIFYFD] [-c JOBS] [-t SECONDS]";
+
+posta::queued::Options parse_args(int argc, char** argv) {
   posta::queued::Options o;
   o.socket = posta::queue::queued_socket(posta::posta_home());
-  CLI::App app{"posta-queued: writes the messages posta-smtpd hands it into the queue"};
-  app.add_option("-s", o.socket, "unix socket to listen on (default $POSTA_HOME/run/queue.sock)");
-  app.add_option("-G", o.group, "group that may connect (socket mode 0660; else 0600)");
-  app.add_option("-N", o.notify_fd, "s6 readiness: write a newline to this fd when serving")
-      ->check(CLI::Range(3, 1000000));
-  app.add_option("-j", o.jobs, "messages written at once (default 300)")->check(CLI::Range(1, 1024));
-  app.add_option("-t", o.timeout, "seconds for a client's frame to arrive (default 5)")->check(CLI::Range(1, 3600));
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e);
-    return rc == 0 ? posta::kExitOk : posta::kExitUsageS6;
+  int ch;
+  while ((ch = ::getopt(argc, argv, "s:G:d:c:t:")) != -1) {
+    switch (ch) {
+      case 's': o.socket = optarg; break;
+      case 'G': o.group = optarg; break;
+      case 'd': o.notify_fd = static_cast<int>(posta::option_number(optarg, 3, 1000000, 'd', kUsage)); break;
+      case 'c': o.jobs = static_cast<int>(posta::option_number(optarg, 1, 1024, 'c', kUsage)); break;
+      case 't': o.timeout = static_cast<int>(posta::option_number(optarg, 1, 3600, 't', kUsage)); break;
+      default: posta::usage_exit("", kUsage);
+    }
   }
+  if (optind != argc) posta::usage_exit("unexpected argument " + std::string(argv[optind]), kUsage);
+  return o;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  posta::log::set_program("posta-queued");
+  auto o = parse_args(argc, argv);
   try {
     return posta::queued::run(o);
   } catch (const std::exception& e) {

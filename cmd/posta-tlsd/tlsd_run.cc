@@ -8,8 +8,8 @@
 #include <filesystem>
 
 #include "base/exitcode.h"
-#include "daemon/daemon.h"
 #include "log/log.h"
+#include "proc/privilege.h"
 #include "tlsd_relay.h"
 
 namespace posta::tlsd {
