@@ -8,7 +8,7 @@
 namespace posta::authd {
 
 struct Options {
-  std::string socket;              // -s
+  std::string socket;              // -D
   std::string group;               // -G: group that may connect (mode 0660); else 0600
   std::optional<int> notify_fd;    // -d
   int workers = 4;                 // -c: threads, each serving one connection at a time

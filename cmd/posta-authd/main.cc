@@ -1,7 +1,5 @@
-// posta-authd [-s SOCKET] [-G GROUP] [-d NOTIFYFD] [-c CHECKERS] [-t SECONDS]: the resident
+// posta-authd [-D SOCKET] [-G GROUP] [-d NOTIFYFD] [-c CHECKERS] [-t SECONDS]: the resident
 // password checker behind posta-auth. See man/posta-authd.8.
-#include <unistd.h>
-
 #include <exception>
 
 #include "authd.h"
@@ -10,33 +8,11 @@
 #include "daemon/options.h"
 #include "log/log.h"
 
-namespace {
-
-constexpr const char* kUsage = "usage: posta-authd [-s SOCKET] [-G GROUP] [-d NOTIFYFD] [-c CHECKERS] [-t SECONDS]";
-
-posta::authd::Options parse_args(int argc, char** argv) {
-  posta::authd::Options o;
-  o.socket = posta::posta_home() + "/run/authd.sock";
-  int ch;
-  while ((ch = ::getopt(argc, argv, "s:G:d:c:t:")) != -1) {
-    switch (ch) {
-      case 's': o.socket = optarg; break;
-      case 'G': o.group = optarg; break;
-      case 'd': o.notify_fd = static_cast<int>(posta::option_number(optarg, 3, 1000000, 'd', kUsage)); break;
-      case 'c': o.workers = static_cast<int>(posta::option_number(optarg, 1, 64, 'c', kUsage)); break;
-      case 't': o.timeout = static_cast<int>(posta::option_number(optarg, 1, 3600, 't', kUsage)); break;
-      default: posta::usage_exit("", kUsage);
-    }
-  }
-  if (optind != argc) posta::usage_exit("unexpected argument " + std::string(argv[optind]), kUsage);
-  return o;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   posta::log::set_program("posta-authd");
-  auto o = parse_args(argc, argv);
+  auto a = posta::parse_socket_daemon(argc, argv, {posta::posta_home() + "/run/authd.sock", "", std::nullopt, 4, 5}, 64,
+                                      "usage: posta-authd [-D SOCKET] [-G GROUP] [-d NOTIFYFD] [-c CHECKERS] [-t SECONDS]");
+  posta::authd::Options o{a.socket, a.group, a.notify_fd, a.at_once, a.timeout};
   try {
     return posta::authd::run(o);
   } catch (const std::exception& e) {

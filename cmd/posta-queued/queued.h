@@ -11,7 +11,7 @@
 namespace posta::queued {
 
 struct Options {
-  std::string socket;          // -s
+  std::string socket;          // -D
   std::string group;           // -G: who may connect besides root and the queue user
   std::optional<int> notify_fd;  // -d
   int jobs = 300;  // -c: a job lasts from DATA to the end: the -c 100 of smtpd, submission, smtps

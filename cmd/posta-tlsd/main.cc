@@ -14,8 +14,8 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: posta-tlsd -i|-s|-n|-D SOCKET [-c CERT] [-k KEY] [-S SNIDIR] [-C CAFILE] [-t HANDSHAKE] "
-    "[-T IDLE] [-W WRITE] [-L LIMIT] [-u USER] [-U TLSUSER] [-G GROUP] [-d NOTIFYFD] [--] [PROGRAM [ARG...]]";
+    "usage: posta-tlsd -i|-s|-n|-D SOCKET [-f CERT] [-k KEY] [-S SNIDIR] [-A CAFILE] [-t HANDSHAKE] "
+    "[-I IDLE] [-W WRITE] [-L LIMIT] [-u USER] [-U TLSUSER] [-G GROUP] [-d NOTIFYFD] [--] [PROGRAM [ARG...]]";
 
 int number(char opt, long lo, long hi) {
   return static_cast<int>(posta::option_number(optarg, lo, hi, opt, kUsage));
@@ -28,7 +28,7 @@ posta::tlsd::Options parse_args(int argc, char** argv) {
   o.key = home + "/tls/key.pem";
   o.sni_dir = home + "/tls";
   int ch;
-  while ((ch = ::getopt(argc, argv, "+isnD:G:d:c:k:S:C:t:T:W:L:u:U:")) != -1) {
+  while ((ch = ::getopt(argc, argv, "+isnD:G:d:f:k:S:A:t:I:W:L:u:U:")) != -1) {
     switch (ch) {
       case 'i': o.implicit = true; break;
       case 's': o.starttls = true; break;
@@ -36,12 +36,12 @@ posta::tlsd::Options parse_args(int argc, char** argv) {
       case 'D': o.daemon_socket = optarg; break;
       case 'G': o.socket_group = optarg; break;
       case 'd': o.notify_fd = number('d', 3, 1000000); break;
-      case 'c': o.cert = optarg; break;
+      case 'f': o.cert = optarg; break;
       case 'k': o.key = optarg; break;
       case 'S': o.sni_dir = optarg; break;
-      case 'C': o.client_ca = optarg; break;
+      case 'A': o.client_ca = optarg; break;
       case 't': o.handshake_timeout = number('t', 1, 3600); break;
-      case 'T': o.idle_timeout = number('T', 1, 86400); break;
+      case 'I': o.idle_timeout = number('I', 1, 86400); break;
       case 'W': o.write_timeout = number('W', 1, 86400); break;
       case 'L': o.session_limit = number('L', 0, 604800); break;
       case 'u': o.user = optarg; break;

@@ -129,7 +129,7 @@ void Sessions::begin(const Handoff& h, std::vector<Fd> fds) {
   auto relay = std::make_unique<Relay>(
       std::move(p), store_.default_ctx(), base_.get(), nullptr, nullptr);
   Relay* r = relay.get();
-  r->set_done([this, r](Outcome) {
+  r->set_done([this, r](const Status&) {
     dead_.push_back(r);
     event_active(reap_ev_.get(), 0, 0);
   });

@@ -8,7 +8,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "daemon/daemon.h"
 #include "daemon/options.h"
@@ -253,6 +255,32 @@ TEST(DaemonOptions, NumberInRangeOrUsageExit) {
   EXPECT_EQ(option_number("3", 3, 10, 'd', "usage"), 3);
   EXPECT_EXIT(option_number("2", 3, 10, 'd', "usage: x"), ::testing::ExitedWithCode(100), "-d needs a number from 3 to 10");
   EXPECT_EXIT(option_number("3x", 3, 10, 'd', "usage: x"), ::testing::ExitedWithCode(100), "usage: x");
+}
+
+SocketDaemonOptions parse(std::vector<std::string> args) {
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  optind = 0;  // glibc: a full reset of getopt's state
+  return parse_socket_daemon(static_cast<int>(args.size()), argv.data(), {"/default.sock", "", std::nullopt, 4, 5}, 64,
+                             "usage: x");
+}
+
+TEST(DaemonOptions, SocketDaemonLetters) {
+  auto d = parse({"prog"});
+  EXPECT_EQ(d.socket, "/default.sock");
+  EXPECT_EQ(d.notify_fd, std::nullopt);
+  EXPECT_EQ(d.at_once, 4);
+  EXPECT_EQ(d.timeout, 5);
+  auto o = parse({"prog", "-D", "/s", "-G", "posta", "-d", "3", "-c", "64", "-t", "1"});
+  EXPECT_EQ(o.socket, "/s");
+  EXPECT_EQ(o.group, "posta");
+  EXPECT_EQ(o.notify_fd, 3);
+  EXPECT_EQ(o.at_once, 64);
+  EXPECT_EQ(o.timeout, 1);
+  EXPECT_EXIT(parse({"prog", "-c", "65"}), ::testing::ExitedWithCode(100), "-c needs a number from 1 to 64");
+  EXPECT_EXIT(parse({"prog", "-N", "3"}), ::testing::ExitedWithCode(100), "usage: x");
+  EXPECT_EXIT(parse({"prog", "extra"}), ::testing::ExitedWithCode(100), "unexpected argument extra");
 }
 
 }  // namespace
