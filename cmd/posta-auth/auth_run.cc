@@ -11,7 +11,6 @@
 #include "auth.h"
 #include "base/exitcode.h"
 #include "control/control.h"
-#include "daemon/daemon.h"
 #include "io/fd.h"
 #include "log/log.h"
 #include "proc/child.h"
@@ -85,7 +84,7 @@ Status exec_post_auth(const std::string& home_dir, const AuthAnswer& a, const st
     std::string store = home_dir + "/mail";
     if (::stat(store.c_str(), &st) != 0) return fail_sys("unable to stat " + store);
     if (st.st_uid == 0) return fail(store + " is owned by root; refusing to run the post-auth program as root");
-    if (auto d = drop_privileges(Identity{st.st_uid, st.st_gid, home}); !d) return d;
+    if (auto d = assume(posta::Credentials{st.st_uid, st.st_gid, {st.st_gid}}); !d) return d;
   }
   if (::chdir(home.c_str()) != 0) {
     if (auto c = accounts::create_maildir(maildir); !c) return c;

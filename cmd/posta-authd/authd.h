@@ -8,10 +8,10 @@
 namespace posta::authd {
 
 struct Options {
-  std::string socket;              // -s
+  std::string socket;              // -D
   std::string group;               // -G: group that may connect (mode 0660); else 0600
-  std::optional<int> notify_fd;    // -N
-  int workers = 4;                 // -w: threads, each serving one connection at a time
+  std::optional<int> notify_fd;    // -d
+  int workers = 4;                 // -c: threads, each serving one connection at a time
   int timeout = 5;                 // -t: seconds for the request to arrive / the answer to leave
 };
 

@@ -1,5 +1,5 @@
-// posta-authd's run(), in the daemon skeleton's order: become the owner of the secrets,
-// open the databases, make the socket, readiness, then the checkers.
+// posta-authd's run(), in the daemon skeleton's order (lib/daemon/daemon.h): start, become
+// the owner of the secrets, open the databases, make the socket, readiness, then the checkers.
 #include <signal.h>
 #include <unistd.h>
 
@@ -14,8 +14,8 @@
 namespace posta::authd {
 
 int run(const Options& o) {
-  auto ready = readiness_fd(o.notify_fd);
-  ignore_sigpipe();
+  auto daemon = Daemon::start({o.notify_fd}, {SIGHUP, SIGTERM, SIGINT});
+  if (!daemon) log::fatal(kExitTemporary, daemon.error().what);
   std::string home = posta_home();
   // The daemon holds the hashes: it runs as the owner of db/secret/, root in system mode,
   // the instance owner otherwise (also when root starts a rootless instance).
@@ -41,8 +41,8 @@ int run(const Options& o) {
   set_nonblock(listener->get(), false);  // the checkers block in accept()
   Server server(o, home, std::move(*listener), group, std::move(*acc));
   log::info("listening on ", o.socket, " with ", o.workers, " checker threads");
-  notify_ready(ready);
-  server.serve();
+  daemon->ready();
+  server.serve(*daemon);
   ::unlink(o.socket.c_str());
   return kExitOk;
 }

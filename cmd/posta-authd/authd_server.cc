@@ -57,24 +57,18 @@ int64_t Server::cpu_ns() const {
   return int64_t{t.tv_sec} * 1000000000 + t.tv_nsec;
 }
 
-void Server::serve() {
-  // Signals are for this thread: the checkers start with all of them blocked.
-  sigset_t mine, all, old;
-  sigemptyset(&mine);
-  for (int sig : {SIGHUP, SIGTERM, SIGINT}) sigaddset(&mine, sig);
-  sigfillset(&all);
-  pthread_sigmask(SIG_BLOCK, &all, &old);
-  for (int i = 0; i < o_.workers; ++i) threads_.emplace_back([this] { checker(); });
-  pthread_sigmask(SIG_SETMASK, &old, nullptr);
-  pthread_sigmask(SIG_BLOCK, &mine, nullptr);
-  timespec every{kCheckpointEvery, 0};
+void Server::serve(Daemon& d) {
+  {
+    SignalsBlocked in_checkers;  // signals are for this thread
+    for (int i = 0; i < o_.workers; ++i) threads_.emplace_back([this] { checker(); });
+  }
   for (;;) {
-    int sig = ::sigtimedwait(&mine, nullptr, &every);
-    if (sig < 0) {
-      if (errno == EAGAIN) checkpoint();
+    auto sig = d.wait_signal(kCheckpointEvery * 1000);
+    if (!sig) {
+      checkpoint();
       continue;
     }
-    if (sig == SIGHUP) {
+    if (*sig == SIGHUP) {
       std::lock_guard<std::mutex> l(db_mu_);
       settings_ = accounts::AuthSettings::load(home_);
       log::info("control files reread");

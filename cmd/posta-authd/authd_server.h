@@ -15,6 +15,7 @@
 #include "accounts/auth_check.h"
 #include "accounts/lookup.h"
 #include "authd.h"
+#include "daemon/daemon.h"
 #include "io/fd.h"
 
 namespace posta::authd {
@@ -24,9 +25,9 @@ class Server {
   Server(const Options& o, std::string home, Fd listener, std::optional<gid_t> group,
          accounts::Accounts acc);
   ~Server();
-  // Starts the checkers; the caller's thread then handles the signals and the checkpoints
+  // Starts the checkers; the caller's thread then handles d's signals and the checkpoints
   // until SIGTERM or SIGINT, and returns when every checker has finished its connection.
-  void serve();
+  void serve(Daemon& d);
 
  private:
   void checker();

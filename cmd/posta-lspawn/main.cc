@@ -12,6 +12,10 @@ int main(int argc, char**) {
     posta::log::error("usage: posta-lspawn (requests on fd 0, results on fd 1; started by posta-start)");
     return posta::kExitUsageS6;
   }
+  // The daemon skeleton with no readiness (posta-send's is the family's) and no signals:
+  // a spawn stops when posta-send closes its fd 0.
+  auto daemon = posta::Daemon::start({std::nullopt, false}, {});
+  if (!daemon) posta::log::fatal(posta::kExitTemporary, daemon.error().what);
   std::string home = posta::posta_home();
   if (auto s = posta::become_instance_owner(home); !s) {
     posta::log::error("fatal: ", s.error().what);

@@ -11,10 +11,10 @@
 namespace posta::queued {
 
 struct Options {
-  std::string socket;          // -s
+  std::string socket;          // -D
   std::string group;           // -G: who may connect besides root and the queue user
-  std::optional<int> notify_fd;  // -N
-  int jobs = 300;  // -j: a job lasts from DATA to the end: the -c 100 of smtpd, submission, smtps
+  std::optional<int> notify_fd;  // -d
+  int jobs = 300;  // -c: a job lasts from DATA to the end: the -c 100 of smtpd, submission, smtps
   int timeout = 5;             // -t: seconds for the frame to arrive
 };
 

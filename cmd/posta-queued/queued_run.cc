@@ -1,9 +1,9 @@
-// posta-queued's run(): become the queue's owner, make the socket, then accept connections
-// and serve each on a thread of its own, at most -j at once.
+// posta-queued's run(), in the daemon skeleton's order (lib/daemon/daemon.h): start, become
+// the queue's owner, make the socket, then accept connections and serve each on a thread of
+// its own, at most -c at once.
 #include <poll.h>
 #include <signal.h>
 #include <sys/eventfd.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -30,12 +30,6 @@ namespace {
 
 constexpr int kDrainSeconds = 5;  // at SIGTERM: how long running jobs may take to finish
 
-// Root starting an instance whose home is root's: the spool belongs to posta-q.
-bool system_mode(const std::string& home) {
-  struct stat st;
-  return ::geteuid() == 0 && ::stat(home.c_str(), &st) == 0 && st.st_uid == 0;
-}
-
 struct Settled {
   Fd listener;
   std::optional<gid_t> group;  // -G
@@ -46,7 +40,7 @@ struct Settled {
 // instance owner otherwise (also when root starts a rootless instance). The socket is made
 // on the way, while we may still give it to the -G group.
 Settled settle(const Options& o, const std::string& home) {
-  bool system = system_mode(home);
+  bool system = system_mode(home);  // the spool belongs to posta-q
   if (!system)
     if (auto st = become_instance_owner(home); !st) log::fatal(kExitTemporary, st.error().what);
   std::optional<gid_t> group;
@@ -81,6 +75,7 @@ class JobThreads {
       return true;
     }
     try {
+      SignalsBlocked in_jobs;  // signals are for the acceptor's thread
       std::thread([this] { work(); }).detach();
     } catch (const std::system_error&) {
       jobs_.pop_back();
@@ -117,27 +112,21 @@ class Acceptor {
  public:
   Acceptor(const Options& o, Context ctx, Fd listener) : o_(o), ctx_(std::move(ctx)), listener_(std::move(listener)) {}
   Status start();
-  void loop();
+  void loop(Daemon& d);
   [[noreturn]] void drain();
 
  private:
   void accept_some();
   const Options& o_;
   Context ctx_;
-  Fd listener_, signals_, done_;  // done_: an eventfd each finished job adds 1 to
+  Fd listener_, done_;  // done_: an eventfd each finished job adds 1 to
   std::atomic<int> active_{0};
   JobThreads threads_;
 };
 
 Status Acceptor::start() {
-  sigset_t set;
-  sigemptyset(&set);
-  for (int s : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&set, s);
-  // blocked before any job thread starts, so that they inherit it and only signals_ sees them
-  if (::pthread_sigmask(SIG_BLOCK, &set, nullptr) != 0) return fail("unable to block signals");
-  signals_ = Fd(::signalfd(-1, &set, SFD_CLOEXEC));
   done_ = Fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-  if (!signals_ || !done_) return fail_sys("unable to set up signal handling");
+  if (!done_) return fail_sys("unable to create an eventfd");
   return {};
 }
 
@@ -172,15 +161,15 @@ void Acceptor::accept_some() {
   }
 }
 
-void Acceptor::loop() {
+// Returns at SIGTERM or SIGINT; SIGHUP is ignored (nothing is reread).
+void Acceptor::loop(Daemon& d) {
   for (;;) {
     bool room = active_.load() < o_.jobs;
-    pollfd p[3] = {{signals_.get(), POLLIN, 0}, {done_.get(), POLLIN, 0}, {listener_.get(), short(room ? POLLIN : 0), 0}};
+    pollfd p[3] = {{d.signal_fd(), POLLIN, 0}, {done_.get(), POLLIN, 0}, {listener_.get(), short(room ? POLLIN : 0), 0}};
     if (::poll(p, 3, -1) < 0) continue;
-    if (p[0].revents) {
-      signalfd_siginfo si{};
-      if (::read(signals_.get(), &si, sizeof si) == sizeof si && si.ssi_signo != SIGHUP) return;
-    }
+    if (p[0].revents)
+      while (auto sig = d.next_signal())
+        if (*sig != SIGHUP) return;
     if (p[1].revents) {
       uint64_t n;
       (void)!::read(done_.get(), &n, sizeof n);
@@ -209,8 +198,8 @@ void Acceptor::loop() {
 }  // namespace
 
 int run(const Options& o) {
-  auto ready = readiness_fd(o.notify_fd);
-  ignore_sigpipe();
+  auto daemon = Daemon::start({o.notify_fd}, {SIGTERM, SIGINT, SIGHUP});
+  if (!daemon) log::fatal(kExitTemporary, daemon.error().what);
   std::string home = posta_home();
   auto [listener, group, system] = settle(o, home);
   auto spool = queue::Spool::from_home(home);
@@ -218,8 +207,8 @@ int run(const Options& o) {
   Acceptor acceptor(o, Context{home, spool, o.timeout, group, system}, std::move(listener));
   if (auto st = acceptor.start(); !st) log::fatal(kExitTemporary, st.error().what);
   log::info("listening on ", o.socket, ", ", o.jobs, " messages at once");
-  notify_ready(ready);
-  acceptor.loop();
+  daemon->ready();
+  acceptor.loop(*daemon);
   log::info("stopping");
   acceptor.drain();
 }

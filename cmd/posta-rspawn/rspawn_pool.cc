@@ -220,7 +220,6 @@ Result<std::optional<DeliveryRequest>> next_request(queue::FrameReader& reader) 
 }  // namespace
 
 int run_pool(const std::string& agent, std::chrono::milliseconds idle) {
-  ::signal(SIGPIPE, SIG_IGN);
   set_nonblock(0, true);
   Pool pool(agent, idle);
   queue::FrameReader reader;

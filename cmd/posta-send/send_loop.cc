@@ -17,6 +17,7 @@
 
 #include "base/exitcode.h"
 #include "daemon/daemon.h"
+#include "event/event_ptr.h"
 #include "io/fd.h"
 #include "log/log.h"
 #include "queue/control_proto.h"
@@ -42,8 +43,8 @@ struct Loop {
                                                   },
                                                   [this](const queue::CleanRequest& r) { send_frame(clean_, queue::encode(r)); }}) {}
   ~Loop();
-  Status setup();
-  int run(std::optional<int> ready_fd);
+  Status setup(Daemon& d);
+  int run(Daemon& d);
 
   Status setup_peer(Peer& p, int out_fd, int in_fd);
   Status setup_trigger();
@@ -68,7 +69,7 @@ struct Loop {
   event* trigger_ev_ = nullptr;
   event* wake_ev_ = nullptr;   // next retry due / pickup continuation
   event* scan_ev_ = nullptr;   // periodic scan
-  event* sig_ev_[4] = {};
+  EventPtr sig_ev_;
   evconnlistener* listener_ = nullptr;
   bool want_pickup_ = false;
   bool stopping_ = false;
@@ -83,8 +84,9 @@ Loop::~Loop() {
     if (p->in) bufferevent_free(p->in);
   }
   if (listener_) evconnlistener_free(listener_);
-  for (auto* e : {trigger_ev_, wake_ev_, scan_ev_, sig_ev_[0], sig_ev_[1], sig_ev_[2], sig_ev_[3]})
+  for (auto* e : {trigger_ev_, wake_ev_, scan_ev_})
     if (e) event_free(e);
+  sig_ev_.reset();
   if (base_) event_base_free(base_);
 }
 
@@ -167,7 +169,7 @@ void on_scan(evutil_socket_t, short, void*) {
   g_loop->kick();
 }
 
-void on_signal(evutil_socket_t sig, short, void*) {
+void on_signal(int sig) {
   Loop& l = *g_loop;
   if (sig == SIGALRM) {
     log::info("ALRM: retrying every deferred recipient now");
@@ -243,7 +245,7 @@ Status Loop::setup_control() {
   return {};
 }
 
-Status Loop::setup() {
+Status Loop::setup(Daemon& d) {
   g_loop = this;
   if (!base_) return fail("unable to create the event base");
   if (auto s = spool_.ensure(); !s) return s;
@@ -255,11 +257,9 @@ Status Loop::setup() {
     if (auto s = setup_peer(*p, o, i); !s) return s;
   if (auto s = setup_trigger(); !s) return s;
   if (auto s = setup_control(); !s) return s;
-  int sigs[4] = {SIGALRM, SIGHUP, SIGTERM, SIGINT};
-  for (int k = 0; k < 4; ++k) {
-    sig_ev_[k] = evsignal_new(base_, sigs[k], on_signal, nullptr);
-    event_add(sig_ev_[k], nullptr);
-  }
+  auto sig = watch_signals(base_, d, on_signal);
+  if (!sig) return std::unexpected(sig.error());
+  sig_ev_ = std::move(*sig);
   wake_ev_ = evtimer_new(base_, on_wake, nullptr);
   scan_ev_ = event_new(base_, -1, EV_PERSIST, on_scan, nullptr);
   return {};
@@ -281,12 +281,12 @@ void Loop::kick() {
   }
 }
 
-int Loop::run(std::optional<int> ready_fd) {
+int Loop::run(Daemon& d) {
   sched_.load_existing();
   timeval scan{static_cast<time_t>(Config::load(home_).scan_interval), 0};
   event_add(scan_ev_, &scan);
   kick();
-  notify_ready(ready_fd);
+  d.ready();
   log::info("started: spool ", spool_.root());
   event_base_dispatch(base_);
   if (exit_code_ == 0) log::info("stopped");
@@ -295,14 +295,13 @@ int Loop::run(std::optional<int> ready_fd) {
 
 }  // namespace
 
-int run_loop(const std::string& home, std::optional<int> ready_fd) {
-  ignore_sigpipe();
+int run_loop(const std::string& home, Daemon& d) {
   auto loop = std::make_unique<Loop>(home);
-  if (auto s = loop->setup(); !s) {
+  if (auto s = loop->setup(d); !s) {
     log::error("fatal: ", s.error().what);
     return kExitTemporary;
   }
-  return loop->run(ready_fd);
+  return loop->run(d);
 }
 
 }  // namespace posta::send

@@ -13,7 +13,7 @@
 
 #include "base/exitcode.h"
 #include "control/control.h"
-#include "daemon/daemon.h"
+#include "proc/privilege.h"
 #include "io/fd.h"
 #include "log/log.h"
 #include "proc/child.h"
@@ -141,7 +141,7 @@ std::string join(const std::vector<std::string>& v) {
 Status chown_system(const std::string& home, const Owner& ow) {
   const std::pair<const char*, std::string> dirs[] = {{"/tls", "posta-tls"}, {"/log", ow.user}};
   for (auto& [d, user] : dirs) {
-    auto id = resolve_user(user);
+    auto id = lookup_credentials(user);
     if (!id) return std::unexpected(id.error());
     Owner o2{user, ow.group, id->uid, id->gid, true};
     if (auto s = chown_tree(home + d, o2); !s) return s;

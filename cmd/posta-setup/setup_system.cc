@@ -8,7 +8,6 @@
 
 #include <algorithm>
 
-#include "daemon/daemon.h"
 #include "io/fd.h"
 #include "log/log.h"
 #include "proc/child.h"
@@ -21,7 +20,7 @@ namespace posta::setup {
 namespace {
 
 Result<uid_t> user_id(const std::string& name) {
-  auto id = resolve_user(name);
+  auto id = lookup_credentials(name);
   if (!id) return std::unexpected(id.error());
   return id->uid;
 }

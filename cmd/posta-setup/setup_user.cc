@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "control/control.h"
-#include "daemon/daemon.h"
 #include "log/log.h"
 #include "proc/child.h"
 #include "proc/privilege.h"
@@ -34,13 +33,13 @@ std::string group_name(gid_t gid) {
 
 // Creates a system user unless it exists; a parallel posta-setup may win the race.
 Status ensure_system_user(const std::string& name) {
-  if (resolve_user(name)) return {};
+  if (lookup_credentials(name)) return {};
   log::info("creating system user ", name);
   auto c = spawn({"useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent",
                   "--shell", "/usr/sbin/nologin", name});
   if (!c) return std::unexpected(c.error());
   auto st = c->wait();
-  if (resolve_user(name)) return {};
+  if (lookup_credentials(name)) return {};
   return fail("unable to create system user " + name + " (useradd " +
               (st ? st->describe() : std::string("failed")) + ")");
 }
@@ -80,14 +79,14 @@ Result<Owner> resolve_owner(const Options& o) {
   }
   std::string name = o.user.empty() ? (o.system ? "posta-d" : "posta") : o.user;
   if (auto s = ensure_system_user(name); !s) return std::unexpected(s.error());
-  auto id = resolve_user(name);
+  auto id = lookup_credentials(name);
   if (!id) return std::unexpected(id.error());
   ow.user = name;
   ow.uid = id->uid;
   ow.gid = id->gid;
   if (o.system) {
     // the pre-auth servers run in the database group (posta-tcpd -g, the tlsd socket)
-    auto g = resolve_user(name, kDbGroup);
+    auto g = lookup_credentials(name, kDbGroup);
     if (!g) return std::unexpected(g.error());
     ow.gid = g->gid;
   }
@@ -110,8 +109,7 @@ Result<int> run_as_owner(const std::vector<std::string>& argv, const std::vector
   if (pid < 0) return fail_sys("unable to fork");
   if (pid == 0) {
     if (::geteuid() == 0 && ow.uid != 0) {
-      Identity id{ow.uid, ow.gid, "/"};
-      if (auto s = drop_privileges(id); !s) {
+      if (auto s = assume(Credentials{ow.uid, ow.gid, {ow.gid}}); !s) {
         log::error(s.error().what);
         ::_exit(111);
       }
@@ -134,7 +132,7 @@ void check_reachable(const std::string& dir, const Owner& ow) {
   pid_t pid = ::fork();
   if (pid < 0) return;
   if (pid == 0) {
-    if (auto s = drop_privileges(Identity{ow.uid, ow.gid, "/"}); !s) ::_exit(111);
+    if (auto s = assume(Credentials{ow.uid, ow.gid, {ow.gid}}); !s) ::_exit(111);
     std::string path;
     for (auto& part : split(dir, '/')) {
       if (part.empty()) continue;

@@ -39,12 +39,6 @@ const Role kHelpers[3] = {
 };
 const Role kSend = {"posta-send", "posta-s", posta::kSpoolGroup, {posta::kDbGroup}};
 
-// System mode: root starts an instance whose home belongs to root.
-bool system_mode(const std::string& home) {
-  struct stat st;
-  return ::geteuid() == 0 && ::stat(home.c_str(), &st) == 0 && st.st_uid == 0;
-}
-
 posta::Result<posta::Credentials> credentials(const Role& r) {
   return posta::lookup_credentials(r.user, r.group, r.extra);
 }
@@ -134,7 +128,7 @@ void install_send_fds(Link (&l)[3]) {
 int run(int ready) {
   std::optional<int> nfd = readiness(ready);
   std::string home = posta::posta_home();
-  bool as_roles = system_mode(home);
+  bool as_roles = posta::system_mode(home);
   if (!as_roles)
     if (auto s = posta::become_instance_owner(home); !s) posta::log::fatal(posta::kExitTemporary, s.error().what);
   // Resolve posta-send's identity before forking anything: a missing user stops us early.

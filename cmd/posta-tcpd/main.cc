@@ -2,10 +2,10 @@
 // fds 0 and 1. An s6-style chainloader: options end at HOST, so no CLI11 here.
 #include <unistd.h>
 
-#include <charconv>
 #include <cstring>
 
 #include "base/exitcode.h"
+#include "daemon/options.h"
 #include "log/log.h"
 #include "tcpd.h"
 
@@ -13,22 +13,14 @@ namespace posta::tcpd {
 
 namespace {
 
-[[noreturn]] void usage(const std::string& why) {
-  if (!why.empty()) log::line("fatal", why);
-  log::fatal(kExitUsageS6,
-             "usage: posta-tcpd [-c MAXCONN] [-C MAXPERIP] [-P PREFIXLEN] [-x RULES] [-u USER [-g GROUP]] "
-             "[-b BACKLOG] [-t TIMEOUT] [-d NOTIFYFD] [-T SOCKET -M implicit|starttls] [-R MAXUSE] "
-             "HOST PORT PROGRAM [ARG...]");
-}
+constexpr const char* kUsage =
+    "usage: posta-tcpd [-c MAXCONN] [-C MAXPERIP] [-P PREFIXLEN] [-x RULES] [-u USER [-g GROUP]] "
+    "[-b BACKLOG] [-t TIMEOUT] [-d NOTIFYFD] [-T SOCKET -M implicit|starttls] [-R MAXUSE] "
+    "HOST PORT PROGRAM [ARG...]";
 
-long number(const char* s, long lo, long hi, char opt) {
-  long v = 0;
-  const char* end = s + std::strlen(s);
-  auto [p, ec] = std::from_chars(s, end, v);
-  if (ec != std::errc() || p != end || v < lo || v > hi)
-    usage(log::cat("-", opt, " needs a number from ", lo, " to ", hi));
-  return v;
-}
+[[noreturn]] void usage(const std::string& why) { usage_exit(why, kUsage); }
+
+long number(const char* s, long lo, long hi, char opt) { return option_number(s, lo, hi, opt, kUsage); }
 
 }  // namespace
 

@@ -1,6 +1,6 @@
 // posta-tcpd's event loop: accept, check rules and limits, spawn, reap, signals.
-// The order in run() is the daemon checklist: bind, drop privileges, read rules,
-// signals, readiness, loop.
+// run() follows the daemon skeleton (lib/daemon/daemon.h): start, bind, drop privileges,
+// read rules, readiness, loop.
 #include <event2/event.h>
 #include <fcntl.h>
 #include <netinet/tcp.h>
@@ -42,12 +42,11 @@ struct Waiting {
 class Server {
  public:
   Server(const Config& c, Fd listener) : cfg_(c), listener_(std::move(listener)) {}
-  [[nodiscard]] Status start();
+  [[nodiscard]] Status start(Daemon& d);
   int loop();
 
  private:
   static void on_accept(evutil_socket_t, short, void* self);
-  static void on_signal(evutil_socket_t sig, short, void* self);
   static void on_grace(evutil_socket_t, short, void* self);
   static void on_resume(evutil_socket_t, short, void* self);
   void pause_for_a_second();
@@ -71,14 +70,14 @@ class Server {
   void after_end();
   void stop();
   void reload();
+  void on_signal(int sig);
   void pause_if_full();
   std::string count() const { return log::cat(active(), "/", cfg_.maxconn); }
 
   Config cfg_;
   Fd listener_;
   EventBasePtr base_;
-  EventPtr accept_ev_, grace_ev_, resume_ev_;
-  std::vector<EventPtr> signal_evs_;
+  EventPtr accept_ev_, grace_ev_, resume_ev_, signal_ev_;
   net::Rules rules_;
   ChildEnv env_;
   std::map<pid_t, Conn> children_;  // one per connection (without -R)
@@ -88,15 +87,13 @@ class Server {
   bool accepting_ = false, stopping_ = false, grace_over_ = false;
 };
 
-Status Server::start() {
+Status Server::start(Daemon& d) {
   base_.reset(event_base_new());
   if (!base_) return fail("unable to create event base");
   accept_ev_.reset(event_new(base_.get(), listener_.get(), EV_READ | EV_PERSIST, on_accept, this));
-  for (int sig : {SIGCHLD, SIGTERM, SIGINT, SIGHUP}) {
-    signal_evs_.emplace_back(evsignal_new(base_.get(), sig, on_signal, this));
-    if (!signal_evs_.back() || event_add(signal_evs_.back().get(), nullptr) != 0)
-      return fail("unable to set up signal handling");
-  }
+  auto sig = watch_signals(base_.get(), d, [this](int s) { on_signal(s); });
+  if (!sig) return std::unexpected(sig.error());
+  signal_ev_ = std::move(*sig);
   if (!accept_ev_ || event_add(accept_ev_.get(), nullptr) != 0) return fail("unable to watch socket");
   accepting_ = true;
   if (cfg_.reuse > 0) {
@@ -348,38 +345,28 @@ void Server::reload() {
   log::info("rules reloaded from ", cfg_.rules, ": ", rules_.size(), " rules");
 }
 
-void Server::on_signal(evutil_socket_t sig, short, void* self) {
-  auto* s = static_cast<Server*>(self);
+void Server::on_signal(int sig) {
   switch (sig) {
-    case SIGCHLD: s->reap(); break;
-    case SIGHUP: s->reload(); break;
-    default: s->stop(); break;
+    case SIGCHLD: reap(); break;
+    case SIGHUP: reload(); break;
+    default: stop(); break;
   }
-}
-
-// fds 0-2 must be open, or an accepted socket could land on them.
-void ensure_std_fds() {
-  for (int fd = 0; fd < 3; ++fd)
-    if (::fcntl(fd, F_GETFD) < 0) {
-      int n = ::open("/dev/null", O_RDWR);
-      if (n >= 0 && n != fd) ::close(n);
-    }
 }
 
 }  // namespace
 
 int run(const Config& c) {
-  ensure_std_fds();
-  auto ready = readiness_fd(c.notify_fd);
-  ignore_sigpipe();
+  // fds 0-2 checked first: an accepted socket must never land on them.
+  auto daemon = Daemon::start({c.notify_fd}, {SIGCHLD, SIGTERM, SIGINT, SIGHUP});
+  if (!daemon) log::fatal(kExitTemporary, daemon.error().what);
   auto sock = listen_on(c.host, c.port, static_cast<int>(c.backlog));
   if (!sock) log::fatal(kExitTemporary, sock.error().what);
   if (auto s = drop_to(c.user, c.group); !s) log::fatal(kExitTemporary, s.error().what);
   Server server(c, std::move(*sock));
-  if (auto s = server.start(); !s) log::fatal(kExitTemporary, s.error().what);
+  if (auto s = server.start(*daemon); !s) log::fatal(kExitTemporary, s.error().what);
   log::info("listening on ", c.host, " port ", c.port, " maxconn ", c.maxconn, " maxperip ",
             c.maxperip, " (IPv6 per /", c.v6prefix, ")", c.rules.empty() ? "" : " rules " + c.rules);
-  notify_ready(ready);
+  daemon->ready();
   return server.loop();
 }
 

@@ -24,9 +24,11 @@ struct Options {
   bool implicit = false;  // -i
   bool starttls = false;  // -s
   bool check = false;     // -n
-  std::string cert, key, sni_dir, client_ca;
-  int handshake_timeout = 60;   // seconds
-  int idle_timeout = 3600;      // seconds without a byte in either direction
+  std::string cert, key;         // -f, -k
+  std::string sni_dir;          // -S: DIR/<name>/{cert,key}.pem; "" = none
+  std::string client_ca;        // -A
+  int handshake_timeout = 60;   // -t: seconds
+  int idle_timeout = 3600;      // -I: seconds without a byte in either direction
   int write_timeout = 300;      // -W: seconds the client may leave our output unread
   int session_limit = 86400;    // -L: seconds from the start of a connection; 0 = none
   std::string user;             // -u: run the protocol server as
@@ -34,7 +36,7 @@ struct Options {
   std::vector<std::string> argv;
   std::string daemon_socket;    // -D: the long-lived shape, connections from posta-tcpd -T
   std::string socket_group;     // -G: group that may connect to the -D socket
-  std::optional<int> notify_fd; // -N: s6 readiness for -D
+  std::optional<int> notify_fd; // -d: s6 readiness for -D
 };
 
 // tlsd_child.cc: the protocol server, forked before any key is loaded; it waits on a pipe
@@ -48,8 +50,11 @@ struct ServerLink {
 [[nodiscard]] Result<ServerLink> fork_server(const Options& o);
 [[nodiscard]] Status release_server(ServerLink& link, const std::vector<std::string>& env);
 
-// tlsd_relay.cc: the relay's result, tlsd side.
-enum class Outcome { kDone, kPeerTrouble, kLocalTrouble };
+// tlsd_relay.cc: how a relay ends: ok, or an Error whose code says whose trouble it was.
+inline constexpr int kPeerTrouble = 1;   // the client's: handshake, reset, a timeout
+inline constexpr int kLocalTrouble = 2;  // ours: the server, its control channel, resources
+inline std::unexpected<Error> peer_trouble(std::string why) { return fail(std::move(why), kPeerTrouble); }
+inline std::unexpected<Error> local_trouble(std::string why) { return fail(std::move(why), kLocalTrouble); }
 
 // tlsd_run.cc
 int run(const Options& o);

@@ -7,9 +7,9 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "daemon/daemon.h"
 #include "log/log.h"
 #include "net/fdpass.h"
+#include "proc/privilege.h"
 #include "tlsd.h"
 
 namespace posta::tlsd {
@@ -29,11 +29,11 @@ bool wait_release(int fd, std::vector<std::string>& env) {
   return true;
 }
 
-[[noreturn]] void run_server(const Options& o, const Identity* id, Fd& data, Fd& ctl, Fd& go) {
+[[noreturn]] void run_server(const Options& o, const Credentials* id, Fd& data, Fd& ctl, Fd& go) {
   ::signal(SIGHUP, SIG_DFL);
   ::signal(SIGPIPE, SIG_DFL);
   if (id) {
-    if (auto s = drop_privileges(*id); !s) log::fatal(111, "unable to drop privileges: " + s.error().what);
+    if (auto s = assume(*id); !s) log::fatal(111, "unable to drop privileges: " + s.error().what);
   }
   std::vector<std::string> env;
   if (!wait_release(go.get(), env)) ::_exit(111);
@@ -50,10 +50,10 @@ bool wait_release(int fd, std::vector<std::string>& env) {
 }  // namespace
 
 Result<ServerLink> fork_server(const Options& o) {
-  std::optional<Identity> id;
+  std::optional<Credentials> id;
   if (!o.user.empty()) {
     if (::geteuid() != 0) return fail("-u " + o.user + " needs posta-tlsd to start as root");
-    auto r = resolve_user(o.user);
+    auto r = lookup_credentials(o.user);
     if (!r) return std::unexpected(r.error());
     id = *r;
   }

@@ -42,36 +42,35 @@ std::optional<Handoff> parse_header(const std::string& header) {
   return Handoff{mode == "implicit", log::printable(remote, 64)};
 }
 
-class Daemon {
+class Sessions {
  public:
-  Daemon(const Options& o, Fd listener, std::optional<gid_t> group)
+  Sessions(const Options& o, Fd listener, std::optional<gid_t> group)
       : o_(o), listener_(std::move(listener)), group_(group), store_(tls_config(o)) {}
-  [[nodiscard]] Status start();
+  [[nodiscard]] Status start(Daemon& d);
   void loop() { event_base_dispatch(base_.get()); }
 
  private:
   static void on_accept(evutil_socket_t, short, void* self);
   static void on_handoff(evutil_socket_t fd, short what, void* self);
-  static void on_signal(evutil_socket_t sig, short, void* self);
   static void on_reap(evutil_socket_t, short, void* self);
   void accept_some();
   void receive(int fd);
   void begin(const Handoff& h, std::vector<Fd> fds);
   void reload();
+  void on_signal(int sig);
 
   const Options& o_;
   Fd listener_;
   std::optional<gid_t> group_;
   TlsStore store_;
   EventBasePtr base_;
-  EventPtr accept_ev_, reap_ev_;
-  std::vector<EventPtr> signal_evs_;
+  EventPtr accept_ev_, reap_ev_, signal_ev_;
   std::map<Relay*, std::unique_ptr<Relay>> relays_;
   std::vector<Relay*> dead_;
   std::map<int, std::pair<Fd, EventPtr>> waiting_;  // handoffs whose message is not here yet
 };
 
-Status Daemon::start() {
+Status Sessions::start(Daemon& d) {
   if (auto s = store_.reload(); !s) return s;
   base_ = new_event_base();
   if (!base_) return fail("unable to create the event loop");
@@ -79,17 +78,15 @@ Status Daemon::start() {
   reap_ev_.reset(event_new(base_.get(), -1, 0, on_reap, this));
   if (!accept_ev_ || !reap_ev_ || event_add(accept_ev_.get(), nullptr) != 0)
     return fail("unable to watch the socket");
-  for (int sig : {SIGHUP, SIGTERM, SIGINT}) {
-    signal_evs_.emplace_back(evsignal_new(base_.get(), sig, on_signal, this));
-    if (!signal_evs_.back() || event_add(signal_evs_.back().get(), nullptr) != 0)
-      return fail("unable to set up signal handling");
-  }
+  auto sig = watch_signals(base_.get(), d, [this](int s) { on_signal(s); });
+  if (!sig) return std::unexpected(sig.error());
+  signal_ev_ = std::move(*sig);
   return {};
 }
 
-void Daemon::on_accept(evutil_socket_t, short, void* self) { static_cast<Daemon*>(self)->accept_some(); }
+void Sessions::on_accept(evutil_socket_t, short, void* self) { static_cast<Sessions*>(self)->accept_some(); }
 
-void Daemon::accept_some() {
+void Sessions::accept_some() {
   for (int i = 0; i < 64; ++i) {
     Fd conn(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
     if (!conn) {
@@ -109,14 +106,14 @@ void Daemon::accept_some() {
   }
 }
 
-void Daemon::on_handoff(evutil_socket_t fd, short what, void* self) {
-  auto* d = static_cast<Daemon*>(self);
+void Sessions::on_handoff(evutil_socket_t fd, short what, void* self) {
+  auto* d = static_cast<Sessions*>(self);
   if (what & EV_TIMEOUT) log::warning("no connection handed over within ", kHandoffTimeout, " seconds");
   else d->receive(fd);
   d->waiting_.erase(fd);
 }
 
-void Daemon::receive(int fd) {
+void Sessions::receive(int fd) {
   auto msg = net::recv_fds(fd);
   if (!msg) return log::warning("bad handoff: ", msg.error().what);
   auto h = parse_header(msg->header);
@@ -125,14 +122,14 @@ void Daemon::receive(int fd) {
   begin(*h, std::move(msg->fds));
 }
 
-void Daemon::begin(const Handoff& h, std::vector<Fd> fds) {
+void Sessions::begin(const Handoff& h, std::vector<Fd> fds) {
   RelayParams p{h.implicit,        o_.handshake_timeout, o_.idle_timeout, std::move(fds[0]),
                 std::move(fds[1]), std::move(fds[2]),    h.remote,        false,
                 o_.write_timeout,  o_.session_limit};
   auto relay = std::make_unique<Relay>(
       std::move(p), store_.default_ctx(), base_.get(), nullptr, nullptr);
   Relay* r = relay.get();
-  r->set_done([this, r](Outcome) {
+  r->set_done([this, r](const Status&) {
     dead_.push_back(r);
     event_active(reap_ev_.get(), 0, 0);
   });
@@ -141,23 +138,22 @@ void Daemon::begin(const Handoff& h, std::vector<Fd> fds) {
 }
 
 // Relays end inside their own callbacks; they are freed here, outside them.
-void Daemon::on_reap(evutil_socket_t, short, void* self) {
-  auto* d = static_cast<Daemon*>(self);
+void Sessions::on_reap(evutil_socket_t, short, void* self) {
+  auto* d = static_cast<Sessions*>(self);
   for (Relay* r : d->dead_) d->relays_.erase(r);
   d->dead_.clear();
 }
 
-void Daemon::reload() {
+void Sessions::reload() {
   if (auto s = store_.reload(); !s)
     return log::warning("certificates not reloaded, keeping the old ones: ", s.error().what);
   log::info("certificates reloaded: default and ", store_.names(), " per-name");
 }
 
-void Daemon::on_signal(evutil_socket_t sig, short, void* self) {
-  auto* d = static_cast<Daemon*>(self);
-  if (sig == SIGHUP) return d->reload();
-  log::info("stopping: closing ", d->relays_.size(), " sessions");
-  event_base_loopbreak(d->base_.get());
+void Sessions::on_signal(int sig) {
+  if (sig == SIGHUP) return reload();
+  log::info("stopping: closing ", relays_.size(), " sessions");
+  event_base_loopbreak(base_.get());
 }
 
 // Three fds per session: use every fd the hard limit allows.
@@ -176,31 +172,31 @@ Status give_socket_and_drop(const Options& o, std::optional<gid_t> group, const 
       return fail_sys("unable to give " + o.daemon_socket + " to group " + o.socket_group);
     return {};
   }
-  Identity id;
+  Credentials id;
   if (!o.tls_user.empty()) {
-    auto r = resolve_user(o.tls_user);
+    auto r = lookup_credentials(o.tls_user);
     if (!r) return std::unexpected(r.error());
     id = *r;
   } else {
-    struct stat st;
-    if (::stat(posta_home().c_str(), &st) != 0 || st.st_uid == 0) {
+    auto owner = instance_owner(posta_home());
+    if (!owner || owner->uid == 0) {
       log::warning("holding the TLS key as root; use -U USER");
       return {};
     }
-    id = Identity{st.st_uid, st.st_gid, posta_home()};
+    id = *owner;
   }
   if (::chown(o.daemon_socket.c_str(), id.uid, group ? *group : id.gid) != 0)
     return fail_sys("unable to chown " + o.daemon_socket);
   if (!made_dir.empty() && ::chown(made_dir.c_str(), id.uid, group ? *group : id.gid) != 0)
     return fail_sys("unable to chown " + made_dir);
-  return drop_privileges(id);
+  return assume(id);
 }
 
 }  // namespace
 
 int run_daemon(const Options& o) {
-  auto ready = readiness_fd(o.notify_fd);
-  ::signal(SIGPIPE, SIG_IGN);
+  auto daemon = Daemon::start({o.notify_fd}, {SIGHUP, SIGTERM, SIGINT});
+  if (!daemon) log::fatal(kExitTemporary, daemon.error().what);
   raise_fd_limit();
   // Relay buffers come and go by the 16-128 KB: without this, glibc would mmap/munmap (or
   // brk up and down) for nearly every chunk relayed, and fault the pages in each time.
@@ -224,11 +220,11 @@ int run_daemon(const Options& o) {
   auto listener = net::listen_unix(o.daemon_socket, group ? 0660 : 0600);
   if (!listener) log::fatal(kExitTemporary, listener.error().what);
   if (auto s = give_socket_and_drop(o, group, made_dir); !s) log::fatal(kExitTemporary, s.error().what);
-  Daemon d(o, std::move(*listener), group);
-  if (auto s = d.start(); !s) log::fatal(kExitTemporary, s.error().what);
+  Sessions sessions(o, std::move(*listener), group);
+  if (auto s = sessions.start(*daemon); !s) log::fatal(kExitTemporary, s.error().what);
   log::info("listening on ", o.daemon_socket);
-  notify_ready(ready);
-  d.loop();
+  daemon->ready();
+  sessions.loop();
   ::unlink(o.daemon_socket.c_str());
   return kExitOk;
 }

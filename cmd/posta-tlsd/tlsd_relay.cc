@@ -81,20 +81,20 @@ void Relay::set_write_timeout(bufferevent* socket_side) {
   bufferevent_set_timeouts(socket_side, nullptr, &w);
 }
 
-Outcome relay_one(RelayParams p, SSL_CTX* ctx, Relay::ReadyFn ready) {
+Status relay_one(RelayParams p, SSL_CTX* ctx, Relay::ReadyFn ready) {
   EventBasePtr base = new_event_base();
   if (!base) {
     log::error("unable to create the event loop");
-    return Outcome::kLocalTrouble;
+    return local_trouble("unable to create the event loop");
   }
-  Outcome outcome = Outcome::kDone;
-  Relay r(std::move(p), ctx, base.get(), std::move(ready), [&](Outcome o) {
+  Status outcome;
+  Relay r(std::move(p), ctx, base.get(), std::move(ready), [&](const Status& o) {
     outcome = o;
     event_base_loopbreak(base.get());
   });
   if (auto s = r.start(); !s) {
     log::error(s.error().what);
-    return Outcome::kLocalTrouble;
+    return local_trouble(s.error().what);
   }
   event_base_dispatch(base.get());
   return outcome;
@@ -153,10 +153,10 @@ void Relay::maybe_shutdown_server() {
 }
 
 // Stops relaying, sends close_notify, and reports once any last TLS bytes are out.
-void Relay::finish(Outcome how) {
+void Relay::finish(Status how) {
   if (finished_) return;
   finished_ = true;
-  outcome_ = how;
+  outcome_ = std::move(how);
   stop_io();
   close_tls();
   if (!linger_) done_(outcome_);
@@ -208,7 +208,7 @@ void Relay::on_client_write(bufferevent*, void* self) {
     r->server_paused_ = false;
     r->server_read(true);
   }
-  if (r->server_eof_ && evbuffer_get_length(out(r->client_.get())) == 0) r->finish(Outcome::kDone);
+  if (r->server_eof_ && evbuffer_get_length(out(r->client_.get())) == 0) r->finish({});
 }
 
 void Relay::on_server_write(bufferevent*, void* self) {
@@ -225,7 +225,7 @@ void Relay::on_client_event(bufferevent*, short what, void* self) {
   if (what & BEV_EVENT_CONNECTED) return r->handshake_done();
   if (what & BEV_EVENT_TIMEOUT) {
     log::info(r->p_.remote, ": write timeout: the client took nothing for ", r->p_.write_timeout, " s");
-    return r->finish(Outcome::kPeerTrouble);
+    return r->finish(peer_trouble("write timeout"));
   }
   if (r->state_ == State::kHandshake) {
     std::string why = (what & BEV_EVENT_EOF) ? "client closed the connection" : "";
@@ -238,19 +238,19 @@ void Relay::on_client_event(bufferevent*, short what, void* self) {
   }
   r->client_eof_ = true;
   bufferevent_disable(r->client_.get(), EV_READ);
-  if (what & BEV_EVENT_ERROR) return r->finish(Outcome::kPeerTrouble);
+  if (what & BEV_EVENT_ERROR) return r->finish(peer_trouble("connection error"));
   r->client_to_server();
   r->maybe_shutdown_server();
-  if (r->server_eof_) r->finish(Outcome::kDone);
+  if (r->server_eof_) r->finish({});
 }
 
 void Relay::on_server_event(bufferevent*, short, void* self) {
   auto* r = static_cast<Relay*>(self);
   r->server_eof_ = true;
   r->server_read(false);
-  if (r->state_ != State::kPlain && r->state_ != State::kRelay) return r->finish(Outcome::kDone);
+  if (r->state_ != State::kPlain && r->state_ != State::kRelay) return r->finish({});
   r->server_to_client();
-  if (evbuffer_get_length(out(r->client_.get())) == 0) r->finish(Outcome::kDone);
+  if (evbuffer_get_length(out(r->client_.get())) == 0) r->finish({});
 }
 
 void Relay::on_idle_timer(evutil_socket_t, short, void* self) {
@@ -258,7 +258,7 @@ void Relay::on_idle_timer(evutil_socket_t, short, void* self) {
   long idle = static_cast<long>(std::time(nullptr) - r->last_activity_);
   if (idle >= r->p_.idle_timeout) {
     log::info("idle timeout after ", idle, " seconds");
-    return r->finish(Outcome::kPeerTrouble);
+    return r->finish(peer_trouble("idle timeout"));
   }
   timeval left{r->p_.idle_timeout - idle, 0};
   evtimer_add(r->idle_timer_.get(), &left);
@@ -267,6 +267,6 @@ void Relay::on_idle_timer(evutil_socket_t, short, void* self) {
 void Relay::on_session_timer(evutil_socket_t, short, void* self) {
   auto* r = static_cast<Relay*>(self);
   log::info(r->p_.remote, ": session time limit of ", r->p_.session_limit, " s reached");
-  r->finish(Outcome::kPeerTrouble);
+  r->finish(peer_trouble("session time limit"));
 }
 }  // namespace posta::tlsd

@@ -31,7 +31,7 @@ class Relay {
   // nullptr: send the "OK..." line on the control channel instead (posta-tcpd -T).
   using ReadyFn = std::function<Status(const TlsInfo&)>;
   // called once, when the connection is over (the Relay may be destroyed from there on).
-  using DoneFn = std::function<void(Outcome)>;
+  using DoneFn = std::function<void(const Status&)>;
   Relay(RelayParams p, SSL_CTX* ctx, event_base* base, ReadyFn ready, DoneFn done)
       : p_(std::move(p)), ctx_(ctx), base_(base), ready_(std::move(ready)), done_(std::move(done)) {}
   Relay(const Relay&) = delete;
@@ -49,7 +49,7 @@ class Relay {
   void handshake_done();
   void handshake_failed(const std::string& why);
   void go();
-  void finish(Outcome how);
+  void finish(Status how);
   void close_tls();
   void stop_io();
   void linger_done();
@@ -96,12 +96,12 @@ class Relay {
   bool client_eof_ = false, server_eof_ = false, server_shut_ = false;
   bool client_paused_ = false, server_paused_ = false;
   std::time_t last_activity_ = 0;
-  Outcome outcome_ = Outcome::kDone;
+  Status outcome_;
   bool finished_ = false;
 };
 
 // One connection in its own event loop (the per-connection shape).
-Outcome relay_one(RelayParams p, SSL_CTX* ctx, Relay::ReadyFn ready);
+[[nodiscard]] Status relay_one(RelayParams p, SSL_CTX* ctx, Relay::ReadyFn ready);
 EventBasePtr new_event_base();
 
 }  // namespace posta::tlsd

@@ -8,8 +8,8 @@
 #include <filesystem>
 
 #include "base/exitcode.h"
-#include "daemon/daemon.h"
 #include "log/log.h"
+#include "proc/privilege.h"
 #include "tlsd_relay.h"
 
 namespace posta::tlsd {
@@ -59,8 +59,8 @@ Status drop_self(const Options& o) {
   return {};
 }
 
-int exit_code(Outcome outcome, bool released, Result<ExitStatus>& st) {
-  if (outcome == Outcome::kLocalTrouble) return kExitTemporary;
+int exit_code(const Status& outcome, bool released, Result<ExitStatus>& st) {
+  if (!outcome && outcome.error().code == kLocalTrouble) return kExitTemporary;
   if (!released) return 1;  // handshake failed or timed out: the server never ran
   if (!st) return kExitTemporary;
   return st->exited ? st->code : kExitTemporary;
@@ -84,7 +84,7 @@ int run(const Options& o) {
   RelayParams params{o.implicit, o.handshake_timeout, o.idle_timeout, Fd(0),
                      std::move(link->data), std::move(link->control), remote_ip(), true,
                      o.write_timeout, o.session_limit};
-  Outcome outcome = relay_one(std::move(params), ctx->get(), [&](const TlsInfo& info) {
+  Status outcome = relay_one(std::move(params), ctx->get(), [&](const TlsInfo& info) {
     return release_server(*link, tls_env(info));
   });
   bool released = !link->go.valid();

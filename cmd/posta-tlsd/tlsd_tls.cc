@@ -91,7 +91,7 @@ void Relay::begin_starttls() {
   if (evbuffer_get_length(out(server_.get())) > 0 || (!held_ && evbuffer_get_length(in(plain)) > 0)) {
     log::error("unable to drop plain text sent after STARTTLS");  // fail closed
     send_control("ERR internal error\n");
-    return finish(Outcome::kLocalTrouble);
+    return finish(local_trouble("unable to drop plain text sent after STARTTLS"));
   }
   if (dropped > 0) log::info("dropped ", dropped, " bytes of plain text sent after STARTTLS");
   read_pending(server_.get(), p_.data.get());
@@ -100,7 +100,7 @@ void Relay::begin_starttls() {
   if (auto s = start_handshake(plain); !s) {
     log::error(s.error().what);
     send_control("ERR internal error\n");
-    finish(Outcome::kLocalTrouble);
+    finish(local_trouble(s.error().what));
   }
 }
 
@@ -120,7 +120,7 @@ void Relay::handshake_done() {
   if (!ready_) send_control(format_tls_ok(info));
   else if (auto s = ready_(info); !s) {
     log::error("unable to start the server: ", s.error().what);
-    return finish(Outcome::kLocalTrouble);
+    return finish(local_trouble("unable to start the server: " + s.error().what));
   }
   go();
 }
@@ -129,7 +129,7 @@ void Relay::handshake_failed(const std::string& why) {
   evtimer_del(handshake_timer_.get());
   log::info("tls ", p_.remote, " handshake failed: ", log::printable(why, 400));
   send_control("ERR " + log::printable(why, 200) + "\n");
-  finish(Outcome::kPeerTrouble);
+  finish(peer_trouble("handshake failed: " + why));
 }
 
 void Relay::go() {
@@ -147,7 +147,7 @@ void Relay::control_line(const std::string& line) {
   if (line == "GO" && state_ == State::kWaitGo) return go();
   if (line == "STARTTLS" && state_ == State::kRelay) return send_control("ERR TLS already active\n");
   log::error("unexpected control message from the server: ", log::printable(line));
-  finish(Outcome::kLocalTrouble);
+  finish(local_trouble("unexpected control message from the server"));
 }
 
 void Relay::on_control_read(bufferevent* b, void* self) {
@@ -163,16 +163,16 @@ void Relay::on_control_read(bufferevent* b, void* self) {
   }
   if (evbuffer_get_length(in(b)) > 256) {
     log::error("overlong control message from the server");
-    r->finish(Outcome::kLocalTrouble);
+    r->finish(local_trouble("overlong control message from the server"));
   }
 }
 
 // The server closed its control fd (exiting, or just not interested): nothing to do.
 void Relay::on_control_event(bufferevent*, short, void* self) {
   auto* r = static_cast<Relay*>(self);
-  if (r->state_ == State::kWaitGo) return r->finish(Outcome::kDone);
+  if (r->state_ == State::kWaitGo) return r->finish({});
   // implicit TLS behind posta-tcpd: tcpd gave up waiting (or died) before the handshake ended
-  if (r->p_.implicit && r->state_ != State::kRelay) return r->finish(Outcome::kPeerTrouble);
+  if (r->p_.implicit && r->state_ != State::kRelay) return r->finish(peer_trouble("posta-tcpd gave up before the handshake ended"));
   r->control_.reset();
 }
 

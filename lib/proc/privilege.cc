@@ -1,18 +1,22 @@
 #include "proc/privilege.h"
 
 #include <grp.h>
-#include <pwd.h>
 #include <limits.h>
+#include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
 
-#include "daemon/daemon.h"
-
 namespace posta {
+namespace {
+
+constexpr size_t kPwBuf = 16384;
+
+}  // namespace
 
 Result<gid_t> group_id(const std::string& name) {
-  std::vector<char> buf(16384);
+  std::vector<char> buf(kPwBuf);
   struct group gr{}, *grp = nullptr;
   if (::getgrnam_r(name.c_str(), &gr, buf.data(), buf.size(), &grp) != 0 || !grp)
     return fail("unknown group " + name);
@@ -21,9 +25,17 @@ Result<gid_t> group_id(const std::string& name) {
 
 Result<Credentials> lookup_credentials(const std::string& user, const std::string& group,
                                        const std::vector<std::string>& extra_groups) {
-  auto id = resolve_user(user, group);
-  if (!id) return std::unexpected(id.error());
-  Credentials c{id->uid, id->gid, {id->gid}};
+  std::vector<char> buf(kPwBuf);
+  passwd pw{}, *pwp = nullptr;
+  if (::getpwnam_r(user.c_str(), &pw, buf.data(), buf.size(), &pwp) != 0 || !pwp)
+    return fail("unknown user " + user);
+  Credentials c{pw.pw_uid, pw.pw_gid, {}};
+  if (!group.empty()) {
+    auto gid = group_id(group);
+    if (!gid) return std::unexpected(gid.error());
+    c.gid = *gid;
+  }
+  c.groups.push_back(c.gid);
   for (auto& g : extra_groups) {
     auto gid = group_id(g);
     if (!gid) return std::unexpected(gid.error());
@@ -41,13 +53,44 @@ Status assume(const Credentials& c) {
   return {};
 }
 
+Status drop_to(const std::string& user, const std::string& group) {
+  if (::geteuid() != 0 || user.empty()) return {};
+  auto c = lookup_credentials(user, group);
+  if (!c) return std::unexpected(c.error());
+  return assume(*c);
+}
+
+bool system_mode(const std::string& home) {
+  struct stat st;
+  return ::geteuid() == 0 && ::stat(home.c_str(), &st) == 0 && st.st_uid == 0;
+}
+
+Result<Credentials> instance_owner(const std::string& home) {
+  struct stat st;
+  if (::stat(home.c_str(), &st) != 0) return fail_sys("unable to stat " + home);
+  Credentials c{st.st_uid, st.st_gid, {}};
+  std::vector<char> buf(kPwBuf);
+  passwd pw{}, *pwp = nullptr;
+  if (::getpwuid_r(st.st_uid, &pw, buf.data(), buf.size(), &pwp) == 0 && pwp) c.gid = pw.pw_gid;
+  c.groups.push_back(c.gid);
+  return c;
+}
+
+Status become_instance_owner(const std::string& home) {
+  if (::geteuid() != 0) return {};
+  auto owner = instance_owner(home);
+  if (!owner) return std::unexpected(owner.error());
+  if (owner->uid == 0) return {};
+  return assume(*owner);
+}
+
 bool running_setuid() { return ::getuid() != ::geteuid() || ::getgid() != ::getegid(); }
 
 bool caller_speaks_for_network() {
   if (!running_setuid()) return true;
   uid_t caller = ::getuid();
   if (caller == 0) return true;
-  std::vector<char> buf(16384);
+  std::vector<char> buf(kPwBuf);
   passwd pw{}, *res = nullptr;
   return ::getpwnam_r(kDaemonUser, &pw, buf.data(), buf.size(), &res) == 0 && res && pw.pw_uid == caller;
 }

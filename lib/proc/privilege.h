@@ -1,4 +1,6 @@
-// Role identities of a system-mode instance, and what a setuid program does first.
+// Who a process runs as, and the one way a posta process changes it: look up Credentials,
+// then assume() them. Also the role identities of a system-mode instance (INTERNALS.md
+// "## System mode") and what a setuid program does first.
 #pragma once
 #include <sys/types.h>
 
@@ -10,9 +12,8 @@
 
 namespace posta {
 
-// Who a process of a system-mode instance runs as (ARCHITECTURE.md section 2, INTERNALS.md
-// "## System mode"): a user, its one group, and an explicit supplementary list (everything
-// else the caller had, root's groups included, is dropped).
+// A user, its one group, and an explicit supplementary list (everything else the caller
+// had, root's groups included, is dropped by assume()).
 struct Credentials {
   uid_t uid = 0;
   gid_t gid = 0;
@@ -26,13 +27,30 @@ inline constexpr const char* kSpoolGroup = "posta-spool";
 // The gid of a group by name.
 [[nodiscard]] Result<gid_t> group_id(const std::string& name);
 
-// user with group as its gid and extra_groups as the supplementary list, all by name.
-[[nodiscard]] Result<Credentials> lookup_credentials(const std::string& user, const std::string& group,
+// user with group as its gid (the user's primary group when group is empty), that gid and
+// extra_groups as the supplementary list, all by name.
+[[nodiscard]] Result<Credentials> lookup_credentials(const std::string& user, const std::string& group = "",
                                                      const std::vector<std::string>& extra_groups = {});
 
 // setgroups(list), setgid, setuid (all of real, effective and saved), then checks that
-// root cannot be regained. For a process running as root (posta-start's children).
+// root cannot be regained. For a process running as root.
 [[nodiscard]] Status assume(const Credentials& c);
+
+// assume(lookup_credentials(user, group)) when running as root; does nothing for an
+// unprivileged process or an empty user.
+[[nodiscard]] Status drop_to(const std::string& user, const std::string& group = "");
+
+// A system-mode instance: root runs it and its home belongs to root.
+bool system_mode(const std::string& home);
+
+// The owner of home with the owner's primary group (home's group when the owner has no
+// passwd entry), as credentials to assume.
+[[nodiscard]] Result<Credentials> instance_owner(const std::string& home);
+
+// A rootless instance run by root (as in CI) still never runs anything as root: when euid is
+// 0 and home is owned by another user, assume instance_owner(home) for good. System-mode
+// instances and unprivileged processes are left alone.
+[[nodiscard]] Status become_instance_owner(const std::string& home);
 
 // True when the program runs setuid or setgid (real and effective ids differ).
 bool running_setuid();

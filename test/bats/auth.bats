@@ -42,7 +42,7 @@ SOCK() { echo "$PH/run/authd.sock"; }
 # CPU times logged at stop; waits for its readiness line on fd 3
 authd_start() {
   rm -f "$PH/authd.ready"
-  (POSTA_AUTHD_TIMING=1 exec "$POSTA_BIN/posta-authd" -s "$(SOCK)" -G "$(stat -c %G "$PH")" -t 1 -N 3 \
+  (POSTA_AUTHD_TIMING=1 exec "$POSTA_BIN/posta-authd" -D "$(SOCK)" -G "$(stat -c %G "$PH")" -t 1 -d 3 \
     3>"$PH/authd.ready" </dev/null >>"$PH/authd.log" 2>&1) &
   echo $! >"$PH/authd.pid"
   wait_for 10 test -s "$PH/authd.ready"

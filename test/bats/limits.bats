@@ -133,7 +133,7 @@ tlsd_on() {
   stop_tcpd
   TLSD_PORT=$(free_port)
   (exec "$POSTA_BIN/posta-tcpd" -d 3 127.0.0.1 "$TLSD_PORT" "$POSTA_BIN/posta-tlsd" "$@" \
-    -c "$PH/tls/cert.pem" -k "$PH/tls/key.pem" -d '' -- /bin/cat \
+    -f "$PH/tls/cert.pem" -k "$PH/tls/key.pem" -S '' -- /bin/cat \
     2>"$BATS_TEST_TMPDIR/tlsd.log" 3>"$BATS_TEST_TMPDIR/ready") &
   TCPD_PID=$!
   wait_for 10 test -s "$BATS_TEST_TMPDIR/ready"

@@ -37,9 +37,9 @@ wait_port() { local i; for i in $(seq 100); do (exec 9<>"/dev/tcp/127.0.0.1/$1")
 start_posta() {
   local port=$1; shift
   if [ -x "$BIN/posta-tcpd" ]; then
-    "$BIN/posta-tcpd" -c 500 127.0.0.1 "$port" "$BIN/posta-tlsd" -i -d '' -- "$@" 2>>"$W/posta.log" &
+    "$BIN/posta-tcpd" -c 500 127.0.0.1 "$port" "$BIN/posta-tlsd" -i -S '' -- "$@" 2>>"$W/posta.log" &
   else
-    tcpserver -c 500 -R -H -l 0 127.0.0.1 "$port" "$BIN/posta-tlsd" -i -d '' -- "$@" 2>>"$W/posta.log" &
+    tcpserver -c 500 -R -H -l 0 127.0.0.1 "$port" "$BIN/posta-tlsd" -i -S '' -- "$@" 2>>"$W/posta.log" &
   fi
   PIDS+=($!); echo $! >"$W/launcher.pid"; wait_port "$port"
 }
@@ -47,7 +47,7 @@ start_posta() {
 start_posta_daemon() {
   local port=$1; shift
   rm -f "$W/tlsd.ready"
-  (exec 3>"$W/tlsd.ready"; exec "$BIN/posta-tlsd" -D "$W/tlsd.sock" -d '' -N 3 2>>"$W/posta.log") &
+  (exec 3>"$W/tlsd.ready"; exec "$BIN/posta-tlsd" -D "$W/tlsd.sock" -S '' -d 3 2>>"$W/posta.log") &
   PIDS+=($!); echo $! >"$W/extra.pids"
   local i; for i in $(seq 100); do [ -s "$W/tlsd.ready" ] && break; sleep 0.05; done
   "$BIN/posta-tcpd" -c 500 -T "$W/tlsd.sock" -M implicit 127.0.0.1 "$port" "$@" 2>>"$W/posta.log" &

@@ -54,7 +54,7 @@ setup() {
 # authd_start HOME / authd_stop HOME: a posta-authd for HOME (socket HOME/run/authd.sock)
 authd_start() {
   rm -f "$1/authd.ready"
-  (POSTA_HOME=$1 POSTA_AUTHD_TIMING=1 exec "$POSTA_BIN/posta-authd" -s "$1/run/authd.sock" -N 3 3>"$1/authd.ready" </dev/null >"$1/authd.log" 2>&1) &
+  (POSTA_HOME=$1 POSTA_AUTHD_TIMING=1 exec "$POSTA_BIN/posta-authd" -D "$1/run/authd.sock" -d 3 3>"$1/authd.ready" </dev/null >"$1/authd.log" 2>&1) &
   echo $! >"$1/authd.pid"
   local i=0
   until [ -s "$1/authd.ready" ]; do
