@@ -154,7 +154,7 @@ stop_tcpd() {
 tlsd_daemon_on() {
   stop_tcpd
   local sock=$PH/run/limits-tlsd.sock
-  (exec "$POSTA_BIN/posta-tlsd" -D "$sock" -G "$(stat -c %G "$PH")" "$@" -c "$PH/tls/cert.pem" -k "$PH/tls/key.pem" -d '' -N 3 \
+  (exec "$POSTA_BIN/posta-tlsd" -D "$sock" -G "$(stat -c %G "$PH")" "$@" -f "$PH/tls/cert.pem" -k "$PH/tls/key.pem" -S '' -d 3 \
     </dev/null 2>"$BATS_TEST_TMPDIR/tlsd.log" 3>"$BATS_TEST_TMPDIR/tlsd.ready") &
   TLSD_PID=$!
   wait_for 10 test -s "$BATS_TEST_TMPDIR/tlsd.ready"
