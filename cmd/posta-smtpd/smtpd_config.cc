@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 
+#include "auth/checkpassword.h"
 #include "control/control.h"
 #include "proc/child.h"
 #include "smtpd.h"
@@ -77,7 +78,7 @@ Config load_config(bool submission_flag) {
   std::string q = env("POSTA_QUEUE");
   if (q.empty()) q = ctl.string("smtpqueue");
   c.queue_program = q.empty() ? sibling("posta-queue") : q;
-  c.auth_program = sibling("posta-auth");
+  c.auth_program = auth::checkpassword_program();
   return c;
 }
 
