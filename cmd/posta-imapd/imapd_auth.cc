@@ -1,7 +1,7 @@
 // Before login: STARTTLS, LOGIN, AUTHENTICATE PLAIN, and the hand-over to posta-auth.
 //
-// The pre-auth process forks `posta-auth posta-imapd --post-auth` with the credentials on
-// fd 3 (checkpassword) and a hand-over pipe on fd 4 (POSTA_IMAP_HANDOFF=4). The post-auth
+// The pre-auth process runs `posta-auth posta-imapd --post-auth` through the checkpassword
+// client (lib/auth), with a hand-over pipe on fd 4 (POSTA_IMAP_HANDOFF=4). The post-auth
 // process writes one byte to it as soon as it runs, then answers the tagged OK itself
 // (POSTA_IMAP_TAG) and serves the rest of the session on fd 0/1. The pre-auth process waits:
 // a byte on the pipe means the session was served (it exits when the child exits); no byte
@@ -11,31 +11,18 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <ctime>
 
+#include "auth/checkpassword.h"
+#include "auth/sasl.h"
+#include "base/hex.h"
 #include "imapd_session.h"
 #include "io/fd.h"
 #include "log/log.h"
 #include "maildir/maildir.h"
-#include "mime/decode.h"
 #include "proc/child.h"
 #include "tls/tls_control.h"
 
 namespace posta::imapd {
-namespace {
-std::string to_hex(std::string_view s) {
-  static const char* d = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : s) out += d[c >> 4], out += d[c & 15];
-  return out;
-}
-std::string from_hex(std::string_view s) {
-  auto v = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
-  std::string out;
-  for (size_t i = 0; i + 1 < s.size(); i += 2) out += static_cast<char>(v(s[i]) * 16 + v(s[i + 1]));
-  return out;
-}
-}  // namespace
 
 void Session::cmd_starttls(const std::string& tag, Parser& p) {
   if (!p.at_end()) return bad(tag, "STARTTLS takes no arguments");
@@ -67,7 +54,7 @@ void Session::cmd_login(const std::string& tag, Parser& p) {
   auto pass = p.astring();
   if (!pass || !p.at_end()) return bad(tag, "Invalid LOGIN arguments");
   if (!tls_ && !cfg_.plaintext_ok) return no(tag, "[PRIVACYREQUIRED] LOGIN is disabled before STARTTLS");
-  authenticate(tag, *user, *pass);
+  authenticate(tag, auth::Credentials{std::move(*user), auth::Secret(std::move(*pass))});
 }
 
 void Session::cmd_authenticate(const std::string& tag, Parser& p) {
@@ -77,11 +64,11 @@ void Session::cmd_authenticate(const std::string& tag, Parser& p) {
   if (imap::upper(*mech) != "PLAIN") return no(tag, "Unsupported authentication mechanism");
   if (!tls_ && !cfg_.plaintext_ok) return no(tag, "[PRIVACYREQUIRED] AUTHENTICATE is disabled before STARTTLS");
   std::string response;
-  if (p.sp()) {
+  bool initial = p.sp();
+  if (initial) {
     auto ir = p.atom();
     if (!ir) return bad(tag, "Invalid initial response");
-    response = *ir;
-    if (response == "=") response.clear();
+    response = std::move(*ir);
   } else {
     if (!p.at_end()) return bad(tag, "Invalid AUTHENTICATE arguments");
     out_.line("+ ");
@@ -93,45 +80,31 @@ void Session::cmd_authenticate(const std::string& tag, Parser& p) {
       return;
     }
     if (l.text == "*") return bad(tag, "Authentication cancelled");
-    response = l.text;
+    response = std::move(l.text);
   }
-  std::string decoded;
-  if (!mime::base64_decode_strict(response, decoded)) return bad(tag, "Invalid base64 in response");
-  auto z1 = decoded.find('\0');
-  auto z2 = z1 == std::string::npos ? z1 : decoded.find('\0', z1 + 1);
-  if (z2 == std::string::npos) return bad(tag, "Malformed PLAIN response");
-  std::string authzid = decoded.substr(0, z1), authcid = decoded.substr(z1 + 1, z2 - z1 - 1);
-  std::string pass = decoded.substr(z2 + 1);
-  if (authcid.empty() || pass.find('\0') != std::string::npos) return bad(tag, "Malformed PLAIN response");
-  // A different authorization identity is a master-user login: "user*master".
-  std::string user = authzid.empty() || authzid == authcid ? authcid : authzid + "*" + authcid;
-  authenticate(tag, user, pass);
+  auto message = initial ? auth::decode_initial_response(response) : auth::decode_response(response);
+  auth::wipe(response);
+  if (!message) return bad(tag, "Invalid base64 in response");
+  auto cred = auth::parse_plain(*message);
+  if (!cred) return bad(tag, "Malformed PLAIN response");
+  authenticate(tag, *cred);
 }
 
-void Session::authenticate(const std::string& tag, const std::string& user, const std::string& pass) {
-  if (user.size() > 512 || pass.size() > 1024 || user.find('\0') != std::string::npos)
-    return no(tag, "[AUTHENTICATIONFAILED] Authentication failed");
-  auto cred = Pipe::make();
+void Session::authenticate(const std::string& tag, const auth::Credentials& cred) {
+  const std::string& user = cred.login;
+  if (!auth::check_credentials(cred)) return no(tag, "[AUTHENTICATIONFAILED] Authentication failed");
   auto hand = Pipe::make();
-  if (!cred || !hand) return no(tag, "[UNAVAILABLE] Temporary failure");
-  std::string stamp = "<" + std::to_string(::getpid()) + "." + std::to_string(::time(nullptr)) + "@posta>";
-  std::string data = user + '\0' + pass + '\0' + stamp + '\0';
-  if (!write_all(cred->write.get(), data)) return no(tag, "[UNAVAILABLE] Temporary failure");
-  cred->write.reset();
+  if (!hand) return no(tag, "[UNAVAILABLE] Temporary failure");
   if (!out_.flush()) { logout_ = true; return; }
   SpawnOptions opt;
-  opt.fds = {{cred->read.get(), 3}, {hand->write.get(), 4}};
+  opt.fds = {{hand->write.get(), 4}};
   opt.env = {"POSTA_IMAP_TAG=" + tag, "POSTA_IMAP_HANDOFF=4", "POSTA_IMAP_LOGIN=" + user};
   if (tls_) opt.env.push_back("POSTA_IMAP_TLS=1");
   // Commands the client pipelined after the login travel along (hex, at most 16 KiB).
   std::string pending = in_.take_buffered();
-  if (!pending.empty()) opt.env.push_back("POSTA_IMAP_PENDING=" + to_hex(pending));
-  const char* auth = std::getenv("POSTA_AUTH");
-  auto child = spawn({auth && *auth ? auth : sibling("posta-auth"), sibling("posta-imapd"), "--post-auth"}, opt);
-  cred->read.reset();
+  if (!pending.empty()) opt.env.push_back("POSTA_IMAP_PENDING=" + hex_encode(pending));
+  auto st = auth::run_checkpassword({auth::checkpassword_program(), sibling("posta-imapd"), "--post-auth"}, cred, opt);
   hand->write.reset();
-  if (!child) return no(tag, "[UNAVAILABLE] Temporary failure");
-  auto st = child->wait();
   char b = 0;
   set_nonblock(hand->read.get(), true);
   bool took_over = ::read(hand->read.get(), &b, 1) == 1;
@@ -140,7 +113,7 @@ void Session::authenticate(const std::string& tag, const std::string& user, cons
     return;
   }
   in_.prepend(pending);
-  if (st && st->exited && st->code == 1) {
+  if (st && st->exited && st->code == auth::kCheckRefused) {
     log::info("login failed user=", log::printable(user, 100), " ip=", remote_);
     return no(tag, "[AUTHENTICATIONFAILED] Authentication failed");
   }
@@ -195,7 +168,7 @@ bool Session::start_post_auth() {
   else out_.line(tag + " OK [CAPABILITY " + capabilities() + "] Logged in");
   ::unsetenv("POSTA_IMAP_TAG");
   if (const char* pend = std::getenv("POSTA_IMAP_PENDING")) {
-    in_.prepend(from_hex(pend));
+    in_.prepend(hex_decode(pend).value_or(""));
     ::unsetenv("POSTA_IMAP_PENDING");
   }
   return true;

@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "auth/credentials.h"
 #include "control/control.h"
 #include "tls/tls_control.h"
 #include "imap/command_reader.h"
@@ -80,7 +81,7 @@ class Session {
   void cmd_starttls(const std::string& tag, Parser& p);
   void cmd_login(const std::string& tag, Parser& p);
   void cmd_authenticate(const std::string& tag, Parser& p);
-  void authenticate(const std::string& tag, const std::string& user, const std::string& pass);
+  void authenticate(const std::string& tag, const auth::Credentials& cred);
   bool start_post_auth();
   void cmd_id(const std::string& tag, Parser& p);
 

@@ -66,9 +66,6 @@ Limits limits();
 void apply_limits(const Limits& l, bool inherited, LineReader& in, Output& out);
 bool plaintext_allowed(bool tls_active);
 
-std::string hex_encode(std::string_view s);
-std::string hex_decode(std::string_view s);
-
 int run_preauth();
 int run_postauth();
 

@@ -71,21 +71,4 @@ bool plaintext_allowed(bool tls_active) {
   return tls_active || Control().flag("authplaintext", false);
 }
 
-std::string hex_encode(std::string_view s) {
-  static const char d[] = "0123456789abcdef";
-  std::string o;
-  for (unsigned char c : s) {
-    o += d[c >> 4];
-    o += d[c & 15];
-  }
-  return o;
-}
-
-std::string hex_decode(std::string_view s) {
-  auto v = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
-  std::string o;
-  for (size_t i = 0; i + 1 < s.size(); i += 2) o += static_cast<char>(v(s[i]) * 16 + v(s[i + 1]));
-  return o;
-}
-
 }  // namespace posta::pop3

@@ -1,17 +1,16 @@
 // The AUTHORIZATION state: greeting, CAPA, STLS, USER/PASS, AUTH PLAIN. No mailbox access.
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
+// Passwords go to `posta-auth posta-pop3d --post-auth` through the checkpassword client
+// (lib/auth).
 #include <cctype>
 #include <cstdlib>
-#include <ctime>
 
+#include "auth/checkpassword.h"
+#include "auth/sasl.h"
+#include "base/hex.h"
 #include "io/fd.h"
 #include "log/log.h"
 #include "pop3.h"
 #include "proc/child.h"
-#include "smtp/command.h"
 #include "tls/tls_control.h"
 
 namespace posta::pop3 {
@@ -31,7 +30,7 @@ struct PreAuth {
   void capa();
   void starttls();
   // Returns an exit code when the session is over, or -1 to stay in AUTHORIZATION.
-  int authenticate(const std::string& name, const std::string& password);
+  int authenticate(const auth::Credentials& cred);
   int auth_command(const std::string& arg);
 };
 
@@ -75,36 +74,25 @@ void PreAuth::starttls() {
   ::setenv("SSL_CIPHER", info->cipher.c_str(), 1);
 }
 
-int PreAuth::authenticate(const std::string& name, const std::string& password) {
-  if (name.empty() || name.size() > 320 || name.find('\0') != std::string::npos ||
-      password.find('\0') != std::string::npos) {
+int PreAuth::authenticate(const auth::Credentials& cred) {
+  const std::string& name = cred.login;
+  if (!auth::check_credentials(cred)) {
     out.line("-ERR [AUTH] invalid user name or password");
     return -1;
   }
   out.flush();
-  auto creds = Pipe::make();
-  if (!creds) {
-    out.line("-ERR [SYS/TEMP] temporary failure, try again later");
-    return -1;
-  }
   SpawnOptions o;
-  o.fds = {{creds->read.get(), 3}};
   o.env = {std::string(kPendingEnv) + "=" + hex_encode(in.peek_buffered()),
            std::string(kTlsEnv) + "=" + (tls ? "1" : "0")};
-  auto child = spawn({sibling("posta-auth"), sibling("posta-pop3d"), "--post-auth"}, o);
-  creds->read.reset();
-  if (!child) {
-    log::error("unable to run posta-auth: ", child.error().what);
+  auto st = auth::run_checkpassword({auth::checkpassword_program(), sibling("posta-pop3d"), "--post-auth"}, cred, o);
+  if (!st) {
+    log::error("unable to run posta-auth: ", st.error().what);
     out.line("-ERR [SYS/TEMP] temporary failure, try again later");
     return -1;
   }
-  std::string msg = name + '\0' + password + '\0' + std::to_string(std::time(nullptr)) + '\0';
-  (void)write_all(creds->write.get(), msg);
-  creds->write.reset();
-  auto st = child->wait();
-  if (!st || !st->exited) return kSessionDone;  // post-auth half died: the session is over
+  if (!st->exited) return kSessionDone;  // post-auth half died: the session is over
   switch (st->code) {
-    case 1:
+    case auth::kCheckRefused:
       ++failures;
       log::info("login failed: user=<", name, "> ip=", remote, " failures=", failures);
       out.line("-ERR [AUTH] invalid user name or password");
@@ -141,33 +129,29 @@ int PreAuth::auth_command(const std::string& arg) {
     return -1;
   }
   std::string response = arg.size() > mech.size() ? arg.substr(mech.size() + 1) : "";
-  if (response.empty()) {
+  bool initial = !response.empty();
+  if (!initial) {
     out.line("+ ");
     auto l = next_command(in, out);
     if (l.status != Line::Status::kOk) return kSessionDone;
-    response = l.text;
+    response = std::move(l.text);
   }
   if (response == "*") {
     out.line("-ERR [AUTH] authentication cancelled");
     return -1;
   }
-  auto decoded = response == "=" ? Result<std::string>("") : smtp::base64_decode(response);
-  if (!decoded) {
+  auto message = initial ? auth::decode_initial_response(response) : auth::decode_response(response);
+  auth::wipe(response);
+  if (!message) {
     out.line("-ERR [AUTH] invalid base64");
     return -1;
   }
-  // authzid NUL authcid NUL passwd; an authzid other than authcid is a master-user login.
-  auto first = decoded->find('\0');
-  auto second = first == std::string::npos ? first : decoded->find('\0', first + 1);
-  if (second == std::string::npos) {
+  auto cred = auth::parse_plain(*message);
+  if (!cred) {
     out.line("-ERR [AUTH] malformed PLAIN response");
     return -1;
   }
-  std::string authz = decoded->substr(0, first);
-  std::string authc = decoded->substr(first + 1, second - first - 1);
-  std::string pass = decoded->substr(second + 1);
-  std::string name = authz.empty() || authz == authc ? authc : authz + "*" + authc;
-  return authenticate(name, pass);
+  return authenticate(*cred);
 }
 
 }  // namespace
@@ -220,8 +204,7 @@ int run_preauth() {
       if (s.user.empty()) {
         s.out.line("-ERR USER first");
       } else {
-        std::string name = std::exchange(s.user, "");
-        done = s.authenticate(name, arg);
+        done = s.authenticate(auth::Credentials{std::exchange(s.user, ""), auth::Secret(std::move(arg))});
       }
     } else if (verb == "AUTH") {
       done = s.auth_command(arg);

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cstdlib>
 
+#include "base/hex.h"
 #include "io/fd.h"
 #include "log/log.h"
 #include "pop3.h"
@@ -176,7 +177,7 @@ int run_postauth() {
   apply_limits(limits(), true, in, out);
   std::string user = env_or("USER", "");
   std::string maildir = env_or("MAILDIR", env_or("HOME", "").c_str());
-  std::string pending = hex_decode(env_or(std::string(kPendingEnv).c_str(), ""));
+  std::string pending = hex_decode(env_or(std::string(kPendingEnv).c_str(), "")).value_or("");
   ::unsetenv(std::string(kPendingEnv).c_str());
   if (maildir.empty() || ::chdir(maildir.c_str()) != 0) {
     log::error("user=<", user, "> unable to open maildir ", maildir);

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/credentials.h"
 #include "base/error.h"
 #include "io/line_reader.h"
 #include "smtp/body.h"
@@ -53,7 +54,7 @@ struct Config {
   bool relayclient = false;        // env RELAYCLIENT set
   std::string remote_ip, remote_port, local_ip, local_port, remote_host;
   std::string queue_program;       // queue::queue_program(control/smtpqueue)
-  std::string auth_program;        // sibling posta-auth
+  std::string auth_program;        // auth::checkpassword_program()
 };
 
 // Reads control files and the environment.
@@ -141,8 +142,10 @@ class Session {
   void finish_message(queue::Injector& job, const smtp::BodyFilter& body);
   // smtpd_auth.cc
   void do_auth(const smtp::Command& cmd);
-  bool auth_read_response(std::string& out);
-  int check_password(const std::string& user, const std::string& pass);
+  std::optional<auth::Credentials> auth_plain(std::optional<std::string_view> initial);
+  std::optional<auth::Credentials> auth_login(std::optional<std::string_view> initial);
+  bool auth_response(std::optional<std::string_view> initial, std::string_view prompt, auth::Secret& out);
+  void auth_conclude(const std::string& mech, const auth::Credentials& cred);
 
   Config cfg_;
   LineReader in_;

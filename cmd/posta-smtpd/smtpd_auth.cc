@@ -1,51 +1,65 @@
-// AUTH PLAIN and LOGIN (RFC 4954, 4616), checked by `posta-auth /bin/true` (checkpassword).
+// AUTH PLAIN and LOGIN (RFC 4954, 4616), checked by `posta-auth /bin/true` through the
+// checkpassword client (lib/auth).
 #include <fcntl.h>
-#include <unistd.h>
 
-#include <ctime>
 #include <thread>
 
-#include "base/exitcode.h"
+#include "auth/checkpassword.h"
+#include "auth/sasl.h"
 #include "control/control.h"
 #include "io/fd.h"
 #include "log/log.h"
-#include "proc/child.h"
 #include "smtpd.h"
 
 namespace posta::smtpd {
+namespace {
 
-// Reads one client response line during an AUTH exchange; false after a reply was given.
-bool Session::auth_read_response(std::string& out) {
-  if (!flush()) return false;
-  Line l = in_.read_line();
-  if (read_failed(l) || l.status != Line::Status::kOk) return false;
-  if (l.text.size() + 2 > kMaxAuthLine) return error_reply(500, "5.5.2", "Line too long"), false;
-  if (l.text == "*") return error_reply(501, "5.0.0", "Authentication cancelled"), false;
-  auto d = smtp::base64_decode(l.text);
+// `checker /bin/true`, with /dev/null on its stdin and stdout, never the client's socket.
+Result<ExitStatus> check_only(const std::string& checker, const auth::Credentials& cred) {
+  auto null = open_fd("/dev/null", O_RDWR);
+  if (!null) return std::unexpected(null.error());
+  SpawnOptions opt;
+  opt.fds = {{null->get(), 0}, {null->get(), 1}};
+  return auth::run_checkpassword({checker, "/bin/true"}, cred, opt);
+}
+
+}  // namespace
+
+// One response of an AUTH exchange: the initial response when the command had one, else
+// a line read after a 334 with prompt. False after a reply was given.
+bool Session::auth_response(std::optional<std::string_view> initial, std::string_view prompt, auth::Secret& out) {
+  Result<auth::Secret> d;
+  if (initial) {
+    d = auth::decode_initial_response(*initial);
+  } else {
+    reply(334, "", std::string(prompt));
+    if (!flush()) return false;
+    Line l = in_.read_line();
+    if (read_failed(l) || l.status != Line::Status::kOk) return false;
+    if (l.text.size() + 2 > kMaxAuthLine) return error_reply(500, "5.5.2", "Line too long"), false;
+    if (l.text == "*") return error_reply(501, "5.0.0", "Authentication cancelled"), false;
+    d = auth::decode_response(l.text);
+    auth::wipe(l.text);
+  }
   if (!d) return error_reply(501, "5.5.2", "Invalid base64 data"), false;
   out = std::move(*d);
   return true;
 }
 
-int Session::check_password(const std::string& user, const std::string& pass) {
-  auto p = Pipe::make();
-  auto null = open_fd("/dev/null", O_RDWR);
-  if (!p || !null) return kExitTemporary;
-  SpawnOptions opt;
-  // Never the client's socket on the checker's stdin/stdout.
-  opt.fds = {{p->read.get(), 3}, {null->get(), 0}, {null->get(), 1}};
-  auto child = spawn({cfg_.auth_program, "/bin/true"}, opt);
-  if (!child) return kExitTemporary;
-  p->read.reset();
-  std::string stamp = "<" + std::to_string(::getpid()) + "." + std::to_string(::time(nullptr)) +
-                      "@" + cfg_.me + ">";
-  std::string data = user + '\0' + pass + '\0' + stamp + '\0';
-  (void)write_all(p->write.get(), data);
-  std::fill(data.begin(), data.end(), '\0');
-  p->write.reset();
-  auto st = child->wait();
-  if (!st || !st->exited) return kExitTemporary;
-  return st->code;
+std::optional<auth::Credentials> Session::auth_plain(std::optional<std::string_view> initial) {
+  auth::Secret message;
+  if (!auth_response(initial, "", message)) return std::nullopt;
+  auto cred = auth::parse_plain(message);
+  if (!cred) return error_reply(501, "5.5.2", "Invalid PLAIN response"), std::nullopt;
+  return std::move(*cred);
+}
+
+std::optional<auth::Credentials> Session::auth_login(std::optional<std::string_view> initial) {
+  auth::Secret user;
+  if (!auth_response(initial, "VXNlcm5hbWU6", user)) return std::nullopt;  // "Username:"
+  auth::Credentials cred{user.str(), {}};
+  if (!auth_response(std::nullopt, "UGFzc3dvcmQ6", cred.password)) return std::nullopt;  // "Password:"
+  return cred;
 }
 
 void Session::do_auth(const smtp::Command& cmd) {
@@ -57,53 +71,32 @@ void Session::do_auth(const smtp::Command& cmd) {
     return (void)error_reply(538, "5.7.11", "Encryption required for requested authentication mechanism");
   size_t sp = cmd.arg.find(' ');
   std::string mech = lower(cmd.arg.substr(0, sp));
-  std::string initial = sp == std::string::npos ? "" : cmd.arg.substr(sp + 1);
-  bool has_initial = sp != std::string::npos;
-  std::string user, pass;
-  if (mech == "plain") {
-    std::string resp;
-    if (has_initial && initial != "=") {
-      auto d = smtp::base64_decode(initial);
-      if (!d) return (void)error_reply(501, "5.5.2", "Invalid base64 data");
-      resp = *d;
-    } else if (!has_initial) {
-      reply(334, "", "");
-      if (!auth_read_response(resp)) return;
-    }
-    // authzid NUL authcid NUL passwd; an authzid other than the login is not supported.
-    size_t a = resp.find('\0');
-    size_t b = a == std::string::npos ? a : resp.find('\0', a + 1);
-    if (b == std::string::npos) return (void)error_reply(501, "5.5.2", "Invalid PLAIN response");
-    std::string authz = resp.substr(0, a);
-    user = resp.substr(a + 1, b - a - 1);
-    pass = resp.substr(b + 1);
-    if (!authz.empty() && authz != user) user.clear();
-  } else if (mech == "login") {
-    if (has_initial) {
-      auto d = smtp::base64_decode(initial);
-      if (!d) return (void)error_reply(501, "5.5.2", "Invalid base64 data");
-      user = *d;
-    } else {
-      reply(334, "", "VXNlcm5hbWU6");
-      if (!auth_read_response(user)) return;
-    }
-    reply(334, "", "UGFzc3dvcmQ6");
-    if (!auth_read_response(pass)) return;
-  } else {
-    return (void)error_reply(504, "5.5.4", "Unrecognized authentication mechanism");
+  std::optional<std::string_view> initial;
+  if (sp != std::string::npos) initial = std::string_view(cmd.arg).substr(sp + 1);
+  std::optional<auth::Credentials> cred;
+  if (mech == "plain") cred = auth_plain(initial);
+  else if (mech == "login") cred = auth_login(initial);
+  else return (void)error_reply(504, "5.5.4", "Unrecognized authentication mechanism");
+  if (cred) auth_conclude(mech, *cred);
+}
+
+void Session::auth_conclude(const std::string& mech, const auth::Credentials& cred) {
+  const std::string& user = cred.login;
+  auto verdict = auth::Verdict::kRefused;  // credentials that break the rule are wrong ones
+  std::string trouble;
+  if (auth::check_credentials(cred)) {
+    auto st = check_only(cfg_.auth_program, cred);
+    verdict = st ? auth::verdict_of(*st) : auth::Verdict::kTrouble;
+    trouble = st ? st->describe() : st.error().what;
   }
-  bool sane = !user.empty() && user.size() <= 256 && user.find_first_of(std::string("\0\r\n", 3)) == std::string::npos &&
-              pass.size() <= 1024 && pass.find('\0') == std::string::npos;
-  int rc = sane ? check_password(user, pass) : 1;
-  std::fill(pass.begin(), pass.end(), '\0');
-  if (rc == 0) {
+  if (verdict == auth::Verdict::kAccepted) {
     auth_user_ = user;
     log::info(cfg_.remote_ip, ": AUTH ", mech, " user=", log::printable(user, 100), " ok");
     reply(235, "2.7.0", "Authentication successful");
     return;
   }
-  if (rc != 1) {
-    log::warning(cfg_.remote_ip, ": AUTH ", mech, " user=", log::printable(user, 100), " temporary failure ", rc);
+  if (verdict == auth::Verdict::kTrouble) {
+    log::warning(cfg_.remote_ip, ": AUTH ", mech, " user=", log::printable(user, 100), " temporary failure ", trouble);
     reply(454, "4.7.0", "Temporary authentication failure");
     return;
   }

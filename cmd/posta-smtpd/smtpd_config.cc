@@ -3,8 +3,8 @@
 
 #include <cstdlib>
 
+#include "auth/checkpassword.h"
 #include "control/control.h"
-#include "proc/child.h"
 #include "queue/inject.h"
 #include "smtpd.h"
 
@@ -76,7 +76,7 @@ Config load_config(bool submission_flag) {
   c.remote_host = env("TCPREMOTEHOST");
   if (c.remote_ip.empty()) c.remote_ip = "unknown";
   c.queue_program = queue::queue_program(ctl.string("smtpqueue"));
-  c.auth_program = sibling("posta-auth");
+  c.auth_program = auth::checkpassword_program();
   return c;
 }
 

@@ -7,6 +7,7 @@
 
 #include <map>
 
+#include "base/base64.h"
 #include "dkim/canon.h"
 
 namespace posta::dkim {
@@ -33,28 +34,11 @@ KeyType type_of(const EVP_PKEY* k) {
   return EVP_PKEY_get_id(k) == EVP_PKEY_ED25519 ? KeyType::kEd25519 : KeyType::kRsa;
 }
 
-std::string b64_encode(std::string_view in) {
-  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
-  out.resize(n);
-  return out;
-}
-
 Result<std::string> b64_decode(std::string_view in) {
   std::string clean;
   for (char c : in)
     if (c != ' ' && c != '\t' && c != '\r' && c != '\n') clean.push_back(c);
-  if (clean.size() % 4 != 0) return fail("bad base64 length");
-  std::string out(clean.size() / 4 * 3 + 1, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(clean.data()), static_cast<int>(clean.size()));
-  if (n < 0) return fail("bad base64");
-  size_t pad = 0;
-  if (!clean.empty() && clean.back() == '=') ++pad;
-  if (clean.size() > 1 && clean[clean.size() - 2] == '=') ++pad;
-  out.resize(n - pad);
-  return out;
+  return base64_decode(clean);
 }
 
 Result<Pkey> generate_key(KeyType t, int rsa_bits) {
@@ -94,12 +78,12 @@ Result<std::string> public_p(const EVP_PKEY* k) {
     unsigned char raw[32];
     size_t len = sizeof raw;
     if (EVP_PKEY_get_raw_public_key(k, raw, &len) != 1) return fail("cannot get the Ed25519 public key");
-    return b64_encode(std::string_view(reinterpret_cast<char*>(raw), len));
+    return base64_encode(std::string_view(reinterpret_cast<char*>(raw), len));
   }
   unsigned char* der = nullptr;
   int n = i2d_PUBKEY(const_cast<EVP_PKEY*>(k), &der);
   if (n <= 0) return fail("cannot encode the public key");
-  std::string out = b64_encode(std::string_view(reinterpret_cast<char*>(der), n));
+  std::string out = base64_encode(std::string_view(reinterpret_cast<char*>(der), n));
   OPENSSL_free(der);
   return out;
 }

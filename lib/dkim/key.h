@@ -39,7 +39,8 @@ struct PublicKey {
 // Parses a key record; fails on unknown v/k, revoked (empty p=), bad key data.
 [[nodiscard]] Result<PublicKey> parse_key_record(std::string_view txt);
 
-std::string b64_encode(std::string_view in);
-[[nodiscard]] Result<std::string> b64_decode(std::string_view in);  // whitespace ignored
+// base/base64.h's strict decoder after dropping the whitespace a tag value may hold
+// (RFC 6376 section 3.5).
+[[nodiscard]] Result<std::string> b64_decode(std::string_view in);
 
 }  // namespace posta::dkim

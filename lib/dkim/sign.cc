@@ -5,6 +5,7 @@
 
 #include <memory>
 
+#include "base/base64.h"
 #include "dkim/canon.h"
 
 namespace posta::dkim {
@@ -104,7 +105,7 @@ Result<std::string> sign(std::string_view msg, const EVP_PKEY* key, const SignOp
   names.push_back("from");  // over-sign
   std::string h;
   for (auto& n : names) h += (h.empty() ? "" : ":") + n;
-  std::string bh = b64_encode(sha256(body_relaxed(split.body)));
+  std::string bh = base64_encode(sha256(body_relaxed(split.body)));
   std::time_t t = o.timestamp ? o.timestamp : std::time(nullptr);
   std::string alg = type_of(key) == KeyType::kEd25519 ? "ed25519-sha256" : "rsa-sha256";
   std::string field = "DKIM-Signature: v=1; a=" + alg + "; c=relaxed/relaxed; d=" + o.domain +
@@ -115,7 +116,7 @@ Result<std::string> sign(std::string_view msg, const EVP_PKEY* key, const SignOp
   auto sig = raw_sign(key, input);
   if (!sig) return std::unexpected(sig.error());
   field.resize(field.size() - 2);  // before the CRLF after "b="
-  return field + fold(b64_encode(*sig)) + "\r\n";
+  return field + fold(base64_encode(*sig)) + "\r\n";
 }
 
 }  // namespace posta::dkim

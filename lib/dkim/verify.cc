@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "base/base64.h"
 #include "dkim/canon.h"
 #include "dkim/key.h"
 #include "dkim/sign.h"
@@ -78,7 +79,7 @@ Verdict check_one(const SplitMessage& m, const HeaderField& sig, const KeyFetche
     if (l > body.size()) return perm(v, "l= longer than the body");
     body.resize(l);
   }
-  if (b64_encode(sha256(body)) != no_wsp(t["bh"])) {
+  if (base64_encode(sha256(body)) != no_wsp(t["bh"])) {
     v.result = Verdict::Result::kFail;
     v.reason = "body hash mismatch";
     return v;

@@ -5,24 +5,11 @@
 #include <cctype>
 #include <cstring>
 
+#include "base/base64.h"
+#include "base/hex.h"
+
 namespace posta::mime {
 namespace {
-
-int b64_value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
 
 bool ieq(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -34,55 +21,6 @@ bool ieq(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-std::string base64_decode(std::string_view in) {
-  std::string out;
-  out.reserve(in.size() * 3 / 4);
-  uint32_t bits = 0;
-  int n = 0;
-  for (char c : in) {
-    if (c == '=') break;
-    int v = b64_value(c);
-    if (v < 0) continue;
-    bits = (bits << 6) | static_cast<uint32_t>(v);
-    n += 6;
-    if (n >= 8) {
-      n -= 8;
-      out += static_cast<char>((bits >> n) & 0xff);
-    }
-  }
-  return out;
-}
-
-bool base64_decode_strict(std::string_view in, std::string& out) {
-  out.clear();
-  if (in.size() % 4 != 0) return false;
-  size_t pad = 0;
-  while (pad < 2 && pad < in.size() && in[in.size() - 1 - pad] == '=') ++pad;
-  for (size_t i = 0; i < in.size() - pad; ++i)
-    if (b64_value(in[i]) < 0) return false;
-  out = base64_decode(in);
-  return true;
-}
-
-std::string base64_encode(std::string_view in) {
-  static const char* a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    uint32_t v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) |
-                 static_cast<unsigned char>(in[i + 2]);
-    out += a[v >> 18]; out += a[(v >> 12) & 63]; out += a[(v >> 6) & 63]; out += a[v & 63];
-  }
-  if (i + 1 == in.size()) {
-    uint32_t v = static_cast<unsigned char>(in[i]) << 16;
-    out += a[v >> 18]; out += a[(v >> 12) & 63]; out += "==";
-  } else if (i + 2 == in.size()) {
-    uint32_t v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
-    out += a[v >> 18]; out += a[(v >> 12) & 63]; out += a[(v >> 6) & 63]; out += '=';
-  }
-  return out;
-}
-
 std::string qp_decode(std::string_view in, bool q) {
   std::string out;
   out.reserve(in.size());
@@ -90,8 +28,8 @@ std::string qp_decode(std::string_view in, bool q) {
     char c = in[i];
     if (q && c == '_') { out += ' '; continue; }
     if (c != '=') { out += c; continue; }
-    if (i + 2 < in.size() && hex_value(in[i + 1]) >= 0 && hex_value(in[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(in[i + 1]) * 16 + hex_value(in[i + 2]));
+    if (i + 2 < in.size() && hex_digit_value(in[i + 1]) >= 0 && hex_digit_value(in[i + 2]) >= 0) {
+      out += static_cast<char>(hex_digit_value(in[i + 1]) * 16 + hex_digit_value(in[i + 2]));
       i += 2;
     } else if (i + 1 < in.size() && (in[i + 1] == '\r' || in[i + 1] == '\n')) {
       // soft line break
@@ -145,7 +83,7 @@ std::string decode_words(std::string_view v) {
         char enc = static_cast<char>(std::toupper(static_cast<unsigned char>(v[q1 + 1])));
         std::string_view text = v.substr(q2 + 1, end - q2 - 1);
         if (enc == 'B' || enc == 'Q') {
-          std::string raw = enc == 'B' ? base64_decode(text) : qp_decode(text, true);
+          std::string raw = enc == 'B' ? base64_decode_lenient(text) : qp_decode(text, true);
           out += to_utf8(charset, raw);
           i = end + 2;
           last_was_word = true;
@@ -171,7 +109,7 @@ std::string decode_words(std::string_view v) {
 
 std::string decode_body(std::string_view body, std::string_view encoding, std::string_view charset) {
   std::string raw;
-  if (ieq(encoding, "base64")) raw = base64_decode(body);
+  if (ieq(encoding, "base64")) raw = base64_decode_lenient(body);
   else if (ieq(encoding, "quoted-printable")) raw = qp_decode(body);
   else raw = std::string(body);
   return to_utf8(charset, raw);

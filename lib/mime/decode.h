@@ -1,15 +1,10 @@
-// Content decoding for SEARCH: base64, quoted-printable, RFC 2047 encoded words, charsets.
+// Content decoding for SEARCH: base64 (lenient, base/base64.h), quoted-printable, RFC 2047 encoded words, charsets.
 #pragma once
 #include <string>
 #include <string_view>
 
 namespace posta::mime {
 
-// Lenient: skips characters outside the alphabet, stops at '='.
-std::string base64_decode(std::string_view in);
-std::string base64_encode(std::string_view in);
-// Strict variant for SASL: false on any character outside the alphabet or bad padding.
-bool base64_decode_strict(std::string_view in, std::string& out);
 // Quoted-printable body (RFC 2045 6.7); underscores as spaces when q_encoding (RFC 2047 Q).
 std::string qp_decode(std::string_view in, bool q_encoding = false);
 // Bytes in charset -> UTF-8 (glibc iconv); invalid sequences become U+FFFD-free '?'.

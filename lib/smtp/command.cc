@@ -57,17 +57,6 @@ int hexval(char c) {
   return -1;  // RFC 3461: upper-case hex only
 }
 
-constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-int b64val(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
-
 }  // namespace
 
 Result<Command> parse_command(std::string_view line) {
@@ -148,43 +137,6 @@ std::string xtext_encode(std::string_view s) {
     } else {
       out += static_cast<char>(c);
     }
-  }
-  return out;
-}
-
-Result<std::string> base64_decode(std::string_view s) {
-  if (s.size() % 4 != 0) return fail("base64 length not a multiple of 4");
-  std::string out;
-  for (size_t i = 0; i < s.size(); i += 4) {
-    int v[4];
-    int pad = 0;
-    for (int k = 0; k < 4; ++k) {
-      char c = s[i + static_cast<size_t>(k)];
-      if (c == '=' && i + 4 == s.size() && k >= 2) {
-        v[k] = 0;
-        ++pad;
-        continue;
-      }
-      if (pad || (v[k] = b64val(c)) < 0) return fail("invalid base64");
-    }
-    unsigned n = static_cast<unsigned>((v[0] << 18) | (v[1] << 12) | (v[2] << 6) | v[3]);
-    out += static_cast<char>(n >> 16);
-    if (pad < 2) out += static_cast<char>((n >> 8) & 0xff);
-    if (pad < 1) out += static_cast<char>(n & 0xff);
-  }
-  return out;
-}
-
-std::string base64_encode(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); i += 3) {
-    unsigned n = static_cast<unsigned char>(s[i]) << 16;
-    if (i + 1 < s.size()) n |= static_cast<unsigned char>(s[i + 1]) << 8;
-    if (i + 2 < s.size()) n |= static_cast<unsigned char>(s[i + 2]);
-    out += kB64[(n >> 18) & 63];
-    out += kB64[(n >> 12) & 63];
-    out += i + 1 < s.size() ? kB64[(n >> 6) & 63] : '=';
-    out += i + 2 < s.size() ? kB64[n & 63] : '=';
   }
   return out;
 }

@@ -47,10 +47,6 @@ struct PathArgs {
 [[nodiscard]] Result<std::string> xtext_decode(std::string_view s);
 std::string xtext_encode(std::string_view s);
 
-// RFC 4648 base64 (AUTH); decode refuses bad characters and bad padding.
-[[nodiscard]] Result<std::string> base64_decode(std::string_view s);
-std::string base64_encode(std::string_view s);
-
 // BDAT arguments: "SIZE [LAST]".
 struct BdatArgs {
   size_t size = 0;

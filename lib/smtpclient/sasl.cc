@@ -1,16 +1,8 @@
 #include "smtpclient/sasl.h"
 
-#include <openssl/evp.h>
+#include "base/base64.h"
 
 namespace posta::smtpc {
-
-std::string base64_encode(std::string_view in) {
-  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
-  out.resize(n);
-  return out;
-}
 
 Status authenticate(const Extensions& ext, const Credentials& cred, const CommandFn& send) {
   if (ext.has_auth("PLAIN")) {

@@ -9,8 +9,6 @@
 
 namespace posta::smtpc {
 
-std::string base64_encode(std::string_view in);
-
 // send(line) writes one line and returns the server's reply.
 using CommandFn = std::function<Result<Reply>(const std::string&)>;
 [[nodiscard]] Status authenticate(const Extensions& ext, const Credentials& cred, const CommandFn& send);

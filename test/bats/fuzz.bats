@@ -27,11 +27,12 @@ run_fuzzer() {
   refute_output --partial "ERROR:"
 }
 
-@test "fuzz: SMTP command, path, xtext, base64 and body parsers" { run_fuzzer smtp_parser_fuzz; }
+@test "fuzz: SMTP command, path, xtext and body parsers" { run_fuzzer smtp_parser_fuzz; }
 @test "fuzz: IMAP command parser" { run_fuzzer imap_parser_fuzz; }
 @test "fuzz: IMAP sequence/UID sets (normaliser) and LIST patterns (matcher) against their definitions" { run_fuzzer imap_sets_fuzz; }
 @test "fuzz: MIME parser (BODYSTRUCTURE, ENVELOPE, decoders)" { run_fuzzer mime_fuzz; }
 @test "fuzz: MIME parser on deep nesting and unclosed parts, work linear in the message" { run_fuzzer mime_nesting_fuzz; }
 @test "fuzz: Maildir names and delivery headers" { run_fuzzer maildir_fuzz; }
 @test "fuzz: posta-tcpd rules and CIDR matching" { run_fuzzer tcpd_rules_fuzz; }
+@test "fuzz: SASL PLAIN/LOGIN responses, the login rule, base64 and hex" { run_fuzzer sasl_fuzz; }
 @test "fuzz: local protocols (posta-authd, posta-queued, posta-tcpd -R records, queue control, delivery pipes)" { run_fuzzer local_proto_fuzz; }

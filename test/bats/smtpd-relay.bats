@@ -10,6 +10,7 @@ setup_file() {
   # the relay tests log in on the MX port too, which offers AUTH only when told to
   # (control/smtpauth; origin.bats tests the default)
   control smtpauth yes
+  echo adminpw | posta user add admin@example.test --password-stdin --master >&2
   instance_start
 }
 
@@ -145,6 +146,20 @@ print(c.cmd('AUTH PLAIN AGFsaWNlQGV4YW1wbGUudGVzdABhbGljZXB3'))"
   assert_line --index 5 "(334, ['UGFzc3dvcmQ6'])"
   assert_line --index 6 --partial "(235, ['2.7.0"
   assert_line --index 7 --partial "(503, ['5.5.1 Already authenticated"
+}
+
+@test "relay: an AUTH PLAIN authorization identity is a master login (authzid*authcid), as in IMAP and POP3" {
+  run py "
+from rawsmtp import Raw
+import base64, os
+c = Raw(int(os.environ['SMTP_PORT']))
+c.cmd('EHLO x'); c.cmd('STARTTLS'); c.starttls(); c.cmd('EHLO x')
+plain = lambda z, c_, p: 'AUTH PLAIN ' + base64.b64encode(z + b'\0' + c_ + b'\0' + p).decode()
+print(c.cmd(plain(b'bob@example.test', b'alice@example.test', b'alicepw')))
+print(c.cmd(plain(b'alice@example.test', b'admin@example.test', b'adminpw')))"
+  assert_success
+  assert_line --index 0 --partial "(535, ['5.7.8"
+  assert_line --index 1 --partial "(235, ['2.7.0"
 }
 
 @test "relay: RELAYCLIENT from a posta-tcpd rule allows relaying without AUTH" {

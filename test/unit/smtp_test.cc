@@ -146,18 +146,6 @@ TEST(SmtpXtext, RoundTrip) {
   EXPECT_FALSE(xtext_decode("a=b"));
 }
 
-TEST(SmtpBase64, RoundTripAndErrors) {
-  std::string plain("\0user@example.org\0secret", 24);
-  EXPECT_EQ(*base64_decode(base64_encode(plain)), plain);
-  EXPECT_EQ(*base64_decode("VXNlcm5hbWU6"), "Username:");
-  EXPECT_EQ(*base64_decode("YQ=="), "a");
-  EXPECT_EQ(*base64_decode(""), "");
-  EXPECT_FALSE(base64_decode("YQ="));
-  EXPECT_FALSE(base64_decode("Y===")); 
-  EXPECT_FALSE(base64_decode("YQ==YQ=="));
-  EXPECT_FALSE(base64_decode("Y*Q="));
-}
-
 TEST(SmtpBdat, Args) {
   auto b = parse_bdat("1024 LAST");
   ASSERT_TRUE(b);
