@@ -1,7 +1,6 @@
 // DKIM key generation and the DNS records an admin publishes for a domain.
 #include "domain_dkim.h"
 
-#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +15,7 @@
 #include "dkim/key.h"
 #include "io/fd.h"
 #include "log/log.h"
+#include "proc/privilege.h"
 
 namespace posta::domaincmd {
 namespace {
@@ -48,9 +48,9 @@ std::string default_selector() {
 // be able to read the key, and nobody else.
 void hand_to_remote_user(const std::string& dir, const std::string& key) {
   if (::geteuid() != 0) return;
-  const passwd* pw = ::getpwnam("posta-r");
-  if (!pw) return;
-  if (::chown(dir.c_str(), pw->pw_uid, pw->pw_gid) != 0 || ::chown(key.c_str(), pw->pw_uid, pw->pw_gid) != 0)
+  auto r = lookup_credentials("posta-r", "");
+  if (!r) return;
+  if (::chown(dir.c_str(), r->uid, r->gid) != 0 || ::chown(key.c_str(), r->uid, r->gid) != 0)
     log::warning("unable to give ", key, " to posta-r: ", std::strerror(errno));
 }
 

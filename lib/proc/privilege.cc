@@ -86,13 +86,17 @@ Status become_instance_owner(const std::string& home) {
 
 bool running_setuid() { return ::getuid() != ::geteuid() || ::getgid() != ::getegid(); }
 
+std::optional<uid_t> user_id(const std::string& name) {
+  std::vector<char> buf(kPwBuf);
+  passwd pw{}, *res = nullptr;
+  if (::getpwnam_r(name.c_str(), &pw, buf.data(), buf.size(), &res) != 0 || !res) return std::nullopt;
+  return pw.pw_uid;
+}
+
 bool caller_speaks_for_network() {
   if (!running_setuid()) return true;
   uid_t caller = ::getuid();
-  if (caller == 0) return true;
-  std::vector<char> buf(kPwBuf);
-  passwd pw{}, *res = nullptr;
-  return ::getpwnam_r(kDaemonUser, &pw, buf.data(), buf.size(), &res) == 0 && res && pw.pw_uid == caller;
+  return caller == 0 || user_id(kDaemonUser) == caller;
 }
 
 Result<std::optional<std::string>> settle_setuid_instance() {

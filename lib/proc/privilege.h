@@ -55,6 +55,9 @@ bool system_mode(const std::string& home);
 // True when the program runs setuid or setgid (real and effective ids differ).
 bool running_setuid();
 
+// The uid of the user called name; nullopt for an unknown user.
+std::optional<uid_t> user_id(const std::string& name);
+
 // The daemon user of a system-mode instance: the one role whose programs speak to the network.
 inline constexpr const char* kDaemonUser = "posta-d";
 

@@ -79,13 +79,6 @@ void QueuedRequest::apply(Injection& in) const {
 
 namespace {
 
-std::optional<uid_t> uid_of(const char* user) {
-  passwd pw{}, *res = nullptr;
-  std::vector<char> buf(16384);
-  if (::getpwnam_r(user, &pw, buf.data(), buf.size(), &res) != 0 || !res) return std::nullopt;
-  return pw.pw_uid;
-}
-
 std::string name_of(uid_t uid) {
   passwd pw{}, *res = nullptr;
   std::vector<char> buf(16384);
@@ -99,8 +92,8 @@ void set_caller(Injection& in, uid_t caller, bool system) {
   in.caller_uid = caller;
   in.caller_name = name_of(caller);
   if (system) {
-    in.caller_is_daemon = uid_of(kDaemonUser) == caller;
-    in.caller_is_queue_manager = uid_of("posta-s") == caller;
+    in.caller_is_daemon = user_id(kDaemonUser) == caller;
+    in.caller_is_queue_manager = user_id("posta-s") == caller;
   } else {
     in.caller_is_daemon = in.caller_is_queue_manager = caller == ::geteuid();
   }

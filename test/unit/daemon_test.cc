@@ -224,6 +224,12 @@ TEST(Privilege, LookupCredentials) {
   EXPECT_EQ(with->groups.size(), 2u);
 }
 
+TEST(Privilege, UserIdAndTheNetworkCaller) {
+  EXPECT_EQ(user_id("root"), std::optional<uid_t>(0));
+  EXPECT_EQ(user_id("no-such-user-posta-test"), std::nullopt);
+  EXPECT_TRUE(caller_speaks_for_network());  // not set-id: the caller is the instance's user
+}
+
 TEST(Privilege, InstanceOwnerAndSystemMode) {
   test::TempDir tmp("posta-daemon-test");
   auto owner = instance_owner(tmp.path);
