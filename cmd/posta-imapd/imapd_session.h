@@ -134,7 +134,6 @@ class Session {
   std::string maildir_;
   std::unique_ptr<mailstore::Folders> folders_;
   std::optional<Selected> sel_;
-  std::set<std::string> enabled_;
   std::unordered_map<std::string, uint64_t> size_cache_;  // base -> RFC822.SIZE
   bool logout_ = false;
   bool post_auth_ = false;
