@@ -10,7 +10,7 @@
 
 namespace posta {
 
-// Who a process of a system-mode instance runs as (ARCHITECTURE.md section 2, INTERNALS.md
+// Who a process of a system-mode instance runs as (INTERNALS.md "## Programs" and
 // "## System mode"): a user, its one group, and an explicit supplementary list (everything
 // else the caller had, root's groups included, is dropped).
 struct Credentials {

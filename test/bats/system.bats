@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # A system-mode instance (posta-setup --system, as root): every program under its role user
-# (ARCHITECTURE.md section 2), the qmail-style spool permissions, the shared database group,
+# (INTERNALS.md "System mode"), the qmail-style spool permissions, the shared database group,
 # and one message end to end: swaks -> posta-smtpd (posta-d) -> posta-queue (setuid posta-q)
 # -> posta-send (posta-s) -> posta-lspawn/posta-local (posta-v) -> Maildir -> POP3S and IMAPS
 # through posta-auth (setuid root, then posta-v). Skipped when not root.
