@@ -15,7 +15,6 @@
 #include "imap/command_reader.h"
 #include "imap/parser.h"
 #include "imap/writer.h"
-#include "imap/input.h"
 #include "mailstore/folders.h"
 #include "mailstore/header_cache.h"
 #include "mailstore/mailbox_index.h"
@@ -124,7 +123,7 @@ class Session {
 
   Config cfg_;
   Control control_;
-  imap::Input in_;
+  LineReader in_;
   imap::Output out_;
   imap::CommandReader reader_;
   bool authenticated_ = false;

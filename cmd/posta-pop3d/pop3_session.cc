@@ -200,7 +200,7 @@ int run_postauth() {
     out.flush();
     return kSessionError;
   }
-  in.unread(pending);
+  in.prepend(pending);
   Session s{*drop, in, std::move(out), user};
   log::info("login user=<", user, "> messages=", drop->count(),
             " tls=", env_or(std::string(kTlsEnv).c_str(), "0"));
