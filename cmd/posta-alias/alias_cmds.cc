@@ -1,9 +1,9 @@
 // posta-alias add|del|list|show|import|export
 #include <iostream>
 
-#include "accounts/format.h"
+#include "admin/format.h"
 #include "accounts/lookup.h"
-#include "accounts/tool.h"
+#include "admin/tool.h"
 #include "alias.h"
 #include "base/exitcode.h"
 #include "log/log.h"
@@ -12,11 +12,10 @@ namespace posta::aliascmd {
 namespace {
 
 using accounts::AliasRecord;
-namespace tool = accounts::tool;
-namespace fmt = accounts::format;
+namespace fmt = admin::format;
 
 Result<accounts::Accounts> open(const Opts& o, bool write) {
-  return tool::open_for(tool::home_or_default(o.home), write);
+  return admin::open_for(admin::home_or_default(o.home), write);
 }
 
 int flushed() { return std::cout.flush() ? kExitOk : kExitTemporary; }
@@ -24,25 +23,25 @@ int flushed() { return std::cout.flush() ? kExitOk : kExitTemporary; }
 int add(const Opts& o) {
   AliasRecord a{o.address, o.targets, o.keep_copy};
   auto acc = open(o, true);
-  if (!acc) return tool::report(acc.error());
-  if (auto st = o.replace ? acc->put_alias(a) : acc->add_alias(a); !st) return tool::report(st.error());
+  if (!acc) return admin::report(acc.error());
+  if (auto st = o.replace ? acc->put_alias(a) : acc->add_alias(a); !st) return admin::report(st.error());
   log::info(o.replace ? "changed alias " : "added alias ", o.address);
   return kExitOk;
 }
 
 int del(const Opts& o) {
   auto acc = open(o, true);
-  if (!acc) return tool::report(acc.error());
-  if (auto st = acc->del_alias(o.address); !st) return tool::report(st.error());
+  if (!acc) return admin::report(acc.error());
+  if (auto st = acc->del_alias(o.address); !st) return admin::report(st.error());
   log::info("deleted alias ", o.address);
   return kExitOk;
 }
 
 int list(const Opts& o) {
   auto acc = open(o, false);
-  if (!acc) return tool::report(acc.error());
+  if (!acc) return admin::report(acc.error());
   auto as = acc->aliases(o.address);
-  if (!as) return tool::report(as.error());
+  if (!as) return admin::report(as.error());
   if (o.json) std::cout << "[";
   for (size_t i = 0; i < as->size(); ++i) {
     const auto& a = (*as)[i];
@@ -60,19 +59,19 @@ int list(const Opts& o) {
 
 int show(const Opts& o) {
   auto acc = open(o, false);
-  if (!acc) return tool::report(acc.error());
+  if (!acc) return admin::report(acc.error());
   auto a = acc->find_alias(o.address);
-  if (!a) return tool::report(a.error());
-  if (!*a) return tool::report(Error{"no such alias " + o.address, accounts::kErrNotFound});
+  if (!a) return admin::report(a.error());
+  if (!*a) return admin::report(Error{"no such alias " + o.address, accounts::kErrNotFound});
   std::cout << (o.json ? fmt::alias_json(**a) + "\n" : fmt::alias_text(**a));
   return flushed();
 }
 
 int export_tsv(const Opts& o) {
   auto acc = open(o, false);
-  if (!acc) return tool::report(acc.error());
+  if (!acc) return admin::report(acc.error());
   auto as = acc->aliases(o.address);
-  if (!as) return tool::report(as.error());
+  if (!as) return admin::report(as.error());
   std::cout << fmt::kAliasTsvHeader << "\n";
   for (const auto& a : *as) std::cout << fmt::alias_tsv(a) << "\n";
   return flushed();
@@ -84,15 +83,15 @@ int import_tsv(const Opts& o) {
   for (size_t n = 1; std::getline(std::cin, line); ++n) {
     if (line.empty() || line[0] == '#') continue;
     auto a = fmt::parse_alias_tsv(line);
-    if (!a) return tool::report(Error{log::cat("line ", n, ": ", a.error().what), a.error().code});
+    if (!a) return admin::report(Error{log::cat("line ", n, ": ", a.error().what), a.error().code});
     rows.push_back(std::move(*a));
   }
   auto acc = open(o, true);
-  if (!acc) return tool::report(acc.error());
+  if (!acc) return admin::report(acc.error());
   for (const auto& a : rows) {
     auto st = acc->add_alias(a);
     if (!st && st.error().code == accounts::kErrExists && o.replace) st = acc->put_alias(a);
-    if (!st) return tool::report(st.error());
+    if (!st) return admin::report(st.error());
   }
   log::info("imported ", rows.size(), " aliases");
   return kExitOk;

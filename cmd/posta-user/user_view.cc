@@ -1,9 +1,9 @@
 // posta-user list|show|export|import
 #include <iostream>
 
-#include "accounts/format.h"
+#include "admin/format.h"
 #include "accounts/mailbox.h"
-#include "accounts/tool.h"
+#include "admin/tool.h"
 #include "base/exitcode.h"
 #include "log/log.h"
 #include "user.h"
@@ -12,16 +12,15 @@ namespace posta::usercmd {
 namespace {
 
 using accounts::UserRecord;
-namespace tool = accounts::tool;
-namespace fmt = accounts::format;
+namespace fmt = admin::format;
 
 int flushed() { return std::cout.flush() ? kExitOk : kExitTemporary; }
 
 int list(const Context& c, const Opts& o) {
   auto acc = open(c, false);
-  if (!acc) return tool::report(acc.error());
+  if (!acc) return admin::report(acc.error());
   auto us = acc->users(o.address, o.json);  // JSON says has_password: it reads secrets.db
-  if (!us) return tool::report(us.error());
+  if (!us) return admin::report(us.error());
   if (o.json) std::cout << "[";
   for (size_t i = 0; i < us->size(); ++i) {
     if (o.json) std::cout << (i ? "," : "") << fmt::user_json((*us)[i]);
@@ -33,19 +32,19 @@ int list(const Context& c, const Opts& o) {
 
 int show(const Context& c, const Opts& o) {
   auto acc = open(c, false);
-  if (!acc) return tool::report(acc.error());
+  if (!acc) return admin::report(acc.error());
   auto u = acc->find_user(o.address, true);
-  if (!u) return tool::report(u.error());
-  if (!*u) return tool::report(Error{"no such user " + o.address, accounts::kErrNotFound});
+  if (!u) return admin::report(u.error());
+  if (!*u) return admin::report(Error{"no such user " + o.address, accounts::kErrNotFound});
   std::cout << (o.json ? fmt::user_json(**u) + "\n" : fmt::user_text(**u));
   return flushed();
 }
 
 int export_tsv(const Context& c, const Opts& o) {
   auto acc = open(c, false);
-  if (!acc) return tool::report(acc.error());
+  if (!acc) return admin::report(acc.error());
   auto us = acc->users(o.address, true);
-  if (!us) return tool::report(us.error());
+  if (!us) return admin::report(us.error());
   std::cout << fmt::kUserTsvHeader << "\n";
   for (const auto& u : *us) std::cout << fmt::user_tsv(u, acc->home()) << "\n";
   return flushed();
@@ -70,21 +69,21 @@ Result<std::vector<UserRecord>> read_rows() {
 
 int import_tsv(const Context& c, const Opts& o) {
   auto rows = read_rows();
-  if (!rows) return tool::report(rows.error());
+  if (!rows) return admin::report(rows.error());
   auto acc = open(c, true);
-  if (!acc) return tool::report(acc.error());
+  if (!acc) return admin::report(acc.error());
   size_t batch = o.batch ? o.batch : 1, done = 0;
   for (size_t i = 0; i < rows->size(); i += batch) {
     std::vector<UserRecord> part(rows->begin() + i, rows->begin() + std::min(rows->size(), i + batch));
     if (auto st = acc->import_users(part, o.replace); !st) {
       log::info("imported ", done, " users before the failure");
-      return tool::report(st.error());
+      return admin::report(st.error());
     }
     for (const auto& u : part) {
       if (o.no_maildir) break;
       auto rec = acc->find_user(u.address);
-      if (!rec || !*rec) return tool::report(rec ? Error{"user vanished: " + u.address, 0} : rec.error());
-      if (auto st = accounts::create_maildir((*rec)->maildir); !st) return tool::report(st.error());
+      if (!rec || !*rec) return admin::report(rec ? Error{"user vanished: " + u.address, 0} : rec.error());
+      if (auto st = accounts::create_maildir((*rec)->maildir); !st) return admin::report(st.error());
     }
     done += part.size();
   }

@@ -1,18 +1,15 @@
-#include "accounts/format.h"
+#include "admin/format.h"
 
 #include <charconv>
 
 #include "accounts/address.h"
 #include "accounts/lookup.h"
 #include "accounts/password.h"
-#include "accounts/tool.h"
+#include "admin/tool.h"
 
-namespace posta::accounts::format {
+namespace posta::admin::format {
+using namespace accounts;
 namespace {
-
-using tool::json_array;
-using tool::json_string;
-using tool::tsv_escape;
 
 std::string yn(bool b) { return b ? "yes" : "no"; }
 std::string jb(bool b) { return b ? "true" : "false"; }
@@ -37,7 +34,7 @@ std::vector<std::string> split_list(const std::string& s) {
 }
 
 Result<std::vector<std::string>> fields(std::string_view line, size_t min, size_t max, const char* kind) {
-  auto f = tool::tsv_fields(line);
+  auto f = tsv_fields(line);
   if (!f) return f;
   if (f->size() < min || f->size() > max)
     return fail(std::string(kind) + " row needs " + std::to_string(min) + (min == max ? "" : "+") +
@@ -77,7 +74,7 @@ std::string user_text(const UserRecord& u) {
          (u.password_hash.empty() ? "none" : "set") + "\nquota_bytes: " + limit(u.quota_bytes) +
          "\nquota_messages: " + limit(u.quota_messages) + "\nmaildir: " + u.maildir +
          "\nstore_host: " + (u.store_host.empty() ? "-" : u.store_host) + "\nmaster: " + yn(u.master) +
-         "\ncreated: " + tool::format_time(u.created) + "\nlast_login: " + tool::format_time(u.last_login) + "\n";
+         "\ncreated: " + format_time(u.created) + "\nlast_login: " + format_time(u.last_login) + "\n";
 }
 
 std::string user_json(const UserRecord& u) {
@@ -109,8 +106,8 @@ Result<UserRecord> parse_user_tsv(std::string_view line) {
     TRY(u.password_hash, normalize_hash(v[1]));
   }
   TRY(u.enabled, parse_bool(v[2]));
-  TRY(u.quota_bytes, tool::parse_count(v[3]));
-  TRY(u.quota_messages, tool::parse_count(v[4]));
+  TRY(u.quota_bytes, parse_count(v[3]));
+  TRY(u.quota_messages, parse_count(v[4]));
   u.maildir = v[5];
   u.store_host = v[6];
   TRY(u.master, parse_bool(v[7]));
@@ -128,7 +125,7 @@ std::string domain_text(const DomainRecord& d, uint64_t users) {
          "\ndefault_quota_messages: " + limit(d.default_quota_messages) +
          "\ncatchall: " + (d.catchall.empty() ? "-" : d.catchall) +
          "\ndkim_selector: " + (d.dkim_selector.empty() ? "-" : d.dkim_selector) +
-         "\ncreated: " + tool::format_time(d.created) + "\n";
+         "\ncreated: " + format_time(d.created) + "\n";
 }
 
 std::string domain_json(const DomainRecord& d, uint64_t users) {
@@ -153,9 +150,9 @@ Result<DomainRecord> parse_domain_tsv(std::string_view line) {
   DomainRecord d;
   d.name = v[0];
   TRY(d.enabled, parse_bool(v[1]));
-  TRY(d.max_accounts, tool::parse_count(v[2]));
-  TRY(d.default_quota_bytes, tool::parse_count(v[3]));
-  TRY(d.default_quota_messages, tool::parse_count(v[4]));
+  TRY(d.max_accounts, parse_count(v[2]));
+  TRY(d.default_quota_bytes, parse_count(v[3]));
+  TRY(d.default_quota_messages, parse_count(v[4]));
   d.catchall = v[5];
   d.dkim_selector = v[6];
   TRY(d.created, parse_i64(v[7]));
@@ -223,4 +220,4 @@ Result<ListRecord> parse_list_tsv(std::string_view line) {
   return l;
 }
 
-}  // namespace posta::accounts::format
+}  // namespace posta::admin::format
