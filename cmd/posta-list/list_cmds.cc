@@ -4,6 +4,7 @@
 
 #include "admin/format.h"
 #include "accounts/lookup.h"
+#include "admin/output.h"
 #include "admin/tool.h"
 #include "base/exitcode.h"
 #include "list.h"
@@ -18,8 +19,6 @@ namespace fmt = admin::format;
 Result<accounts::Accounts> open(const Opts& o, bool write) {
   return admin::open_for(admin::home_or_default(o.home), write);
 }
-
-int flushed() { return std::cout.flush() ? kExitOk : kExitTemporary; }
 
 // Applies --posting --reply-to --description and the moderator options.
 Status apply(const Opts& o, ListRecord& l) {
@@ -117,7 +116,7 @@ int members(const Opts& o) {
   if (o.json) std::cout << admin::json_array(l->members) << "\n";
   else
     for (const auto& m : l->members) std::cout << m << "\n";
-  return flushed();
+  return admin::flush_stdout();
 }
 
 int show(const Opts& o) {
@@ -126,7 +125,7 @@ int show(const Opts& o) {
   auto l = find(*acc, o.address);
   if (!l) return admin::report(l.error());
   std::cout << (o.json ? fmt::list_json(*l) + "\n" : fmt::list_text(*l));
-  return flushed();
+  return admin::flush_stdout();
 }
 
 int list(const Opts& o) {
@@ -134,13 +133,7 @@ int list(const Opts& o) {
   if (!acc) return admin::report(acc.error());
   auto ls = acc->lists(o.address);
   if (!ls) return admin::report(ls.error());
-  if (o.json) std::cout << "[";
-  for (size_t i = 0; i < ls->size(); ++i) {
-    if (o.json) std::cout << (i ? "," : "") << fmt::list_json((*ls)[i]);
-    else std::cout << (*ls)[i].address << "\n";
-  }
-  if (o.json) std::cout << "]\n";
-  return flushed();
+  return admin::print_records(*ls, o.json, fmt::list_json);
 }
 
 int export_tsv(const Opts& o) {
@@ -148,9 +141,7 @@ int export_tsv(const Opts& o) {
   if (!acc) return admin::report(acc.error());
   auto ls = acc->lists(o.address);
   if (!ls) return admin::report(ls.error());
-  std::cout << fmt::kListTsvHeader << "\n";
-  for (const auto& l : *ls) std::cout << fmt::list_tsv(l) << "\n";
-  return flushed();
+  return admin::print_tsv(fmt::kListTsvHeader, *ls, fmt::list_tsv);
 }
 
 int import_tsv(const Opts& o) {
@@ -211,15 +202,7 @@ void register_all(CLI::App& app, Opts& o, Action& action) {
   sc->add_flag("--json", o.json, "JSON array");
   sc->callback(on(members));
 
-  sc = app.add_subcommand("list", "list the lists (of one domain)");
-  sc->add_option("DOMAIN", o.address, "only this domain");
-  sc->add_flag("--json", o.json, "JSON array of objects");
-  sc->callback(on(list));
-
-  sc = app.add_subcommand("show", "show one list's settings");
-  sc->add_option("LIST", o.address, "list@domain")->required();
-  sc->add_flag("--json", o.json, "JSON object");
-  sc->callback(on(show));
+  admin::add_record_commands(app, {"list", "lists", "LIST", &o.address, &o.json, on(list), on(show), on(export_tsv)});
 
   sc = app.add_subcommand("set", "change a list's settings");
   sc->add_option("LIST", o.address, "list@domain")->required();
@@ -227,10 +210,6 @@ void register_all(CLI::App& app, Opts& o, Action& action) {
   sc->add_option("--add-moderator", o.add_moderators, "add a moderator (repeatable)");
   sc->add_option("--remove-moderator", o.remove_moderators, "remove a moderator (repeatable)");
   sc->callback(on(set));
-
-  sc = app.add_subcommand("export", "write lists (of one domain) as TSV to stdout");
-  sc->add_option("DOMAIN", o.address, "only this domain");
-  sc->callback(on(export_tsv));
 
   sc = app.add_subcommand("import", "add lists from TSV on stdin (posta-list export format)");
   sc->add_flag("--replace", o.replace, "overwrite existing lists instead of failing");
