@@ -284,47 +284,38 @@ Status Accounts::put_user(const UserRecord& in) {
 
 Status Accounts::del_user(std::string_view address) { return remove(*impl_, Table::kUsers, address); }
 
-Status Accounts::add_alias(const AliasRecord& in) {
-  auto a = checked(in.address);
-  if (!a) return std::unexpected(a.error());
-  if (in.targets.empty()) return fail("an alias needs at least one target", kErrInvalid);
-  if (auto st = check_targets(in.targets, "target"); !st) return st;
-  AliasRecord r = in;
-  r.address = a->str();
-  return store(*impl_, Table::kAliases, *a, r, true);
+namespace {
+
+Status check_alias(const AliasRecord& a) {
+  if (a.targets.empty()) return fail("an alias needs at least one target", kErrInvalid);
+  return check_targets(a.targets, "target");
 }
 
-Status Accounts::put_alias(const AliasRecord& in) {
+Status check_list(const ListRecord& l) {
+  if (auto st = check_targets(l.members, "member"); !st) return st;
+  return check_targets(l.moderators, "moderator");
+}
+
+// Checks an alias or list record and stores it under its normalised address.
+template <class R>
+Status store_checked(Accounts::Impl& im, Table table, const R& in, Status (*check)(const R&), bool add) {
   auto a = checked(in.address);
   if (!a) return std::unexpected(a.error());
-  if (in.targets.empty()) return fail("an alias needs at least one target", kErrInvalid);
-  if (auto st = check_targets(in.targets, "target"); !st) return st;
-  AliasRecord r = in;
+  if (auto st = check(in); !st) return st;
+  R r = in;
   r.address = a->str();
-  return store(*impl_, Table::kAliases, *a, r, false);
+  return store(im, table, *a, r, add);
 }
+
+}  // namespace
+
+Status Accounts::add_alias(const AliasRecord& in) { return store_checked(*impl_, Table::kAliases, in, check_alias, true); }
+Status Accounts::put_alias(const AliasRecord& in) { return store_checked(*impl_, Table::kAliases, in, check_alias, false); }
 
 Status Accounts::del_alias(std::string_view address) { return remove(*impl_, Table::kAliases, address); }
 
-Status Accounts::add_list(const ListRecord& in) {
-  auto a = checked(in.address);
-  if (!a) return std::unexpected(a.error());
-  if (auto st = check_targets(in.members, "member"); !st) return st;
-  if (auto st = check_targets(in.moderators, "moderator"); !st) return st;
-  ListRecord r = in;
-  r.address = a->str();
-  return store(*impl_, Table::kLists, *a, r, true);
-}
-
-Status Accounts::put_list(const ListRecord& in) {
-  auto a = checked(in.address);
-  if (!a) return std::unexpected(a.error());
-  if (auto st = check_targets(in.members, "member"); !st) return st;
-  if (auto st = check_targets(in.moderators, "moderator"); !st) return st;
-  ListRecord r = in;
-  r.address = a->str();
-  return store(*impl_, Table::kLists, *a, r, false);
-}
+Status Accounts::add_list(const ListRecord& in) { return store_checked(*impl_, Table::kLists, in, check_list, true); }
+Status Accounts::put_list(const ListRecord& in) { return store_checked(*impl_, Table::kLists, in, check_list, false); }
 
 Status Accounts::del_list(std::string_view address) { return remove(*impl_, Table::kLists, address); }
 

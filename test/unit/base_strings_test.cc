@@ -39,12 +39,10 @@ TEST(BaseStrings, SplitKeepsEmptyFields) {
 }
 
 TEST(BaseStrings, StripTrailingSlash) {
-  EXPECT_EQ(strip_trailing_slash("/home/u/Maildir/"), "/home/u/Maildir");
-  EXPECT_EQ(strip_trailing_slash("/home/u/Maildir///"), "/home/u/Maildir");
-  EXPECT_EQ(strip_trailing_slash("/"), "/");
-  EXPECT_EQ(strip_trailing_slash("//"), "/");
-  EXPECT_EQ(strip_trailing_slash(""), "");
-  EXPECT_EQ(strip_trailing_slash("rel"), "rel");
+  const std::pair<const char*, const char*> cases[] = {
+      {"/home/u/Maildir/", "/home/u/Maildir"}, {"/home/u/Maildir///", "/home/u/Maildir"},
+      {"/", "/"}, {"//", "/"}, {"", ""}, {"rel", "rel"}};
+  for (auto [in, out] : cases) EXPECT_EQ(strip_trailing_slash(in), out) << in;
 }
 
 TEST(MaildirFolders, DefaultFoldersAndInboxDir) {
