@@ -291,7 +291,7 @@ planted_user() {
   printf 'DATA=END\n'
 }
 
-@test "what grants access is root's: no role writes the accounts, their copy or the secrets (issue 17)" {
+@test "what grants access is root's: no role writes the accounts, their copy or the secrets" {
   local dump; dump=$(dirname "$PH")/planted.dump  # a directory every role can read
   planted_user >"$dump"
   chmod 644 "$dump"
