@@ -198,40 +198,32 @@ Result<uint64_t> Accounts::count_users(std::string_view domain) {
   return n;
 }
 
-Status Accounts::add_domain(const DomainRecord& in) {
+namespace {
+
+// add (the name must be free; created defaults to now) or put (the domain must exist).
+Status store_domain(Accounts::Impl& im, const DomainRecord& in, bool add) {
   auto name = valid_domain(in.name);
   if (!name) return fail("invalid domain: " + name.error().what, kErrInvalid);
   DomainRecord d = in;
   d.name = *name;
-  if (d.created == 0) d.created = std::time(nullptr);
+  if (add && d.created == 0) d.created = std::time(nullptr);
   if (!d.catchall.empty())
     if (auto st = check_targets({d.catchall}, "catch-all"); !st) return st;
-  return impl_->write([&](Txn& txn) -> Status {
-    auto t = impl_->table(Table::kDomains);
+  return im.write([&](Txn& txn) -> Status {
+    auto t = im.table(Table::kDomains);
     if (!t) return std::unexpected(t.error());
     auto v = (*t)->get(&txn, d.name, true);
     if (!v) return std::unexpected(v.error());
-    if (*v) return fail("domain " + d.name + " already exists", kErrExists);
+    if (add && *v) return fail("domain " + d.name + " already exists", kErrExists);
+    if (!add && !*v) return fail("unknown domain " + d.name, kErrNotFound);
     return (*t)->put(&txn, d.name, encode(d));
   });
 }
 
-Status Accounts::put_domain(const DomainRecord& in) {
-  auto name = valid_domain(in.name);
-  if (!name) return fail("invalid domain: " + name.error().what, kErrInvalid);
-  DomainRecord d = in;
-  d.name = *name;
-  if (!d.catchall.empty())
-    if (auto st = check_targets({d.catchall}, "catch-all"); !st) return st;
-  return impl_->write([&](Txn& txn) -> Status {
-    auto t = impl_->table(Table::kDomains);
-    if (!t) return std::unexpected(t.error());
-    auto v = (*t)->get(&txn, d.name, true);
-    if (!v) return std::unexpected(v.error());
-    if (!*v) return fail("unknown domain " + d.name, kErrNotFound);
-    return (*t)->put(&txn, d.name, encode(d));
-  });
-}
+}  // namespace
+
+Status Accounts::add_domain(const DomainRecord& in) { return store_domain(*impl_, in, true); }
+Status Accounts::put_domain(const DomainRecord& in) { return store_domain(*impl_, in, false); }
 
 Status Accounts::del_domain(std::string_view domain, bool force) {
   auto name = valid_domain(domain);
