@@ -20,17 +20,6 @@ teardown_file() { instance_stop; }
 
 setup() { load_helpers; }
 
-# as_owner CMD...: run as the instance's owner (tests run as root in CI)
-as_owner() {
-  local owner
-  owner=$(stat -c %U "$PH")
-  if [ "$(id -u)" = 0 ] && [ "$owner" != root ]; then
-    setpriv --reuid="$owner" --regid="$(stat -c %g "$PH")" --clear-groups "$@"
-  else
-    "$@"
-  fi
-}
-
 queue_empty() { [ -z "$(posta mailq --json)" ]; }
 # grep_maildir USER PATTERN: some message of USER matches
 grep_maildir() { grep -rlq -- "$2" "$PH/mail/example.test/$1/new" "$PH/mail/example.test/$1/cur" 2>/dev/null; }
