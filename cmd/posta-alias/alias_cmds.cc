@@ -1,9 +1,10 @@
 // posta-alias add|del|list|show|import|export
 #include <iostream>
 
-#include "accounts/format.h"
+#include "admin/format.h"
 #include "accounts/lookup.h"
-#include "accounts/tool.h"
+#include "admin/output.h"
+#include "admin/tool.h"
 #include "alias.h"
 #include "base/exitcode.h"
 #include "log/log.h"
@@ -12,70 +13,57 @@ namespace posta::aliascmd {
 namespace {
 
 using accounts::AliasRecord;
-namespace tool = accounts::tool;
-namespace fmt = accounts::format;
+namespace fmt = admin::format;
 
 Result<accounts::Accounts> open(const Opts& o, bool write) {
-  return tool::open_for(tool::home_or_default(o.home), write);
+  return admin::open_for(admin::home_or_default(o.home), write);
 }
-
-int flushed() { return std::cout.flush() ? kExitOk : kExitTemporary; }
 
 int add(const Opts& o) {
   AliasRecord a{o.address, o.targets, o.keep_copy};
   auto acc = open(o, true);
-  if (!acc) return tool::report(acc.error());
-  if (auto st = o.replace ? acc->put_alias(a) : acc->add_alias(a); !st) return tool::report(st.error());
+  if (!acc) return admin::report(acc.error());
+  if (auto st = o.replace ? acc->put_alias(a) : acc->add_alias(a); !st) return admin::report(st.error());
   log::info(o.replace ? "changed alias " : "added alias ", o.address);
   return kExitOk;
 }
 
 int del(const Opts& o) {
   auto acc = open(o, true);
-  if (!acc) return tool::report(acc.error());
-  if (auto st = acc->del_alias(o.address); !st) return tool::report(st.error());
+  if (!acc) return admin::report(acc.error());
+  if (auto st = acc->del_alias(o.address); !st) return admin::report(st.error());
   log::info("deleted alias ", o.address);
   return kExitOk;
 }
 
 int list(const Opts& o) {
   auto acc = open(o, false);
-  if (!acc) return tool::report(acc.error());
+  if (!acc) return admin::report(acc.error());
   auto as = acc->aliases(o.address);
-  if (!as) return tool::report(as.error());
-  if (o.json) std::cout << "[";
-  for (size_t i = 0; i < as->size(); ++i) {
-    const auto& a = (*as)[i];
-    if (o.json) {
-      std::cout << (i ? "," : "") << fmt::alias_json(a);
-      continue;
-    }
-    std::cout << a.address << ":";
-    for (size_t j = 0; j < a.targets.size(); ++j) std::cout << (j ? ", " : " ") << a.targets[j];
-    std::cout << (a.keep_copy ? " (keep copy)" : "") << "\n";
-  }
-  if (o.json) std::cout << "]\n";
-  return flushed();
+  if (!as) return admin::report(as.error());
+  return admin::print_records(*as, o.json, fmt::alias_json, [](const AliasRecord& a) {
+    std::string line = a.address + ":";
+    for (size_t j = 0; j < a.targets.size(); ++j) line += (j ? ", " : " ") + a.targets[j];
+    return line + (a.keep_copy ? " (keep copy)" : "");
+  });
 }
 
 int show(const Opts& o) {
   auto acc = open(o, false);
-  if (!acc) return tool::report(acc.error());
+  if (!acc) return admin::report(acc.error());
   auto a = acc->find_alias(o.address);
-  if (!a) return tool::report(a.error());
-  if (!*a) return tool::report(Error{"no such alias " + o.address, accounts::kErrNotFound});
+  if (!a) return admin::report(a.error());
+  if (!*a) return admin::report(Error{"no such alias " + o.address, accounts::kErrNotFound});
   std::cout << (o.json ? fmt::alias_json(**a) + "\n" : fmt::alias_text(**a));
-  return flushed();
+  return admin::flush_stdout();
 }
 
 int export_tsv(const Opts& o) {
   auto acc = open(o, false);
-  if (!acc) return tool::report(acc.error());
+  if (!acc) return admin::report(acc.error());
   auto as = acc->aliases(o.address);
-  if (!as) return tool::report(as.error());
-  std::cout << fmt::kAliasTsvHeader << "\n";
-  for (const auto& a : *as) std::cout << fmt::alias_tsv(a) << "\n";
-  return flushed();
+  if (!as) return admin::report(as.error());
+  return admin::print_tsv(fmt::kAliasTsvHeader, *as, fmt::alias_tsv);
 }
 
 int import_tsv(const Opts& o) {
@@ -84,15 +72,15 @@ int import_tsv(const Opts& o) {
   for (size_t n = 1; std::getline(std::cin, line); ++n) {
     if (line.empty() || line[0] == '#') continue;
     auto a = fmt::parse_alias_tsv(line);
-    if (!a) return tool::report(Error{log::cat("line ", n, ": ", a.error().what), a.error().code});
+    if (!a) return admin::report(Error{log::cat("line ", n, ": ", a.error().what), a.error().code});
     rows.push_back(std::move(*a));
   }
   auto acc = open(o, true);
-  if (!acc) return tool::report(acc.error());
+  if (!acc) return admin::report(acc.error());
   for (const auto& a : rows) {
     auto st = acc->add_alias(a);
     if (!st && st.error().code == accounts::kErrExists && o.replace) st = acc->put_alias(a);
-    if (!st) return tool::report(st.error());
+    if (!st) return admin::report(st.error());
   }
   log::info("imported ", rows.size(), " aliases");
   return kExitOk;
@@ -115,19 +103,7 @@ void register_all(CLI::App& app, Opts& o, Action& action) {
   sc->add_option("ADDRESS", o.address, "alias@domain")->required();
   sc->callback(on(del));
 
-  sc = app.add_subcommand("list", "list aliases (of one domain)");
-  sc->add_option("DOMAIN", o.address, "only this domain");
-  sc->add_flag("--json", o.json, "JSON array of objects");
-  sc->callback(on(list));
-
-  sc = app.add_subcommand("show", "show one alias");
-  sc->add_option("ADDRESS", o.address, "alias@domain")->required();
-  sc->add_flag("--json", o.json, "JSON object");
-  sc->callback(on(show));
-
-  sc = app.add_subcommand("export", "write aliases (of one domain) as TSV to stdout");
-  sc->add_option("DOMAIN", o.address, "only this domain");
-  sc->callback(on(export_tsv));
+  admin::add_record_commands(app, {"alias", "aliases", "ADDRESS", &o.address, &o.json, on(list), on(show), on(export_tsv)});
 
   sc = app.add_subcommand("import", "add aliases from TSV on stdin (posta-alias export format)");
   sc->add_flag("--replace", o.replace, "overwrite existing aliases instead of failing");

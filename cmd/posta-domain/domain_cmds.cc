@@ -2,9 +2,9 @@
 #include <iostream>
 #include <memory>
 
-#include "accounts/format.h"
+#include "admin/format.h"
 #include "accounts/lookup.h"
-#include "accounts/tool.h"
+#include "admin/tool.h"
 #include "base/exitcode.h"
 #include "domain.h"
 #include "log/log.h"
@@ -14,8 +14,7 @@ namespace {
 
 using accounts::Accounts;
 using accounts::DomainRecord;
-namespace tool = accounts::tool;
-namespace fmt = accounts::format;
+namespace fmt = admin::format;
 
 struct Opts {
   std::string name;
@@ -24,22 +23,22 @@ struct Opts {
   bool no_catchall = false, enable = false, disable = false;
 };
 
-Result<Accounts> open(const Context& c, bool write) { return tool::open_for(tool::home_or_default(c.home), write); }
+Result<Accounts> open(const Context& c, bool write) { return admin::open_for(admin::home_or_default(c.home), write); }
 
 // Applies the value options given to d; error for a malformed value.
 Status apply(const Opts& o, DomainRecord& d) {
   if (!o.max_accounts.empty()) {
-    auto v = tool::parse_count(o.max_accounts);
+    auto v = admin::parse_count(o.max_accounts);
     if (!v) return std::unexpected(v.error());
     d.max_accounts = *v;
   }
   if (!o.quota_bytes.empty()) {
-    auto v = tool::parse_size(o.quota_bytes);
+    auto v = admin::parse_size(o.quota_bytes);
     if (!v) return std::unexpected(v.error());
     d.default_quota_bytes = *v;
   }
   if (!o.quota_messages.empty()) {
-    auto v = tool::parse_count(o.quota_messages);
+    auto v = admin::parse_count(o.quota_messages);
     if (!v) return std::unexpected(v.error());
     d.default_quota_messages = *v;
   }
@@ -54,38 +53,38 @@ Status apply(const Opts& o, DomainRecord& d) {
 int add(const Context& c, const Opts& o) {
   DomainRecord d;
   d.name = o.name;
-  if (auto st = apply(o, d); !st) return tool::report(st.error());
+  if (auto st = apply(o, d); !st) return admin::report(st.error());
   auto acc = open(c, true);
-  if (!acc) return tool::report(acc.error());
-  if (auto st = acc->add_domain(d); !st) return tool::report(st.error());
+  if (!acc) return admin::report(acc.error());
+  if (auto st = acc->add_domain(d); !st) return admin::report(st.error());
   log::info("added domain ", accounts::valid_domain(o.name).value_or(o.name));
   return kExitOk;
 }
 
 int del(const Context& c, const Opts& o) {
   auto acc = open(c, true);
-  if (!acc) return tool::report(acc.error());
-  if (auto st = acc->del_domain(o.name, o.force); !st) return tool::report(st.error());
+  if (!acc) return admin::report(acc.error());
+  if (auto st = acc->del_domain(o.name, o.force); !st) return admin::report(st.error());
   log::info("deleted domain ", o.name);
   return kExitOk;
 }
 
 int set(const Context& c, const Opts& o) {
   auto acc = open(c, true);
-  if (!acc) return tool::report(acc.error());
+  if (!acc) return admin::report(acc.error());
   auto d = acc->find_domain(o.name);
-  if (!d) return tool::report(d.error());
-  if (!*d) return tool::report(Error{"unknown domain " + o.name, accounts::kErrNotFound});
-  if (auto st = apply(o, **d); !st) return tool::report(st.error());
-  if (auto st = acc->put_domain(**d); !st) return tool::report(st.error());
+  if (!d) return admin::report(d.error());
+  if (!*d) return admin::report(Error{"unknown domain " + o.name, accounts::kErrNotFound});
+  if (auto st = apply(o, **d); !st) return admin::report(st.error());
+  if (auto st = acc->put_domain(**d); !st) return admin::report(st.error());
   return kExitOk;
 }
 
 int list(const Context& c, const Opts& o) {
   auto acc = open(c, false);
-  if (!acc) return tool::report(acc.error());
+  if (!acc) return admin::report(acc.error());
   auto ds = acc->domains();
-  if (!ds) return tool::report(ds.error());
+  if (!ds) return admin::report(ds.error());
   if (o.json) std::cout << "[";
   bool first = true;
   for (const auto& d : *ds) {
@@ -94,7 +93,7 @@ int list(const Context& c, const Opts& o) {
       continue;
     }
     auto n = acc->count_users(d.name);
-    if (!n) return tool::report(n.error());
+    if (!n) return admin::report(n.error());
     std::cout << (first ? "" : ",") << fmt::domain_json(d, *n);
     first = false;
   }
@@ -104,21 +103,21 @@ int list(const Context& c, const Opts& o) {
 
 int show(const Context& c, const Opts& o) {
   auto acc = open(c, false);
-  if (!acc) return tool::report(acc.error());
+  if (!acc) return admin::report(acc.error());
   auto d = acc->find_domain(o.name);
-  if (!d) return tool::report(d.error());
-  if (!*d) return tool::report(Error{"unknown domain " + o.name, accounts::kErrNotFound});
+  if (!d) return admin::report(d.error());
+  if (!*d) return admin::report(Error{"unknown domain " + o.name, accounts::kErrNotFound});
   auto n = acc->count_users((*d)->name);
-  if (!n) return tool::report(n.error());
+  if (!n) return admin::report(n.error());
   std::cout << (o.json ? fmt::domain_json(**d, *n) + "\n" : fmt::domain_text(**d, *n));
   return std::cout.flush() ? kExitOk : kExitTemporary;
 }
 
 int export_tsv(const Context& c) {
   auto acc = open(c, false);
-  if (!acc) return tool::report(acc.error());
+  if (!acc) return admin::report(acc.error());
   auto ds = acc->domains();
-  if (!ds) return tool::report(ds.error());
+  if (!ds) return admin::report(ds.error());
   std::cout << fmt::kDomainTsvHeader << "\n";
   for (const auto& d : *ds) std::cout << fmt::domain_tsv(d) << "\n";
   return std::cout.flush() ? kExitOk : kExitTemporary;
@@ -130,15 +129,15 @@ int import_tsv(const Context& c, const Opts& o) {
   for (size_t n = 1; std::getline(std::cin, line); ++n) {
     if (line.empty() || line[0] == '#') continue;
     auto d = fmt::parse_domain_tsv(line);
-    if (!d) return tool::report(Error{log::cat("line ", n, ": ", d.error().what), d.error().code});
+    if (!d) return admin::report(Error{log::cat("line ", n, ": ", d.error().what), d.error().code});
     rows.push_back(std::move(*d));
   }
   auto acc = open(c, true);
-  if (!acc) return tool::report(acc.error());
+  if (!acc) return admin::report(acc.error());
   for (const auto& d : rows) {
     auto st = acc->add_domain(d);
     if (!st && st.error().code == accounts::kErrExists && o.force) st = acc->put_domain(d);
-    if (!st) return tool::report(st.error());
+    if (!st) return admin::report(st.error());
   }
   log::info("imported ", rows.size(), " domains");
   return kExitOk;

@@ -9,7 +9,7 @@
 #include <memory>
 
 #include "accounts/lookup.h"
-#include "accounts/tool.h"
+#include "admin/tool.h"
 #include "base/exitcode.h"
 #include "control/control.h"
 #include "dkim/key.h"
@@ -20,7 +20,6 @@
 namespace posta::domaincmd {
 namespace {
 
-namespace tool = accounts::tool;
 
 struct DkimOpts {
   std::string domain, selector, type = "rsa";
@@ -60,44 +59,44 @@ void print_txt(const std::string& domain, const std::string& selector, const std
 
 int keygen(const Context& c, const DkimOpts& o) {
   std::string sel = o.selector.empty() ? default_selector() : o.selector;
-  if (!valid_selector(sel)) return tool::report(Error{"invalid selector " + sel, accounts::kErrInvalid});
+  if (!valid_selector(sel)) return admin::report(Error{"invalid selector " + sel, accounts::kErrInvalid});
   auto type = dkim::parse_key_type(o.type);
-  if (!type) return tool::report(Error{type.error().what, accounts::kErrInvalid});
-  std::string home = tool::home_or_default(c.home);
-  auto acc = tool::open_for(home, true);
-  if (!acc) return tool::report(acc.error());
+  if (!type) return admin::report(Error{type.error().what, accounts::kErrInvalid});
+  std::string home = admin::home_or_default(c.home);
+  auto acc = admin::open_for(home, true);
+  if (!acc) return admin::report(acc.error());
   auto d = acc->find_domain(o.domain);
-  if (!d) return tool::report(d.error());
-  if (!*d) return tool::report(Error{"unknown domain " + o.domain, accounts::kErrNotFound});
+  if (!d) return admin::report(d.error());
+  if (!*d) return admin::report(Error{"unknown domain " + o.domain, accounts::kErrNotFound});
   std::string dir = home + "/dkim/" + (*d)->name;
   std::string path = dir + "/" + sel + ".key";
   struct stat st;
   if (!o.force && ::stat(path.c_str(), &st) == 0)
-    return tool::report(Error{path + " exists (use --force to replace it)", accounts::kErrExists});
+    return admin::report(Error{path + " exists (use --force to replace it)", accounts::kErrExists});
   ::mkdir((home + "/dkim").c_str(), 0711);
   ::mkdir(dir.c_str(), 0700);
   auto key = dkim::generate_key(*type);
-  if (!key) return tool::report(key.error());
+  if (!key) return admin::report(key.error());
   auto pem = dkim::private_pem(key->get());
-  if (!pem) return tool::report(pem.error());
-  if (auto w = write_file_atomic(path, *pem, 0600); !w) return tool::report(w.error());
+  if (!pem) return admin::report(pem.error());
+  if (auto w = write_file_atomic(path, *pem, 0600); !w) return admin::report(w.error());
   hand_to_remote_user(dir, path);
   (*d)->dkim_selector = sel;
-  if (auto p = acc->put_domain(**d); !p) return tool::report(p.error());
+  if (auto p = acc->put_domain(**d); !p) return admin::report(p.error());
   auto txt = dkim::txt_record(key->get());
-  if (!txt) return tool::report(txt.error());
+  if (!txt) return admin::report(txt.error());
   log::info("DKIM key for ", (*d)->name, " selector ", sel, " written to ", path);
   print_txt((*d)->name, sel, *txt);
   return std::cout.flush() ? kExitOk : kExitTemporary;
 }
 
 int dns_records(const Context& c, const DkimOpts& o) {
-  std::string home = tool::home_or_default(c.home);
-  auto acc = tool::open_for(home, false);
-  if (!acc) return tool::report(acc.error());
+  std::string home = admin::home_or_default(c.home);
+  auto acc = admin::open_for(home, false);
+  if (!acc) return admin::report(acc.error());
   auto d = acc->find_domain(o.domain);
-  if (!d) return tool::report(d.error());
-  if (!*d) return tool::report(Error{"unknown domain " + o.domain, accounts::kErrNotFound});
+  if (!d) return admin::report(d.error());
+  if (!*d) return admin::report(Error{"unknown domain " + o.domain, accounts::kErrNotFound});
   const std::string& name = (*d)->name;
   std::string me = Control(home).string("me", name);
   std::cout << "; DNS records to publish for " << name << " (zone-file syntax)\n"
@@ -110,7 +109,7 @@ int dns_records(const Context& c, const DkimOpts& o) {
     auto pem = read_file(path, 64 << 10);
     auto key = pem ? dkim::load_private_pem(*pem) : std::unexpected(pem.error());
     auto txt = key ? dkim::txt_record(key->get()) : std::unexpected(key.error());
-    if (!txt) return tool::report(Error{"DKIM key " + path + ": " + txt.error().what, 0});
+    if (!txt) return admin::report(Error{"DKIM key " + path + ": " + txt.error().what, 0});
     print_txt(name, (*d)->dkim_selector, *txt);
   } else {
     std::cout << "; no DKIM key yet: posta-domain dkim-keygen " << name << "\n";

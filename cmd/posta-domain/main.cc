@@ -1,7 +1,7 @@
 // posta-domain: administration of the domains database. See man/posta-domain.1.
 #include <CLI/CLI.hpp>
 
-#include "accounts/tool_main.h"
+#include "admin/tool_main.h"
 #include "domain.h"
 #include "domain_dkim.h"
 #include "log/log.h"
@@ -14,5 +14,5 @@ int main(int argc, char** argv) {
   app.add_option("--home", ctx.home, "instance directory (default $POSTA_HOME, then /var/posta)");
   posta::domaincmd::register_core(app, ctx, action);
   posta::domaincmd::register_dkim(app, ctx, action);
-  return posta::accounts::tool::parse_and_run(app, argc, argv, action, false);
+  return posta::admin::parse_and_run(app, argc, argv, action, false);
 }

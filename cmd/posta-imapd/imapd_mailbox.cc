@@ -134,8 +134,7 @@ void Session::cmd_list(const std::string& tag, Parser& p, bool lsub) {
       if (!children) continue;
     }
     std::vector<std::string> attrs;
-    if (!exists) attrs.push_back(lsub || sel_subscribed ? "\\Noselect" : "\\NonExistent");
-    if (!exists && !lsub && !sel_subscribed) attrs.back() = "\\Noselect";
+    if (!exists) attrs.push_back("\\Noselect");
     if (!lsub) attrs.push_back(children ? "\\HasChildren" : "\\HasNoChildren");
     if ((ret_subscribed || sel_subscribed) && sub_set.count(n)) attrs.push_back("\\Subscribed");
     if (auto su = mailstore::special_use(n); !su.empty() && !lsub) attrs.emplace_back(su);

@@ -206,10 +206,10 @@ void Session::cmd_copy(const std::string& tag, Parser& p, bool uid, bool move) {
 void Session::cmd_idle(const std::string& tag) {
   // Time in IDLE does not count towards the session limit; each IDLE has its own bound.
   struct NotCounted {
-    imap::Input& in;
+    LineReader& in;
     Deadline saved = in.deadline();
     Deadline::Clock::time_point start = Deadline::Clock::now();
-    explicit NotCounted(imap::Input& i) : in(i) { in.set_deadline(Deadline{}); }
+    explicit NotCounted(LineReader& i) : in(i) { in.set_deadline(Deadline{}); }
     ~NotCounted() {
       saved.extend(Deadline::Clock::now() - start);
       in.set_deadline(saved);

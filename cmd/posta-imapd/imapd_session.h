@@ -16,7 +16,6 @@
 #include "imap/command_reader.h"
 #include "imap/parser.h"
 #include "imap/writer.h"
-#include "imap/input.h"
 #include "mailstore/folders.h"
 #include "mailstore/header_cache.h"
 #include "mailstore/mailbox_index.h"
@@ -125,7 +124,7 @@ class Session {
 
   Config cfg_;
   Control control_;
-  imap::Input in_;
+  LineReader in_;
   imap::Output out_;
   imap::CommandReader reader_;
   bool authenticated_ = false;
@@ -135,7 +134,6 @@ class Session {
   std::string maildir_;
   std::unique_ptr<mailstore::Folders> folders_;
   std::optional<Selected> sel_;
-  std::set<std::string> enabled_;
   std::unordered_map<std::string, uint64_t> size_cache_;  // base -> RFC822.SIZE
   bool logout_ = false;
   bool post_auth_ = false;

@@ -2,9 +2,10 @@
 #include <algorithm>
 #include <iostream>
 
-#include "accounts/format.h"
+#include "admin/format.h"
 #include "accounts/lookup.h"
-#include "accounts/tool.h"
+#include "admin/output.h"
+#include "admin/tool.h"
 #include "base/exitcode.h"
 #include "list.h"
 #include "log/log.h"
@@ -13,14 +14,11 @@ namespace posta::listcmd {
 namespace {
 
 using accounts::ListRecord;
-namespace tool = accounts::tool;
-namespace fmt = accounts::format;
+namespace fmt = admin::format;
 
 Result<accounts::Accounts> open(const Opts& o, bool write) {
-  return tool::open_for(tool::home_or_default(o.home), write);
+  return admin::open_for(admin::home_or_default(o.home), write);
 }
-
-int flushed() { return std::cout.flush() ? kExitOk : kExitTemporary; }
 
 // Applies --posting --reply-to --description and the moderator options.
 Status apply(const Opts& o, ListRecord& l) {
@@ -45,18 +43,18 @@ Status apply(const Opts& o, ListRecord& l) {
 int create(const Opts& o) {
   ListRecord l;
   l.address = o.address;
-  if (auto st = apply(o, l); !st) return tool::report(st.error());
+  if (auto st = apply(o, l); !st) return admin::report(st.error());
   auto acc = open(o, true);
-  if (!acc) return tool::report(acc.error());
-  if (auto st = acc->add_list(l); !st) return tool::report(st.error());
+  if (!acc) return admin::report(acc.error());
+  if (auto st = acc->add_list(l); !st) return admin::report(st.error());
   log::info("created list ", o.address);
   return kExitOk;
 }
 
 int del(const Opts& o) {
   auto acc = open(o, true);
-  if (!acc) return tool::report(acc.error());
-  if (auto st = acc->del_list(o.address); !st) return tool::report(st.error());
+  if (!acc) return admin::report(acc.error());
+  if (auto st = acc->del_list(o.address); !st) return admin::report(st.error());
   log::info("deleted list ", o.address);
   return kExitOk;
 }
@@ -64,12 +62,12 @@ int del(const Opts& o) {
 // Reads the list, lets fn change it, writes it back.
 int modify(const Opts& o, const std::function<Status(ListRecord&)>& fn) {
   auto acc = open(o, true);
-  if (!acc) return tool::report(acc.error());
+  if (!acc) return admin::report(acc.error());
   auto l = acc->find_list(o.address);
-  if (!l) return tool::report(l.error());
-  if (!*l) return tool::report(Error{"no such list " + o.address, accounts::kErrNotFound});
-  if (auto st = fn(**l); !st) return tool::report(st.error());
-  if (auto st = acc->put_list(**l); !st) return tool::report(st.error());
+  if (!l) return admin::report(l.error());
+  if (!*l) return admin::report(Error{"no such list " + o.address, accounts::kErrNotFound});
+  if (auto st = fn(**l); !st) return admin::report(st.error());
+  if (auto st = acc->put_list(**l); !st) return admin::report(st.error());
   return kExitOk;
 }
 
@@ -112,46 +110,38 @@ Result<ListRecord> find(accounts::Accounts& acc, const std::string& address) {
 
 int members(const Opts& o) {
   auto acc = open(o, false);
-  if (!acc) return tool::report(acc.error());
+  if (!acc) return admin::report(acc.error());
   auto l = find(*acc, o.address);
-  if (!l) return tool::report(l.error());
-  if (o.json) std::cout << tool::json_array(l->members) << "\n";
+  if (!l) return admin::report(l.error());
+  if (o.json) std::cout << admin::json_array(l->members) << "\n";
   else
     for (const auto& m : l->members) std::cout << m << "\n";
-  return flushed();
+  return admin::flush_stdout();
 }
 
 int show(const Opts& o) {
   auto acc = open(o, false);
-  if (!acc) return tool::report(acc.error());
+  if (!acc) return admin::report(acc.error());
   auto l = find(*acc, o.address);
-  if (!l) return tool::report(l.error());
+  if (!l) return admin::report(l.error());
   std::cout << (o.json ? fmt::list_json(*l) + "\n" : fmt::list_text(*l));
-  return flushed();
+  return admin::flush_stdout();
 }
 
 int list(const Opts& o) {
   auto acc = open(o, false);
-  if (!acc) return tool::report(acc.error());
+  if (!acc) return admin::report(acc.error());
   auto ls = acc->lists(o.address);
-  if (!ls) return tool::report(ls.error());
-  if (o.json) std::cout << "[";
-  for (size_t i = 0; i < ls->size(); ++i) {
-    if (o.json) std::cout << (i ? "," : "") << fmt::list_json((*ls)[i]);
-    else std::cout << (*ls)[i].address << "\n";
-  }
-  if (o.json) std::cout << "]\n";
-  return flushed();
+  if (!ls) return admin::report(ls.error());
+  return admin::print_records(*ls, o.json, fmt::list_json);
 }
 
 int export_tsv(const Opts& o) {
   auto acc = open(o, false);
-  if (!acc) return tool::report(acc.error());
+  if (!acc) return admin::report(acc.error());
   auto ls = acc->lists(o.address);
-  if (!ls) return tool::report(ls.error());
-  std::cout << fmt::kListTsvHeader << "\n";
-  for (const auto& l : *ls) std::cout << fmt::list_tsv(l) << "\n";
-  return flushed();
+  if (!ls) return admin::report(ls.error());
+  return admin::print_tsv(fmt::kListTsvHeader, *ls, fmt::list_tsv);
 }
 
 int import_tsv(const Opts& o) {
@@ -160,15 +150,15 @@ int import_tsv(const Opts& o) {
   for (size_t n = 1; std::getline(std::cin, line); ++n) {
     if (line.empty() || line[0] == '#') continue;
     auto l = fmt::parse_list_tsv(line);
-    if (!l) return tool::report(Error{log::cat("line ", n, ": ", l.error().what), l.error().code});
+    if (!l) return admin::report(Error{log::cat("line ", n, ": ", l.error().what), l.error().code});
     rows.push_back(std::move(*l));
   }
   auto acc = open(o, true);
-  if (!acc) return tool::report(acc.error());
+  if (!acc) return admin::report(acc.error());
   for (const auto& l : rows) {
     auto st = acc->add_list(l);
     if (!st && st.error().code == accounts::kErrExists && o.replace) st = acc->put_list(l);
-    if (!st) return tool::report(st.error());
+    if (!st) return admin::report(st.error());
   }
   log::info("imported ", rows.size(), " lists");
   return kExitOk;
@@ -212,15 +202,7 @@ void register_all(CLI::App& app, Opts& o, Action& action) {
   sc->add_flag("--json", o.json, "JSON array");
   sc->callback(on(members));
 
-  sc = app.add_subcommand("list", "list the lists (of one domain)");
-  sc->add_option("DOMAIN", o.address, "only this domain");
-  sc->add_flag("--json", o.json, "JSON array of objects");
-  sc->callback(on(list));
-
-  sc = app.add_subcommand("show", "show one list's settings");
-  sc->add_option("LIST", o.address, "list@domain")->required();
-  sc->add_flag("--json", o.json, "JSON object");
-  sc->callback(on(show));
+  admin::add_record_commands(app, {"list", "lists", "LIST", &o.address, &o.json, on(list), on(show), on(export_tsv)});
 
   sc = app.add_subcommand("set", "change a list's settings");
   sc->add_option("LIST", o.address, "list@domain")->required();
@@ -228,10 +210,6 @@ void register_all(CLI::App& app, Opts& o, Action& action) {
   sc->add_option("--add-moderator", o.add_moderators, "add a moderator (repeatable)");
   sc->add_option("--remove-moderator", o.remove_moderators, "remove a moderator (repeatable)");
   sc->callback(on(set));
-
-  sc = app.add_subcommand("export", "write lists (of one domain) as TSV to stdout");
-  sc->add_option("DOMAIN", o.address, "only this domain");
-  sc->callback(on(export_tsv));
 
   sc = app.add_subcommand("import", "add lists from TSV on stdin (posta-list export format)");
   sc->add_flag("--replace", o.replace, "overwrite existing lists instead of failing");

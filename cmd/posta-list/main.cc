@@ -1,7 +1,7 @@
 // posta-list: administration of the mailing lists database. See man/posta-list.1.
 #include <CLI/CLI.hpp>
 
-#include "accounts/tool_main.h"
+#include "admin/tool_main.h"
 #include "list.h"
 #include "log/log.h"
 
@@ -12,5 +12,5 @@ int main(int argc, char** argv) {
   CLI::App app{"posta-list: manage the mailing lists of a posta instance"};
   app.add_option("--home", opts.home, "instance directory (default $POSTA_HOME, then /var/posta)");
   posta::listcmd::register_all(app, opts, action);
-  return posta::accounts::tool::parse_and_run(app, argc, argv, action);
+  return posta::admin::parse_and_run(app, argc, argv, action);
 }

@@ -1,11 +1,8 @@
 // posta-mailq: every queued message with its recipients' states (posta-mailq(8)).
-#include <CLI/CLI.hpp>
 #include <iostream>
 
-#include "base/exitcode.h"
-#include "control/control.h"
+#include "admin/queue_view.h"
 #include "log/log.h"
-#include "queue/inspect.h"
 #include "queue/maildate.h"
 
 namespace {
@@ -30,23 +27,10 @@ void print_text(const std::vector<posta::queue::MessageView>& q, long long now) 
 
 int main(int argc, char** argv) {
   posta::log::set_program("posta-mailq");
-  CLI::App app{"posta-mailq: list the messages in the queue (see posta-mailq(8))"};
-  bool json = false;
-  app.add_flag("--json", json, "one JSON object per message, one per line");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : posta::kExitUsage;
-  }
-  auto q = posta::queue::read_queue(posta::queue::Spool::from_home(posta::posta_home()));
-  if (!q) {
-    posta::log::error("fatal: ", q.error().what);
-    return posta::kExitTemporary;
-  }
-  if (json) {
-    for (auto& m : *q) std::cout << posta::queue::to_json(m) << "\n";
-  } else {
-    print_text(*q, ::time(nullptr));
-  }
-  return 0;
+  return posta::admin::run_queue_view(
+      argc, argv, "posta-mailq: list the messages in the queue (see posta-mailq(8))",
+      "one JSON object per message, one per line", [](const auto& q, bool json) {
+        if (!json) return print_text(q, ::time(nullptr));
+        for (auto& m : q) std::cout << posta::queue::to_json(m) << "\n";
+      });
 }

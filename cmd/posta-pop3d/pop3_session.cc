@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "base/hex.h"
+#include "base/strings.h"
 #include "io/fd.h"
 #include "log/log.h"
 #include "pop3.h"
@@ -147,9 +148,8 @@ int transaction(Session& s) {
     }
     if (l.status != Line::Status::kOk) return kSessionDone;
     auto sp = l.text.find(' ');
-    std::string verb = l.text.substr(0, sp);
+    std::string verb = upper(l.text.substr(0, sp));
     std::string arg = sp == std::string::npos ? "" : l.text.substr(sp + 1);
-    for (auto& c : verb) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     if (verb == "STAT") s.stat();
     else if (verb == "LIST") s.list(arg, false);
     else if (verb == "UIDL") s.list(arg, true);
@@ -201,7 +201,7 @@ int run_postauth() {
     out.flush();
     return kSessionError;
   }
-  in.unread(pending);
+  in.prepend(pending);
   Session s{*drop, in, std::move(out), user};
   log::info("login user=<", user, "> messages=", drop->count(),
             " tls=", env_or(std::string(kTlsEnv).c_str(), "0"));

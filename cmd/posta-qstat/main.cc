@@ -1,30 +1,15 @@
 // posta-qstat: queue counters (posta-qstat(8)).
-#include <CLI/CLI.hpp>
 #include <iostream>
 
-#include "base/exitcode.h"
-#include "control/control.h"
+#include "admin/queue_view.h"
 #include "log/log.h"
-#include "queue/inspect.h"
 
-int main(int argc, char** argv) {
-  posta::log::set_program("posta-qstat");
-  CLI::App app{"posta-qstat: queue counters (see posta-qstat(8))"};
-  bool json = false;
-  app.add_flag("--json", json, "one JSON object");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : posta::kExitUsage;
-  }
-  auto q = posta::queue::read_queue(posta::queue::Spool::from_home(posta::posta_home()));
-  if (!q) {
-    posta::log::error("fatal: ", q.error().what);
-    return posta::kExitTemporary;
-  }
+namespace {
+
+void print_counters(const std::vector<posta::queue::MessageView>& q, bool json) {
   long long messages = 0, todo = 0, local = 0, remote = 0, deferred = 0, held = 0, oldest = 0;
   long long now = ::time(nullptr);
-  for (auto& m : *q) {
+  for (auto& m : q) {
     ++messages;
     if (!m.picked_up) ++todo;
     if (m.held) ++held;
@@ -46,5 +31,12 @@ int main(int argc, char** argv) {
               << "\ndeferred recipients: " << deferred << "\nheld messages: " << held
               << "\noldest message age: " << oldest << "s\n";
   }
-  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  posta::log::set_program("posta-qstat");
+  return posta::admin::run_queue_view(argc, argv, "posta-qstat: queue counters (see posta-qstat(8))",
+                                      "one JSON object", print_counters);
 }

@@ -25,7 +25,7 @@ std::string from_address(const std::string& message) {
   std::string found;
   int fields = 0;
   for (auto& h : split.headers) {
-    if (dkim::lower_ascii(h.name) != "from") continue;
+    if (!iequals(h.name, "from")) continue;
     if (++fields > 1) return "";
     std::string v = h.raw.substr(h.raw.find(':') + 1);
     std::erase_if(v, [](char c) { return c == '\r' || c == '\n'; });

@@ -9,10 +9,15 @@
 #include <vector>
 
 #include "base/error.h"
+#include "control/domain_list.h"
 #include "queue/envelope.h"
 #include "queue/pipe_proto.h"
 #include "queue/rcptstate.h"
 #include "queue/spool.h"
+
+namespace posta::accounts {
+class Accounts;
+}
 
 namespace posta::send {
 
@@ -28,7 +33,7 @@ struct Config {
   long long bounce_max_bytes = 1 << 20;  // control/bouncemaxbytes: original message in a DSN
   std::string me = "localhost";
   std::string doublebounceto;    // full address, "" = discard double bounces
-  std::set<std::string> locals;  // control/locals (lower case)
+  DomainList locals;             // control/locals
   static Config load(const std::string& home);
 };
 
@@ -119,7 +124,7 @@ class Scheduler {
   void finish(Message& m);
 
   std::set<std::string> bad_todo_;  // unreadable todo/ entries, logged once
-  void* accounts_ = nullptr;        // accounts::Accounts* during pickup()
+  accounts::Accounts* accounts_ = nullptr;  // open during pickup() only
   std::string home_;
   queue::Spool spool_;
   Config cfg_;

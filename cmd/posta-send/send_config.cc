@@ -29,7 +29,7 @@ Config Config::load(const std::string& home) {
     cfg.doublebounceto = "postmaster";
   if (!cfg.doublebounceto.empty() && cfg.doublebounceto.find('@') == std::string::npos)
     cfg.doublebounceto += "@" + cfg.me;
-  for (auto& l : c.lines("locals")) cfg.locals.insert(lower(l));
+  cfg.locals = DomainList::load(c, "locals");
   return cfg;
 }
 

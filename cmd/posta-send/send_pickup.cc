@@ -22,10 +22,9 @@ constexpr long long kAbandonedAfter = 36 * 3600;
 
 bool Scheduler::is_local(const std::string& address) {
   std::string d = queue::address_domain(address);
-  if (d.empty() || cfg_.locals.count(d)) return true;
-  auto* acc = static_cast<accounts::Accounts*>(accounts_);
-  if (!acc) return false;
-  auto r = acc->is_local_domain(d);
+  if (d.empty() || cfg_.locals.contains(d)) return true;
+  if (!accounts_) return false;
+  auto r = accounts_->is_local_domain(d);
   if (!r) throw std::runtime_error("accounts lookup failed: " + r.error().what);
   return *r;
 }

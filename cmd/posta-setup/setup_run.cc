@@ -42,8 +42,7 @@ bool valid_domain(const std::string& d) {
 // An absolute path for home, whose parent must exist.
 Result<std::string> absolute_home(const std::string& home) {
   if (home.empty()) return fail("--home is empty");
-  std::string h = home;
-  while (h.size() > 1 && h.back() == '/') h.pop_back();
+  std::string h = strip_trailing_slash(home);
   std::string parent = dirname_of(h), base = h.substr(h.rfind('/') + 1);
   if (h.find('/') == std::string::npos) parent = ".", base = h;
   char buf[PATH_MAX];

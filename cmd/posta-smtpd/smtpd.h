@@ -8,6 +8,7 @@
 
 #include "auth/credentials.h"
 #include "base/error.h"
+#include "control/domain_list.h"
 #include "io/line_reader.h"
 #include "smtp/body.h"
 #include "smtp/command.h"
@@ -49,8 +50,8 @@ struct Config {
   bool auth_offered = false;       // submission, or control/smtpauth on another service
   bool sendercheck = true;         // an authenticated session's MAIL FROM must belong to the login
   smtp::BareLfPolicy barelf = smtp::BareLfPolicy::kReject;
-  std::vector<std::string> locals;     // control/locals, lower-case
-  std::vector<std::string> rcpthosts;  // control/rcpthosts, lower-case
+  DomainList locals;               // control/locals
+  DomainList rcpthosts;            // control/rcpthosts
   bool relayclient = false;        // env RELAYCLIENT set
   std::string remote_ip, remote_port, local_ip, local_port, remote_host;
   std::string queue_program;       // queue::queue_program(control/smtpqueue)

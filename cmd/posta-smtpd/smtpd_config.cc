@@ -5,6 +5,7 @@
 
 #include "auth/checkpassword.h"
 #include "control/control.h"
+#include "control/domain_list.h"
 #include "queue/inject.h"
 #include "smtpd.h"
 
@@ -14,12 +15,6 @@ namespace {
 std::string env(const char* name) {
   const char* v = std::getenv(name);
   return v ? v : "";
-}
-
-std::vector<std::string> lower_lines(const Control& c, const std::string& name) {
-  std::vector<std::string> out;
-  for (auto& l : c.lines(name)) out.push_back(lower(l));
-  return out;
 }
 
 std::string hostname() {
@@ -53,8 +48,8 @@ Config load_config(bool submission_flag) {
   c.sendercheck = ctl.flag("submissionsendercheck", true);
   c.barelf = lower(ctl.string("smtpbarelf", "reject")) == "normalize" ? smtp::BareLfPolicy::kNormalize
                                                                        : smtp::BareLfPolicy::kReject;
-  c.locals = lower_lines(ctl, "locals");
-  c.rcpthosts = lower_lines(ctl, "rcpthosts");
+  c.locals = DomainList::load(ctl, "locals");
+  c.rcpthosts = DomainList::load(ctl, "rcpthosts");
   std::string sub = env("SUBMISSION");
   c.submission = submission_flag || (!sub.empty() && sub != "0");
   // The MX service takes mail for our domains from anyone; logins belong on submission

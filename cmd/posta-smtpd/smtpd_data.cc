@@ -3,6 +3,7 @@
 
 #include "log/log.h"
 #include "queue/inject.h"
+#include "queue/maildate.h"
 #include "smtp/reply.h"
 #include "smtpd.h"
 
@@ -22,23 +23,6 @@ std::string header_safe(std::string_view s) {
   return out;
 }
 
-std::string rfc5322_date() {
-  char buf[64];
-  time_t now = ::time(nullptr);
-  struct tm tm;
-  ::localtime_r(&now, &tm);
-  static const char* days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-  static const char* mons[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                               "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  long off = tm.tm_gmtoff / 60;
-  char sign = off < 0 ? '-' : '+';
-  if (off < 0) off = -off;
-  std::snprintf(buf, sizeof buf, "%s, %d %s %d %02d:%02d:%02d %c%02ld%02ld", days[tm.tm_wday],
-                tm.tm_mday, mons[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                sign, off / 60, off % 60);
-  return buf;
-}
-
 }  // namespace
 
 std::string Session::received_header() const {
@@ -52,7 +36,7 @@ std::string Session::received_header() const {
   // "for" only with one recipient: more would disclose Bcc recipients to each other.
   if (tx_.rcpts.size() == 1 && tx_.rcpts[0].address.size() < 200 && !tx_.smtputf8)
     h += "\n\tfor <" + tx_.rcpts[0].address + ">";
-  h += "; " + rfc5322_date() + "\n";
+  h += "; " + queue::rfc5322_date(::time(nullptr)) + "\n";
   return h;
 }
 

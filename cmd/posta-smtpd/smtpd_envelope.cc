@@ -23,16 +23,14 @@ bool Session::mail_params(const smtp::PathArgs& a) {
     if (p.keyword == "SIZE") {
       if (!parse_size(v, tx_.declared_size)) return refuse(501, "5.5.4", "Invalid SIZE value");
     } else if (p.keyword == "BODY") {
-      std::string b = v;
-      for (auto& c : b) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      std::string b = upper(v);
       if (b != "7BIT" && b != "8BITMIME") return refuse(555, "5.5.4", "Unsupported BODY value");
       tx_.body = b;
     } else if (p.keyword == "SMTPUTF8") {
       if (p.value) return refuse(501, "5.5.4", "SMTPUTF8 takes no value");
       tx_.smtputf8 = true;
     } else if (p.keyword == "RET") {
-      std::string r = v;
-      for (auto& c : r) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      std::string r = upper(v);
       if (r != "FULL" && r != "HDRS") return refuse(501, "5.5.4", "Invalid RET value");
       tx_.ret = r;
     } else if (p.keyword == "ENVID") {

@@ -6,23 +6,9 @@
 #include "smtpd.h"
 
 namespace posta::smtpd {
-namespace {
-
-bool listed(const std::vector<std::string>& list, const std::string& domain) {
-  for (auto& e : list) {
-    if (e == domain) return true;
-    // qmail style: ".example.org" matches every subdomain of example.org
-    if (!e.empty() && e[0] == '.' && domain.size() > e.size() &&
-        domain.compare(domain.size() - e.size(), e.size(), e) == 0)
-      return true;
-  }
-  return false;
-}
-
-}  // namespace
 
 bool Session::is_local_domain(const std::string& domain, bool& temp) {
-  if (listed(cfg_.locals, domain)) return true;
+  if (cfg_.locals.contains(domain)) return true;
   std::string err;
   auto* acc = accounts(err);
   if (!acc) {
@@ -70,7 +56,7 @@ Session::RcptVerdict Session::check_recipient(const smtp::Mailbox& m, std::strin
     }
     return RcptVerdict::kUnknown;
   }
-  if (!m.literal && listed(cfg_.rcpthosts, domain)) return RcptVerdict::kAccept;
+  if (!m.literal && cfg_.rcpthosts.contains(domain)) return RcptVerdict::kAccept;
   if (cfg_.relayclient || !auth_user_.empty()) return RcptVerdict::kAccept;
   return RcptVerdict::kRelayDenied;
 }

@@ -204,7 +204,7 @@ void Session::do_helo(const smtp::Command& cmd, bool esmtp) {
 
 void Session::do_starttls(const smtp::Command& cmd) {
   if (!tls_ctl_ || tls_) {
-    error_reply(tls_ ? 503 : 502, tls_ ? "5.5.1" : "5.5.1",
+    error_reply(tls_ ? 503 : 502, "5.5.1",
                 tls_ ? "TLS already active" : "STARTTLS not available");
     return;
   }

@@ -30,7 +30,7 @@ struct Role {
   std::vector<std::string> extra;  // supplementary groups
 };
 
-// ARCHITECTURE.md section 2. The spool group reads the spool (lspawn and rspawn open mess/
+// INTERNALS.md "System mode". The spool group reads the spool (lspawn and rspawn open mess/
 // for their agents), the database group opens db/.
 const Role kHelpers[3] = {
     {"posta-lspawn", "posta-v", posta::kSpoolGroup, {posta::kDbGroup}},

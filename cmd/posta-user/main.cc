@@ -1,7 +1,7 @@
 // posta-user: administration of the users database. See man/posta-user.1.
 #include <CLI/CLI.hpp>
 
-#include "accounts/tool_main.h"
+#include "admin/tool_main.h"
 #include "log/log.h"
 #include "user.h"
 
@@ -14,5 +14,5 @@ int main(int argc, char** argv) {
   app.add_option("--home", ctx.home, "instance directory (default $POSTA_HOME, then /var/posta)");
   posta::usercmd::register_edit(app, ctx, opts, action);
   posta::usercmd::register_view(app, ctx, opts, action);
-  return posta::accounts::tool::parse_and_run(app, argc, argv, action);
+  return posta::admin::parse_and_run(app, argc, argv, action);
 }

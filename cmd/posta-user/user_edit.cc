@@ -2,7 +2,7 @@
 #include <iostream>
 
 #include "accounts/mailbox.h"
-#include "accounts/tool.h"
+#include "admin/tool.h"
 #include "base/exitcode.h"
 #include "log/log.h"
 #include "user.h"
@@ -11,19 +11,18 @@ namespace posta::usercmd {
 namespace {
 
 using accounts::UserRecord;
-namespace tool = accounts::tool;
 
 Error not_found(const std::string& a) { return Error{"no such user " + a, accounts::kErrNotFound}; }
 
 // Applies the value options given on the command line to u.
 Status apply(const Opts& o, UserRecord& u) {
   if (!o.quota_bytes.empty()) {
-    auto v = tool::parse_size(o.quota_bytes);
+    auto v = admin::parse_size(o.quota_bytes);
     if (!v) return std::unexpected(v.error());
     u.quota_bytes = *v;
   }
   if (!o.quota_messages.empty()) {
-    auto v = tool::parse_count(o.quota_messages);
+    auto v = admin::parse_count(o.quota_messages);
     if (!v) return std::unexpected(v.error());
     u.quota_messages = *v;
   }
@@ -39,27 +38,27 @@ Status apply(const Opts& o, UserRecord& u) {
 
 int add(const Context& c, const Opts& o) {
   auto a = accounts::valid_address(o.address);
-  if (!a) return tool::report(Error{"invalid address: " + a.error().what, accounts::kErrInvalid});
+  if (!a) return admin::report(Error{"invalid address: " + a.error().what, accounts::kErrInvalid});
   UserRecord u;
   u.address = o.address;
   u.enabled = !o.disabled;
   auto acc = open(c, true);
-  if (!acc) return tool::report(acc.error());
+  if (!acc) return admin::report(acc.error());
   auto dom = acc->find_domain(a->domain);
-  if (!dom) return tool::report(dom.error());
-  if (!*dom) return tool::report(Error{"unknown domain " + a->domain + " (add it with posta-domain add)", accounts::kErrNotFound});
+  if (!dom) return admin::report(dom.error());
+  if (!*dom) return admin::report(Error{"unknown domain " + a->domain + " (add it with posta-domain add)", accounts::kErrNotFound});
   u.quota_bytes = (*dom)->default_quota_bytes;
   u.quota_messages = (*dom)->default_quota_messages;
-  if (auto st = apply(o, u); !st) return tool::report(st.error());
-  auto hash = tool::obtain_hash({o.password_stdin, o.password_hash, o.no_password});
-  if (!hash) return tool::report(hash.error());
+  if (auto st = apply(o, u); !st) return admin::report(st.error());
+  auto hash = admin::obtain_hash({o.password_stdin, o.password_hash, o.no_password});
+  if (!hash) return admin::report(hash.error());
   u.password_hash = *hash;
-  if (auto st = acc->add_user(u); !st) return tool::report(st.error());
+  if (auto st = acc->add_user(u); !st) return admin::report(st.error());
   auto added = acc->find_user(o.address);
-  if (!added || !*added) return tool::report(added ? not_found(o.address) : added.error());
+  if (!added || !*added) return admin::report(added ? not_found(o.address) : added.error());
   if (auto st = accounts::create_maildir((*added)->maildir); !st) {
     (void)acc->del_user(o.address);
-    return tool::report(st.error());
+    return admin::report(st.error());
   }
   log::info("added user ", (*added)->address, " maildir=", (*added)->maildir);
   return kExitOk;
@@ -67,13 +66,13 @@ int add(const Context& c, const Opts& o) {
 
 int del(const Context& c, const Opts& o) {
   auto acc = open(c, true);
-  if (!acc) return tool::report(acc.error());
+  if (!acc) return admin::report(acc.error());
   auto u = acc->find_user(o.address);
-  if (!u) return tool::report(u.error());
-  if (!*u) return tool::report(not_found(o.address));
-  if (auto st = acc->del_user(o.address); !st) return tool::report(st.error());
+  if (!u) return admin::report(u.error());
+  if (!*u) return admin::report(not_found(o.address));
+  if (auto st = acc->del_user(o.address); !st) return admin::report(st.error());
   if (o.purge) {
-    if (auto st = accounts::remove_maildir((*u)->maildir); !st) return tool::report(st.error());
+    if (auto st = accounts::remove_maildir((*u)->maildir); !st) return admin::report(st.error());
     log::info("deleted user ", (*u)->address, " and removed ", (*u)->maildir);
   } else {
     log::info("deleted user ", (*u)->address, " (Maildir ", (*u)->maildir, " kept)");
@@ -84,18 +83,18 @@ int del(const Context& c, const Opts& o) {
 // Reads, changes with fn, writes back; fn may fail.
 int modify(const Context& c, const Opts& o, const std::function<Status(UserRecord&)>& fn) {
   auto acc = open(c, true);
-  if (!acc) return tool::report(acc.error());
+  if (!acc) return admin::report(acc.error());
   auto u = acc->find_user(o.address, true);  // put_user rewrites the password too
-  if (!u) return tool::report(u.error());
-  if (!*u) return tool::report(not_found(o.address));
-  if (auto st = fn(**u); !st) return tool::report(st.error());
-  if (auto st = acc->put_user(**u); !st) return tool::report(st.error());
+  if (!u) return admin::report(u.error());
+  if (!*u) return admin::report(not_found(o.address));
+  if (auto st = fn(**u); !st) return admin::report(st.error());
+  if (auto st = acc->put_user(**u); !st) return admin::report(st.error());
   return kExitOk;
 }
 
 int passwd(const Context& c, const Opts& o) {
-  auto hash = tool::obtain_hash({o.password_stdin, o.password_hash, o.no_password});
-  if (!hash) return tool::report(hash.error());
+  auto hash = admin::obtain_hash({o.password_stdin, o.password_hash, o.no_password});
+  if (!hash) return admin::report(hash.error());
   return modify(c, o, [&](UserRecord& u) -> Status {
     u.password_hash = *hash;
     return {};
@@ -173,7 +172,7 @@ void register_edit(CLI::App& app, Context& ctx, Opts& o, Action& action) {
 }
 
 Result<accounts::Accounts> open(const Context& c, bool write) {
-  auto acc = tool::open_for(tool::home_or_default(c.home), write);
+  auto acc = admin::open_for(admin::home_or_default(c.home), write);
   if (!acc || !write) return acc;
   // Before the first write: hashes an older posta left in users.db move to secret/secrets.db.
   auto moved = acc->migrate_secrets();

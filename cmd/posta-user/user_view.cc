@@ -1,9 +1,10 @@
 // posta-user list|show|export|import
 #include <iostream>
 
-#include "accounts/format.h"
+#include "admin/format.h"
 #include "accounts/mailbox.h"
-#include "accounts/tool.h"
+#include "admin/output.h"
+#include "admin/tool.h"
 #include "base/exitcode.h"
 #include "log/log.h"
 #include "user.h"
@@ -12,43 +13,32 @@ namespace posta::usercmd {
 namespace {
 
 using accounts::UserRecord;
-namespace tool = accounts::tool;
-namespace fmt = accounts::format;
-
-int flushed() { return std::cout.flush() ? kExitOk : kExitTemporary; }
+namespace fmt = admin::format;
 
 int list(const Context& c, const Opts& o) {
   auto acc = open(c, false);
-  if (!acc) return tool::report(acc.error());
+  if (!acc) return admin::report(acc.error());
   auto us = acc->users(o.address, o.json);  // JSON says has_password: it reads secrets.db
-  if (!us) return tool::report(us.error());
-  if (o.json) std::cout << "[";
-  for (size_t i = 0; i < us->size(); ++i) {
-    if (o.json) std::cout << (i ? "," : "") << fmt::user_json((*us)[i]);
-    else std::cout << (*us)[i].address << "\n";
-  }
-  if (o.json) std::cout << "]\n";
-  return flushed();
+  if (!us) return admin::report(us.error());
+  return admin::print_records(*us, o.json, fmt::user_json);
 }
 
 int show(const Context& c, const Opts& o) {
   auto acc = open(c, false);
-  if (!acc) return tool::report(acc.error());
+  if (!acc) return admin::report(acc.error());
   auto u = acc->find_user(o.address, true);
-  if (!u) return tool::report(u.error());
-  if (!*u) return tool::report(Error{"no such user " + o.address, accounts::kErrNotFound});
+  if (!u) return admin::report(u.error());
+  if (!*u) return admin::report(Error{"no such user " + o.address, accounts::kErrNotFound});
   std::cout << (o.json ? fmt::user_json(**u) + "\n" : fmt::user_text(**u));
-  return flushed();
+  return admin::flush_stdout();
 }
 
 int export_tsv(const Context& c, const Opts& o) {
   auto acc = open(c, false);
-  if (!acc) return tool::report(acc.error());
+  if (!acc) return admin::report(acc.error());
   auto us = acc->users(o.address, true);
-  if (!us) return tool::report(us.error());
-  std::cout << fmt::kUserTsvHeader << "\n";
-  for (const auto& u : *us) std::cout << fmt::user_tsv(u, acc->home()) << "\n";
-  return flushed();
+  if (!us) return admin::report(us.error());
+  return admin::print_tsv(fmt::kUserTsvHeader, *us, [&](const UserRecord& u) { return fmt::user_tsv(u, acc->home()); });
 }
 
 // Every row is parsed and its address checked before anything is written.
@@ -70,21 +60,21 @@ Result<std::vector<UserRecord>> read_rows() {
 
 int import_tsv(const Context& c, const Opts& o) {
   auto rows = read_rows();
-  if (!rows) return tool::report(rows.error());
+  if (!rows) return admin::report(rows.error());
   auto acc = open(c, true);
-  if (!acc) return tool::report(acc.error());
+  if (!acc) return admin::report(acc.error());
   size_t batch = o.batch ? o.batch : 1, done = 0;
   for (size_t i = 0; i < rows->size(); i += batch) {
     std::vector<UserRecord> part(rows->begin() + i, rows->begin() + std::min(rows->size(), i + batch));
     if (auto st = acc->import_users(part, o.replace); !st) {
       log::info("imported ", done, " users before the failure");
-      return tool::report(st.error());
+      return admin::report(st.error());
     }
     for (const auto& u : part) {
       if (o.no_maildir) break;
       auto rec = acc->find_user(u.address);
-      if (!rec || !*rec) return tool::report(rec ? Error{"user vanished: " + u.address, 0} : rec.error());
-      if (auto st = accounts::create_maildir((*rec)->maildir); !st) return tool::report(st.error());
+      if (!rec || !*rec) return admin::report(rec ? Error{"user vanished: " + u.address, 0} : rec.error());
+      if (auto st = accounts::create_maildir((*rec)->maildir); !st) return admin::report(st.error());
     }
     done += part.size();
   }
@@ -98,21 +88,9 @@ void register_view(CLI::App& app, Context& ctx, Opts& o, Action& action) {
   auto on = [&action, &ctx, &o](int (*fn)(const Context&, const Opts&)) {
     return [&action, &ctx, &o, fn] { action = [&ctx, &o, fn] { return fn(ctx, o); }; };
   };
-  auto* sc = app.add_subcommand("list", "list users (of one domain)");
-  sc->add_option("DOMAIN", o.address, "only this domain");
-  sc->add_flag("--json", o.json, "JSON array of objects");
-  sc->callback(on(list));
+  admin::add_record_commands(app, {"user", "users", "ADDRESS", &o.address, &o.json, on(list), on(show), on(export_tsv)});
 
-  sc = app.add_subcommand("show", "show one user");
-  sc->add_option("ADDRESS", o.address, "user@domain")->required();
-  sc->add_flag("--json", o.json, "JSON object");
-  sc->callback(on(show));
-
-  sc = app.add_subcommand("export", "write users (of one domain) as TSV to stdout");
-  sc->add_option("DOMAIN", o.address, "only this domain");
-  sc->callback(on(export_tsv));
-
-  sc = app.add_subcommand("import", "add users from TSV on stdin (posta-user export format)");
+  auto* sc = app.add_subcommand("import", "add users from TSV on stdin (posta-user export format)");
   sc->add_flag("--replace", o.replace, "overwrite existing users instead of failing");
   sc->add_flag("--no-maildir", o.no_maildir, "do not create Maildirs");
   sc->add_option("--batch", o.batch, "users per transaction (default 100)")->check(CLI::Range(1, 10000));

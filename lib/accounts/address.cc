@@ -2,15 +2,10 @@
 
 #include <cstring>
 
+#include "base/strings.h"
+
 namespace posta::accounts {
 namespace {
-
-std::string lower_copy(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
 bool is_label_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
@@ -33,7 +28,7 @@ Status check_local(std::string_view l) {
 
 }  // namespace
 
-std::string Address::key() const { return lower_copy(domain) + "/" + lower_copy(local); }
+std::string Address::key() const { return lower(domain) + "/" + lower(local); }
 
 Result<std::string> valid_domain(std::string_view d) {
   if (d.empty()) return fail("empty domain", kErrInvalid);
@@ -50,7 +45,7 @@ Result<std::string> valid_domain(std::string_view d) {
     if (label.front() == '-' || label.back() == '-') return fail("domain label starts or ends with '-'", kErrInvalid);
     start = dot + 1;
   }
-  return lower_copy(d);
+  return lower(std::string(d));
 }
 
 Result<Address> valid_address(std::string_view s) {

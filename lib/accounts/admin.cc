@@ -198,40 +198,32 @@ Result<uint64_t> Accounts::count_users(std::string_view domain) {
   return n;
 }
 
-Status Accounts::add_domain(const DomainRecord& in) {
+namespace {
+
+// add (the name must be free; created defaults to now) or put (the domain must exist).
+Status store_domain(Accounts::Impl& im, const DomainRecord& in, bool add) {
   auto name = valid_domain(in.name);
   if (!name) return fail("invalid domain: " + name.error().what, kErrInvalid);
   DomainRecord d = in;
   d.name = *name;
-  if (d.created == 0) d.created = std::time(nullptr);
+  if (add && d.created == 0) d.created = std::time(nullptr);
   if (!d.catchall.empty())
     if (auto st = check_targets({d.catchall}, "catch-all"); !st) return st;
-  return impl_->write([&](Txn& txn) -> Status {
-    auto t = impl_->table(Table::kDomains);
+  return im.write([&](Txn& txn) -> Status {
+    auto t = im.table(Table::kDomains);
     if (!t) return std::unexpected(t.error());
     auto v = (*t)->get(&txn, d.name, true);
     if (!v) return std::unexpected(v.error());
-    if (*v) return fail("domain " + d.name + " already exists", kErrExists);
+    if (add && *v) return fail("domain " + d.name + " already exists", kErrExists);
+    if (!add && !*v) return fail("unknown domain " + d.name, kErrNotFound);
     return (*t)->put(&txn, d.name, encode(d));
   });
 }
 
-Status Accounts::put_domain(const DomainRecord& in) {
-  auto name = valid_domain(in.name);
-  if (!name) return fail("invalid domain: " + name.error().what, kErrInvalid);
-  DomainRecord d = in;
-  d.name = *name;
-  if (!d.catchall.empty())
-    if (auto st = check_targets({d.catchall}, "catch-all"); !st) return st;
-  return impl_->write([&](Txn& txn) -> Status {
-    auto t = impl_->table(Table::kDomains);
-    if (!t) return std::unexpected(t.error());
-    auto v = (*t)->get(&txn, d.name, true);
-    if (!v) return std::unexpected(v.error());
-    if (!*v) return fail("unknown domain " + d.name, kErrNotFound);
-    return (*t)->put(&txn, d.name, encode(d));
-  });
-}
+}  // namespace
+
+Status Accounts::add_domain(const DomainRecord& in) { return store_domain(*impl_, in, true); }
+Status Accounts::put_domain(const DomainRecord& in) { return store_domain(*impl_, in, false); }
 
 Status Accounts::del_domain(std::string_view domain, bool force) {
   auto name = valid_domain(domain);
@@ -284,47 +276,38 @@ Status Accounts::put_user(const UserRecord& in) {
 
 Status Accounts::del_user(std::string_view address) { return remove(*impl_, Table::kUsers, address); }
 
-Status Accounts::add_alias(const AliasRecord& in) {
-  auto a = checked(in.address);
-  if (!a) return std::unexpected(a.error());
-  if (in.targets.empty()) return fail("an alias needs at least one target", kErrInvalid);
-  if (auto st = check_targets(in.targets, "target"); !st) return st;
-  AliasRecord r = in;
-  r.address = a->str();
-  return store(*impl_, Table::kAliases, *a, r, true);
+namespace {
+
+Status check_alias(const AliasRecord& a) {
+  if (a.targets.empty()) return fail("an alias needs at least one target", kErrInvalid);
+  return check_targets(a.targets, "target");
 }
 
-Status Accounts::put_alias(const AliasRecord& in) {
+Status check_list(const ListRecord& l) {
+  if (auto st = check_targets(l.members, "member"); !st) return st;
+  return check_targets(l.moderators, "moderator");
+}
+
+// Checks an alias or list record and stores it under its normalised address.
+template <class R>
+Status store_checked(Accounts::Impl& im, Table table, const R& in, Status (*check)(const R&), bool add) {
   auto a = checked(in.address);
   if (!a) return std::unexpected(a.error());
-  if (in.targets.empty()) return fail("an alias needs at least one target", kErrInvalid);
-  if (auto st = check_targets(in.targets, "target"); !st) return st;
-  AliasRecord r = in;
+  if (auto st = check(in); !st) return st;
+  R r = in;
   r.address = a->str();
-  return store(*impl_, Table::kAliases, *a, r, false);
+  return store(im, table, *a, r, add);
 }
+
+}  // namespace
+
+Status Accounts::add_alias(const AliasRecord& in) { return store_checked(*impl_, Table::kAliases, in, check_alias, true); }
+Status Accounts::put_alias(const AliasRecord& in) { return store_checked(*impl_, Table::kAliases, in, check_alias, false); }
 
 Status Accounts::del_alias(std::string_view address) { return remove(*impl_, Table::kAliases, address); }
 
-Status Accounts::add_list(const ListRecord& in) {
-  auto a = checked(in.address);
-  if (!a) return std::unexpected(a.error());
-  if (auto st = check_targets(in.members, "member"); !st) return st;
-  if (auto st = check_targets(in.moderators, "moderator"); !st) return st;
-  ListRecord r = in;
-  r.address = a->str();
-  return store(*impl_, Table::kLists, *a, r, true);
-}
-
-Status Accounts::put_list(const ListRecord& in) {
-  auto a = checked(in.address);
-  if (!a) return std::unexpected(a.error());
-  if (auto st = check_targets(in.members, "member"); !st) return st;
-  if (auto st = check_targets(in.moderators, "moderator"); !st) return st;
-  ListRecord r = in;
-  r.address = a->str();
-  return store(*impl_, Table::kLists, *a, r, false);
-}
+Status Accounts::add_list(const ListRecord& in) { return store_checked(*impl_, Table::kLists, in, check_list, true); }
+Status Accounts::put_list(const ListRecord& in) { return store_checked(*impl_, Table::kLists, in, check_list, false); }
 
 Status Accounts::del_list(std::string_view address) { return remove(*impl_, Table::kLists, address); }
 

@@ -7,7 +7,9 @@
 
 #include <cerrno>
 
+#include "base/strings.h"
 #include "io/fd.h"
+#include "maildir/maildir.h"
 
 namespace posta::accounts {
 namespace {
@@ -65,34 +67,25 @@ int remove_entry(const char* path, const struct stat*, int type, struct FTW*) {
   return r == 0 || errno == ENOENT ? 0 : -1;
 }
 
-std::string strip_slash(std::string s) {
-  while (s.size() > 1 && s.back() == '/') s.pop_back();
-  return s;
-}
-
 }  // namespace
 
-const std::vector<std::string>& default_folders() {
-  static const std::vector<std::string> f = {".Drafts", ".Sent", ".Trash", ".Junk", ".Archive"};
-  return f;
-}
-
 Status create_maildir(const std::string& maildir) {
-  std::string root = strip_slash(maildir);
+  std::string root = strip_trailing_slash(maildir);
   if (root.empty() || root[0] != '/') return fail("Maildir path must be absolute: " + maildir);
   if (auto s = make_parents(dirname_of(root)); !s) return s;
   if (auto s = make_maildir_dirs(root); !s) return s;
   std::string subs;
-  for (const auto& f : default_folders()) {
-    if (auto s = make_maildir_dirs(root + "/" + f); !s) return s;
-    if (auto s = make_file(root + "/" + f + "/maildirfolder", ""); !s) return s;
-    subs += f.substr(1) + "\n";
+  for (const auto& f : maildir::default_folders()) {
+    std::string dir = maildir::folder_dir(root, f);
+    if (auto s = make_maildir_dirs(dir); !s) return s;
+    if (auto s = make_file(dir + "/maildirfolder", ""); !s) return s;
+    subs += f + "\n";
   }
   return make_file(root + "/subscriptions", subs);
 }
 
 Status remove_maildir(const std::string& maildir) {
-  std::string root = strip_slash(maildir);
+  std::string root = strip_trailing_slash(maildir);
   if (root.empty() || root == "/" || root[0] != '/') return fail("refusing to remove " + maildir);
   struct stat st;
   if (::lstat(root.c_str(), &st) != 0) {

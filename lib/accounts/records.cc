@@ -8,15 +8,6 @@ namespace posta::accounts {
 using codec::Reader;
 using codec::Writer;
 
-// Each decoder reads the fields in encode order; TRY unwraps a Result or returns its error.
-#define POSTA_CAT2(a, b) a##b
-#define POSTA_CAT(a, b) POSTA_CAT2(a, b)
-#define TRY_R POSTA_CAT(try_r_, __LINE__)
-#define TRY(dst, expr)                                 \
-  auto TRY_R = (expr);                                 \
-  if (!TRY_R) return std::unexpected(TRY_R.error());   \
-  dst = std::move(*TRY_R)
-
 std::string_view to_string(PostingPolicy p) {
   switch (p) {
     case PostingPolicy::kMembers: return "members";
@@ -62,18 +53,18 @@ Result<UserRecord> decode_user(std::string_view s) {
   auto rd = Reader::start(s, "user");
   if (!rd) return std::unexpected(rd.error());
   UserRecord r;
-  TRY(r.address, rd->text("address"));
-  TRY(r.local, rd->text("local"));
-  TRY(r.domain, rd->text("domain"));
-  TRY(r.password_hash, rd->text("password"));
-  TRY(r.enabled, rd->flag("enabled"));
-  TRY(r.quota_bytes, rd->u64("quota_bytes"));
-  TRY(r.quota_messages, rd->u64("quota_messages"));
-  TRY(r.maildir, rd->text("maildir"));
-  TRY(r.store_host, rd->text("store_host"));
-  TRY(r.created, rd->i64("created"));
-  TRY(r.last_login, rd->i64("last_login"));
-  TRY(r.master, rd->flag("master"));
+  POSTA_TRY(r.address, rd->text("address"));
+  POSTA_TRY(r.local, rd->text("local"));
+  POSTA_TRY(r.domain, rd->text("domain"));
+  POSTA_TRY(r.password_hash, rd->text("password"));
+  POSTA_TRY(r.enabled, rd->flag("enabled"));
+  POSTA_TRY(r.quota_bytes, rd->u64("quota_bytes"));
+  POSTA_TRY(r.quota_messages, rd->u64("quota_messages"));
+  POSTA_TRY(r.maildir, rd->text("maildir"));
+  POSTA_TRY(r.store_host, rd->text("store_host"));
+  POSTA_TRY(r.created, rd->i64("created"));
+  POSTA_TRY(r.last_login, rd->i64("last_login"));
+  POSTA_TRY(r.master, rd->flag("master"));
   if (auto st = rd->finish(); !st) return std::unexpected(st.error());
   return r;
 }
@@ -95,14 +86,14 @@ Result<DomainRecord> decode_domain(std::string_view s) {
   auto rd = Reader::start(s, "domain");
   if (!rd) return std::unexpected(rd.error());
   DomainRecord r;
-  TRY(r.name, rd->text("name"));
-  TRY(r.enabled, rd->flag("enabled"));
-  TRY(r.max_accounts, rd->u64("max_accounts"));
-  TRY(r.default_quota_bytes, rd->u64("default_quota_bytes"));
-  TRY(r.default_quota_messages, rd->u64("default_quota_messages"));
-  TRY(r.catchall, rd->text("catchall"));
-  TRY(r.dkim_selector, rd->text("dkim_selector"));
-  TRY(r.created, rd->i64("created"));
+  POSTA_TRY(r.name, rd->text("name"));
+  POSTA_TRY(r.enabled, rd->flag("enabled"));
+  POSTA_TRY(r.max_accounts, rd->u64("max_accounts"));
+  POSTA_TRY(r.default_quota_bytes, rd->u64("default_quota_bytes"));
+  POSTA_TRY(r.default_quota_messages, rd->u64("default_quota_messages"));
+  POSTA_TRY(r.catchall, rd->text("catchall"));
+  POSTA_TRY(r.dkim_selector, rd->text("dkim_selector"));
+  POSTA_TRY(r.created, rd->i64("created"));
   if (auto st = rd->finish(); !st) return std::unexpected(st.error());
   return r;
 }
@@ -119,9 +110,9 @@ Result<AliasRecord> decode_alias(std::string_view s) {
   auto rd = Reader::start(s, "alias");
   if (!rd) return std::unexpected(rd.error());
   AliasRecord r;
-  TRY(r.address, rd->text("address"));
-  TRY(r.targets, rd->repeated("target"));
-  TRY(r.keep_copy, rd->flag("keep_copy"));
+  POSTA_TRY(r.address, rd->text("address"));
+  POSTA_TRY(r.targets, rd->repeated("target"));
+  POSTA_TRY(r.keep_copy, rd->flag("keep_copy"));
   if (auto st = rd->finish(); !st) return std::unexpected(st.error());
   return r;
 }
@@ -142,15 +133,15 @@ Result<ListRecord> decode_list(std::string_view s) {
   if (!rd) return std::unexpected(rd.error());
   ListRecord r;
   std::string posting, reply_to;
-  TRY(r.address, rd->text("address"));
-  TRY(r.members, rd->repeated("member"));
-  TRY(posting, rd->text("posting"));
-  TRY(r.moderators, rd->repeated("moderator"));
-  TRY(reply_to, rd->text("reply_to"));
-  TRY(r.description, rd->text("description"));
+  POSTA_TRY(r.address, rd->text("address"));
+  POSTA_TRY(r.members, rd->repeated("member"));
+  POSTA_TRY(posting, rd->text("posting"));
+  POSTA_TRY(r.moderators, rd->repeated("moderator"));
+  POSTA_TRY(reply_to, rd->text("reply_to"));
+  POSTA_TRY(r.description, rd->text("description"));
   if (auto st = rd->finish(); !st) return std::unexpected(st.error());
-  TRY(r.posting, parse_posting_policy(posting));
-  TRY(r.reply_to, parse_reply_to_policy(reply_to));
+  POSTA_TRY(r.posting, parse_posting_policy(posting));
+  POSTA_TRY(r.reply_to, parse_reply_to_policy(reply_to));
   return r;
 }
 

@@ -29,3 +29,13 @@ inline std::unexpected<Error> fail_sys(std::string what, int err = errno) {
 }
 
 }  // namespace posta
+
+// POSTA_TRY(dst, expr): evaluates expr (a Result); returns its error from the enclosing
+// function, or moves its value into dst (a declaration or an lvalue).
+#define POSTA_TRY_CAT2(a, b) a##b
+#define POSTA_TRY_CAT(a, b) POSTA_TRY_CAT2(a, b)
+#define POSTA_TRY_TMP POSTA_TRY_CAT(posta_try_, __LINE__)
+#define POSTA_TRY(dst, expr)                                   \
+  auto POSTA_TRY_TMP = (expr);                                 \
+  if (!POSTA_TRY_TMP) return std::unexpected(POSTA_TRY_TMP.error()); \
+  dst = std::move(*POSTA_TRY_TMP)

@@ -2,7 +2,6 @@
 
 #include <sys/stat.h>
 
-#include <cctype>
 #include <charconv>
 #include <cstdlib>
 
@@ -14,29 +13,6 @@ namespace posta {
 std::string posta_home() {
   const char* h = std::getenv("POSTA_HOME");
   return h && *h ? h : "/var/posta";
-}
-
-std::string trim(const std::string& s) {
-  size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return s.substr(b, e - b);
-}
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  for (;;) {
-    size_t p = s.find(sep, start);
-    out.push_back(s.substr(start, p - start));
-    if (p == std::string::npos) return out;
-    start = p + 1;
-  }
 }
 
 std::vector<std::string> Control::lines(const std::string& name) const {
@@ -70,7 +46,7 @@ long long Control::number(const std::string& name, long long def) const {
 
 bool Control::flag(const std::string& name, bool def) const {
   auto s = lower(string(name));
-  if (s.empty()) return exists(name) ? def : def;
+  if (s.empty()) return def;
   return s == "1" || s == "yes" || s == "on" || s == "true";
 }
 

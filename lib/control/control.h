@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "base/strings.h"  // trim, lower, split: control files' callers use them with it
+
 namespace posta {
 
 // $POSTA_HOME, else /var/posta.
@@ -28,10 +30,5 @@ class Control {
  private:
   std::string dir_;
 };
-
-// Splits s at sep; keeps empty fields.
-std::vector<std::string> split(const std::string& s, char sep);
-std::string trim(const std::string& s);
-std::string lower(std::string s);
 
 }  // namespace posta

@@ -7,19 +7,6 @@ bool wsp(char c) { return c == ' ' || c == '\t'; }
 
 }  // namespace
 
-std::string lower_ascii(std::string s) {
-  for (auto& c : s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return s;
-}
-
-std::string trim_wsp(std::string_view s) {
-  size_t b = 0, e = s.size();
-  while (b < e && (wsp(s[b]) || s[b] == '\r' || s[b] == '\n')) ++b;
-  while (e > b && (wsp(s[e - 1]) || s[e - 1] == '\r' || s[e - 1] == '\n')) --e;
-  return std::string(s.substr(b, e - b));
-}
-
 SplitMessage split_message(std::string_view m) {
   SplitMessage out;
   size_t pos = 0;
@@ -49,7 +36,7 @@ std::string header_simple(const HeaderField& f) { return f.raw; }
 
 std::string header_relaxed(const HeaderField& f) {
   size_t colon = f.raw.find(':');
-  std::string name = lower_ascii(trim_wsp(std::string_view(f.raw).substr(0, colon)));
+  std::string name = lower(trim_wsp(std::string_view(f.raw).substr(0, colon)));
   std::string value;
   if (colon != std::string::npos) {
     bool space = false;
@@ -107,9 +94,9 @@ std::vector<const HeaderField*> select_headers(const std::vector<HeaderField>& h
   std::vector<const HeaderField*> out;
   std::vector<bool> used(headers.size(), false);
   for (auto& n : names) {
-    std::string want = lower_ascii(trim_wsp(n));
+    std::string want = lower(trim_wsp(n));
     for (size_t i = headers.size(); i-- > 0;) {
-      if (used[i] || lower_ascii(headers[i].name) != want) continue;
+      if (used[i] || lower(headers[i].name) != want) continue;
       used[i] = true;
       out.push_back(&headers[i]);
       break;

@@ -5,6 +5,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/strings.h"
+
 namespace posta::dkim {
 
 struct HeaderField {
@@ -30,7 +32,7 @@ std::string body_simple(std::string_view body);
 std::vector<const HeaderField*> select_headers(const std::vector<HeaderField>& headers,
                                                const std::vector<std::string>& names);
 
-std::string lower_ascii(std::string s);
-std::string trim_wsp(std::string_view s);
+// s without the folding white space around it (space, tab, CR, LF; RFC 6376 FWS).
+inline std::string trim_wsp(std::string_view s) { return trim(s, " \t\r\n"); }
 
 }  // namespace posta::dkim

@@ -101,7 +101,7 @@ Result<std::string> sign(std::string_view msg, const EVP_PKEY* key, const SignOp
   std::vector<std::string> names;
   for (auto& want : o.headers)
     for (auto& h : split.headers)
-      if (lower_ascii(h.name) == want) names.push_back(want);
+      if (lower(h.name) == want) names.push_back(want);
   names.push_back("from");  // over-sign
   std::string h;
   for (auto& n : names) h += (h.empty() ? "" : ":") + n;

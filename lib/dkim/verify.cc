@@ -48,7 +48,7 @@ Verdict check_one(const SplitMessage& m, const HeaderField& sig, const KeyFetche
   Tags t;
   auto colon = sig.raw.find(':');
   if (!parse_tags(std::string_view(sig.raw).substr(colon + 1), t)) return perm(v, "malformed tag list");
-  v.domain = lower_ascii(t["d"]);
+  v.domain = lower(t["d"]);
   v.selector = t["s"];
   v.algorithm = t["a"];
   for (auto* need : {"v", "a", "b", "bh", "d", "h", "s"})
@@ -68,7 +68,7 @@ Verdict check_one(const SplitMessage& m, const HeaderField& sig, const KeyFetche
   while (p <= h.size()) {
     size_t q = h.find(':', p);
     names.push_back(h.substr(p, q == std::string::npos ? std::string::npos : q - p));
-    has_from |= lower_ascii(names.back()) == "from";
+    has_from |= lower(names.back()) == "from";
     if (q == std::string::npos) break;
     p = q + 1;
   }
@@ -123,7 +123,7 @@ std::vector<Verdict> verify(std::string_view msg, const KeyFetcher& fetch, std::
   auto m = split_message(msg);
   std::vector<Verdict> out;
   for (auto& f : m.headers)
-    if (lower_ascii(f.name) == "dkim-signature") out.push_back(check_one(m, f, fetch, now));
+    if (lower(f.name) == "dkim-signature") out.push_back(check_one(m, f, fetch, now));
   return out;
 }
 

@@ -1,6 +1,7 @@
 // FETCH attributes and SEARCH keys.
 #include <cctype>
 
+#include "base/strings.h"
 #include "imap/parser.h"
 
 namespace posta::imap {

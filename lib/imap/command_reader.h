@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "imap/input.h"
+#include "io/line_reader.h"
 
 namespace posta::imap {
 
@@ -50,14 +50,14 @@ class CommandReader {
  public:
   // send_continuation writes "+ OK\r\n" (flushing pending output) when a synchronising
   // literal is accepted.
-  CommandReader(Input& in, ReadLimits limits, std::function<void()> send_continuation)
+  CommandReader(LineReader& in, ReadLimits limits, std::function<void()> send_continuation)
       : in_(in), limits_(limits), cont_(std::move(send_continuation)) {}
   ReadResult read();
   const ReadLimits& limits() const { return limits_; }
   void set_limits(const ReadLimits& l) { limits_ = l; }
 
  private:
-  Input& in_;
+  LineReader& in_;
   ReadLimits limits_;
   std::function<void()> cont_;
 };

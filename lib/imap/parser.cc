@@ -13,10 +13,6 @@ bool is_atom_char(char c) {
   return !std::strchr("(){%*\"\\]", c);
 }
 
-std::string upper(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
 
 std::string Section::text() const {
   std::string out;

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/strings.h"
 #include "imap/command_reader.h"
 #include "imap/sequence_set.h"
 
@@ -97,6 +98,6 @@ class Parser {
 };
 
 bool is_atom_char(char c);
-std::string upper(std::string s);
+using posta::upper;  // keywords, flags and mechanism names are compared upper-cased
 
 }  // namespace posta::imap

@@ -1,5 +1,6 @@
 #include "imap/structure.h"
 
+#include "base/strings.h"
 #include "imap/parser.h"
 #include "imap/writer.h"
 #include "mime/address.h"

@@ -8,6 +8,10 @@
 
 namespace posta {
 
+namespace {
+constexpr size_t kTooLongKept = 128;  // of an overlong line: enough for an IMAP tag
+}  // namespace
+
 LineReader::Fill LineReader::fill() {
   if (pos_ > 0 && pos_ == buf_.size()) {
     buf_.clear();
@@ -44,25 +48,27 @@ Line LineReader::read_line() {
     const void* nl = std::memchr(start, '\n', buf_.size() - pos_ - searched);
     if (nl) {
       size_t end = static_cast<size_t>(static_cast<const char*>(nl) - buf_.data());
-      if (!overflow) {
-        line.text.assign(buf_, pos_, end - pos_);
-        if (!line.text.empty() && line.text.back() == '\r') line.text.pop_back();
-        else line.bare_lf = true;
-        if (line.text.size() + 2 > max_line_) overflow = true;
+      if (!overflow && end - pos_ + 1 > max_line_) {
+        overflow = true;
+        line.text.assign(buf_, pos_, kTooLongKept);
       }
-      pos_ = end + 1;
       if (overflow) {
-        line.text.clear();
+        pos_ = end + 1;
         line.status = Line::Status::kTooLong;
         return line;
       }
+      line.text.assign(buf_, pos_, end - pos_);
+      pos_ = end + 1;
+      if (!line.text.empty() && line.text.back() == '\r') line.text.pop_back();
+      else line.bare_lf = true;
       line.bare_cr = line.text.find('\r') != std::string::npos;
       line.has_nul = line.text.find('\0') != std::string::npos;
       return line;
     }
     searched = buf_.size() - pos_;
     if (searched > max_line_) {
-      // Drop what we have and keep reading to the end of the overlong line.
+      // Keep the start, drop the rest while reading to the end of the overlong line.
+      if (!overflow) line.text.assign(buf_, pos_, kTooLongKept);
       overflow = true;
       buf_.clear();
       pos_ = searched = 0;

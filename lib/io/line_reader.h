@@ -1,4 +1,5 @@
-// Bounded line reader for protocol servers: CRLF or LF, a maximum length, a deadline.
+// Bounded line reader for protocol servers (smtpd, pop3d, imapd, qctl): CRLF or LF, a
+// maximum length, a deadline, and raw reads for BDAT chunks and IMAP literals.
 #pragma once
 #include <chrono>
 #include <string>
@@ -20,7 +21,8 @@ struct Line {
 
 class LineReader {
  public:
-  // max_line counts the line end; a longer line is consumed up to its end and reported kTooLong.
+  // max_line counts the line end; a longer line is consumed up to its end and reported
+  // kTooLong with its first 128 bytes in text (so an IMAP server can still answer its tag).
   LineReader(int fd, size_t max_line, std::chrono::milliseconds timeout)
       : fd_(fd), max_line_(max_line), timeout_(timeout) {}
 
@@ -31,14 +33,22 @@ class LineReader {
   size_t buffered() const { return buf_.size() - pos_; }
   // A copy of the bytes read ahead (to hand pipelined input to an exec'd successor).
   std::string peek_buffered() const { return buf_.substr(pos_); }
+  // The bytes read ahead, removed from the reader (given back later with prepend).
+  std::string take_buffered() {
+    std::string s = peek_buffered();
+    discard_buffered();
+    return s;
+  }
   // Feeds bytes in front of whatever comes from the fd (what a predecessor read ahead).
-  void unread(std::string_view bytes) { buf_.insert(pos_, bytes); }
+  void prepend(std::string_view bytes) { buf_.insert(pos_, bytes); }
   // Discards what was read ahead (after STARTTLS).
   void discard_buffered() { buf_.clear(); pos_ = 0; }
+  void set_max_line(size_t n) { max_line_ = n; }
   void set_timeout(std::chrono::milliseconds t) { timeout_ = t; }
   // Waits end at the deadline too (reported kTimeout; deadline().passed() tells which).
   void set_deadline(Deadline d) { deadline_ = d; }
   const Deadline& deadline() const { return deadline_; }
+  Deadline& deadline() { return deadline_; }
   int fd() const { return fd_; }
 
  private:

@@ -8,10 +8,10 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <cerrno>
 #include <vector>
 
+#include "base/strings.h"
 #include "io/fd.h"
 
 namespace posta::maildir {
@@ -86,13 +86,14 @@ bool valid_folder_name(std::string_view name) {
   return true;
 }
 
+const std::vector<std::string>& default_folders() {
+  static const std::vector<std::string> names = {"Drafts", "Sent", "Trash", "Junk", "Archive"};
+  return names;
+}
+
 std::string folder_dir(const std::string& maildir, std::string_view name) {
   if (name.empty()) return maildir;
-  if (name.size() == 5) {
-    std::string l;
-    for (char c : name) l += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (l == "inbox") return maildir;
-  }
+  if (iequals(name, "INBOX")) return maildir;
   return maildir + "/." + std::string(name);
 }
 

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/error.h"
 
@@ -20,6 +21,10 @@ namespace posta::maildir {
 // "Junk", "Lists.posta". INBOX and "" mean the main maildir. Refused: '/', control
 // characters, a leading or trailing '.', an empty component (".."), longer than 255 bytes.
 bool valid_folder_name(std::string_view name);
+
+// The folders every new mailbox gets, in the order of its `subscriptions` file:
+// Drafts, Sent, Trash, Junk, Archive (each with its SPECIAL-USE attribute in IMAP).
+const std::vector<std::string>& default_folders();
 
 // maildir + "/." + name, or maildir itself for "" / "INBOX" (any case). Does not validate.
 std::string folder_dir(const std::string& maildir, std::string_view name);

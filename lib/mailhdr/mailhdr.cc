@@ -27,12 +27,8 @@ std::string_view strip_eol(std::string_view line) {
   return line;
 }
 
-std::string trim_ws(std::string_view s) {
-  size_t b = 0, e = s.size();
-  while (b < e && (s[b] == ' ' || s[b] == '\t')) ++b;
-  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t')) --e;
-  return std::string(s.substr(b, e - b));
-}
+// Blanks around a field value (RFC 5322 WSP); line ends are already gone.
+std::string trim_ws(std::string_view s) { return trim(s, " \t"); }
 
 bool is_blank_line(std::string_view line) { return strip_eol(line).empty() && !line.empty(); }
 
@@ -96,15 +92,6 @@ Result<Header> read_header(int fd, size_t max, std::string& raw) {
       break;
   }
   return parse_header(raw);
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
 }
 
 size_t count(const Header& h, std::string_view name) {

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <ctime>
 
+#include "base/strings.h"
 #include "io/fd.h"
 #include "maildir/maildir.h"
 #include "mailstore/mailbox_index.h"
@@ -200,10 +201,7 @@ std::string MailboxIndex::keyword_of(char letter) const {
 Result<char> MailboxIndex::letter_for(std::string_view keyword, bool allocate) {
   auto lookup = [&]() -> char {
     for (size_t i = 0; i < keywords_.size(); ++i)
-      if (keywords_[i].size() == keyword.size() &&
-          std::equal(keyword.begin(), keyword.end(), keywords_[i].begin(),
-                     [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) ==
-                                                 std::tolower(static_cast<unsigned char>(b)); }))
+      if (iequals(keywords_[i], keyword))
         return static_cast<char>('a' + i);
     return 0;
   };

@@ -4,26 +4,14 @@
 #include <cctype>
 #include <cstring>
 
+#include "base/strings.h"
 #include "mime/decode.h"
 
 namespace posta::mime {
 namespace {
 
-std::string lower_copy(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-bool ieq(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && lower_copy(a) == lower_copy(b);
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
-  return s;
-}
+// Header values here are unfolded; what surrounds them is blanks and line ends.
+constexpr std::string_view kWsp = " \t\r\n";
 
 struct Ctx {
   std::string_view m;
@@ -69,8 +57,8 @@ void fill_from_headers(Part& p, bool digest_parent) {
     auto v = parse_param_value(*ct);
     auto slash = v.value.find('/');
     if (slash != std::string::npos && slash > 0 && slash + 1 < v.value.size()) {
-      p.type = lower_copy(trim(v.value.substr(0, slash)));
-      p.subtype = lower_copy(trim(v.value.substr(slash + 1)));
+      p.type = lower(trim(v.value.substr(0, slash), kWsp));
+      p.subtype = lower(trim(v.value.substr(slash + 1), kWsp));
       p.params = std::move(v.params);
     } else {
       p.params = std::move(v.params);  // malformed type: default text/plain, keep charset
@@ -80,18 +68,18 @@ void fill_from_headers(Part& p, bool digest_parent) {
     p.subtype = "rfc822";
   }
   if (p.type == "text" && p.param("charset").empty()) p.params.emplace_back("charset", "us-ascii");
-  if (auto v = header_value(p.headers, "content-id")) p.id = std::string(trim(*v)), p.has_id = true;
-  if (auto v = header_value(p.headers, "content-description")) p.description = std::string(trim(*v)), p.has_description = true;
+  if (auto v = header_value(p.headers, "content-id")) p.id = trim(*v, kWsp), p.has_id = true;
+  if (auto v = header_value(p.headers, "content-description")) p.description = trim(*v, kWsp), p.has_description = true;
   if (auto v = header_value(p.headers, "content-transfer-encoding")) {
-    p.encoding = lower_copy(trim(*v));
+    p.encoding = lower(trim(*v, kWsp));
     p.has_encoding = true;
   }
-  if (auto v = header_value(p.headers, "content-md5")) p.md5 = std::string(trim(*v)), p.has_md5 = true;
-  if (auto v = header_value(p.headers, "content-language")) p.language = std::string(trim(*v)), p.has_language = true;
-  if (auto v = header_value(p.headers, "content-location")) p.location = std::string(trim(*v)), p.has_location = true;
+  if (auto v = header_value(p.headers, "content-md5")) p.md5 = trim(*v, kWsp), p.has_md5 = true;
+  if (auto v = header_value(p.headers, "content-language")) p.language = trim(*v, kWsp), p.has_language = true;
+  if (auto v = header_value(p.headers, "content-location")) p.location = trim(*v, kWsp), p.has_location = true;
   if (auto v = header_value(p.headers, "content-disposition")) {
     auto d = parse_param_value(*v);
-    p.disposition = lower_copy(trim(d.value));
+    p.disposition = lower(trim(d.value, kWsp));
     p.disposition_params = std::move(d.params);
   }
 }
@@ -203,7 +191,7 @@ std::vector<HeaderField> parse_headers(std::string_view block) {
 
 std::optional<std::string> header_value(const std::vector<HeaderField>& h, std::string_view name) {
   for (auto& f : h)
-    if (ieq(f.name, name)) return f.value;
+    if (iequals(f.name, name)) return f.value;
   return std::nullopt;
 }
 
@@ -228,14 +216,14 @@ ParsedValue parse_param_value(std::string_view s) {
   skip_ws();
   size_t vs = i;
   while (i < s.size() && s[i] != ';') ++i;
-  out.value = std::string(trim(s.substr(vs, i - vs)));
+  out.value = trim(s.substr(vs, i - vs), kWsp);
   std::vector<std::pair<std::string, std::string>> raw;
   while (i < s.size() && s[i] == ';' && raw.size() < 100) {
     ++i;
     skip_ws();
     size_t ns = i;
     while (i < s.size() && s[i] != '=' && s[i] != ';') ++i;
-    std::string name = lower_copy(trim(s.substr(ns, i - ns)));
+    std::string name = lower(trim(s.substr(ns, i - ns), kWsp));
     if (i >= s.size() || s[i] != '=') continue;
     ++i;
     skip_ws();

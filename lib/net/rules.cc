@@ -3,17 +3,12 @@
 #include <algorithm>
 #include <cctype>
 
+#include "base/strings.h"
 #include "io/fd.h"
 
 namespace posta::net {
 
 namespace {
-
-std::string_view trim_view(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
 
 bool valid_env_name(std::string_view n) {
   if (n.empty() || std::isdigit(static_cast<unsigned char>(n[0]))) return false;

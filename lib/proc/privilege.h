@@ -12,8 +12,9 @@
 
 namespace posta {
 
-// A user, its one group, and an explicit supplementary list (everything else the caller
-// had, root's groups included, is dropped by assume()).
+// Who a process of a system-mode instance runs as (INTERNALS.md "## Programs" and
+// "## System mode"): a user, its one group, and an explicit supplementary list (everything
+// else the caller had, root's groups included, is dropped by assume()).
 struct Credentials {
   uid_t uid = 0;
   gid_t gid = 0;

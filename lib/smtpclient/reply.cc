@@ -43,8 +43,7 @@ Extensions parse_ehlo(const Reply& r) {
   for (size_t i = 1; i < r.lines.size(); ++i) {
     auto words = split(trim(r.lines[i]), ' ');
     if (words.empty()) continue;
-    std::string kw = words[0];
-    for (auto& c : kw) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    std::string kw = upper(words[0]);
     if (kw == "STARTTLS") e.starttls = true;
     else if (kw == "PIPELINING") e.pipelining = true;
     else if (kw == "8BITMIME") e.eightbitmime = true;
@@ -56,8 +55,8 @@ Extensions parse_ehlo(const Reply& r) {
     } else if (kw == "AUTH" || kw.rfind("AUTH=", 0) == 0) {
       if (kw.size() > 5) words[0] = kw.substr(5);
       else words.erase(words.begin());
-      for (auto w : words) {
-        for (auto& c : w) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      for (const auto& word : words) {
+        std::string w = upper(word);
         if (!w.empty() && !e.has_auth(w)) e.auth.push_back(w);
       }
     }

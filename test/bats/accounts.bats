@@ -11,17 +11,6 @@ teardown_file() { instance_stop; }
 
 setup() { load_helpers; }
 
-# as_owner CMD...: run as the instance's owner (tests run as root in CI)
-as_owner() {
-  local owner
-  owner=$(stat -c %U "$PH")
-  if [ "$(id -u)" = 0 ] && [ "$owner" != root ]; then
-    setpriv --reuid="$owner" --regid="$(stat -c %g "$PH")" --clear-groups "$@"
-  else
-    "$@"
-  fi
-}
-
 verify_db() {
   local f
   for f in users domains aliases lists secret/secrets; do

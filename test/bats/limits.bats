@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Time limits of client sessions (issue 17, item 6): a client that stops reading is dropped
+# Time limits of client sessions: a client that stops reading is dropped
 # after control/timeoutwrite, and is never left holding a process in write(); a session
 # ends at its session limit with a proper goodbye; IMAP IDLE is bounded and not counted.
 # Through real sockets against an instance; the limits are set to a second or two here.

@@ -9,6 +9,7 @@ setup_file() {
   local c=$PH/control
   echo 3600 >"$c/retrybase"        # retries only when a test asks (flush)
   echo dbl@example.test >"$c/doublebounceto"
+  echo .sub.example.test >>"$c/locals"   # every subdomain of sub.example.test is local
   for u in u1 u2 u3 u4 u5 sender dbl; do posta user add "$u@example.test" --no-password >/dev/null; done
   posta user add quota@example.test --no-password --quota-bytes 100 >/dev/null
   instance_start
@@ -18,17 +19,6 @@ setup_file() {
 teardown_file() { instance_stop; }
 
 setup() { load_helpers; }
-
-# as_owner CMD...: run as the instance's owner (tests run as root in CI)
-as_owner() {
-  local owner
-  owner=$(stat -c %U "$PH")
-  if [ "$(id -u)" = 0 ] && [ "$owner" != root ]; then
-    setpriv --reuid="$owner" --regid="$(stat -c %g "$PH")" --clear-groups "$@"
-  else
-    "$@"
-  fi
-}
 
 queue_empty() { [ -z "$(posta mailq --json)" ]; }
 # grep_maildir USER PATTERN: some message of USER matches
@@ -269,6 +259,13 @@ PY
   wait_for 30 grep_maildir dbl "Subject: dead bounce"
   wait_for 30 queue_empty
   [ "$(count_matching dbl 'Subject: dead bounce')" = 1 ]
+}
+
+@test "posta-send: a '.suffix' line of control/locals makes its subdomains local, as in posta-smtpd" {
+  printf 'Subject: to a local subdomain\n\nx\n' | send_cmd -f sender@example.test nobody@a.sub.example.test
+  wait_for 30 grep -q 'to=<nobody@a.sub.example.test> agent=local status=failed' "$PH/log/send/current"
+  wait_for 30 grep_maildir sender 'nobody@a.sub.example.test'
+  wait_for 30 queue_empty
 }
 
 @test "over quota: deferred (mailq shows it), delivered after the quota is raised and posta-qctl flush" {

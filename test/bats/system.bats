@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # A system-mode instance (posta-setup --system, as root): every program under its role user
-# (ARCHITECTURE.md section 2), the qmail-style spool permissions, the shared database group,
+# (INTERNALS.md "System mode"), the qmail-style spool permissions, the shared database group,
 # and one message end to end: swaks -> posta-smtpd (posta-d) -> posta-queue (setuid posta-q)
 # -> posta-send (posta-s) -> posta-lspawn/posta-local (posta-v) -> Maildir -> POP3S and IMAPS
 # through posta-auth (setuid root, then posta-v). Skipped when not root.
@@ -291,7 +291,7 @@ planted_user() {
   printf 'DATA=END\n'
 }
 
-@test "what grants access is root's: no role writes the accounts, their copy or the secrets (issue 17)" {
+@test "what grants access is root's: no role writes the accounts, their copy or the secrets" {
   local dump; dump=$(dirname "$PH")/planted.dump  # a directory every role can read
   planted_user >"$dump"
   chmod 644 "$dump"

@@ -117,6 +117,17 @@ instance_stop() {
   return 0
 }
 
+# as_owner CMD...: run as the instance's owner (tests run as root in CI)
+as_owner() {
+  local owner
+  owner=$(stat -c %U "$PH")
+  if [ "$(id -u)" = 0 ] && [ "$owner" != root ]; then
+    setpriv --reuid="$owner" --regid="$(stat -c %g "$PH")" --clear-groups "$@"
+  else
+    "$@"
+  fi
+}
+
 # posta COMMAND ARGS...: run a posta tool against the instance
 posta() { local c=$1; shift; "$POSTA_BIN/posta-$c" "$@"; }
 

@@ -1,18 +1,16 @@
-// Unit tests of lib/accounts: addresses, record codec, passwords, TSV, resolve.
+// Unit tests of lib/accounts: addresses, record codec, passwords, resolve.
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "accounts/address.h"
-#include "accounts/format.h"
 #include "accounts/lookup.h"
 #include "accounts/mailbox.h"
 #include "accounts/password.h"
 #include "accounts/ratelimit.h"
 #include "accounts/records.h"
 #include "accounts/records_codec.h"
-#include "accounts/tool.h"
 #include "io/fd.h"
 #include "tmpdir.h"
 
@@ -207,61 +205,6 @@ TEST(AccountsPassword, VerifiesSha512AndBcrypt) {
   ASSERT_TRUE(n);
   EXPECT_TRUE(verify_password("secret", *n));
   EXPECT_FALSE(normalize_hash("{BLF-CRYPT}" + sha512));
-}
-
-TEST(AccountsTool, SizesAndTsv) {
-  EXPECT_EQ(*tool::parse_size("1G"), 1ull << 30);
-  EXPECT_EQ(*tool::parse_size("512k"), 512ull << 10);
-  EXPECT_EQ(*tool::parse_size("0"), 0u);
-  EXPECT_FALSE(tool::parse_size("G"));
-  EXPECT_FALSE(tool::parse_size("1X"));
-  EXPECT_FALSE(tool::parse_size("-1"));
-  EXPECT_FALSE(tool::parse_size("99999999999999999999"));
-  std::string s = "a\tb\\c\nd\x01";
-  auto back = tool::tsv_unescape(tool::tsv_escape(s));
-  ASSERT_TRUE(back);
-  EXPECT_EQ(*back, s);
-  EXPECT_FALSE(tool::tsv_unescape("a\\"));
-  EXPECT_FALSE(tool::tsv_unescape("a\\q"));
-  EXPECT_EQ(tool::json_string("a\"\\\n"), "\"a\\\"\\\\\\u000a\"");
-}
-
-TEST(AccountsFormat, UserTsvRoundTrip) {
-  UserRecord u;
-  u.address = "Bob@example.org";
-  auto h = hash_password("pw");
-  ASSERT_TRUE(h);
-  u.password_hash = *h;
-  u.quota_bytes = 5;
-  u.maildir = "/home/x/mail/example.org/Bob/";
-  u.created = 10;
-  u.master = true;
-  auto row = format::user_tsv(u, "/home/x");
-  auto back = format::parse_user_tsv(row);
-  ASSERT_TRUE(back) << back.error().what;
-  EXPECT_EQ(back->maildir, "");  // default maildir travels as ""
-  EXPECT_EQ(back->password_hash, u.password_hash);
-  EXPECT_TRUE(back->master);
-  EXPECT_EQ(back->created, 10);
-  u.maildir = "/elsewhere/";
-  back = format::parse_user_tsv(format::user_tsv(u, "/home/x"));
-  ASSERT_TRUE(back);
-  EXPECT_EQ(back->maildir, "/elsewhere/");
-  EXPECT_FALSE(format::parse_user_tsv("a@b.org\t\t1"));
-  EXPECT_FALSE(format::parse_user_tsv("a@b.org\t{PLAIN}x\t1\t0\t0\t\t\t0\t0\t0"));
-  EXPECT_FALSE(format::parse_user_tsv("a@b.org\t\tmaybe\t0\t0\t\t\t0\t0\t0"));
-  ListRecord l{"l@example.org", {"a@x.org", "b@x.org"}, PostingPolicy::kAnyone, {}, ReplyToPolicy::kSender, "d\tx"};
-  auto lb = format::parse_list_tsv(format::list_tsv(l));
-  ASSERT_TRUE(lb);
-  EXPECT_EQ(encode(*lb), encode(l));
-  AliasRecord a{"i@example.org", {"x@y.org", "z@y.org"}, true};
-  auto ab = format::parse_alias_tsv(format::alias_tsv(a));
-  ASSERT_TRUE(ab);
-  EXPECT_EQ(encode(*ab), encode(a));
-  DomainRecord d{"example.org", true, 3, 4, 5, "c@example.org", "sel", 6};
-  auto db = format::parse_domain_tsv(format::domain_tsv(d));
-  ASSERT_TRUE(db);
-  EXPECT_EQ(encode(*db), encode(d));
 }
 
 TEST(AccountsRatelimit, Delay) {

@@ -99,6 +99,36 @@ TEST(LineReader, TooLongThenRecovers) {
   EXPECT_EQ(l.text, "ok");
 }
 
+// The start of an overlong line is kept (an IMAP server answers its tag); the limit counts
+// the line end as sent, so a bare-LF line may be one byte longer than a CRLF line.
+TEST(LineReader, TooLongKeepsStartAndCountsLineEnd) {
+  SocketPair sp;
+  ASSERT_TRUE(write_all(sp.a.get(), "A1 " + std::string(300, 'x') + "\r\n" + std::string(8, 'b') + "\r\n" +
+                                       std::string(9, 'c') + "\n" + std::string(9, 'd') + "\r\n"));
+  LineReader r(sp.b.get(), 10, 1000ms);
+  auto l = r.read_line();
+  EXPECT_EQ(l.status, Line::Status::kTooLong);
+  EXPECT_EQ(l.text, "A1 " + std::string(125, 'x'));
+  EXPECT_EQ(r.read_line().text, std::string(8, 'b'));  // 8 + CRLF = 10
+  l = r.read_line();
+  EXPECT_EQ(l.status, Line::Status::kOk);                // 9 + LF = 10
+  EXPECT_TRUE(l.bare_lf);
+  EXPECT_EQ(r.read_line().status, Line::Status::kTooLong);  // 9 + CRLF = 11
+}
+
+TEST(LineReader, TakeBufferedAndPrepend) {
+  SocketPair sp;
+  ASSERT_TRUE(write_all(sp.a.get(), "one\r\ntwo\r\nthree\r\n"));
+  LineReader r(sp.b.get(), 100, 1000ms);
+  EXPECT_EQ(r.read_line().text, "one");
+  std::string rest = r.take_buffered();
+  EXPECT_EQ(rest, "two\r\nthree\r\n");
+  EXPECT_EQ(r.buffered(), 0u);
+  r.prepend(rest);
+  EXPECT_EQ(r.read_line().text, "two");
+  EXPECT_EQ(r.read_line().text, "three");
+}
+
 TEST(LineReader, TimeoutAndEof) {
   SocketPair sp;
   LineReader r(sp.b.get(), 100, 50ms);

@@ -117,7 +117,7 @@ TEST(MimeMessage, EnvelopeDefaultsSenderAndReplyTo) {
 namespace {
 // A multipart with n children, each itself a multipart whose boundary never appears, and
 // no closing delimiter anywhere: every child's search for its own boundary must stop at the
-// child's end (the old search ran to the end of the message: quadratic in n).
+// child's end (a search that ran on to the end of the message would be quadratic in n).
 std::string unclosed_children(int n) {
   std::string m = "Content-Type: multipart/mixed; boundary=\"outer\"\r\n\r\npreamble\r\n";
   for (int i = 0; i < n; ++i) {

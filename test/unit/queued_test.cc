@@ -39,7 +39,7 @@ TEST(QueuedFrame, RoundTripKeepsEveryExtra) {
   EXPECT_TRUE(in.from_network);
 }
 
-// Item 9 of issue 17: the login and the network address are audit data that only the daemon
+// The login and the network address are audit data that only the daemon
 // user may state; anyone else's count as not given. The origin claim passes as it is (the
 // writer decides what it may mean for this caller).
 TEST(QueuedFrame, OnlyTheDaemonMayStateLoginAndNetwork) {

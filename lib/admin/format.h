@@ -8,7 +8,9 @@
 #include "accounts/records.h"
 #include "base/error.h"
 
-namespace posta::accounts::format {
+namespace posta::admin::format {
+
+using accounts::UserRecord, accounts::DomainRecord, accounts::AliasRecord, accounts::ListRecord;
 
 std::string user_text(const UserRecord& u);
 std::string user_json(const UserRecord& u);
@@ -36,4 +38,4 @@ std::string list_tsv(const ListRecord& l);
 [[nodiscard]] Result<ListRecord> parse_list_tsv(std::string_view line);
 extern const char* const kListTsvHeader;
 
-}  // namespace posta::accounts::format
+}  // namespace posta::admin::format

@@ -1,5 +1,6 @@
-// Shared by posta-user, posta-domain, posta-alias and posta-list: opening the databases as
-// an admin, exit codes, passwords from stdin or a terminal, sizes, JSON and TSV text.
+// The small library of the admin tools (posta-user, posta-domain, posta-alias, posta-list):
+// opening the databases as an admin, exit codes, passwords from stdin or a terminal, sizes,
+// JSON and TSV text.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -9,13 +10,13 @@
 #include "accounts/lookup.h"
 #include "base/error.h"
 
-namespace posta::accounts::tool {
+namespace posta::admin {
 
 // --home, else $POSTA_HOME, else /var/posta.
 std::string home_or_default(const std::string& opt);
 
 // As root against a rootless instance: become its owner first. Then opens the databases.
-[[nodiscard]] Result<Accounts> open_for(const std::string& home, bool write);
+[[nodiscard]] Result<accounts::Accounts> open_for(const std::string& home, bool write);
 
 // 0 never; 1 not found / exists / refused; 2 invalid input; 111 anything else.
 int exit_code(const Error& e);
@@ -45,4 +46,4 @@ std::string tsv_escape(std::string_view s);
 // Splits one line at tabs and unescapes each field.
 [[nodiscard]] Result<std::vector<std::string>> tsv_fields(std::string_view line);
 
-}  // namespace posta::accounts::tool
+}  // namespace posta::admin

@@ -1,11 +1,11 @@
-#include "accounts/tool_main.h"
+#include "admin/tool_main.h"
 
 #include <exception>
 
 #include "base/exitcode.h"
 #include "log/log.h"
 
-namespace posta::accounts::tool {
+namespace posta::admin {
 
 int parse_and_run(CLI::App& app, int argc, char** argv, const std::function<int()>& action,
                   bool fallthrough) {
@@ -24,4 +24,4 @@ int parse_and_run(CLI::App& app, int argc, char** argv, const std::function<int(
   }
 }
 
-}  // namespace posta::accounts::tool
+}  // namespace posta::admin

@@ -1,18 +1,15 @@
-#include "accounts/format.h"
+#include "admin/format.h"
 
 #include <charconv>
 
 #include "accounts/address.h"
 #include "accounts/lookup.h"
 #include "accounts/password.h"
-#include "accounts/tool.h"
+#include "admin/tool.h"
 
-namespace posta::accounts::format {
+namespace posta::admin::format {
+using namespace accounts;
 namespace {
-
-using tool::json_array;
-using tool::json_string;
-using tool::tsv_escape;
 
 std::string yn(bool b) { return b ? "yes" : "no"; }
 std::string jb(bool b) { return b ? "true" : "false"; }
@@ -37,7 +34,7 @@ std::vector<std::string> split_list(const std::string& s) {
 }
 
 Result<std::vector<std::string>> fields(std::string_view line, size_t min, size_t max, const char* kind) {
-  auto f = tool::tsv_fields(line);
+  auto f = tsv_fields(line);
   if (!f) return f;
   if (f->size() < min || f->size() > max)
     return fail(std::string(kind) + " row needs " + std::to_string(min) + (min == max ? "" : "+") +
@@ -59,14 +56,6 @@ Result<int64_t> parse_i64(const std::string& s) {
   return v;
 }
 
-#define POSTA_CAT2(a, b) a##b
-#define POSTA_CAT(a, b) POSTA_CAT2(a, b)
-#define TRY_R POSTA_CAT(try_r_, __LINE__)
-#define TRY(dst, expr)                               \
-  auto TRY_R = (expr);                               \
-  if (!TRY_R) return std::unexpected(TRY_R.error()); \
-  dst = std::move(*TRY_R)
-
 }  // namespace
 
 const char* const kUserTsvHeader =
@@ -77,7 +66,7 @@ std::string user_text(const UserRecord& u) {
          (u.password_hash.empty() ? "none" : "set") + "\nquota_bytes: " + limit(u.quota_bytes) +
          "\nquota_messages: " + limit(u.quota_messages) + "\nmaildir: " + u.maildir +
          "\nstore_host: " + (u.store_host.empty() ? "-" : u.store_host) + "\nmaster: " + yn(u.master) +
-         "\ncreated: " + tool::format_time(u.created) + "\nlast_login: " + tool::format_time(u.last_login) + "\n";
+         "\ncreated: " + format_time(u.created) + "\nlast_login: " + format_time(u.last_login) + "\n";
 }
 
 std::string user_json(const UserRecord& u) {
@@ -106,16 +95,16 @@ Result<UserRecord> parse_user_tsv(std::string_view line) {
   UserRecord u;
   u.address = v[0];
   if (!v[1].empty()) {
-    TRY(u.password_hash, normalize_hash(v[1]));
+    POSTA_TRY(u.password_hash, normalize_hash(v[1]));
   }
-  TRY(u.enabled, parse_bool(v[2]));
-  TRY(u.quota_bytes, tool::parse_count(v[3]));
-  TRY(u.quota_messages, tool::parse_count(v[4]));
+  POSTA_TRY(u.enabled, parse_bool(v[2]));
+  POSTA_TRY(u.quota_bytes, parse_count(v[3]));
+  POSTA_TRY(u.quota_messages, parse_count(v[4]));
   u.maildir = v[5];
   u.store_host = v[6];
-  TRY(u.master, parse_bool(v[7]));
-  TRY(u.created, parse_i64(v[8]));
-  TRY(u.last_login, parse_i64(v[9]));
+  POSTA_TRY(u.master, parse_bool(v[7]));
+  POSTA_TRY(u.created, parse_i64(v[8]));
+  POSTA_TRY(u.last_login, parse_i64(v[9]));
   return u;
 }
 
@@ -128,7 +117,7 @@ std::string domain_text(const DomainRecord& d, uint64_t users) {
          "\ndefault_quota_messages: " + limit(d.default_quota_messages) +
          "\ncatchall: " + (d.catchall.empty() ? "-" : d.catchall) +
          "\ndkim_selector: " + (d.dkim_selector.empty() ? "-" : d.dkim_selector) +
-         "\ncreated: " + tool::format_time(d.created) + "\n";
+         "\ncreated: " + format_time(d.created) + "\n";
 }
 
 std::string domain_json(const DomainRecord& d, uint64_t users) {
@@ -152,13 +141,13 @@ Result<DomainRecord> parse_domain_tsv(std::string_view line) {
   auto& v = *f;
   DomainRecord d;
   d.name = v[0];
-  TRY(d.enabled, parse_bool(v[1]));
-  TRY(d.max_accounts, tool::parse_count(v[2]));
-  TRY(d.default_quota_bytes, tool::parse_count(v[3]));
-  TRY(d.default_quota_messages, tool::parse_count(v[4]));
+  POSTA_TRY(d.enabled, parse_bool(v[1]));
+  POSTA_TRY(d.max_accounts, parse_count(v[2]));
+  POSTA_TRY(d.default_quota_bytes, parse_count(v[3]));
+  POSTA_TRY(d.default_quota_messages, parse_count(v[4]));
   d.catchall = v[5];
   d.dkim_selector = v[6];
-  TRY(d.created, parse_i64(v[7]));
+  POSTA_TRY(d.created, parse_i64(v[7]));
   return d;
 }
 
@@ -184,7 +173,7 @@ Result<AliasRecord> parse_alias_tsv(std::string_view line) {
   if (!f) return std::unexpected(f.error());
   AliasRecord a;
   a.address = (*f)[0];
-  TRY(a.keep_copy, parse_bool((*f)[1]));
+  POSTA_TRY(a.keep_copy, parse_bool((*f)[1]));
   a.targets.assign(f->begin() + 2, f->end());
   return a;
 }
@@ -215,12 +204,12 @@ Result<ListRecord> parse_list_tsv(std::string_view line) {
   auto& v = *f;
   ListRecord l;
   l.address = v[0];
-  TRY(l.posting, parse_posting_policy(v[1]));
-  TRY(l.reply_to, parse_reply_to_policy(v[2]));
+  POSTA_TRY(l.posting, parse_posting_policy(v[1]));
+  POSTA_TRY(l.reply_to, parse_reply_to_policy(v[2]));
   l.description = v[3];
   l.members = split_list(v[4]);
   l.moderators = split_list(v[5]);
   return l;
 }
 
-}  // namespace posta::accounts::format
+}  // namespace posta::admin::format

@@ -6,10 +6,10 @@
 
 #include <CLI/CLI.hpp>
 
-namespace posta::accounts::tool {
+namespace posta::admin {
 
 // fallthrough: options of the tool itself (--home) may also follow the subcommand.
 int parse_and_run(CLI::App& app, int argc, char** argv, const std::function<int()>& action,
                   bool fallthrough = true);
 
-}  // namespace posta::accounts::tool
+}  // namespace posta::admin

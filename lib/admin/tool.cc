@@ -1,4 +1,4 @@
-#include "accounts/tool.h"
+#include "admin/tool.h"
 
 #include <fcntl.h>
 #include <termios.h>
@@ -15,7 +15,9 @@
 #include "io/fd.h"
 #include "log/log.h"
 
-namespace posta::accounts::tool {
+namespace posta::admin {
+
+using namespace accounts;
 
 std::string home_or_default(const std::string& opt) { return opt.empty() ? posta_home() : opt; }
 
@@ -210,4 +212,4 @@ Result<std::vector<std::string>> tsv_fields(std::string_view line) {
   }
 }
 
-}  // namespace posta::accounts::tool
+}  // namespace posta::admin

@@ -1,0 +1,29 @@
+// Small string helpers every module uses: ASCII case, trimming, splitting, paths.
+// Case mapping is ASCII only and ignores the locale: mail protocols compare keywords,
+// domains and header names in ASCII.
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace posta {
+
+// Characters trim() removes unless told otherwise (the isspace set of the C locale).
+inline constexpr std::string_view kSpaces = " \t\n\v\f\r";
+
+std::string lower(std::string s);
+std::string upper(std::string s);
+// Equal ignoring ASCII case.
+bool iequals(std::string_view a, std::string_view b);
+
+// s without leading and trailing characters from chars.
+std::string trim(std::string_view s, std::string_view chars = kSpaces);
+std::string_view trim_view(std::string_view s, std::string_view chars = kSpaces);
+
+// Splits s at sep; keeps empty fields ("a,,b" gives three, "" gives one empty field).
+std::vector<std::string> split(std::string_view s, char sep);
+
+// path without trailing '/', except that "/" (or "//") stays "/".
+std::string strip_trailing_slash(std::string path);
+
+}  // namespace posta
