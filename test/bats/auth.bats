@@ -62,6 +62,13 @@ auth() {
     POSTA_AUTH_TIMING=1 TCPREMOTEIP=${3:-127.0.0.10} "$POSTA_BIN/posta-auth" "$PH/showenv" 3<&0
 }
 
+# auth_refused REASON LOGIN PASSWORD IP: posta-auth fails the login (exit 1) for REASON
+auth_refused() {
+  run auth "$2" "$3" "$4"
+  assert_failure 1
+  assert_output --partial "reason=\"$1\""
+}
+
 # raw_request BYTES: sends BYTES (a Python bytes literal) to posta-authd as root, prints
 # what comes back (hex) until it closes the connection
 raw_request() {
@@ -163,24 +170,16 @@ run_program() {
 }
 
 @test "wrong password, disabled user, unknown user: exit 1" {
-  run auth alice@example.test wrong 127.0.0.21
-  assert_failure 1
-  assert_output --partial 'reason="bad password"'
-  run auth dis@example.test pw-dis 127.0.0.22
-  assert_failure 1
-  assert_output --partial 'reason="user disabled"'
-  run auth nobody@example.test x 127.0.0.23
-  assert_failure 1
-  assert_output --partial 'reason="unknown user"'
+  auth_refused "bad password" alice@example.test wrong 127.0.0.21
+  auth_refused "user disabled" dis@example.test pw-dis 127.0.0.22
+  auth_refused "unknown user" nobody@example.test x 127.0.0.23
   run auth 'bad/login' x 127.0.0.24
   assert_failure 1
   run auth alice@example.test '' 127.0.0.25
   assert_failure 1
   refute_output --partial "USER="
   # a disabled domain refuses its users' logins (after the password check, like a disabled user)
-  run auth bob@off.test pw-bob 127.0.0.27
-  assert_failure 1
-  assert_output --partial 'reason="domain disabled"'
+  auth_refused "domain disabled" bob@off.test pw-bob 127.0.0.27
   run auth bob@off.test wrong 127.0.0.28
   assert_output --partial 'reason="bad password"'
 }
@@ -342,9 +341,7 @@ PYEOF
   assert_line "USER=alice@example.test"
   assert_output --partial "posta-authd not reachable"
   assert_output --regexp "timing: path=direct total_us=[0-9]+ hash_us=[0-9]+ open_us="
-  run auth alice@example.test wrong 127.0.0.50
-  assert_failure 1
-  assert_output --partial 'reason="bad password"'
+  auth_refused "bad password" alice@example.test wrong 127.0.0.50
   authd_start
   run auth alice@example.test pw-alice
   assert_success

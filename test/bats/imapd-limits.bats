@@ -47,18 +47,13 @@ def login():
     m.login('carol@example.test', 'secret-c')
     return m
 
+sys.path.insert(0, os.environ['POSTA_SRC'] + '/test/fixtures/posta-imapd')
+import imapraw
+
 def raw(m, line):
-    """Sends one command line; returns (tagged reply, untagged lines)."""
-    tag = m._new_tag().decode()
-    m.send(('%s %s\r\n' % (tag, line)).encode())
-    untagged = []
-    while True:
-        l = m.readline().decode('utf-8', 'replace').rstrip('\r\n')
-        if not l:
-            raise SystemExit('connection closed after %s' % line[:60])
-        if l.startswith(tag + ' '):
-            return l[len(tag) + 1:], untagged
-        untagged.append(l)
+    """Sends one command line; returns (tagged reply without its tag, untagged lines)."""
+    tagged, untagged = imapraw.raw(m, line)
+    return tagged.split(' ', 1)[1], untagged
 
 def imapd_pids():
     """carol's post-auth posta-imapd processes of this instance."""

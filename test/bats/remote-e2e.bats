@@ -7,6 +7,7 @@
 # loopback addresses, so every delivery goes through a real MX lookup.
 load ../lib/instance
 load ../lib/remote
+load ../lib/postfix
 
 FIX="$BATS_TEST_DIRNAME/../fixtures/posta-remote"
 
@@ -61,52 +62,14 @@ setup_file() {
   done
 }
 
-# start_postfix IP PORT DOMAIN USER: a throwaway Postfix in $T/postfix (never /etc/postfix;
-# root only) listening on IP:PORT, taking mail for USER@DOMAIN and refusing other users of
+# start_postfix IP PORT DOMAIN USER: a throwaway Postfix (../lib/postfix.bash) in $T/postfix
+# listening on IP:PORT, taking mail for USER@DOMAIN and refusing other users of
 # DOMAIN at RCPT as Postfix does by default (reject_unlisted_recipient)
 start_postfix() {
-  local pf=$T/postfix ip=$1 port=$2 dom=$3 user=$4 d
-  mkdir -p "$pf/etc" "$pf/spool" "$pf/data" "$pf/mail"
-  chown postfix "$pf/data"; chown nobody "$pf/mail"
-  # inet_interfaces must name a configured address; master.cf binds IP:PORT itself
-  cat >"$pf/etc/main.cf" <<CF
-compatibility_level = 3.6
-queue_directory = $pf/spool
-data_directory = $pf/data
-mail_owner = postfix
-setgid_group = postdrop
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-myhostname = mx.$dom
-mydestination =
-mynetworks = 127.0.0.0/8
-smtpd_relay_restrictions = permit_mynetworks, reject
-smtp_dns_support_level = disabled
-disable_dns_lookups = yes
-smtpd_peername_lookup = no
-biff = no
-maillog_file = $pf/data/maillog
-maillog_file_prefixes = $pf
-alias_maps =
-alias_database =
-local_recipient_maps =
-virtual_mailbox_domains = $dom
-virtual_mailbox_base = $pf/mail
-virtual_mailbox_maps = texthash:$pf/etc/vmailbox
-virtual_uid_maps = static:$(id -u nobody)
-virtual_gid_maps = static:$(id -g nobody)
-smtpd_tls_security_level = none
-CF
+  local pf=$T/postfix ip=$1 port=$2 dom=$3 user=$4
+  postfix_config_dir "$pf" "mx.$dom" "$dom" "$ip:$port"
   echo "$user@$dom $user/" >"$pf/etc/vmailbox"
-  sed -n '/^#/d;/^$/d;p' /etc/postfix/master.cf |
-    awk -v l="$ip:$port" '$1=="smtp" && $2=="inet" { print l " inet n - n - - smtpd"; next } { print }' >"$pf/etc/master.cf"
-  for d in active bounce corrupt defer deferred flush hold incoming private saved trace; do
-    install -d -o postfix -g root -m 700 "$pf/spool/$d"
-  done
-  install -d -o postfix -g postdrop -m 730 "$pf/spool/maildrop"
-  install -d -o postfix -g postdrop -m 710 "$pf/spool/public"
-  install -d -o root -g root -m 755 "$pf/spool/pid"
-  touch "$pf/spool/quick-start"
+  postfix_queue_dirs "$pf"
   postfix -c "$pf/etc" start >&2
   listening() { bash -c "exec 3<>/dev/tcp/$ip/$port" 2>/dev/null; }
   wait_for 30 listening
@@ -158,17 +121,24 @@ send_log() { cat "$1/log/send/current" 2>/dev/null; }
 log_has() { send_log "$1" | grep -q -- "$2"; }
 queue_empty() { use "$1"; [ -z "$(posta mailq --json)" ]; }
 
-@test "A -> B: STARTTLS, DKIM (ed25519) verified on arrival" {
-  submit_as A alice@a.test alicepw bob@b.test "a to b"
-  wait_for 30 has_mail "$B_PH/mail/b.test/bob" "^Subject: a to b"
-  f=$(maildir_grep "$B_PH/mail/b.test/bob" "^Subject: a to b")
-  grep -q '^\.leading dot' "$f"
-  # B's smtpd saw TLS; A's posta-remote logged it and the signature
+# arrived_signed MAILDIR SUBJECT ALGORITHM DOMAIN SELECTOR: waits for the message SUBJECT in
+# MAILDIR and sets f to its file; it came over TLS and its DKIM signature (ALGORITHM, d=DOMAIN,
+# s=SELECTOR) verifies against our DNS
+arrived_signed() {
+  wait_for 30 has_mail "$1" "^Subject: $2"
+  f=$(maildir_grep "$1" "^Subject: $2")
   grep -qE '^[[:space:]]+\(using TLSv1\.[23] with cipher' "$f"
-  grep -q '^DKIM-Signature: v=1; a=ed25519-sha256; c=relaxed/relaxed; d=a.test; s=s1;' "$f"
+  grep -q "^DKIM-Signature: v=1; a=$3; c=relaxed/relaxed; d=$4; s=$5;" "$f"
   run $PY "$FIX/dkimverify.py" 127.0.0.1 "$DNS_PORT" <"$f"
   echo "$output"
   assert_success
+}
+
+@test "A -> B: STARTTLS, DKIM (ed25519) verified on arrival" {
+  submit_as A alice@a.test alicepw bob@b.test "a to b"
+  # B's smtpd saw TLS; A's posta-remote logged it and the signature
+  arrived_signed "$B_PH/mail/b.test/bob" "a to b" ed25519-sha256 a.test s1
+  grep -q '^\.leading dot' "$f"
   wait_for 10 log_has "$A_PH" 'domain=b.test host=mx.b.test\[127.0.0.2\].*tls=TLSv1.[23]/.* dkim=d=a.test s=s1 status=K'
   # the verifier can fail: a changed body does not verify
   sed 's/^hello a to b/hello A to b/' "$f" >"$T/tampered"
@@ -178,13 +148,7 @@ queue_empty() { use "$1"; [ -z "$(posta mailq --json)" ]; }
 
 @test "B -> A: STARTTLS, DKIM (rsa) verified on arrival" {
   submit_as B bob@b.test bobpw alice@a.test "b to a"
-  wait_for 30 has_mail "$A_PH/mail/a.test/alice" "^Subject: b to a"
-  f=$(maildir_grep "$A_PH/mail/a.test/alice" "^Subject: b to a")
-  grep -qE '^[[:space:]]+\(using TLSv1\.[23] with cipher' "$f"
-  grep -q '^DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=b.test; s=s2;' "$f"
-  run $PY "$FIX/dkimverify.py" 127.0.0.1 "$DNS_PORT" <"$f"
-  echo "$output"
-  assert_success
+  arrived_signed "$A_PH/mail/a.test/alice" "b to a" rsa-sha256 b.test s2
   wait_for 10 log_has "$B_PH" 'domain=a.test host=mx.a.test\[127.0.0.1\].*tls=TLSv1.[23]/.* status=K'
 }
 

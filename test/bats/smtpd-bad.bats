@@ -6,21 +6,15 @@
 load ../lib/instance
 load smtpd_helpers
 
-setup_file() {
-  smtpd_instance
-  instance_start
-}
+setup_file() { smtpd_instance; instance_start; }
 
 teardown_file() { instance_stop; }
 
 setup() { load_helpers; clear_rec; }
 
-# session PYTHON: c is a Raw connection after EHLO and MAIL/RCPT to alice
+# session PYTHON: raw_smtp after EHLO, with tx() to send MAIL, RCPT to alice and DATA
 session() {
-  py "
-from rawsmtp import Raw
-import os, time
-c = Raw(int(os.environ['SMTP_PORT']))
+  raw_smtp "
 c.cmd('EHLO client.example')
 def tx():
     assert c.cmd('MAIL FROM:<a@remote.example>')[0] == 250
@@ -143,10 +137,7 @@ print(c.cmd('DATA')); print(c.cmd('Subject: many\r\n\r\nx\r\n.'))"
 }
 
 @test "bad: a silent client is dropped after timeoutsmtpd with 421 4.4.2" {
-  run py "
-from rawsmtp import Raw
-import os, time
-c = Raw(int(os.environ['SMTP_PORT']))
+  run raw_smtp "
 t = time.time()
 print(c.reply(), c.closed(), round(time.time() - t))"
   assert_success
@@ -171,17 +162,9 @@ tx(); c.send(b'Subject: drop\r\n\r\nhalf a message\r\n'); c.close()"
 }
 
 @test "bad: garbage after DATA and out-of-order commands get clear replies" {
-  run session "
-print(c.cmd('DATA garbage'))
-print(c.cmd('DATA'))
-print(c.cmd('RCPT TO:<alice@example.test>'))
-print(c.cmd('MAIL FROM:<a@remote.example> FOO=BAR'))
-print(c.cmd('MAIL FROM:a@remote.example'))
-print(c.cmd('MAIL FROM:<a@remote.example>'))
-print(c.cmd('MAIL FROM:<a@remote.example>'))
-print(c.cmd('DATA'))
-print(c.cmd('RSET extra'))
-print(c.cmd('XYZZY'))"
+  run smtp_replies "c.cmd('EHLO client.example')" 'DATA garbage' DATA 'RCPT TO:<alice@example.test>' \
+    'MAIL FROM:<a@remote.example> FOO=BAR' 'MAIL FROM:a@remote.example' 'MAIL FROM:<a@remote.example>' \
+    'MAIL FROM:<a@remote.example>' DATA 'RSET extra' XYZZY
   assert_success
   assert_line --index 0 "(501, ['5.5.4 Syntax: DATA'])"
   assert_line --index 1 "(503, ['5.5.1 Need MAIL command'])"
@@ -196,10 +179,7 @@ print(c.cmd('XYZZY'))"
 }
 
 @test "bad: binary garbage: 500s, then 421 after smtpmaxerrors" {
-  run py "
-from rawsmtp import Raw
-import os
-c = Raw(int(os.environ['SMTP_PORT']))
+  run raw_smtp "
 c.send(b'\x80\x81garbage\x00\xff\r\n' * 25)
 codes = []
 while True:
@@ -219,10 +199,7 @@ print(c.cmd('BDAT nonsense')); print(c.closed())"
 }
 
 @test "bad: STARTTLS injection: commands pipelined after STARTTLS are discarded" {
-  run py "
-from rawsmtp import Raw
-import os
-c = Raw(int(os.environ['SMTP_PORT']))
+  run raw_smtp "
 c.cmd('EHLO x')
 c.send(b'STARTTLS\r\nRSET\r\nMAIL FROM:<evil@remote.example>\r\n')
 print(c.reply())

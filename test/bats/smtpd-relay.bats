@@ -36,10 +36,7 @@ auth_swaks() {  # auth_swaks PORT USER PASS FROM TO [swaks args...]
 
 @test "relay: open-relay tricks are refused or stay local names" {
   clear_rec
-  run py "
-from rawsmtp import Raw
-import os
-c = Raw(int(os.environ['SMTP_PORT']))
+  run raw_smtp "
 c.cmd('EHLO x')
 c.cmd('MAIL FROM:<a@remote.example>')
 for r in ['someone%remote.example@example.test', 'remote.example!someone@example.test',
@@ -60,10 +57,7 @@ print(c.cmd('DATA'))"
 }
 
 @test "relay: AUTH is not offered and refused before TLS" {
-  run py "
-from rawsmtp import Raw
-import os
-c = Raw(int(os.environ['SMTP_PORT']))
+  run raw_smtp "
 print(c.cmd('EHLO x'))
 print(c.cmd('AUTH PLAIN AGFsaWNlQGV4YW1wbGUudGVzdABhbGljZXB3'))"
   assert_success
@@ -104,10 +98,7 @@ s.quit()"
 }
 
 @test "relay: wrong password gets 535 with growing delay, then 421" {
-  run py "
-from rawsmtp import Raw
-import base64, os, time
-c = Raw(int(os.environ['SMTP_PORT']))
+  run raw_smtp "
 c.cmd('EHLO x'); c.cmd('STARTTLS'); c.starttls(); c.cmd('EHLO x')
 for i in range(3):
     t = time.time()
@@ -124,19 +115,9 @@ print(c.closed())"
 }
 
 @test "relay: AUTH cancel and bad base64 are syntax errors, not failures" {
-  run py "
-from rawsmtp import Raw
-import os
-c = Raw(int(os.environ['SMTP_PORT']))
-c.cmd('EHLO x'); c.cmd('STARTTLS'); c.starttls(); c.cmd('EHLO x')
-print(c.cmd('AUTH PLAIN'))
-print(c.cmd('*'))
-print(c.cmd('AUTH PLAIN !!!!'))
-print(c.cmd('AUTH CRAM-MD5'))
-print(c.cmd('AUTH LOGIN'))
-print(c.cmd('YWxpY2VAZXhhbXBsZS50ZXN0'))
-print(c.cmd('YWxpY2Vwdw=='))
-print(c.cmd('AUTH PLAIN AGFsaWNlQGV4YW1wbGUudGVzdABhbGljZXB3'))"
+  run smtp_replies "c.cmd('EHLO x'); c.cmd('STARTTLS'); c.starttls(); c.cmd('EHLO x')" \
+    'AUTH PLAIN' '*' 'AUTH PLAIN !!!!' 'AUTH CRAM-MD5' 'AUTH LOGIN' YWxpY2VAZXhhbXBsZS50ZXN0 YWxpY2Vwdw== \
+    'AUTH PLAIN AGFsaWNlQGV4YW1wbGUudGVzdABhbGljZXB3'
   assert_success
   assert_line --index 0 "(334, [''])"
   assert_line --index 1 --partial "(501, ['5.0.0"
@@ -149,10 +130,7 @@ print(c.cmd('AUTH PLAIN AGFsaWNlQGV4YW1wbGUudGVzdABhbGljZXB3'))"
 }
 
 @test "relay: an AUTH PLAIN authorization identity is a master login (authzid*authcid), as in IMAP and POP3" {
-  run py "
-from rawsmtp import Raw
-import base64, os
-c = Raw(int(os.environ['SMTP_PORT']))
+  run raw_smtp "
 c.cmd('EHLO x'); c.cmd('STARTTLS'); c.starttls(); c.cmd('EHLO x')
 plain = lambda z, c_, p: 'AUTH PLAIN ' + base64.b64encode(z + b'\0' + c_ + b'\0' + p).decode()
 print(c.cmd(plain(b'bob@example.test', b'alice@example.test', b'alicepw')))

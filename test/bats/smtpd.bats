@@ -5,20 +5,14 @@
 load ../lib/instance
 load smtpd_helpers
 
-setup_file() {
-  smtpd_instance
-  instance_start
-}
+setup_file() { smtpd_instance; instance_start; }
 
 teardown_file() { instance_stop; }
 
 setup() { load_helpers; }
 
 @test "smtpd: greeting and EHLO keywords; no AUTH without TLS" {
-  run py "
-from rawsmtp import Raw
-import os
-c = Raw(int(os.environ['SMTP_PORT']))
+  run raw_smtp "
 print(c.greeting)
 print(c.cmd('EHLO client.example'))
 print(c.cmd('QUIT'))"
@@ -87,10 +81,7 @@ print(c.cmd('QUIT'))"
 
 @test "smtpd: a whole transaction in one packet gets every reply in order" {
   clear_rec
-  run py "
-from rawsmtp import Raw
-import os
-c = Raw(int(os.environ['SMTP_PORT']))
+  run raw_smtp "
 c.send(b'EHLO x\r\nMAIL FROM:<a@remote.example>\r\nRCPT TO:<nobody@example.test>\r\n'
        b'RCPT TO:<bob@example.test>\r\nDATA\r\nSubject: p\r\n\r\nhi\r\n.\r\nQUIT\r\n')
 for i in range(7): print(c.reply())"
@@ -126,10 +117,7 @@ s.quit()"
 }
 
 @test "smtpd: UTF-8 address without SMTPUTF8 is refused" {
-  run py "
-from rawsmtp import Raw
-import os
-c = Raw(int(os.environ['SMTP_PORT']))
+  run raw_smtp "
 c.cmd('EHLO x')
 print(c.cmd('MAIL FROM:<jörg@remote.example>'))
 print(c.cmd('MAIL FROM:<a@remote.example>'))
@@ -142,10 +130,7 @@ print(c.cmd('RCPT TO:<jörg@example.test>'))"
 
 @test "smtpd: CHUNKING: BDAT chunks split anywhere make one message" {
   clear_rec
-  run py "
-from rawsmtp import Raw
-import os
-c = Raw(int(os.environ['SMTP_PORT']))
+  run raw_smtp "
 c.cmd('EHLO x')
 c.send(b'MAIL FROM:<a@remote.example>\r\nRCPT TO:<alice@example.test>\r\n')
 print(c.reply()); print(c.reply())
@@ -162,10 +147,7 @@ print(c.cmd('QUIT'))"
 }
 
 @test "smtpd: BDAT without MAIL consumes the chunk and answers 503" {
-  run py "
-from rawsmtp import Raw
-import os
-c = Raw(int(os.environ['SMTP_PORT']))
+  run raw_smtp "
 c.cmd('EHLO x')
 c.send(b'BDAT 10 LAST\r\nNOOP\r\nXXXX')
 print(c.reply())
@@ -177,10 +159,7 @@ print(c.cmd('NOOP'))"
 
 @test "smtpd: DSN parameters travel with the envelope" {
   clear_rec
-  run py "
-from rawsmtp import Raw
-import os
-c = Raw(int(os.environ['SMTP_PORT']))
+  run raw_smtp "
 c.cmd('EHLO x')
 print(c.cmd('MAIL FROM:<a@remote.example> RET=HDRS ENVID=abc+2B123'))
 print(c.cmd('RCPT TO:<alice@example.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;alice+40example.test'))
@@ -214,10 +193,7 @@ print(c.cmd('DATA')); print(c.cmd('Subject: dsn\r\n\r\nx\r\n.'))"
 @test "smtpd: sub-address, postmaster without domain, duplicates kept once" {
   posta alias add postmaster@example.test alice@example.test >&2 || true
   clear_rec
-  run py "
-from rawsmtp import Raw
-import os
-c = Raw(int(os.environ['SMTP_PORT']))
+  run raw_smtp "
 c.cmd('EHLO x')
 c.cmd('MAIL FROM:<>')
 print(c.cmd('RCPT TO:<alice+news@example.test>'))
@@ -238,19 +214,8 @@ c.cmd('DATA'); print(c.cmd('x\r\n.'))"
 }
 
 @test "smtpd: VRFY reveals nothing, EXPN refused, HELP, RSET, NOOP, HELO" {
-  run py "
-from rawsmtp import Raw
-import os
-c = Raw(int(os.environ['SMTP_PORT']))
-print(c.cmd('HELO x'))
-print(c.cmd('VRFY alice'))
-print(c.cmd('VRFY nobody'))
-print(c.cmd('EXPN list'))
-print(c.cmd('HELP'))
-print(c.cmd('MAIL FROM:<a@remote.example>'))
-print(c.cmd('RSET'))
-print(c.cmd('RCPT TO:<alice@example.test>'))
-print(c.cmd('NOOP'))"
+  run smtp_replies "" 'HELO x' 'VRFY alice' 'VRFY nobody' 'EXPN list' HELP \
+    'MAIL FROM:<a@remote.example>' RSET 'RCPT TO:<alice@example.test>' NOOP
   assert_success
   assert_line --index 0 "(250, ['example.test'])"
   assert_line --index 1 --partial "(252, ['2.5.2"

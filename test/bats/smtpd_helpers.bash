@@ -54,3 +54,20 @@ clear_rec() { rm -rf "${REC:?}"/msg.*; }
 
 # py SCRIPT: run python with rawsmtp importable and $SMTP_PORT etc. in the environment
 py() { PYTHONPATH=$FIX $PY -c "$1"; }
+
+# raw_smtp SCRIPT [ARG...]: py with c, a rawsmtp.Raw connection to $SMTP_PORT that has read
+# the greeting, the modules base64, os, sys and time, and the ARGs in sys.argv[1:]
+raw_smtp() {
+  PYTHONPATH=$FIX $PY -c "from rawsmtp import Raw
+import base64, os, sys, time
+c = Raw(int(os.environ['SMTP_PORT']))
+$1" "${@:2}"
+}
+
+# smtp_replies PRELUDE COMMAND...: raw_smtp PRELUDE (python), then each COMMAND in turn with
+# its reply printed, one a line: assert_line --index N checks the reply to the Nth
+smtp_replies() {
+  raw_smtp "$1
+for text in sys.argv[1:]:
+    print(c.cmd(text))" "${@:2}"
+}

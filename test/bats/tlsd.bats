@@ -91,6 +91,21 @@ teardown_file() {
 
 setup() { load_helpers; }
 
+# held_session PORT [SNI]: (run as a coproc) a TLS session that prints the greeting, waits for
+# a line on stdin, then sends INFO and prints the reply
+held_session() {
+  "$PY" -u -c '
+import socket, ssl, sys
+c = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT); c.check_hostname = False; c.verify_mode = ssl.CERT_NONE
+sni = sys.argv[2] if len(sys.argv) > 2 else None
+s = c.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1]))), server_hostname=sni)
+f = s.makefile("rb")
+print(f.readline().decode().strip())
+sys.stdin.readline()
+s.sendall(b"INFO\r\n")
+print(f.readline().decode().strip())' "$@"
+}
+
 sclient() {  # sclient INPUT ARGS...: openssl s_client, quiet, until the server closes
   local input=$1; shift
   printf "$input" | timeout 20 openssl s_client -quiet -ign_eof "$@" 2>&1
@@ -249,15 +264,7 @@ print("eof" if s.recv(100) == b"" else "data", round(time.time() - t))' "$(port 
   local home=$T/hup
   mkcert "$home/tls" old.test
   start_tlsd hup "$home" -i -- "$T/proto-server" smtp
-  coproc S { "$PY" -u -c '
-import socket, ssl, sys
-c = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT); c.check_hostname = False; c.verify_mode = ssl.CERT_NONE
-s = c.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1]))))
-f = s.makefile("rb")
-print(f.readline().decode().strip())
-sys.stdin.readline()
-s.sendall(b"INFO\r\n")
-print(f.readline().decode().strip())' "$(port hup)"; }
+  coproc S { held_session "$(port hup)"; }
   read -r -t 10 greeting <&"${S[0]}"
   [[ $greeting == 220* ]]
   mkcert "$home/tls" new.test
@@ -431,15 +438,7 @@ PYEOF
 }
 
 @test "daemon: SIGHUP loads a new certificate for new sessions and keeps an established one" {
-  coproc S { "$PY" -u -c '
-import socket, ssl, sys
-c = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT); c.check_hostname = False; c.verify_mode = ssl.CERT_NONE
-s = c.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1]))), server_hostname="a.test")
-f = s.makefile("rb")
-print(f.readline().decode().strip())
-sys.stdin.readline()
-s.sendall(b"INFO\r\n")
-print(f.readline().decode().strip())' "$(port dsmtps)"; }
+  coproc S { held_session "$(port dsmtps)" a.test; }
   read -r -t 10 greeting <&"${S[0]}"
   [[ $greeting == 220* ]]
   local old new

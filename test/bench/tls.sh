@@ -10,7 +10,7 @@
 #                 every process serving them counted (TLS process + /bin/cat behind it)
 # Prints "name value unit" lines. posta runs under posta-tcpd if built, else tcpserver.
 # usage: test/bench/tls.sh [BUILD_DIR]   (env BENCH_SECS, BENCH_MB, BENCH_IDLE)
-# TLS_SH_LIB=1: only define the functions (test/bench/workloads/6x-tls-*.sh source this).
+# TLS_SH_LIB=1: only define the functions (test/bench/lib/tls_workload.sh sources this).
 set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 BUILD=${1:-${BUILD:-build}}

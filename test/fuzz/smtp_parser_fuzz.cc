@@ -66,45 +66,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 }
 
 #ifdef POSTA_FUZZ_MAIN
-#include <fstream>
-#include <iostream>
-#include <iterator>
-#include <random>
-#include <vector>
+#include "standalone_main.h"
 
 int main(int argc, char** argv) {
-  if (argc > 1 && std::string(argv[1]).find_first_not_of("0123456789") != std::string::npos) {
-    for (int i = 1; i < argc; ++i) {
-      std::ifstream f(argv[i], std::ios::binary);
-      std::string d((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-      LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(d.data()), d.size());
-    }
-    return 0;
-  }
-  long n = argc > 1 ? std::atol(argv[1]) : 100000;
-  const std::vector<std::string> seeds = {
-      "MAIL FROM:<user@example.org> SIZE=100 BODY=8BITMIME", "RCPT TO:<\"a@b\"@c.example>",
-      "RCPT TO:<@a,@b:c@d> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;x+40y", "BDAT 100 LAST",
-      "FROM:<j\xc3\xb6rg@b\xc3\xbc.example> SMTPUTF8", "TO:<user@[IPv6:::1]>", "a\r\n.\r\n",
-      "x\n.\ny\r.\r\n", "AUTH PLAIN AHVzZXIAcGFzcw==", "FROM:<> RET=HDRS ENVID=a+2Bb"};
   static const char kAlphabet[] = "<>@\":;,.+=[]\\ \r\n\0\x80\xc3\xff" "aZ09-!%";
-  const std::string alphabet(kAlphabet, sizeof kAlphabet - 1);
-  std::mt19937 rng(12345);
-  for (long i = 0; i < n; ++i) {
-    std::string s = seeds[rng() % seeds.size()];
-    int edits = 1 + static_cast<int>(rng() % 6);
-    for (int e = 0; e < edits; ++e) {
-      size_t pos = s.empty() ? 0 : rng() % (s.size() + 1);
-      char c = alphabet[rng() % alphabet.size()];
-      switch (rng() % 3) {
-        case 0: s.insert(pos, 1, c); break;
-        case 1: if (pos < s.size()) s.erase(pos, 1); break;
-        default: if (pos < s.size()) s[pos] = c; break;
-      }
-    }
-    LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(s.data()), s.size());
-  }
-  std::cout << n << " inputs ok\n";
-  return 0;
+  return posta::fuzz::standalone_main(
+      argc, argv,
+      {.seeds = {"MAIL FROM:<user@example.org> SIZE=100 BODY=8BITMIME", "RCPT TO:<\"a@b\"@c.example>",
+                 "RCPT TO:<@a,@b:c@d> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;x+40y", "BDAT 100 LAST",
+                 "FROM:<j\xc3\xb6rg@b\xc3\xbc.example> SMTPUTF8", "TO:<user@[IPv6:::1]>", "a\r\n.\r\n",
+                 "x\n.\ny\r.\r\n", "AUTH PLAIN AHVzZXIAcGFzcw==", "FROM:<> RET=HDRS ENVID=a+2Bb"},
+       .alphabet = std::string(kAlphabet, sizeof kAlphabet - 1),
+       .max_edits = 6});
 }
 #endif

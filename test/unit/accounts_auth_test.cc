@@ -11,6 +11,7 @@
 #include "accounts/auth_proto.h"
 #include "accounts/post_auth.h"
 #include "accounts/ratelimit.h"
+#include "accounts_home.h"
 #include "tmpdir.h"
 
 using namespace posta::accounts;
@@ -140,25 +141,19 @@ TEST(AuthProto, MalformedAnswersRefused) {
   EXPECT_FALSE(decode_auth_answer(good.substr(0, good.size() - 1)));
 }
 
-class AuthCheck : public ::testing::Test {
+class AuthCheck : public posta::test::AccountsHome {
  protected:
+  AuthCheck() : AccountsHome("posta-auth-unit") {}
   // sha512-crypt of "secret": cheap to verify, unlike the default yescrypt
   static constexpr const char* kHash =
       "$6$saltsalt$TVLlQcbpFVof5W3Yz4DTP6gRstiNuHwwTt6GLc1E5n0U0aDehy0S5knV8wiOQSpT0Y77vwPZN.Pq.H91p5hVO1";
   void SetUp() override {
-    home = dir.path;
-    auto a = Accounts::open(home, Accounts::Mode::kReadWrite);
-    ASSERT_TRUE(a) << a.error().what;
-    acc.emplace(std::move(*a));
-    ASSERT_TRUE(acc->add_domain({"example.org", true, 0, 0, 0, "", "", 0}));
+    ASSERT_NO_FATAL_FAILURE(AccountsHome::SetUp());
     ASSERT_TRUE(acc->add_domain({"off.org", false, 0, 0, 0, "", "", 0}));
     add("alice@example.org", true, false);
     add("dis@example.org", false, false);
     add("admin@example.org", true, true);
     add("bob@off.org", true, false);
-  }
-  void TearDown() override {
-    acc.reset();
   }
   void add(const std::string& address, bool enabled, bool master) {
     UserRecord u;
@@ -178,9 +173,6 @@ class AuthCheck : public ::testing::Test {
     AuthWriter w = [this]() -> posta::Result<Accounts*> { return &*acc; };
     return conclude(*f, ok, *acc, w, settings, {login, pw, ip}, std::time(nullptr));
   }
-  posta::test::TempDir dir{"posta-auth-unit"};
-  std::string home;
-  std::optional<Accounts> acc;
   AuthSettings settings;
 };
 

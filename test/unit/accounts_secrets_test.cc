@@ -13,7 +13,7 @@
 #include "accounts/lookup.h"
 #include "accounts/records.h"
 #include "db/db.h"
-#include "tmpdir.h"
+#include "accounts_home.h"
 
 using namespace posta;
 using namespace posta::accounts;
@@ -22,18 +22,9 @@ namespace {
 
 constexpr const char* kHash = "$6$saltsalt$TVLlQcbpFVof5W3Yz4DTP6gRstiNuHwwTt6GLc1E5n0U0aDehy0S5knV8wiOQSpT0Y77vwPZN.Pq.H91p5hVO1";
 
-class AccountsSecrets : public ::testing::Test {
+class AccountsSecrets : public posta::test::AccountsHome {
  protected:
-  void SetUp() override {
-    home = dir.path;
-    auto a = Accounts::open(home, Accounts::Mode::kReadWrite);
-    ASSERT_TRUE(a) << a.error().what;
-    acc.emplace(std::move(*a));
-    ASSERT_TRUE(acc->add_domain({"example.org", true, 0, 0, 0, "", "", 0}));
-  }
-  void TearDown() override {
-    acc.reset();
-  }
+  AccountsSecrets() : AccountsHome("posta-secrets-unit") {}
   // The raw value stored under key in file ("" when absent).
   std::string raw(const std::string& file, const std::string& key) {
     bool secret = file == "secrets.db";
@@ -54,9 +45,6 @@ class AccountsSecrets : public ::testing::Test {
     u.maildir = home + "/mail/" + a->domain + "/" + a->local + "/";
     ASSERT_TRUE(db::with_txn(acc->env(), [&](db::Txn& txn) { return (*d)->put(&txn, a->key(), encode(u)); }));
   }
-  posta::test::TempDir dir{"posta-secrets-unit"};
-  std::string home;
-  std::optional<Accounts> acc;
 };
 
 }  // namespace

@@ -193,14 +193,10 @@ TEST(DnsWire, RejectsMalformed) {
 }
 
 TEST(DnsConfig, ServersAndResolvConf) {
-  EXPECT_TRUE(parse_server("127.0.0.1"));
-  EXPECT_TRUE(parse_server("127.0.0.1:5353"));
-  EXPECT_TRUE(parse_server("::1"));
-  EXPECT_TRUE(parse_server("[::1]:5353"));
-  EXPECT_FALSE(parse_server("127.0.0.1:0"));
-  EXPECT_FALSE(parse_server("127.0.0.1:99999"));
-  EXPECT_FALSE(parse_server("localhost"));
-  EXPECT_FALSE(parse_server("[::1"));
+  for (const char* good : {"127.0.0.1", "127.0.0.1:5353", "::1", "[::1]:5353"})
+    EXPECT_TRUE(parse_server(good)) << good;
+  for (const char* bad : {"127.0.0.1:0", "127.0.0.1:99999", "localhost", "[::1"})
+    EXPECT_FALSE(parse_server(bad)) << bad;
   posta::test::TempDir tmp("posta-dns");
   const std::string& dir = tmp.path;
   ::mkdir((dir + "/control").c_str(), 0755);

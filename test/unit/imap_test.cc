@@ -8,12 +8,19 @@
 using namespace posta::imap;
 
 namespace {
-RawCommand raw(std::string text, std::vector<std::string> lits = {}) { return RawCommand{std::move(text), std::move(lits)}; }
+// The command a ParserOn reads, a base so that it is built before the Parser.
+struct OwnedCommand {
+  RawCommand cmd;
+};
+// A Parser over text (and its literals) that owns what it reads.
+struct ParserOn : private OwnedCommand, public Parser {
+  explicit ParserOn(std::string text, std::vector<std::string> literals = {})
+      : OwnedCommand{{std::move(text), std::move(literals)}}, Parser(cmd) {}
+};
 }  // namespace
 
 TEST(ImapParser, TagAtomAstringQuotedLiteral) {
-  auto c = raw(std::string("a1 LOGIN \"jo \\\"x\\\\\" ") + '\0', {"pa ss"});
-  Parser p(c);
+  ParserOn p(std::string("a1 LOGIN \"jo \\\"x\\\\\" ") + '\0', {"pa ss"});
   EXPECT_EQ(*p.tag(), "a1");
   ASSERT_TRUE(p.sp());
   EXPECT_EQ(*p.atom(), "LOGIN");
@@ -25,8 +32,7 @@ TEST(ImapParser, TagAtomAstringQuotedLiteral) {
 }
 
 TEST(ImapParser, UnterminatedQuotedStringFails) {
-  auto c = raw("a LOGIN \"abc");
-  Parser p(c);
+  ParserOn p("a LOGIN \"abc");
   p.tag(); p.sp(); p.atom(); p.sp();
   EXPECT_FALSE(p.astring());
   EXPECT_FALSE(p.error().empty());
@@ -34,18 +40,15 @@ TEST(ImapParser, UnterminatedQuotedStringFails) {
 
 TEST(ImapParser, SequenceSets) {
   for (const char* good : {"1", "1:3,5", "*", "7:*", "4294967294"}) {
-    auto c = raw(good);
-    Parser p(c);
+    ParserOn p(good);
     EXPECT_TRUE(p.sequence_set()) << good;
   }
   for (const char* bad : {"0", "*:0", "1:99999999999", "1,", ":3", "4294967295", "a"}) {
-    auto c = raw(bad);
-    Parser p(c);
+    ParserOn p(bad);
     auto s = p.sequence_set();
     EXPECT_TRUE(!s || !p.at_end()) << bad;
   }
-  auto c = raw("2:4,9:*");
-  Parser p(c);
+  ParserOn p("2:4,9:*");
   auto s = p.sequence_set();
   ASSERT_TRUE(s);
   EXPECT_TRUE(s->contains(3, 10));
@@ -54,8 +57,7 @@ TEST(ImapParser, SequenceSets) {
 }
 
 TEST(ImapParser, FetchAttributesAndSections) {
-  auto c = raw("(UID FLAGS BODY.PEEK[1.2.HEADER.FIELDS (From To)]<0.100> BODY[TEXT] BODYSTRUCTURE)");
-  Parser p(c);
+  ParserOn p("(UID FLAGS BODY.PEEK[1.2.HEADER.FIELDS (From To)]<0.100> BODY[TEXT] BODYSTRUCTURE)");
   auto a = p.fetch_atts();
   ASSERT_TRUE(a) << p.error();
   ASSERT_EQ(a->size(), 5u);
@@ -65,23 +67,19 @@ TEST(ImapParser, FetchAttributesAndSections) {
   EXPECT_EQ((*a)[2].section.text(), "1.2.HEADER.FIELDS (FROM TO)");
   EXPECT_TRUE((*a)[2].partial);
   EXPECT_EQ((*a)[2].count, 100u);
-  auto m = raw("ALL");
-  Parser pm(m);
+  ParserOn pm("ALL");
   EXPECT_EQ(pm.fetch_atts()->size(), 4u);
 }
 
 TEST(ImapParser, SectionDepthLimit) {
-  auto c = raw("BODY[1.2.3.4.5.6.7.8.9.10]");
-  Parser p(c);
+  ParserOn p("BODY[1.2.3.4.5.6.7.8.9.10]");
   EXPECT_FALSE(p.fetch_atts());
-  auto z = raw("BODY[0]");
-  Parser pz(z);
+  ParserOn pz("BODY[0]");
   EXPECT_FALSE(pz.fetch_atts());
 }
 
 TEST(ImapParser, SearchKeysNested) {
-  auto c = raw("OR (FROM jo SUBJECT \"a b\") NOT SEEN UID 1:* HEADER X-Foo bar SINCE 1-Feb-2024 LARGER 10");
-  Parser p(c);
+  ParserOn p("OR (FROM jo SUBJECT \"a b\") NOT SEEN UID 1:* HEADER X-Foo bar SINCE 1-Feb-2024 LARGER 10");
   auto k = p.search_program();
   ASSERT_TRUE(k) << p.error();
   ASSERT_EQ(k->sub.size(), 5u);
@@ -99,35 +97,29 @@ TEST(ImapParser, SearchKeysNested) {
 TEST(ImapParser, SearchNestingLimit) {
   std::string deep(200, '(');
   deep += "ALL" + std::string(200, ')');
-  auto c = raw(deep);
-  Parser p(c);
+  ParserOn p(deep);
   EXPECT_FALSE(p.search_program());
   std::string nots;
   for (int i = 0; i < 100; ++i) nots += "NOT ";
-  auto c2 = raw(nots + "ALL");
-  Parser p2(c2);
+  ParserOn p2(nots + "ALL");
   EXPECT_FALSE(p2.search_program());
 }
 
 TEST(ImapParser, DateTime) {
-  auto c = raw("\"01-Jan-2024 10:00:00 +0100\"");
-  Parser p(c);
+  ParserOn p("\"01-Jan-2024 10:00:00 +0100\"");
   auto t = p.date_time();
   ASSERT_TRUE(t);
   EXPECT_EQ(*t, 1704099600);
-  auto bad = raw("\"32-Foo-2024 10:00:00 +0100\"");
-  Parser pb(bad);
+  ParserOn pb("\"32-Foo-2024 10:00:00 +0100\"");
   EXPECT_FALSE(pb.date_time());
 }
 
 TEST(ImapParser, FlagList) {
-  auto c = raw("(\\Seen $Junk \\Deleted)");
-  Parser p(c);
+  ParserOn p("(\\Seen $Junk \\Deleted)");
   auto f = p.flag_list();
   ASSERT_TRUE(f);
   EXPECT_EQ(f->size(), 3u);
-  auto b = raw("(\\Seen");
-  Parser pb(b);
+  ParserOn pb("(\\Seen");
   EXPECT_FALSE(pb.flag_list());
 }
 
@@ -156,8 +148,7 @@ TEST(ImapWriter, Quoting) {
 
 namespace {
 std::optional<SequenceSet> parse_set(const std::string& text) {
-  auto c = raw(text);
-  Parser p(c);
+  ParserOn p(text);
   auto s = p.sequence_set();
   if (s && !p.at_end()) return std::nullopt;
   return s;
@@ -225,8 +216,7 @@ TEST(ImapSequenceSet, RepeatedRangesCollapse) {
 TEST(ImapSequenceSet, RangeCountCapped) {
   std::string text = "1";
   for (size_t i = 0; i < Parser::kMaxSetRanges; ++i) text += ",1";
-  auto c = raw(text);
-  Parser p(c);
+  ParserOn p(text);
   EXPECT_FALSE(p.sequence_set());
   EXPECT_EQ(p.error(), "sequence set too long");
 }

@@ -59,15 +59,9 @@ TEST(LocalMaildirName, SafeHostname) {
 }
 
 TEST(LocalMaildirFolder, Names) {
-  EXPECT_TRUE(valid_folder_name("Junk"));
-  EXPECT_TRUE(valid_folder_name("Lists.posta"));
-  EXPECT_FALSE(valid_folder_name(""));
-  EXPECT_FALSE(valid_folder_name(".Junk"));
-  EXPECT_FALSE(valid_folder_name("Junk."));
-  EXPECT_FALSE(valid_folder_name("a..b"));
-  EXPECT_FALSE(valid_folder_name("../etc"));
-  EXPECT_FALSE(valid_folder_name("a/b"));
-  EXPECT_FALSE(valid_folder_name("a\nb"));
+  for (const char* good : {"Junk", "Lists.posta"}) EXPECT_TRUE(valid_folder_name(good)) << good;
+  for (const char* bad : {"", ".Junk", "Junk.", "a..b", "../etc", "a/b", "a\nb"})
+    EXPECT_FALSE(valid_folder_name(bad)) << bad;
   EXPECT_FALSE(valid_folder_name(std::string(256, 'a')));
   EXPECT_EQ(folder_dir("/m", ""), "/m");
   EXPECT_EQ(folder_dir("/m", "inBox"), "/m");

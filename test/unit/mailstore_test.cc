@@ -19,13 +19,17 @@
 using namespace posta;
 
 namespace {
-// A Maildir for one test, removed at its end.
-struct TestMaildir : test::TempDir {
-  TestMaildir() : TempDir("mailstore-test") { EXPECT_TRUE(maildir::ensure_maildir(path)); }
-};
 void put(const std::string& d, const std::string& name, const std::string& body = "Subject: x\n\nhi\n") {
   std::ofstream(d + "/" + name) << body;
 }
+// A Maildir for one test, removed at its end, holding the messages named (file names under
+// it, each with put's default body).
+struct TestMaildir : test::TempDir {
+  explicit TestMaildir(std::initializer_list<std::string> messages = {}) : TempDir("mailstore-test") {
+    EXPECT_TRUE(maildir::ensure_maildir(path));
+    for (const auto& m : messages) put(path, m);
+  }
+};
 }  // namespace
 
 TEST(MailstoreNames, Parse) {
@@ -38,10 +42,8 @@ TEST(MailstoreNames, Parse) {
 }
 
 TEST(MailstoreIndex, UidsStableAcrossFlagChangesAndReopen) {
-  TestMaildir md;
+  TestMaildir md{"new/1.M1P1.h,S=16", "cur/2.M1P1.h,S=16:2,S"};
   const std::string& d = md.path;
-  put(d, "new/1.M1P1.h,S=16");
-  put(d, "cur/2.M1P1.h,S=16:2,S");
   auto ix = mailstore::MailboxIndex::open(d);
   ASSERT_TRUE(ix) << ix.error().what;
   ASSERT_EQ(ix->messages().size(), 2u);
@@ -188,9 +190,8 @@ TEST(MailstoreCache, TrustedOnlyWhileValid) {
 }
 
 TEST(MailstoreCache, SeesDeliveriesAndOtherSessionsFlags) {
-  TestMaildir md;
+  TestMaildir md{"cur/1.M1P1.h,S=16:2,"};
   const std::string& d = md.path;
-  put(d, "cur/1.M1P1.h,S=16:2,");
   settle(d);
   auto a = mailstore::MailboxIndex::open(d);
   auto b = mailstore::MailboxIndex::open(d);  // from the cache
@@ -211,12 +212,10 @@ TEST(MailstoreCache, SeesDeliveriesAndOtherSessionsFlags) {
 }
 
 TEST(MailstoreHeaderCache, AppendsAndRebuildsWhenDamaged) {
-  TestMaildir md;
-  const std::string& d = md.path;
   EXPECT_EQ(mailstore::cached_header_fields("From: a@b\r\nX-Junk: 1\r\nSubject: s\r\n t\r\n\r\nbody"),
             "From: a@b\r\nSubject: s\r\n t\r\n");
-  put(d, "cur/1.M1P1.h:2,S");
-  put(d, "cur/2.M1P1.h:2,");
+  TestMaildir md{"cur/1.M1P1.h:2,S", "cur/2.M1P1.h:2,"};
+  const std::string& d = md.path;
   auto live = mailstore::MailboxIndex::open(d);
   ASSERT_TRUE(live);
   const std::string base[2] = {"1.M1P1.h", "2.M1P1.h"};
@@ -264,11 +263,8 @@ TEST(MailstoreNames, FlagBits) {
 // The cache is used in place: names, flags and sizes come from it, the first change copies
 // the records, and copies of a MessageInfo resolve by UID to what the index knows now.
 TEST(MailstoreCache, RecordsInPlaceThenChanged) {
-  TestMaildir md;
+  TestMaildir md{"cur/1.M1P1.h,S=16,W=17:2,Sa", "new/2.M2P2.h,S=16", "cur/3.M3P3.h:2,"};
   const std::string& d = md.path;
-  put(d, "cur/1.M1P1.h,S=16,W=17:2,Sa");
-  put(d, "new/2.M2P2.h,S=16");
-  put(d, "cur/3.M3P3.h:2,");
   settle(d);
   ASSERT_TRUE(mailstore::MailboxIndex::open(d));  // scans and writes the cache
   auto ix = mailstore::MailboxIndex::open(d);     // from the cache
@@ -295,9 +291,8 @@ TEST(MailstoreCache, RecordsInPlaceThenChanged) {
 // A cache whose checksum is right but whose record names a file outside new/ and cur/ is
 // refused (the folder is scanned instead).
 TEST(MailstoreCache, RefusesRecordsLeavingTheFolder) {
-  TestMaildir md;
+  TestMaildir md{"cur/1.M1P1.h:2,S"};
   const std::string& d = md.path;
-  put(d, "cur/1.M1P1.h:2,S");
   settle(d);
   ASSERT_TRUE(mailstore::MailboxIndex::open(d));
   std::string path = d + "/posta-index.cache", data;
@@ -321,10 +316,8 @@ TEST(MailstoreCache, RefusesRecordsLeavingTheFolder) {
 // load() maps only what it has not read yet (from an offset inside a page) and sees records
 // that another session appended since.
 TEST(MailstoreHeaderCache, LoadsWhatOthersAppended) {
-  TestMaildir md;
+  TestMaildir md{"cur/1.M1P1.h:2,S", "cur/2.M1P1.h:2,"};
   const std::string& d = md.path;
-  put(d, "cur/1.M1P1.h:2,S");
-  put(d, "cur/2.M1P1.h:2,");
   auto live = mailstore::MailboxIndex::open(d);
   ASSERT_TRUE(live);
   mailstore::HeaderCache reader(d);
