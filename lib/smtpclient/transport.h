@@ -71,8 +71,8 @@ class Connection {
 
  private:
   Connection(Fd fd, std::string peer) : fd_(std::move(fd)), peer_(std::move(peer)) {}
-  // >0 bytes, 0 on EOF, -1 error/timeout (reason in err)
-  long read_some(char* buf, size_t n, Millis timeout, std::string& err);
+  // The number of bytes read, 0 at end of file.
+  [[nodiscard]] Result<size_t> read_some(char* buf, size_t n, Millis timeout);
 
   Fd fd_;
   std::string peer_;
