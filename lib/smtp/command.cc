@@ -3,6 +3,7 @@
 #include <array>
 #include <charconv>
 
+#include "base/hex.h"
 #include "base/strings.h"
 
 namespace posta::smtp {
@@ -120,18 +121,7 @@ Result<std::string> xtext_decode(std::string_view s) {
 }
 
 std::string xtext_encode(std::string_view s) {
-  static const char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (c < 33 || c > 126 || c == '+' || c == '=') {
-      out += '+';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
+  return hex_escape(s, "+", [](unsigned char c) { return c < 33 || c > 126 || c == '+' || c == '='; });
 }
 
 Result<BdatArgs> parse_bdat(std::string_view arg) {
