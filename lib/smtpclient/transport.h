@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/c_ptr.h"
 #include "base/error.h"
 #include "io/fd.h"
 
@@ -19,10 +20,6 @@ using Millis = std::chrono::milliseconds;
 struct SslCtxDeleter {
   void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
 };
-struct SslDeleter {
-  void operator()(SSL* s) const { SSL_free(s); }
-};
-
 // TLS 1.2+ client context trusting the system CA store and, when given, an extra CA file
 // (control/tlsca). Peer verification is checked after the handshake so that policy "may"
 // can still log whether the peer was trusted.
@@ -76,7 +73,7 @@ class Connection {
 
   Fd fd_;
   std::string peer_;
-  std::unique_ptr<SSL, SslDeleter> ssl_;
+  CPtr<SSL, SSL_free> ssl_;
   std::string in_;
 };
 
