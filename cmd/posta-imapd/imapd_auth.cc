@@ -61,7 +61,7 @@ void Session::cmd_authenticate(const std::string& tag, Parser& p) {
   if (!p.sp()) return bad(tag, "AUTHENTICATE needs a mechanism");
   auto mech = p.atom();
   if (!mech) return bad(tag, "AUTHENTICATE needs a mechanism");
-  if (imap::upper(*mech) != "PLAIN") return no(tag, "Unsupported authentication mechanism");
+  if (posta::upper(*mech) != "PLAIN") return no(tag, "Unsupported authentication mechanism");
   if (!tls_ && !cfg_.plaintext_ok) return no(tag, "[PRIVACYREQUIRED] AUTHENTICATE is disabled before STARTTLS");
   std::string response;
   bool initial = p.sp();

@@ -16,7 +16,7 @@ namespace {
 // The header lines of block whose field names are (or, with exclude, are not) in names.
 std::string filter_headers(std::string_view block, const std::vector<std::string>& names, bool exclude) {
   return mime::select_header_lines(block, [&](std::string_view name) {
-    bool listed = std::find(names.begin(), names.end(), imap::upper(std::string(name))) != names.end();
+    bool listed = std::find(names.begin(), names.end(), posta::upper(std::string(name))) != names.end();
     return listed != exclude;
   }) + "\r\n";
 }
@@ -165,7 +165,7 @@ void Session::cmd_store(const std::string& tag, Parser& p, bool uid) {
   if (!set || !p.sp()) return bad(tag, "Invalid sequence set: " + p.error());
   auto what = p.atom();
   if (!what || !p.sp()) return bad(tag, "Invalid STORE item");
-  std::string w = imap::upper(*what);
+  std::string w = posta::upper(*what);
   bool silent = w.size() > 7 && w.ends_with(".SILENT");
   if (silent) w.resize(w.size() - 7);
   char mode = w == "FLAGS" ? '=' : w == "+FLAGS" ? '+' : w == "-FLAGS" ? '-' : 0;

@@ -61,7 +61,7 @@ void Session::cmd_list(const std::string& tag, Parser& p, bool lsub) {
     while (p.peek() != ')' && !p.at_end()) {
       auto o = p.atom();
       if (!o) return bad(tag, "Invalid selection options");
-      if (imap::upper(*o) == "SUBSCRIBED") sel_subscribed = ret_subscribed = true;
+      if (posta::upper(*o) == "SUBSCRIBED") sel_subscribed = ret_subscribed = true;
       if (p.peek() == ' ') p.sp();
     }
     if (!p.skip(')') || !p.sp()) return bad(tag, "Invalid selection options");
@@ -91,7 +91,7 @@ void Session::cmd_list(const std::string& tag, Parser& p, bool lsub) {
     while (p.peek() != ')' && !p.at_end()) {
       auto o = p.atom();
       if (!o) return bad(tag, "Invalid return options");
-      if (imap::upper(*o) == "SUBSCRIBED") ret_subscribed = true;
+      if (posta::upper(*o) == "SUBSCRIBED") ret_subscribed = true;
       if (p.peek() == ' ') p.sp();
     }
     if (!p.skip(')')) return bad(tag, "Invalid return options");
@@ -211,7 +211,7 @@ void Session::cmd_status(const std::string& tag, Parser& p) {
   while (p.peek() != ')' && !p.at_end()) {
     auto a = p.atom();
     if (!a) return bad(tag, "Invalid status item");
-    items.push_back(imap::upper(*a));
+    items.push_back(posta::upper(*a));
     if (p.peek() == ' ') p.sp();
   }
   if (!p.skip(')') || !p.at_end() || items.empty()) return bad(tag, "Invalid status items");

@@ -204,7 +204,7 @@ void Session::cmd_search(const std::string& tag, Parser& p, bool uid) {
     if (!p.sp()) return bad(tag, "Missing charset");
     auto cs = p.astring();
     if (!cs || !p.sp()) return bad(tag, "Invalid charset");
-    std::string c = imap::upper(*cs);
+    std::string c = posta::upper(*cs);
     if (c != "UTF-8" && c != "US-ASCII") return no(tag, "[BADCHARSET (UTF-8 US-ASCII)] Unsupported charset");
   }
   auto prog = p.search_program();

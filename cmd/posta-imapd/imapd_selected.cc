@@ -114,7 +114,7 @@ std::optional<std::string> Session::letters_from(const std::vector<std::string>&
   for (auto& f : flags) {
     if (f.empty()) continue;
     if (f[0] == '\\') {
-      if (imap::upper(f) == "\\RECENT") continue;
+      if (posta::upper(f) == "\\RECENT") continue;
       char c = mailstore::system_flag_letter(f);
       if (!c) { error = "Unknown system flag " + f; return std::nullopt; }
       letters += c;
@@ -243,7 +243,7 @@ void Session::cmd_idle(const std::string& tag) {
     }
     Line l = in_.read_line();
     if (l.status != Line::Status::kOk) { logout_ = true; return; }
-    if (imap::upper(l.text) == "DONE") return ok(tag, "IDLE terminated");
+    if (posta::upper(l.text) == "DONE") return ok(tag, "IDLE terminated");
     return bad(tag, "Expected DONE");
   }
 }

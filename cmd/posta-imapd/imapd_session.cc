@@ -112,7 +112,7 @@ bool Session::handle(const imap::ReadResult& r) {
     return true;
   }
   tagged_.clear();
-  std::string cmd = imap::upper(*name);
+  std::string cmd = posta::upper(*name);
   bool keep = command(*tag, cmd, p);
   if (!tagged_.empty()) {
     bool seq_cmd = cmd == "FETCH" || cmd == "STORE" || cmd == "SEARCH";
@@ -192,7 +192,7 @@ bool Session::command(const std::string& tag, const std::string& cmd, Parser& p)
   else if (cmd == "UID") {
     if (!p.sp()) { bad(tag, "UID needs a command"); return true; }
     auto sub = p.atom();
-    std::string u = sub ? imap::upper(*sub) : "";
+    std::string u = sub ? posta::upper(*sub) : "";
     if (u == "FETCH") cmd_fetch(tag, p, true);
     else if (u == "STORE") cmd_store(tag, p, true);
     else if (u == "SEARCH") cmd_search(tag, p, true);

@@ -33,8 +33,8 @@ Delivery forward(Context& ctx, accounts::Resolution& r, accounts::Accounts& acc)
   }
   std::vector<std::string> targets;
   for (const auto& t : r.targets) {
-    if (mailhdr::iequals(t, r.address)) continue;  // the local copy is keep_copy's job
-    if (std::none_of(targets.begin(), targets.end(), [&](const std::string& x) { return mailhdr::iequals(x, t); }))
+    if (posta::iequals(t, r.address)) continue;  // the local copy is keep_copy's job
+    if (std::none_of(targets.begin(), targets.end(), [&](const std::string& x) { return posta::iequals(x, t); }))
       targets.push_back(t);
   }
   if (targets.empty()) {

@@ -12,7 +12,7 @@ namespace {
 
 bool dropped(const mailhdr::Field& f, const std::vector<std::string>& drop) {
   return std::any_of(drop.begin(), drop.end(),
-                     [&](const std::string& n) { return mailhdr::iequals(f.name, n); });
+                     [&](const std::string& n) { return posta::iequals(f.name, n); });
 }
 
 Status copy_range(int from, queue::Injector& to, uint64_t off, uint64_t end) {

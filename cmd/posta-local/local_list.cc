@@ -13,7 +13,7 @@ const std::vector<std::string> kListFields = {"List-Id",   "List-Post",      "Li
                                               "List-Archive"};
 
 bool contains(const std::vector<std::string>& v, const std::string& a) {
-  return std::any_of(v.begin(), v.end(), [&](const std::string& x) { return mailhdr::iequals(x, a); });
+  return std::any_of(v.begin(), v.end(), [&](const std::string& x) { return posta::iequals(x, a); });
 }
 
 std::optional<Delivery> posting_refused(const Context& ctx, const accounts::ListRecord& l) {
@@ -75,7 +75,7 @@ Delivery expand_list(Context& ctx, const accounts::ListRecord& l) {
   if (auto refused = posting_refused(ctx, l)) return *refused;
   std::vector<std::string> rcpts;
   for (const auto& m : l.members) {
-    if (!mailhdr::iequals(m, l.address) && !contains(rcpts, m)) rcpts.push_back(m);
+    if (!posta::iequals(m, l.address) && !contains(rcpts, m)) rcpts.push_back(m);
   }
   if (rcpts.empty()) return ok("list " + l.address + " has no members; nothing to do");
   Split s = split_address(l.address);
@@ -91,7 +91,7 @@ std::optional<Delivery> list_admin_address(Context& ctx, accounts::Accounts& acc
   Split s = split_address(address);
   for (std::string suffix : {"-bounces", "-request", "-owner"}) {
     if (s.local.size() <= suffix.size() ||
-        !mailhdr::iequals(s.local.substr(s.local.size() - suffix.size()), suffix))
+        !posta::iequals(s.local.substr(s.local.size() - suffix.size()), suffix))
       continue;
     std::string list = s.local.substr(0, s.local.size() - suffix.size()) + "@" + s.domain;
     auto l = acc.find_list(list);

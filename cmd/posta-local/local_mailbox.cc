@@ -25,7 +25,7 @@ std::string strip_slash(std::string s) {
 
 bool flagged_spam(const Context& ctx) {
   for (const auto& v : mailhdr::values(ctx.header, "X-Spam-Flag")) {
-    if (mailhdr::iequals(v, "YES")) return true;
+    if (posta::iequals(v, "YES")) return true;
   }
   return false;
 }

@@ -65,7 +65,7 @@ std::optional<Delivery> loop_check(const Context& ctx, const std::string& addres
   if (mailhdr::count(ctx.header, "Received") > kMaxReceived)
     return permanent("message loop: more than 100 Received header fields (#5.4.6)");
   for (const auto& v : mailhdr::values(ctx.header, "Delivered-To")) {
-    if (mailhdr::iequals(mailhdr::strip_angle(v), address))
+    if (posta::iequals(mailhdr::strip_angle(v), address))
       return permanent("message loop: already delivered to " + address + " (#5.4.6)");
   }
   return std::nullopt;

@@ -32,7 +32,7 @@ void collect(const std::string& value, const std::string& host, std::vector<std:
 }
 
 bool is_recipient_field(const std::string& n) {
-  return mailhdr::iequals(n, "To") || mailhdr::iequals(n, "Cc") || mailhdr::iequals(n, "Bcc");
+  return posta::iequals(n, "To") || posta::iequals(n, "Cc") || posta::iequals(n, "Bcc");
 }
 
 }  // namespace
@@ -45,7 +45,7 @@ std::string prepare(const std::string& msg, const Options& o, const std::string&
   size_t pos = 0;
   for (auto& f : h.fields) {
     if (o.read_recipients && is_recipient_field(f.name)) collect(f.value, host, rcpts);
-    if (!mailhdr::iequals(f.name, "Bcc")) head += msg.substr(f.offset, f.length);
+    if (!posta::iequals(f.name, "Bcc")) head += msg.substr(f.offset, f.length);
     pos = f.offset + f.length;
   }
   (void)pos;

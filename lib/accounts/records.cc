@@ -1,5 +1,8 @@
 #include "accounts/records.h"
 
+#include <concepts>
+#include <type_traits>
+
 #include "accounts/address.h"
 #include "accounts/records_codec.h"
 
@@ -32,117 +35,117 @@ Result<ReplyToPolicy> parse_reply_to_policy(std::string_view s) {
   return fail("reply-to policy must be sender or list", kErrInvalid);
 }
 
-std::string encode(const UserRecord& r) {
-  Writer w("user");
-  w.field("address", r.address);
-  w.field("local", r.local);
-  w.field("domain", r.domain);
-  w.field("password", r.password_hash);
-  w.flag("enabled", r.enabled);
-  w.number("quota_bytes", r.quota_bytes);
-  w.number("quota_messages", r.quota_messages);
-  w.field("maildir", r.maildir);
-  w.field("store_host", r.store_host);
-  w.number("created", r.created);
-  w.number("last_login", r.last_login);
-  w.flag("master", r.master);
+namespace {
+
+template <class R, class T>
+concept RecordOf = std::same_as<std::remove_const_t<R>, T>;
+
+// Each record's stored fields in their order, as visit(name, member): the one list that
+// encode() writes and decode_*() reads.
+void fields(RecordOf<UserRecord> auto& r, auto&& visit) {
+  visit("address", r.address);
+  visit("local", r.local);
+  visit("domain", r.domain);
+  visit("password", r.password_hash);
+  visit("enabled", r.enabled);
+  visit("quota_bytes", r.quota_bytes);
+  visit("quota_messages", r.quota_messages);
+  visit("maildir", r.maildir);
+  visit("store_host", r.store_host);
+  visit("created", r.created);
+  visit("last_login", r.last_login);
+  visit("master", r.master);
+}
+
+void fields(RecordOf<DomainRecord> auto& r, auto&& visit) {
+  visit("name", r.name);
+  visit("enabled", r.enabled);
+  visit("max_accounts", r.max_accounts);
+  visit("default_quota_bytes", r.default_quota_bytes);
+  visit("default_quota_messages", r.default_quota_messages);
+  visit("catchall", r.catchall);
+  visit("dkim_selector", r.dkim_selector);
+  visit("created", r.created);
+}
+
+void fields(RecordOf<AliasRecord> auto& r, auto&& visit) {
+  visit("address", r.address);
+  visit("target", r.targets);
+  visit("keep_copy", r.keep_copy);
+}
+
+void fields(RecordOf<ListRecord> auto& r, auto&& visit) {
+  visit("address", r.address);
+  visit("member", r.members);
+  visit("posting", r.posting);
+  visit("moderator", r.moderators);
+  visit("reply_to", r.reply_to);
+  visit("description", r.description);
+}
+
+// One overload per member type: how it is written, and read back.
+void put(Writer& w, std::string_view name, const std::string& v) { w.field(name, v); }
+void put(Writer& w, std::string_view name, bool v) { w.flag(name, v); }
+void put(Writer& w, std::string_view name, uint64_t v) { w.number(name, v); }
+void put(Writer& w, std::string_view name, int64_t v) { w.number(name, v); }
+void put(Writer& w, std::string_view name, const std::vector<std::string>& v) { w.repeated(name, v); }
+void put(Writer& w, std::string_view name, PostingPolicy v) { w.field(name, to_string(v)); }
+void put(Writer& w, std::string_view name, ReplyToPolicy v) { w.field(name, to_string(v)); }
+
+template <class T>
+Status assign(T& dst, Result<T> v) {
+  if (!v) return std::unexpected(v.error());
+  dst = std::move(*v);
+  return {};
+}
+
+Status get(Reader& rd, std::string_view name, std::string& v) { return assign(v, rd.text(name)); }
+Status get(Reader& rd, std::string_view name, bool& v) { return assign(v, rd.flag(name)); }
+Status get(Reader& rd, std::string_view name, uint64_t& v) { return assign(v, rd.u64(name)); }
+Status get(Reader& rd, std::string_view name, int64_t& v) { return assign(v, rd.i64(name)); }
+Status get(Reader& rd, std::string_view name, std::vector<std::string>& v) {
+  return assign(v, rd.repeated(name));
+}
+Status get(Reader& rd, std::string_view name, PostingPolicy& v) {
+  auto t = rd.text(name);
+  return t ? assign(v, parse_posting_policy(*t)) : std::unexpected(t.error());
+}
+Status get(Reader& rd, std::string_view name, ReplyToPolicy& v) {
+  auto t = rd.text(name);
+  return t ? assign(v, parse_reply_to_policy(*t)) : std::unexpected(t.error());
+}
+
+template <class R>
+std::string encode_record(std::string_view kind, const R& r) {
+  Writer w(kind);
+  fields(r, [&](std::string_view name, const auto& v) { put(w, name, v); });
   return w.take();
 }
 
-Result<UserRecord> decode_user(std::string_view s) {
-  auto rd = Reader::start(s, "user");
+template <class R>
+Result<R> decode_record(std::string_view s, std::string_view kind) {
+  auto rd = Reader::start(s, kind);
   if (!rd) return std::unexpected(rd.error());
-  UserRecord r;
-  POSTA_TRY(r.address, rd->text("address"));
-  POSTA_TRY(r.local, rd->text("local"));
-  POSTA_TRY(r.domain, rd->text("domain"));
-  POSTA_TRY(r.password_hash, rd->text("password"));
-  POSTA_TRY(r.enabled, rd->flag("enabled"));
-  POSTA_TRY(r.quota_bytes, rd->u64("quota_bytes"));
-  POSTA_TRY(r.quota_messages, rd->u64("quota_messages"));
-  POSTA_TRY(r.maildir, rd->text("maildir"));
-  POSTA_TRY(r.store_host, rd->text("store_host"));
-  POSTA_TRY(r.created, rd->i64("created"));
-  POSTA_TRY(r.last_login, rd->i64("last_login"));
-  POSTA_TRY(r.master, rd->flag("master"));
-  if (auto st = rd->finish(); !st) return std::unexpected(st.error());
+  R r;
+  Status st;
+  fields(r, [&](std::string_view name, auto& v) {
+    if (st) st = get(*rd, name, v);
+  });
+  if (!st) return std::unexpected(st.error());
+  if (auto end = rd->finish(); !end) return std::unexpected(end.error());
   return r;
 }
 
-std::string encode(const DomainRecord& r) {
-  Writer w("domain");
-  w.field("name", r.name);
-  w.flag("enabled", r.enabled);
-  w.number("max_accounts", r.max_accounts);
-  w.number("default_quota_bytes", r.default_quota_bytes);
-  w.number("default_quota_messages", r.default_quota_messages);
-  w.field("catchall", r.catchall);
-  w.field("dkim_selector", r.dkim_selector);
-  w.number("created", r.created);
-  return w.take();
-}
+}  // namespace
 
-Result<DomainRecord> decode_domain(std::string_view s) {
-  auto rd = Reader::start(s, "domain");
-  if (!rd) return std::unexpected(rd.error());
-  DomainRecord r;
-  POSTA_TRY(r.name, rd->text("name"));
-  POSTA_TRY(r.enabled, rd->flag("enabled"));
-  POSTA_TRY(r.max_accounts, rd->u64("max_accounts"));
-  POSTA_TRY(r.default_quota_bytes, rd->u64("default_quota_bytes"));
-  POSTA_TRY(r.default_quota_messages, rd->u64("default_quota_messages"));
-  POSTA_TRY(r.catchall, rd->text("catchall"));
-  POSTA_TRY(r.dkim_selector, rd->text("dkim_selector"));
-  POSTA_TRY(r.created, rd->i64("created"));
-  if (auto st = rd->finish(); !st) return std::unexpected(st.error());
-  return r;
-}
+std::string encode(const UserRecord& r) { return encode_record("user", r); }
+std::string encode(const DomainRecord& r) { return encode_record("domain", r); }
+std::string encode(const AliasRecord& r) { return encode_record("alias", r); }
+std::string encode(const ListRecord& r) { return encode_record("list", r); }
 
-std::string encode(const AliasRecord& r) {
-  Writer w("alias");
-  w.field("address", r.address);
-  w.repeated("target", r.targets);
-  w.flag("keep_copy", r.keep_copy);
-  return w.take();
-}
-
-Result<AliasRecord> decode_alias(std::string_view s) {
-  auto rd = Reader::start(s, "alias");
-  if (!rd) return std::unexpected(rd.error());
-  AliasRecord r;
-  POSTA_TRY(r.address, rd->text("address"));
-  POSTA_TRY(r.targets, rd->repeated("target"));
-  POSTA_TRY(r.keep_copy, rd->flag("keep_copy"));
-  if (auto st = rd->finish(); !st) return std::unexpected(st.error());
-  return r;
-}
-
-std::string encode(const ListRecord& r) {
-  Writer w("list");
-  w.field("address", r.address);
-  w.repeated("member", r.members);
-  w.field("posting", to_string(r.posting));
-  w.repeated("moderator", r.moderators);
-  w.field("reply_to", to_string(r.reply_to));
-  w.field("description", r.description);
-  return w.take();
-}
-
-Result<ListRecord> decode_list(std::string_view s) {
-  auto rd = Reader::start(s, "list");
-  if (!rd) return std::unexpected(rd.error());
-  ListRecord r;
-  std::string posting, reply_to;
-  POSTA_TRY(r.address, rd->text("address"));
-  POSTA_TRY(r.members, rd->repeated("member"));
-  POSTA_TRY(posting, rd->text("posting"));
-  POSTA_TRY(r.moderators, rd->repeated("moderator"));
-  POSTA_TRY(reply_to, rd->text("reply_to"));
-  POSTA_TRY(r.description, rd->text("description"));
-  if (auto st = rd->finish(); !st) return std::unexpected(st.error());
-  POSTA_TRY(r.posting, parse_posting_policy(posting));
-  POSTA_TRY(r.reply_to, parse_reply_to_policy(reply_to));
-  return r;
-}
+Result<UserRecord> decode_user(std::string_view s) { return decode_record<UserRecord>(s, "user"); }
+Result<DomainRecord> decode_domain(std::string_view s) { return decode_record<DomainRecord>(s, "domain"); }
+Result<AliasRecord> decode_alias(std::string_view s) { return decode_record<AliasRecord>(s, "alias"); }
+Result<ListRecord> decode_list(std::string_view s) { return decode_record<ListRecord>(s, "list"); }
 
 }  // namespace posta::accounts

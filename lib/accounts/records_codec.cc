@@ -3,11 +3,10 @@
 #include <charconv>
 
 #include "accounts/address.h"
+#include "base/hex.h"
 
 namespace posta::accounts::codec {
 namespace {
-constexpr char kHex[] = "0123456789ABCDEF";
-
 int hexval(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
@@ -20,18 +19,7 @@ std::unexpected<Error> bad(std::string_view what) {
 }  // namespace
 
 std::string escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    if (c == '%' || c < 0x20 || c >= 0x7f) {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
+  return hex_escape(s, "%", [](unsigned char c) { return c == '%' || c < 0x20 || c >= 0x7f; });
 }
 
 Result<std::string> unescape(std::string_view s) {
@@ -85,20 +73,12 @@ Result<std::string> Reader::text(std::string_view name) {
   return v;
 }
 
-Result<uint64_t> Reader::u64(std::string_view name) {
+// Canonical decimal only, so that a value has one encoding: no '+', no leading zeros, no "-0".
+template <class T>
+Result<T> Reader::integer(std::string_view name) {
   auto t = text(name);
   if (!t) return std::unexpected(t.error());
-  uint64_t v = 0;
-  auto [p, ec] = std::from_chars(t->data(), t->data() + t->size(), v);
-  if (t->empty() || ec != std::errc() || p != t->data() + t->size() || (t->size() > 1 && (*t)[0] == '0'))
-    return bad(std::string(name) + ": not a number");
-  return v;
-}
-
-Result<int64_t> Reader::i64(std::string_view name) {
-  auto t = text(name);
-  if (!t) return std::unexpected(t.error());
-  int64_t v = 0;
+  T v = 0;
   auto [p, ec] = std::from_chars(t->data(), t->data() + t->size(), v);
   bool neg = !t->empty() && (*t)[0] == '-';
   std::string_view digits = std::string_view(*t).substr(neg ? 1 : 0);
@@ -107,6 +87,9 @@ Result<int64_t> Reader::i64(std::string_view name) {
     return bad(std::string(name) + ": not a number");
   return v;
 }
+
+Result<uint64_t> Reader::u64(std::string_view name) { return integer<uint64_t>(name); }
+Result<int64_t> Reader::i64(std::string_view name) { return integer<int64_t>(name); }
 
 Result<bool> Reader::flag(std::string_view name) {
   auto t = text(name);

@@ -38,6 +38,8 @@ class Reader {
  private:
   explicit Reader(std::string_view rest) : rest_(rest) {}
   bool peek_is(std::string_view name) const;
+  template <class T>
+  [[nodiscard]] Result<T> integer(std::string_view name);
   std::string_view rest_;
 };
 

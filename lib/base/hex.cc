@@ -1,6 +1,10 @@
 #include "base/hex.h"
 
 namespace posta {
+namespace {
+constexpr char kLowerDigits[] = "0123456789abcdef";
+constexpr char kUpperDigits[] = "0123456789ABCDEF";
+}  // namespace
 
 int hex_digit_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -10,14 +14,20 @@ int hex_digit_value(char c) {
 }
 
 std::string hex_encode(std::string_view in) {
-  static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;
   out.reserve(in.size() * 2);
   for (unsigned char c : in) {
-    out += kDigits[c >> 4];
-    out += kDigits[c & 15];
+    out += kLowerDigits[c >> 4];
+    out += kLowerDigits[c & 15];
   }
   return out;
+}
+
+void append_hex_byte(std::string& out, std::string_view prefix, unsigned char c, HexCase hex_case) {
+  const char* digits = hex_case == HexCase::kUpper ? kUpperDigits : kLowerDigits;
+  out.append(prefix);
+  out += digits[c >> 4];
+  out += digits[c & 15];
 }
 
 Result<std::string> hex_decode(std::string_view in) {

@@ -155,48 +155,47 @@ Status Txn::commit() {
   return {};
 }
 
+namespace {
+
+// d opened on file, or why not (d is then closed and deleted); verb is "open" or "create".
+Result<Db*> open_db(Db* d, const std::string& file, u_int32_t flags, int mode, const std::string& verb) {
+  int ret = d->open(nullptr, file.c_str(), nullptr, DB_BTREE, flags, mode);
+  if (ret == 0) return d;
+  d->close(0);
+  delete d;
+  if (ret == ENOENT && verb == "open") return fail("database " + file + " does not exist", ENOENT);
+  return std::unexpected(db_error("unable to " + verb + " database " + file, ret));
+}
+
+// A handle for a database file outside any environment.
+Db* standalone_db() {
+  auto* d = new Db(nullptr, DB_CXX_NO_EXCEPTIONS);
+  d->set_errcall(errcall);
+  return d;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Database>> Database::open(Env& env, const std::string& file, bool create,
                                                  bool read_only) {
-  auto* d = new Db(env.get(), DB_CXX_NO_EXCEPTIONS);
   u_int32_t flags = read_only ? DB_RDONLY : DB_AUTO_COMMIT | (create ? DB_CREATE : 0u);
   if (create) env.note_write();
-  int ret = 0;
-  {
-    GroupUmask mask;
-    ret = d->open(nullptr, file.c_str(), nullptr, DB_BTREE, flags, 0660);
-  }
-  if (ret != 0) {
-    d->close(0);
-    delete d;
-    if (ret == ENOENT) return fail("database " + file + " does not exist", ENOENT);
-    return std::unexpected(db_error("unable to open database " + file, ret));
-  }
-  return std::unique_ptr<Database>(new Database(d));
+  GroupUmask mask;
+  auto d = open_db(new Db(env.get(), DB_CXX_NO_EXCEPTIONS), file, flags, 0660, "open");
+  if (!d) return std::unexpected(d.error());
+  return std::unique_ptr<Database>(new Database(*d));
 }
 
 Result<std::unique_ptr<Database>> Database::open_file(const std::string& path) {
-  auto* d = new Db(nullptr, DB_CXX_NO_EXCEPTIONS);
-  d->set_errcall(errcall);
-  int ret = d->open(nullptr, path.c_str(), nullptr, DB_BTREE, DB_RDONLY, 0);
-  if (ret != 0) {
-    d->close(0);
-    delete d;
-    if (ret == ENOENT) return fail("database " + path + " does not exist", ENOENT);
-    return std::unexpected(db_error("unable to open database " + path, ret));
-  }
-  return std::unique_ptr<Database>(new Database(d));
+  auto d = open_db(standalone_db(), path, DB_RDONLY, 0, "open");
+  if (!d) return std::unexpected(d.error());
+  return std::unique_ptr<Database>(new Database(*d));
 }
 
 Result<std::unique_ptr<Database>> Database::create_file(const std::string& path) {
-  auto* d = new Db(nullptr, DB_CXX_NO_EXCEPTIONS);
-  d->set_errcall(errcall);
-  int ret = d->open(nullptr, path.c_str(), nullptr, DB_BTREE, DB_CREATE | DB_EXCL, 0600);
-  if (ret != 0) {
-    d->close(0);
-    delete d;
-    return std::unexpected(db_error("unable to create database " + path, ret));
-  }
-  return std::unique_ptr<Database>(new Database(d));
+  auto d = open_db(standalone_db(), path, DB_CREATE | DB_EXCL, 0600, "create");
+  if (!d) return std::unexpected(d.error());
+  return std::unique_ptr<Database>(new Database(*d));
 }
 
 Status Database::finish(const std::string& path) {

@@ -3,23 +3,12 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
-#include <memory>
+#include "base/c_ptr.h"
 
 namespace posta {
 
-struct EventFree {
-  void operator()(event* e) const noexcept { event_free(e); }
-};
-using EventPtr = std::unique_ptr<event, EventFree>;
-
-struct EventBaseFree {
-  void operator()(event_base* b) const noexcept { event_base_free(b); }
-};
-using EventBasePtr = std::unique_ptr<event_base, EventBaseFree>;
-
-struct BuffereventFree {
-  void operator()(bufferevent* b) const noexcept { bufferevent_free(b); }
-};
-using BuffereventPtr = std::unique_ptr<bufferevent, BuffereventFree>;
+using EventPtr = CPtr<event, event_free>;
+using EventBasePtr = CPtr<event_base, event_base_free>;
+using BuffereventPtr = CPtr<bufferevent, bufferevent_free>;
 
 }  // namespace posta

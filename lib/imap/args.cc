@@ -160,43 +160,28 @@ std::optional<SearchKey> Parser::search_key(int depth) {
   static const Simple strs[] = {{"BCC", K::kBcc}, {"CC", K::kCc}, {"FROM", K::kFrom},
                                 {"SUBJECT", K::kSubject}, {"TO", K::kTo}, {"BODY", K::kBody},
                                 {"TEXT", K::kText}, {"KEYWORD", K::kKeyword}, {"UNKEYWORD", K::kUnkeyword}};
+  // kind, then SP and the one argument read() parses, stored in field.
+  auto with_arg = [&](K kind, auto read, auto& field) -> std::optional<SearchKey> {
+    k.kind = kind;
+    if (!sp()) return std::nullopt;
+    auto v = read();
+    if (!v) return std::nullopt;
+    field = std::move(*v);
+    return k;
+  };
   for (auto& s : strs)
     if (u == s.name) {
-      k.kind = s.kind;
-      if (!sp()) return std::nullopt;
-      auto v = (s.kind == K::kKeyword || s.kind == K::kUnkeyword) ? atom() : astring();
-      if (!v) return std::nullopt;
-      k.str = *v;
-      return k;
+      bool keyword = s.kind == K::kKeyword || s.kind == K::kUnkeyword;
+      return with_arg(s.kind, [&] { return keyword ? atom() : astring(); }, k.str);
     }
   static const Simple dates[] = {{"BEFORE", K::kBefore}, {"ON", K::kOn}, {"SINCE", K::kSince},
                                  {"SENTBEFORE", K::kSentBefore}, {"SENTON", K::kSentOn},
                                  {"SENTSINCE", K::kSentSince}};
   for (auto& s : dates)
-    if (u == s.name) {
-      k.kind = s.kind;
-      if (!sp()) return std::nullopt;
-      auto d = date();
-      if (!d) return std::nullopt;
-      k.date = *d;
-      return k;
-    }
-  if (u == "LARGER" || u == "SMALLER") {
-    k.kind = u == "LARGER" ? K::kLarger : K::kSmaller;
-    if (!sp()) return std::nullopt;
-    auto n = number();
-    if (!n) return std::nullopt;
-    k.number = *n;
-    return k;
-  }
-  if (u == "UID") {
-    k.kind = K::kUid;
-    if (!sp()) return std::nullopt;
-    auto s = sequence_set();
-    if (!s) return std::nullopt;
-    k.set = *s;
-    return k;
-  }
+    if (u == s.name) return with_arg(s.kind, [&] { return date(); }, k.date);
+  if (u == "LARGER" || u == "SMALLER")
+    return with_arg(u == "LARGER" ? K::kLarger : K::kSmaller, [&] { return number(); }, k.number);
+  if (u == "UID") return with_arg(K::kUid, [&] { return sequence_set(); }, k.set);
   if (u == "HEADER") {
     k.kind = K::kHeader;
     if (!sp()) return std::nullopt;

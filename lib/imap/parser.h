@@ -98,6 +98,5 @@ class Parser {
 };
 
 bool is_atom_char(char c);
-using posta::upper;  // keywords, flags and mechanism names are compared upper-cased
 
 }  // namespace posta::imap

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 
+#include "base/hex.h"
 #include "io/fd.h"
 
 namespace posta::log {
@@ -40,14 +41,10 @@ std::string printable(std::string_view s, size_t max) {
       out += "...";
       break;
     }
-    if (c < 0x20 || c == 0x7f) {
-      static const char hex[] = "0123456789abcdef";
-      out += "\\x";
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    } else {
+    if (c < 0x20 || c == 0x7f)
+      append_hex_byte(out, "\\x", c, HexCase::kLower);
+    else
       out += static_cast<char>(c);
-    }
   }
   return out;
 }

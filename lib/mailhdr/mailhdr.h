@@ -36,7 +36,6 @@ Header parse_header(std::string_view data);
 // stops early at the end of the header block. The bytes read are returned in raw.
 [[nodiscard]] Result<Header> read_header(int fd, size_t max, std::string& raw);
 
-using posta::iequals;  // header names compare ignoring ASCII case
 size_t count(const Header& h, std::string_view name);
 // Values of every field with this name, in order.
 std::vector<std::string> values(const Header& h, std::string_view name);

@@ -2,25 +2,13 @@
 
 #include <iconv.h>
 
-#include <cctype>
 #include <cstring>
 
 #include "base/base64.h"
 #include "base/hex.h"
+#include "base/strings.h"
 
 namespace posta::mime {
-namespace {
-
-bool ieq(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
-
-}  // namespace
-
 std::string qp_decode(std::string_view in, bool q) {
   std::string out;
   out.reserve(in.size());
@@ -43,7 +31,7 @@ std::string qp_decode(std::string_view in, bool q) {
 }
 
 std::string to_utf8(std::string_view charset, std::string_view bytes) {
-  if (charset.empty() || ieq(charset, "utf-8") || ieq(charset, "us-ascii") || ieq(charset, "utf8"))
+  if (charset.empty() || iequals(charset, "utf-8") || iequals(charset, "us-ascii") || iequals(charset, "utf8"))
     return std::string(bytes);
   std::string cs(charset.substr(0, 40));
   iconv_t cd = ::iconv_open("UTF-8", cs.c_str());
@@ -109,8 +97,8 @@ std::string decode_words(std::string_view v) {
 
 std::string decode_body(std::string_view body, std::string_view encoding, std::string_view charset) {
   std::string raw;
-  if (ieq(encoding, "base64")) raw = base64_decode_lenient(body);
-  else if (ieq(encoding, "quoted-printable")) raw = qp_decode(body);
+  if (iequals(encoding, "base64")) raw = base64_decode_lenient(body);
+  else if (iequals(encoding, "quoted-printable")) raw = qp_decode(body);
   else raw = std::string(body);
   return to_utf8(charset, raw);
 }

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -114,7 +113,6 @@ std::string first_line(const std::string& out) {
 }
 
 int run_spawner(const Spool& spool, const SpawnerHooks& hooks) {
-  ::signal(SIGPIPE, SIG_IGN);
   set_nonblock(0, true);
   FrameReader reader;
   std::map<pid_t, Running> running;

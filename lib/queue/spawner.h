@@ -25,7 +25,8 @@ struct SpawnerHooks {
   std::function<DeliveryResult(const DeliveryRequest&, const ExitStatus&, const std::string& out)> result;
 };
 
-// Runs until fd 0 ends; returns an exit code (0, or 111 after a protocol error).
+// Runs until fd 0 ends; returns an exit code (0, or 111 after a protocol error). The caller
+// has started the daemon skeleton (daemon/daemon.h), so SIGPIPE is ignored.
 int run_spawner(const Spool& spool, const SpawnerHooks& hooks);
 
 // A result with the same status and text for every recipient of the request.

@@ -1,9 +1,10 @@
 #include "smtp/command.h"
 
-#include <strings.h>
-
 #include <array>
 #include <charconv>
+
+#include "base/hex.h"
+#include "base/strings.h"
 
 namespace posta::smtp {
 namespace {
@@ -24,13 +25,6 @@ bool alnum(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-std::string upper(std::string_view s) {
-  std::string o(s);
-  for (auto& c : o)
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  return o;
-}
-
 Result<Param> parse_param(std::string_view p, bool allow_utf8) {
   Param out;
   size_t eq = p.find('=');
@@ -38,7 +32,7 @@ Result<Param> parse_param(std::string_view p, bool allow_utf8) {
   if (kw.empty() || !alnum(static_cast<unsigned char>(kw[0]))) return fail("invalid parameter keyword");
   for (unsigned char c : kw)
     if (!alnum(c) && c != '-') return fail("invalid parameter keyword");
-  out.keyword = upper(kw);
+  out.keyword = upper(std::string(kw));
   if (eq == std::string_view::npos) return out;
   std::string_view v = p.substr(eq + 1);
   if (v.empty()) return fail("empty value for parameter " + out.keyword);
@@ -67,7 +61,7 @@ Result<Command> parse_command(std::string_view line) {
   size_t sp = line.find(' ');
   std::string_view verb = line.substr(0, sp);
   if (verb.empty()) return fail("empty command");
-  cmd.name = upper(verb.substr(0, 32));
+  cmd.name = upper(std::string(verb.substr(0, 32)));
   for (auto& v : kVerbs)
     if (cmd.name == v.name) cmd.verb = v.verb;
   if (sp != std::string_view::npos) {
@@ -127,18 +121,7 @@ Result<std::string> xtext_decode(std::string_view s) {
 }
 
 std::string xtext_encode(std::string_view s) {
-  static const char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (c < 33 || c > 126 || c == '+' || c == '=') {
-      out += '+';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
+  return hex_escape(s, "+", [](unsigned char c) { return c < 33 || c > 126 || c == '+' || c == '='; });
 }
 
 Result<BdatArgs> parse_bdat(std::string_view arg) {

@@ -39,9 +39,10 @@ std::string ssl_error_text() {
   return buf;
 }
 
-// Drives an SSL_* call that may want to read or write until it completes or times out.
+// Drives an SSL_* call that may want to read or write until it completes or times out:
+// its positive result, or 0 when the peer closed the TLS session.
 template <class F>
-int ssl_call(SSL* ssl, int fd, Clock::time_point deadline, F f, std::string& err) {
+Result<int> ssl_call(SSL* ssl, int fd, Clock::time_point deadline, F f) {
   for (;;) {
     ERR_clear_error();
     errno = 0;
@@ -49,15 +50,11 @@ int ssl_call(SSL* ssl, int fd, Clock::time_point deadline, F f, std::string& err
     if (r > 0) return r;
     int e = SSL_get_error(ssl, r);
     if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-      if (!wait_fd(fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline)) {
-        err = "timeout";
-        return -1;
-      }
+      if (!wait_fd(fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline)) return fail("timeout");
       continue;
     }
     if (e == SSL_ERROR_ZERO_RETURN) return 0;
-    err = ssl_error_text();
-    return -1;
+    return fail(ssl_error_text());
   }
 }
 
@@ -120,14 +117,13 @@ Result<Connection> Connection::connect(const std::string& ip, int port, Millis t
 
 Status Connection::write(std::string_view data, Millis timeout) {
   auto deadline = Clock::now() + timeout;
-  std::string err;
   while (!data.empty()) {
     if (ssl_) {
       size_t chunk = std::min<size_t>(data.size(), 1 << 20);
-      int r = ssl_call(ssl_.get(), fd_.get(), deadline,
-                       [&] { return SSL_write(ssl_.get(), data.data(), static_cast<int>(chunk)); }, err);
-      if (r <= 0) return fail("write to " + peer_ + ": " + (r == 0 ? "connection closed" : err));
-      data.remove_prefix(r);
+      auto r = ssl_call(ssl_.get(), fd_.get(), deadline,
+                        [&] { return SSL_write(ssl_.get(), data.data(), static_cast<int>(chunk)); });
+      if (!r || *r == 0) return fail("write to " + peer_ + ": " + (r ? "connection closed" : r.error().what));
+      data.remove_prefix(*r);
       continue;
     }
     ssize_t n = ::send(fd_.get(), data.data(), data.size(), MSG_NOSIGNAL);
@@ -142,20 +138,14 @@ Status Connection::write(std::string_view data, Millis timeout) {
   return {};
 }
 
-long Connection::read_some(char* buf, size_t n, Millis timeout, std::string& err) {
+Result<size_t> Connection::read_some(char* buf, size_t n, Millis timeout) {
   auto deadline = Clock::now() + timeout;
-  if (ssl_) return ssl_call(ssl_.get(), fd_.get(), deadline, [&] { return SSL_read(ssl_.get(), buf, static_cast<int>(n)); }, err);
+  if (ssl_) return ssl_call(ssl_.get(), fd_.get(), deadline, [&] { return SSL_read(ssl_.get(), buf, static_cast<int>(n)); });
   for (;;) {
     ssize_t r = ::recv(fd_.get(), buf, n, 0);
-    if (r >= 0) return r;
-    if (errno != EAGAIN && errno != EINTR) {
-      err = std::strerror(errno);
-      return -1;
-    }
-    if (!wait_fd(fd_.get(), POLLIN, deadline)) {
-      err = "timeout";
-      return -1;
-    }
+    if (r >= 0) return static_cast<size_t>(r);
+    if (errno != EAGAIN && errno != EINTR) return fail(std::strerror(errno));
+    if (!wait_fd(fd_.get(), POLLIN, deadline)) return fail("timeout");
   }
 }
 
@@ -174,11 +164,10 @@ Result<std::string> Connection::read_line(Millis timeout, size_t max) {
     auto left = std::chrono::duration_cast<Millis>(deadline - Clock::now());
     if (left.count() <= 0) return fail("timeout reading from " + peer_);
     char buf[8192];
-    std::string err;
-    long r = read_some(buf, sizeof buf, left, err);
-    if (r == 0) return fail("connection closed by " + peer_);
-    if (r < 0) return fail("read from " + peer_ + ": " + err);
-    in_.append(buf, r);
+    auto r = read_some(buf, sizeof buf, left);
+    if (!r) return fail("read from " + peer_ + ": " + r.error().what);
+    if (*r == 0) return fail("connection closed by " + peer_);
+    in_.append(buf, *r);
   }
 }
 
@@ -194,12 +183,11 @@ Result<TlsResult> Connection::start_tls(const TlsClientContext& ctx, const std::
     SSL_set_hostflags(ssl_.get(), X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
     SSL_set1_host(ssl_.get(), verify_name.c_str());
   }
-  std::string err;
-  int r = ssl_call(ssl_.get(), fd_.get(), std::chrono::steady_clock::now() + timeout,
-                   [&] { return SSL_connect(ssl_.get()); }, err);
-  if (r <= 0) {
+  auto r = ssl_call(ssl_.get(), fd_.get(), std::chrono::steady_clock::now() + timeout,
+                    [&] { return SSL_connect(ssl_.get()); });
+  if (!r || *r == 0) {
     ssl_.reset();
-    return fail("TLS handshake with " + peer_ + " failed: " + (r == 0 ? "connection closed" : err));
+    return fail("TLS handshake with " + peer_ + " failed: " + (r ? "connection closed" : r.error().what));
   }
   TlsResult t;
   t.protocol = SSL_get_version(ssl_.get());

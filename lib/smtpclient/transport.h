@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/c_ptr.h"
 #include "base/error.h"
 #include "io/fd.h"
 
@@ -19,10 +20,6 @@ using Millis = std::chrono::milliseconds;
 struct SslCtxDeleter {
   void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
 };
-struct SslDeleter {
-  void operator()(SSL* s) const { SSL_free(s); }
-};
-
 // TLS 1.2+ client context trusting the system CA store and, when given, an extra CA file
 // (control/tlsca). Peer verification is checked after the handshake so that policy "may"
 // can still log whether the peer was trusted.
@@ -71,12 +68,12 @@ class Connection {
 
  private:
   Connection(Fd fd, std::string peer) : fd_(std::move(fd)), peer_(std::move(peer)) {}
-  // >0 bytes, 0 on EOF, -1 error/timeout (reason in err)
-  long read_some(char* buf, size_t n, Millis timeout, std::string& err);
+  // The number of bytes read, 0 at end of file.
+  [[nodiscard]] Result<size_t> read_some(char* buf, size_t n, Millis timeout);
 
   Fd fd_;
   std::string peer_;
-  std::unique_ptr<SSL, SslDeleter> ssl_;
+  CPtr<SSL, SSL_free> ssl_;
   std::string in_;
 };
 

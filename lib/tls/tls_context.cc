@@ -14,12 +14,8 @@
 namespace posta {
 namespace {
 
-struct BioFree {
-  void operator()(BIO* b) const noexcept { BIO_free(b); }
-};
-struct PkeyFree {
-  void operator()(EVP_PKEY* k) const noexcept { EVP_PKEY_free(k); }
-};
+using BioPtr = CPtr<BIO, BIO_free>;
+using PkeyPtr = CPtr<EVP_PKEY, EVP_PKEY_free>;
 
 Status check_key_stat(const std::string& path, const struct stat& st) {
   if (!S_ISREG(st.st_mode)) return fail("key file " + path + " is not a regular file");
@@ -38,8 +34,8 @@ Status load_key(SSL_CTX* ctx, const std::string& path) {
   if (auto s = check_key_stat(path, st); !s) return s;
   auto pem = read_all(fd->get(), 1 << 20);
   if (!pem) return std::unexpected(pem.error());
-  std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(pem->data(), static_cast<int>(pem->size())));
-  std::unique_ptr<EVP_PKEY, PkeyFree> key(
+  BioPtr bio(BIO_new_mem_buf(pem->data(), static_cast<int>(pem->size())));
+  PkeyPtr key(
       bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr);
   OPENSSL_cleanse(pem->data(), pem->size());
   if (!key) return fail("unable to read private key " + path + ": " + openssl_errors());
@@ -166,7 +162,7 @@ TlsInfo session_info(SSL* ssl) {
   if (const char* c = SSL_get_cipher_name(ssl)) info.cipher = c;
   if (const char* n = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name)) info.sni = n;
   if (X509* peer = SSL_get0_peer_certificate(ssl)) {
-    std::unique_ptr<BIO, BioFree> bio(BIO_new(BIO_s_mem()));
+    BioPtr bio(BIO_new(BIO_s_mem()));
     if (bio && X509_NAME_print_ex(bio.get(), X509_get_subject_name(peer), 0,
                                   XN_FLAG_RFC2253) >= 0) {
       char* data = nullptr;

@@ -9,19 +9,14 @@
 #include <string>
 #include <string_view>
 
+#include "base/c_ptr.h"
 #include "base/error.h"
 #include "tls/tls_control.h"
 
 namespace posta {
 
-struct SslCtxFree {
-  void operator()(SSL_CTX* c) const noexcept { SSL_CTX_free(c); }
-};
-using SslCtxPtr = std::unique_ptr<SSL_CTX, SslCtxFree>;
-struct SslFree {
-  void operator()(SSL* s) const noexcept { SSL_free(s); }
-};
-using SslPtr = std::unique_ptr<SSL, SslFree>;
+using SslCtxPtr = CPtr<SSL_CTX, SSL_CTX_free>;
+using SslPtr = CPtr<SSL, SSL_free>;
 
 struct ServerTlsConfig {
   std::string cert_file;  // PEM chain, leaf first

@@ -298,8 +298,8 @@ TEST(LocalMailhdr, MakeFieldAndAngle) {
   EXPECT_EQ(mailhdr::make_field("Delivered-To", "a@b\r\nBcc: evil", "\n"), "Delivered-To: a@bBcc: evil\n");
   EXPECT_EQ(mailhdr::strip_angle(" <a@b> "), "a@b");
   EXPECT_EQ(mailhdr::strip_angle("a@b"), "a@b");
-  EXPECT_TRUE(mailhdr::iequals("Received", "rECEIVED"));
-  EXPECT_FALSE(mailhdr::iequals("Received", "Receive"));
+  EXPECT_TRUE(posta::iequals("Received", "rECEIVED"));
+  EXPECT_FALSE(posta::iequals("Received", "Receive"));
 }
 
 TEST(LocalMailhdr, ReadHeaderStopsAndLimits) {
