@@ -4,6 +4,7 @@
 #include "daemon/daemon.h"
 #include "log/log.h"
 #include "lspawn.h"
+#include "proc/privilege.h"
 #include "queue/spawner.h"
 
 int main(int argc, char**) {

@@ -8,6 +8,7 @@
 #include "control/control.h"
 #include "daemon/daemon.h"
 #include "log/log.h"
+#include "proc/privilege.h"
 #include "rspawn.h"
 
 int main(int argc, char**) {
