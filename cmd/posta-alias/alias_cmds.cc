@@ -4,6 +4,7 @@
 #include "admin/format.h"
 #include "accounts/lookup.h"
 #include "admin/output.h"
+#include "admin/record_edit.h"
 #include "admin/tool.h"
 #include "alias.h"
 #include "base/exitcode.h"
@@ -67,23 +68,9 @@ int export_tsv(const Opts& o) {
 }
 
 int import_tsv(const Opts& o) {
-  std::vector<AliasRecord> rows;
-  std::string line;
-  for (size_t n = 1; std::getline(std::cin, line); ++n) {
-    if (line.empty() || line[0] == '#') continue;
-    auto a = fmt::parse_alias_tsv(line);
-    if (!a) return admin::report(Error{log::cat("line ", n, ": ", a.error().what), a.error().code});
-    rows.push_back(std::move(*a));
-  }
-  auto acc = open(o, true);
-  if (!acc) return admin::report(acc.error());
-  for (const auto& a : rows) {
-    auto st = acc->add_alias(a);
-    if (!st && st.error().code == accounts::kErrExists && o.replace) st = acc->put_alias(a);
-    if (!st) return admin::report(st.error());
-  }
-  log::info("imported ", rows.size(), " aliases");
-  return kExitOk;
+  return admin::import_tsv<AliasRecord>(std::cin, o.home, o.replace,
+                                        {"aliases", fmt::parse_alias_tsv, &accounts::Accounts::add_alias,
+                                         &accounts::Accounts::put_alias});
 }
 
 }  // namespace

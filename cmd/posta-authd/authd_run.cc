@@ -10,6 +10,7 @@
 #include "log/log.h"
 #include "net/fdpass.h"
 #include "proc/privilege.h"
+#include "proc/socket_group.h"
 
 namespace posta::authd {
 
@@ -20,12 +21,9 @@ int run(const Options& o) {
   // The daemon holds the hashes: it runs as the owner of db/secret/, root in system mode,
   // the instance owner otherwise (also when root starts a rootless instance).
   if (auto st = become_instance_owner(home); !st) log::fatal(kExitTemporary, st.error().what);
-  std::optional<gid_t> group;
-  if (!o.group.empty()) {
-    auto g = group_id(o.group);
-    if (!g) log::fatal(kExitTemporary, g.error().what);
-    group = *g;
-  }
+  auto gid = socket_group(o.group);
+  if (!gid) log::fatal(kExitTemporary, gid.error().what);
+  std::optional<gid_t> group = *gid;
   auto acc = accounts::Accounts::open(home, accounts::Accounts::Mode::kReadWrite);
   if (!acc) log::fatal(kExitTemporary, "unable to open accounts: " + acc.error().what);
   // The readers' copy (every role but root in system mode reads it) made afresh: an instance

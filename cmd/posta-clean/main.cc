@@ -4,9 +4,9 @@
 
 #include "base/exitcode.h"
 #include "control/control.h"
-#include "daemon/daemon.h"
 #include "io/fd.h"
 #include "log/log.h"
+#include "proc/privilege.h"
 #include "queue/pipe_proto.h"
 #include "queue/spool.h"
 

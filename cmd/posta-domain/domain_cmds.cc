@@ -4,6 +4,7 @@
 
 #include "admin/format.h"
 #include "accounts/lookup.h"
+#include "admin/record_edit.h"
 #include "admin/tool.h"
 #include "base/exitcode.h"
 #include "domain.h"
@@ -27,21 +28,9 @@ Result<Accounts> open(const Context& c, bool write) { return admin::open_for(adm
 
 // Applies the value options given to d; error for a malformed value.
 Status apply(const Opts& o, DomainRecord& d) {
-  if (!o.max_accounts.empty()) {
-    auto v = admin::parse_count(o.max_accounts);
-    if (!v) return std::unexpected(v.error());
-    d.max_accounts = *v;
-  }
-  if (!o.quota_bytes.empty()) {
-    auto v = admin::parse_size(o.quota_bytes);
-    if (!v) return std::unexpected(v.error());
-    d.default_quota_bytes = *v;
-  }
-  if (!o.quota_messages.empty()) {
-    auto v = admin::parse_count(o.quota_messages);
-    if (!v) return std::unexpected(v.error());
-    d.default_quota_messages = *v;
-  }
+  if (auto st = admin::assign_count(o.max_accounts, d.max_accounts); !st) return st;
+  if (auto st = admin::assign_size(o.quota_bytes, d.default_quota_bytes); !st) return st;
+  if (auto st = admin::assign_count(o.quota_messages, d.default_quota_messages); !st) return st;
   if (!o.catchall.empty()) d.catchall = o.catchall;
   if (o.no_catchall) d.catchall.clear();
   if (!o.dkim_selector.empty()) d.dkim_selector = o.dkim_selector;
@@ -124,23 +113,8 @@ int export_tsv(const Context& c) {
 }
 
 int import_tsv(const Context& c, const Opts& o) {
-  std::vector<DomainRecord> rows;
-  std::string line;
-  for (size_t n = 1; std::getline(std::cin, line); ++n) {
-    if (line.empty() || line[0] == '#') continue;
-    auto d = fmt::parse_domain_tsv(line);
-    if (!d) return admin::report(Error{log::cat("line ", n, ": ", d.error().what), d.error().code});
-    rows.push_back(std::move(*d));
-  }
-  auto acc = open(c, true);
-  if (!acc) return admin::report(acc.error());
-  for (const auto& d : rows) {
-    auto st = acc->add_domain(d);
-    if (!st && st.error().code == accounts::kErrExists && o.force) st = acc->put_domain(d);
-    if (!st) return admin::report(st.error());
-  }
-  log::info("imported ", rows.size(), " domains");
-  return kExitOk;
+  return admin::import_tsv<DomainRecord>(
+      std::cin, c.home, o.force, {"domains", fmt::parse_domain_tsv, &Accounts::add_domain, &Accounts::put_domain});
 }
 
 void value_options(CLI::App* sc, Opts& o) {

@@ -20,7 +20,6 @@
 namespace posta::domaincmd {
 namespace {
 
-
 struct DkimOpts {
   std::string domain, selector, type = "rsa";
   bool force = false;
@@ -53,6 +52,21 @@ void hand_to_remote_user(const std::string& dir, const std::string& key) {
     log::warning("unable to give ", key, " to posta-r: ", std::strerror(errno));
 }
 
+// The record of the domain named, opened as dkim-keygen (write) or dns needs it; an error
+// (exit 1) for a domain that is not there.
+struct OpenDomain {
+  accounts::Accounts acc;
+  accounts::DomainRecord domain;
+};
+Result<OpenDomain> open_domain(const std::string& home, const std::string& name, bool write) {
+  auto acc = admin::open_for(home, write);
+  if (!acc) return std::unexpected(acc.error());
+  auto d = acc->find_domain(name);
+  if (!d) return std::unexpected(d.error());
+  if (!*d) return fail("unknown domain " + name, accounts::kErrNotFound);
+  return OpenDomain{std::move(*acc), std::move(**d)};
+}
+
 void print_txt(const std::string& domain, const std::string& selector, const std::string& txt) {
   std::cout << selector << "._domainkey." << domain << ". IN TXT ( " << dkim::quoted_txt(txt) << " )\n";
 }
@@ -63,12 +77,10 @@ int keygen(const Context& c, const DkimOpts& o) {
   auto type = dkim::parse_key_type(o.type);
   if (!type) return admin::report(Error{type.error().what, accounts::kErrInvalid});
   std::string home = admin::home_or_default(c.home);
-  auto acc = admin::open_for(home, true);
-  if (!acc) return admin::report(acc.error());
-  auto d = acc->find_domain(o.domain);
-  if (!d) return admin::report(d.error());
-  if (!*d) return admin::report(Error{"unknown domain " + o.domain, accounts::kErrNotFound});
-  std::string dir = home + "/dkim/" + (*d)->name;
+  auto od = open_domain(home, o.domain, true);
+  if (!od) return admin::report(od.error());
+  auto& d = od->domain;
+  std::string dir = home + "/dkim/" + d.name;
   std::string path = dir + "/" + sel + ".key";
   struct stat st;
   if (!o.force && ::stat(path.c_str(), &st) == 0)
@@ -81,36 +93,34 @@ int keygen(const Context& c, const DkimOpts& o) {
   if (!pem) return admin::report(pem.error());
   if (auto w = write_file_atomic(path, *pem, 0600); !w) return admin::report(w.error());
   hand_to_remote_user(dir, path);
-  (*d)->dkim_selector = sel;
-  if (auto p = acc->put_domain(**d); !p) return admin::report(p.error());
+  d.dkim_selector = sel;
+  if (auto p = od->acc.put_domain(d); !p) return admin::report(p.error());
   auto txt = dkim::txt_record(key->get());
   if (!txt) return admin::report(txt.error());
-  log::info("DKIM key for ", (*d)->name, " selector ", sel, " written to ", path);
-  print_txt((*d)->name, sel, *txt);
+  log::info("DKIM key for ", d.name, " selector ", sel, " written to ", path);
+  print_txt(d.name, sel, *txt);
   return std::cout.flush() ? kExitOk : kExitTemporary;
 }
 
 int dns_records(const Context& c, const DkimOpts& o) {
   std::string home = admin::home_or_default(c.home);
-  auto acc = admin::open_for(home, false);
-  if (!acc) return admin::report(acc.error());
-  auto d = acc->find_domain(o.domain);
-  if (!d) return admin::report(d.error());
-  if (!*d) return admin::report(Error{"unknown domain " + o.domain, accounts::kErrNotFound});
-  const std::string& name = (*d)->name;
+  auto od = open_domain(home, o.domain, false);
+  if (!od) return admin::report(od.error());
+  const auto& d = od->domain;
+  const std::string& name = d.name;
   std::string me = Control(home).string("me", name);
   std::cout << "; DNS records to publish for " << name << " (zone-file syntax)\n"
             << name << ". IN MX 10 " << me << ".\n"
             << name << ". IN TXT \"v=spf1 mx -all\"\n"
             << "_dmarc." << name << ". IN TXT \"v=DMARC1; p=quarantine; adkim=r; aspf=r; rua=mailto:postmaster@"
             << name << "\"\n";
-  if (!(*d)->dkim_selector.empty()) {
-    std::string path = home + "/dkim/" + name + "/" + (*d)->dkim_selector + ".key";
+  if (!d.dkim_selector.empty()) {
+    std::string path = home + "/dkim/" + name + "/" + d.dkim_selector + ".key";
     auto pem = read_file(path, 64 << 10);
     auto key = pem ? dkim::load_private_pem(*pem) : std::unexpected(pem.error());
     auto txt = key ? dkim::txt_record(key->get()) : std::unexpected(key.error());
     if (!txt) return admin::report(Error{"DKIM key " + path + ": " + txt.error().what, 0});
-    print_txt(name, (*d)->dkim_selector, *txt);
+    print_txt(name, d.dkim_selector, *txt);
   } else {
     std::cout << "; no DKIM key yet: posta-domain dkim-keygen " << name << "\n";
   }

@@ -123,7 +123,7 @@ void Session::authenticate(const std::string& tag, const auth::Credentials& cred
 
 namespace {
 void create_default_folders(mailstore::Folders& f) {
-  for (const char* n : {"Drafts", "Sent", "Trash", "Junk", "Archive"}) {
+  for (const auto& n : maildir::default_folders()) {
     if (!f.exists(n)) (void)f.create(n);
     (void)f.subscribe(n, true);
   }

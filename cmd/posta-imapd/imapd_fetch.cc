@@ -173,9 +173,8 @@ void Session::cmd_store(const std::string& tag, Parser& p, bool uid) {
   auto flags = p.flag_list();
   if (!flags || !p.at_end()) return bad(tag, "Invalid flag list");
   if (sel_->read_only) return no(tag, "[READ-ONLY] Mailbox is read-only");
-  std::string err;
-  auto letters = letters_from(*flags, mode != '-', err);
-  if (!letters) return no(tag, err);
+  auto letters = letters_from(*flags, mode != '-');
+  if (!letters) return no(tag, letters.error().what);
   for (uint32_t seq : resolve_set(*set, uid)) {
     uint32_t u = sel_->uids[seq - 1];
     if (!sel_->index->find(u)) continue;

@@ -108,21 +108,20 @@ std::string Session::flags_text(uint32_t uid, const std::string& letters) const 
   return out;
 }
 
-std::optional<std::string> Session::letters_from(const std::vector<std::string>& flags, bool allocate,
-                                                 std::string& error) {
+Result<std::string> Session::letters_from(const std::vector<std::string>& flags, bool allocate) {
   std::string letters;
   for (auto& f : flags) {
     if (f.empty()) continue;
     if (f[0] == '\\') {
       if (posta::upper(f) == "\\RECENT") continue;
       char c = mailstore::system_flag_letter(f);
-      if (!c) { error = "Unknown system flag " + f; return std::nullopt; }
+      if (!c) return fail("Unknown system flag " + f);
       letters += c;
       continue;
     }
     auto l = sel_->index->letter_for(f, allocate);
     if (l) letters += *l;
-    else if (allocate) { error = "[LIMIT] " + l.error().what; return std::nullopt; }
+    else if (allocate) return fail("[LIMIT] " + l.error().what);
   }
   return letters;
 }

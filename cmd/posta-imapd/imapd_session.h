@@ -106,8 +106,9 @@ class Session {
   void cmd_idle(const std::string& tag);
   std::vector<uint32_t> resolve_set(const imap::SequenceSet& set, bool uid) const;  // -> seqs
   std::string flags_text(uint32_t uid, const std::string& letters) const;
-  std::optional<std::string> letters_from(const std::vector<std::string>& flags, bool allocate,
-                                          std::string& error);
+  // The index letters of flags; an error (the NO text) for an unknown system flag, or when
+  // allocate and the mailbox has no room for another keyword.
+  Result<std::string> letters_from(const std::vector<std::string>& flags, bool allocate);
 
   // fetch and store (imapd_fetch.cc)
   void cmd_fetch(const std::string& tag, Parser& p, bool uid);

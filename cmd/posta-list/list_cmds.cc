@@ -5,6 +5,7 @@
 #include "admin/format.h"
 #include "accounts/lookup.h"
 #include "admin/output.h"
+#include "admin/record_edit.h"
 #include "admin/tool.h"
 #include "base/exitcode.h"
 #include "list.h"
@@ -145,23 +146,9 @@ int export_tsv(const Opts& o) {
 }
 
 int import_tsv(const Opts& o) {
-  std::vector<ListRecord> rows;
-  std::string line;
-  for (size_t n = 1; std::getline(std::cin, line); ++n) {
-    if (line.empty() || line[0] == '#') continue;
-    auto l = fmt::parse_list_tsv(line);
-    if (!l) return admin::report(Error{log::cat("line ", n, ": ", l.error().what), l.error().code});
-    rows.push_back(std::move(*l));
-  }
-  auto acc = open(o, true);
-  if (!acc) return admin::report(acc.error());
-  for (const auto& l : rows) {
-    auto st = acc->add_list(l);
-    if (!st && st.error().code == accounts::kErrExists && o.replace) st = acc->put_list(l);
-    if (!st) return admin::report(st.error());
-  }
-  log::info("imported ", rows.size(), " lists");
-  return kExitOk;
+  return admin::import_tsv<ListRecord>(
+      std::cin, o.home, o.replace,
+      {"lists", fmt::parse_list_tsv, &accounts::Accounts::add_list, &accounts::Accounts::put_list});
 }
 
 void policy_options(CLI::App* sc, Opts& o) {

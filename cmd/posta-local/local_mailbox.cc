@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 
 #include "accounts/mailbox.h"
+#include "base/strings.h"
 #include "local.h"
 #include "log/log.h"
 #include "maildir/maildir.h"
@@ -16,11 +17,6 @@ constexpr long long kDefaultQuotaBounceDays = 7;
 bool is_dir(const std::string& p) {
   struct stat st;
   return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-std::string strip_slash(std::string s) {
-  while (s.size() > 1 && s.back() == '/') s.pop_back();
-  return s;
 }
 
 bool flagged_spam(const Context& ctx) {
@@ -71,7 +67,7 @@ Delivery deliver_to_user(Context& ctx, const accounts::UserRecord& user,
                         const std::string& delivered_to, const std::string& detail) {
   if (!user.store_host.empty())
     log::warning("user ", user.address, " has store host ", user.store_host, "; delivering here");
-  std::string md = strip_slash(user.maildir);
+  std::string md = strip_trailing_slash(user.maildir);
   if (md.empty() || md[0] != '/') return temporary("user " + user.address + " has no absolute Maildir path");
   if (!is_dir(md + "/new")) {
     if (auto s = accounts::create_maildir(md); !s) return temporary("unable to create Maildir: " + s.error().what);

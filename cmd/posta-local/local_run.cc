@@ -11,6 +11,7 @@
 #include "io/fd.h"
 #include "local.h"
 #include "log/log.h"
+#include "proc/privilege.h"
 
 namespace posta::local {
 

@@ -1,12 +1,12 @@
 // The AUTHORIZATION state: greeting, CAPA, STLS, USER/PASS, AUTH PLAIN. No mailbox access.
 // Passwords go to `posta-auth posta-pop3d --post-auth` through the checkpassword client
 // (lib/auth).
-#include <cctype>
 #include <cstdlib>
 
 #include "auth/checkpassword.h"
 #include "auth/sasl.h"
 #include "base/hex.h"
+#include "base/strings.h"
 #include "io/fd.h"
 #include "log/log.h"
 #include "pop3.h"
@@ -112,8 +112,7 @@ int PreAuth::authenticate(const auth::Credentials& cred) {
 }
 
 int PreAuth::auth_command(const std::string& arg) {
-  std::string mech = arg.substr(0, arg.find(' '));
-  for (auto& c : mech) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  std::string mech = upper(arg.substr(0, arg.find(' ')));
   if (mech.empty()) {
     out.line("+OK Supported mechanisms follow");
     if (plaintext_allowed(tls)) out.line("PLAIN");
@@ -177,9 +176,8 @@ int run_preauth() {
       continue;
     }
     auto sp = l.text.find(' ');
-    std::string verb = l.text.substr(0, sp);
+    std::string verb = upper(l.text.substr(0, sp));
     std::string arg = sp == std::string::npos ? "" : l.text.substr(sp + 1);
-    for (auto& c : verb) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     int done = -1;
     if (verb == "CAPA") {
       s.capa();

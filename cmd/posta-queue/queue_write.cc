@@ -10,7 +10,6 @@
 
 #include "base/exitcode.h"
 #include "control/control.h"
-#include "daemon/daemon.h"
 #include "proc/privilege.h"
 #include "queue.h"
 #include "queue/queued_proto.h"

@@ -23,6 +23,7 @@
 #include "daemon/daemon.h"
 #include "log/log.h"
 #include "proc/privilege.h"
+#include "proc/socket_group.h"
 #include "queued.h"
 
 namespace posta::queued {
@@ -43,12 +44,9 @@ Settled settle(const Options& o, const std::string& home) {
   bool system = system_mode(home);  // the spool belongs to posta-q
   if (!system)
     if (auto st = become_instance_owner(home); !st) log::fatal(kExitTemporary, st.error().what);
-  std::optional<gid_t> group;
-  if (!o.group.empty()) {
-    auto g = group_id(o.group);
-    if (!g) log::fatal(kExitTemporary, g.error().what);
-    group = *g;
-  }
+  auto gid = socket_group(o.group);
+  if (!gid) log::fatal(kExitTemporary, gid.error().what);
+  std::optional<gid_t> group = *gid;
   auto listener = net::listen_unix_for(o.socket, group);
   if (!listener) log::fatal(kExitTemporary, listener.error().what);
   if (system) {

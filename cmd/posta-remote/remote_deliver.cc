@@ -21,19 +21,13 @@ struct Plan {
   std::optional<smtpc::Credentials> credentials;
 };
 
-Plan make_plan(const Config& cfg, const Job& job, std::string& error) {
+Result<Plan> make_plan(const Config& cfg, const Job& job) {
   Plan p;
   p.port = cfg.port;
   auto route = smtpc::find_route(cfg.smtproutes, job.domain);
-  if (!route) {
-    error = "control/" + route.error().what;
-    return p;
-  }
+  if (!route) return fail("control/" + route.error().what);
   auto resolver = dns::Resolver::from_control(Control(cfg.home));
-  if (!resolver) {
-    error = resolver.error().what;
-    return p;
-  }
+  if (!resolver) return std::unexpected(resolver.error());
   dns::LookupOptions o;
   o.ipv6 = cfg.ipv6;
   if (route->use_mx) {
@@ -201,9 +195,9 @@ Report from_outcome(const Outcome& out, size_t n) {
 }  // namespace
 
 Report deliver(const Config& cfg, const Job& job, KeptConnection* kept) {
-  std::string error;
-  Plan plan = make_plan(cfg, job, error);
-  if (!error.empty()) return all_failed(job.rcpts.size(), 'Z', error);
+  auto planned = make_plan(cfg, job);
+  if (!planned) return all_failed(job.rcpts.size(), 'Z', planned.error().what);
+  const Plan& plan = *planned;
   if (plan.dest.kind != dns::Destination::Kind::kOk) {
     log::info("delivery domain=", job.domain, " status=", plan.dest.permanent() ? "bounced" : "deferred",
               " reason=\"", plan.dest.error, "\"");

@@ -8,6 +8,7 @@
 #include "daemon/daemon.h"
 #include "io/fd.h"
 #include "log/log.h"
+#include "proc/privilege.h"
 #include "remote.h"
 
 namespace posta::remote {

@@ -13,6 +13,7 @@
 #include "daemon/daemon.h"
 #include "io/fd.h"
 #include "log/log.h"
+#include "proc/privilege.h"
 #include "queue/pipe_proto.h"
 #include "queue/spool.h"
 #include "remote.h"

@@ -4,27 +4,15 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include "base/exitcode.h"
 #include "control/control.h"
-#include "daemon/daemon.h"
 #include "log/log.h"
+#include "queue/spawn_start.h"
 #include "rspawn.h"
 
 int main(int argc, char**) {
   posta::log::set_program("posta-rspawn");
-  if (argc > 1) {
-    posta::log::error("usage: posta-rspawn (requests on fd 0, results on fd 1; started by posta-start)");
-    return posta::kExitUsageS6;
-  }
-  // The daemon skeleton with no readiness (posta-send's is the family's) and no signals:
-  // a spawn stops when posta-send closes its fd 0.
-  auto daemon = posta::Daemon::start({std::nullopt, false}, {});
-  if (!daemon) posta::log::fatal(posta::kExitTemporary, daemon.error().what);
-  std::string home = posta::posta_home();
-  if (auto s = posta::become_instance_owner(home); !s) {
-    posta::log::error("fatal: ", s.error().what);
-    return posta::kExitTemporary;
-  }
+  auto started = posta::queue::start_spawn(argc, "posta-rspawn");
+  const std::string& home = started.home;
   // Connection reuse needs posta-remote's worker mode: a stand-in in $POSTA_REMOTE gets
   // one process per delivery, as does control/connectioncachetime 0.
   long long idle = posta::Control(home).number("connectioncachetime", 2);

@@ -8,6 +8,7 @@
 #include "daemon/daemon.h"
 #include "daemon/options.h"
 #include "log/log.h"
+#include "proc/privilege.h"
 #include "send_loop.h"
 
 namespace {

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <queue>
 #include <set>
 #include <string>
@@ -109,7 +110,12 @@ class Scheduler {
   void enqueue_pending(Message& m, bool only_due_now = false);
   bool start_local(DueQueue& q);
   bool start_remote(DueQueue& q);
-  bool usable(const Due& d, queue::Channel ch, Message** m);
+  Message* usable(const Due& d, queue::Channel ch);
+  struct Ready {
+    Due due;
+    Message* message;
+  };
+  std::optional<Ready> pop_ready(DueQueue& q, queue::Channel ch, long long t);
   void record_outcome(Message& m, size_t idx, char status, const std::string& text, queue::Channel ch,
                       long long started, std::vector<queue::Record>& recs);
   void after_change(Message& m);

@@ -27,16 +27,25 @@ void Scheduler::enqueue_pending(Message& m, bool only_due_now) {
   }
 }
 
-// A queue entry is stale when its recipient changed since it was pushed.
-bool Scheduler::usable(const Due& d, Channel ch, Message** out) {
+// The message of d, or null when d is stale: its recipient changed since d was pushed.
+Message* Scheduler::usable(const Due& d, Channel ch) {
   auto it = messages_.find(d.id);
-  if (it == messages_.end()) return false;
+  if (it == messages_.end()) return nullptr;
   Message& m = it->second;
-  if (m.st.held || m.deleting || m.cleaning || m.busy.count(d.index)) return false;
+  if (m.st.held || m.deleting || m.cleaning || m.busy.count(d.index)) return nullptr;
   auto* r = m.st.find(d.index);
-  if (!r || r->status != RcptStatus::kPending || r->channel != ch || r->next_try != d.when) return false;
-  *out = &m;
-  return true;
+  if (!r || r->status != RcptStatus::kPending || r->channel != ch || r->next_try != d.when) return nullptr;
+  return &m;
+}
+
+// Pops q up to its first entry due by t that is not stale; nullopt when none is due.
+std::optional<Scheduler::Ready> Scheduler::pop_ready(DueQueue& q, Channel ch, long long t) {
+  while (!q.empty() && q.top().when <= t) {
+    Due d = q.top();
+    q.pop();
+    if (Message* m = usable(d, ch)) return Ready{std::move(d), m};
+  }
+  return std::nullopt;
 }
 
 static std::vector<std::string> agent_env(const Message& m) {
@@ -53,29 +62,22 @@ static std::vector<std::string> agent_env(const Message& m) {
 
 bool Scheduler::start_local(DueQueue& q) {
   long long t = now();
-  while (!q.empty() && q.top().when <= t) {
-    Due d = q.top();
-    q.pop();
-    Message* m = nullptr;
-    if (!usable(d, Channel::kLocal, &m)) continue;
-    uint64_t slot = next_slot_++;
-    m->busy.insert(d.index);
-    deliveries_[slot] = Delivery{m->id, Channel::kLocal, {d.index}, "", t};
-    ++local_busy_;
-    out_.deliver(Channel::kLocal, queue::DeliveryRequest{slot, m->id, m->env.sender, m->env.arrival, "",
-                                                         agent_env(*m), {m->env.recipients[d.index].address}});
-    return true;
-  }
-  return false;
+  auto ready = pop_ready(q, Channel::kLocal, t);
+  if (!ready) return false;
+  auto& [d, m] = *ready;
+  uint64_t slot = next_slot_++;
+  m->busy.insert(d.index);
+  deliveries_[slot] = Delivery{m->id, Channel::kLocal, {d.index}, "", t};
+  ++local_busy_;
+  out_.deliver(Channel::kLocal, queue::DeliveryRequest{slot, m->id, m->env.sender, m->env.arrival, "",
+                                                       agent_env(*m), {m->env.recipients[d.index].address}});
+  return true;
 }
 
 bool Scheduler::start_remote(DueQueue& q) {
   long long t = now();
-  while (!q.empty() && q.top().when <= t) {
-    Due d = q.top();
-    q.pop();
-    Message* m = nullptr;
-    if (!usable(d, Channel::kRemote, &m)) continue;
+  while (auto ready = pop_ready(q, Channel::kRemote, t)) {
+    auto& [d, m] = *ready;
     std::string domain = queue::address_domain(m->env.recipients[d.index].address);
     if (per_domain_[domain] >= cfg_.concurrency_per_host) {
       domain_blocked_[domain].push_back(d);

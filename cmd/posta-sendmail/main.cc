@@ -6,12 +6,11 @@
 
 int main(int argc, char** argv) {
   posta::log::set_program("posta-sendmail");
-  posta::sendmail::Options o;
-  std::string why;
-  if (!posta::sendmail::parse_args(argc, argv, o, why)) {
-    std::cerr << "posta-sendmail: usage: " << why
+  auto o = posta::sendmail::parse_args(argc, argv);
+  if (!o) {
+    std::cerr << "posta-sendmail: usage: " << o.error().what
               << "\nusage: posta-sendmail [-t] [-i|-oi] [-f sender] [-F name] [recipient ...] | -bs | -bp | -q\n";
     return 64;  // EX_USAGE
   }
-  return posta::sendmail::run(o);
+  return posta::sendmail::run(*o);
 }

@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
+
 namespace posta::sendmail {
 
 struct Options {
@@ -18,8 +20,8 @@ struct Options {
 
 // sendmail's option syntax (-oi, -fADDR or -f ADDR, -bs ...) is not getopt's, hence a
 // small hand parser instead of CLI11. Unknown -o and -O options are ignored as sendmail does;
-// other unknown options are a usage error (returns false, why filled).
-bool parse_args(int argc, char** argv, Options& o, std::string& why);
+// other unknown options are a usage error (the error says which).
+[[nodiscard]] Result<Options> parse_args(int argc, char** argv);
 
 // Reads the message from stdin: CRLF to LF, a lone "." ends it unless ignore_dots.
 std::string read_message(bool ignore_dots);

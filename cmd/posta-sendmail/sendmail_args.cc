@@ -4,7 +4,8 @@
 
 namespace posta::sendmail {
 
-bool parse_args(int argc, char** argv, Options& o, std::string& why) {
+Result<Options> parse_args(int argc, char** argv) {
+  Options o;
   int i = 1;
   for (; i < argc; ++i) {
     std::string_view a = argv[i];
@@ -24,13 +25,13 @@ bool parse_args(int argc, char** argv, Options& o, std::string& why) {
     };
     char c = a[1];
     if (c == 'f' || c == 'r') {
-      if (!value(o.sender)) return why = "-f needs an address", false;
+      if (!value(o.sender)) return fail("-f needs an address");
       o.sender_given = true;
       if (o.sender == "<>") o.sender.clear();
       else if (o.sender.size() >= 2 && o.sender.front() == '<' && o.sender.back() == '>')
         o.sender = o.sender.substr(1, o.sender.size() - 2);
     } else if (c == 'F') {
-      if (!value(o.full_name)) return why = "-F needs a name", false;
+      if (!value(o.full_name)) return fail("-F needs a name");
     } else if (a == "-t") {
       o.read_recipients = true;
     } else if (a == "-i" || a == "-oi") {
@@ -50,12 +51,11 @@ bool parse_args(int argc, char** argv, Options& o, std::string& why) {
       if (a.size() == 2 && (c == 'B' || c == 'N' || c == 'R' || c == 'V' || c == 'X' || c == 'h' || c == 'C' || c == 'L'))
         ++i;
     } else {
-      why = "unknown option " + std::string(a);
-      return false;
+      return fail("unknown option " + std::string(a));
     }
   }
   for (; i < argc; ++i) o.recipients.push_back(argv[i]);
-  return true;
+  return o;
 }
 
 }  // namespace posta::sendmail

@@ -29,6 +29,9 @@ struct Owner {
   bool chown = false;  // root set up a rootless instance: chown everything to uid/gid
 };
 
+// The names in dir, sorted, without hidden ones (".x") and editor backups ("x~").
+[[nodiscard]] Result<std::vector<std::string>> list_dir(const std::string& dir);
+
 // Every system user of --system mode, by role: placeholder name -> user name.
 std::vector<std::pair<std::string, std::string>> system_roles();
 

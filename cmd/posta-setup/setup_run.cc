@@ -1,7 +1,6 @@
 // posta-setup's steps, in order: check, directories, control, services, TLS, ownership,
 // hooks, domain, marker. The marker is written last, so an interrupted run can be redone.
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -96,16 +95,10 @@ std::string marker_text(const Options& o, const std::string& bindir, const Owner
 Status run_hooks(const std::string& etc, const std::string& home, const std::string& bindir,
                  const Options& o, const Owner& ow) {
   std::string dir = etc + "/setup.d";
-  std::vector<std::string> names;
-  if (DIR* d = ::opendir(dir.c_str())) {
-    while (dirent* e = ::readdir(d))
-      if (e->d_name[0] != '.') names.push_back(e->d_name);
-    ::closedir(d);
-  }
-  std::sort(names.begin(), names.end());
-  for (auto& n : names) {
+  // No setup.d: no hooks.
+  for (auto& n : list_dir(dir).value_or(std::vector<std::string>{})) {
     std::string p = dir + "/" + n;
-    if (n.empty() || n.ends_with("~") || ::access(p.c_str(), X_OK) != 0) continue;
+    if (::access(p.c_str(), X_OK) != 0) continue;
     auto r = run_as_owner({p}, {"POSTA_HOME=" + home, "POSTA_BIN=" + bindir,
                                 "POSTA_DOMAIN=" + o.domain}, ow);
     if (!r) return std::unexpected(r.error());

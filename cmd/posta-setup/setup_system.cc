@@ -1,7 +1,6 @@
 // --system: the shared groups, the instance's own bin/ with its two setuid copies, and the
 // owners and modes of the spool, the databases and the mail store (INTERNALS.md
 // "## System mode").
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -121,14 +120,11 @@ bool is_setid(const std::string& name) {
 // An instance made before: files of the directory (the published copy written before the
 // directory had its group) get the group and mode its readers need.
 Status group_files(const std::string& dir, const std::string& group, mode_t mode) {
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return fail_sys("unable to open " + dir);
-  std::vector<std::string> names;
-  while (dirent* e = ::readdir(d))
-    if (std::string_view(e->d_name).ends_with(".db")) names.push_back(e->d_name);
-  ::closedir(d);
-  for (auto& n : names)
-    if (auto s = own_file(dir + "/" + n, "root", group, mode); !s) return s;
+  auto names = list_dir(dir);
+  if (!names) return std::unexpected(names.error());
+  for (auto& n : *names)
+    if (n.ends_with(".db"))
+      if (auto s = own_file(dir + "/" + n, "root", group, mode); !s) return s;
   return {};
 }
 
@@ -146,15 +142,11 @@ Status install_system_bin(const std::string& home, const std::string& bindir) {
   if (::lstat(bin.c_str(), &st) == 0 && S_ISLNK(st.st_mode) && ::unlink(bin.c_str()) != 0)
     return fail_sys("unable to replace the link " + bin);
   if (auto s = place(bin, "root", "root", 0755); !s) return s;
-  DIR* d = ::opendir(bindir.c_str());
-  if (!d) return fail_sys("unable to open " + bindir);
-  std::vector<std::string> names;
-  while (dirent* e = ::readdir(d))
-    if (std::string_view(e->d_name).starts_with("posta-")) names.push_back(e->d_name);
-  ::closedir(d);
-  for (auto& n : names) {
+  auto names = list_dir(bindir);
+  if (!names) return std::unexpected(names.error());
+  for (auto& n : *names) {
     std::string src = bindir + "/" + n, dst = bin + "/" + n;
-    if (is_setid(n) || ::access(src.c_str(), X_OK) != 0) continue;
+    if (!n.starts_with("posta-") || is_setid(n) || ::access(src.c_str(), X_OK) != 0) continue;
     if (n == kWrapped) {
       if (auto s = install_wrapper(home, src, dst); !s) return s;
       continue;

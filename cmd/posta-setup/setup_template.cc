@@ -13,6 +13,20 @@
 
 namespace posta::setup {
 
+Result<std::vector<std::string>> list_dir(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return fail_sys("unable to open directory " + dir);
+  std::vector<std::string> names;
+  while (dirent* e = ::readdir(d)) {
+    std::string n = e->d_name;
+    if (n.starts_with(".") || n.ends_with("~")) continue;
+    names.push_back(n);
+  }
+  ::closedir(d);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
 namespace {
 
 bool exists(const std::string& p) {
@@ -23,20 +37,6 @@ bool exists(const std::string& p) {
 bool is_dir(const std::string& p) {
   struct stat st;
   return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-Result<std::vector<std::string>> list_dir(const std::string& dir) {
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return fail_sys("unable to open directory " + dir);
-  std::vector<std::string> names;
-  while (dirent* e = ::readdir(d)) {
-    std::string n = e->d_name;
-    if (n == "." || n == ".." || n.starts_with(".") || n.ends_with("~")) continue;
-    names.push_back(n);
-  }
-  ::closedir(d);
-  std::sort(names.begin(), names.end());
-  return names;
 }
 
 Status make_dir(const std::string& p, mode_t mode) {

@@ -9,6 +9,7 @@
 #include "daemon/daemon.h"
 #include "log/log.h"
 #include "net/reuse.h"
+#include "proc/privilege.h"
 #include "smtpd.h"
 
 int main(int argc, char** argv) {

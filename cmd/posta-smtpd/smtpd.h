@@ -86,8 +86,8 @@ class AccountsCache {
  public:
   AccountsCache();
   ~AccountsCache();
-  // Null (with err) when the databases cannot be opened.
-  accounts::Accounts* get(const std::string& home, std::string& err);
+  // An error when the databases cannot be opened.
+  Result<accounts::Accounts*> get(const std::string& home);
 
  private:
   std::string home_;
@@ -128,11 +128,12 @@ class Session {
   bool mail_params(const smtp::PathArgs& a);
   bool rcpt_params(const smtp::PathArgs& a, Rcpt& r);
   // smtpd_policy.cc
-  enum class RcptVerdict { kAccept, kUnknown, kDisabled, kRelayDenied, kTemporary };
-  RcptVerdict check_recipient(const smtp::Mailbox& m, std::string& why);
-  bool is_local_domain(const std::string& domain, bool& temp);
-  bool sender_belongs_to_login(const std::string& sender, bool& temp);
-  accounts::Accounts* accounts(std::string& err);
+  // An error is a temporary failure (451): the databases could not be read.
+  enum class RcptVerdict { kAccept, kUnknown, kDisabled, kRelayDenied };
+  Result<RcptVerdict> check_recipient(const smtp::Mailbox& m);
+  Result<bool> is_local_domain(const std::string& domain);
+  Result<bool> sender_belongs_to_login(const std::string& sender);
+  Result<accounts::Accounts*> accounts();
   // smtpd_data.cc
   void do_data(const smtp::Command& cmd);
   void do_bdat(const smtp::Command& cmd);

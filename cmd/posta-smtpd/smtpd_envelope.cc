@@ -118,10 +118,10 @@ void Session::do_mail(const smtp::Command& cmd) {
   std::string sender = path.null ? "" : path.mailbox.str();
   // On every port: a login is a login, whichever service it was given on.
   if (!auth_user_.empty() && cfg_.sendercheck && !sender.empty()) {
-    bool temp = false;
-    if (!sender_belongs_to_login(sender, temp)) {
+    auto owned = sender_belongs_to_login(sender);
+    if (!owned || !*owned) {
       tx_ = Transaction{};
-      if (temp) reply(451, "4.3.0", "Temporary lookup failure, please try again later");
+      if (!owned) reply(451, "4.3.0", "Temporary lookup failure, please try again later");
       else error_reply(553, "5.7.1", "Sender address <" + sender + "> not owned by user " + auth_user_);
       log::info(cfg_.remote_ip, ": sender <", sender, "> refused for login ", auth_user_);
       return;
@@ -152,8 +152,13 @@ void Session::do_rcpt(const smtp::Command& cmd) {
   smtp::Mailbox m = a->path.mailbox;
   if (m.domain.empty()) m = smtp::Mailbox{"postmaster", lower(cfg_.me)};  // RCPT TO:<Postmaster>
   if (!m.literal) m.domain = lower(m.domain);
-  std::string why;
-  switch (check_recipient(m, why)) {
+  auto verdict = check_recipient(m);
+  if (!verdict) {
+    reply(451, "4.3.0", "<" + m.str() + ">: Temporary lookup failure, please try again later");
+    log::warning(cfg_.remote_ip, ": rcpt <", m.str(), "> lookup failed: ", verdict.error().what);
+    return;
+  }
+  switch (*verdict) {
     case RcptVerdict::kAccept: break;
     case RcptVerdict::kUnknown:
       error_reply(550, "5.1.1", "<" + m.str() + ">: Recipient address rejected: User unknown");
@@ -165,10 +170,6 @@ void Session::do_rcpt(const smtp::Command& cmd) {
     case RcptVerdict::kRelayDenied:
       error_reply(554, "5.7.1", "<" + m.str() + ">: Relay access denied");
       log::info(cfg_.remote_ip, ": relay to <", m.str(), "> denied");
-      return;
-    case RcptVerdict::kTemporary:
-      reply(451, "4.3.0", "<" + m.str() + ">: Temporary lookup failure, please try again later");
-      log::warning(cfg_.remote_ip, ": rcpt <", m.str(), "> lookup failed: ", why);
       return;
   }
   r.address = m.str();

@@ -7,44 +7,40 @@
 
 namespace posta::smtpd {
 
-bool Session::is_local_domain(const std::string& domain, bool& temp) {
+Result<bool> Session::is_local_domain(const std::string& domain) {
   if (cfg_.locals.contains(domain)) return true;
-  std::string err;
-  auto* acc = accounts(err);
+  auto acc = accounts();
   if (!acc) {
-    log::warning("unable to open the accounts database: ", err);
-    temp = true;
-    return false;
+    log::warning("unable to open the accounts database: ", acc.error().what);
+    return std::unexpected(acc.error());
   }
-  auto r = acc->is_local_domain(domain);
+  auto r = (*acc)->is_local_domain(domain);
   if (!r) {
     if (r.error().code == accounts::kErrInvalid) return false;
     log::warning("domain lookup failed: ", r.error().what);
-    temp = true;
-    return false;
+    return std::unexpected(r.error());
   }
   return *r;
 }
 
-Session::RcptVerdict Session::check_recipient(const smtp::Mailbox& m, std::string& why) {
+Result<Session::RcptVerdict> Session::check_recipient(const smtp::Mailbox& m) {
   std::string domain = lower(m.domain);
-  bool temp = false;
   // Address literals are never local: mail for [1.2.3.4] is relaying.
-  bool local = !m.literal && is_local_domain(domain, temp);
-  if (temp) {
-    why = "domain lookup";
-    return RcptVerdict::kTemporary;
+  bool local = false;
+  if (!m.literal) {
+    auto l = is_local_domain(domain);
+    if (!l) return fail("domain lookup");
+    local = *l;
   }
   if (local) {
-    auto* acc = accounts(why);
-    if (!acc) return RcptVerdict::kTemporary;
+    auto acc = accounts();
+    if (!acc) return std::unexpected(acc.error());
     // The whole local part is a local name: "a%b", "b!a" and "\"a@b\"" are looked up as
     // they are (and are unknown), never routed anywhere.
-    auto r = acc->resolve(m.local + "@" + domain);
+    auto r = (*acc)->resolve(m.local + "@" + domain);
     if (!r) {
       if (r.error().code == accounts::kErrInvalid) return RcptVerdict::kUnknown;
-      why = r.error().what;
-      return RcptVerdict::kTemporary;
+      return std::unexpected(r.error());
     }
     switch (r->kind) {
       case accounts::Resolution::kUser:
@@ -61,19 +57,10 @@ Session::RcptVerdict Session::check_recipient(const smtp::Mailbox& m, std::strin
   return RcptVerdict::kRelayDenied;
 }
 
-bool Session::sender_belongs_to_login(const std::string& sender, bool& temp) {
-  std::string err;
-  auto* acc = accounts(err);
-  if (!acc) {
-    temp = true;
-    return false;
-  }
-  auto owned = accounts::sender_owned_by(*acc, sender, auth_user_);
-  if (!owned) {
-    temp = true;
-    return false;
-  }
-  return *owned;
+Result<bool> Session::sender_belongs_to_login(const std::string& sender) {
+  auto acc = accounts();
+  if (!acc) return std::unexpected(acc.error());
+  return accounts::sender_owned_by(**acc, sender, auth_user_);
 }
 
 }  // namespace posta::smtpd

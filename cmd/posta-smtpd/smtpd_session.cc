@@ -257,19 +257,16 @@ std::string Session::protocol_name() const {
   return p;
 }
 
-accounts::Accounts* Session::accounts(std::string& err) { return accounts_.get(cfg_.home, err); }
+Result<accounts::Accounts*> Session::accounts() { return accounts_.get(cfg_.home); }
 
 AccountsCache::AccountsCache() = default;
 AccountsCache::~AccountsCache() = default;
 
-accounts::Accounts* AccountsCache::get(const std::string& home, std::string& err) {
+Result<accounts::Accounts*> AccountsCache::get(const std::string& home) {
   if (acc_ && home == home_) return acc_.get();
   acc_.reset();
   auto a = accounts::Accounts::open(home, accounts::Accounts::Mode::kPublished);
-  if (!a) {
-    err = a.error().what;
-    return nullptr;
-  }
+  if (!a) return std::unexpected(a.error());
   acc_ = std::make_unique<accounts::Accounts>(std::move(*a));
   home_ = home;
   return acc_.get();

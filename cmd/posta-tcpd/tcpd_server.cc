@@ -18,6 +18,7 @@
 #include "log/log.h"
 #include "net/rules.h"
 #include "proc/child.h"
+#include "proc/privilege.h"
 #include "tcpd.h"
 #include "tcpd_pool.h"
 #include "tcpd_spawn.h"

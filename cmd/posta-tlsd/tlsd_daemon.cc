@@ -20,6 +20,7 @@
 #include "log/log.h"
 #include "net/fdpass.h"
 #include "proc/privilege.h"
+#include "proc/socket_group.h"
 #include "tls/tls_store.h"
 #include "tlsd_relay.h"
 
@@ -203,12 +204,9 @@ int run_daemon(const Options& o) {
   ::mallopt(M_MMAP_THRESHOLD, 1 << 20);
   ::mallopt(M_TRIM_THRESHOLD, 4 << 20);
   OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr);
-  std::optional<gid_t> group;
-  if (!o.socket_group.empty()) {
-    auto g = group_id(o.socket_group);
-    if (!g) log::fatal(kExitTemporary, g.error().what);
-    group = *g;
-  }
+  auto gid = socket_group(o.socket_group);
+  if (!gid) log::fatal(kExitTemporary, gid.error().what);
+  std::optional<gid_t> group = *gid;
   std::error_code ec;
   std::filesystem::path dir = std::filesystem::path(o.daemon_socket).parent_path();
   std::string made_dir;  // created here (one level, e.g. $POSTA_HOME/run): given away below

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "accounts/mailbox.h"
+#include "admin/record_edit.h"
 #include "admin/tool.h"
 #include "base/exitcode.h"
 #include "log/log.h"
@@ -16,16 +17,8 @@ Error not_found(const std::string& a) { return Error{"no such user " + a, accoun
 
 // Applies the value options given on the command line to u.
 Status apply(const Opts& o, UserRecord& u) {
-  if (!o.quota_bytes.empty()) {
-    auto v = admin::parse_size(o.quota_bytes);
-    if (!v) return std::unexpected(v.error());
-    u.quota_bytes = *v;
-  }
-  if (!o.quota_messages.empty()) {
-    auto v = admin::parse_count(o.quota_messages);
-    if (!v) return std::unexpected(v.error());
-    u.quota_messages = *v;
-  }
+  if (auto st = admin::assign_size(o.quota_bytes, u.quota_bytes); !st) return st;
+  if (auto st = admin::assign_count(o.quota_messages, u.quota_messages); !st) return st;
   if (!o.maildir.empty()) {
     if (o.maildir[0] != '/') return fail("--maildir must be an absolute path", accounts::kErrInvalid);
     u.maildir = o.maildir;
