@@ -1,6 +1,6 @@
 #include "queue/spawn_start.h"
 
-#include <cstdlib>
+#include <string>
 
 #include "base/exitcode.h"
 #include "control/control.h"
@@ -10,10 +10,9 @@
 namespace posta::queue {
 
 SpawnStart start_spawn(int argc, const char* program) {
-  if (argc > 1) {
-    log::error("usage: ", program, " (requests on fd 0, results on fd 1; started by posta-start)");
-    std::exit(kExitUsageS6);
-  }
+  if (argc > 1)
+    log::fatal(kExitUsageS6, std::string("usage: ") + program +
+                                 " (requests on fd 0, results on fd 1; started by posta-start)");
   auto daemon = Daemon::start({std::nullopt, false}, {});
   if (!daemon) log::fatal(kExitTemporary, daemon.error().what);
   std::string home = posta_home();
