@@ -8,7 +8,9 @@
 
 #include "imapd_session.h"
 #include "log/log.h"
+#include "control/control.h"
 #include "maildir/quota.h"
+#include "spam/learn_queue.h"
 
 namespace posta::imapd {
 
@@ -148,6 +150,12 @@ void Session::cmd_expunge(const std::string& tag, Parser& p, bool uid) {
   ok(tag, "EXPUNGE completed");
 }
 
+// Moving mail into or out of Junk teaches the spam filter unless the admin turned that off
+// (control/spamlearn) or the user did (a file posta-nolearn in the Maildir).
+bool Session::learning_wanted() const {
+  return Control().flag("spamlearn", true) && ::access((maildir_ + "/posta-nolearn").c_str(), F_OK) != 0;
+}
+
 void Session::cmd_copy(const std::string& tag, Parser& p, bool uid, bool move) {
   if (!p.sp()) return bad(tag, "Missing sequence set");
   auto set = p.sequence_set();
@@ -166,6 +174,8 @@ void Session::cmd_copy(const std::string& tag, Parser& p, bool uid, bool move) {
   if (!move && over_quota(bytes, seqs.size())) return no(tag, "[OVERQUOTA] Quota exceeded");
   std::string src, dst;
   std::vector<uint32_t> moved;
+  spam::LearnAs learn_as;
+  bool teach = spam::move_teaches(sel_->name, *name, learn_as) && learning_wanted();
   for (uint32_t seq : seqs) {
     uint32_t u = sel_->uids[seq - 1];
     const auto* m = sel_->index->find(u);
@@ -186,6 +196,10 @@ void Session::cmd_copy(const std::string& tag, Parser& p, bool uid, bool move) {
       continue;
     }
     if (!nu) return no(tag, "[SERVERBUG] " + nu.error().what);
+    if (teach) {
+      if (auto r = spam::request_learning(posta_home(), user_, learn_as, sel_->index->path(*m)); !r)
+        log::warning(user_, ": learning request not recorded: ", r.error().what);
+    }
     src += (src.empty() ? "" : ",") + std::to_string(u);
     dst += (dst.empty() ? "" : ",") + std::to_string(*nu);
     moved.push_back(u);

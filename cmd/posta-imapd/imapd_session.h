@@ -103,6 +103,7 @@ class Session {
   void close_mailbox(bool expunge);
   void cmd_expunge(const std::string& tag, Parser& p, bool uid);
   void cmd_copy(const std::string& tag, Parser& p, bool uid, bool move);
+  bool learning_wanted() const;
   void cmd_idle(const std::string& tag);
   std::vector<uint32_t> resolve_set(const imap::SequenceSet& set, bool uid) const;  // -> seqs
   std::string flags_text(uint32_t uid, const std::string& letters) const;

@@ -106,3 +106,25 @@ check() { run timeout 60 $PY "$FIX/imapcheck.py" "$1"; assert_success; assert_ou
   assert_success
   assert_output --regexp 'ok appended=[0-9]+ delivered=[0-9]+'
 }
+
+@test "MOVE into Junk and out of it leaves spam and ham learning requests; opt-outs leave none" {
+  mkdir -p "$T/md"/{new,cur,tmp}
+  for i in 1 2 3; do printf 'Subject: %s\n\nx\n' $i >"$T/md/new/100$i.M1P1.host"; done
+  printf 'a SELECT INBOX\r\nb MOVE 1 Junk\r\nc COPY 2 Junk\r\nd MOVE 1 Archive\r\ne LOGOUT\r\n' | imapd --post-auth
+  printf 'a SELECT Junk\r\nb MOVE 1 INBOX\r\nc MOVE 1 Trash\r\nd LOGOUT\r\n' | imapd --post-auth
+  cd "$POSTA_HOME/spam/learn/new"
+  user_hex=$(printf jo | od -An -tx1 | tr -d ' \n')
+  [ "$(ls | grep -c "\.s\.$user_hex$")" = 2 ]  # MOVE and COPY into Junk
+  [ "$(ls | grep -c "\.h\.$user_hex$")" = 1 ]  # Junk -> INBOX; Junk -> Trash teaches nothing
+  [ "$(ls | wc -l)" = 3 ]
+  [ -z "$(ls ../tmp)" ]
+  grep -l '^Subject: 1$' * >/dev/null   # a request is the message itself
+  rm -f ./*
+  touch "$T/md/posta-nolearn"
+  printf 'a SELECT INBOX\r\nb MOVE 1 Junk\r\ne LOGOUT\r\n' | imapd --post-auth
+  [ -z "$(ls)" ]
+  rm "$T/md/posta-nolearn"
+  echo no >"$POSTA_HOME/control/spamlearn"
+  printf 'a SELECT INBOX\r\nb MOVE 1 Junk\r\ne LOGOUT\r\n' | imapd --post-auth
+  [ -z "$(ls)" ]
+}

@@ -1,0 +1,113 @@
+#include "spam/learn_queue.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <ctime>
+
+#include "base/c_ptr.h"
+#include "base/hex.h"
+#include "io/fd.h"
+
+namespace posta::spam {
+namespace {
+
+// Every request of this process has its own number: one MOVE may teach many messages.
+std::atomic<unsigned> request_counter{0};
+
+Status make_dir(const std::string& dir) {
+  if (::mkdir(dir.c_str(), 0770) != 0 && errno != EEXIST) return fail_sys("mkdir " + dir);
+  return {};
+}
+
+// A copy for a message on another file system (EXDEV) than the queue.
+Status copy_message(const std::string& from, const std::string& to) {
+  auto data = read_file(from, 64u << 20);
+  if (!data) return std::unexpected(data.error());
+  auto fd = open_fd(to, O_WRONLY | O_CREAT | O_EXCL, 0640);
+  if (!fd) return std::unexpected(fd.error());
+  if (auto w = write_all(fd->get(), *data); !w) return w;
+  if (::fsync(fd->get()) != 0) return fail_sys("fsync " + to);
+  return {};
+}
+
+}  // namespace
+
+const char* learn_as_name(LearnAs as) { return as == LearnAs::kSpam ? "spam" : "ham"; }
+
+std::string learn_queue_dir(const std::string& home) { return home + "/spam/learn"; }
+
+bool move_teaches(const std::string& from, const std::string& to, LearnAs& as) {
+  if (from == to) return false;
+  if (to == "Junk") {
+    as = LearnAs::kSpam;
+    return true;
+  }
+  if (from == "Junk" && to != "Trash") {
+    as = LearnAs::kHam;
+    return true;
+  }
+  return false;
+}
+
+Status request_learning(const std::string& home, const std::string& user, LearnAs as,
+                        const std::string& message_path) {
+  std::string dir = learn_queue_dir(home);
+  for (const auto& d : {home + "/spam", dir, dir + "/tmp", dir + "/new"})
+    if (auto s = make_dir(d); !s) return s;
+  std::string name = std::to_string(std::time(nullptr)) + "." + std::to_string(::getpid()) + "_" +
+                     std::to_string(request_counter++) + (as == LearnAs::kSpam ? ".s." : ".h.") +
+                     hex_encode(user);
+  std::string tmp = dir + "/tmp/" + name;
+  if (::link(message_path.c_str(), tmp.c_str()) != 0) {
+    if (errno != EXDEV && errno != EPERM) return fail_sys("link " + tmp);
+    if (auto c = copy_message(message_path, tmp); !c) {
+      ::unlink(tmp.c_str());
+      return c;
+    }
+  }
+  if (::rename(tmp.c_str(), (dir + "/new/" + name).c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    return fail_sys("rename " + tmp, err);
+  }
+  return {};
+}
+
+Result<std::vector<LearnRequest>> pending_requests(const std::string& home, size_t max) {
+  std::string dir = learn_queue_dir(home) + "/new";
+  CPtr<DIR, ::closedir> d(::opendir(dir.c_str()));
+  std::vector<LearnRequest> out;
+  if (!d) {
+    if (errno == ENOENT) return out;
+    return fail_sys("opendir " + dir);
+  }
+  std::vector<std::string> names;
+  while (dirent* e = ::readdir(d.get())) {
+    std::string n = e->d_name;
+    if (n.empty() || n[0] == '.') continue;
+    names.push_back(std::move(n));
+  }
+  // Oldest first: the names start with the time (equal widths until the year 2286).
+  std::sort(names.begin(), names.end());
+  for (const auto& n : names) {
+    if (out.size() >= max) break;
+    // <time>.<pid>_<n>.<s|h>.<hex user>
+    size_t first = n.find('.');
+    size_t second = first == std::string::npos ? first : n.find('.', first + 1);
+    if (second == std::string::npos || second + 3 > n.size() || n[second + 2] != '.') continue;
+    char kind = n[second + 1];
+    if (kind != 's' && kind != 'h') continue;
+    auto user = hex_decode(std::string_view(n).substr(second + 3));
+    if (!user || user->empty()) continue;
+    out.push_back({dir + "/" + n, *user, kind == 's' ? LearnAs::kSpam : LearnAs::kHam});
+  }
+  return out;
+}
+
+}  // namespace posta::spam

@@ -1,0 +1,74 @@
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "io/fd.h"
+#include "spam/learn_queue.h"
+#include "tmpdir.h"
+
+namespace posta::spam {
+namespace {
+
+TEST(SpamLearnQueue, MoveTeaches) {
+  LearnAs as;
+  ASSERT_TRUE(move_teaches("INBOX", "Junk", as));
+  EXPECT_EQ(as, LearnAs::kSpam);
+  ASSERT_TRUE(move_teaches("Junk", "INBOX", as));
+  EXPECT_EQ(as, LearnAs::kHam);
+  ASSERT_TRUE(move_teaches("Junk", "Archive", as));
+  EXPECT_EQ(as, LearnAs::kHam);
+  EXPECT_FALSE(move_teaches("Junk", "Trash", as));  // deleting spam teaches nothing
+  EXPECT_FALSE(move_teaches("Junk", "Junk", as));
+  EXPECT_FALSE(move_teaches("INBOX", "Archive", as));
+}
+
+TEST(SpamLearnQueue, RequestsAreHardLinksReadBackOldestFirst) {
+  test::TempDir home;
+  std::string msg = home.path + "/message";
+  std::ofstream(msg) << "Subject: x\n\nbody\n";
+  ASSERT_TRUE(request_learning(home.path, "alice@example.org", LearnAs::kSpam, msg));
+  ASSERT_TRUE(request_learning(home.path, "bob", LearnAs::kHam, msg));
+  struct stat st{};
+  ASSERT_EQ(::stat(msg.c_str(), &st), 0);
+  EXPECT_EQ(st.st_nlink, 3u);  // the message and two requests: no copy
+
+  auto r = pending_requests(home.path, 10);
+  ASSERT_TRUE(r) << r.error().what;
+  ASSERT_EQ(r->size(), 2u);
+  EXPECT_EQ((*r)[0].user, "alice@example.org");
+  EXPECT_EQ((*r)[0].as, LearnAs::kSpam);
+  EXPECT_EQ((*r)[1].user, "bob");
+  EXPECT_EQ((*r)[1].as, LearnAs::kHam);
+  auto body = read_file((*r)[0].path);
+  ASSERT_TRUE(body);
+  EXPECT_EQ(*body, "Subject: x\n\nbody\n");
+  EXPECT_EQ(pending_requests(home.path, 1)->size(), 1u);  // max is honoured
+}
+
+TEST(SpamLearnQueue, ForeignNamesAreSkippedAndAnEmptyQueueIsEmpty) {
+  test::TempDir home;
+  auto none = pending_requests(home.path, 10);
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty());
+  std::string msg = home.path + "/m";
+  std::ofstream(msg) << "x";
+  ASSERT_TRUE(request_learning(home.path, "u", LearnAs::kSpam, msg));
+  std::string nd = learn_queue_dir(home.path) + "/new/";
+  for (const char* bad : {"junk", "1.2_3.x.75", "1.2_3.s.zz", "1.2_3.s.", ".hidden"})
+    std::ofstream(nd + bad) << "x";
+  auto r = pending_requests(home.path, 10);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_EQ((*r)[0].user, "u");
+}
+
+TEST(SpamLearnQueue, MissingMessageIsAnError) {
+  test::TempDir home;
+  EXPECT_FALSE(request_learning(home.path, "u", LearnAs::kSpam, home.path + "/nope"));
+  EXPECT_TRUE(pending_requests(home.path, 10)->empty());
+}
+
+}  // namespace
+}  // namespace posta::spam
