@@ -62,8 +62,9 @@ int run_dmarc(const std::string& home, const DmarcOpts& o) {
   checks.spf = authres::SpfResult{in.spf_result, o.mail_from, o.helo};
   checks.dkim = in.dkim;
   checks.dmarc = e;
-  std::cout << evaluation_line(e) << "\n"
-            << authres::build(authres::authserv_id(Control(admin::home_or_default(home))), checks);
+  std::string field = authres::build(authres::authserv_id(Control(admin::home_or_default(home))), checks);
+  std::erase(field, '\r');  // a terminal's line ends
+  std::cout << evaluation_line(e) << "\n" << field;
   if (int r = admin::flush_stdout(); r != kExitOk) return r;
   switch (e.result) {
     case dmarc::Outcome::kPass:
