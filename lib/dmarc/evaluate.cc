@@ -122,7 +122,8 @@ Evaluation evaluate(std::string_view message, const AuthInputs& in, const TxtLoo
     Evaluation e;
     e.result = Outcome::kPermError;
     e.reason = problem_text(from.problem);
-    if (from.problem == FromDomains::Problem::kManyFromFields) e.disposition = Policy::kReject;
+    if (from.problem == FromDomains::Problem::kManyFromFields || from.problem == FromDomains::Problem::kTooManyDomains)
+      e.disposition = Policy::kReject;
     return e;
   }
   std::optional<Evaluation> worst;

@@ -64,9 +64,10 @@ Evaluation evaluate_domain(const std::string& from_domain, const AuthInputs& in,
 
 // The message's From field (from.h): each distinct domain of its addresses is evaluated and
 // the evaluation with the strictest disposition (then the worst result) is returned. A message
-// with more than one From field is kPermError with disposition reject (RFC 7489 section 6.6.1:
-// a reader could be shown a From other than the one checked); no From field, or one without a
-// usable domain, is kPermError with disposition none.
+// with more than one From field, or more than kMaxFromDomains domains in it, is kPermError
+// with disposition reject (RFC 7489 section 6.6.1: a reader could be shown a From other than
+// the one checked); no From field, or one without a usable domain, is kPermError with
+// disposition none.
 Evaluation evaluate(std::string_view message, const AuthInputs& in, const TxtLookup& lookup,
                     const Sampler& sample = random_percent);
 

@@ -24,6 +24,7 @@ const char* problem_text(FromDomains::Problem p) {
     case FromDomains::Problem::kNone: return "";
     case FromDomains::Problem::kNoFrom: return "no From field";
     case FromDomains::Problem::kManyFromFields: return "more than one From field";
+    case FromDomains::Problem::kTooManyDomains: return "more than 5 domains in the From field";
     case FromDomains::Problem::kNoDomain: return "From has no address with a valid domain name";
   }
   return "?";
@@ -49,7 +50,13 @@ FromDomains from_domains(std::string_view message) {
       out.domains.clear();
       return out;
     }
-    if (std::find(out.domains.begin(), out.domains.end(), *d) == out.domains.end()) out.domains.push_back(*d);
+    if (std::find(out.domains.begin(), out.domains.end(), *d) != out.domains.end()) continue;
+    if (out.domains.size() == kMaxFromDomains) {
+      out.problem = FromDomains::Problem::kTooManyDomains;
+      out.domains.clear();
+      return out;
+    }
+    out.domains.push_back(*d);
   }
   if (out.domains.empty()) out.problem = FromDomains::Problem::kNoDomain;
   return out;

@@ -6,11 +6,15 @@
 
 namespace posta::dmarc {
 
+// Each From domain costs up to two DNS queries; real mail has one.
+inline constexpr size_t kMaxFromDomains = 5;
+
 struct FromDomains {
   enum class Problem {
     kNone,
     kNoFrom,          // no From field
     kManyFromFields,  // more than one From field: a reader may see another than we check
+    kTooManyDomains,  // more than kMaxFromDomains distinct domains
     kNoDomain,        // a From without an address, or an address without a valid domain
                       // name (letters, digits, "-", "_", dots; at least two labels)
   };

@@ -176,6 +176,16 @@ TEST(DkimVerify, AtMostFiveSignaturesVerified) {
   EXPECT_EQ(key_names(sigs + kMsg), std::vector<std::string>{"sel._domainkey.example.test"});
 }
 
+TEST(DkimVerify, LongHeaderListsCostLinearWork) {
+  std::string many;
+  for (int i = 0; i < 20000; ++i) many += "X-Filler: " + std::to_string(i) + "\r\n";
+  std::string h = "from";
+  for (int i = 0; i < 20000; ++i) h += ":x-filler";
+  auto msg = many + kMsg;
+  auto v = one(rsa().sign(msg, "v=1; a=rsa-sha256; d=example.test; s=sel; h=" + h) + msg, rsa().fetcher());
+  EXPECT_EQ(v.result, Verdict::Result::kPass) << v.reason;
+}
+
 TEST(DkimVerify, TagLists) {
   EXPECT_TRUE(parse_tags("a=1; b = 2 ;"));
   EXPECT_EQ((*parse_tags("a=1;\r\n\tb = x y"))["b"], "x y");

@@ -83,6 +83,9 @@ TEST(DmarcFrom, Domains) {
   EXPECT_EQ(one.domains, std::vector<std::string>{"example.org"});
   auto many = from_domains("From: a@one.test, b@two.test, c@one.test\n\nbody");
   EXPECT_EQ(many.domains, (std::vector<std::string>{"one.test", "two.test"}));
+  EXPECT_EQ(from_domains("From: a@1.test, a@2.test, a@3.test, a@4.test, a@5.test, b@1.test\r\n\r\n").domains.size(), 5u);
+  EXPECT_EQ(from_domains("From: a@1.test, a@2.test, a@3.test, a@4.test, a@5.test, a@6.test\r\n\r\n").problem,
+            FromDomains::Problem::kTooManyDomains);
   EXPECT_EQ(from_domains("To: a@b.test\r\n\r\n").problem, FromDomains::Problem::kNoFrom);
   EXPECT_EQ(from_domains("From: a@b.test\r\nfrom: c@d.test\r\n\r\n").problem, FromDomains::Problem::kManyFromFields);
   for (auto bad : {"From: undisclosed:;\r\n\r\n", "From: alice\r\n\r\n", "From: a@[127.0.0.1]\r\n\r\n",
