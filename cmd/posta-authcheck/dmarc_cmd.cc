@@ -82,7 +82,7 @@ void add_dmarc_command(CLI::App& app, const std::string& home, Action& action) {
   c->add_option("FILE", o->file, "the message (\"-\": standard input)")->required();
   c->add_option("--mail-from", o->mail_from, "the envelope sender (empty for <>)");
   c->add_option("--helo", o->helo, "the HELO name (the SPF identity when MAIL FROM is <>)");
-  c->add_option("--ip", o->ip, "the client address the message came from");
+  c->add_option("--ip", o->ip, "the client address the message came from (not used while --spf-result is given)");
   c->add_option("--spf-result", o->spf_result, "the SPF result of that identity (pass, fail, softfail, ...)")
       ->required()
       ->check(CLI::IsMember({"pass", "fail", "softfail", "neutral", "none", "temperror", "permerror"}));

@@ -26,8 +26,8 @@ struct Record {
   uint32_t ri = 86400;
   bool p_assumed = false;  // p= was missing and rua= valid: p=none (section 6.6.3)
 
-  // What applies to mail whose From domain is `from_domain` when this record was found at
-  // `record_domain`: sp= for a subdomain of the record's (organisational) domain, else p=.
+  // What applies to a From domain: sp= (when present) for a subdomain of the domain the
+  // record was found at (its organisational domain), else p=.
   Policy applies_to(bool from_is_subdomain) const { return from_is_subdomain && sp ? *sp : p; }
 };
 
