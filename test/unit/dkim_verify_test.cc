@@ -212,3 +212,13 @@ TEST(DkimDnsKeys, AnswersToLookups) {
   a.records.pop_back();
   EXPECT_EQ(key_from_answer(a).txt, "google-site-verification=1");
 }
+
+TEST(DkimDnsKeys, FetcherOverAResolverThatDoesNotAnswer) {
+  auto server = dns::parse_server("127.0.0.1:1");  // nobody listens: port unreachable
+  ASSERT_TRUE(server);
+  dns::Resolver resolver({*server}, std::chrono::milliseconds(300), 1);
+  auto msg = rsa().sign(kMsg, kBase) + kMsg;
+  auto v = one(msg, dns_key_fetcher(resolver, msg));
+  EXPECT_EQ(v.result, Verdict::Result::kTempError);
+  EXPECT_EQ(v.domain, "example.test");
+}
