@@ -34,6 +34,11 @@ PROG_LDLIBS := -static-libstdc++ -static-libgcc -Wl,-Bstatic -levent_openssl -le
                -lcrypto -ldb_cxx -Wl,-Bdynamic -lcrypt -lpthread -ldl
 endif
 
+# Libraries one program needs on top of PROG_LDLIBS, linked dynamically:
+# EXTRA_LIBS_<program> := -lfoo (and the unit tests link all of them)
+EXTRA_LIBS_posta-authcheck := -lpsl
+UNIT_EXTRA_LIBS := -lpsl
+
 PROGRAMS := $(notdir $(patsubst %/,%,$(wildcard cmd/*/)))
 LIB_SRC  := $(filter-out %_test.cc %_fuzz.cc,$(wildcard lib/*/*.cc))
 LIB_OBJ  := $(LIB_SRC:%.cc=$(BUILD)/obj/%.o)
@@ -60,13 +65,13 @@ $(BUILD)/libposta.a: $(LIB_OBJ)
 define program_rule
 $(BUILD)/bin/$(1): $(patsubst %.cc,$(BUILD)/obj/%.o,$(wildcard cmd/$(1)/*.cc)) $(BUILD)/libposta.a
 	@mkdir -p $$(dir $$@)
-	$$(CXX) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $(BUILD)/libposta.a $$(PROG_LDLIBS)
+	$$(CXX) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $(BUILD)/libposta.a $$(PROG_LDLIBS) $$(EXTRA_LIBS_$(1))
 endef
 $(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
 
 $(BUILD)/bin/unit-tests: $(UNIT_OBJ) $(BUILD)/libposta.a
 	@mkdir -p $(dir $@)
-	$(CXX) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(BUILD)/libposta.a -lgtest -lgtest_main $(LDLIBS)
+	$(CXX) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(BUILD)/libposta.a -lgtest -lgtest_main $(LDLIBS) $(UNIT_EXTRA_LIBS)
 
 test:
 	@contrib/install-deps test
@@ -108,7 +113,7 @@ FUZZ_MODS  := base io log smtp imap mime maildir mailhdr net
 # (Berkeley DB)
 FUZZ_FILES := lib/accounts/auth_proto.cc lib/queue/queued_proto.cc lib/queue/control_proto.cc \
               lib/queue/pipe_proto.cc lib/queue/spool.cc lib/control/control.cc \
-              lib/auth/credentials.cc lib/auth/sasl.cc lib/proc/privilege.cc
+              lib/auth/credentials.cc lib/auth/sasl.cc lib/proc/privilege.cc lib/dmarc/record.cc
 FUZZ_LIB_OBJ := $(patsubst %.cc,$(FUZZ_DIR)/obj/%.o,$(foreach m,$(FUZZ_MODS),$(wildcard lib/$(m)/*.cc)) $(FUZZ_FILES))
 FUZZ_BINS  := $(patsubst test/fuzz/%.cc,$(FUZZ_DIR)/bin/%,$(wildcard test/fuzz/*_fuzz.cc))
 fuzz: $(FUZZ_BINS)

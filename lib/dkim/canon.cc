@@ -1,5 +1,7 @@
 #include "dkim/canon.h"
 
+#include <map>
+
 namespace posta::dkim {
 namespace {
 
@@ -91,16 +93,16 @@ std::string body_simple(std::string_view body) {
 
 std::vector<const HeaderField*> select_headers(const std::vector<HeaderField>& headers,
                                                const std::vector<std::string>& names) {
+  // each name's fields in header order; a use takes the last one left (linear work however
+  // long h= and the header block are)
+  std::map<std::string, std::vector<const HeaderField*>> unused;
+  for (auto& h : headers) unused[lower(h.name)].push_back(&h);
   std::vector<const HeaderField*> out;
-  std::vector<bool> used(headers.size(), false);
   for (auto& n : names) {
-    std::string want = lower(trim_wsp(n));
-    for (size_t i = headers.size(); i-- > 0;) {
-      if (used[i] || lower(headers[i].name) != want) continue;
-      used[i] = true;
-      out.push_back(&headers[i]);
-      break;
-    }
+    auto it = unused.find(lower(trim_wsp(n)));
+    if (it == unused.end() || it->second.empty()) continue;
+    out.push_back(it->second.back());
+    it->second.pop_back();
   }
   return out;
 }

@@ -5,10 +5,9 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
-#include <map>
-
 #include "base/base64.h"
 #include "dkim/canon.h"
+#include "dkim/tags.h"
 
 namespace posta::dkim {
 namespace {
@@ -34,12 +33,7 @@ KeyType type_of(const EVP_PKEY* k) {
   return EVP_PKEY_get_id(k) == EVP_PKEY_ED25519 ? KeyType::kEd25519 : KeyType::kRsa;
 }
 
-Result<std::string> b64_decode(std::string_view in) {
-  std::string clean;
-  for (char c : in)
-    if (c != ' ' && c != '\t' && c != '\r' && c != '\n') clean.push_back(c);
-  return base64_decode(clean);
-}
+Result<std::string> b64_decode(std::string_view in) { return base64_decode(without_fws(in)); }
 
 Result<Pkey> generate_key(KeyType t, int rsa_bits) {
   std::unique_ptr<EVP_PKEY_CTX, CtxDeleter> ctx(
@@ -103,28 +97,37 @@ std::string quoted_txt(std::string_view txt) {
   return out.empty() ? "\"\"" : out;
 }
 
+namespace {
+
+// t=, h= and s= are colon-separated lists (RFC 6376 section 3.6.1).
+bool list_has(const std::string& list, std::string_view want) {
+  for (auto& item : split(without_fws(list), ':'))
+    if (item == want) return true;
+  return false;
+}
+
+}  // namespace
+
 Result<PublicKey> parse_key_record(std::string_view txt) {
-  std::map<std::string, std::string> tags;
-  size_t pos = 0;
-  while (pos <= txt.size()) {
-    size_t semi = txt.find(';', pos);
-    auto part = txt.substr(pos, semi == std::string_view::npos ? std::string_view::npos : semi - pos);
-    auto eq = part.find('=');
-    if (eq != std::string_view::npos) tags[trim_wsp(part.substr(0, eq))] = trim_wsp(part.substr(eq + 1));
-    else if (!trim_wsp(part).empty()) return fail("malformed key record");
-    if (semi == std::string_view::npos) break;
-    pos = semi + 1;
-  }
+  auto parsed = parse_tags(txt);
+  if (!parsed) return fail("malformed key record");
+  auto& tags = *parsed;
   if (tags.count("v") && tags["v"] != "DKIM1") return fail("key record version is not DKIM1");
   auto kt = parse_key_type(tags.count("k") ? tags["k"] : "rsa");
   if (!kt) return std::unexpected(kt.error());
+  if (tags.count("h") && !list_has(tags["h"], "sha256")) return fail("key record does not allow sha256 (h=)");
+  if (tags.count("s") && !list_has(tags["s"], "*") && !list_has(tags["s"], "email"))
+    return fail("key record is not for email (s=)");
   if (!tags.count("p")) return fail("key record without p=");
   if (tags["p"].empty()) return fail("key revoked (empty p=)");
   auto der = b64_decode(tags["p"]);
   if (!der) return fail("key record: " + der.error().what);
   PublicKey pk;
   pk.type = *kt;
-  pk.testing = tags.count("t") && tags["t"].find('y') != std::string::npos;
+  if (tags.count("t")) {
+    pk.testing = list_has(tags["t"], "y");
+    pk.strict_identity = list_has(tags["t"], "s");
+  }
   const auto* d = reinterpret_cast<const unsigned char*>(der->data());
   if (*kt == KeyType::kEd25519) {
     pk.key.reset(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, d, der->size()));
@@ -136,6 +139,8 @@ Result<PublicKey> parse_key_record(std::string_view txt) {
     }
   }
   if (!pk.key || type_of(pk.key.get()) != *kt) return fail("key record: unusable public key");
+  // RFC 8301 section 3.2: keys under 1024 bits are not considered valid
+  if (*kt == KeyType::kRsa && EVP_PKEY_get_bits(pk.key.get()) < 1024) return fail("RSA key shorter than 1024 bits");
   return pk;
 }
 

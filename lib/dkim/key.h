@@ -34,9 +34,11 @@ std::string quoted_txt(std::string_view txt);
 struct PublicKey {
   KeyType type = KeyType::kRsa;
   Pkey key;
-  bool testing = false;  // t=y
+  bool testing = false;          // t=y
+  bool strict_identity = false;  // t=s: the i= domain must be d= itself, not a subdomain
 };
-// Parses a key record; fails on unknown v/k, revoked (empty p=), bad key data.
+// Parses a key record; fails on unknown v/k, revoked (empty p=), bad key data, an h= without
+// sha256, an s= without email or *, RSA keys under 1024 bits (RFC 8301).
 [[nodiscard]] Result<PublicKey> parse_key_record(std::string_view txt);
 
 // base/base64.h's strict decoder after dropping the whitespace a tag value may hold
