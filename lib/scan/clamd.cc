@@ -47,18 +47,6 @@ Result<ClamdConfig> parse_address(std::string_view a) {
   return c;
 }
 
-// Waits for fd to become ready for events until the deadline; false on timeout.
-bool wait_fd(int fd, short events, Clock::time_point deadline) {
-  for (;;) {
-    auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now()).count();
-    if (left <= 0) return false;
-    pollfd p{fd, events, 0};
-    int r = ::poll(&p, 1, static_cast<int>(left));
-    if (r > 0) return true;
-    if (r == 0 || errno != EINTR) return false;
-  }
-}
-
 Result<Fd> connect_clamd(const ClamdConfig& c) {
   Fd fd(::socket(c.addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (!fd) return fail_sys("socket");
@@ -115,7 +103,7 @@ Result<ClamdConfig> ClamdConfig::parse(const std::vector<std::string>& lines) {
       POSTA_TRY(c.stream_max, parse_bytes(value));
       if (c.stream_max == 0) return fail("clamd: streammax must be more than 0");
     } else if (name == "connecttimeout" || name == "timeout") {
-      auto secs = parse_number(value);
+      auto secs = parse_uint(value);
       if (!secs || *secs == 0 || *secs > 3600)
         return fail("clamd: " + name + " is not a number of seconds (1..3600): " + value);
       (name == "timeout" ? c.timeout : c.connect_timeout) = milliseconds(*secs * 1000);

@@ -13,9 +13,7 @@ namespace posta::scan {
 
 // "name value ..." -> {"name" (lower-cased), "value ..." (trimmed)}; fails without a value.
 [[nodiscard]] Result<std::pair<std::string, std::string>> split_setting(std::string_view line);
-// A decimal number without sign; nullopt otherwise.
-std::optional<uint64_t> parse_number(std::string_view s);
-// A number with an optional K, M or G suffix (1024-based).
+// A number with an optional K, M, G or T suffix (1024-based: parse_byte_size).
 [[nodiscard]] Result<uint64_t> parse_bytes(std::string_view s);
 
 }  // namespace posta::scan

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "base/base64.h"
+#include "net/address.h"
 #include "net/fdpass.h"
 #include "scan/clamd.h"
 #include "tmpdir.h"
@@ -276,14 +277,13 @@ TEST(ClamdFake, NoClamdIsUnavailable) {
 
 TEST(ClamdFake, RefusedTcpPortIsUnavailable) {
   // a port bound but not listening refuses connections
+  auto any = net::bind_addr("127.0.0.1", "0");
+  ASSERT_TRUE(any);
   Fd s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  socklen_t len = sizeof a;
-  ::getsockname(s.get(), reinterpret_cast<sockaddr*>(&a), &len);
-  auto c = ClamdConfig::parse({"127.0.0.1:" + std::to_string(ntohs(a.sin_port))});
+  ASSERT_EQ(::bind(s.get(), reinterpret_cast<sockaddr*>(&any->ss), any->len), 0);
+  ASSERT_EQ(::getsockname(s.get(), reinterpret_cast<sockaddr*>(&any->ss), &any->len), 0);
+  auto port = ntohs(reinterpret_cast<sockaddr_in*>(&any->ss)->sin_port);
+  auto c = ClamdConfig::parse({"127.0.0.1:" + std::to_string(port)});
   ASSERT_TRUE(c);
   EXPECT_EQ(clamd_scan(*c, "hello").kind, K::unavailable);
 }
