@@ -34,6 +34,9 @@ PROG_LDLIBS := -static-libstdc++ -static-libgcc -Wl,-Bstatic -levent_openssl -le
                -lcrypto -ldb_cxx -Wl,-Bdynamic -lcrypt -lpthread -ldl
 endif
 
+# lib/scan reads archives with libarchive (dynamic: Debian patches it often)
+SCAN_LIBS := -larchive
+
 PROGRAMS := $(notdir $(patsubst %/,%,$(wildcard cmd/*/)))
 LIB_SRC  := $(filter-out %_test.cc %_fuzz.cc,$(wildcard lib/*/*.cc))
 LIB_OBJ  := $(LIB_SRC:%.cc=$(BUILD)/obj/%.o)
@@ -66,7 +69,7 @@ $(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
 
 $(BUILD)/bin/unit-tests: $(UNIT_OBJ) $(BUILD)/libposta.a
 	@mkdir -p $(dir $@)
-	$(CXX) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(BUILD)/libposta.a -lgtest -lgtest_main $(LDLIBS)
+	$(CXX) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(BUILD)/libposta.a -lgtest -lgtest_main $(LDLIBS) $(SCAN_LIBS)
 
 test:
 	@contrib/install-deps test
