@@ -30,7 +30,8 @@ clamd_start() {
     echo "SelfCheck 0"
     [ -n "$port" ] && echo "TCPSocket $port" && echo "TCPAddr 127.0.0.1"
   } >"$dir/clamd.conf"
-  clamd -c "$dir/clamd.conf" >"$dir/clamd.log" 2>&1 &
+  # fd 3 closed: Bats waits for it (its output channel) before a suite may end
+  clamd -c "$dir/clamd.conf" >"$dir/clamd.log" 2>&1 3>&- &
   CLAMD_PID=$!
   CLAMD_DIR=$dir
   CLAMD_SOCKET="unix:$dir/clamd.sock"
@@ -47,9 +48,12 @@ clamd_start() {
 }
 
 clamd_stop() {
+  local i=0
   [ -n "${CLAMD_PID:-}" ] || return 0
   kill "$CLAMD_PID" 2>/dev/null
-  wait "$CLAMD_PID" 2>/dev/null
+  # not always our child (Bats runs setup_file and teardown_file in different processes)
+  while kill -0 "$CLAMD_PID" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+  kill -KILL "$CLAMD_PID" 2>/dev/null
   CLAMD_PID=
   return 0
 }

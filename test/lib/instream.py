@@ -22,13 +22,13 @@ def connect(address):
 
 
 def answer(s):
-    out = b""
-    while not out.endswith(b"\0"):
-        b = s.recv(4096)
-        if not b:
+    """clamd's answer up to its NUL (or what came before the connection closed)"""
+    got = bytearray()
+    for block in iter(lambda: s.recv(4096), b""):
+        got += block
+        if got.endswith(b"\0"):
             break
-        out += b
-    return out.rstrip(b"\0").decode("utf-8", "replace")
+    return bytes(got).rstrip(b"\0").decode("utf-8", "replace")
 
 
 def wait(address, seconds):
