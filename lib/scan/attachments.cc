@@ -21,6 +21,21 @@ std::string decode_transfer(std::string_view body, std::string_view encoding) {
   return std::string(body);
 }
 
+// The first kSniffBytes (or more) of the decoded body, from a prefix of the encoded one
+// (base64 takes 4 characters for 3 bytes plus line ends, quoted-printable at most 3 per
+// byte plus soft line breaks); all of it when the prefix gives less.
+struct Decoded {
+  std::string data;
+  bool complete;
+};
+Decoded decode_head(std::string_view body, std::string_view encoding) {
+  size_t take = 4 * kSniffBytes;
+  if (body.size() <= take) return {decode_transfer(body, encoding), true};
+  auto head = decode_transfer(body.substr(0, take), encoding);
+  if (head.size() >= kSniffBytes) return {std::move(head), false};
+  return {decode_transfer(body, encoding), true};
+}
+
 size_t count_parts(const mime::Part& p) {
   size_t n = 1;
   for (auto& c : p.children) n += count_parts(c);
@@ -57,8 +72,12 @@ class Walk {
     }
     bool attachment = !names.empty() || p.disposition == "attachment" || p.type != "text";
     if (!attachment || p.end <= p.body_start || in_.done()) return;
-    std::string data = decode_transfer(msg_.substr(p.body_start, p.end - p.body_start), p.encoding);
-    in_.check_content(where, names.empty() ? "" : names[0], data, 1);
+    auto body = msg_.substr(p.body_start, p.end - p.body_start);
+    std::string name = names.empty() ? "" : names[0];
+    // a large attachment is decoded whole only when its checks need all of it
+    auto d = decode_head(body, p.encoding);
+    if (!d.complete && Inspection::needs_whole(name, d.data)) d.data = decode_transfer(body, p.encoding);
+    in_.check_content(where, name, d.data, 1);
   }
 
  private:

@@ -467,3 +467,24 @@ TEST(Attachments, EmbeddedMessagesAreWalked) {
   ASSERT_TRUE(r.blocked());
   EXPECT_EQ(r.findings[0].where, "setup.exe");
 }
+
+// A large attachment is decoded as far as its checks need: the head for content, all of an
+// archive.
+TEST(Attachments, LargeAttachmentsDecodedAsFarAsNeeded) {
+  std::string noise(512 << 10, '\0');
+  uint32_t x = 1;
+  for (auto& c : noise) c = static_cast<char>((x = x * 1103515245 + 12345) >> 24);
+  auto zip = make_archive({{"noise.bin", noise}, {"later/setup.exe", "x"}});
+  ASSERT_GT(zip.size(), 4 * kSniffBytes);
+  auto r = check({named("big.zip", zip)});
+  ASSERT_TRUE(r.blocked());
+  EXPECT_EQ(describe(r.findings[0]), "big.zip/later/setup.exe: extension .exe");
+  EXPECT_TRUE(check({named("big.dat", pe_exe() + noise)}).blocked());
+  EXPECT_FALSE(check({named("big.dat", noise)}).blocked());
+  // quoted-printable as well
+  auto qp = "From: a@example.test\r\nMIME-Version: 1.0\r\nContent-Type: application/octet-stream; name=x.bin\r\n"
+            "Content-Transfer-Encoding: quoted-printable\r\n\r\n#!/bin/sh=0D\r\n" + std::string(300000, 'a') + "\r\n";
+  auto p = shipped();
+  p.content.insert(Content::script);
+  EXPECT_TRUE(check_attachments(qp, p).blocked());
+}
