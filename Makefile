@@ -37,7 +37,9 @@ endif
 # Libraries one program needs on top of PROG_LDLIBS, linked dynamically:
 # EXTRA_LIBS_<program> := -lfoo (and the unit tests link all of them)
 EXTRA_LIBS_posta-authcheck := -lpsl
-UNIT_EXTRA_LIBS := -lpsl
+# lib/scan reads archives with libarchive (dynamic: Debian patches it often)
+SCAN_LIBS := -larchive
+UNIT_EXTRA_LIBS := -lpsl $(SCAN_LIBS)
 
 PROGRAMS := $(notdir $(patsubst %/,%,$(wildcard cmd/*/)))
 LIB_SRC  := $(filter-out %_test.cc %_fuzz.cc,$(wildcard lib/*/*.cc))
@@ -113,7 +115,9 @@ FUZZ_MODS  := base io log smtp imap mime maildir mailhdr net
 # (Berkeley DB)
 FUZZ_FILES := lib/accounts/auth_proto.cc lib/queue/queued_proto.cc lib/queue/control_proto.cc \
               lib/queue/pipe_proto.cc lib/queue/spool.cc lib/control/control.cc \
-              lib/auth/credentials.cc lib/auth/sasl.cc lib/proc/privilege.cc lib/dmarc/record.cc
+              lib/auth/credentials.cc lib/auth/sasl.cc lib/proc/privilege.cc \
+              lib/dmarc/record.cc lib/scan/attachments.cc lib/scan/archive.cc lib/scan/policy.cc lib/scan/settings.cc \
+              lib/scan/sniff.cc
 FUZZ_LIB_OBJ := $(patsubst %.cc,$(FUZZ_DIR)/obj/%.o,$(foreach m,$(FUZZ_MODS),$(wildcard lib/$(m)/*.cc)) $(FUZZ_FILES))
 FUZZ_BINS  := $(patsubst test/fuzz/%.cc,$(FUZZ_DIR)/bin/%,$(wildcard test/fuzz/*_fuzz.cc))
 fuzz: $(FUZZ_BINS)
@@ -124,7 +128,7 @@ $(FUZZ_DIR)/libposta-fuzz.a: $(FUZZ_LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 $(FUZZ_DIR)/bin/%: $(FUZZ_DIR)/obj/test/fuzz/%.o $(FUZZ_DIR)/libposta-fuzz.a
 	@mkdir -p $(dir $@)
-	$(FUZZ_CXX) -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_DIR)/libposta-fuzz.a
+	$(FUZZ_CXX) -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_DIR)/libposta-fuzz.a $(SCAN_LIBS)
 -include $(wildcard $(FUZZ_DIR)/obj/*/*/*.d $(FUZZ_DIR)/obj/test/fuzz/*.d)
 
 lint:

@@ -104,28 +104,15 @@ Result<std::string> obtain_hash(const PasswordSource& src) {
 }
 
 Result<uint64_t> parse_count(std::string_view s) {
-  uint64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc() || p != s.data() + s.size())
-    return fail("not a number: " + std::string(s), kErrInvalid);
-  return v;
+  auto v = parse_uint(s);
+  if (!v) return fail("not a number: " + std::string(s), kErrInvalid);
+  return *v;
 }
 
 Result<uint64_t> parse_size(std::string_view s) {
-  uint64_t mult = 1;
-  if (!s.empty()) {
-    switch (s.back()) {
-      case 'k': case 'K': mult = 1ull << 10; break;
-      case 'm': case 'M': mult = 1ull << 20; break;
-      case 'g': case 'G': mult = 1ull << 30; break;
-      case 't': case 'T': mult = 1ull << 40; break;
-      default: break;
-    }
-  }
-  auto n = parse_count(mult == 1 ? s : s.substr(0, s.size() - 1));
-  if (!n) return fail("not a size (N, NK, NM, NG, NT): " + std::string(s), kErrInvalid);
-  if (*n > UINT64_MAX / mult) return fail("size too large: " + std::string(s), kErrInvalid);
-  return *n * mult;
+  auto v = parse_byte_size(s);
+  if (!v) return fail("not a size (N, NK, NM, NG, NT): " + std::string(s), kErrInvalid);
+  return *v;
 }
 
 std::string format_time(int64_t t) {

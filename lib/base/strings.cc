@@ -1,5 +1,7 @@
 #include "base/strings.h"
 
+#include <charconv>
+
 namespace posta {
 namespace {
 
@@ -47,6 +49,29 @@ std::vector<std::string> split(std::string_view s, char sep) {
 std::string strip_trailing_slash(std::string path) {
   while (path.size() > 1 && path.back() == '/') path.pop_back();
   return path;
+}
+
+std::optional<uint64_t> parse_uint(std::string_view s) {
+  uint64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+std::optional<uint64_t> parse_byte_size(std::string_view s) {
+  uint64_t mult = 1;
+  if (!s.empty()) {
+    switch (s.back()) {
+      case 'k': case 'K': mult = 1ull << 10; break;
+      case 'm': case 'M': mult = 1ull << 20; break;
+      case 'g': case 'G': mult = 1ull << 30; break;
+      case 't': case 'T': mult = 1ull << 40; break;
+      default: break;
+    }
+  }
+  auto n = parse_uint(mult == 1 ? s : s.substr(0, s.size() - 1));
+  if (!n || *n > UINT64_MAX / mult) return std::nullopt;
+  return *n * mult;
 }
 
 }  // namespace posta

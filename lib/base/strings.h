@@ -2,6 +2,8 @@
 // Case mapping is ASCII only and ignores the locale: mail protocols compare keywords,
 // domains and header names in ASCII.
 #pragma once
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +24,12 @@ std::string_view trim_view(std::string_view s, std::string_view chars = kSpaces)
 
 // Splits s at sep; keeps empty fields ("a,,b" gives three, "" gives one empty field).
 std::vector<std::string> split(std::string_view s, char sep);
+
+// A decimal number without sign or spaces; nullopt otherwise (also past UINT64_MAX).
+std::optional<uint64_t> parse_uint(std::string_view s);
+// parse_uint with an optional K, M, G or T suffix (1024-based: "512M"); nullopt when
+// malformed or past UINT64_MAX.
+std::optional<uint64_t> parse_byte_size(std::string_view s);
 
 // path without trailing '/', except that "/" (or "//") stays "/".
 std::string strip_trailing_slash(std::string path);

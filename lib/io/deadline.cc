@@ -78,6 +78,17 @@ void Deadline::extend(Clock::duration d) {
   if (!never()) at_ += d;
 }
 
+bool wait_fd(int fd, short events, std::chrono::steady_clock::time_point until) {
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    pollfd p{fd, events, 0};
+    int r = ::poll(&p, 1, static_cast<int>(left.count()));
+    if (r > 0) return true;
+    if (r == 0 || errno != EINTR) return false;
+  }
+}
+
 Status write_all_timed(int fd, std::string_view data, std::chrono::milliseconds stall,
                        const Deadline& deadline) {
   bool socket = true;

@@ -33,6 +33,10 @@ class Deadline {
   Clock::time_point at_ = Clock::time_point::max();
 };
 
+// Waits until fd is ready for events (poll(2)) or the moment passes; false on timeout or
+// a poll error.
+bool wait_fd(int fd, short events, std::chrono::steady_clock::time_point until);
+
 // Error codes of write_all_timed: no progress for the stall time, or the deadline passed.
 inline constexpr int kWriteStalled = ETIMEDOUT;
 inline constexpr int kWriteDeadline = ETIME;

@@ -12,23 +12,12 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "io/deadline.h"
+
 namespace posta::smtpc {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// Waits for fd readiness until the deadline; false on timeout.
-bool wait_fd(int fd, short events, Clock::time_point deadline) {
-  for (;;) {
-    auto left = std::chrono::duration_cast<Millis>(deadline - Clock::now()).count();
-    if (left <= 0) return false;
-    pollfd p{fd, events, 0};
-    int r = ::poll(&p, 1, static_cast<int>(left));
-    if (r > 0) return true;
-    if (r == 0) return false;
-    if (errno != EINTR) return false;
-  }
-}
 
 std::string ssl_error_text() {
   unsigned long e = ERR_get_error();

@@ -36,4 +36,5 @@ run_fuzzer() {
 @test "fuzz: posta-tcpd rules and CIDR matching" { run_fuzzer tcpd_rules_fuzz; }
 @test "fuzz: DMARC policy records" { run_fuzzer dmarc_record_fuzz; }
 @test "fuzz: SASL PLAIN/LOGIN responses, the login rule, base64 and hex" { run_fuzzer sasl_fuzz; }
+@test "fuzz: attachment checks (archives through libarchive, MIME walk, policy file)" { run_fuzzer attachments_fuzz; }
 @test "fuzz: local protocols (posta-authd, posta-queued, posta-tcpd -R records, queue control, delivery pipes)" { run_fuzzer local_proto_fuzz; }
