@@ -30,6 +30,14 @@ TEST(MimeAddress, ListsAndGroups) {
   EXPECT_TRUE(a[4].group_end);
 }
 
+TEST(MimeAddress, StrayCloseParenIsSkipped) {
+  auto a = mime::parse_addresses("Jo) <jo@ex.test>, x@y.z)");
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(a[0].name, "Jo");
+  EXPECT_EQ(a[0].mailbox, "jo");
+  EXPECT_EQ(a[1].host, "y.z");
+}
+
 namespace {
 const char* kNested =
     "From: a@b.test\r\n"
