@@ -11,6 +11,9 @@
 namespace posta::spam::detail {
 namespace {
 
+// Bytes of one field value looked at: a field of many addresses or words costs no more.
+constexpr size_t kMaxFieldValue = 8192;
+
 // Fields the filter or the local delivery adds: a message learned from a mailbox has them,
 // the same message at the filter does not, so they must not count.
 bool added_here(std::string_view lname) {
@@ -102,36 +105,37 @@ void add_header_tokens(Tokens& t, const std::vector<mime::HeaderField>& headers,
     if (++seen > max_fields) break;
     std::string name = lower(trim(h.name));
     if (added_here(name)) continue;
+    std::string_view value = std::string_view(h.value).substr(0, kMaxFieldValue);
     if (plain_name(name)) t.add("header:", name);
     if (name == "subject") {
-      add_subject(t, h.value);
+      add_subject(t, value);
     } else if (name == "from") {
       size_t n = 0;
-      add_addresses(t, "from:", h.value, n);
-      auto a = mime::parse_addresses(h.value, 2);
+      add_addresses(t, "from:", value, n);
+      auto a = mime::parse_addresses(value, 2);
       if (!a.empty()) from_dom = lower(registered_domain(a.front().host));
     } else if (name == "to" || name == "cc") {
-      add_addresses(t, "to:", h.value, recipients);
+      add_addresses(t, "to:", value, recipients);
     } else if (name == "reply-to") {
-      auto a = mime::parse_addresses(h.value, 2);
+      auto a = mime::parse_addresses(value, 2);
       if (!a.empty()) reply_dom = lower(registered_domain(a.front().host));
       if (!reply_dom.empty()) t.add("reply-to:dom:", reply_dom);
     } else if (name == "received") {
-      if (++received <= 10) add_received(t, h.value);
+      if (++received <= 10) add_received(t, value);
     } else if (name == "message-id") {
       message_id = true;
-      std::string_view v = trim_view(h.value);
+      std::string_view v = trim_view(value);
       t.add("message-id:shape:", shape(v));
       if (size_t at = v.rfind('@'); at != std::string_view::npos)
         t.add("message-id:dom:", lower(registered_domain(trim_view(v.substr(at + 1), "<> \t"))));
     } else if (name == "x-mailer" || name == "user-agent") {
-      t.add("x-mailer:", mailer(h.value));
+      t.add("x-mailer:", mailer(value));
     } else if (name == "date") {
       date = true;
     }
-    if (size_t q = h.value.find("=?"); q != std::string::npos) {
-      size_t end = h.value.find('?', q + 2);
-      if (end != std::string::npos && end - q - 2 <= 30) t.add("header-charset:", lower(h.value.substr(q + 2, end - q - 2)));
+    if (size_t q = value.find("=?"); q != std::string::npos) {
+      size_t end = value.find('?', q + 2);
+      if (end != std::string::npos && end - q - 2 <= 30) t.add("header-charset:", lower(std::string(value.substr(q + 2, end - q - 2))));
     }
   }
   t.add("received:count:", bucket(received));
