@@ -2,6 +2,7 @@
 // Case mapping is ASCII only and ignores the locale: mail protocols compare keywords,
 // domains and header names in ASCII.
 #pragma once
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,9 @@ std::string_view trim_view(std::string_view s, std::string_view chars = kSpaces)
 
 // Splits s at sep; keeps empty fields ("a,,b" gives three, "" gives one empty field).
 std::vector<std::string> split(std::string_view s, char sep);
+
+// Appends code point cp (at most 0x10FFFF; the caller rejects surrogates) encoded as UTF-8.
+void append_utf8(std::string& out, uint32_t cp);
 
 // path without trailing '/', except that "/" (or "//") stays "/".
 std::string strip_trailing_slash(std::string path);

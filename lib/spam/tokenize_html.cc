@@ -66,25 +66,6 @@ Tag read_tag(std::string_view h, size_t& i) {
   return t;
 }
 
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = '?';
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
 // The entity at h[i] == '&' appended to out; i ends after it. Unknown ones stay as written.
 void decode_entity(std::string_view h, size_t& i, std::string& out) {
   static constexpr std::array<std::pair<std::string_view, std::string_view>, 8> kNamed{{
@@ -106,7 +87,9 @@ void decode_entity(std::string_view h, size_t& i, std::string& out) {
     if (digits) {
       if (j < h.size() && h[j] == ';') ++j;
       // zero-width characters split words for the eye only
-      if (cp != 0x200B && cp != 0x200C && cp != 0x200D && cp != 0xAD && cp != 0xFEFF) append_utf8(out, cp == 0xA0 ? ' ' : cp);
+      if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = '?';
+      if (cp == 0xA0) cp = ' ';
+      if (cp != 0x200B && cp != 0x200C && cp != 0x200D && cp != 0xAD && cp != 0xFEFF) append_utf8(out, cp);
       i = j;
       return;
     }
