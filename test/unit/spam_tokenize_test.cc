@@ -18,6 +18,10 @@ bool has(const std::vector<std::string>& toks, const std::string& t) {
   return std::binary_search(toks.begin(), toks.end(), t);
 }
 
+void expect_has(const std::vector<std::string>& toks, std::initializer_list<const char*> want) {
+  for (const char* w : want) EXPECT_TRUE(has(toks, w)) << w;
+}
+
 std::string plain(const std::string& body, const std::string& extra_headers = "") {
   return "From: Alice <alice@mail.example.com>\nTo: bob@example.org\nSubject: hello\n" + extra_headers +
          "\n" + body;
@@ -27,9 +31,7 @@ std::string plain(const std::string& body, const std::string& extra_headers = ""
 
 TEST(SpamTokenize, WordsLowerCasedBoundedAndDeduplicated) {
   auto t = tokenize(plain("The QUICK brown fox, the quick fox! an extraordinarily-long-word here\n"));
-  EXPECT_TRUE(has(t, "quick"));
-  EXPECT_TRUE(has(t, "fox"));
-  EXPECT_TRUE(has(t, "the"));
+  expect_has(t, {"quick", "fox", "the"});
   EXPECT_FALSE(has(t, "an"));  // shorter than 3
   EXPECT_TRUE(has(t, "skip:e 20"));
   EXPECT_TRUE(std::is_sorted(t.begin(), t.end()));
@@ -40,15 +42,11 @@ TEST(SpamTokenize, DecodesTransferEncodingsAndCharsets) {
   std::string qp = plain("caf=E9 cr=E8me br=FBl=\n=E9e\n",
                          "Content-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: quoted-printable\n");
   auto t = tokenize(qp);
-  EXPECT_TRUE(has(t, "caf\xc3\xa9"));
-  EXPECT_TRUE(has(t, "br\xc3\xbbl\xc3\xa9" "e"));
-  EXPECT_TRUE(has(t, "charset:iso-8859-1"));
-  EXPECT_TRUE(has(t, "encoding:quoted-printable"));
+  expect_has(t, {"caf\xc3\xa9", "br\xc3\xbbl\xc3\xa9" "e", "charset:iso-8859-1",
+                 "encoding:quoted-printable"});
   // "viagra pills online" in base64
   auto b = tokenize(plain("dmlhZ3JhIHBpbGxz\nIG9ubGluZQ==\n", "Content-Transfer-Encoding: base64\n"));
-  EXPECT_TRUE(has(b, "viagra"));
-  EXPECT_TRUE(has(b, "pills"));
-  EXPECT_TRUE(has(b, "online"));
+  expect_has(b, {"viagra", "pills", "online"});
 }
 
 TEST(SpamTokenize, HeaderTokens) {
@@ -65,27 +63,13 @@ TEST(SpamTokenize, HeaderTokens) {
       "\n"
       "body text\n";
   auto t = tokenize(m);
-  EXPECT_TRUE(has(t, "received:count:2"));
-  EXPECT_TRUE(has(t, "received:with:esmtps"));
-  EXPECT_TRUE(has(t, "received:with:smtp"));
-  EXPECT_TRUE(has(t, "received:unknown"));
-  EXPECT_TRUE(has(t, "received:ip:198.51.100"));
-  EXPECT_TRUE(has(t, "received:dom:example.org"));
-  EXPECT_TRUE(has(t, "from:dom:example.co.uk"));
-  EXPECT_TRUE(has(t, "from:name:gro\xc3\x9f" "e"));
-  EXPECT_TRUE(has(t, "from:local:deals"));
-  EXPECT_TRUE(has(t, "reply-to:differs"));
-  EXPECT_TRUE(has(t, "to:count:2"));
-  EXPECT_TRUE(has(t, "subject:gro\xc3\x9f" "er"));
-  EXPECT_TRUE(has(t, "subject:now"));
-  EXPECT_TRUE(has(t, "subject:!"));
-  EXPECT_TRUE(has(t, "subject:encoded"));
-  EXPECT_TRUE(has(t, "header-charset:iso-8859-1"));
-  EXPECT_TRUE(has(t, "message-id:shape:<9.9a@a.a.a.a.a>"));
-  EXPECT_TRUE(has(t, "message-id:dom:example.co.uk"));
-  EXPECT_TRUE(has(t, "x-mailer:outlook express 9.9.9"));
-  EXPECT_TRUE(has(t, "header:x-mailer"));
-  EXPECT_TRUE(has(t, "date:none"));
+  expect_has(t, {"received:count:2", "received:with:esmtps", "received:with:smtp",
+                 "received:unknown", "received:ip:198.51.100", "received:dom:example.org",
+                 "from:dom:example.co.uk", "from:name:gro\xc3\x9f" "e", "from:local:deals",
+                 "reply-to:differs", "to:count:2", "subject:gro\xc3\x9f" "er", "subject:now",
+                 "subject:!", "subject:encoded", "header-charset:iso-8859-1",
+                 "message-id:shape:<9.9a@a.a.a.a.a>", "message-id:dom:example.co.uk",
+                 "x-mailer:outlook express 9.9.9", "header:x-mailer", "date:none"});
   // the filter's own fields never count: a learned mailbox copy has them
   for (auto& tok : t) EXPECT_EQ(tok.find("x-spam"), std::string::npos) << tok;
 }
@@ -93,14 +77,9 @@ TEST(SpamTokenize, HeaderTokens) {
 TEST(SpamTokenize, UrlsAndMailDomainsInText) {
   auto t = tokenize(plain("see http://Login.Bank.example.com:8080/x?y and www.other.example/ or "
                           "http://paypal.example@198.51.100.1/ mail me: someone@mail.corp.example.\n"));
-  EXPECT_TRUE(has(t, "url:login.bank.example.com"));
-  EXPECT_TRUE(has(t, "url:dom:example.com"));
-  EXPECT_TRUE(has(t, "url:port"));
-  EXPECT_TRUE(has(t, "url:www.other.example"));
-  EXPECT_TRUE(has(t, "url:userinfo"));
-  EXPECT_TRUE(has(t, "url:ip"));
-  EXPECT_TRUE(has(t, "proto:http"));
-  EXPECT_TRUE(has(t, "email:corp.example"));
+  expect_has(t, {"url:login.bank.example.com", "url:dom:example.com", "url:port",
+                 "url:www.other.example", "url:userinfo", "url:ip", "proto:http",
+                 "email:corp.example"});
 }
 
 TEST(SpamTokenize, RegisteredDomain) {
@@ -141,18 +120,11 @@ TEST(SpamTokenize, HtmlTextAndFeatures) {
   EXPECT_EQ(h.urls.size(), 3u);
 
   auto t = tokenize(plain(html, "Content-Type: text/html\n"));
-  EXPECT_TRUE(has(t, "viagra"));
-  EXPECT_TRUE(has(t, "treatment"));
+  expect_has(t, {"viagra", "treatment"});
   EXPECT_FALSE(has(t, "hiddenword"));
-  EXPECT_TRUE(has(t, "html:display-none"));
-  EXPECT_TRUE(has(t, "html:same-color"));
-  EXPECT_TRUE(has(t, "html:links:2"));
-  EXPECT_TRUE(has(t, "html:form"));
-  EXPECT_TRUE(has(t, "html:script"));
-  EXPECT_TRUE(has(t, "html:tracking-image"));
-  EXPECT_TRUE(has(t, "url:click.example.net"));
-  EXPECT_TRUE(has(t, "url:dom:example.org"));
-  EXPECT_TRUE(has(t, "proto:https"));
+  expect_has(t, {"html:display-none", "html:same-color", "html:links:2", "html:form",
+                 "html:script", "html:tracking-image", "url:click.example.net",
+                 "url:dom:example.org", "proto:https"});
 }
 
 TEST(SpamTokenize, HtmlTinyFontAndOutputBound) {
@@ -177,16 +149,9 @@ TEST(SpamTokenize, MimeStructureAttachmentsAndImageOnly) {
       "--b\nContent-Type: application/octet-stream\nContent-Disposition: attachment; filename=\"invoice.pdf.exe\"\n\nMZ\n"
       "--b--\n";
   auto t = tokenize(m);
-  EXPECT_TRUE(has(t, "content-type:multipart/mixed"));
-  EXPECT_TRUE(has(t, "content-type:image/png"));
-  EXPECT_TRUE(has(t, "filename:ext:exe"));
-  EXPECT_TRUE(has(t, "filename:ext:png"));
-  EXPECT_TRUE(has(t, "filename:double-ext"));
-  EXPECT_TRUE(has(t, "filename:invoice"));
-  EXPECT_TRUE(has(t, "mime:attachment"));
-  EXPECT_TRUE(has(t, "mime:image-only"));
-  EXPECT_TRUE(has(t, "mime:parts:4-5"));
-  EXPECT_TRUE(has(t, "encoding:base64"));
+  expect_has(t, {"content-type:multipart/mixed", "content-type:image/png", "filename:ext:exe",
+                 "filename:ext:png", "filename:double-ext", "filename:invoice",
+                 "mime:attachment", "mime:image-only", "mime:parts:4-5", "encoding:base64"});
 }
 
 TEST(SpamTokenize, TokensHoldNoControlBytes) {
@@ -211,8 +176,7 @@ TEST(SpamTokenize, HugeMessageIsCut) {
   while (body.size() < (30u << 20)) body += line;
   body += "endmarker\n";
   auto t = tokenize(plain(body));
-  EXPECT_TRUE(has(t, "mime:truncated"));
-  EXPECT_TRUE(has(t, "lorem"));
+  expect_has(t, {"mime:truncated", "lorem"});
   EXPECT_FALSE(has(t, "endmarker"));
 }
 
@@ -222,8 +186,7 @@ TEST(SpamTokenize, PartBombIsCut) {
     m += "--b\nContent-Type: text/plain\n\npartword" + std::to_string(i) + "\n";
   m += "--b--\n";
   auto t = tokenize(m);
-  EXPECT_TRUE(has(t, "mime:parts:51+"));
-  EXPECT_TRUE(has(t, "partword0"));
+  expect_has(t, {"mime:parts:51+", "partword0"});
   EXPECT_FALSE(has(t, "partword9999"));  // past the part limit
   EXPECT_LE(t.size(), spam::TokenizeLimits{}.max_tokens);
 }
