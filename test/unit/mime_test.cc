@@ -31,11 +31,10 @@ TEST(MimeAddress, ListsAndGroups) {
 }
 
 TEST(MimeAddress, StrayCloseParenIsSkipped) {
-  auto a = mime::parse_addresses("Jo) <jo@ex.test>, x@y.z)");
-  ASSERT_EQ(a.size(), 2u);
-  EXPECT_EQ(a[0].name, "Jo");
-  EXPECT_EQ(a[0].mailbox, "jo");
-  EXPECT_EQ(a[1].host, "y.z");
+  std::string got;
+  for (auto& a : mime::parse_addresses("Jo) <jo@ex.test>, x@y.z)"))
+    got += a.name + "|" + a.mailbox + "@" + a.host + ";";
+  EXPECT_EQ(got, "Jo|jo@ex.test;|x@y.z;");
 }
 
 namespace {
