@@ -17,7 +17,9 @@ struct BayesOptions {
   size_t max_discriminators = 150;  // tokens combined, most significant first
   double min_strength = 0.1;        // tokens with |f(w) - 0.5| below this are left out
   uint32_t min_count = 1;           // tokens learned from fewer messages are left out
-  uint32_t min_learned = 5;         // spam and ham messages each needed before classifying
+  // Spam and ham messages each learned before the classifier says anything (SpamAssassin's
+  // bayes_min_spam_num / bayes_min_ham_num): a handful of messages gives confident nonsense.
+  uint32_t min_learned = 200;
 };
 
 struct Contribution {

@@ -67,7 +67,7 @@ TEST(SpamBayes, Chi2Combine) {
 
 TEST(SpamBayes, ClassifyPicksSignificantTokens) {
   MapSource s;
-  s.t = {100, 100};
+  s.t = {200, 200};
   s.m["spammy"] = {90, 1, 0};
   s.m["hammy"] = {1, 60, 0};
   s.m["neutral"] = {50, 50, 0};
@@ -95,7 +95,7 @@ TEST(SpamBayes, ClassifyPicksSignificantTokens) {
 
 TEST(SpamBayes, UntrainedGivesNoRule) {
   MapSource s;
-  s.t = {100, 4};
+  s.t = {300, 199};
   s.m["spammy"] = {90, 0, 0};
   auto r = classify(s, {"spammy"});
   ASSERT_TRUE(r);
@@ -135,11 +135,16 @@ TEST(SpamBayes, FixturesSeparate) {
   ASSERT_TRUE((*st)->publish(*published_path(home.path)));
   auto pub = open_published(home.path);
   ASSERT_TRUE(pub && *pub);
-  auto spam = classify(**pub, tokenize(fixture("test-spam.eml")));
+  auto untrained = classify(**pub, tokenize(fixture("test-spam.eml")));
+  ASSERT_TRUE(untrained);
+  EXPECT_FALSE(untrained->trained);  // 6 of each is below the default minimum
+  BayesOptions few;
+  few.min_learned = 6;
+  auto spam = classify(**pub, tokenize(fixture("test-spam.eml")), few);
   ASSERT_TRUE(spam);
   EXPECT_TRUE(spam->trained);
   EXPECT_GT(spam->probability, 0.9);
-  auto ham = classify(**pub, tokenize(fixture("test-ham.eml")));
+  auto ham = classify(**pub, tokenize(fixture("test-ham.eml")), few);
   ASSERT_TRUE(ham);
   EXPECT_LT(ham->probability, 0.1);
   ASSERT_FALSE(spam->used.empty());
