@@ -111,13 +111,14 @@ FUZZ_DIR   := build-fuzz
 FUZZ_FLAGS := -std=c++2b -D__cpp_concepts=202002L -Wno-macro-redefined -g -O1 -Ilib \
               -fsanitize=fuzzer-no-link,address,undefined
 FUZZ_MODS  := base io log smtp imap mime maildir mailhdr net
-# the codecs of the local protocols and what they use, without the rest of their modules
-# (Berkeley DB)
+# the codecs of the local protocols and what they use, and the spam tokenizer, without the
+# rest of their modules (Berkeley DB)
 FUZZ_FILES := lib/accounts/auth_proto.cc lib/queue/queued_proto.cc lib/queue/control_proto.cc \
               lib/queue/pipe_proto.cc lib/queue/spool.cc lib/control/control.cc \
               lib/auth/credentials.cc lib/auth/sasl.cc lib/proc/privilege.cc \
               lib/dmarc/record.cc lib/scan/attachments.cc lib/scan/archive.cc lib/scan/policy.cc lib/scan/settings.cc \
-              lib/scan/sniff.cc
+              lib/scan/sniff.cc \
+              lib/spam/tokenize.cc lib/spam/tokenize_headers.cc lib/spam/tokenize_html.cc
 FUZZ_LIB_OBJ := $(patsubst %.cc,$(FUZZ_DIR)/obj/%.o,$(foreach m,$(FUZZ_MODS),$(wildcard lib/$(m)/*.cc)) $(FUZZ_FILES))
 FUZZ_BINS  := $(patsubst test/fuzz/%.cc,$(FUZZ_DIR)/bin/%,$(wildcard test/fuzz/*_fuzz.cc))
 fuzz: $(FUZZ_BINS)

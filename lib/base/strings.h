@@ -30,6 +30,8 @@ std::optional<uint64_t> parse_uint(std::string_view s);
 // parse_uint with an optional K, M, G or T suffix (1024-based: "512M"); nullopt when
 // malformed or past UINT64_MAX.
 std::optional<uint64_t> parse_byte_size(std::string_view s);
+// Appends code point cp (at most 0x10FFFF; the caller rejects surrogates) encoded as UTF-8.
+void append_utf8(std::string& out, uint32_t cp);
 
 // path without trailing '/', except that "/" (or "//") stays "/".
 std::string strip_trailing_slash(std::string path);

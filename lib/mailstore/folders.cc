@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "base/strings.h"
 #include "control/control.h"
 #include "io/fd.h"
 #include "maildir/maildir.h"
@@ -15,24 +16,6 @@ namespace posta::mailstore {
 namespace {
 
 constexpr std::string_view kB64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
-
-void put_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xc0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xe0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  } else {
-    out += static_cast<char>(0xf0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  }
-}
 
 // Decodes one "&...-" run (without the delimiters) into out.
 bool decode_run(std::string_view run, std::string& out) {
@@ -60,7 +43,7 @@ bool decode_run(std::string_view run, std::string& out) {
     } else if (u >= 0x20 && u < 0x7f) {
       return false;  // printable ASCII must not be encoded
     }
-    put_utf8(out, u);
+    append_utf8(out, u);
   }
   return true;
 }

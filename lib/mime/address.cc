@@ -23,6 +23,7 @@ std::vector<Token> tokenize(std::string_view s) {
       }
       continue;
     }
+    if (c == ')') { ++i; continue; }  // unbalanced: would end the word below before its start
     if (c == '"') {
       std::string t;
       ++i;

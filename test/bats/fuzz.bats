@@ -37,4 +37,5 @@ run_fuzzer() {
 @test "fuzz: DMARC policy records" { run_fuzzer dmarc_record_fuzz; }
 @test "fuzz: SASL PLAIN/LOGIN responses, the login rule, base64 and hex" { run_fuzzer sasl_fuzz; }
 @test "fuzz: attachment checks (archives through libarchive, MIME walk, policy file)" { run_fuzzer attachments_fuzz; }
+@test "fuzz: spam tokenizer (MIME decoding, HTML reduction, header tokens) within its bounds" { run_fuzzer spam_tokenize_fuzz; }
 @test "fuzz: local protocols (posta-authd, posta-queued, posta-tcpd -R records, queue control, delivery pipes)" { run_fuzzer local_proto_fuzz; }

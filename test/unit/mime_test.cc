@@ -30,6 +30,13 @@ TEST(MimeAddress, ListsAndGroups) {
   EXPECT_TRUE(a[4].group_end);
 }
 
+TEST(MimeAddress, StrayCloseParenIsSkipped) {
+  std::string got;
+  for (auto& a : mime::parse_addresses("Jo) <jo@ex.test>, x@y.z)"))
+    got += a.name + "|" + a.mailbox + "@" + a.host + ";";
+  EXPECT_EQ(got, "Jo|jo@ex.test;|x@y.z;");
+}
+
 namespace {
 const char* kNested =
     "From: a@b.test\r\n"
