@@ -108,7 +108,8 @@ FUZZ_MODS  := base io log smtp imap mime maildir mailhdr net
 # (Berkeley DB)
 FUZZ_FILES := lib/accounts/auth_proto.cc lib/queue/queued_proto.cc lib/queue/control_proto.cc \
               lib/queue/pipe_proto.cc lib/queue/spool.cc lib/control/control.cc \
-              lib/auth/credentials.cc lib/auth/sasl.cc lib/proc/privilege.cc
+              lib/auth/credentials.cc lib/auth/sasl.cc lib/proc/privilege.cc \
+              lib/spf/record.cc lib/spf/macro.cc lib/spf/check.cc lib/dns/wire.cc
 FUZZ_LIB_OBJ := $(patsubst %.cc,$(FUZZ_DIR)/obj/%.o,$(foreach m,$(FUZZ_MODS),$(wildcard lib/$(m)/*.cc)) $(FUZZ_FILES))
 FUZZ_BINS  := $(patsubst test/fuzz/%.cc,$(FUZZ_DIR)/bin/%,$(wildcard test/fuzz/*_fuzz.cc))
 fuzz: $(FUZZ_BINS)

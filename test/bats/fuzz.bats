@@ -36,3 +36,4 @@ run_fuzzer() {
 @test "fuzz: posta-tcpd rules and CIDR matching" { run_fuzzer tcpd_rules_fuzz; }
 @test "fuzz: SASL PLAIN/LOGIN responses, the login rule, base64 and hex" { run_fuzzer sasl_fuzz; }
 @test "fuzz: local protocols (posta-authd, posta-queued, posta-tcpd -R records, queue control, delivery pipes)" { run_fuzzer local_proto_fuzz; }
+@test "fuzz: SPF record parser, macros and check_host() with its lookup limits" { run_fuzzer spf_record_fuzz; }
