@@ -93,7 +93,7 @@ class Evaluator {
   MatchResult match_ptr(const std::string& target);
   std::vector<std::string> validated_names();
   std::string validated_name();
-  std::string explanation(const Record& r, const std::string& domain);
+  std::string explanation(const Record& r);
   // Counts a void answer; an Outcome once over the limit.
   std::optional<Outcome> note_void(const dns::Answer& a);
   bool cidr_match(const std::vector<dns::Record>& addrs, const Mechanism& m) const;
@@ -188,7 +188,12 @@ Evaluator::MatchResult Evaluator::match(const Mechanism& m, const std::string& d
   auto expanded = expand_macros(spec, ctx_, MacroUse::kDomain);
   if (!expanded) return std::unexpected(error(ResultCode::kPermError, expanded.error().what));
   auto target = query_name(*expanded);
-  if (!target) return Match::kNo;  // a name no DNS query can ask for has no records
+  if (!target) {
+    // a name no DNS query can ask for has no records; an included one has no SPF record
+    if (m.kind == MechanismKind::kInclude)
+      return std::unexpected(error(ResultCode::kPermError, "include of an invalid domain name"));
+    return Match::kNo;
+  }
   switch (m.kind) {
     case MechanismKind::kInclude: {
       Outcome sub = evaluate(*target, depth + 1, false);
@@ -219,7 +224,7 @@ Evaluator::MatchResult Evaluator::match(const Mechanism& m, const std::string& d
   }
 }
 
-std::string Evaluator::explanation(const Record& r, const std::string& domain) {
+std::string Evaluator::explanation(const Record& r) {
   if (r.exp) {
     auto spec = expand_macros(*r.exp, ctx_, MacroUse::kDomain);
     auto name = spec ? query_name(*spec) : std::nullopt;
@@ -232,7 +237,6 @@ std::string Evaluator::explanation(const Record& r, const std::string& domain) {
       }
     }
   }
-  (void)domain;
   auto d = expand_macros(opt_.default_explanation, ctx_, MacroUse::kExplanation);
   return d ? *d : "SPF fail";
 }
@@ -263,7 +267,7 @@ Outcome Evaluator::evaluate(const std::string& domain, int depth, bool explain) 
     if (*r == Match::kYes) {
       out.code = from_qualifier(m.qualifier);
       out.mechanism = m.text;
-      if (out.code == ResultCode::kFail && explain) out.explanation = explanation(*record, domain);
+      if (out.code == ResultCode::kFail && explain) out.explanation = explanation(*record);
       matched = true;
       break;
     }

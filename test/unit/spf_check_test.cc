@@ -169,12 +169,14 @@ TEST(SpfCheck, IncludeResults) {
       .add("temp.example", dns::kTxt, "v=spf1 include:down.example +all")
       .add("perm.example", dns::kTxt, "v=spf1 include:bad.example +all")
       .add("bad.example", dns::kTxt, "v=spf1 mx:")
+      .add("badname.example", dns::kTxt, "v=spf1 include:%{l}.x.example +all")
       .timeout("down.example");
   EXPECT_EQ(run(d, "192.0.2.1", "a@top.example"), ResultCode::kPass);
   EXPECT_EQ(run(d, "192.0.2.2", "a@top.example"), ResultCode::kFail);  // ~all inside: no match
   EXPECT_EQ(run(d, "192.0.2.2", "a@none.example"), ResultCode::kPermError);
   EXPECT_EQ(run(d, "192.0.2.2", "a@temp.example"), ResultCode::kTempError);
   EXPECT_EQ(run(d, "192.0.2.2", "a@perm.example"), ResultCode::kPermError);
+  EXPECT_EQ(run(d, "192.0.2.2", "a..b@badname.example"), ResultCode::kPermError);  // empty label
 }
 
 TEST(SpfCheck, LookupLimitAndLoops) {
