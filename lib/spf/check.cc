@@ -69,7 +69,7 @@ class Evaluator {
  public:
   Evaluator(const net::IpAddr& ip, const std::string& sender, const Identity& id, Lookup& dns,
             const Options& opt)
-      : dns_(dns), opt_(opt) {
+      : dns_(dns), opt_(opt), deadline_(std::chrono::steady_clock::now() + opt.time_limit) {
     auto at = sender.rfind('@');
     ctx_.local_part = at == std::string::npos || at == 0 ? "postmaster" : sender.substr(0, at);
     ctx_.sender_domain = at == std::string::npos ? sender : sender.substr(at + 1);
@@ -98,11 +98,23 @@ class Evaluator {
   std::optional<Outcome> note_void(const dns::Answer& a);
   bool cidr_match(const std::vector<dns::Record>& addrs, const Mechanism& m) const;
 
+  // Every query goes through here: past the time limit, the answers are temporary failures.
+  std::vector<dns::Answer> ask(const std::vector<dns::Question>& qs);
+  dns::Answer ask_one(const std::string& name, uint16_t type) { return ask({{name, type}}).front(); }
+
   Lookup& dns_;
   const Options& opt_;
+  std::chrono::steady_clock::time_point deadline_;
   MacroContext ctx_;
   std::optional<std::vector<std::string>> validated_;
 };
+
+std::vector<dns::Answer> Evaluator::ask(const std::vector<dns::Question>& qs) {
+  if (std::chrono::steady_clock::now() < deadline_) return dns_.query_all(qs);
+  dns::Answer late;
+  late.error = "SPF check past its time limit of " + std::to_string(opt_.time_limit.count()) + " s";
+  return std::vector<dns::Answer>(qs.size(), late);
+}
 
 std::optional<Outcome> Evaluator::note_void(const dns::Answer& a) {
   if (a.status != dns::QueryStatus::kNoData && a.status != dns::QueryStatus::kNxDomain) return std::nullopt;
@@ -121,7 +133,7 @@ bool Evaluator::cidr_match(const std::vector<dns::Record>& addrs, const Mechanis
 }
 
 Evaluator::MatchResult Evaluator::match_mx(const Mechanism& m, const std::string& target) {
-  auto mx = dns_.query(target, dns::kMx);
+  auto mx = ask_one(target, dns::kMx);
   if (mx.status == dns::QueryStatus::kTempFail) return std::unexpected(error(ResultCode::kTempError, mx.error));
   if (auto v = note_void(mx)) return std::unexpected(*v);
   if (mx.records.size() > kMaxNames)
@@ -130,7 +142,7 @@ Evaluator::MatchResult Evaluator::match_mx(const Mechanism& m, const std::string
   std::vector<dns::Question> qs;
   for (auto& r : mx.records)
     if (!r.data.empty()) qs.push_back({r.data, type});  // "" is a null MX (RFC 7505)
-  auto answers = dns_.query_all(qs);
+  auto answers = ask(qs);
   for (auto& a : answers) {
     if (a.status == dns::QueryStatus::kTempFail) return std::unexpected(error(ResultCode::kTempError, a.error));
     if (auto v = note_void(a)) return std::unexpected(*v);
@@ -144,12 +156,12 @@ Evaluator::MatchResult Evaluator::match_mx(const Mechanism& m, const std::string
 std::vector<std::string> Evaluator::validated_names() {
   if (validated_) return *validated_;
   validated_.emplace();
-  auto ptr = dns_.query(reverse_name(ctx_.ip), dns::kPtr);
+  auto ptr = ask_one(reverse_name(ctx_.ip), dns::kPtr);
   if (ptr.status != dns::QueryStatus::kOk) return *validated_;
   uint16_t type = ctx_.ip.family == AF_INET6 ? dns::kAaaa : dns::kA;
   std::vector<dns::Question> qs;
   for (size_t i = 0; i < ptr.records.size() && i < kMaxNames; ++i) qs.push_back({ptr.records[i].data, type});
-  auto answers = dns_.query_all(qs);
+  auto answers = ask(qs);
   for (size_t i = 0; i < answers.size(); ++i)
     for (auto& r : answers[i].records)
       if (net::parse_ip(r.data) == ctx_.ip) {
@@ -160,7 +172,7 @@ std::vector<std::string> Evaluator::validated_names() {
 }
 
 Evaluator::MatchResult Evaluator::match_ptr(const std::string& target) {
-  auto ptr = dns_.query(reverse_name(ctx_.ip), dns::kPtr);
+  auto ptr = ask_one(reverse_name(ctx_.ip), dns::kPtr);
   if (auto v = note_void(ptr)) return std::unexpected(*v);
   for (auto& n : validated_names())
     if (n == target || (n.size() > target.size() && n.ends_with("." + target))) return Match::kYes;
@@ -212,7 +224,7 @@ Evaluator::MatchResult Evaluator::match(const Mechanism& m, const std::string& d
     case MechanismKind::kA:
     case MechanismKind::kExists: {
       uint16_t type = m.kind == MechanismKind::kA && ctx_.ip.family == AF_INET6 ? dns::kAaaa : dns::kA;
-      auto a = dns_.query(*target, type);
+      auto a = ask_one(*target, type);
       if (a.status == dns::QueryStatus::kTempFail) return std::unexpected(error(ResultCode::kTempError, a.error));
       if (auto v = note_void(a)) return std::unexpected(*v);
       if (m.kind == MechanismKind::kExists) return a.records.empty() ? Match::kNo : Match::kYes;
@@ -229,7 +241,7 @@ std::string Evaluator::explanation(const Record& r) {
     auto spec = expand_macros(*r.exp, ctx_, MacroUse::kDomain);
     auto name = spec ? query_name(*spec) : std::nullopt;
     if (name) {
-      auto txt = dns_.query(*name, dns::kTxt);
+      auto txt = ask_one(*name, dns::kTxt);
       if (txt.status == dns::QueryStatus::kOk && txt.records.size() == 1) {
         auto text = expand_macros(txt.records[0].data, ctx_, MacroUse::kExplanation);
         if (text && std::all_of(text->begin(), text->end(), [](unsigned char c) { return c >= 0x20 && c < 0x7f; }))
@@ -243,7 +255,7 @@ std::string Evaluator::explanation(const Record& r) {
 
 Outcome Evaluator::evaluate(const std::string& domain, int depth, bool explain) {
   if (depth > kMaxDepth) return error(ResultCode::kPermError, "include/redirect nested too deeply");
-  auto txt = dns_.query(domain, dns::kTxt);
+  auto txt = ask_one(domain, dns::kTxt);
   if (txt.status == dns::QueryStatus::kTempFail) return error(ResultCode::kTempError, txt.error);
   std::vector<std::string> spf;
   for (auto& r : txt.records)

@@ -2,6 +2,7 @@
 // 10 mechanisms or modifiers that query DNS, 2 void lookups, 10 names per mx or ptr),
 // explanations (6.2) and the identities of an SMTP transaction (2.3, 2.4).
 #pragma once
+#include <chrono>
 #include <ctime>
 #include <optional>
 #include <string>
@@ -39,6 +40,9 @@ struct Options {
   // The explanation of a fail whose record has no (usable) exp=; a macro string.
   std::string default_explanation = "%{o} does not designate %{c} as permitted sender";
   std::time_t now = 0;  // the t macro; 0: the current time
+  // The whole check's DNS time (RFC 7208 4.6.4 suggests at least 20 seconds): a query
+  // that would start later is a temporary failure, so the result is temperror.
+  std::chrono::seconds time_limit{20};
 };
 
 // RFC 7208 check_host(ip, domain, sender): sender is a full address ("postmaster@h" for

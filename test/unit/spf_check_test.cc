@@ -291,6 +291,17 @@ TEST(SpfCheck, MacrosInMechanisms) {
   EXPECT_EQ(run(d, "192.0.2.1", l + "@long.example"), ResultCode::kPass);
 }
 
+TEST(SpfCheck, TimeLimit) {
+  FakeLookup d;
+  d.add("t.example", dns::kTxt, "v=spf1 -all");
+  Options opt;
+  opt.time_limit = std::chrono::seconds(0);
+  auto r = check_mail_from(from("192.0.2.1", "a@t.example"), d, opt);
+  EXPECT_EQ(r.code, ResultCode::kTempError);
+  EXPECT_EQ(r.problem, "SPF check past its time limit of 0 s");
+  EXPECT_EQ(d.queries, 0);
+}
+
 TEST(SpfCheck, ResultNames) {
   for (auto r : {ResultCode::kNone, ResultCode::kNeutral, ResultCode::kPass, ResultCode::kFail,
                  ResultCode::kSoftfail, ResultCode::kTempError, ResultCode::kPermError})
