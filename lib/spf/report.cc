@@ -3,6 +3,8 @@
 #include <cctype>
 #include <string_view>
 
+#include "base/strings.h"
+
 namespace posta::spf {
 namespace {
 
@@ -61,6 +63,31 @@ std::string env_value(const CheckResult& r, const Identity& id) {
   std::string v = result_name(r.code);
   if (id.mail_from.empty()) return v + " smtp.helo=" + id.helo;
   return v + " smtp.mailfrom=" + id.mail_from;
+}
+
+Result<EnvResult> parse_env_value(std::string_view v) {
+  auto sp = v.find(' ');
+  if (sp == std::string_view::npos) return fail("POSTA_SPF: no identity in \"" + std::string(v) + "\"");
+  auto code = parse_result_name(v.substr(0, sp));
+  if (!code) return fail("POSTA_SPF: unknown result in \"" + std::string(v) + "\"");
+  EnvResult r;
+  r.code = *code;
+  std::string_view rest = v.substr(sp + 1);
+  if (rest.starts_with("smtp.mailfrom=")) {
+    r.identity = std::string(rest.substr(14));
+    auto at = r.identity.rfind('@');
+    if (at == std::string::npos || at + 1 == r.identity.size())
+      return fail("POSTA_SPF: no domain in \"" + std::string(v) + "\"");
+    r.domain = lower(r.identity.substr(at + 1));
+  } else if (rest.starts_with("smtp.helo=")) {
+    r.helo = true;
+    r.identity = std::string(rest.substr(10));
+    r.domain = lower(r.identity);
+  } else {
+    return fail("POSTA_SPF: unknown identity in \"" + std::string(v) + "\"");
+  }
+  if (r.identity.empty()) return fail("POSTA_SPF: empty identity");
+  return r;
 }
 
 }  // namespace posta::spf

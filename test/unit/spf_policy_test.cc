@@ -90,3 +90,29 @@ TEST(SpfReport, ReceivedSpfAndEnvironment) {
             "DNS lookups) client-ip=192.0.2.1; envelope-from=postmaster@mail.example.com; helo=mail.example.com; "
             "receiver=mx.example.net; problem=\"more than 10 DNS lookups\"; identity=helo");
 }
+
+TEST(SpfReport, EnvironmentRoundTrip) {
+  Identity id;
+  id.ip = *net::parse_ip("192.0.2.1");
+  id.helo = "Mail.Example.COM";
+  CheckResult r;
+  for (auto code : {ResultCode::kNone, ResultCode::kNeutral, ResultCode::kPass, ResultCode::kFail,
+                    ResultCode::kSoftfail, ResultCode::kTempError, ResultCode::kPermError}) {
+    r.code = code;
+    id.mail_from = "\"a b\"@Example.COM";
+    auto e = parse_env_value(env_value(r, id));
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->code, code);
+    EXPECT_FALSE(e->helo);
+    EXPECT_EQ(e->identity, "\"a b\"@Example.COM");
+    EXPECT_EQ(e->domain, "example.com");
+    id.mail_from = "";
+    e = parse_env_value(env_value(r, id));
+    ASSERT_TRUE(e);
+    EXPECT_TRUE(e->helo);
+    EXPECT_EQ(e->domain, "mail.example.com");
+  }
+  for (auto bad : {"", "pass", "pass smtp.mailfrom=", "pass smtp.mailfrom=nodomain", "pass smtp.mailfrom=a@",
+                   "great smtp.helo=x", "pass smtp.helo=", "pass header.from=x"})
+    EXPECT_FALSE(parse_env_value(bad)) << bad;
+}
