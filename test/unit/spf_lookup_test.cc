@@ -1,16 +1,13 @@
 // lib/spf ResolverLookup: answers come from lib/dns and are kept for the session, except
 // temporary failures, which are asked again. The server is a loopback UDP socket that
 // answers NXDOMAIN to everything (never the system resolver).
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 #include <atomic>
 #include <thread>
 
-#include "io/fd.h"
 #include "spf/lookup.h"
+#include "udp_loopback.h"
 
 using namespace posta;
 
@@ -19,20 +16,12 @@ namespace {
 class NxServer {
  public:
   NxServer() {
-    fd_.reset(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(fd_.get(), reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-    socklen_t l = sizeof a;
-    ::getsockname(fd_.get(), reinterpret_cast<sockaddr*>(&a), &l);
-    port = ntohs(a.sin_port);
     th_ = std::thread([this] {
       char buf[1500];
       for (;;) {
         sockaddr_storage from;
         socklen_t fl = sizeof from;
-        ssize_t n = ::recvfrom(fd_.get(), buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &fl);
+        ssize_t n = ::recvfrom(udp_.fd.get(), buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &fl);
         if (n < 12 || buf[2] == 'Q') return;  // "..Q": stop
         ++queries;
         buf[2] = static_cast<char>(0x81);  // QR RD
@@ -40,24 +29,19 @@ class NxServer {
         buf[11] = 0;                       // no additional records (the OPT is dropped)
         size_t end = 12;
         while (end < static_cast<size_t>(n) && buf[end]) end += 1 + static_cast<uint8_t>(buf[end]);
-        ::sendto(fd_.get(), buf, end + 5, 0, reinterpret_cast<sockaddr*>(&from), fl);
+        ::sendto(udp_.fd.get(), buf, end + 5, 0, reinterpret_cast<sockaddr*>(&from), fl);
       }
     });
   }
   ~NxServer() {
-    Fd s(::socket(AF_INET, SOCK_DGRAM, 0));
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    ::sendto(s.get(), "xxQxxxxxxxxxx", 13, 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    udp_.send_to_self("xxQxxxxxxxxxx");
     th_.join();
   }
-  int port = 0;
+  int port() const { return udp_.port; }
   std::atomic<int> queries{0};
 
  private:
-  Fd fd_;
+  posta::testing::UdpLoopback udp_;
   std::thread th_;
 };
 
@@ -71,7 +55,7 @@ dns::Resolver resolver_at(int port) {
 
 TEST(SpfLookup, CachesAnswersForTheSession) {
   NxServer server;
-  spf::ResolverLookup dns(resolver_at(server.port));
+  spf::ResolverLookup dns(resolver_at(server.port()));
   auto a = dns.query_all({{"a.example", dns::kTxt}, {"b.example", dns::kA}});
   ASSERT_EQ(a.size(), 2u);
   EXPECT_EQ(a[0].status, dns::QueryStatus::kNxDomain);
@@ -91,7 +75,7 @@ TEST(SpfLookup, TemporaryFailuresAreNotCached) {
   int dead;
   {
     NxServer gone;  // a port that was just free
-    dead = gone.port;
+    dead = gone.port();
   }
   spf::ResolverLookup dns(resolver_at(dead));
   EXPECT_EQ(dns.query("a.example", dns::kTxt).status, dns::QueryStatus::kTempFail);
