@@ -1,5 +1,5 @@
-// posta-authcheck: each check registers its subcommand on the CLI11 app; the chosen one
-// sets the action that main() runs after parsing.
+// posta-authcheck: each subcommand registers itself on the CLI11 app and, when chosen, sets
+// the action main() runs after parsing.
 #pragma once
 #include <CLI/CLI.hpp>
 
@@ -8,12 +8,9 @@
 
 namespace posta::authcheck {
 
-struct Context {
-  std::string home;  // --home (empty: $POSTA_HOME, then /var/posta)
-};
 using Action = std::function<int()>;
 
-// spf --ip IP --sender ADDR [--helo NAME]
-void register_spf(CLI::App& app, Context& ctx, Action& action);
+// spf --ip IP --sender ADDR [--helo NAME] (spf_cmd.cc)
+void add_spf_command(CLI::App& app, const std::string& home, Action& action);
 
 }  // namespace posta::authcheck

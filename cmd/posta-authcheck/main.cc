@@ -1,12 +1,12 @@
-// posta-authcheck: sender authentication checks by hand, printed like the Debian tools
-// print them. See man/posta-authcheck.1.
+// posta-authcheck: sender authentication checks, for admins and tests
+// (man/posta-authcheck.1).
 #include "admin/tool_app.h"
 #include "authcheck.h"
 
 int main(int argc, char** argv) {
-  posta::authcheck::Context ctx;
-  posta::admin::ToolApp tool("posta-authcheck", "posta-authcheck: check sender authentication as posta does",
-                             ctx.home);
-  posta::authcheck::register_spf(tool.app, ctx, tool.action);
+  std::string home;
+  posta::admin::ToolApp tool("posta-authcheck", "posta-authcheck: sender authentication checks as posta makes them",
+                             home);
+  posta::authcheck::add_spf_command(tool.app, home, tool.action);
   return tool.run(argc, argv);
 }

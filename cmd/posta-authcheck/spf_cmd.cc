@@ -36,12 +36,16 @@ int exit_status(spf::ResultCode r) {
   return kExitTemporary;
 }
 
-int run_spf(const Context& c, const SpfOpts& o) {
+int run_spf(const std::string& home_opt, const SpfOpts& o) {
   auto ip = net::parse_ip(o.ip);
   if (!ip) return admin::report(Error{"invalid IP address " + o.ip, accounts::kErrInvalid});
   if (o.sender.empty() && o.helo.empty())
     return admin::report(Error{"the null sender needs --helo (the HELO identity is checked)", accounts::kErrInvalid});
-  Control control(admin::home_or_default(c.home));
+  Control control(admin::home_or_default(home_opt));
+  // the instance's servers or none: a diagnostic must see what the daemons see
+  if (control.lines("resolvers").empty())
+    return admin::report(
+        Error{"no servers in " + control.dir() + "/resolvers: posta-authcheck never asks the system resolver", 0});
   auto resolver = dns::Resolver::from_control(control);
   if (!resolver) return admin::report(Error{resolver.error().what, 0});
   spf::ResolverLookup dns(std::move(*resolver));
@@ -60,14 +64,14 @@ int run_spf(const Context& c, const SpfOpts& o) {
 
 }  // namespace
 
-void register_spf(CLI::App& app, Context& ctx, Action& action) {
+void add_spf_command(CLI::App& app, const std::string& home, Action& action) {
   auto o = std::make_shared<SpfOpts>();
   auto* sc = app.add_subcommand("spf", "SPF result of a client address and sender (RFC 7208)");
   sc->add_option("--ip", o->ip, "the SMTP client's address")->required();
   sc->add_option("--sender", o->sender, "the MAIL FROM address (\"\" for <>: the HELO identity)")->required();
   sc->add_option("--helo", o->helo, "the HELO/EHLO name");
   sc->add_option("--receiver", o->receiver, "our host name in explanations (default control/me)");
-  sc->callback([&ctx, &action, o] { action = [&ctx, o] { return run_spf(ctx, *o); }; });
+  sc->callback([&home, &action, o] { action = [&home, o] { return run_spf(home, *o); }; });
 }
 
 }  // namespace posta::authcheck

@@ -83,6 +83,11 @@ spfquery() { $PY "$SPF_FIX/spfquery.py" --dns "127.0.0.1:$DNS_PORT" "$@"; }
   assert_failure 2
   run authcheck --ip 192.0.2.1 --sender ""
   assert_failure 2
+  # never the system resolver
+  mkdir -p "$T/noresolvers/control"
+  run "$POSTA_BIN/posta-authcheck" spf --home "$T/noresolvers" --ip 192.0.2.1 --sender u@x1.example.test
+  assert_failure 111
+  assert_output --partial "never asks the system resolver"
 }
 
 # mail FROM RCPT: one SMTP transaction from 127.0.0.1 with HELO client.test (or $HELO);
