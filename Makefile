@@ -118,7 +118,8 @@ FUZZ_FILES := lib/accounts/auth_proto.cc lib/queue/queued_proto.cc lib/queue/con
               lib/auth/credentials.cc lib/auth/sasl.cc lib/proc/privilege.cc \
               lib/dmarc/record.cc lib/scan/attachments.cc lib/scan/archive.cc lib/scan/policy.cc lib/scan/settings.cc \
               lib/scan/sniff.cc \
-              lib/spam/tokenize.cc lib/spam/tokenize_headers.cc lib/spam/tokenize_html.cc
+              lib/spam/tokenize.cc lib/spam/tokenize_headers.cc lib/spam/tokenize_html.cc \
+              lib/spf/record.cc lib/spf/macro.cc lib/spf/check.cc lib/dns/wire.cc
 FUZZ_LIB_OBJ := $(patsubst %.cc,$(FUZZ_DIR)/obj/%.o,$(foreach m,$(FUZZ_MODS),$(wildcard lib/$(m)/*.cc)) $(FUZZ_FILES))
 FUZZ_BINS  := $(patsubst test/fuzz/%.cc,$(FUZZ_DIR)/bin/%,$(wildcard test/fuzz/*_fuzz.cc))
 fuzz: $(FUZZ_BINS)

@@ -13,6 +13,8 @@ namespace posta::authcheck {
 
 using Action = std::function<int()>;
 
+// spf --ip IP --sender ADDR [--helo NAME] (spf_cmd.cc)
+void add_spf_command(CLI::App& app, const std::string& home, Action& action);
 // dkim FILE (dkim_cmd.cc)
 void add_dkim_command(CLI::App& app, const std::string& home, Action& action);
 // dmarc --mail-from ADDR --spf-result R [--helo NAME] [--ip IP] FILE (dmarc_cmd.cc)

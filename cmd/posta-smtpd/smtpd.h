@@ -10,8 +10,10 @@
 #include "base/error.h"
 #include "control/domain_list.h"
 #include "io/line_reader.h"
+#include "net/cidr_list.h"
 #include "smtp/body.h"
 #include "smtp/command.h"
+#include "spf/policy.h"
 #include "tls/tls_control.h"
 
 namespace posta::accounts {
@@ -20,6 +22,10 @@ class Accounts;
 
 namespace posta::queue {
 class Injector;
+}
+
+namespace posta::spf {
+class ResolverLookup;
 }
 
 namespace posta::smtpd {
@@ -56,6 +62,8 @@ struct Config {
   std::string remote_ip, remote_port, local_ip, local_port, remote_host;
   std::string queue_program;       // queue::queue_program(control/smtpqueue)
   std::string auth_program;        // auth::checkpassword_program()
+  net::CidrList trustednets;       // control/trustednets: no sender checks for these clients
+  spf::Policy spf_policy;          // control/spfpolicy
 };
 
 // Reads control files and the environment.
@@ -77,6 +85,8 @@ struct Transaction {
   std::string ret;      // "FULL" "HDRS" or ""
   std::string envid;    // decoded
   size_t rcpt_overflow = 0;  // recipients refused past maxrcpt
+  std::string spf;           // POSTA_SPF for the queue program, "" when not checked
+  std::string spf_received;  // POSTA_SPF_RECEIVED
 };
 
 // The accounts databases, opened at the first lookup and kept by main() for every session
@@ -134,6 +144,11 @@ class Session {
   Result<bool> is_local_domain(const std::string& domain);
   Result<bool> sender_belongs_to_login(const std::string& sender);
   Result<accounts::Accounts*> accounts();
+  // smtpd_spf.cc
+  // The SPF check of MAIL FROM (of HELO for <>) for a client it applies to; false after
+  // the refusal reply. Records the result in tx_ for the queue program.
+  bool spf_allows(const std::string& sender);
+  bool spf_applies() const;
   // smtpd_data.cc
   void do_data(const smtp::Command& cmd);
   void do_bdat(const smtp::Command& cmd);
@@ -167,6 +182,7 @@ class Session {
   std::unique_ptr<smtp::BodyFilter> bdat_body_;
   std::unique_ptr<smtp::ChunkSplitter> bdat_split_;
   AccountsCache& accounts_;
+  std::unique_ptr<spf::ResolverLookup> spf_dns_;  // the session's DNS cache, made at first use
 };
 
 // posta-tcpd -R (POSTA_TCPD_REUSE set): serves the connections posta-tcpd passes over fd 3,

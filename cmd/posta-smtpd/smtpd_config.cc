@@ -6,6 +6,7 @@
 #include "auth/checkpassword.h"
 #include "control/control.h"
 #include "control/domain_list.h"
+#include "log/log.h"
 #include "queue/inject.h"
 #include "smtpd.h"
 
@@ -64,6 +65,8 @@ Config load_config(bool submission_flag) {
   // user) is a local injection, not the network.
   ::unsetenv("POSTA_AUTH_USER");
   ::unsetenv("POSTA_ORIGIN");
+  ::unsetenv("POSTA_SPF");
+  ::unsetenv("POSTA_SPF_RECEIVED");
   if (c.local_session) ::unsetenv("TCPREMOTEIP");
   c.remote_port = env("TCPREMOTEPORT");
   c.local_ip = env("TCPLOCALIP");
@@ -72,6 +75,12 @@ Config load_config(bool submission_flag) {
   if (c.remote_ip.empty()) c.remote_ip = "unknown";
   c.queue_program = queue::queue_program(ctl.string("smtpqueue"));
   c.auth_program = auth::checkpassword_program();
+  // A broken list trusts nobody and a broken policy is the default one: both err on the
+  // side of checking.
+  if (auto t = net::CidrList::parse(ctl.lines("trustednets"))) c.trustednets = std::move(*t);
+  else log::warning("control/trustednets: ", t.error().what, "; trusting no network");
+  if (auto p = spf::Policy::parse(ctl.string("spfpolicy"))) c.spf_policy = *p;
+  else log::warning("control/", p.error().what, "; using the default policy");
   return c;
 }
 

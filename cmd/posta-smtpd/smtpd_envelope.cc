@@ -127,6 +127,10 @@ void Session::do_mail(const smtp::Command& cmd) {
       return;
     }
   }
+  if (!spf_allows(sender)) {
+    tx_ = Transaction{};
+    return;
+  }
   tx_.active = true;
   tx_.sender = sender;
   reply(250, "2.1.0", "Ok");

@@ -10,6 +10,7 @@
 #include "queue/inject.h"
 #include "smtp/reply.h"
 #include "smtpd.h"
+#include "spf/lookup.h"
 
 namespace posta::smtpd {
 

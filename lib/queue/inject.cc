@@ -9,6 +9,7 @@
 #include "control/control.h"
 #include "log/log.h"
 #include "queue/queued_client.h"
+#include "queue/queued_proto.h"
 
 namespace posta::queue {
 namespace {
@@ -98,7 +99,13 @@ std::unique_ptr<Injector> Injector::try_resident(const std::vector<std::string>&
   auto p = Pipes::make();
   if (!p) return nullptr;
   QueuedFds fds{p->msg.read.get(), p->env.read.get(), p->fd6.write.get(), p->id.write.get()};
-  auto conn = hand_to_queued(queued_socket(posta_home()), env, fds, kQueuedAnswerMs);
+  // posta-queue reads only the names a frame carries; the rest (POSTA_SPF ...) is for a
+  // content filter configured as the queue program, which never goes resident
+  std::vector<std::string> frame_env;
+  for (auto& e : env)
+    for (auto name : kQueuedNames)
+      if (e.size() > name.size() && e.starts_with(name) && e[name.size()] == '=') frame_env.push_back(e);
+  auto conn = hand_to_queued(queued_socket(posta_home()), frame_env, fds, kQueuedAnswerMs);
   if (!conn) {
     // down (no socket, nobody listening) is normal; anything else is worth a line
     if (conn.error().code != ENOENT && conn.error().code != ECONNREFUSED)

@@ -2,6 +2,8 @@
 # Load after ../lib/instance. Suites set T (their temporary directory); every process
 # started here is listed in $T/pids for the suite's teardown to kill.
 
+source "$(dirname "${BASH_SOURCE[0]}")/dns.bash"
+
 SINK_FIX="$(cd "$(dirname "${BASH_SOURCE[0]}")/../fixtures/posta-remote" && pwd)"
 
 # txt_of <KEYFILE: a DKIM record as printed by posta-domain dkim-keygen, as the
@@ -43,17 +45,6 @@ two_instances() {
   INSTANCE_IP=127.0.0.2 instance_create b.test
   export B_PH=$PH B_PORT=$SMTP_PORT B_SUB=$SUBMISSION_PORT PORT_BASE_OF_B=$PORT_BASE
   export DNS_PORT=$(free_port)
-}
-
-# start_dns ARGS...: dnsmasq on 127.0.0.1:$DNS_PORT answering for .test from ARGS
-# (--mx-host=..., --host-record=..., --txt-record=...) and nothing else: no upstream, no
-# /etc/hosts; waits until it runs
-start_dns() {
-  /usr/sbin/dnsmasq --keep-in-foreground --no-resolv --no-hosts --port "$DNS_PORT" \
-    --listen-address 127.0.0.1 --bind-interfaces --local=/test/ --pid-file="$T/dnsmasq.pid" \
-    "$@" --log-facility="$T/dnsmasq.log" &
-  echo $! >>"$T/pids"
-  wait_for 10 test -s "$T/dnsmasq.pid"
 }
 
 # link_instances: A and B resolve through the suite's DNS, with short remote timeouts, and

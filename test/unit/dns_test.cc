@@ -15,6 +15,7 @@
 #include "dns/wire.h"
 #include "io/fd.h"
 #include "tmpdir.h"
+#include "udp_loopback.h"
 
 using namespace posta;
 using namespace posta::dns;
@@ -64,29 +65,14 @@ void add_rr(std::string& r, const std::string& rdata, uint16_t type) {
 // nomx.test A only; nx.test NXDOMAIN; fail.test SERVFAIL; drop.test: no answer.
 class FakeDns {
  public:
-  FakeDns() {
-    fd_.reset(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(fd_.get(), reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-    socklen_t l = sizeof a;
-    ::getsockname(fd_.get(), reinterpret_cast<sockaddr*>(&a), &l);
-    port_ = ntohs(a.sin_port);
-    th_ = std::thread([this] { serve(); });
-  }
+  FakeDns() { th_ = std::thread([this] { serve(); }); }
   ~FakeDns() {
     stop_ = true;
-    ::shutdown(fd_.get(), SHUT_RDWR);
-    Fd s(::socket(AF_INET, SOCK_DGRAM, 0));
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(static_cast<uint16_t>(port_));
-    ::sendto(s.get(), "x", 1, 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::shutdown(udp_.fd.get(), SHUT_RDWR);
+    udp_.send_to_self("x");
     th_.join();
   }
-  int port() const { return port_; }
+  int port() const { return udp_.port; }
   std::atomic<int> queries{0};
 
  private:
@@ -95,7 +81,7 @@ class FakeDns {
     while (!stop_) {
       sockaddr_storage from;
       socklen_t fl = sizeof from;
-      ssize_t n = ::recvfrom(fd_.get(), buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &fl);
+      ssize_t n = ::recvfrom(udp_.fd.get(), buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &fl);
       if (n < 12 || stop_) continue;
       ++queries;
       std::string q(buf, n), qname;
@@ -107,7 +93,7 @@ class FakeDns {
       }
       uint16_t type = static_cast<uint16_t>((static_cast<uint8_t>(q[p + 1]) << 8) | static_cast<uint8_t>(q[p + 2]));
       std::string r = respond(q, qname, type);
-      if (!r.empty()) ::sendto(fd_.get(), r.data(), r.size(), 0, reinterpret_cast<sockaddr*>(&from), fl);
+      if (!r.empty()) ::sendto(udp_.fd.get(), r.data(), r.size(), 0, reinterpret_cast<sockaddr*>(&from), fl);
     }
   }
   static std::string mx(uint16_t pref, const std::string& host) {
@@ -135,8 +121,7 @@ class FakeDns {
     return r;
   }
 
-  Fd fd_;
-  int port_ = 0;
+  posta::testing::UdpLoopback udp_;
   std::thread th_;
   std::atomic<bool> stop_{false};
 };
@@ -168,6 +153,18 @@ TEST(DnsWire, QueryAndParse) {
   EXPECT_EQ(p->answers[0].data, "mx.example.test");
   EXPECT_EQ(p->answers[0].pref, 10);
   EXPECT_EQ(p->answers[0].name, "example.test");
+}
+
+TEST(DnsWire, PtrTarget) {
+  auto q = build_query(7, "1.2.0.192.in-addr.arpa", kPtr);
+  ASSERT_TRUE(q);
+  std::string r = answer_header(*q, 0, 1);
+  add_rr(r, encode_name("Host.Example.TEST"), kPtr);
+  auto p = parse_response(r);
+  ASSERT_TRUE(p);
+  ASSERT_EQ(p->answers.size(), 1u);
+  EXPECT_EQ(p->answers[0].type, kPtr);
+  EXPECT_EQ(p->answers[0].data, "host.example.test");
 }
 
 TEST(DnsWire, RejectsMalformed) {
