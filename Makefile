@@ -34,6 +34,10 @@ PROG_LDLIBS := -static-libstdc++ -static-libgcc -Wl,-Bstatic -levent_openssl -le
                -lcrypto -ldb_cxx -Wl,-Bdynamic -lcrypt -lpthread -ldl
 endif
 
+# Libraries only some programs link (dynamic; the unit tests link them all)
+EXTRA_LIBS_posta-spamcheck := -larchive -lpcre2-8
+UNIT_EXTRA_LIBS := -larchive -lpcre2-8
+
 PROGRAMS := $(notdir $(patsubst %/,%,$(wildcard cmd/*/)))
 LIB_SRC  := $(filter-out %_test.cc %_fuzz.cc,$(wildcard lib/*/*.cc))
 LIB_OBJ  := $(LIB_SRC:%.cc=$(BUILD)/obj/%.o)
@@ -60,13 +64,13 @@ $(BUILD)/libposta.a: $(LIB_OBJ)
 define program_rule
 $(BUILD)/bin/$(1): $(patsubst %.cc,$(BUILD)/obj/%.o,$(wildcard cmd/$(1)/*.cc)) $(BUILD)/libposta.a
 	@mkdir -p $$(dir $$@)
-	$$(CXX) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $(BUILD)/libposta.a $$(PROG_LDLIBS)
+	$$(CXX) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $(BUILD)/libposta.a $$(PROG_LDLIBS) $$(EXTRA_LIBS_$(1))
 endef
 $(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
 
 $(BUILD)/bin/unit-tests: $(UNIT_OBJ) $(BUILD)/libposta.a
 	@mkdir -p $(dir $@)
-	$(CXX) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(BUILD)/libposta.a -lgtest -lgtest_main $(LDLIBS)
+	$(CXX) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(BUILD)/libposta.a -lgtest -lgtest_main $(LDLIBS) $(UNIT_EXTRA_LIBS)
 
 test:
 	@contrib/install-deps test
@@ -108,7 +112,9 @@ FUZZ_MODS  := base io log smtp imap mime maildir mailhdr net
 # (Berkeley DB)
 FUZZ_FILES := lib/accounts/auth_proto.cc lib/queue/queued_proto.cc lib/queue/control_proto.cc \
               lib/queue/pipe_proto.cc lib/queue/spool.cc lib/control/control.cc \
-              lib/auth/credentials.cc lib/auth/sasl.cc lib/proc/privilege.cc
+              lib/auth/credentials.cc lib/auth/sasl.cc lib/proc/privilege.cc \
+              lib/spam/content.cc lib/spam/rules.cc
+FUZZ_LDLIBS := -lpcre2-8
 FUZZ_LIB_OBJ := $(patsubst %.cc,$(FUZZ_DIR)/obj/%.o,$(foreach m,$(FUZZ_MODS),$(wildcard lib/$(m)/*.cc)) $(FUZZ_FILES))
 FUZZ_BINS  := $(patsubst test/fuzz/%.cc,$(FUZZ_DIR)/bin/%,$(wildcard test/fuzz/*_fuzz.cc))
 fuzz: $(FUZZ_BINS)
@@ -119,7 +125,7 @@ $(FUZZ_DIR)/libposta-fuzz.a: $(FUZZ_LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 $(FUZZ_DIR)/bin/%: $(FUZZ_DIR)/obj/test/fuzz/%.o $(FUZZ_DIR)/libposta-fuzz.a
 	@mkdir -p $(dir $@)
-	$(FUZZ_CXX) -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_DIR)/libposta-fuzz.a
+	$(FUZZ_CXX) -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_DIR)/libposta-fuzz.a $(FUZZ_LDLIBS)
 -include $(wildcard $(FUZZ_DIR)/obj/*/*/*.d $(FUZZ_DIR)/obj/test/fuzz/*.d)
 
 lint:

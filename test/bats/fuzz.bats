@@ -34,5 +34,6 @@ run_fuzzer() {
 @test "fuzz: MIME parser on deep nesting and unclosed parts, work linear in the message" { run_fuzzer mime_nesting_fuzz; }
 @test "fuzz: Maildir names and delivery headers" { run_fuzzer maildir_fuzz; }
 @test "fuzz: posta-tcpd rules and CIDR matching" { run_fuzzer tcpd_rules_fuzz; }
+@test "fuzz: posta-spamcheck rules files (parser, PCRE2 patterns under limits, meta rules)" { run_fuzzer spam_rules_fuzz; }
 @test "fuzz: SASL PLAIN/LOGIN responses, the login rule, base64 and hex" { run_fuzzer sasl_fuzz; }
 @test "fuzz: local protocols (posta-authd, posta-queued, posta-tcpd -R records, queue control, delivery pipes)" { run_fuzzer local_proto_fuzz; }
