@@ -142,10 +142,10 @@ queue::Injected pass_on(const Spooled& m, const std::string& fields, const queue
   // posta-queue records; posta-queued would only see posta-c, so it is not asked.
   auto job = queue::Injector::open({sibling("posta-queue"), queue_env(), !running_setuid()});
   if (!job) return std::unexpected(queue::queue_trouble("Unable to run the queue, please try again later"));
-  size_t hlen = spam::header_block_length(m.head);
-  (*job)->write(fields);
-  (*job)->write(spam::strip_spam_fields(std::string_view(m.head).substr(0, hlen)));
-  (*job)->write(std::string_view(m.head).substr(hlen));
+  std::string_view head = m.head;
+  size_t hlen = std::min(spam::header_block_length(head), head.size());
+  (*job)->write(spam::rewrite_header_block(head.substr(0, hlen), fields));
+  (*job)->write(head.substr(hlen));
   if (m.rest) {
     std::string chunk(kChunk, '\0');
     if (::lseek(m.rest.get(), 0, SEEK_SET) != 0) {

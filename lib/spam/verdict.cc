@@ -130,4 +130,13 @@ std::string strip_spam_fields(std::string_view block) {
   return out;
 }
 
+std::string rewrite_header_block(std::string_view block, std::string_view fields) {
+  bool blank = block.ends_with("\n\n") || block == "\n";
+  std::string out = strip_spam_fields(blank ? block.substr(0, block.size() - 1) : block);
+  if (!out.empty() && !out.ends_with('\n')) out += '\n';
+  out += fields;
+  if (blank) out += '\n';
+  return out;
+}
+
 }  // namespace posta::spam

@@ -52,4 +52,9 @@ size_t header_block_length(std::string_view message);
 // The header block without its X-Spam-* fields (continuation lines included).
 std::string strip_spam_fields(std::string_view header_block);
 
+// The header block of a message (through its blank line; a message without one is all
+// header) without its X-Spam-* fields and with fields added at its end, as SpamAssassin
+// places them: the trace fields at the top stay together.
+std::string rewrite_header_block(std::string_view block, std::string_view fields);
+
 }  // namespace posta::spam
