@@ -136,12 +136,36 @@ std::string tests_of(const spam::Analysis& a) {
   return t.empty() ? "-" : t;
 }
 
+// While it lives, the effective uid is the real one (the caller's, posta-d, in a set-user-id
+// copy): the queue then learns who injects from the same uid as when posta-smtpd injects
+// itself, posta-queued through SO_PEERCRED and the set-uid posta-queue through its real uid.
+// The saved set-user-id keeps the way back to posta-c.
+class AsCaller {
+ public:
+  AsCaller() : own_(::geteuid()), active_(own_ != ::getuid() && ::seteuid(::getuid()) == 0) {}
+  ~AsCaller() {
+    if (active_ && ::seteuid(own_) != 0) ::_exit(kQueueInternalBug);
+  }
+  AsCaller(const AsCaller&) = delete;
+  AsCaller& operator=(const AsCaller&) = delete;
+
+ private:
+  uid_t own_;
+  bool active_;
+};
+
+Result<std::unique_ptr<queue::Injector>> open_queue() {
+  AsCaller as_caller;
+  return queue::Injector::open({sibling("posta-queue"), queue_env(), true});
+}
+
 // Hands the rewritten message to the queue; the queue id, or its refusal as exit 82 text.
 queue::Injected pass_on(const Spooled& m, const std::string& fields, const queue::Envelope& env) {
-  // In system mode we run set-user-id posta-c with the caller's real uid, which the set-uid
-  // posta-queue records; posta-queued would only see posta-c, so it is not asked.
-  auto job = queue::Injector::open({sibling("posta-queue"), queue_env(), !running_setuid()});
-  if (!job) return std::unexpected(queue::queue_trouble("Unable to run the queue, please try again later"));
+  auto job = open_queue();
+  if (!job) {
+    log::warning(job.error().what);
+    return std::unexpected(queue::queue_trouble("Unable to run the queue, please try again later"));
+  }
   std::string_view head = m.head;
   size_t hlen = std::min(spam::header_block_length(head), head.size());
   (*job)->write(spam::rewrite_header_block(head.substr(0, hlen), fields));

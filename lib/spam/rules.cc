@@ -151,22 +151,17 @@ class MetaParser {
     out_->push_back(op);
     return {};
   }
-  Status parse_or(size_t depth) {
-    if (auto st = parse_and(depth); !st) return st;
-    while (eat("||")) {
-      if (auto st = parse_and(depth); !st) return st;
-      if (auto st = emit({MetaOp::kOr}); !st) return st;
+  // operand (op operand)*, left-associative
+  Status parse_chain(size_t depth, std::string_view op, MetaOp::Type type, Status (MetaParser::*operand)(size_t)) {
+    if (auto st = (this->*operand)(depth); !st) return st;
+    while (eat(op)) {
+      if (auto st = (this->*operand)(depth); !st) return st;
+      if (auto st = emit({type}); !st) return st;
     }
     return {};
   }
-  Status parse_and(size_t depth) {
-    if (auto st = parse_unary(depth); !st) return st;
-    while (eat("&&")) {
-      if (auto st = parse_unary(depth); !st) return st;
-      if (auto st = emit({MetaOp::kAnd}); !st) return st;
-    }
-    return {};
-  }
+  Status parse_or(size_t depth) { return parse_chain(depth, "||", MetaOp::kOr, &MetaParser::parse_and); }
+  Status parse_and(size_t depth) { return parse_chain(depth, "&&", MetaOp::kAnd, &MetaParser::parse_unary); }
   Status parse_unary(size_t depth) {
     if (depth >= limits_.max_meta_nesting) return fail("meta expression nested too deeply");
     if (eat("!")) {

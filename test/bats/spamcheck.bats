@@ -53,6 +53,18 @@ send() {  # send TO SUBJECT BODY [swaks args...]
   [ -s "$PH/spam/rules" ]
   cmp "$PH/spam/rules" "$POSTA_SRC/etc/spam/rules"
   [ -d "$PH/spam/tmp" ]
+  # an instance made before the filter: --update-services adds control/smtpqueue and the
+  # rules; an smtpqueue of the admin's own stays
+  rm "$PH/control/smtpqueue" "$PH/spam/rules"
+  run "$POSTA_BIN/posta-setup" --home "$PH" --update-services
+  assert_success
+  assert_output --partial "new control files: smtpqueue"
+  assert_equal "$(grep -v '^#' "$PH/control/smtpqueue")" "$(readlink -f "$POSTA_BIN")/posta-spamcheck"
+  cmp "$PH/spam/rules" "$POSTA_SRC/etc/spam/rules"
+  [ "$(stat -c %U "$PH/spam/rules")" = "$(stat -c %U "$PH")" ]
+  control smtpqueue /bin/false
+  "$POSTA_BIN/posta-setup" --home "$PH" --update-services 2>/dev/null
+  assert_equal "$(cat "$PH/control/smtpqueue")" /bin/false
 }
 
 @test "spamcheck: a clean message reaches the inbox with X-Spam-Status: No and the report" {

@@ -123,26 +123,29 @@ TEST(SpamRules, BodySeesDecodedTextAndHtmlAsText) {
 }
 
 TEST(SpamRules, ParseErrorsNameFileAndLine) {
-  EXPECT_EQ(load_error("body A /x/\nbogus B /y/\n"), "rules:2: unknown directive 'bogus' (header, body, uri, meta, score, describe)");
+  const std::pair<const char*, const char*> kCases[] = {
+      {"body A /x/\nbogus B /y/\n", "rules:2: unknown directive 'bogus' (header, body, uri, meta, score, describe)"},
+      {"body A /x/\nbody A /y/\n", "rules:2: rule A defined twice (first at rules:1)"},
+      {"body A x\n", "rules:1: expected /pattern/flags"},
+      {"body A /x/q\n", "rules:1: unknown pattern flag 'q' (i, m, s, x)"},
+      {"body A /x\n", "rules:1: unterminated pattern"},
+      {"body A //\n", "rules:1: empty pattern"},
+      {"body B-C /x/\n", "rules:1: bad or missing rule name (letters, digits, _; at most 64)"},
+      {"header A Subject ~ /x/\n", "rules:1: expected header NAME Field =~ /pattern/ (or !~, exists:Field)"},
+      {"header A exists:Date /x/\n", "rules:1: nothing may follow exists:Field"},
+      {"meta A\n", "rules:1: empty meta expression"},
+      {"meta A B &&\n", "rules:1: meta expression ends early"},
+      {"meta A (B\n", "rules:1: missing ')' in meta expression"},
+      {"meta A B C\n", "rules:1: unexpected 'C' in meta expression"},
+      {"body A /x/\nmeta M A && NOPE\n", "rules:2: meta M uses unknown rule NOPE"},
+      {"meta X Y\nmeta Y X\n", "rules:2: meta rules Y and X use each other"},
+      {"meta X X\n", "rules:1: meta rules X and X use each other"},
+      {"score A 1\n", "rules:1: score for unknown rule A"},
+      {"body A /x/\nscore A lots\n", "rules:2: score is not a number: lots"},
+      {"body A /x/\nscore A 1e9\n", "rules:2: score out of range (at most 1000)"},
+  };
+  for (auto& [text, want] : kCases) EXPECT_EQ(load_error(text), want) << text;
   EXPECT_EQ(load_error("\n\nbody A /(/\n").substr(0, 29), "rules:3: bad pattern at offse");
-  EXPECT_EQ(load_error("body A /x/\nbody A /y/\n"), "rules:2: rule A defined twice (first at rules:1)");
-  EXPECT_EQ(load_error("body A x\n"), "rules:1: expected /pattern/flags");
-  EXPECT_EQ(load_error("body A /x/q\n"), "rules:1: unknown pattern flag 'q' (i, m, s, x)");
-  EXPECT_EQ(load_error("body A /x\n"), "rules:1: unterminated pattern");
-  EXPECT_EQ(load_error("body A //\n"), "rules:1: empty pattern");
-  EXPECT_EQ(load_error("body B-C /x/\n"), "rules:1: bad or missing rule name (letters, digits, _; at most 64)");
-  EXPECT_EQ(load_error("header A Subject ~ /x/\n"), "rules:1: expected header NAME Field =~ /pattern/ (or !~, exists:Field)");
-  EXPECT_EQ(load_error("header A exists:Date /x/\n"), "rules:1: nothing may follow exists:Field");
-  EXPECT_EQ(load_error("meta A\n"), "rules:1: empty meta expression");
-  EXPECT_EQ(load_error("meta A B &&\n"), "rules:1: meta expression ends early");
-  EXPECT_EQ(load_error("meta A (B\n"), "rules:1: missing ')' in meta expression");
-  EXPECT_EQ(load_error("meta A B C\n"), "rules:1: unexpected 'C' in meta expression");
-  EXPECT_EQ(load_error("body A /x/\nmeta M A && NOPE\n"), "rules:2: meta M uses unknown rule NOPE");
-  EXPECT_EQ(load_error("meta X Y\nmeta Y X\n"), "rules:2: meta rules Y and X use each other");
-  EXPECT_EQ(load_error("meta X X\n"), "rules:1: meta rules X and X use each other");
-  EXPECT_EQ(load_error("score A 1\n"), "rules:1: score for unknown rule A");
-  EXPECT_EQ(load_error("body A /x/\nscore A lots\n"), "rules:2: score is not a number: lots");
-  EXPECT_EQ(load_error("body A /x/\nscore A 1e9\n"), "rules:2: score out of range (at most 1000)");
 }
 
 TEST(SpamRules, LimitsOnRulesPatternsAndMetas) {
