@@ -243,7 +243,7 @@ int filter(const std::string& home) {
     return refuse((q.error().permanent ? "D" : "Z") + q.error().line());
   }
   report_id(*q);
-  log::info("queued id=", q->empty() ? "-" : *q, " ", what);
+  log::info("passed id=", q->empty() ? "-" : *q, " ", what);
   return kQueueOk;
 }
 

@@ -77,7 +77,7 @@ send() {  # send TO SUBJECT BODY [swaks args...]
   assert_output 3
   grep -q '^X-Spam-Status: No, score=' "$f"
   ! grep -q '^X-Spam-Flag' "$f"
-  grep -q 'posta-spamcheck: info: queued id=[0-9].* verdict=ham' "$PH/log/smtpd/current"
+  grep -q 'posta-spamcheck: info: passed id=[0-9].* verdict=ham' "$PH/log/smtpd/current"
 }
 
 @test "spamcheck: GTUBE is delivered to Junk with X-Spam-Flag when refusing is off" {
@@ -126,7 +126,7 @@ score REJECT_ME 20"
   assert_success
   assert_output --partial "250 2.0.0 Ok: queued"
   wait_for 20 has_delivered "$(md bob)/.Junk/new" auth-gtube
-  grep -q 'posta-spamcheck: info: queued id=.* verdict=reject score=1000.0 tests=GTUBE .*trusted=1' "$PH/log/submission/current"
+  grep -q 'posta-spamcheck: info: passed id=.* verdict=reject score=1000.0 tests=GTUBE .*trusted=1' "$PH/log/submission/current"
 }
 
 @test "spamcheck: an error in the rules is a temporary refusal naming file:line, never acceptance unscanned" {
@@ -195,7 +195,7 @@ print("elapsed %.1f" % (time.time() - t))
 PY
   assert_success
   wait_for 30 has_delivered "$(md bob)/new" mime-bomb
-  grep -q 'queued id=.* verdict=ham' "$PH/log/smtpd/current"
+  grep -q 'posta-spamcheck: info: passed id=.* verdict=ham' "$PH/log/smtpd/current"
 }
 
 @test "spamcheck: imaplib sees GTUBE in Junk and the clean message in INBOX" {

@@ -187,7 +187,7 @@ pid_of() { pgrep -f "^$PH/bin/$1( |\$)" | head -1; }
   wait_for 20 _instance_ready "$PH/service/send"
   # through the set-user-id posta-spamcheck (posta-c), which posta-smtpd ran as its queue
   grep -rl "system mode queued" "$PH/mail/example.test/alice/new" | xargs grep -q '^X-Spam-Status: No, score='
-  grep -q 'posta-spamcheck: info: queued id=.* verdict=ham' "$PH/log/smtpd/current"
+  grep -q 'posta-spamcheck: info: passed id=.* verdict=ham' "$PH/log/smtpd/current"
 }
 
 @test "remote delivery: posta-remote runs as posta-r" {
