@@ -4,6 +4,7 @@
 
 #include <fstream>
 
+#include "spam/instance_rules.h"
 #include "spam/verdict.h"
 #include "tmpdir.h"
 
@@ -111,4 +112,27 @@ TEST(SpamVerdict, PolicyFromControlFiles) {
   put("spamscore", "5\n");
   put("spamcheckauth", "maybe\n");
   EXPECT_FALSE(spam::read_policy(Control(d.path)));
+}
+
+TEST(SpamInstanceRules, ShippedReplacedAndLocalFiles) {
+  test::TempDir d;
+  ::mkdir((d.path + "/control").c_str(), 0755);
+  ::mkdir((d.path + "/spam").c_str(), 0755);
+  auto put = [&](const std::string& name, const char* text) { std::ofstream(d.path + "/" + name) << text; };
+  auto missing = spam::load_instance_rules(d.path);
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().what.find(d.path + "/spam/rules"), std::string::npos);
+  put("spam/rules", "body A /a/\nbody B /b/\n");
+  auto shipped = spam::load_instance_rules(d.path);
+  ASSERT_TRUE(shipped);
+  EXPECT_EQ(shipped->size(), 2u);
+  put("control/spamrules.local", "body C /c/\nscore A 3\n");
+  EXPECT_EQ(spam::load_instance_rules(d.path)->size(), 3u);
+  put("control/spamrules", "body Z /z/\nscore Z 2\n");
+  // replaced: A is gone, so the local file's score line for it is an error naming the line
+  auto replaced = spam::load_instance_rules(d.path);
+  ASSERT_FALSE(replaced);
+  EXPECT_EQ(replaced.error().what, d.path + "/control/spamrules.local:2: score for unknown rule A");
+  put("control/spamrules.local", "body C /c/\n");
+  EXPECT_EQ(spam::load_instance_rules(d.path)->size(), 2u);
 }
