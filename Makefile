@@ -113,7 +113,7 @@ FUZZ_MODS  := base io log smtp imap mime maildir mailhdr net
 FUZZ_FILES := lib/accounts/auth_proto.cc lib/queue/queued_proto.cc lib/queue/control_proto.cc \
               lib/queue/pipe_proto.cc lib/queue/spool.cc lib/control/control.cc \
               lib/auth/credentials.cc lib/auth/sasl.cc lib/proc/privilege.cc \
-              lib/spam/content.cc lib/spam/rules.cc
+              lib/spam/content.cc lib/spam/rules.cc lib/spam/rules_eval.cc
 FUZZ_LDLIBS := -lpcre2-8
 FUZZ_LIB_OBJ := $(patsubst %.cc,$(FUZZ_DIR)/obj/%.o,$(foreach m,$(FUZZ_MODS),$(wildcard lib/$(m)/*.cc)) $(FUZZ_FILES))
 FUZZ_BINS  := $(patsubst test/fuzz/%.cc,$(FUZZ_DIR)/bin/%,$(wildcard test/fuzz/*_fuzz.cc))
