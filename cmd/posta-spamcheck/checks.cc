@@ -34,15 +34,14 @@ spam::Analysis analyze(const Checks& checks, std::string_view message, spam::Rul
   }
   std::string crlf = mime::to_crlf(message);
   spam::Content content = spam::extract_content(crlf);
-  crlf = std::string();  // the decoded view holds what the checks need
   checks.rules.evaluate(content, a, rules_stats);
-  // The statistical classifier (lib/spam, branch i19-bayes) plugs in here: one "BAYES_nn"
-  // contribution from the spam probability of the message's tokens, read from the
-  // published token store $POSTA_HOME/spam/tokens.db.
-  // The virus scan through clamd (lib/scan, branch i19-scan) plugs in here: Hard::kVirus,
-  // or Hard::kTempFail when clamd cannot be reached.
-  // The attachment policy (lib/scan, branch i19-scan) plugs in here: Hard::kPolicy for a
-  // blocked attachment type, also inside archives.
+  // The statistical classifier (lib/spam) plugs in here: one "BAYES_nn" contribution from
+  // the spam probability of the message's tokens, read from the published token store
+  // $POSTA_HOME/spam/tokens.db.
+  // The virus scan through clamd (lib/scan) plugs in here, over crlf: Hard::kVirus, or
+  // Hard::kTempFail when clamd cannot be reached.
+  // The attachment policy (lib/scan) plugs in here: Hard::kPolicy for a blocked
+  // attachment type, also inside archives.
   return a;
 }
 
