@@ -34,12 +34,13 @@ PROG_LDLIBS := -static-libstdc++ -static-libgcc -Wl,-Bstatic -levent_openssl -le
                -lcrypto -ldb_cxx -Wl,-Bdynamic -lcrypt -lpthread -ldl
 endif
 
-# Libraries one program needs on top of PROG_LDLIBS, linked dynamically:
-# EXTRA_LIBS_<program> := -lfoo (and the unit tests link all of them)
-EXTRA_LIBS_posta-authcheck := -lpsl
+# Libraries only some programs link (dynamic; the unit tests link them all):
+# EXTRA_LIBS_<program> := -lfoo
 # lib/scan reads archives with libarchive (dynamic: Debian patches it often)
 SCAN_LIBS := -larchive
-UNIT_EXTRA_LIBS := -lpsl $(SCAN_LIBS)
+EXTRA_LIBS_posta-authcheck := -lpsl
+EXTRA_LIBS_posta-spamcheck := $(SCAN_LIBS) -lpcre2-8 -lpsl
+UNIT_EXTRA_LIBS := -lpsl $(SCAN_LIBS) -lpcre2-8
 
 PROGRAMS := $(notdir $(patsubst %/,%,$(wildcard cmd/*/)))
 LIB_SRC  := $(filter-out %_test.cc %_fuzz.cc,$(wildcard lib/*/*.cc))
@@ -119,7 +120,9 @@ FUZZ_FILES := lib/accounts/auth_proto.cc lib/queue/queued_proto.cc lib/queue/con
               lib/dmarc/record.cc lib/scan/attachments.cc lib/scan/archive.cc lib/scan/policy.cc lib/scan/settings.cc \
               lib/scan/sniff.cc \
               lib/spam/tokenize.cc lib/spam/tokenize_headers.cc lib/spam/tokenize_html.cc \
-              lib/spf/record.cc lib/spf/macro.cc lib/spf/check.cc lib/dns/wire.cc
+              lib/spf/record.cc lib/spf/macro.cc lib/spf/check.cc lib/dns/wire.cc \
+              lib/spam/content.cc lib/spam/rules.cc lib/spam/rules_eval.cc
+FUZZ_LDLIBS := -lpcre2-8 $(SCAN_LIBS)
 FUZZ_LIB_OBJ := $(patsubst %.cc,$(FUZZ_DIR)/obj/%.o,$(foreach m,$(FUZZ_MODS),$(wildcard lib/$(m)/*.cc)) $(FUZZ_FILES))
 FUZZ_BINS  := $(patsubst test/fuzz/%.cc,$(FUZZ_DIR)/bin/%,$(wildcard test/fuzz/*_fuzz.cc))
 fuzz: $(FUZZ_BINS)
@@ -130,7 +133,7 @@ $(FUZZ_DIR)/libposta-fuzz.a: $(FUZZ_LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 $(FUZZ_DIR)/bin/%: $(FUZZ_DIR)/obj/test/fuzz/%.o $(FUZZ_DIR)/libposta-fuzz.a
 	@mkdir -p $(dir $@)
-	$(FUZZ_CXX) -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_DIR)/libposta-fuzz.a $(SCAN_LIBS)
+	$(FUZZ_CXX) -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_DIR)/libposta-fuzz.a $(FUZZ_LDLIBS)
 -include $(wildcard $(FUZZ_DIR)/obj/*/*/*.d $(FUZZ_DIR)/obj/test/fuzz/*.d)
 
 lint:

@@ -56,6 +56,11 @@ void check_reachable(const std::string& dir, const Owner& ow);
                                                                const std::string& home,
                                                                const TemplateVars& vars);
 
+// $POSTA_HOME/spam/ and spam/tmp/, and etc/spam/rules copied to spam/rules: the shipped
+// rules of posta-spamcheck, replaced on every run (the instance's own are control/spamrules
+// and control/spamrules.local).
+[[nodiscard]] Status install_spam(const std::string& etc, const std::string& home);
+
 // setup_tls.cc: self-signed certificate for domain into dir/cert.pem + dir/key.pem (0600).
 // names[0] becomes the CN; every name (DNS name or IP address) goes into subjectAltName.
 [[nodiscard]] Status make_certificate(const std::string& dir, const std::vector<std::string>& names);
@@ -66,8 +71,10 @@ void check_reachable(const std::string& dir, const Owner& ow);
 // home/bin as a root-owned directory: a symlink to each program of bindir, and private
 // set-id copies of posta-queue (setuid posta-q) and posta-auth (setuid root, group posta).
 [[nodiscard]] Status install_system_bin(const std::string& home, const std::string& bindir);
-// Owners and modes of queue/ (qmail layout), db/ and mail/.
+// Owners and modes of queue/ (qmail layout), db/, mail/ and spam/.
 [[nodiscard]] Status system_layout(const std::string& home);
+// spam/ (and its tmp/ and rules) to posta-spamcheck's user, posta-c.
+[[nodiscard]] Status system_spam_layout(const std::string& home);
 
 // setup_run.cc
 [[nodiscard]] int run(const Options& o);

@@ -170,12 +170,13 @@ Status refresh_services(const std::string& etc, const std::string& home, const O
   if (!svcs) return std::unexpected(svcs.error());
   auto ctl = install_control(etc, home, vars);
   if (!ctl) return std::unexpected(ctl.error());
+  if (auto s = install_spam(etc, home); !s) return s;
   if (ow->chown) {
-    if (auto s = chown_tree(home + "/service", *ow); !s) return s;
-    if (auto s = chown_tree(home + "/control", *ow); !s) return s;
-    if (auto s = chown_tree(home + "/log", *ow); !s) return s;
+    for (const char* d : {"/service", "/control", "/log", "/spam"})
+      if (auto s = chown_tree(home + d, *ow); !s) return s;
   } else if (r.system) {
     if (auto s = chown_tree(home + "/log", *ow); !s) return s;
+    if (auto s = system_spam_layout(home); !s) return s;
   }
   sync_tree(home);
   log::info("refreshed services: ", join(*svcs), "; new control files: ", join(*ctl));
@@ -195,6 +196,7 @@ Status create(const Options& o, const std::string& home, const std::string& bind
   auto vars = make_vars(o, home, bindir, *ow);
   auto ctl = install_control(etc, home, vars);
   if (!ctl) return std::unexpected(ctl.error());
+  if (auto s = install_spam(etc, home); !s) return s;
   auto svcs = install_services(etc, home, vars, false);
   if (!svcs) return std::unexpected(svcs.error());
   if (!exists(home + "/tls/cert.pem") || !exists(home + "/tls/key.pem")) {

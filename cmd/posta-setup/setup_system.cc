@@ -1,4 +1,4 @@
-// --system: the shared groups, the instance's own bin/ with its two setuid copies, and the
+// --system: the shared groups, the instance's own bin/ with its set-id copies, and the
 // owners and modes of the spool, the databases and the mail store (INTERNALS.md
 // "## System mode").
 #include <fcntl.h>
@@ -70,7 +70,7 @@ Status install_copy(const std::string& from, const std::string& to, const std::s
   return {};
 }
 
-// The two set-id programs of a system instance and who they run as (posta-setup(8)).
+// The set-id programs of a system instance and who they run as (posta-setup(8)).
 struct SetidProgram {
   const char* name;
   const char* user;
@@ -83,6 +83,10 @@ const SetidProgram kSetid[] = {
     // only the pre-auth servers (group posta) may run it; root to read the secrets and to
     // become the mail store owner after a login
     {"posta-auth", "root", kDbGroup, 04750},
+    // the content filter posta-smtpd (group posta) runs as its queue program; it runs as
+    // posta-c, which holds no key and no password and reaches the spool only through
+    // posta-queue
+    {"posta-spamcheck", "posta-c", kDbGroup, 04750},
 };
 
 // posta-sendmail is run by anyone, often as /usr/sbin/sendmail, without the instance's
@@ -189,6 +193,15 @@ Status system_layout(const std::string& home) {
   if (auto s = place(home + "/accounts", "root", kDbGroup, 02750); !s) return s;
   if (auto s = group_files(home + "/accounts", kDbGroup, 0640); !s) return s;
   if (auto s = place(home + "/mail", "posta-v", kDbGroup, 0700); !s) return s;
+  return system_spam_layout(home);
+}
+
+Status system_spam_layout(const std::string& home) {
+  if (auto s = place(home + "/spam", "posta-c", kDbGroup, 0750); !s) return s;
+  if (auto s = place(home + "/spam/tmp", "posta-c", kDbGroup, 0700); !s) return s;
+  std::string rules = home + "/spam/rules";
+  if (::access(rules.c_str(), F_OK) == 0)
+    if (auto s = own_file(rules, "posta-c", kDbGroup, 0644); !s) return s;
   return {};
 }
 

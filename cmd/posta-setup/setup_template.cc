@@ -158,4 +158,16 @@ Result<std::vector<std::string>> install_control(const std::string& etc, const s
   return done;
 }
 
+Status install_spam(const std::string& etc, const std::string& home) {
+  for (auto& [d, mode] : {std::pair{"/spam", mode_t(0750)}, std::pair{"/spam/tmp", mode_t(0700)}}) {
+    std::string p = home + d;
+    if (::mkdir(p.c_str(), mode) != 0 && errno != EEXIST) return fail_sys("unable to create " + p);
+  }
+  std::string src = etc + "/spam/rules";
+  if (!exists(src)) return {};
+  auto text = read_file(src, 4 << 20);
+  if (!text) return std::unexpected(text.error());
+  return write_file_atomic(home + "/spam/rules", *text, 0644);
+}
+
 }  // namespace posta::setup

@@ -59,7 +59,8 @@ int chown_one(const char* path, const struct stat*, int, FTW*) {
 
 std::vector<std::pair<std::string, std::string>> system_roles() {
   return {{"USER_D", "posta-d"}, {"USER_Q", "posta-q"}, {"USER_S", "posta-s"},
-          {"USER_R", "posta-r"}, {"USER_V", "posta-v"}, {"USER_TLS", "posta-tls"}};
+          {"USER_R", "posta-r"}, {"USER_V", "posta-v"}, {"USER_TLS", "posta-tls"},
+          {"USER_C", "posta-c"}};
 }
 
 Result<Owner> resolve_owner(const Options& o) {

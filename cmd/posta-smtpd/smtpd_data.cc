@@ -182,7 +182,7 @@ void Session::finish_message(queue::Injector& job, const smtp::BodyFilter& body)
   for (auto& r : tx_.rcpts) env.recipients.push_back({r.address, r.notify, r.orcpt});
   queue::Injected q = job.close(env);
   ++messages_;
-  int code = q ? 250 : q.error().permanent ? 554 : 451;
+  int code = q ? 250 : q.error().reply_code();
   std::string status = q ? "2.0.0" : q.error().status;
   std::string text = !q ? q.error().text : q->empty() ? "Ok: queued" : "Ok: queued as " + *q;
   log::info(cfg_.remote_ip, ": ", q ? "queued" : "queue refused", " id=", q && !q->empty() ? *q : "-",

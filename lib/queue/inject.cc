@@ -52,6 +52,11 @@ std::string later(std::string what) { return what + ", please try again later"; 
 
 }  // namespace
 
+int Refusal::reply_code() const {
+  if (!permanent) return 451;
+  return status.starts_with("5.7.") ? 550 : 554;
+}
+
 Refusal queue_trouble(std::string text) { return {false, "4.3.0", std::move(text)}; }
 
 Refusal classify_exit(const ExitStatus& st, std::string_view fd6_text) {

@@ -29,6 +29,9 @@ struct Refusal {
   std::string status;  // RFC 3463 code: from the fd 6 text, else by exit code ("5.3.0", "4.3.1")
   std::string text;    // one printable line, without the code
   std::string line() const { return status + " " + text; }
+  // The SMTP reply code for it: 550 for a permanent security or policy refusal (status
+  // 5.7.x: a content filter's), 554 for any other permanent one, 451 for a temporary one.
+  int reply_code() const;
 };
 
 // The queue id ("" when the queue did not write one), or why nothing was queued.

@@ -49,7 +49,7 @@ Result<BayesResult> classify(TokenSource& store, const std::vector<std::string>&
   POSTA_TRY(Totals totals, store.totals());
   if (totals.spam < o.min_learned || totals.ham < o.min_learned) return r;
   r.trained = true;
-  std::vector<Contribution> found;
+  std::vector<TokenEvidence> found;
   for (auto& tok : tokens) {
     POSTA_TRY(auto c, store.lookup(tok));
     if (!c || static_cast<uint64_t>(c->spam) + c->ham < o.min_count) continue;
@@ -60,7 +60,7 @@ Result<BayesResult> classify(TokenSource& store, const std::vector<std::string>&
   size_t n = std::min(found.size(), o.max_discriminators);
   // Strongest first; equal strength in token order so a result does not depend on the sort.
   std::partial_sort(found.begin(), found.begin() + static_cast<std::ptrdiff_t>(n), found.end(),
-                    [](const Contribution& a, const Contribution& b) {
+                    [](const TokenEvidence& a, const TokenEvidence& b) {
                       double sa = std::abs(a.f - 0.5), sb = std::abs(b.f - 0.5);
                       return sa != sb ? sa > sb : a.token < b.token;
                     });

@@ -22,7 +22,7 @@ struct BayesOptions {
   uint32_t min_learned = 200;
 };
 
-struct Contribution {
+struct TokenEvidence {
   std::string token;
   double f = 0.5;                   // Robinson's f(w)
   uint32_t spam = 0, ham = 0;       // learned messages that held it
@@ -31,7 +31,7 @@ struct Contribution {
 struct BayesResult {
   bool trained = false;             // false: too little learned; probability is 0.5
   double probability = 0.5;         // spam probability in [0, 1]
-  std::vector<Contribution> used;   // the tokens combined, most significant first
+  std::vector<TokenEvidence> used;  // the tokens combined, most significant first
 };
 
 // Robinson's f(w) for a token learned counts.spam / counts.ham times out of totals.

@@ -242,7 +242,7 @@ esac
 EOS
   chmod 755 "$PH/fakequeue"
   control smtpqueue "$PH/fakequeue"
-  for m in 71:451.4.3.0 31:554.5.3.0 82:"554.5.7.1 spam detected" Z:"451.4.3.0 greylisted" 53:451.4.3.1 kill:451.4.3.0; do
+  for m in 71:451.4.3.0 31:554.5.3.0 82:"550.5.7.1 spam detected" Z:"451.4.3.0 greylisted" 53:451.4.3.1 kill:451.4.3.0; do
     echo "${m%%:*}" >"$PH/fakemode"
     want=${m#*:}
     run swaks --server 127.0.0.1 --port "$SMTP_PORT" --from s@remote.example --to alice@example.test

@@ -50,6 +50,10 @@ pid_of() { pgrep -f "^$PH/bin/$1( |\$)" | head -1; }
   assert_equal "$(stat -c '%U:%G %a' "$PH/bin")" "root:root 755"
   assert_equal "$(stat -c '%U:%G %a' "$PH/bin/posta-queue")" "posta-q:root 4711"
   assert_equal "$(stat -c '%U:%G %a' "$PH/bin/posta-auth")" "root:posta 4750"
+  assert_equal "$(stat -c '%U:%G %a' "$PH/bin/posta-spamcheck")" "posta-c:posta 4750"
+  assert_equal "$(stat -c '%U:%G %a' "$PH/spam")" "posta-c:posta 750"
+  assert_equal "$(stat -c '%U:%G %a' "$PH/spam/tmp")" "posta-c:posta 700"
+  assert_equal "$(cat "$PH/control/smtpqueue" | grep -v '^#')" "$PH/bin/posta-spamcheck"
   [ -L "$PH/bin/posta-send" ]
   assert_equal "$(stat -c '%U:%G %a' "$PH/queue")" "posta-q:posta-spool 750"
   assert_equal "$(stat -c '%U:%G %a' "$PH/queue/mess")" "posta-q:posta-spool 2750"
@@ -181,6 +185,9 @@ pid_of() { pgrep -f "^$PH/bin/$1( |\$)" | head -1; }
   s6-svc -u "$PH/service/send"
   wait_for 20 delivered "system mode queued"
   wait_for 20 _instance_ready "$PH/service/send"
+  # through the set-user-id posta-spamcheck (posta-c), which posta-smtpd ran as its queue
+  grep -rl "system mode queued" "$PH/mail/example.test/alice/new" | xargs grep -q '^X-Spam-Status: No, score='
+  grep -q 'posta-spamcheck: info: passed id=.* verdict=ham' "$PH/log/smtpd/current"
 }
 
 @test "remote delivery: posta-remote runs as posta-r" {
@@ -254,23 +261,28 @@ envelope_of() {
   wait_for 20 _instance_ready "$PH/service/send"
 }
 
-@test "posta-d reads neither the TLS key nor the spool nor the mail store; nobody writes bin/" {
-  run as posta-d:posta cat "$PH/tls/key.pem"
-  assert_failure
-  run as posta-d:posta ls "$PH/queue"
-  assert_failure
-  run as posta-d:posta ls "$PH/mail"
-  assert_failure
+@test "posta-d and posta-c read neither the TLS key nor the spool nor the mail store; nobody writes bin/" {
+  # nor does posta-c, the content filter's user
+  for u in posta-d:posta posta-c:posta; do
+    run as "$u" cat "$PH/tls/key.pem"
+    assert_failure
+    run as "$u" ls "$PH/queue"
+    assert_failure
+    run as "$u" ls "$PH/mail"
+    assert_failure
+  done
   run as posta-tls cat "$PH/tls/key.pem"
   assert_success
-  for u in posta-d:posta posta-s:posta-spool posta-v:posta-spool posta-r:posta-spool; do
+  for u in posta-d:posta posta-s:posta-spool posta-v:posta-spool posta-r:posta-spool posta-c:posta; do
     run as "$u" touch "$PH/bin/x"
     assert_failure
     run as "$u" sh -c "echo >> '$PH/bin/posta-auth'"
     assert_failure
   done
-  # posta-auth may be run by the pre-auth servers' group only
+  # posta-auth and posta-spamcheck may be run by the pre-auth servers' group only
   run as nobody:nogroup "$PH/bin/posta-auth" true 3</dev/null
+  assert_equal "$status" 126
+  run as nobody:nogroup "$PH/bin/posta-spamcheck" </dev/null
   assert_equal "$status" 126
 }
 

@@ -107,6 +107,15 @@ TEST(InjectExit, CustomTextOfExit82DecidesAndIsTheReply) {
   EXPECT_EQ(exit_with(31, "Zlater").line(), "5.3.0 Message refused");
 }
 
+TEST(InjectExit, ReplyCodeIs550ForPolicy554ForOtherPermanent451ForTemporary) {
+  EXPECT_EQ(exit_with(82, "D5.7.1 Message refused as spam (score 20.0)").reply_code(), 550);
+  EXPECT_EQ(exit_with(82, "D5.3.4 Message too big").reply_code(), 554);
+  EXPECT_EQ(exit_with(31).reply_code(), 554);
+  EXPECT_EQ(exit_with(82, "Z4.7.1 Message not scanned, please try again later").reply_code(), 451);
+  EXPECT_EQ(exit_with(82, "Z5.7.1 a permanent code in a temporary refusal").reply_code(), 451);
+  EXPECT_EQ(exit_with(71).reply_code(), 451);
+}
+
 TEST(InjectProgram, QueueEnvironmentThenConfiguredThenSibling) {
   ::unsetenv("POSTA_QUEUE");
   EXPECT_EQ(queue_program(), sibling("posta-queue"));

@@ -1,0 +1,78 @@
+// `posta-spamcheck check FILE...`: what the filter would decide about each file, with every
+// contribution, for admins (posta-spamcheck(8) "check").
+#include <fcntl.h>
+
+#include <iostream>
+
+#include "admin/output.h"
+#include "admin/tool.h"
+#include "base/exitcode.h"
+#include "io/fd.h"
+#include "log/log.h"
+#include "spamcheck.h"
+
+namespace posta::spamcheck {
+namespace {
+
+// The part of the file the filter would scan.
+Result<std::string> read_head(const std::string& path, size_t max) {
+  auto fd = open_fd(path, O_RDONLY);
+  if (!fd) return std::unexpected(fd.error());
+  std::string s(max, '\0');
+  auto n = read_full(fd->get(), s.data(), s.size());
+  if (!n) return std::unexpected(n.error());
+  s.resize(*n);
+  return s;
+}
+
+std::string json_of(const std::string& file, const spam::Analysis& a, const spam::Decision& d) {
+  std::string out = "{\"file\":" + admin::json_string(file) + ",\"verdict\":" +
+                    admin::json_string(spam::verdict_name(d.verdict)) + ",\"score\":" + spam::format_score(a.score()) +
+                    ",\"flag\":" + (d.flag ? "true" : "false") + ",\"refusal\":" +
+                    admin::json_string(d.refusal.empty() ? "" : d.refusal.substr(1)) + ",\"contributions\":[";
+  for (size_t i = 0; i < a.fired.size(); ++i)
+    out += std::string(i ? "," : "") + "{\"name\":" + admin::json_string(a.fired[i].name) + ",\"score\":" +
+           spam::format_score(a.fired[i].score) + ",\"description\":" + admin::json_string(a.fired[i].description) + "}";
+  return out + "]}";
+}
+
+void print_text(const std::string& file, const spam::Analysis& a, const spam::Decision& d, const spam::Policy& p) {
+  std::cout << file << ": " << spam::verdict_name(d.verdict) << ", score " << spam::format_score(a.score())
+            << " (spam at " << spam::format_score(p.spam_score) << ", refused at "
+            << (p.reject_score > 0 ? spam::format_score(p.reject_score) : std::string("never")) << ")\n";
+  if (!d.refusal.empty()) std::cout << "  refusal: " << d.refusal.substr(1) << "\n";
+  if (!a.hard_text.empty()) std::cout << "  reason: " << a.hard_text << "\n";
+  char num[32];
+  for (auto& c : a.fired) {
+    std::snprintf(num, sizeof num, "%8.1f", c.score);
+    std::cout << num << "  " << c.name << (c.description.empty() ? "" : "  " + c.description) << "\n";
+  }
+}
+
+}  // namespace
+
+int run_check(const std::string& home, const std::vector<std::string>& files, bool json, bool trusted) {
+  Checks checks = load_checks(home);
+  if (!checks.trouble.empty()) log::fatal(kExitTemporary, checks.trouble);
+  int rc = kExitOk;
+  if (json) std::cout << "[";
+  bool first = true;
+  for (auto& f : files) {
+    auto text = read_head(f, checks.policy.scan_bytes);
+    if (!text) {
+      log::error(text.error().what);
+      rc = kExitTemporary;
+      continue;
+    }
+    spam::Analysis a = analyze(checks, *text);
+    spam::Decision d = spam::decide(a, checks.policy, trusted);
+    if (json) std::cout << (first ? "" : ",") << json_of(f, a, d);
+    else print_text(f, a, d, checks.policy);
+    first = false;
+  }
+  if (json) std::cout << "]\n";
+  int out = admin::flush_stdout();
+  return rc != kExitOk ? rc : out;
+}
+
+}  // namespace posta::spamcheck

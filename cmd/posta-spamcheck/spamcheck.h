@@ -1,0 +1,33 @@
+// posta-spamcheck: the content filter between posta-smtpd and posta-queue (posta-spamcheck(8)).
+#pragma once
+#include <string>
+#include <string_view>
+
+#include "base/error.h"
+#include "spam/analysis.h"
+#include "spam/rules.h"
+#include "spam/verdict.h"
+
+namespace posta::spamcheck {
+
+// What the checks of an instance need, loaded once per process.
+struct Checks {
+  spam::Policy policy;
+  spam::RuleSet rules;
+  std::string trouble;  // why the checks cannot run ("" when they can): a temporary refusal
+};
+
+// Reads the policy and the rules of the instance at home; trouble says what failed.
+Checks load_checks(const std::string& home);
+
+// Every check over the scanned part of one message (LF or CRLF line ends): contributions and
+// hard verdicts; rules_stats gets what the rules cost.
+spam::Analysis analyze(const Checks& checks, std::string_view message, spam::RuleStats* rules_stats = nullptr);
+
+// Filter mode: message on fd 0, envelope on fd 1, posta-queue's exit protocol.
+int run_filter();
+
+// `check FILE...`: prints the verdict, score and contributions of each file.
+int run_check(const std::string& home, const std::vector<std::string>& files, bool json, bool trusted);
+
+}  // namespace posta::spamcheck
