@@ -12,6 +12,7 @@
 #include "io/line_reader.h"
 #include "smtp/body.h"
 #include "smtp/command.h"
+#include "smtpd_reputation.h"
 #include "tls/tls_control.h"
 
 namespace posta::accounts {
@@ -56,6 +57,7 @@ struct Config {
   std::string remote_ip, remote_port, local_ip, local_port, remote_host;
   std::string queue_program;       // queue::queue_program(control/smtpqueue)
   std::string auth_program;        // auth::checkpassword_program()
+  ReputationConfig reputation;
 };
 
 // Reads control files and the environment.
@@ -167,6 +169,7 @@ class Session {
   std::unique_ptr<smtp::BodyFilter> bdat_body_;
   std::unique_ptr<smtp::ChunkSplitter> bdat_split_;
   AccountsCache& accounts_;
+  Reputation rep_;
 };
 
 // posta-tcpd -R (POSTA_TCPD_REUSE set): serves the connections posta-tcpd passes over fd 3,

@@ -72,6 +72,7 @@ Config load_config(bool submission_flag) {
   if (c.remote_ip.empty()) c.remote_ip = "unknown";
   c.queue_program = queue::queue_program(ctl.string("smtpqueue"));
   c.auth_program = auth::checkpassword_program();
+  c.reputation = load_reputation_config(ctl, c.home);
   return c;
 }
 

@@ -56,6 +56,7 @@ std::unique_ptr<queue::Injector> Session::start_job() {
   if (!auth_user_.empty()) env.push_back("POSTA_AUTH_USER=" + auth_user_);
   if (tx_.smtputf8) env.push_back("POSTA_SMTPUTF8=1");
   if (!tx_.body.empty()) env.push_back("POSTA_BODY=" + tx_.body);
+  rep_.queue_env(env);
   // resident: the queue writer daemon, when it answers, saves a fork and exec per message
   auto job = queue::Injector::open({cfg_.queue_program, std::move(env), true});
   if (!job) {

@@ -94,7 +94,8 @@ Result<Record> decode_rdata(Reader& r, std::string_view packet, Record rec, uint
       if (!r.u16(rec.pref) || !r.name(rec.data)) return fail("DNS: malformed MX record");
       break;
     case kCname:
-      if (!r.name(rec.data)) return fail("DNS: malformed CNAME record");
+    case kPtr:
+      if (!r.name(rec.data)) return fail("DNS: malformed CNAME or PTR record");
       break;
     case kTxt: {
       size_t i = 0;
@@ -194,7 +195,7 @@ Result<Response> parse_response(std::string_view packet) {
     auto d = decode_rdata(r, packet, std::move(rec), rdlen);
     if (!d) return std::unexpected(d.error());
     if (cls == 1 && (d->type == kA || d->type == kAaaa || d->type == kMx || d->type == kTxt ||
-                     d->type == kCname))
+                     d->type == kCname || d->type == kPtr))
       resp.answers.push_back(std::move(*d));
   }
   return resp;

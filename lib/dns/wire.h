@@ -11,7 +11,7 @@
 
 namespace posta::dns {
 
-enum RrType : uint16_t { kA = 1, kCname = 5, kMx = 15, kTxt = 16, kAaaa = 28, kOpt = 41 };
+enum RrType : uint16_t { kA = 1, kCname = 5, kPtr = 12, kMx = 15, kTxt = 16, kAaaa = 28, kOpt = 41 };
 enum Rcode : int { kNoError = 0, kFormErr = 1, kServFail = 2, kNxDomain = 3, kNotImp = 4, kRefused = 5 };
 
 struct Record {
@@ -19,7 +19,7 @@ struct Record {
   uint16_t type = 0;
   uint32_t ttl = 0;
   // decoded data: A/AAAA: the address as text; MX: the exchange ("" for the root, i.e. null
-  // MX) with preference in `pref`; TXT: the character-strings concatenated; CNAME: the target
+  // MX) with preference in `pref`; TXT: the character-strings concatenated; CNAME, PTR: the target
   std::string data;
   uint16_t pref = 0;
 };
