@@ -1,4 +1,4 @@
-// posta-smtpd's reputation checks (posta-smtpd(8) "REPUTATION"): DNS blocklists and
+// posta-smtpd's reputation checks (posta-smtpd(8) "Reputation checks"): DNS blocklists and
 // allowlists, greylisting, rate limits, HELO and forward-confirmed reverse DNS. The DNS is
 // asked through lib/dns (control/resolvers); the greylist and the counters are posta-policyd's
 // (lib/policy/policy_client.h): this process never joins a Berkeley DB environment.

@@ -1,5 +1,5 @@
 // What a client says it is: the HELO name checks (control/helocheck) and forward-confirmed
-// reverse DNS (control/fcrdns), see posta-smtpd(8) "REPUTATION".
+// reverse DNS (control/fcrdns), see posta-smtpd(8) "Reputation checks".
 #pragma once
 #include <functional>
 #include <optional>

@@ -1,4 +1,4 @@
-// DNS blocklists and allowlists (posta-smtpd(8) "REPUTATION"): which zones, which name to
+// DNS blocklists and allowlists (posta-smtpd(8) "Reputation checks"): which zones, which name to
 // ask, and what the answers mean. control/dnsbl, control/dnswl and control/rhsbl have one zone
 // a line:
 //   zone [=127.0.0.2,127.0.0.10] [reject|score N]

@@ -43,7 +43,7 @@ std::string encode_field(std::string_view s) {
   if (s.empty()) return "<>";
   std::string out;
   for (unsigned char c : s) {
-    if (c <= 0x20 || c == 0x7f || c == '%') {
+    if (c <= 0x20 || c == 0x7f || c == '%' || c == '<' || c == '>') {
       out += '%';
       out += kHex[c >> 4];
       out += kHex[c & 15];

@@ -1,6 +1,6 @@
 // The line protocol between posta-smtpd and posta-policyd on run/policy.sock (posta-policyd(8)
 // PROTOCOL). One request a line, one answer a line, in order, on a connection that may carry
-// many; fields are separated by one space and percent-encoded (policy_field), "<>" being the
+// many; fields are separated by one space and percent-encoded (encode_field), "<>" being the
 // empty field (the null sender):
 //   greylist <ip> <sender> <rcpt>     ->  pass | defer <seconds>
 //   rate <key> <limit> <window>       ->  ok | over
@@ -43,7 +43,7 @@ struct Answer {
   bool operator==(const Answer&) const = default;
 };
 
-// Fields: bytes <= 0x20, 0x7f and '%' as %XX; "" as "<>".
+// Fields: bytes <= 0x20, 0x7f, '%', '<' and '>' as %XX; "" as "<>".
 std::string encode_field(std::string_view s);
 [[nodiscard]] Result<std::string> decode_field(std::string_view s);
 

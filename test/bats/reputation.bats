@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Reputation checks of posta-smtpd (posta-smtpd(8) REPUTATION) and posta-policyd: DNS lists
+# Reputation checks of posta-smtpd (posta-smtpd(8) "Reputation checks") and posta-policyd: DNS lists
 # answered by a real dnsmasq on loopback, greylisting and rate limits through the real
 # daemon, clients connecting from several loopback addresses (127.0.0.0/24 is one network).
 

@@ -32,6 +32,9 @@ TEST(PolicyProto, RequestsRoundTrip) {
     EXPECT_EQ(*d, r) << line;
   }
   EXPECT_EQ(encode_request(GreylistRequest{"192.0.2.1", "", "a b@c"}), "greylist 192.0.2.1 <> a%20b@c");
+  // a field that is "<>" itself is not the empty one
+  EXPECT_EQ(encode_field("<>"), "%3C%3E");
+  EXPECT_EQ(*decode_field("%3C%3E"), "<>");
 }
 
 TEST(PolicyProto, MalformedRequestsFail) {
