@@ -1,5 +1,6 @@
 // posta-policyd's run(), in the daemon skeleton's order (lib/daemon/daemon.h): start, make
-// the socket, become the database's owner, open the database, readiness, then the loop.
+// the socket and become the database's owner (in system mode root makes the socket first),
+// open the database, readiness, then the loop.
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -20,8 +21,7 @@ namespace {
 
 // A system-mode instance's policy data belongs to the network daemons' user: what it holds
 // only ever lets mail in sooner, which a compromised posta-smtpd could do anyway.
-Status become_policy_owner(const std::string& home) {
-  if (!system_mode(home)) return become_instance_owner(home);
+Status become_daemon_user(const std::string& home) {
   auto c = lookup_credentials(kDaemonUser, kDbGroup);
   if (!c) return std::unexpected(c.error());
   std::string dir = home + "/policy";
@@ -38,9 +38,13 @@ int run(const Options& o) {
   std::string home = posta_home();
   auto gid = socket_group(o.group);
   if (!gid) log::fatal(kExitTemporary, gid.error().what);
+  const bool system = system_mode(home);
+  if (!system)
+    if (auto st = become_instance_owner(home); !st) log::fatal(kExitTemporary, st.error().what);
   auto listener = net::listen_unix_for(o.socket, *gid);
   if (!listener) log::fatal(kExitTemporary, listener.error().what);
-  if (auto st = become_policy_owner(home); !st) log::fatal(kExitTemporary, st.error().what);
+  if (system)
+    if (auto st = become_daemon_user(home); !st) log::fatal(kExitTemporary, st.error().what);
   auto db = policy::PolicyDb::open(home);
   if (!db) log::fatal(kExitTemporary, "unable to open the policy database: " + db.error().what);
   Server server(o, home, std::move(*listener), *gid, std::move(*db));

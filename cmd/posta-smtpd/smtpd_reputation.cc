@@ -141,19 +141,22 @@ std::optional<Refusal> Reputation::client_checks(const std::string& helo,
   return std::nullopt;
 }
 
+// control/ratelimitauth's limit `name` ("msg", "rcpt") of a login, counting what it
+// limits (`what`: "messages", "recipients").
+std::optional<Refusal> Reputation::login_limit(const std::string& login, const std::string& name,
+                                               const std::string& what) {
+  uint32_t limit = policy::limit_of(cfg_.auth, name);
+  if (within("auth-" + name + ":" + login, limit, kHour)) return std::nullopt;
+  log::warning(facts_.remote_ip, ": login ", login, " over its rate limit of ", limit, " ", what,
+               " per hour (control/ratelimitauth): held");
+  notify_postmaster(login, what, limit);
+  return Refusal{451, "4.7.1", (name == "msg" ? "Message" : "Recipient") + std::string(" rate limit exceeded, try again later")};
+}
+
 std::optional<Refusal> Reputation::at_mail(const std::string& helo, const std::string& sender,
                                            const std::string& auth_user,
                                            const std::function<bool(const std::string&)>& is_ours) {
-  if (!auth_user.empty()) {
-    uint32_t limit = policy::limit_of(cfg_.auth, "msg");
-    if (!within("auth-msg:" + auth_user, limit, kHour)) {
-      log::warning(facts_.remote_ip, ": login ", auth_user, " over its rate limit of ", limit,
-                   " messages per hour (control/ratelimitauth): mail held");
-      notify_postmaster(auth_user, "messages", limit);
-      return Refusal{451, "4.7.1", "Message rate limit exceeded, try again later"};
-    }
-    return std::nullopt;
-  }
+  if (!auth_user.empty()) return login_limit(auth_user, "msg", "messages");
   if (trusted_) return std::nullopt;
   std::string domain = sender.substr(sender.rfind('@') == std::string::npos ? sender.size() : sender.rfind('@') + 1);
   if (!allowlisted_) {
@@ -193,16 +196,7 @@ std::optional<Refusal> Reputation::at_mail(const std::string& helo, const std::s
 
 std::optional<Refusal> Reputation::at_rcpt(const smtp::Mailbox& rcpt, const std::string& sender,
                                            const std::string& auth_user) {
-  if (!auth_user.empty()) {
-    uint32_t limit = policy::limit_of(cfg_.auth, "rcpt");
-    if (!within("auth-rcpt:" + auth_user, limit, kHour)) {
-      log::warning(facts_.remote_ip, ": login ", auth_user, " over its rate limit of ", limit,
-                   " recipients per hour (control/ratelimitauth): recipient held");
-      notify_postmaster(auth_user, "recipients", limit);
-      return Refusal{451, "4.7.1", "Recipient rate limit exceeded, try again later"};
-    }
-    return std::nullopt;
-  }
+  if (!auth_user.empty()) return login_limit(auth_user, "rcpt", "recipients");
   if (trusted_ || allowlisted_ || rcpt.literal) return std::nullopt;
   if (!cfg_.greylist_all && !cfg_.greylist.contains(rcpt.domain)) return std::nullopt;
   if (!policy_) policy_ = std::make_unique<policy::PolicyClient>(cfg_.policy_socket, cfg_.policy_timeout);

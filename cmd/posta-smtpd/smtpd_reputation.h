@@ -78,6 +78,7 @@ class Reputation {
   const dns::Resolver& resolver();
   // true: within the limit, or no limit, or posta-policyd did not answer (logged).
   bool within(const std::string& key, uint32_t limit, uint32_t window);
+  std::optional<Refusal> login_limit(const std::string& login, const std::string& name, const std::string& what);
   void notify_postmaster(const std::string& login, const std::string& what, uint32_t limit);
   std::optional<Refusal> client_checks(const std::string& helo,
                                        const std::function<bool(const std::string&)>& is_ours);

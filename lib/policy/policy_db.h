@@ -1,6 +1,7 @@
 // posta-policyd's database: the Berkeley DB environment $POSTA_HOME/policy/db, joined by
 // posta-policyd alone (SECURITY.md: per-connection processes never join an environment),
 // with one B-tree file, policy.db, holding the greylist and the rate counters (store.h keys).
+// Commits are not flushed to disk one by one (Env::commit_without_sync); the checkpoints are.
 #pragma once
 #include <memory>
 #include <string>

@@ -3,31 +3,11 @@
 #include <charconv>
 #include <vector>
 
+#include "base/hex.h"
+#include "base/strings.h"
+
 namespace posta::policy {
 namespace {
-
-constexpr char kHex[] = "0123456789ABCDEF";
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
-// Words separated by exactly one space; an empty word (two spaces, a leading or trailing
-// space) makes the line malformed.
-std::vector<std::string_view> words(std::string_view line) {
-  std::vector<std::string_view> out;
-  size_t start = 0;
-  for (;;) {
-    size_t sp = line.find(' ', start);
-    out.push_back(line.substr(start, sp == std::string_view::npos ? sp : sp - start));
-    if (sp == std::string_view::npos) break;
-    start = sp + 1;
-  }
-  return out;
-}
 
 Result<uint32_t> number(std::string_view s, uint32_t lo, const char* what) {
   uint32_t v = 0;
@@ -41,17 +21,7 @@ Result<uint32_t> number(std::string_view s, uint32_t lo, const char* what) {
 
 std::string encode_field(std::string_view s) {
   if (s.empty()) return "<>";
-  std::string out;
-  for (unsigned char c : s) {
-    if (c <= 0x20 || c == 0x7f || c == '%' || c == '<' || c == '>') {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
+  return hex_escape(s, "%", [](unsigned char c) { return c <= 0x20 || c == 0x7f || c == '%' || c == '<' || c == '>'; });
 }
 
 Result<std::string> decode_field(std::string_view s) {
@@ -66,7 +36,7 @@ Result<std::string> decode_field(std::string_view s) {
       continue;
     }
     if (i + 2 >= s.size()) return fail("policy: bad escape");
-    int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
+    int hi = hex_digit_value(s[i + 1]), lo = hex_digit_value(s[i + 2]);
     if (hi < 0 || lo < 0) return fail("policy: bad escape");
     out += static_cast<char>(hi * 16 + lo);
     i += 2;
@@ -83,7 +53,8 @@ std::string encode_request(const Request& r) {
 
 Result<Request> decode_request(std::string_view line) {
   if (line.size() >= kMaxPolicyLine) return fail("policy: request too long");
-  auto w = words(line);
+  // one space between words: an empty word (two spaces, a leading or trailing one) is malformed
+  auto w = split(line, ' ');
   if (w[0] == "greylist" && w.size() == 4) {
     GreylistRequest g;
     POSTA_TRY(g.ip, decode_field(w[1]));

@@ -48,6 +48,12 @@ send() {
   $PY "$FIX/repclient.py" --src "$src" --port "$port" "$@" "$from" "$to"
 }
 
+# accepted SRC PORT FROM TO [repclient args...]: send, and the message was queued
+accepted() {
+  run send "$@"
+  assert_line --partial "data 250"
+}
+
 
 @test "reputation: a client listed in a DNSBL is refused at MAIL FROM with the zone's text" {
   control dnsbl "bl.test"
@@ -56,19 +62,16 @@ send() {
   assert_line "connect 220 example.test ESMTP posta"
   assert_line "mail 554 5.7.1 Service unavailable; client [127.0.0.2] blocked: Listed in bl.test: see http://bl.test/127.0.0.2"
   refute_line --partial "data"
-  run send 127.0.0.1 "$SMTP_PORT" someone@sender.example alice@example.test
-  assert_line --partial "data 250"
+  accepted 127.0.0.1 "$SMTP_PORT" someone@sender.example alice@example.test
   wait_for 5 grep -q "127.0.0.2: listed by bl.test (127.0.0.2), sender <someone@sender.example> refused" "$PH/log/smtpd/current"
 }
 
 @test "reputation: answer codes select the listings; a score zone does not refuse" {
   control dnsbl "bl.test =127.0.0.4,127.0.0.10"
-  run send 127.0.0.2 "$SMTP_PORT" someone@sender.example alice@example.test
-  assert_line --partial "data 250"
+  accepted 127.0.0.2 "$SMTP_PORT" someone@sender.example alice@example.test
   clear_rec
   control dnsbl "bl.test score 2.5"
-  run send 127.0.0.2 "$SMTP_PORT" someone@sender.example alice@example.test
-  assert_line --partial "data 250"
+  accepted 127.0.0.2 "$SMTP_PORT" someone@sender.example alice@example.test
   run last_vars
   assert_line "POSTA_REPUTATION=bl.test=2.5"
   assert_line "POSTA_REPUTATION_SCORE=2.5"
@@ -78,8 +81,7 @@ send() {
   control dnsbl "bl.test"
   control dnswl "wl.test"
   control greylist "example.test"
-  run send 127.0.0.3 "$SMTP_PORT" wl@sender.example alice@example.test
-  assert_line --partial "data 250"
+  accepted 127.0.0.3 "$SMTP_PORT" wl@sender.example alice@example.test
   wait_for 5 grep -q "127.0.0.3: allowlisted by wl.test" "$PH/log/smtpd/current"
 }
 
@@ -87,8 +89,7 @@ send() {
   control rhsbl "rhs.test"
   run send 127.0.0.1 "$SMTP_PORT" x@spam.example alice@example.test
   assert_line "mail 554 5.7.1 Sender address rejected: spam.example is a spam domain"
-  run send 127.0.0.1 "$SMTP_PORT" x@good.example alice@example.test
-  assert_line --partial "data 250"
+  accepted 127.0.0.1 "$SMTP_PORT" x@good.example alice@example.test
 }
 
 @test "reputation: greylisting defers the first attempt; a retry after the delay passes, from another host of the /24 too" {
@@ -100,27 +101,22 @@ send() {
   # domains not listed are not greylisted
   posta domain add other.test >&2
   echo pw | posta user add carol@other.test --password-stdin >&2
-  run send 127.0.0.2 "$SMTP_PORT" grey@sender.example carol@other.test
-  assert_line --partial "data 250"
+  accepted 127.0.0.2 "$SMTP_PORT" grey@sender.example carol@other.test
   # the delay is 2 s (control/greylistdelay): wait it out
   sleep 2.2
-  run send 127.0.0.3 "$SMTP_PORT" grey@sender.example alice@example.test
-  assert_line --partial "data 250"
-  run send 127.0.0.2 "$SMTP_PORT" grey@sender.example alice@example.test
-  assert_line --partial "data 250"
+  accepted 127.0.0.3 "$SMTP_PORT" grey@sender.example alice@example.test
+  accepted 127.0.0.2 "$SMTP_PORT" grey@sender.example alice@example.test
   # a new triplet is greylisted again; an authenticated session never is
   run send 127.0.0.2 "$SMTP_PORT" other@sender.example alice@example.test
   assert_line --partial "rcpt 451 4.7.1 Greylisted"
-  run send 127.0.0.2 "$SUBMISSION_PORT" bob@example.test alice@example.test --auth bob@example.test:bobpw
-  assert_line --partial "data 250"
+  accepted 127.0.0.2 "$SUBMISSION_PORT" bob@example.test alice@example.test --auth bob@example.test:bobpw
 }
 
 @test "reputation: trusted networks skip blocklists and greylisting" {
   control dnsbl "bl.test"
   control greylist "*"
   control trustednets "127.0.0.2"
-  run send 127.0.0.2 "$SMTP_PORT" trusted@sender.example alice@example.test
-  assert_line --partial "data 250"
+  accepted 127.0.0.2 "$SMTP_PORT" trusted@sender.example alice@example.test
 }
 
 @test "reputation: posta-policyd down while greylisting is on defers (451), rate limits are not applied" {
@@ -131,8 +127,7 @@ send() {
   run send 127.0.0.4 "$SMTP_PORT" down@sender.example alice@example.test
   assert_line "rcpt 451 4.7.1 Greylisting temporarily unavailable, try again later"
   for i in 1 2; do
-    run send 127.0.0.1 "$SUBMISSION_PORT" bob@example.test alice@example.test --auth bob@example.test:bobpw
-    assert_line --partial "data 250"
+    accepted 127.0.0.1 "$SUBMISSION_PORT" bob@example.test alice@example.test --auth bob@example.test:bobpw
   done
   s6-svc -u "$PH/service/policyd"
   wait_for 10 _instance_ready "$PH/service/policyd"
@@ -142,8 +137,7 @@ send() {
 @test "reputation: a login over its rate limit is held with 451; postmaster is told once" {
   control ratelimitauth "msg=2"
   for i in 1 2; do
-    run send 127.0.0.1 "$SUBMISSION_PORT" alice@example.test bob@example.test --auth alice@example.test:alicepw
-    assert_line --partial "data 250"
+    accepted 127.0.0.1 "$SUBMISSION_PORT" alice@example.test bob@example.test --auth alice@example.test:alicepw
   done
   for i in 1 2; do
     run send 127.0.0.1 "$SUBMISSION_PORT" alice@example.test bob@example.test --auth alice@example.test:alicepw
@@ -153,8 +147,7 @@ send() {
   grep -q "login alice@example.test over its rate limit of 2 messages per hour" "$PH/log/submission/current"
   grep -rlq "rate limit reached by login alice@example.test" "$PH/mail/example.test/postmaster/new"
   # another login is counted on its own
-  run send 127.0.0.1 "$SUBMISSION_PORT" bob@example.test alice@example.test --auth bob@example.test:bobpw
-  assert_line --partial "data 250"
+  accepted 127.0.0.1 "$SUBMISSION_PORT" bob@example.test alice@example.test --auth bob@example.test:bobpw
   sleep 1
   [ "$(maildir_count postmaster@example.test)" = 1 ]
 }
@@ -162,8 +155,7 @@ send() {
 @test "reputation: connections per minute from one address are limited" {
   control ratelimitip "conn=2"
   for i in 1 2; do
-    run send 127.0.0.9 "$SMTP_PORT" c@sender.example alice@example.test
-    assert_line --partial "data 250"
+    accepted 127.0.0.9 "$SMTP_PORT" c@sender.example alice@example.test
   done
   run send 127.0.0.9 "$SMTP_PORT" c@sender.example alice@example.test
   assert_line --partial "connect 421 4.7.0"
@@ -172,8 +164,7 @@ send() {
 @test "reputation: DNS down skips the blocklists (logged) and the mail is accepted" {
   control dnsbl "bl.test"
   control resolvers "127.0.0.1:1"
-  run send 127.0.0.2 "$SMTP_PORT" dnsdown@sender.example alice@example.test
-  assert_line --partial "data 250"
+  accepted 127.0.0.2 "$SMTP_PORT" dnsdown@sender.example alice@example.test
   wait_for 5 grep -q "127.0.0.2: DNS list skipped: bl.test" "$PH/log/smtpd/current"
 }
 
@@ -183,16 +174,13 @@ send() {
     run send 127.0.0.1 "$SMTP_PORT" h@sender.example alice@example.test --helo "$helo"
     assert_line --partial "mail 550 5.7.1 HELO"
   done
-  run send 127.0.0.1 "$SMTP_PORT" h@sender.example alice@example.test --helo '[127.0.0.1]'
-  assert_line --partial "data 250"
+  accepted 127.0.0.1 "$SMTP_PORT" h@sender.example alice@example.test --helo '[127.0.0.1]'
 }
 
 @test "reputation: FCrDNS reject refuses a client without a confirmed name; submission is never checked" {
   control fcrdns reject
   run send 127.0.0.4 "$SMTP_PORT" f@sender.example alice@example.test
   assert_line "mail 550 5.7.1 Your address has no forward-confirmed reverse DNS name"
-  run send 127.0.0.1 "$SMTP_PORT" f@sender.example alice@example.test
-  assert_line --partial "data 250"
-  run send 127.0.0.4 "$SUBMISSION_PORT" bob@example.test alice@example.test --auth bob@example.test:bobpw
-  assert_line --partial "data 250"
+  accepted 127.0.0.1 "$SMTP_PORT" f@sender.example alice@example.test
+  accepted 127.0.0.4 "$SUBMISSION_PORT" bob@example.test alice@example.test --auth bob@example.test:bobpw
 }
