@@ -21,15 +21,19 @@ namespace {
 constexpr int64_t kHousekeepingEvery = 300;  // seconds: checkpoint; expiry too
 
 int64_t steady_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace
 
 Server::Server(const Options& o, std::string home, Fd listener, std::optional<gid_t> group, policy::PolicyDb db)
-    : o_(o), home_(std::move(home)), listener_(std::move(listener)), group_(group), db_(std::move(db)),
-      settings_(policy::load_greylist_settings(Control(home_))), last_housekeeping_(steady_seconds()) {}
+    : o_(o),
+      home_(std::move(home)),
+      listener_(std::move(listener)),
+      group_(group),
+      db_(std::move(db)),
+      settings_(policy::load_greylist_settings(Control(home_))),
+      last_housekeeping_(steady_seconds()) {}
 
 void Server::serve(Daemon& d) {
   for (;;) {
@@ -53,8 +57,10 @@ void Server::serve(Daemon& d) {
       auto it = clients_.find(fds[i].fd);
       if (it == clients_.end()) continue;
       bool keep = (fds[i].revents & POLLOUT) ? write_client(it->second) : read_client(it->second);
-      if (keep) it->second.last = now;
-      else clients_.erase(it);
+      if (keep)
+        it->second.last = now;
+      else
+        clients_.erase(it);
     }
     std::erase_if(clients_, [&](auto& kv) { return now - kv.second.last > o_.idle; });
     if (now - last_housekeeping_ >= kHousekeepingEvery) housekeeping(now);
@@ -136,8 +142,10 @@ void Server::housekeeping(int64_t now) {
   if (!wrote_) return;
   wrote_ = false;
   auto gone = db_.expire(settings_, std::time(nullptr));
-  if (!gone) log::warning("expiry: ", gone.error().what);
-  else if (*gone) log::info("expired ", *gone, " records");
+  if (!gone)
+    log::warning("expiry: ", gone.error().what);
+  else if (*gone)
+    log::info("expired ", *gone, " records");
   if (auto st = db_.checkpoint(); !st) log::warning(st.error().what);
 }
 

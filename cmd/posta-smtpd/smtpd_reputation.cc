@@ -43,8 +43,10 @@ ReputationConfig load_reputation_config(const Control& ctl, const std::string& h
   }
   if (c.needs_dns()) {
     auto servers = dns::configured_servers(ctl);
-    if (servers) c.resolvers = std::move(*servers);
-    else log::warning("no resolvers: ", servers.error().what);
+    if (servers)
+      c.resolvers = std::move(*servers);
+    else
+      log::warning("no resolvers: ", servers.error().what);
   }
   c.dns_timeout = std::chrono::milliseconds(std::clamp(ctl.number("timeoutdnsbl", 1000), 100LL, 30000LL));
   c.policy_socket = policy::policy_socket(home);
@@ -150,7 +152,8 @@ std::optional<Refusal> Reputation::login_limit(const std::string& login, const s
   log::warning(facts_.remote_ip, ": login ", login, " over its rate limit of ", limit, " ", what,
                " per hour (control/ratelimitauth): held");
   notify_postmaster(login, what, limit);
-  return Refusal{451, "4.7.1", (name == "msg" ? "Message" : "Recipient") + std::string(" rate limit exceeded, try again later")};
+  return Refusal{451, "4.7.1",
+                 (name == "msg" ? "Message" : "Recipient") + std::string(" rate limit exceeded, try again later")};
 }
 
 std::optional<Refusal> Reputation::at_mail(const std::string& helo, const std::string& sender,
@@ -168,9 +171,8 @@ std::optional<Refusal> Reputation::at_mail(const std::string& helo, const std::s
     }
     if (auto r = client_checks(helo, is_ours)) return r;
     if (!domain.empty() && !cfg_.rhsbl.empty()) {
-      auto found = policy::look_up_zones(resolver(), cfg_.rhsbl, [&](const std::string& zone) {
-        return policy::domain_name(domain, zone);
-      });
+      auto found = policy::look_up_zones(resolver(), cfg_.rhsbl,
+                                         [&](const std::string& zone) { return policy::domain_name(domain, zone); });
       for (auto& f : found.failed) log::warning(facts_.remote_ip, ": DNS list skipped: ", f);
       for (auto& h : found.hits) {
         if (!h.zone->reject) {
@@ -226,17 +228,18 @@ void Reputation::notify_postmaster(const std::string& login, const std::string& 
   if (!within("notice:" + login, 1, kHour)) return;
   std::string me = lower(facts_.me), to = "postmaster@" + me;
   std::string msg = "From: MAILER-DAEMON@" + me + "\nTo: " + to + "\nDate: " + queue::rfc5322_date(std::time(nullptr)) +
-                    "\nMessage-ID: " + queue::make_message_id(me) +
-                    "\nSubject: rate limit reached by login " + login + "\n\n" +
-                    "The login " + login + " went over its limit of " + std::to_string(limit) + " " + what +
+                    "\nMessage-ID: " + queue::make_message_id(me) + "\nSubject: rate limit reached by login " + login +
+                    "\n\n" + "The login " + login + " went over its limit of " + std::to_string(limit) + " " + what +
                     " per hour\n(control/ratelimitauth), last from [" + facts_.remote_ip + "].\n" +
                     "Its mail is held with 451 replies until the hour is over. A login that sends\n" +
                     "this much may be in the wrong hands: check it, and change its password if so.\n";
   queue::Envelope env;
   env.recipients.push_back({to, "", ""});
   auto r = queue::inject(msg, env, {});
-  if (!r) log::warning("unable to tell ", to, " about login ", login, ": ", r.error().line());
-  else log::info("told ", to, " about login ", login, " (queue id ", *r, ")");
+  if (!r)
+    log::warning("unable to tell ", to, " about login ", login, ": ", r.error().line());
+  else
+    log::info("told ", to, " about login ", login, " (queue id ", *r, ")");
 }
 
 }  // namespace posta::smtpd

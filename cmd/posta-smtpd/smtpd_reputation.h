@@ -29,8 +29,8 @@ struct ReputationConfig {
   std::vector<policy::DnsZone> client_zones;
   size_t allow_zones = 0;  // how many of client_zones are allowlists (the first ones)
   std::vector<policy::DnsZone> rhsbl;
-  DomainList greylist;  // control/greylist
-  bool greylist_all = false;  // "*" in it
+  DomainList greylist;              // control/greylist
+  bool greylist_all = false;        // "*" in it
   policy::Limits ip, auth, domain;  // control/ratelimitip, ratelimitauth, ratelimitdomain
   bool helo_reject = false;         // control/helocheck "reject"
   enum class Fcrdns { kOff, kScore, kReject } fcrdns = Fcrdns::kOff;  // control/fcrdns
@@ -80,8 +80,7 @@ class Reputation {
   bool within(const std::string& key, uint32_t limit, uint32_t window);
   std::optional<Refusal> login_limit(const std::string& login, const std::string& name, const std::string& what);
   void notify_postmaster(const std::string& login, const std::string& what, uint32_t limit);
-  std::optional<Refusal> client_checks(const std::string& helo,
-                                       const std::function<bool(const std::string&)>& is_ours);
+  std::optional<Refusal> client_checks(const std::string& helo, const std::function<bool(const std::string&)>& is_ours);
 
   const ReputationConfig& cfg_;
   SessionFacts facts_;
@@ -90,7 +89,7 @@ class Reputation {
   bool allowlisted_ = false;
   std::optional<policy::ZoneHit> listed_;  // the first rejecting blocklist
   std::string listed_text_;
-  std::vector<std::string> hits_;          // "zone=score", for the queue's environment
+  std::vector<std::string> hits_;  // "zone=score", for the queue's environment
   double score_ = 0;
   bool client_checked_ = false;  // HELO and reverse DNS done for this session
   std::optional<dns::Resolver> resolver_;

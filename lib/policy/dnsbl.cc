@@ -42,8 +42,10 @@ std::vector<DnsZone> load_zones(const Control& ctl, const std::string& name) {
   std::vector<DnsZone> out;
   for (auto& l : ctl.lines(name)) {
     auto z = parse_zone_line(l);
-    if (z) out.push_back(std::move(*z));
-    else log::warning("control/", name, ": ", z.error().what, ": line ignored");
+    if (z)
+      out.push_back(std::move(*z));
+    else
+      log::warning("control/", name, ": ", z.error().what, ": line ignored");
   }
   return out;
 }
@@ -110,7 +112,8 @@ std::string listing_text(const dns::Resolver& r, const ZoneHit& hit) {
   std::string text;
   if (a.status == dns::QueryStatus::kOk && !a.records.empty()) text = a.records.front().data;
   std::string clean;
-  for (char c : text) clean += (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) ? ' ' : c;
+  for (char c : text)
+    clean += (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) ? ' ' : c;
   clean = trim(clean);
   if (clean.empty()) clean = "Listed by " + hit.zone->zone;
   return clean.substr(0, 200);

@@ -63,8 +63,7 @@ Result<GreylistVerdict> greylist_check(Store& s, const GreylistSettings& g, cons
   std::string tkey = "g:" + net + " " + lower(sender) + " " + lower(rcpt);
   if (g.auto_allow > 0 && network.passes >= g.auto_allow) {
     if (now - network.last < kRefreshAfter) return GreylistVerdict{true, 0};
-    if (auto st = s.put(nkey, std::to_string(network.passes) + " " + std::to_string(now));
-        !st)
+    if (auto st = s.put(nkey, std::to_string(network.passes) + " " + std::to_string(now)); !st)
       return std::unexpected(st.error());
     return GreylistVerdict{true, 0};
   }
@@ -72,25 +71,21 @@ Result<GreylistVerdict> greylist_check(Store& s, const GreylistSettings& g, cons
   std::optional<Triplet> t = trec ? parse_triplet(*trec) : std::nullopt;
   if (t && t->passed && now - t->last > g.passed_lifetime) t.reset();
   if (t && !t->passed && now - t->first > g.unconfirmed_lifetime) t.reset();
-  if (!t) {
-    if (auto st = s.put(tkey, format(Triplet{now, now, false}));
-        !st)
-      return std::unexpected(st.error());
+  if (!t && g.delay > 0) {
+    if (auto st = s.put(tkey, format(Triplet{now, now, false})); !st) return std::unexpected(st.error());
     return GreylistVerdict{false, g.delay};
   }
+  if (!t) t = Triplet{now, now, false};  // no delay: passes at once, and counts as a pass
   if (!t->passed && now - t->first < g.delay) return GreylistVerdict{false, g.delay - (now - t->first)};
   if (t->passed && now - t->last < kRefreshAfter) return GreylistVerdict{true, 0};
   if (!t->passed) {
     // The first pass of this triplet counts for its network.
-    if (auto st = s.put(nkey, std::to_string(network.passes + 1) + " " + std::to_string(now));
-        !st)
+    if (auto st = s.put(nkey, std::to_string(network.passes + 1) + " " + std::to_string(now)); !st)
       return std::unexpected(st.error());
   }
   t->passed = true;
   t->last = now;
-  if (auto st = s.put(tkey, format(*t));
-        !st)
-      return std::unexpected(st.error());
+  if (auto st = s.put(tkey, format(*t)); !st) return std::unexpected(st.error());
   return GreylistVerdict{true, 0};
 }
 

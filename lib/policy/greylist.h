@@ -33,8 +33,7 @@ struct GreylistVerdict {
 };
 
 [[nodiscard]] Result<GreylistVerdict> greylist_check(Store& s, const GreylistSettings& g, const net::IpAddr& ip,
-                                                     const std::string& sender, const std::string& rcpt,
-                                                     int64_t now);
+                                                     const std::string& sender, const std::string& rcpt, int64_t now);
 
 // Removes the records past their lifetimes; returns how many.
 [[nodiscard]] Result<size_t> greylist_expire(Store& s, const GreylistSettings& g, int64_t now);

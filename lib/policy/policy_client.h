@@ -15,8 +15,7 @@ std::string policy_socket(const std::string& home);
 
 class PolicyClient {
  public:
-  PolicyClient(std::string socket, std::chrono::milliseconds timeout)
-      : socket_(std::move(socket)), timeout_(timeout) {}
+  PolicyClient(std::string socket, std::chrono::milliseconds timeout) : socket_(std::move(socket)), timeout_(timeout) {}
   // The answer; an error when posta-policyd is not there, too slow, or answers nonsense
   // (an "error" answer is an answer: the caller decides).
   [[nodiscard]] Result<Answer> ask(const Request& r);

@@ -36,8 +36,7 @@ class PolicyDb {
   [[nodiscard]] Status checkpoint() { return env_->checkpoint(); }
 
  private:
-  PolicyDb(std::unique_ptr<db::Env> env, std::unique_ptr<db::Database> db)
-      : env_(std::move(env)), db_(std::move(db)) {}
+  PolicyDb(std::unique_ptr<db::Env> env, std::unique_ptr<db::Database> db) : env_(std::move(env)), db_(std::move(db)) {}
   std::unique_ptr<db::Env> env_;
   std::unique_ptr<db::Database> db_;
 };

@@ -76,11 +76,16 @@ Result<Request> decode_request(std::string_view line) {
 
 std::string encode_answer(const Answer& a) {
   switch (a.kind) {
-    case Answer::Kind::kPass: return "pass";
-    case Answer::Kind::kDefer: return "defer " + std::to_string(a.seconds);
-    case Answer::Kind::kOk: return "ok";
-    case Answer::Kind::kOver: return "over";
-    case Answer::Kind::kError: break;
+    case Answer::Kind::kPass:
+      return "pass";
+    case Answer::Kind::kDefer:
+      return "defer " + std::to_string(a.seconds);
+    case Answer::Kind::kOk:
+      return "ok";
+    case Answer::Kind::kOver:
+      return "over";
+    case Answer::Kind::kError:
+      break;
   }
   std::string t;
   for (char c : a.text) t += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? '?' : c;
@@ -90,9 +95,12 @@ std::string encode_answer(const Answer& a) {
 Result<Answer> decode_answer(std::string_view line) {
   if (line.size() >= kMaxPolicyLine) return fail("policy: answer too long");
   Answer a;
-  if (line == "pass") a.kind = Answer::Kind::kPass;
-  else if (line == "ok") a.kind = Answer::Kind::kOk;
-  else if (line == "over") a.kind = Answer::Kind::kOver;
+  if (line == "pass")
+    a.kind = Answer::Kind::kPass;
+  else if (line == "ok")
+    a.kind = Answer::Kind::kOk;
+  else if (line == "over")
+    a.kind = Answer::Kind::kOver;
   else if (line.starts_with("defer ")) {
     a.kind = Answer::Kind::kDefer;
     POSTA_TRY(a.seconds, number(line.substr(6), 0, "defer time"));

@@ -21,8 +21,7 @@ Status MemoryStore::del(std::string_view key) {
   return {};
 }
 
-Status MemoryStore::scan(std::string_view prefix,
-                         const std::function<bool(std::string_view, std::string_view)>& fn) {
+Status MemoryStore::scan(std::string_view prefix, const std::function<bool(std::string_view, std::string_view)>& fn) {
   for (auto it = map_.lower_bound(prefix); it != map_.end() && it->first.starts_with(prefix); ++it)
     if (!fn(it->first, it->second)) break;
   return {};

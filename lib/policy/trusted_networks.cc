@@ -7,8 +7,10 @@ namespace posta::policy {
 TrustedNetworks TrustedNetworks::load(const Control& ctl) {
   TrustedNetworks t;
   for (auto& l : ctl.lines("trustednets")) {
-    if (auto c = net::parse_cidr(l)) t.nets_.push_back(*c);
-    else log::warning("control/trustednets: not a network: ", log::printable(l, 64), ": line ignored");
+    if (auto c = net::parse_cidr(l))
+      t.nets_.push_back(*c);
+    else
+      log::warning("control/trustednets: not a network: ", log::printable(l, 64), ": line ignored");
   }
   return t;
 }

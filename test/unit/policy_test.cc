@@ -39,18 +39,20 @@ TEST(PolicyProto, RequestsRoundTrip) {
 
 TEST(PolicyProto, MalformedRequestsFail) {
   for (const char* bad :
-       {"", "greylist", "greylist 1.2.3.4 a b c", "greylist  1.2.3.4 a b", "greylist 1.2.3.4 a <>",
-        "greylist <> a b", "rate k 10", "rate k 10 0", "rate k -1 60", "rate k 10 60 ", "rate <> 1 1",
-        "rate k 99999999999 60", "rate k 1x 60", "greylist 1.2.3.4 a%2 b", "greylist 1.2.3.4 a%zz b",
-        "GREYLIST 1.2.3.4 a b", "hello"}) {
+       {"", "greylist", "greylist 1.2.3.4 a b c", "greylist  1.2.3.4 a b", "greylist 1.2.3.4 a <>", "greylist <> a b",
+        "rate k 10", "rate k 10 0", "rate k -1 60", "rate k 10 60 ", "rate <> 1 1", "rate k 99999999999 60",
+        "rate k 1x 60", "greylist 1.2.3.4 a%2 b", "greylist 1.2.3.4 a%zz b", "GREYLIST 1.2.3.4 a b", "hello"}) {
     EXPECT_FALSE(decode_request(bad)) << bad;
   }
   EXPECT_FALSE(decode_request("rate " + std::string(kMaxPolicyLine, 'k') + " 1 1"));
 }
 
 TEST(PolicyProto, AnswersRoundTrip) {
-  std::vector<Answer> as{{Answer::Kind::kPass, 0, ""}, {Answer::Kind::kDefer, 297, ""}, {Answer::Kind::kOk, 0, ""},
-                         {Answer::Kind::kOver, 0, ""}, {Answer::Kind::kError, 0, "database trouble"}};
+  std::vector<Answer> as{{Answer::Kind::kPass, 0, ""},
+                         {Answer::Kind::kDefer, 297, ""},
+                         {Answer::Kind::kOk, 0, ""},
+                         {Answer::Kind::kOver, 0, ""},
+                         {Answer::Kind::kError, 0, "database trouble"}};
   for (auto& a : as) {
     auto d = decode_answer(encode_answer(a));
     ASSERT_TRUE(d) << encode_answer(a);
@@ -120,6 +122,14 @@ TEST(Greylist, NetworkAllowedAfterPasses) {
   EXPECT_TRUE(greylist_check(s, g, ip("198.51.100.200"), "new@z", "v@y", t + g.delay + 1)->pass);
   g.auto_allow = 0;
   EXPECT_FALSE(greylist_check(s, g, ip("198.51.100.200"), "other@z", "v@y", t + g.delay + 1)->pass);
+}
+
+TEST(Greylist, NoDelayPassesAtOnce) {
+  MemoryStore s;
+  GreylistSettings g;
+  g.delay = 0;
+  EXPECT_TRUE(greylist_check(s, g, ip("192.0.2.1"), "a@x", "u@y", 100)->pass);
+  EXPECT_TRUE(greylist_check(s, g, ip("192.0.2.1"), "a@x", "u@y", 101)->pass);
 }
 
 TEST(Greylist, Network) {
@@ -228,7 +238,8 @@ TEST(Dnsbl, DeadResolverSkipsZones) {
   // nothing listens on port 1: every zone fails, none lists
   dns::Resolver r({*dns::parse_server("127.0.0.1:1")}, std::chrono::milliseconds(200), 1);
   std::vector<DnsZone> zones{{"a.test", {}, true, 0}, {"b.test", {}, true, 0}};
-  auto found = look_up_zones(r, zones, [](const std::string& z) { return std::optional<std::string>("2.0.0.127." + z); });
+  auto found =
+      look_up_zones(r, zones, [](const std::string& z) { return std::optional<std::string>("2.0.0.127." + z); });
   EXPECT_TRUE(found.hits.empty());
   EXPECT_EQ(found.failed.size(), 2u);
 }
@@ -240,7 +251,8 @@ TEST(Limits, Parse) {
   EXPECT_EQ(limit_of(*l, "msg"), 120u);
   EXPECT_EQ(limit_of(*l, "rcpt"), 0u);
   EXPECT_TRUE(parse_limits("", "msg")->empty());
-  for (const char* bad : {"rcpt=1", "msg", "msg=", "msg=x", "msg=-1", "msg=1x"}) EXPECT_FALSE(parse_limits(bad, "msg")) << bad;
+  for (const char* bad : {"rcpt=1", "msg", "msg=", "msg=x", "msg=-1", "msg=1x"})
+    EXPECT_FALSE(parse_limits(bad, "msg")) << bad;
 }
 
 TEST(TrustedNetworks, FromControl) {
