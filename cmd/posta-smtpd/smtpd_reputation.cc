@@ -159,6 +159,8 @@ std::optional<Refusal> Reputation::login_limit(const std::string& login, const s
 std::optional<Refusal> Reputation::at_mail(const std::string& helo, const std::string& sender,
                                            const std::string& auth_user,
                                            const std::function<bool(const std::string&)>& is_ours) {
+  tx_hits_.clear();
+  tx_score_ = 0;
   if (!auth_user.empty()) return login_limit(auth_user, "msg", "messages");
   if (trusted_) return std::nullopt;
   std::string domain = sender.substr(sender.rfind('@') == std::string::npos ? sender.size() : sender.rfind('@') + 1);
@@ -171,13 +173,17 @@ std::optional<Refusal> Reputation::at_mail(const std::string& helo, const std::s
     }
     if (auto r = client_checks(helo, is_ours)) return r;
     if (!domain.empty() && !cfg_.rhsbl.empty()) {
-      auto found = policy::look_up_zones(resolver(), cfg_.rhsbl,
-                                         [&](const std::string& zone) { return policy::domain_name(domain, zone); });
-      for (auto& f : found.failed) log::warning(facts_.remote_ip, ": DNS list skipped: ", f);
-      for (auto& h : found.hits) {
+      // Looked up once per session and domain: the next MAIL of a session usually has the same.
+      if (!sender_domain_ || sender_domain_->first != lower(domain)) {
+        auto found = policy::look_up_zones(resolver(), cfg_.rhsbl,
+                                           [&](const std::string& zone) { return policy::domain_name(domain, zone); });
+        for (auto& f : found.failed) log::warning(facts_.remote_ip, ": DNS list skipped: ", f);
+        sender_domain_.emplace(lower(domain), std::move(found.hits));
+      }
+      for (auto& h : sender_domain_->second) {
         if (!h.zone->reject) {
-          score_ += h.zone->score;
-          hits_.push_back(h.zone->zone + "=" + format_score(h.zone->score));
+          tx_score_ += h.zone->score;
+          tx_hits_.push_back(h.zone->zone + "=" + format_score(h.zone->score));
           continue;
         }
         log::info(facts_.remote_ip, ": sender domain ", domain, " listed by ", h.zone->zone, " (", h.code, ")");
@@ -215,11 +221,12 @@ std::optional<Refusal> Reputation::at_rcpt(const smtp::Mailbox& rcpt, const std:
 }
 
 void Reputation::queue_env(std::vector<std::string>& env) const {
-  if (hits_.empty()) return;
+  if (hits_.empty() && tx_hits_.empty()) return;
   std::string list;
-  for (auto& h : hits_) list += (list.empty() ? "" : " ") + h;
+  for (auto* hits : {&hits_, &tx_hits_})
+    for (auto& h : *hits) list += (list.empty() ? "" : " ") + h;
   env.push_back("POSTA_REPUTATION=" + list);
-  env.push_back("POSTA_REPUTATION_SCORE=" + format_score(score_));
+  env.push_back("POSTA_REPUTATION_SCORE=" + format_score(score_ + tx_score_));
 }
 
 // At most once per login per hour (a counter of posta-policyd's); through the default queue,

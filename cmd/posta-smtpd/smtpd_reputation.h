@@ -89,8 +89,12 @@ class Reputation {
   bool allowlisted_ = false;
   std::optional<policy::ZoneHit> listed_;  // the first rejecting blocklist
   std::string listed_text_;
-  std::vector<std::string> hits_;  // "zone=score", for the queue's environment
+  std::vector<std::string> hits_;  // "zone=score" of the client, for the queue's environment
   double score_ = 0;
+  std::vector<std::string> tx_hits_;  // the same of the transaction's sender
+  double tx_score_ = 0;
+  // the last sender domain asked of control/rhsbl, and its listings
+  std::optional<std::pair<std::string, std::vector<policy::ZoneHit>>> sender_domain_;
   bool client_checked_ = false;  // HELO and reverse DNS done for this session
   std::optional<dns::Resolver> resolver_;
   std::unique_ptr<policy::PolicyClient> policy_;

@@ -77,6 +77,25 @@ accepted() {
   assert_line "POSTA_REPUTATION_SCORE=2.5"
 }
 
+@test "reputation: a sender domain's score goes with its own message, not the next one of the session" {
+  control rhsbl "rhs.test score 3"
+  clear_rec
+  run raw_smtp "
+c.cmd('EHLO client.example.org')
+for sender in ['a@spam.example', 'b@good.example']:
+    c.cmd('MAIL FROM:<%s>' % sender)
+    c.cmd('RCPT TO:<alice@example.test>')
+    c.cmd('DATA')
+    print(c.cmd('Subject: x\r\n\r\nhi\r\n.'))
+c.cmd('QUIT')"
+  assert_success
+  [ "$(queued_count)" = 2 ]
+  run grep -l "POSTA_REPUTATION=rhs.test=3" "$REC"/msg.*/vars
+  assert_equal "${#lines[@]}" 1
+  run last_vars
+  refute_output --partial POSTA_REPUTATION
+}
+
 @test "reputation: a DNSWL-listed client passes the blocklist and is not greylisted" {
   control dnsbl "bl.test"
   control dnswl "wl.test"
