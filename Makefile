@@ -114,7 +114,7 @@ FUZZ_FLAGS := -std=c++2b -D__cpp_concepts=202002L -Wno-macro-redefined -g -O1 -I
 FUZZ_MODS  := base io log smtp imap mime maildir mailhdr net
 # the codecs of the local protocols and what they use, and the spam tokenizer, without the
 # rest of their modules (Berkeley DB)
-FUZZ_FILES := lib/accounts/auth_proto.cc lib/queue/queued_proto.cc lib/queue/control_proto.cc \
+FUZZ_FILES := lib/accounts/auth_proto.cc lib/policy/policy_proto.cc lib/queue/queued_proto.cc lib/queue/control_proto.cc \
               lib/queue/pipe_proto.cc lib/queue/spool.cc lib/control/control.cc \
               lib/auth/credentials.cc lib/auth/sasl.cc lib/proc/privilege.cc \
               lib/dmarc/record.cc lib/scan/attachments.cc lib/scan/archive.cc lib/scan/policy.cc lib/scan/settings.cc \

@@ -14,6 +14,7 @@
 #include "smtp/body.h"
 #include "smtp/command.h"
 #include "spf/policy.h"
+#include "smtpd_reputation.h"
 #include "tls/tls_control.h"
 
 namespace posta::accounts {
@@ -64,6 +65,7 @@ struct Config {
   std::string auth_program;        // auth::checkpassword_program()
   net::CidrList trustednets;       // control/trustednets: no sender checks for these clients
   spf::Policy spf_policy;          // control/spfpolicy
+  ReputationConfig reputation;
 };
 
 // Reads control files and the environment.
@@ -183,6 +185,7 @@ class Session {
   std::unique_ptr<smtp::ChunkSplitter> bdat_split_;
   AccountsCache& accounts_;
   std::unique_ptr<spf::ResolverLookup> spf_dns_;  // the session's DNS cache, made at first use
+  Reputation rep_;
 };
 
 // posta-tcpd -R (POSTA_TCPD_REUSE set): serves the connections posta-tcpd passes over fd 3,

@@ -81,6 +81,7 @@ Config load_config(bool submission_flag) {
   else log::warning("control/trustednets: ", t.error().what, "; trusting no network");
   if (auto p = spf::Policy::parse(ctl.string("spfpolicy"))) c.spf_policy = *p;
   else log::warning("control/", p.error().what, "; using the default policy");
+  c.reputation = load_reputation_config(ctl, c.home);
   return c;
 }
 

@@ -60,6 +60,7 @@ std::unique_ptr<queue::Injector> Session::start_job() {
     env.push_back("POSTA_SPF=" + tx_.spf);
     env.push_back("POSTA_SPF_RECEIVED=" + tx_.spf_received);
   }
+  rep_.queue_env(env);
   // resident: the queue writer daemon, when it answers, saves a fork and exec per message
   auto job = queue::Injector::open({cfg_.queue_program, std::move(env), true});
   if (!job) {

@@ -127,6 +127,14 @@ void Session::do_mail(const smtp::Command& cmd) {
       return;
     }
   }
+  if (auto r = rep_.at_mail(helo_, sender, auth_user_, [this](const std::string& d) {
+        auto l = is_local_domain(d);
+        return l && *l;
+      })) {
+    tx_ = Transaction{};
+    error_reply(r->code, r->enh, r->text);
+    return;
+  }
   if (!spf_allows(sender)) {
     tx_ = Transaction{};
     return;
@@ -175,6 +183,10 @@ void Session::do_rcpt(const smtp::Command& cmd) {
       error_reply(554, "5.7.1", "<" + m.str() + ">: Relay access denied");
       log::info(cfg_.remote_ip, ": relay to <", m.str(), "> denied");
       return;
+  }
+  if (auto g = rep_.at_rcpt(m, tx_.sender, auth_user_)) {
+    error_reply(g->code, g->enh, g->text);
+    return;
   }
   r.address = m.str();
   // Accounts are case-insensitive: ALICE@ and alice@ are one delivery, not two.

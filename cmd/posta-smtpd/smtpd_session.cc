@@ -18,7 +18,8 @@ using smtp::Verb;
 
 Session::Session(Config cfg, AccountsCache& accounts)
     : cfg_(std::move(cfg)), in_(0, kReaderMax, cfg_.timeout),
-      tls_ctl_(StartTls::from_env()), tls_(tls_from_env()), accounts_(accounts) {
+      tls_ctl_(StartTls::from_env()), tls_(tls_from_env()), accounts_(accounts),
+      rep_(cfg_.reputation, {cfg_.remote_ip, cfg_.me, cfg_.submission, cfg_.local_session}) {
   // posta-sendmail -bs is a local script, not a network client: no overall limit.
   if (!cfg_.local_session) in_.set_deadline(Deadline::after(cfg_.session_limit));
 }
@@ -112,6 +113,11 @@ bool Session::read_failed(const Line& l) {
 int Session::run() {
   log::info(cfg_.remote_ip, ": connect", cfg_.submission ? " (submission)" : "",
             tls_ ? " tls=" + tls_->protocol : "");
+  if (auto r = rep_.at_connect()) {
+    reply(r->code, r->enh, r->text);
+    flush();
+    return kExitOk;
+  }
   if (!greet()) return kExitOk;
   while (!quit_) {
     if (in_.buffered() == 0 && !flush()) break;

@@ -119,6 +119,12 @@ Env::~Env() {
   delete env_;
 }
 
+Status Env::commit_without_sync() {
+  int ret = env_->set_flags(DB_TXN_WRITE_NOSYNC, 1);
+  if (ret != 0) return std::unexpected(db_error("unable to set DB_TXN_WRITE_NOSYNC", ret));
+  return {};
+}
+
 Status Env::checkpoint() {
   int ret = env_->txn_checkpoint(0, 0, 0);
   if (ret != 0) return std::unexpected(db_error("unable to checkpoint " + dir_, ret));

@@ -44,6 +44,10 @@ class Env {
   [[nodiscard]] Status checkpoint();
   // Called for every committed write (Txn::commit, Database::open with create).
   void note_write() { wrote_ = true; }
+  // From now on this handle's commits hand the log to the OS without waiting for the disk
+  // (DB_TXN_WRITE_NOSYNC): they survive a killed process, not a power cut. For advisory
+  // state alone (posta-policyd's greylist and counters); the accounts never use it.
+  [[nodiscard]] Status commit_without_sync();
 
  private:
   Env(DbEnv* e, std::string dir) : env_(e), dir_(std::move(dir)) {}
@@ -60,7 +64,7 @@ class Txn {
   Txn& operator=(Txn&& o) noexcept;
   ~Txn();
   DbTxn* get() { return txn_; }
-  // Durable commit (synchronous log flush; DB_TXN_WRITE_NOSYNC is never used).
+  // Durable commit: a synchronous log flush (unless Env::commit_without_sync).
   [[nodiscard]] Status commit();
   void abort();
 

@@ -39,5 +39,5 @@ run_fuzzer() {
 @test "fuzz: SASL PLAIN/LOGIN responses, the login rule, base64 and hex" { run_fuzzer sasl_fuzz; }
 @test "fuzz: attachment checks (archives through libarchive, MIME walk, policy file)" { run_fuzzer attachments_fuzz; }
 @test "fuzz: spam tokenizer (MIME decoding, HTML reduction, header tokens) within its bounds" { run_fuzzer spam_tokenize_fuzz; }
-@test "fuzz: local protocols (posta-authd, posta-queued, posta-tcpd -R records, queue control, delivery pipes)" { run_fuzzer local_proto_fuzz; }
+@test "fuzz: local protocols (posta-authd, posta-policyd, posta-queued, posta-tcpd -R records, queue control, delivery pipes)" { run_fuzzer local_proto_fuzz; }
 @test "fuzz: SPF record parser, macros and check_host() with its lookup limits" { run_fuzzer spf_record_fuzz; }

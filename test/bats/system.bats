@@ -401,6 +401,20 @@ planted_user() {
   assert_output --partial "not a post-auth program"
 }
 
+@test "posta-policyd runs as posta-d and owns policy/; only group posta may ask it" {
+  local pid; pid=$(pid_of posta-policyd)
+  [ -n "$pid" ] || fail "posta-policyd is not running"
+  assert_equal "$(ps -o user=,group= -p "$pid" | tr -s ' ')" "posta-d posta"
+  assert_equal "$(stat -c '%U:%G %a' "$PH/run/policy.sock")" "root:posta 660"
+  assert_equal "$(stat -c '%U %a' "$PH/policy")" "posta-d 700"
+  run as nobody:nogroup $PY -c "import socket,sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])" "$PH/run/policy.sock"
+  assert_failure
+  run as posta-d:posta $PY -c "import socket,sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b'rate system-test 1 60\n'); print(s.recv(100).decode().strip())" "$PH/run/policy.sock"
+  assert_success
+  assert_output ok
+}
+
 @test "posta-setup --system needs root" {
   run as nobody:nogroup "$POSTA_BIN/posta-setup" --system --home "$(dirname "$PH")/other" --domain x.test
   assert_equal "$status" 111

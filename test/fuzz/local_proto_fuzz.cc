@@ -1,5 +1,5 @@
 // libFuzzer target for the protocols on posta's local sockets and pipes: posta-authd's
-// request and answer frames, posta-queued's frame and exit line, posta-tcpd -R's
+// request and answer frames, posta-policyd's lines, posta-queued's frame and exit line, posta-tcpd -R's
 // connection record, the queue's control line and the delivery pipe frames. Their peers
 // are local, but a compromised protocol server is one of them: every decoder must refuse
 // bad input without crashing, and what it accepts must encode and decode to the same.
@@ -11,6 +11,7 @@
 
 #include "accounts/auth_proto.h"
 #include "net/reuse.h"
+#include "policy/policy_proto.h"
 #include "queue/control_proto.h"
 #include "queue/pipe_proto.h"
 #include "queue/queued_proto.h"
@@ -51,12 +52,27 @@ void conn_record(std::string_view in) {
   same(back && *back == *env);
 }
 
+void policy_request(std::string_view in) {
+  auto r = policy::decode_request(in);
+  if (!r) return;
+  auto back = policy::decode_request(policy::encode_request(*r));
+  same(back && *back == *r);
+}
+
+// An error's text is cut and cleaned on the way out: only its kind must survive.
+void policy_answer(std::string_view in) {
+  auto a = policy::decode_answer(in);
+  if (!a) return;
+  auto back = policy::decode_answer(policy::encode_answer(*a));
+  same(back && back->kind == a->kind && (a->kind == policy::Answer::Kind::kError || *back == *a));
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 8) {
+  switch (data[0] % 10) {
     case 0: auth_request(in); break;
     case 1: auth_answer(in); break;
     case 2: (void)queue::parse_queued_frame(in); break;
@@ -64,6 +80,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 4: conn_record(in); break;
     case 5: (void)queue::parse_control(in); break;
     case 6: (void)queue::decode_request(in); (void)queue::decode_result(in); break;
+    case 8: policy_request(in); break;
+    case 9: policy_answer(in); break;
     default: (void)queue::decode_clean_request(in); (void)queue::decode_clean_result(in); break;
   }
   return 0;

@@ -155,16 +155,19 @@ TEST(DnsWire, QueryAndParse) {
   EXPECT_EQ(p->answers[0].name, "example.test");
 }
 
-TEST(DnsWire, PtrTarget) {
+TEST(DnsWire, PtrRecords) {
   auto q = build_query(7, "1.2.0.192.in-addr.arpa", kPtr);
   ASSERT_TRUE(q);
   std::string r = answer_header(*q, 0, 1);
-  add_rr(r, encode_name("Host.Example.TEST"), kPtr);
+  add_rr(r, encode_name("Mail.Example.TEST"), kPtr);
   auto p = parse_response(r);
-  ASSERT_TRUE(p);
+  ASSERT_TRUE(p) << p.error().what;
   ASSERT_EQ(p->answers.size(), 1u);
   EXPECT_EQ(p->answers[0].type, kPtr);
-  EXPECT_EQ(p->answers[0].data, "host.example.test");
+  EXPECT_EQ(p->answers[0].data, "mail.example.test");
+  std::string bad = answer_header(*q, 0, 1);
+  add_rr(bad, std::string("\x05" "ab", 3), kPtr);
+  EXPECT_FALSE(parse_response(bad));
 }
 
 TEST(DnsWire, RejectsMalformed) {
