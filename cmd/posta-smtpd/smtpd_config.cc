@@ -82,6 +82,7 @@ Config load_config(bool submission_flag) {
   if (auto p = spf::Policy::parse(ctl.string("spfpolicy"))) c.spf_policy = *p;
   else log::warning("control/", p.error().what, "; using the default policy");
   c.reputation = load_reputation_config(ctl, c.home);
+  c.reputation.trusted = c.trustednets;
   return c;
 }
 

@@ -24,7 +24,6 @@ std::string format_score(double s) {
 
 ReputationConfig load_reputation_config(const Control& ctl, const std::string& home) {
   ReputationConfig c;
-  c.trusted = policy::TrustedNetworks::load(ctl);
   c.client_zones = policy::load_zones(ctl, "dnswl");
   c.allow_zones = c.client_zones.size();
   for (auto& z : policy::load_zones(ctl, "dnsbl")) c.client_zones.push_back(std::move(z));

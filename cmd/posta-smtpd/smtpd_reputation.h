@@ -14,7 +14,7 @@
 #include "dns/resolver.h"
 #include "policy/dnsbl.h"
 #include "policy/limits.h"
-#include "policy/trusted_networks.h"
+#include "net/cidr_list.h"
 #include "smtp/address.h"
 
 namespace posta::policy {
@@ -24,7 +24,7 @@ class PolicyClient;
 namespace posta::smtpd {
 
 struct ReputationConfig {
-  policy::TrustedNetworks trusted;  // control/trustednets
+  net::CidrList trusted;  // control/trustednets (Config::trustednets)
   // control/dnswl then control/dnsbl: looked up together at connect
   std::vector<policy::DnsZone> client_zones;
   size_t allow_zones = 0;  // how many of client_zones are allowlists (the first ones)

@@ -12,7 +12,6 @@
 #include "policy/policy_db.h"
 #include "policy/policy_proto.h"
 #include "policy/rate.h"
-#include "policy/trusted_networks.h"
 #include "tmpdir.h"
 
 namespace posta::policy {
@@ -253,20 +252,6 @@ TEST(Limits, Parse) {
   EXPECT_TRUE(parse_limits("", "msg")->empty());
   for (const char* bad : {"rcpt=1", "msg", "msg=", "msg=x", "msg=-1", "msg=1x"})
     EXPECT_FALSE(parse_limits(bad, "msg")) << bad;
-}
-
-TEST(TrustedNetworks, FromControl) {
-  test::TempDir d;
-  std::filesystem::create_directories(d.path + "/control");
-  std::ofstream(d.path + "/control/trustednets") << "# ours\n192.0.2.0/24\n2001:db8::/32\nnonsense\n10.\n";
-  auto t = TrustedNetworks::load(Control(d.path));
-  EXPECT_TRUE(t.contains("192.0.2.77"));
-  EXPECT_TRUE(t.contains("::ffff:192.0.2.1"));
-  EXPECT_TRUE(t.contains("2001:db8:5::1"));
-  EXPECT_TRUE(t.contains("10.1.2.3"));
-  EXPECT_FALSE(t.contains("192.0.3.1"));
-  EXPECT_FALSE(t.contains("unknown"));
-  EXPECT_TRUE(TrustedNetworks::load(Control(d.path + "/none")).empty());
 }
 
 TEST(ClientName, HeloChecks) {
