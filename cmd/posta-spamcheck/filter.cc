@@ -20,6 +20,7 @@
 #include "queue/envelope.h"
 #include "queue/inject.h"
 #include "queue/queued_proto.h"
+#include "sender_auth.h"
 #include "spamcheck.h"
 
 namespace posta::spamcheck {
@@ -160,7 +161,10 @@ Result<std::unique_ptr<queue::Injector>> open_queue() {
 }
 
 // Hands the rewritten message to the queue; the queue id, or its refusal as exit 82 text.
-queue::Injected pass_on(const Spooled& m, const std::string& fields, const queue::Envelope& env) {
+// top: fields for the top of the header (Authentication-Results, Received-SPF); fields: the
+// X-Spam-* fields for its end.
+queue::Injected pass_on(const std::string& home, const Spooled& m, const std::string& top, const std::string& fields,
+                        const queue::Envelope& env) {
   auto job = open_queue();
   if (!job) {
     log::warning(job.error().what);
@@ -168,7 +172,8 @@ queue::Injected pass_on(const Spooled& m, const std::string& fields, const queue
   }
   std::string_view head = m.head;
   size_t hlen = std::min(spam::header_block_length(head), head.size());
-  (*job)->write(spam::rewrite_header_block(head.substr(0, hlen), fields));
+  (*job)->write(top);
+  (*job)->write(spam::rewrite_header_block(strip_our_authres(home, head.substr(0, hlen)), fields));
   (*job)->write(head.substr(hlen));
   if (m.rest) {
     std::string chunk(kChunk, '\0');
@@ -227,17 +232,24 @@ int filter(const std::string& home) {
   } else {
     a = analyze(checks, m->head, &stats);
   }
+  SenderAuth sender = trusted ? SenderAuth{} : check_sender_auth(home, m->head, !m->rest);
+  if (sender.quarantine) a.fired.push_back({"DMARC_QUARANTINE", 0, "the DMARC policy of the From domain asks for quarantine"});
   auto d = spam::decide(a, checks.policy, trusted);
+  if (d.refusal.empty() && !sender.refusal.empty()) d.refusal = sender.refusal;
+  if (sender.quarantine && d.verdict == spam::Verdict::kHam) {
+    d.verdict = spam::Verdict::kSpam;
+    d.flag = true;
+  }
   std::string what = log::cat("verdict=", spam::verdict_name(d.verdict), " score=", spam::format_score(a.score()), " tests=", tests_of(a), " from=<", log::printable(env->sender), "> nrcpt=",
                               env->recipients.size(), " size=", m->size, m->rest ? " scanned=" + std::to_string(m->head.size()) : "",
                               stats.limit_hits ? " limit_hits=" + std::to_string(stats.limit_hits) : "",
-                              trusted ? " trusted=1" : "",
+                              trusted ? " trusted=1" : "", sender.checked ? " " + sender.log : "",
                               a.hard_text.empty() ? "" : " reason=\"" + log::printable(a.hard_text) + "\"");
   if (!d.refusal.empty()) {
     log::info("refused ", what, " reply=\"", d.refusal.substr(1), "\"");
     return refuse(d.refusal);
   }
-  auto q = pass_on(*m, spam::spam_header_fields(a, checks.policy, d), *env);
+  auto q = pass_on(home, *m, sender.fields, spam::spam_header_fields(a, checks.policy, d), *env);
   if (!q) {
     log::warning("queue refused ", what, " reply=\"", q.error().line(), "\"");
     return refuse((q.error().permanent ? "D" : "Z") + q.error().line());
