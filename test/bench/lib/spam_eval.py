@@ -3,8 +3,9 @@
 
   prepare DATA DEST        split the corpus (DATA/<group>/*.txt) into Maildirs under DEST,
                            without the headers that would leak the label (see STRIP)
-  classify FILTER ...      one client process per message, JOBS at a time, through
-                           spamc, rspamc or posta-spamcheck as the queue program; prints
+  classify FILTER ...      every message through a filter, JOBS at a time: spamd or rspamd
+                           over their protocols, or a client process per message (spamc,
+                           rspamc, posta-spamcheck as the queue program); prints
                            "RATE msg/s PEAK_KB COUNT"; --results writes one verdict a line
   posta-check ...          posta-spamcheck check --json over the messages (JOBS processes)
   summary NAME RESULTS     the accuracy figures of one filter, with the targets beside them
@@ -21,7 +22,7 @@ import argparse
 import json
 import os
 import re
-import resource
+import socket
 import subprocess
 import sys
 import threading
@@ -110,16 +111,31 @@ def messages(dirs, every=1, offset=0):
     return out[offset::every]
 
 
-# A filter: how to run its client for one message and read the verdict from it.
-class Filter:
+# A filter: check(path) gives (verdict, score, peak KB of a client process or 0) for one
+# message. The process filters run a client per message (spamc, rspamc, posta-spamcheck);
+# the protocol filters talk to the daemon themselves (SPAMC to spamd, HTTP to rspamd), one
+# connection a message, as an MTA's milter or content filter does with no process per message.
+class Process:
     env = None
     fd1 = None  # a file for descriptor 1 (posta-spamcheck reads the envelope there)
+    pass_fds = ()
 
-    def verdict(self, rc, out):
-        raise NotImplementedError
+    def check(self, path):
+        with open(path, "rb") as msg:
+            out_fd = open(self.fd1, "rb") if self.fd1 else None
+            try:
+                p = subprocess.Popen(self.argv, stdin=msg, stdout=out_fd or subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, env=self.env, pass_fds=self.pass_fds)
+                out = p.stdout.read() if p.stdout else b""
+                _, status, ru = os.wait4(p.pid, 0)
+                p.returncode = os.waitstatus_to_exitcode(status)
+            finally:
+                if out_fd:
+                    out_fd.close()
+        return self.verdict(p.returncode, out) + (ru.ru_maxrss,)
 
 
-class Spamc(Filter):
+class Spamc(Process):
     # -c: "score/threshold", exit 1 spam 0 ham; -x: an error is an error, not "ham";
     # -s: as large as any corpus message, else spamc passes big messages unscanned
     def __init__(self, port):
@@ -133,25 +149,80 @@ class Spamc(Filter):
         return ("spam" if score >= threshold else "ham"), "%g" % score
 
 
-class Rspamc(Filter):
-    # spam: the action of an added header or worse (rspamd's "add header" threshold, 6 by
-    # default, is its counterpart of SpamAssassin's 5); greylist is not a spam verdict
-    SPAM_ACTIONS = ("add header", "rewrite subject", "reject")
+def rspamd_verdict(text):
+    """spam: the action of an added header or worse (rspamd's "add header" threshold, 6 by
+    default, is its counterpart of SpamAssassin's 5); greylist is not a spam verdict"""
+    try:
+        r = json.loads(text)
+    except ValueError:
+        return "error", ""
+    if "action" not in r or r.get("is_skipped"):
+        return "error", ""
+    return ("spam" if r["action"] in ("add header", "rewrite subject", "reject") else "ham"), "%g" % r.get("score", 0)
 
+
+class Rspamc(Process):
     def __init__(self, hostport):
         self.argv = ["rspamc", "-h", hostport, "-t", "60", "--json", "symbols"]
 
     def verdict(self, rc, out):
+        return rspamd_verdict(out) if rc == 0 else ("error", "")
+
+
+def exchange(port, request, half_close):
+    """one TCP exchange with a loopback daemon: the request (then the end of the client's
+    side when half_close, as spamc does), then everything it answers until it closes"""
+    with socket.create_connection(("127.0.0.1", port), timeout=120) as s:
+        s.sendall(request)
+        if half_close:
+            s.shutdown(socket.SHUT_WR)
+        chunks = []
+        while True:
+            b = s.recv(65536)
+            if not b:
+                return b"".join(chunks)
+            chunks.append(b)
+
+
+class SpamdProtocol:
+    """what spamc does, without spamc's process: CHECK in the SPAMC protocol"""
+
+    def __init__(self, port):
+        self.port = int(port)
+
+    def check(self, path):
+        with open(path, "rb") as fh:
+            data = fh.read()
         try:
-            r = json.loads(out)
-        except ValueError:
-            return "error", ""
-        if rc != 0 or "action" not in r or r.get("is_skipped"):
-            return "error", ""
-        return ("spam" if r["action"] in self.SPAM_ACTIONS else "ham"), "%g" % r.get("score", 0)
+            out = exchange(self.port, b"CHECK SPAMC/1.5\r\nContent-length: %d\r\n\r\n" % len(data) + data, True)
+        except OSError:
+            return "error", "", 0
+        m = re.search(rb"\r\nSpam: (True|False) ; (-?[0-9.]+) / (-?[0-9.]+)", out)
+        if not out.startswith(b"SPAMD/") or b" 0 EX_OK" not in out.split(b"\r\n", 1)[0] or not m:
+            return "error", "", 0
+        return ("spam" if m.group(1) == b"True" else "ham"), m.group(2).decode(), 0
 
 
-class PostaQueue(Filter):
+class RspamdProtocol:
+    """what rspamc and rspamd's proxy do: POST /checkv2, the message as the body"""
+
+    def __init__(self, hostport):
+        self.port = int(hostport.rsplit(":", 1)[1])
+
+    def check(self, path):
+        with open(path, "rb") as fh:
+            data = fh.read()
+        try:
+            out = exchange(self.port, b"POST /checkv2 HTTP/1.0\r\nContent-Length: %d\r\n\r\n" % len(data) + data, False)
+        except OSError:
+            return "error", "", 0
+        head, _, body = out.partition(b"\r\n\r\n")
+        if not head.startswith(b"HTTP/1.") or head.split(None, 2)[1] != b"200":
+            return "error", "", 0
+        return rspamd_verdict(body) + (0,)
+
+
+class PostaQueue(Process):
     """posta-spamcheck as the queue program, as posta-smtpd runs it: the message on fd 0,
     the envelope on fd 1, the refusal text on fd 6; exit 0 passed on to the queue, exit 82
     refused (a rejected spam, a virus, a policy refusal). A passed message's spam flag is
@@ -161,12 +232,15 @@ class PostaQueue(Filter):
         self.argv = [binary]
         self.env = dict(os.environ, POSTA_HOME=home, TCPREMOTEIP="127.0.0.1")
         self.fd1 = envelope
+        # fd 6 (the refusal text) goes nowhere here; posta-smtpd reads it
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 6, inheritable=True)
+        self.pass_fds = (6,)
 
     def verdict(self, rc, out):
         return {0: ("passed", ""), 82: ("refused", "")}.get(rc, ("error", ""))
 
 
-class Floor(Filter):
+class Floor(Process):
     """the driver's own ceiling: a process that reads the message and answers, per message"""
     argv = ["cat"]
 
@@ -176,15 +250,17 @@ class Floor(Filter):
 
 def make_filter(args):
     kind, _, rest = args.filter.partition(":")
-    if kind == "spamc":
-        return Spamc(rest)
-    if kind == "rspamc":
-        return Rspamc(rest)
-    if kind == "posta-queue":
-        return PostaQueue(args.posta_bin, args.posta_home, args.envelope)
-    if kind == "floor":
-        return Floor()
-    sys.exit("spam_eval: unknown filter %s" % args.filter)
+    filters = {
+        "spamc": lambda: Spamc(rest),
+        "spamd": lambda: SpamdProtocol(rest),
+        "rspamc": lambda: Rspamc(rest),
+        "rspamd": lambda: RspamdProtocol(rest),
+        "posta-queue": lambda: PostaQueue(args.posta_bin, args.posta_home, args.envelope),
+        "floor": Floor,
+    }
+    if kind not in filters:
+        sys.exit("spam_eval: unknown filter %s" % args.filter)
+    return filters[kind]()
 
 
 def classify(args):
@@ -196,11 +272,6 @@ def classify(args):
     peak = [0]
     nxt = [0]
     lock = threading.Lock()
-    # fd 6 of posta-spamcheck (its refusal text) goes nowhere; posta-smtpd reads it
-    devnull6 = None
-    if isinstance(flt, PostaQueue):
-        devnull6 = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull6, 6, inheritable=True)
 
     def worker():
         while True:
@@ -210,23 +281,10 @@ def classify(args):
             if i >= len(todo):
                 return
             kind, path = todo[i]
-            with open(path, "rb") as msg:
-                out_fd = open(flt.fd1, "rb") if flt.fd1 else None
-                try:
-                    p = subprocess.Popen(flt.argv, stdin=msg,
-                                         stdout=out_fd if out_fd else subprocess.PIPE,
-                                         stderr=subprocess.DEVNULL, env=flt.env,
-                                         pass_fds=(6,) if devnull6 is not None else ())
-                    out = p.stdout.read() if p.stdout else b""
-                    _, status, ru = os.wait4(p.pid, 0)
-                    p.returncode = os.waitstatus_to_exitcode(status)
-                finally:
-                    if out_fd:
-                        out_fd.close()
-            verdict, score = flt.verdict(p.returncode, out)
+            verdict, score, rss = flt.check(path)
             results[i] = (kind, os.path.basename(path), verdict, score)
             with lock:
-                peak[0] = max(peak[0], ru.ru_maxrss)
+                peak[0] = max(peak[0], rss)
 
     t0 = time.monotonic()
     threads = [threading.Thread(target=worker) for _ in range(args.jobs)]
@@ -386,7 +444,8 @@ def main():
     for name in ("classify", "posta-check"):
         p = sub.add_parser(name)
         if name == "classify":
-            p.add_argument("filter", help="spamc:PORT | rspamc:HOST:PORT | posta-queue | floor")
+            p.add_argument("filter", help="spamd:PORT | spamc:PORT | rspamd:HOST:PORT | rspamc:HOST:PORT"
+                           " | posta-queue | floor")
             p.add_argument("--envelope", help="posta-queue: the envelope file given on fd 1")
             p.add_argument("--limit", type=int, default=0, help="at most this many messages")
         else:

@@ -4,10 +4,14 @@
 # training split, then setup evaluates every evaluation message once through the filter
 # (accuracy figures, with the issue's targets beside them, and the throughput of that pass);
 # the rounds measure the throughput on a fixed sample of the evaluation messages, the same
-# for every filter. Every filter is driven the same way: one client process per message,
-# $(nproc) at a time (spamc to spamd; rspamc to rspamd; posta-spamcheck run as the queue
-# program, message on fd 0 and envelope on fd 1, passing the message on to posta-queue as
-# posta-smtpd has it do), so a figure is messages in, verdicts out through the whole filter.
+# for every filter, $(nproc) messages at a time: messages in, verdicts out, through the whole
+# filter as a mail server uses it. posta-spamcheck runs as the queue program, a process per
+# message (message on fd 0, envelope on fd 1, passing the message on to posta-queue), as
+# posta-smtpd runs it; the peers get a connection per message to their daemon, as a milter
+# or content filter gives them (spamd: the SPAMC protocol, what spamc sends; rspamd: HTTP
+# /checkv2, what rspamc sends), so no client process start is charged to them. Through
+# their clients (spamc, rspamc: a process per message, as from procmail) they are slower;
+# setup gives that figure too.
 # Peak memory: the filter's processes (spamd and its children; rspamd, its workers and its
 # redis; posta: $(nproc) times the largest posta-spamcheck process, as many run at once).
 # Without build/bin/posta-spamcheck the posta side prints "skipped posta-spamcheck not
@@ -55,10 +59,14 @@ classify() {
   $PY "$BENCH_LIB/spam_eval.py" classify "$1" --jobs "$JOBS" --every "$2" "${res[@]}" \
     --posta-bin "$SPAMCHECK" --posta-home "${PH:-}" --envelope "$SW/envelope" "${EVAL_DIRS[@]}"
 }
+# peer_filter [client]: the peer's filter for spam_eval.py classify: its protocol (SPAMC,
+# HTTP), or with "client" its client program, a process per message (spamc, rspamc)
 peer_filter() {
-  case $SPAM_PEER in
-    sa) echo "spamc:$(cat "$SW/sa.port")" ;;
-    rspamd) echo "rspamc:127.0.0.1:$(cut -d' ' -f1 "$RS/ports")" ;;
+  case $SPAM_PEER$1 in
+    sa) echo "spamd:$(cat "$SW/sa.port")" ;;
+    saclient) echo "spamc:$(cat "$SW/sa.port")" ;;
+    rspamd) echo "rspamd:127.0.0.1:$(cut -d' ' -f1 "$RS/ports")" ;;
+    rspamdclient) echo "rspamc:127.0.0.1:$(cut -d' ' -f1 "$RS/ports")" ;;
   esac
 }
 peer_pids() { case $SPAM_PEER in sa) sa_pids ;; rspamd) rspamd_pids ;; esac; }
@@ -145,6 +153,8 @@ spam_setup() {
   echo "$out" >"$RESULTS/$PEER_NAME.rate"
   rate_figure "$PEER_NAME" "$out"
   summary "$PEER_NAME" "$RESULTS/$PEER_NAME.tsv"
+  out=$(classify "$(peer_filter client)" "$ROUND_EVERY") || return 1
+  echo "figure: ${PEER_NAME}_via_$(peer_filter client | cut -d: -f1) $(cut -d' ' -f1-2 <<<"$out") over $(cut -d' ' -f4 <<<"$out") messages (a client process per message)" >&2
   if [ -x "$SPAMCHECK" ]; then
     posta_setup || return 1
     $PY "$BENCH_LIB/spam_eval.py" posta-check --posta-bin "$SPAMCHECK" --posta-home "$PH" \
