@@ -184,42 +184,49 @@ def exchange(port, request, half_close):
             chunks.append(b)
 
 
-class SpamdProtocol:
-    """what spamc does, without spamc's process: CHECK in the SPAMC protocol"""
+class Protocol:
+    """a daemon's own protocol, one connection a message: request(data) is what is sent,
+    answer(reply) the verdict read from the reply"""
+    half_close = False
 
     def __init__(self, port):
-        self.port = int(port)
+        self.port = int(str(port).rsplit(":", 1)[-1])
 
     def check(self, path):
         with open(path, "rb") as fh:
             data = fh.read()
         try:
-            out = exchange(self.port, b"CHECK SPAMC/1.5\r\nContent-length: %d\r\n\r\n" % len(data) + data, True)
+            reply = exchange(self.port, self.request(data), self.half_close)
         except OSError:
             return "error", "", 0
-        m = re.search(rb"\r\nSpam: (True|False) ; (-?[0-9.]+) / (-?[0-9.]+)", out)
-        if not out.startswith(b"SPAMD/") or b" 0 EX_OK" not in out.split(b"\r\n", 1)[0] or not m:
-            return "error", "", 0
-        return ("spam" if m.group(1) == b"True" else "ham"), m.group(2).decode(), 0
+        return self.answer(reply) + (0,)
 
 
-class RspamdProtocol:
+class SpamdProtocol(Protocol):
+    """what spamc does, without spamc's process: CHECK in the SPAMC protocol"""
+    half_close = True
+
+    def request(self, data):
+        return b"CHECK SPAMC/1.5\r\nContent-length: %d\r\n\r\n" % len(data) + data
+
+    def answer(self, reply):
+        m = re.search(rb"\r\nSpam: (True|False) ; (-?[0-9.]+) / (-?[0-9.]+)", reply)
+        if not reply.startswith(b"SPAMD/") or b" 0 EX_OK" not in reply.split(b"\r\n", 1)[0] or not m:
+            return "error", ""
+        return ("spam" if m.group(1) == b"True" else "ham"), m.group(2).decode()
+
+
+class RspamdProtocol(Protocol):
     """what rspamc and rspamd's proxy do: POST /checkv2, the message as the body"""
 
-    def __init__(self, hostport):
-        self.port = int(hostport.rsplit(":", 1)[1])
+    def request(self, data):
+        return b"POST /checkv2 HTTP/1.0\r\nContent-Length: %d\r\n\r\n" % len(data) + data
 
-    def check(self, path):
-        with open(path, "rb") as fh:
-            data = fh.read()
-        try:
-            out = exchange(self.port, b"POST /checkv2 HTTP/1.0\r\nContent-Length: %d\r\n\r\n" % len(data) + data, False)
-        except OSError:
-            return "error", "", 0
-        head, _, body = out.partition(b"\r\n\r\n")
+    def answer(self, reply):
+        head, _, body = reply.partition(b"\r\n\r\n")
         if not head.startswith(b"HTTP/1.") or head.split(None, 2)[1] != b"200":
-            return "error", "", 0
-        return rspamd_verdict(body) + (0,)
+            return "error", ""
+        return rspamd_verdict(body)
 
 
 class PostaQueue(Process):
