@@ -96,4 +96,15 @@ rspamd_learn() {
     tail -5 "$RS/learn-$kind.out" >&2; return 1; }
 }
 rspamd_pids() { cat "$BENCH_WORK/rspamd.pid" "$BENCH_WORK/rspamd-redis.pid" 2>/dev/null | tr '\n' ' '; }
-rspamd_stop() { stop_bg rspamd; stop_bg rspamd-redis; stop_bg rspamd-dns; }
+# rspamd_stop: all three told at once (rspamd waits for its workers), then waited for
+rspamd_stop() {
+  local n pids=()
+  for n in rspamd rspamd-redis rspamd-dns; do
+    [ -f "$BENCH_WORK/$n.pid" ] && pids+=("$(cat "$BENCH_WORK/$n.pid")") && rm -f "$BENCH_WORK/$n.pid"
+  done
+  [ ${#pids[@]} = 0 ] && return 0
+  kill "${pids[@]}" 2>/dev/null
+  wait_gone 10 "${pids[@]}"
+  kill -9 "${pids[@]}" 2>/dev/null
+  true
+}

@@ -141,7 +141,10 @@ rate_figure() {
     local sa rs
     sa=$(awk '{print $1}' "$RESULTS/spamassassin.rate" 2>/dev/null)
     rs=$(awk '{print $1}' "$RESULTS/rspamd.rate" 2>/dev/null)
-    goal=" (target >= 50x spamassassin${sa:+ = $(awk -v r="$sa" 'BEGIN{print 50 * r}')}, >= 2x rspamd${rs:+ = $(awk -v r="$rs" 'BEGIN{print 2 * r}')})"
+    # the targets of the peers measured so far in this run
+    [ -n "$sa" ] && goal=">= 50x spamassassin = $(awk -v r="$sa" 'BEGIN{print 50 * r}')"
+    [ -n "$rs" ] && goal="${goal:+$goal, }>= 2x rspamd = $(awk -v r="$rs" 'BEGIN{print 2 * r}')"
+    goal=${goal:+ (target $goal)}
   fi
   echo "figure: ${1}_eval_pass $rate msg/s over $(awk '{print $4}' <<<"$2") messages, $JOBS clients, load average $(cut -d' ' -f1-3 /proc/loadavg)$goal" >&2
 }
