@@ -21,9 +21,9 @@
 . "$BENCH_LIB/spam_corpus.sh"
 . "$BENCH_LIB/spamassassin.sh"
 . "$BENCH_LIB/rspamd.sh"
-SW=$BENCH_WORK/spam-$SPAM_PEER            # this workload's corpus copy and state
+SW=$BENCH_WORK/spam-$SPAM_PEER            # this workload's state
 RESULTS=$BENCH_WORK/spam-results          # verdicts of every filter, kept for the next workload
-C=$SW/corpus
+C=$SPAM_SPLIT_DIR                         # the corpus, split (read only)
 JOBS=$(nproc)
 # the share of the corpus a run uses: every Nth message (a small run is a smoke test). A
 # full run evaluates every evaluation message; on a slow or busy machine SPAM_EVAL_EVERY=N
@@ -162,7 +162,7 @@ posta_evaluate() {
 spam_setup() {
   rm -rf "$SW"; mkdir -p "$SW" "$RESULTS"
   chmod 755 "$SW"
-  spam_corpus_split "$C" >&2 || return 1
+  spam_corpus_split >&2 || return 1
   printf 'Fbench@bench.test\0Tuser1@bench.test\0\0' >"$SW/envelope"
   # the floor: what this driver reaches with a process that only reads the message
   echo "figure: driver_floor $(classify floor "$ROUND_EVERY" | cut -d' ' -f1-2) (cat per message, $JOBS at a time)" >&2

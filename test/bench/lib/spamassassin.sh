@@ -3,12 +3,12 @@
 # not whatever sa-update left in /var/lib), the plugin loads of /etc/spamassassin/*.pre,
 # and a local.cf of its own: Bayes on, in $SA/bayes, no auto-learning, no network test of
 # any kind (no DNS, no RBL, no Razor/Pyzor/DCC). spamd listens on loopback.
-# sa_setup: the configuration; sa_learn spam|ham DIR...: sa-learn into the Bayes database;
+# sa_setup: the configuration; sa_learn spam|ham FILE...: sa-learn into the Bayes database;
 # sa_start PORT CHILDREN: spamd with CHILDREN children (pid in $BENCH_WORK/spamd.pid);
 # sa_pids: spamd's processes; sa_stop.
 SA=$BENCH_WORK/sa
 SA_RULES=/usr/share/spamassassin
-# the user spamd and sa-learn run as: spamd refuses to run as root and falls back to nobody
+# the user spamd runs as: it refuses to run as root (and would fall back to nobody)
 sa_user() { if [ "$(id -u)" = 0 ]; then echo nobody; else id -un; fi; }
 sa_setup() {
   rm -rf "$SA"; mkdir -p "$SA/site" "$SA/bayes" "$SA/home"
@@ -30,20 +30,14 @@ CF
   [ "$(id -u)" = 0 ] && chown -R "$(sa_user)" "$SA"
   true
 }
-# sa_cmd PROGRAM ARGS...: a SpamAssassin program as sa_user, with this configuration
-sa_cmd() {
-  local prog=$1; shift
-  local cmd=("$prog" --siteconfigpath="$SA/site" --configpath="$SA_RULES" "$@")
-  if [ "$(id -u)" = 0 ]; then
-    setpriv --reuid="$(sa_user)" --regid="$(id -g "$(sa_user)")" --clear-groups env HOME="$SA/home" "${cmd[@]}"
-  else
-    HOME=$SA/home "${cmd[@]}"
-  fi
-}
-# sa_learn spam|ham DIR...: each file of each DIR learnt (local tests only)
+# sa_learn spam|ham FILE|DIR...: learnt into the Bayes database (local tests only). sa-learn
+# runs as the caller, who can read the corpus (in the caller's cache directory); spamd's
+# user gets the database afterwards.
 sa_learn() {
   local kind=$1; shift
-  sa_cmd sa-learn -L "--$kind" "$@" >&2
+  HOME=$SA/home sa-learn --siteconfigpath="$SA/site" --configpath="$SA_RULES" -L "--$kind" "$@" >&2 || return 1
+  [ "$(id -u)" = 0 ] && chown -R "$(sa_user)" "$SA"
+  true
 }
 sa_start() {
   local port=$1 children=$2
