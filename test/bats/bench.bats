@@ -17,7 +17,7 @@ workload_names() {
 
 @test "make bench BENCH_SCALE=small: every workload gets a posta and a peer figure in under 2 minutes" {
   local c
-  for c in tcpserver smtp-source smtp-sink postfix dovecot stunnel4 openssl s6-svscan; do
+  for c in tcpserver smtp-source smtp-sink postfix dovecot stunnel4 openssl s6-svscan spamd spamc rspamd redis-server; do
     command -v $c >/dev/null || skip "$c is not installed (contrib/install-deps test)"
   done
   local t0 attempt
@@ -75,6 +75,21 @@ SH
   assert_failure 1
   assert_line --regexp '^fake +msg/s +12.5 \(12.5-12.5\) +failed +failed '
   assert_output --partial 'fake round 1 peer failed: peer crashed'
+}
+
+@test "make bench harness: a side that prints skipped REASON shows the reason, and nothing failed" {
+  mkdir -p "$BATS_TEST_TMPDIR/ws"
+  cat >"$BATS_TEST_TMPDIR/ws/10-half.sh" <<'SH'
+case $1 in
+  check|setup|teardown) true ;;
+  posta) echo "skipped posta-thing not built" ;;
+  peer) echo "3.5 msg/s 100" ;;
+esac
+SH
+  run env BENCH_ROUNDS=2 BENCH_WORKLOADS="$BATS_TEST_TMPDIR/ws" "$BATS_TEST_DIRNAME/../bench/run"
+  assert_success
+  assert_line --regexp '^half +msg/s +posta-thing not built +3.5 \(3.5-3.5\) +- +\?/100$'
+  refute_output --partial 'failed'
 }
 
 @test "make bench harness: medians, min-max and ratios over 3 rounds (the full run's default)" {
