@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The benchmark harness itself must not rot: the whole small run (every workload, posta
+# The benchmark harness itself must not rot: the whole small run (every workload but the spam filters, posta
 # against its peer) must finish with a figure on both sides in under 2 minutes and leave
 # nothing running; a side that fails must show as failed. A small run that fails gets one
 # more (shown in the output), since a busy CI machine can fail one workload on its own.
@@ -9,21 +9,28 @@ setup() {
   load /usr/lib/bats/bats-assert/load
 }
 
-# the workloads of test/bench/workloads, by name
+# The small run leaves out the spam-filter workloads: they fetch the SpamAssassin corpus
+# from npm and train SpamAssassin for minutes, which is make bench's business.
+SMALL_EXCLUDE='spam-*'
+
+# the workloads of test/bench/workloads in the small run, by name
 workload_names() {
   local w
-  for w in "$BATS_TEST_DIRNAME"/../bench/workloads/*.sh; do w=${w##*/}; w=${w%.sh}; echo "${w#*-}"; done
+  for w in "$BATS_TEST_DIRNAME"/../bench/workloads/*.sh; do
+    w=${w##*/}; w=${w%.sh}; w=${w#*-}
+    [[ $w == $SMALL_EXCLUDE ]] || echo "$w"
+  done
 }
 
-@test "make bench BENCH_SCALE=small: every workload gets a posta and a peer figure in under 2 minutes" {
+@test "make bench BENCH_SCALE=small: every workload but the spam filters gets a posta and a peer figure in under 2 minutes" {
   local c
-  for c in tcpserver smtp-source smtp-sink postfix dovecot stunnel4 openssl s6-svscan spamd spamc rspamd redis-server; do
+  for c in tcpserver smtp-source smtp-sink postfix dovecot stunnel4 openssl s6-svscan; do
     command -v $c >/dev/null || skip "$c is not installed (contrib/install-deps test)"
   done
   local t0 attempt
   for attempt in 1 2; do
     t0=$SECONDS
-    run timeout 600 env BENCH_SCALE=small "$BATS_TEST_DIRNAME/../bench/run"
+    run timeout 600 env BENCH_SCALE=small BENCH_EXCLUDE="$SMALL_EXCLUDE" "$BATS_TEST_DIRNAME/../bench/run"
     [ "$status" = 0 ] && break
     # One more run when a workload failed on a busy machine (a peer slow to start, say):
     # the harness is what is tested here; what failed is shown in the output either way.
