@@ -1,6 +1,8 @@
 #!/usr/bin/env bats
-# The benchmark harness itself must not rot: the whole small run (every workload but the spam filters, posta
-# against its peer) must finish with a figure on both sides in under 2 minutes and leave
+# The benchmark harness itself must not rot: the whole small run (every workload but the
+# spam filters, posta against its peer) must finish with a figure on both sides in under 3
+# minutes (2 on a quiet machine; make test runs it beside nothing else, but CI's two cores
+# are slower) and leave
 # nothing running; a side that fails must show as failed. A small run that fails gets one
 # more (shown in the output), since a busy CI machine can fail one workload on its own.
 
@@ -22,7 +24,7 @@ workload_names() {
   done
 }
 
-@test "make bench BENCH_SCALE=small: every workload but the spam filters gets a posta and a peer figure in under 2 minutes" {
+@test "make bench BENCH_SCALE=small: every workload but the spam filters gets a posta and a peer figure in under 3 minutes" {
   local c
   for c in tcpserver smtp-source smtp-sink postfix dovecot stunnel4 openssl s6-svscan; do
     command -v $c >/dev/null || skip "$c is not installed (contrib/install-deps test)"
@@ -66,7 +68,7 @@ workload_names() {
   done
   run pgrep -f "$dir/"
   assert_failure
-  [ "$secs" -lt 120 ]
+  [ "$secs" -lt 180 ]
 }
 
 @test "make bench harness: a side without a figure reads failed and the run exits non-zero" {
