@@ -1,9 +1,7 @@
 #!/usr/bin/env bats
 # The benchmark harness itself must not rot: the whole small run (every workload but the
 # spam filters, posta against its peer) must finish with a figure on both sides in under 3
-# minutes (2 on a quiet machine; make test runs it beside nothing else, but CI's two cores
-# are slower) and leave
-# nothing running; a side that fails must show as failed. A small run that fails gets one
+# minutes on two cores and leave nothing running; a side that fails must show as failed. A small run that fails gets one
 # more (shown in the output), since a busy CI machine can fail one workload on its own.
 
 setup() {
