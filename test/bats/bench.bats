@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # The benchmark harness itself must not rot: the whole small run (every workload but the
 # spam filters, posta against its peer) must finish with a figure on both sides in under 3
-# minutes on two cores and leave nothing running; a side that fails must show as failed. A small run that fails gets one
-# more (shown in the output), since a busy CI machine can fail one workload on its own.
+# minutes on two cores and leave nothing running; a side that fails must show as failed. A
+# small run that fails gets one more (shown in the output), since a busy CI machine can fail
+# one workload on its own.
 
 setup() {
   load /usr/lib/bats/bats-support/load
