@@ -1,7 +1,10 @@
 // The statistical classifier in the checks: the published token store of the instance
 // (spam/tokens.db, never a BDB environment), opened once per process, and the "BAYES_nn"
 // contribution of a message (posta-spamcheck(8) "CLASSIFIER").
-#include <cerrno>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 
 #include "control/control.h"
@@ -21,6 +24,19 @@ void load_classifier(const std::string& home, Checks& c) {
     return;
   }
   c.tokens = std::shared_ptr<spam::TokenSource>(std::move(*store));
+}
+
+void use_recipient_store(Checks& c, const std::string& home, std::string_view address) {
+  std::string user(address);
+  for (auto& ch : user) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  auto path = spam::published_path(home, user);
+  if (!path || ::access(path->c_str(), F_OK) != 0) return;  // no store of its own
+  auto store = spam::open_published(home, user, c.bayes.min_learned);
+  if (!store) {
+    log::warning("token store of ", user, ": ", store.error().what);
+    return;
+  }
+  if (*store) c.tokens = std::shared_ptr<spam::TokenSource>(std::move(*store));
 }
 
 std::optional<spam::BayesResult> classify_message(const Checks& c, std::string_view message) {

@@ -30,6 +30,10 @@ Checks load_checks(const std::string& home);
 // control/spamminlearned.
 void load_classifier(const std::string& home, Checks& c);
 
+// For mail to one recipient: that user's own store (spam/users/<address>/) once it has
+// learned enough, instead of the global one.
+void use_recipient_store(Checks& c, const std::string& home, std::string_view address);
+
 // The classifier's result for a message; nullopt when there is no store or it failed.
 std::optional<spam::BayesResult> classify_message(const Checks& c, std::string_view message);
 

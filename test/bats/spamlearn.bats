@@ -9,6 +9,7 @@ D=example.test
 setup_file() {
   instance_create $D
   echo alicepw | posta user add alice@$D --password-stdin >&2
+  posta user add bob@$D --no-password >&2
   printf '1\n' >"$PH/control/spamlearninterval"
   [ "$(id -u)" = 0 ] && chown "$(stat -c %U "$PH")" "$PH/control/spamlearninterval"
   instance_start
@@ -165,6 +166,19 @@ PY
   run "$POSTA_BIN/posta-spamcheck" check "$T/m"
   assert_line --regexp '^ +5\.0  BAYES_999 '
   s6-svc -u "$PH/service/spamlearn"
+}
+
+@test "spamlearn: mail to one recipient with a store of its own is classified with that store" {
+  # bob learned the two vocabularies the other way round
+  "$POSTA_BIN/posta-spamcheck" learn --user bob@$D --ham "${PH%/inst}/spam" >&2
+  "$POSTA_BIN/posta-spamcheck" learn --user bob@$D --spam "${PH%/inst}/ham" >&2
+  [ -f "$PH/spam/users/bob@$D/tokens.db" ]
+  python3 "$POSTA_SRC/test/lib/spam_corpus.py" spam 1 "$T/s" 61
+  sed -i 's/^Subject: /Subject: own-store /' "$T/s/new/spam.0"
+  run swaks --server 127.0.0.1 --port "$SMTP_PORT" --from offers@deals.example --to bob@$D --data "$T/s/new/spam.0"
+  assert_success
+  wait_for 20 has_delivered "$(md bob)/new" own-store
+  grep -q '^	tests=.*BAYES_00' "$(delivered "$(md bob)/new" own-store)"
 }
 
 @test "spamlearn: expire keeps what was learned today; usage errors; SIGTERM ends the service cleanly" {
