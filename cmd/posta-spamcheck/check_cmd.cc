@@ -2,6 +2,8 @@
 // contribution, for admins (posta-spamcheck(8) "check").
 #include <fcntl.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <iostream>
 
 #include "admin/output.h"
@@ -9,6 +11,7 @@
 #include "base/exitcode.h"
 #include "io/fd.h"
 #include "log/log.h"
+#include "mime/message.h"
 #include "spamcheck.h"
 
 namespace posta::spamcheck {
@@ -25,7 +28,10 @@ Result<std::string> read_head(const std::string& path, size_t max) {
   return s;
 }
 
-std::string json_of(const std::string& file, const spam::Analysis& a, const spam::Decision& d) {
+constexpr size_t kShownTokens = 20;
+
+std::string json_of(const std::string& file, const spam::Analysis& a, const spam::Decision& d,
+                    const std::optional<spam::BayesResult>& bayes) {
   std::string out = "{\"file\":" + admin::json_string(file) + ",\"verdict\":" +
                     admin::json_string(spam::verdict_name(d.verdict)) + ",\"score\":" + spam::format_score(a.score()) +
                     ",\"flag\":" + (d.flag ? "true" : "false") + ",\"refusal\":" +
@@ -33,7 +39,32 @@ std::string json_of(const std::string& file, const spam::Analysis& a, const spam
   for (size_t i = 0; i < a.fired.size(); ++i)
     out += std::string(i ? "," : "") + "{\"name\":" + admin::json_string(a.fired[i].name) + ",\"score\":" +
            spam::format_score(a.fired[i].score) + ",\"description\":" + admin::json_string(a.fired[i].description) + "}";
-  return out + "]}";
+  out += "]";
+  if (bayes && bayes->trained) {
+    char p[32];
+    std::snprintf(p, sizeof p, "%.6f", bayes->probability);
+    out += std::string(",\"bayes\":{\"probability\":") + p + ",\"tokens\":[";
+    for (size_t i = 0; i < std::min(bayes->used.size(), kShownTokens); ++i) {
+      auto& t = bayes->used[i];
+      std::snprintf(p, sizeof p, "%.4f", t.f);
+      out += std::string(i ? "," : "") + "{\"token\":" + admin::json_string(t.token) + ",\"f\":" + p +
+             ",\"spam\":" + std::to_string(t.spam) + ",\"ham\":" + std::to_string(t.ham) + "}";
+    }
+    out += "]}";
+  }
+  return out + "}";
+}
+
+// The classifier's most significant tokens, for `check --verbose`.
+void print_tokens(const spam::BayesResult& b) {
+  if (!b.trained) {
+    std::cout << "  classifier: too little learned\n";
+    return;
+  }
+  std::printf("  classifier: spam probability %.4f from %zu tokens, most significant:\n", b.probability, b.used.size());
+  for (size_t i = 0; i < std::min(b.used.size(), kShownTokens); ++i)
+    std::printf("    %.4f  spam %u ham %u  %s\n", b.used[i].f, b.used[i].spam, b.used[i].ham, b.used[i].token.c_str());
+  std::fflush(stdout);
 }
 
 void print_text(const std::string& file, const spam::Analysis& a, const spam::Decision& d, const spam::Policy& p) {
@@ -51,7 +82,7 @@ void print_text(const std::string& file, const spam::Analysis& a, const spam::De
 
 }  // namespace
 
-int run_check(const std::string& home, const std::vector<std::string>& files, bool json, bool trusted) {
+int run_check(const std::string& home, const std::vector<std::string>& files, bool json, bool trusted, bool verbose) {
   Checks checks = load_checks(home);
   if (!checks.trouble.empty()) log::fatal(kExitTemporary, checks.trouble);
   int rc = kExitOk;
@@ -66,8 +97,11 @@ int run_check(const std::string& home, const std::vector<std::string>& files, bo
     }
     spam::Analysis a = analyze(checks, *text);
     spam::Decision d = spam::decide(a, checks.policy, trusted);
-    if (json) std::cout << (first ? "" : ",") << json_of(f, a, d);
+    std::optional<spam::BayesResult> bayes;
+    if (json || verbose) bayes = classify_message(checks, mime::to_crlf(*text));
+    if (json) std::cout << (first ? "" : ",") << json_of(f, a, d, bayes);
     else print_text(f, a, d, checks.policy);
+    if (!json && verbose && bayes) print_tokens(*bayes);
     first = false;
   }
   if (json) std::cout << "]\n";

@@ -22,6 +22,7 @@ Checks load_checks(const std::string& home) {
     return c;
   }
   c.rules = std::move(*rules);
+  load_classifier(home, c);
   return c;
 }
 
@@ -35,9 +36,8 @@ spam::Analysis analyze(const Checks& checks, std::string_view message, spam::Rul
   std::string crlf = mime::to_crlf(message);
   spam::Content content = spam::extract_content(crlf);
   checks.rules.evaluate(content, a, rules_stats);
-  // The statistical classifier (lib/spam) plugs in here: one "BAYES_nn" contribution from
-  // the spam probability of the message's tokens, read from the published token store
-  // $POSTA_HOME/spam/tokens.db.
+  if (auto bayes = classify_message(checks, crlf))
+    if (auto c = bayes_contribution(*bayes)) a.fired.push_back(std::move(*c));
   // The virus scan through clamd (lib/scan) plugs in here, over crlf: Hard::kVirus, or
   // Hard::kTempFail when clamd cannot be reached.
   // The attachment policy (lib/scan) plugs in here: Hard::kPolicy for a blocked

@@ -222,6 +222,7 @@ int filter(const std::string& home) {
     log::warning("bad envelope: ", env.error().what);
     return env.error().code == queue::kEnvelopeTooLong ? kQueueAddressTooLong : kQueueEnvelopeFormat;
   }
+  if (env->recipients.size() == 1) use_recipient_store(checks, home, env->recipients[0].address);
   bool trusted = trusted_sender();
   size_t hlen = spam::header_block_length(m->head);
   spam::Analysis a;

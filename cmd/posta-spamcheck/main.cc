@@ -1,5 +1,6 @@
 // posta-spamcheck: without arguments the content filter posta-smtpd runs as its queue
-// program; `check FILE...` explains a verdict (posta-spamcheck(8)).
+// program; `check FILE...` explains a verdict; `learn`, `unlearn` and `expire` keep the
+// classifier's token store (posta-spamcheck(8)).
 #include "admin/tool_app.h"
 #include "control/control.h"
 #include "log/log.h"
@@ -13,13 +14,48 @@ int main(int argc, char** argv) {
   std::string home;
   posta::admin::ToolApp tool("posta-spamcheck", "posta-spamcheck: content filter (see posta-spamcheck(8))", home);
   std::vector<std::string> files;
-  bool json = false, trusted = false;
+  bool json = false, trusted = false, verbose = false;
   auto* check = tool.app.add_subcommand("check", "print the verdict, score and every contribution of each FILE");
   check->add_option("FILE", files, "a message (LF or CRLF line ends)")->required();
   check->add_flag("--json", json, "one JSON array of objects");
   check->add_flag("--trusted", trusted, "as authenticated or local mail (never refused as spam)");
+  check->add_flag("-v,--verbose", verbose, "also the classifier's most significant tokens");
   check->callback([&] {
-    tool.action = [&] { return posta::spamcheck::run_check(home.empty() ? posta::posta_home() : home, files, json, trusted); };
+    tool.action = [&] { return posta::spamcheck::run_check(home.empty() ? posta::posta_home() : home, files, json, trusted, verbose); };
+  });
+
+  posta::spamcheck::LearnArgs la;
+  auto run_learn = [&] {
+    tool.action = [&] {
+      la.home = home;
+      return posta::spamcheck::run_learn(la);
+    };
+  };
+  auto* learn = tool.app.add_subcommand("learn", "learn messages as spam or ham, or apply the learning requests");
+  auto* spam = learn->add_flag("--spam", la.spam, "learn as spam");
+  auto* ham = learn->add_flag("--ham", la.ham, "learn as ham");
+  spam->excludes(ham);
+  auto* user = learn->add_option("--user", la.user, "into this user's store instead of the global one");
+  auto* paths = learn->add_option("PATH", la.paths, "a message file or a Maildir");
+  auto* requests = learn->add_flag("--requests", la.requests, "apply the requests in spam/learn/ (IMAP moves)");
+  learn->add_flag("--loop", la.loop, "with --requests: every control/spamlearninterval seconds until SIGTERM")->needs(requests);
+  requests->excludes(spam)->excludes(ham)->excludes(user)->excludes(paths);
+  learn->callback([&] {
+    if (!la.requests && (la.spam == la.ham || la.paths.empty()))
+      throw CLI::ValidationError("learn", "give --spam or --ham and at least one PATH, or --requests");
+    run_learn();
+  });
+  auto* unlearn = tool.app.add_subcommand("unlearn", "take learned messages out of the store");
+  unlearn->add_option("--user", la.user, "from this user's store instead of the global one");
+  unlearn->add_option("PATH", la.paths, "a message file or a Maildir")->required();
+  unlearn->callback(run_learn);
+  auto* expire = tool.app.add_subcommand("expire", "drop rare tokens not learned for a while");
+  expire->add_option("--user", la.user, "this user's store instead of the global one");
+  expire->add_option("--min-count", la.min_count, "tokens held by fewer learned messages are dropped (default 2)");
+  expire->add_option("--max-idle-days", la.max_idle_days, "when not learned for more days (default 90)");
+  expire->callback([&] {
+    la.expire = true;
+    run_learn();
   });
   return tool.run(argc, argv);
 }

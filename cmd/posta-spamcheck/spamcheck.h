@@ -1,10 +1,14 @@
 // posta-spamcheck: the content filter between posta-smtpd and posta-queue (posta-spamcheck(8)).
 #pragma once
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/error.h"
 #include "spam/analysis.h"
+#include "spam/bayes.h"
 #include "spam/rules.h"
 #include "spam/verdict.h"
 
@@ -14,11 +18,27 @@ namespace posta::spamcheck {
 struct Checks {
   spam::Policy policy;
   spam::RuleSet rules;
+  std::shared_ptr<spam::TokenSource> tokens;  // the published token store; null: none yet
+  spam::BayesOptions bayes;                   // min_learned from control/spamminlearned
   std::string trouble;  // why the checks cannot run ("" when they can): a temporary refusal
 };
 
 // Reads the policy and the rules of the instance at home; trouble says what failed.
 Checks load_checks(const std::string& home);
+
+// Opens the published token store of the instance into c (none: no classifier) and reads
+// control/spamminlearned.
+void load_classifier(const std::string& home, Checks& c);
+
+// For mail to one recipient: that user's own store (spam/users/<address>/) once it has
+// learned enough, instead of the global one.
+void use_recipient_store(Checks& c, const std::string& home, std::string_view address);
+
+// The classifier's result for a message; nullopt when there is no store or it failed.
+std::optional<spam::BayesResult> classify_message(const Checks& c, std::string_view message);
+
+// The "BAYES_nn" entry of a result; nullopt when too little is learned.
+std::optional<spam::Contribution> bayes_contribution(const spam::BayesResult& r);
 
 // Every check over the scanned part of one message (LF or CRLF line ends): contributions and
 // hard verdicts; rules_stats gets what the rules cost.
@@ -27,7 +47,19 @@ spam::Analysis analyze(const Checks& checks, std::string_view message, spam::Rul
 // Filter mode: message on fd 0, envelope on fd 1, posta-queue's exit protocol.
 int run_filter();
 
-// `check FILE...`: prints the verdict, score and contributions of each file.
-int run_check(const std::string& home, const std::vector<std::string>& files, bool json, bool trusted);
+// `check FILE...`: prints the verdict, score and contributions of each file; verbose adds
+// the classifier's most significant tokens.
+int run_check(const std::string& home, const std::vector<std::string>& files, bool json, bool trusted, bool verbose);
+
+// `learn`, `unlearn` and `expire`.
+struct LearnArgs {
+  std::string home, user;           // user: a per-user store ("" the global one)
+  std::vector<std::string> paths;   // message files and Maildirs
+  bool spam = false, ham = false;   // neither: unlearn
+  bool requests = false, loop = false;
+  bool expire = false;
+  uint32_t min_count = 2, max_idle_days = 90;
+};
+int run_learn(const LearnArgs& a);
 
 }  // namespace posta::spamcheck
