@@ -4,12 +4,15 @@
 #include "mime/message.h"
 #include "spam/content.h"
 #include "spam/instance_rules.h"
+#include "spam/scanned.h"
 #include "spamcheck.h"
 
 namespace posta::spamcheck {
 
 Checks load_checks(const std::string& home) {
   Checks c;
+  // first: broken rules with control/spamtrouble accept must not also skip the virus scan
+  load_scanners(Control(home), c);
   auto policy = spam::read_policy(Control(home));
   if (!policy) {
     c.trouble = policy.error().what;
@@ -38,10 +41,8 @@ spam::Analysis analyze(const Checks& checks, std::string_view message, spam::Rul
   // The statistical classifier (lib/spam) plugs in here: one "BAYES_nn" contribution from
   // the spam probability of the message's tokens, read from the published token store
   // $POSTA_HOME/spam/tokens.db.
-  // The virus scan through clamd (lib/scan) plugs in here, over crlf: Hard::kVirus, or
-  // Hard::kTempFail when clamd cannot be reached.
-  // The attachment policy (lib/scan) plugs in here: Hard::kPolicy for a blocked
-  // attachment type, also inside archives.
+  if (checks.attachments)
+    spam::add_attachment_report(scan::check_attachments(crlf, *checks.attachments), checks.attachments->action, a);
   return a;
 }
 

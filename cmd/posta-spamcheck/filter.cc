@@ -20,6 +20,7 @@
 #include "queue/envelope.h"
 #include "queue/inject.h"
 #include "queue/queued_proto.h"
+#include "spam/scanned.h"
 #include "spamcheck.h"
 
 namespace posta::spamcheck {
@@ -47,9 +48,11 @@ Result<Fd> unlinked_file(const std::string& home) {
   return Fd(fd);
 }
 
-// Reads fd 0 to its end. A message over databytes (0: no limit) is refused as posta-queue
-// would refuse it, before the rest of it is written anywhere.
-Result<Spooled> read_message(const std::string& home, size_t scan_bytes, long long databytes, std::string& too_big) {
+// Reads fd 0 to its end, feeding all of it to clamd when there is one. A message over
+// databytes (0: no limit) is refused as posta-queue would refuse it, before the rest of it is
+// written anywhere.
+Result<Spooled> read_message(const std::string& home, size_t scan_bytes, long long databytes, std::string& too_big,
+                             scan::ClamdScan* clamd) {
   Spooled m;
   std::string chunk(kChunk, '\0');
   for (;;) {
@@ -62,6 +65,7 @@ Result<Spooled> read_message(const std::string& home, size_t scan_bytes, long lo
       return m;
     }
     std::string_view data(chunk.data(), *n);
+    if (clamd) clamd->feed(data);
     if (m.head.size() < scan_bytes) {
       size_t take = std::min(data.size(), scan_bytes - m.head.size());
       m.head.append(data.substr(0, take));
@@ -194,7 +198,9 @@ int filter(const std::string& home) {
   Checks checks = load_checks(home);
   if (!checks.trouble.empty()) log::warning(checks.trouble);
   std::string too_big;
-  auto m = read_message(home, checks.policy.scan_bytes, ctl.number("databytes", 0), too_big);
+  std::optional<scan::ClamdScan> clamd;
+  if (checks.clamd) clamd.emplace(scan::ClamdScan::open(*checks.clamd));
+  auto m = read_message(home, checks.policy.scan_bytes, ctl.number("databytes", 0), too_big, clamd ? &*clamd : nullptr);
   if (!m) {
     log::warning(m.error().what);
     return refuse("Z4.3.0 Unable to read the message, please try again later");
@@ -227,11 +233,19 @@ int filter(const std::string& home) {
   } else {
     a = analyze(checks, m->head, &stats);
   }
+  std::string virus_log;
+  if (clamd) {
+    auto r = clamd->finish();
+    spam::add_virus_result(r, a);
+    virus_log = r.kind == scan::ClamdResult::Kind::virus ? " virus=" + log::printable(r.detail)
+                : r.kind == scan::ClamdResult::Kind::clean ? (r.truncated() ? " clamd=\"" + scan::describe(r) + "\"" : "")
+                : " clamd_trouble=\"" + log::printable(scan::describe(r)) + "\"";
+  }
   auto d = spam::decide(a, checks.policy, trusted);
   std::string what = log::cat("verdict=", spam::verdict_name(d.verdict), " score=", spam::format_score(a.score()), " tests=", tests_of(a), " from=<", log::printable(env->sender), "> nrcpt=",
                               env->recipients.size(), " size=", m->size, m->rest ? " scanned=" + std::to_string(m->head.size()) : "",
                               stats.limit_hits ? " limit_hits=" + std::to_string(stats.limit_hits) : "",
-                              trusted ? " trusted=1" : "",
+                              trusted ? " trusted=1" : "", virus_log,
                               a.hard_text.empty() ? "" : " reason=\"" + log::printable(a.hard_text) + "\"");
   if (!d.refusal.empty()) {
     log::info("refused ", what, " reply=\"", d.refusal.substr(1), "\"");
