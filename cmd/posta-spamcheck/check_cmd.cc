@@ -15,14 +15,15 @@
 namespace posta::spamcheck {
 namespace {
 
-// The part of the file the filter would scan.
-Result<std::string> read_head(const std::string& path, size_t max) {
+// The part of the file the filter would scan; cut when there is more.
+Result<std::string> read_head(const std::string& path, size_t max, bool& cut) {
   auto fd = open_fd(path, O_RDONLY);
   if (!fd) return std::unexpected(fd.error());
-  std::string s(max, '\0');
+  std::string s(max + 1, '\0');
   auto n = read_full(fd->get(), s.data(), s.size());
   if (!n) return std::unexpected(n.error());
-  s.resize(*n);
+  cut = *n > max;
+  s.resize(std::min(*n, max));
   return s;
 }
 
@@ -74,13 +75,14 @@ int run_check(const std::string& home, const std::vector<std::string>& files, bo
   if (json) std::cout << "[";
   bool first = true;
   for (auto& f : files) {
-    auto text = read_head(f, checks.policy.scan_bytes);
+    bool cut = false;
+    auto text = read_head(f, checks.policy.scan_bytes, cut);
     if (!text) {
       log::error(text.error().what);
       rc = kExitTemporary;
       continue;
     }
-    spam::Analysis a = analyze(checks, *text);
+    spam::Analysis a = analyze(checks, *text, nullptr, cut);
     std::string virus = virus_scan(checks, f, a);
     spam::Decision d = spam::decide(a, checks.policy, trusted);
     if (json) std::cout << (first ? "" : ",") << json_of(f, a, d, virus);

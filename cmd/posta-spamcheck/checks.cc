@@ -28,7 +28,7 @@ Checks load_checks(const std::string& home) {
   return c;
 }
 
-spam::Analysis analyze(const Checks& checks, std::string_view message, spam::RuleStats* rules_stats) {
+spam::Analysis analyze(const Checks& checks, std::string_view message, spam::RuleStats* rules_stats, bool cut) {
   spam::Analysis a;
   if (!checks.trouble.empty()) {
     a.hard = spam::Analysis::Hard::kTempFail;
@@ -42,7 +42,7 @@ spam::Analysis analyze(const Checks& checks, std::string_view message, spam::Rul
   // the spam probability of the message's tokens, read from the published token store
   // $POSTA_HOME/spam/tokens.db.
   if (checks.attachments)
-    spam::add_attachment_report(scan::check_attachments(crlf, *checks.attachments), checks.attachments->action, a);
+    spam::add_attachment_report(scan::check_attachments(crlf, *checks.attachments, cut), checks.attachments->action, a);
   return a;
 }
 

@@ -231,7 +231,7 @@ int filter(const std::string& home) {
     a.hard = spam::Analysis::Hard::kPolicy;
     a.hard_text = "header longer than " + std::to_string(checks.policy.scan_bytes) + " bytes";
   } else {
-    a = analyze(checks, m->head, &stats);
+    a = analyze(checks, m->head, &stats, static_cast<bool>(m->rest));
   }
   std::string virus_log;
   if (clamd) {

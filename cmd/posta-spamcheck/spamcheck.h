@@ -28,9 +28,11 @@ Checks load_checks(const std::string& home);
 void load_scanners(const Control& ctl, Checks& checks);
 
 // Every check over the scanned part of one message (LF or CRLF line ends): contributions and
-// hard verdicts; rules_stats gets what the rules cost. The virus scan, which sees the whole
-// message, is added by the caller (spam::add_virus_result).
-spam::Analysis analyze(const Checks& checks, std::string_view message, spam::RuleStats* rules_stats = nullptr);
+// hard verdicts; rules_stats gets what the rules cost; cut: message is only the first
+// control/spamscanbytes of a longer one. The virus scan, which sees the whole message, is
+// added by the caller (spam::add_virus_result).
+spam::Analysis analyze(const Checks& checks, std::string_view message, spam::RuleStats* rules_stats = nullptr,
+                       bool cut = false);
 
 // Filter mode: message on fd 0, envelope on fd 1, posta-queue's exit protocol.
 int run_filter();

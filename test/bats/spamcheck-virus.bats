@@ -46,6 +46,8 @@ has_delivered() { [ -n "$(delivered "$1" "$2")" ]; }
 #   exe-in-zip      invoice.zip holding setup.exe
 #   encrypted-zip   secret.zip whose entry is marked encrypted
 #   pdf             report.pdf
+#   big-pdf         scan.pdf of 300 KB
+#   big-zip         photos.zip of 300 KB (stored, incompressible)
 mail() {
   T_EML=$BATS_TEST_TMPDIR/$1.eml
   "$PY" - "$T_EML" "$@" <<'PY'
@@ -73,6 +75,13 @@ for k in kinds:
         m.add_attachment(zipped("setup.exe", b"MZ\x90\x00" + b"\x00" * 200), "application", "zip", filename="invoice.zip")
     elif k == "encrypted-zip":
         m.add_attachment(zipped("notes.txt", b"x" * 300, True), "application", "zip", filename="secret.zip")
+    elif k == "big-pdf":
+        m.add_attachment(b"%PDF-1.4\n" + os.urandom(300 << 10), "application", "pdf", filename="scan.pdf")
+    elif k == "big-zip":
+        b = io.BytesIO()
+        with zipfile.ZipFile(b, "w", zipfile.ZIP_STORED) as z:
+            z.writestr("photo.jpg", b"\xff\xd8\xff\xe0" + os.urandom(300 << 10))
+        m.add_attachment(b.getvalue(), "application", "zip", filename="photos.zip")
     elif k == "pdf":
         m.add_attachment(b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n", "application", "pdf", filename="report.pdf")
 open(out, "wb").write(bytes(m))
@@ -208,4 +217,20 @@ r = json.load(sys.stdin)[0]
 assert r["verdict"] == "virus" and r["virus_scan"] == "virus Eicar-Test-Signature.UNOFFICIAL", r
 assert {"name": "ATTACHMENT_BLOCKED", "score": 0.0, "description": "invoice.zip/setup.exe: extension .exe"} in r["contributions"], r
 '
+}
+
+@test "scan limits: past control/spamscanbytes clamd still sees the whole message; a ZIP cut there is not 'damaged'" {
+  wait_for 20 queue_empty
+  control spamscanbytes 65536
+  mail cut-eicar big-pdf eicar
+  run send_eml "$T_EML"
+  assert_failure
+  assert_output --partial "<** 550 5.7.1 Message refused: virus found (Eicar-Test-Signature.UNOFFICIAL)"
+  refused_nothing_queued cut-eicar
+  mail cut-zip big-zip
+  run send_eml "$T_EML"
+  rm -f "$PH/control/spamscanbytes"
+  assert_success
+  wait_for 20 has_delivered "$(md bob)/new" cut-zip
+  grep -q 'passed id=.* verdict=ham .* scanned=65536' "$PH/log/smtpd/current"
 }
