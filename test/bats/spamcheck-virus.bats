@@ -27,7 +27,8 @@ teardown_file() {
 setup() {
   load_helpers
   printf '%s\n' "$(readlink -f "$POSTA_BIN/posta-spamcheck")" >"$PH/control/smtpqueue"
-  control clamd "$CLAMD_SOCKET"
+  control clamd "$CLAMD_SOCKET
+streammax $CLAMD_STREAMMAX"
   rm -f "$PH/control/virustrouble"
   own "$PH/control/smtpqueue"
 }
