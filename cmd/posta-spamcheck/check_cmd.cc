@@ -12,30 +12,45 @@
 #include "io/fd.h"
 #include "log/log.h"
 #include "mime/message.h"
+#include "spam/scanned.h"
 #include "spamcheck.h"
 
 namespace posta::spamcheck {
 namespace {
 
-// The part of the file the filter would scan.
-Result<std::string> read_head(const std::string& path, size_t max) {
+// The part of the file the filter would scan; cut when there is more.
+Result<std::string> read_head(const std::string& path, size_t max, bool& cut) {
   auto fd = open_fd(path, O_RDONLY);
   if (!fd) return std::unexpected(fd.error());
-  std::string s(max, '\0');
+  std::string s(max + 1, '\0');
   auto n = read_full(fd->get(), s.data(), s.size());
   if (!n) return std::unexpected(n.error());
-  s.resize(*n);
+  cut = *n > max;
+  s.resize(std::min(*n, max));
   return s;
+}
+
+// The whole file through clamd, as the filter streams the whole message; "" without clamd.
+std::string virus_scan(const Checks& checks, const std::string& path, spam::Analysis& a) {
+  if (!checks.clamd) return "";
+  auto fd = open_fd(path, O_RDONLY);
+  scan::ClamdResult r;
+  if (!fd) r = {scan::ClamdResult::Kind::error, fd.error().what};
+  else r = scan::clamd_scan_fd(*checks.clamd, fd->get());
+  spam::add_virus_result(r, a);
+  return scan::describe(r);
 }
 
 constexpr size_t kShownTokens = 20;
 
 std::string json_of(const std::string& file, const spam::Analysis& a, const spam::Decision& d,
-                    const std::optional<spam::BayesResult>& bayes) {
+                    const std::optional<spam::BayesResult>& bayes, const std::string& virus) {
   std::string out = "{\"file\":" + admin::json_string(file) + ",\"verdict\":" +
                     admin::json_string(spam::verdict_name(d.verdict)) + ",\"score\":" + spam::format_score(a.score()) +
                     ",\"flag\":" + (d.flag ? "true" : "false") + ",\"refusal\":" +
-                    admin::json_string(d.refusal.empty() ? "" : d.refusal.substr(1)) + ",\"contributions\":[";
+                    admin::json_string(d.refusal.empty() ? "" : d.refusal.substr(1)) +
+                    ",\"virus_scan\":" + (virus.empty() ? std::string("null") : admin::json_string(virus)) +
+                    ",\"contributions\":[";
   for (size_t i = 0; i < a.fired.size(); ++i)
     out += std::string(i ? "," : "") + "{\"name\":" + admin::json_string(a.fired[i].name) + ",\"score\":" +
            spam::format_score(a.fired[i].score) + ",\"description\":" + admin::json_string(a.fired[i].description) + "}";
@@ -67,12 +82,14 @@ void print_tokens(const spam::BayesResult& b) {
   std::fflush(stdout);
 }
 
-void print_text(const std::string& file, const spam::Analysis& a, const spam::Decision& d, const spam::Policy& p) {
+void print_text(const std::string& file, const spam::Analysis& a, const spam::Decision& d, const spam::Policy& p,
+                const std::string& virus) {
   std::cout << file << ": " << spam::verdict_name(d.verdict) << ", score " << spam::format_score(a.score())
             << " (spam at " << spam::format_score(p.spam_score) << ", refused at "
             << (p.reject_score > 0 ? spam::format_score(p.reject_score) : std::string("never")) << ")\n";
   if (!d.refusal.empty()) std::cout << "  refusal: " << d.refusal.substr(1) << "\n";
   if (!a.hard_text.empty()) std::cout << "  reason: " << a.hard_text << "\n";
+  std::cout << "  virus scan: " << (virus.empty() ? "off (no control/clamd)" : virus) << "\n";
   char num[32];
   for (auto& c : a.fired) {
     std::snprintf(num, sizeof num, "%8.1f", c.score);
@@ -89,18 +106,20 @@ int run_check(const std::string& home, const std::vector<std::string>& files, bo
   if (json) std::cout << "[";
   bool first = true;
   for (auto& f : files) {
-    auto text = read_head(f, checks.policy.scan_bytes);
+    bool cut = false;
+    auto text = read_head(f, checks.policy.scan_bytes, cut);
     if (!text) {
       log::error(text.error().what);
       rc = kExitTemporary;
       continue;
     }
-    spam::Analysis a = analyze(checks, *text);
+    spam::Analysis a = analyze(checks, *text, nullptr, cut);
+    std::string virus = virus_scan(checks, f, a);
     spam::Decision d = spam::decide(a, checks.policy, trusted);
     std::optional<spam::BayesResult> bayes;
     if (json || verbose) bayes = classify_message(checks, mime::to_crlf(*text));
-    if (json) std::cout << (first ? "" : ",") << json_of(f, a, d, bayes);
-    else print_text(f, a, d, checks.policy);
+    if (json) std::cout << (first ? "" : ",") << json_of(f, a, d, bayes, virus);
+    else print_text(f, a, d, checks.policy, virus);
     if (!json && verbose && bayes) print_tokens(*bayes);
     first = false;
   }

@@ -4,12 +4,15 @@
 #include "mime/message.h"
 #include "spam/content.h"
 #include "spam/instance_rules.h"
+#include "spam/scanned.h"
 #include "spamcheck.h"
 
 namespace posta::spamcheck {
 
 Checks load_checks(const std::string& home) {
   Checks c;
+  // first: broken rules with control/spamtrouble accept must not also skip the virus scan
+  load_scanners(Control(home), c);
   auto policy = spam::read_policy(Control(home));
   if (!policy) {
     c.trouble = policy.error().what;
@@ -26,7 +29,7 @@ Checks load_checks(const std::string& home) {
   return c;
 }
 
-spam::Analysis analyze(const Checks& checks, std::string_view message, spam::RuleStats* rules_stats) {
+spam::Analysis analyze(const Checks& checks, std::string_view message, spam::RuleStats* rules_stats, bool cut) {
   spam::Analysis a;
   if (!checks.trouble.empty()) {
     a.hard = spam::Analysis::Hard::kTempFail;
@@ -38,10 +41,8 @@ spam::Analysis analyze(const Checks& checks, std::string_view message, spam::Rul
   checks.rules.evaluate(content, a, rules_stats);
   if (auto bayes = classify_message(checks, crlf))
     if (auto c = bayes_contribution(*bayes)) a.fired.push_back(std::move(*c));
-  // The virus scan through clamd (lib/scan) plugs in here, over crlf: Hard::kVirus, or
-  // Hard::kTempFail when clamd cannot be reached.
-  // The attachment policy (lib/scan) plugs in here: Hard::kPolicy for a blocked
-  // attachment type, also inside archives.
+  if (checks.attachments)
+    spam::add_attachment_report(scan::check_attachments(crlf, *checks.attachments, cut), checks.attachments->action, a);
   return a;
 }
 

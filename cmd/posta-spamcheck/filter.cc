@@ -21,6 +21,7 @@
 #include "queue/inject.h"
 #include "queue/queued_proto.h"
 #include "sender_auth.h"
+#include "spam/scanned.h"
 #include "spamcheck.h"
 
 namespace posta::spamcheck {
@@ -48,9 +49,11 @@ Result<Fd> unlinked_file(const std::string& home) {
   return Fd(fd);
 }
 
-// Reads fd 0 to its end. A message over databytes (0: no limit) is refused as posta-queue
-// would refuse it, before the rest of it is written anywhere.
-Result<Spooled> read_message(const std::string& home, size_t scan_bytes, long long databytes, std::string& too_big) {
+// Reads fd 0 to its end, feeding all of it to clamd when there is one. A message over
+// databytes (0: no limit) is refused as posta-queue would refuse it, before the rest of it is
+// written anywhere.
+Result<Spooled> read_message(const std::string& home, size_t scan_bytes, long long databytes, std::string& too_big,
+                             scan::ClamdScan* clamd) {
   Spooled m;
   std::string chunk(kChunk, '\0');
   for (;;) {
@@ -63,6 +66,7 @@ Result<Spooled> read_message(const std::string& home, size_t scan_bytes, long lo
       return m;
     }
     std::string_view data(chunk.data(), *n);
+    if (clamd) clamd->feed(data);
     if (m.head.size() < scan_bytes) {
       size_t take = std::min(data.size(), scan_bytes - m.head.size());
       m.head.append(data.substr(0, take));
@@ -199,7 +203,9 @@ int filter(const std::string& home) {
   Checks checks = load_checks(home);
   if (!checks.trouble.empty()) log::warning(checks.trouble);
   std::string too_big;
-  auto m = read_message(home, checks.policy.scan_bytes, ctl.number("databytes", 0), too_big);
+  std::optional<scan::ClamdScan> clamd;
+  if (checks.clamd) clamd.emplace(scan::ClamdScan::open(*checks.clamd));
+  auto m = read_message(home, checks.policy.scan_bytes, ctl.number("databytes", 0), too_big, clamd ? &*clamd : nullptr);
   if (!m) {
     log::warning(m.error().what);
     return refuse("Z4.3.0 Unable to read the message, please try again later");
@@ -231,20 +237,27 @@ int filter(const std::string& home) {
     a.hard = spam::Analysis::Hard::kPolicy;
     a.hard_text = "header longer than " + std::to_string(checks.policy.scan_bytes) + " bytes";
   } else {
-    a = analyze(checks, m->head, &stats);
+    a = analyze(checks, m->head, &stats, static_cast<bool>(m->rest));
+  }
+  std::string virus_log;
+  if (clamd) {
+    auto r = clamd->finish();
+    spam::add_virus_result(r, a);
+    virus_log = r.kind == scan::ClamdResult::Kind::virus ? " virus=" + log::printable(r.detail)
+                : r.kind == scan::ClamdResult::Kind::clean ? (r.truncated() ? " clamd=\"" + scan::describe(r) + "\"" : "")
+                : " clamd_trouble=\"" + log::printable(scan::describe(r)) + "\"";
   }
   SenderAuth sender = trusted ? SenderAuth{} : check_sender_auth(home, m->head, !m->rest);
-  if (sender.quarantine) a.fired.push_back({"DMARC_QUARANTINE", 0, "the DMARC policy of the From domain asks for quarantine"});
+  if (sender.quarantine) {
+    a.fired.push_back({"DMARC_QUARANTINE", 0, "the DMARC policy of the From domain asks for quarantine"});
+    a.quarantine = true;
+  }
   auto d = spam::decide(a, checks.policy, trusted);
   if (d.refusal.empty() && !sender.refusal.empty()) d.refusal = sender.refusal;
-  if (sender.quarantine && d.verdict == spam::Verdict::kHam) {
-    d.verdict = spam::Verdict::kSpam;
-    d.flag = true;
-  }
   std::string what = log::cat("verdict=", spam::verdict_name(d.verdict), " score=", spam::format_score(a.score()), " tests=", tests_of(a), " from=<", log::printable(env->sender), "> nrcpt=",
                               env->recipients.size(), " size=", m->size, m->rest ? " scanned=" + std::to_string(m->head.size()) : "",
                               stats.limit_hits ? " limit_hits=" + std::to_string(stats.limit_hits) : "",
-                              trusted ? " trusted=1" : "", sender.checked ? " " + sender.log : "",
+                              trusted ? " trusted=1" : "", sender.checked ? " " + sender.log : "", virus_log,
                               a.hard_text.empty() ? "" : " reason=\"" + log::printable(a.hard_text) + "\"");
   if (!d.refusal.empty()) {
     log::info("refused ", what, " reply=\"", d.refusal.substr(1), "\"");

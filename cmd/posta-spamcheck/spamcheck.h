@@ -7,6 +7,9 @@
 #include <vector>
 
 #include "base/error.h"
+#include "scan/clamd.h"
+#include "scan/policy.h"
+#include "control/control.h"
 #include "spam/analysis.h"
 #include "spam/bayes.h"
 #include "spam/rules.h"
@@ -20,11 +23,15 @@ struct Checks {
   spam::RuleSet rules;
   std::shared_ptr<spam::TokenSource> tokens;  // the published token store; null: none yet
   spam::BayesOptions bayes;                   // min_learned from control/spamminlearned
+  std::optional<scan::ClamdConfig> clamd;                // control/clamd: virus scanning
+  std::optional<scan::AttachmentPolicy> attachments;    // control/attachmentpolicy
   std::string trouble;  // why the checks cannot run ("" when they can): a temporary refusal
 };
 
 // Reads the policy and the rules of the instance at home; trouble says what failed.
 Checks load_checks(const std::string& home);
+// control/clamd and control/attachmentpolicy (scanners.cc); trouble says what failed.
+void load_scanners(const Control& ctl, Checks& checks);
 
 // Opens the published token store of the instance into c (none: no classifier) and reads
 // control/spamminlearned.
@@ -41,8 +48,11 @@ std::optional<spam::BayesResult> classify_message(const Checks& c, std::string_v
 std::optional<spam::Contribution> bayes_contribution(const spam::BayesResult& r);
 
 // Every check over the scanned part of one message (LF or CRLF line ends): contributions and
-// hard verdicts; rules_stats gets what the rules cost.
-spam::Analysis analyze(const Checks& checks, std::string_view message, spam::RuleStats* rules_stats = nullptr);
+// hard verdicts; rules_stats gets what the rules cost; cut: message is only the first
+// control/spamscanbytes of a longer one. The virus scan, which sees the whole message, is
+// added by the caller (spam::add_virus_result).
+spam::Analysis analyze(const Checks& checks, std::string_view message, spam::RuleStats* rules_stats = nullptr,
+                       bool cut = false);
 
 // Filter mode: message on fd 0, envelope on fd 1, posta-queue's exit protocol.
 int run_filter();

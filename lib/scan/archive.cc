@@ -73,7 +73,7 @@ class Lister {
   void run(std::string_view data) {
     auto a = open_reader(data);
     if (!a) {
-      in_.add(Finding::Why::unscannable, where_, "not a readable archive");
+      in_.damaged(where_, "not a readable archive");
       return;
     }
     ++in_.report().archives;
@@ -100,7 +100,7 @@ class Lister {
     bool raw = (archive_format(a_) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_RAW;
     if (raw && archive_filter_count(a_) <= 1) {
       // nothing but the raw reader took it: not an archive after all
-      in_.add(Finding::Why::unscannable, where_, "not a readable archive");
+      in_.damaged(where_, "not a readable archive");
       return false;
     }
     ++report.entries;
@@ -150,7 +150,7 @@ class Lister {
     if (archive_read_has_encrypted_entries(a_) > 0 || e.find("ncrypt") != std::string::npos)
       in_.add(Finding::Why::encrypted, where_, "encrypted archive");
     else
-      in_.add(Finding::Why::unscannable, where_, "damaged archive: " + e);
+      in_.damaged(where_, "damaged archive: " + e);
   }
 
   bool spend(size_t n) {

@@ -50,7 +50,7 @@ bool type_blocked(const std::set<std::string>& types, const std::string& type, c
 // attachment or not text.
 class Walk {
  public:
-  Walk(std::string_view msg, Inspection& in) : msg_(msg), in_(in) {}
+  Walk(std::string_view msg, Inspection& in, bool cut) : msg_(msg), in_(in), cut_(cut) {}
 
   void part(const mime::Part& p, const std::string& path) {
     if (in_.done()) return;
@@ -77,12 +77,15 @@ class Walk {
     // a large attachment is decoded whole only when its checks need all of it
     auto d = decode_head(body, p.encoding);
     if (!d.complete && Inspection::needs_whole(name, d.data)) d.data = decode_transfer(body, p.encoding);
+    in_.set_cut(cut_ && p.end >= msg_.size());
     in_.check_content(where, name, d.data, 1);
+    in_.set_cut(false);
   }
 
  private:
   std::string_view msg_;
   Inspection& in_;
+  bool cut_;
 };
 
 }  // namespace
@@ -99,6 +102,10 @@ void Inspection::add(Finding::Why why, const std::string& where, std::string det
 void Inspection::stop(const std::string& where, std::string why) {
   add(Finding::Why::unscannable, where, std::move(why));
   stopped_ = true;
+}
+
+void Inspection::damaged(const std::string& where, std::string why) {
+  if (!cut_) add(Finding::Why::unscannable, where, std::move(why));
 }
 
 void Inspection::check_name(const std::string& where, std::string_view name) {
@@ -136,19 +143,19 @@ void Inspection::check_content(const std::string& where, std::string_view name, 
 }
 
 AttachmentReport check_attachments(std::string_view msg, const mime::Part& root, const AttachmentPolicy& policy,
-                                   const mime::Limits& limits) {
+                                   const mime::Limits& limits, bool cut) {
   AttachmentReport report;
   Inspection in(policy, report);
   if (count_parts(root) >= limits.max_parts)
     in.add(Finding::Why::unscannable, "message", "more than " + std::to_string(limits.max_parts) + " MIME parts");
-  Walk(msg, in).part(root, "");
+  Walk(msg, in, cut).part(root, "");
   return report;
 }
 
-AttachmentReport check_attachments(std::string_view msg, const AttachmentPolicy& policy) {
+AttachmentReport check_attachments(std::string_view msg, const AttachmentPolicy& policy, bool cut) {
   mime::Limits limits;
   auto root = mime::parse(msg, limits);
-  return check_attachments(msg, root, policy, limits);
+  return check_attachments(msg, root, policy, limits, cut);
 }
 
 }  // namespace posta::scan

@@ -46,11 +46,13 @@ struct AttachmentReport {
 inline constexpr size_t kMaxFindings = 10;
 
 // root is mime::parse(msg) (CRLF line ends); the parse's part limit is taken as reached
-// when root holds limits.max_parts parts.
+// when root holds limits.max_parts parts. cut: msg is only the first part of the message (the
+// scanned part); an archive in a part that runs to its end is cut off, so it is not taken as
+// damaged or unreadable (what was listed of it still counts).
 AttachmentReport check_attachments(std::string_view msg, const mime::Part& root, const AttachmentPolicy& policy,
-                                   const mime::Limits& limits = {});
+                                   const mime::Limits& limits = {}, bool cut = false);
 // Parses msg (CRLF line ends) itself.
-AttachmentReport check_attachments(std::string_view msg, const AttachmentPolicy& policy);
+AttachmentReport check_attachments(std::string_view msg, const AttachmentPolicy& policy, bool cut = false);
 
 // The checks of one file (an attachment's decoded body, or an archive entry), shared by the
 // MIME walk and the archive lister; exposed for lib/scan/archive.
@@ -66,6 +68,10 @@ class Inspection {
   // A limit was reached: an unscannable finding (when the policy refuses those) and the end
   // of the walk.
   void stop(const std::string& where, std::string why);
+  // A damaged or unreadable archive: unscannable, unless the file was cut off by the end of
+  // the scanned part (set_cut).
+  void damaged(const std::string& where, std::string why);
+  void set_cut(bool cut) { cut_ = cut; }
 
   // The file name against the blocked extensions.
   void check_name(const std::string& where, std::string_view name);
@@ -79,6 +85,7 @@ class Inspection {
   const AttachmentPolicy& policy_;
   AttachmentReport& report_;
   bool stopped_ = false;
+  bool cut_ = false;
 };
 
 }  // namespace posta::scan

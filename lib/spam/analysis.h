@@ -17,6 +17,12 @@ struct Analysis {
   std::vector<Contribution> fired;
   enum class Hard { kNone, kVirus, kPolicy, kTempFail } hard = Hard::kNone;
   std::string hard_text;  // why, for the refusal and the log
+  // a blocked attachment under the policy action "quarantine", or a DMARC policy of
+  // quarantine: delivered as spam (to Junk)
+  bool quarantine = false;
+  // the virus scan could not be done: why ("clamd unavailable: ..."); refused for now unless
+  // control/virustrouble says accept, then delivered with X-Virus-Scan: unscanned (why)
+  std::string virus_unscanned;
   double score() const {
     double s = 0;
     for (auto& c : fired) s += c.score;

@@ -28,7 +28,9 @@ std::string cut(std::string s, size_t max = 990) {
 }
 
 bool is_spam_field(std::string_view line) {
-  return line.size() >= 7 && iequals(line.substr(0, 7), "x-spam-");
+  constexpr std::string_view kVirusScan = "x-virus-scan:";
+  return (line.size() >= 7 && iequals(line.substr(0, 7), "x-spam-")) ||
+         (line.size() >= kVirusScan.size() && iequals(line.substr(0, kVirusScan.size()), kVirusScan));
 }
 
 }  // namespace
@@ -47,6 +49,9 @@ Result<Policy> read_policy(const Control& ctl) {
   std::string trouble = lower(ctl.string("spamtrouble", "refuse"));
   if (trouble != "refuse" && trouble != "accept") return fail("control/spamtrouble: \"refuse\" or \"accept\", not " + trouble);
   p.accept_on_trouble = trouble == "accept";
+  std::string virus = lower(ctl.string("virustrouble", "refuse"));
+  if (virus != "refuse" && virus != "accept") return fail("control/virustrouble: \"refuse\" or \"accept\", not " + virus);
+  p.accept_virus_trouble = virus == "accept";
   long long scan = ctl.number("spamscanbytes", static_cast<long long>(p.scan_bytes));
   if (scan < 65536 || scan > (1LL << 30)) return fail("control/spamscanbytes: between 65536 and 1073741824");
   p.scan_bytes = static_cast<size_t>(scan);
@@ -66,6 +71,7 @@ std::string_view verdict_name(Verdict v) {
     case Verdict::kReject: return "reject";
     case Verdict::kVirus: return "virus";
     case Verdict::kPolicy: return "policy";
+    case Verdict::kQuarantine: return "quarantine";
     case Verdict::kTrouble: return "trouble";
   }
   return "?";
@@ -76,6 +82,8 @@ Decision decide(const Analysis& a, const Policy& p, bool trusted) {
   Decision d;
   if (a.hard == H::kVirus) return {Verdict::kVirus, "D5.7.1 Message refused: virus found (" + a.hard_text + ")", false};
   if (a.hard == H::kPolicy) return {Verdict::kPolicy, "D5.7.1 Message refused: " + a.hard_text, false};
+  if (!a.virus_unscanned.empty() && !p.accept_virus_trouble)
+    return {Verdict::kTrouble, "Z4.7.1 Message not scanned for viruses, please try again later", false};
   if (a.hard == H::kTempFail) {
     if (p.accept_on_trouble) return {Verdict::kTrouble, "", false};
     return {Verdict::kTrouble, "Z4.7.1 Message not scanned, please try again later", false};
@@ -85,13 +93,15 @@ Decision decide(const Analysis& a, const Policy& p, bool trusted) {
   if (rejectable && (!trusted || p.reject_trusted))
     return {Verdict::kReject, "D5.7.1 Message refused as spam (score " + format_score(score) + ")", false};
   if (score >= p.spam_score) return {rejectable ? Verdict::kReject : Verdict::kSpam, "", true};
+  if (a.quarantine) return {Verdict::kQuarantine, "", true};
   return d;
 }
 
 std::string spam_header_fields(const Analysis& a, const Policy& p, const Decision& d) {
+  std::string virus = a.virus_unscanned.empty() ? "" : "X-Virus-Scan: unscanned (" + cut(a.virus_unscanned, 900) + ")\n";
   std::string out;
-  if (d.verdict == Verdict::kTrouble) {
-    return "X-Spam-Status: Unscanned, " + cut(a.hard_text, 900) + "\n";
+  if (d.verdict == Verdict::kTrouble && a.hard == Analysis::Hard::kTempFail) {
+    return "X-Spam-Status: Unscanned, " + cut(a.hard_text, 900) + "\n" + virus;
   }
   if (d.flag) out += "X-Spam-Flag: YES\n";
   out += "X-Spam-Score: " + format_score(a.score()) + "\n";
@@ -106,7 +116,7 @@ std::string spam_header_fields(const Analysis& a, const Policy& p, const Decisio
     std::snprintf(num, sizeof num, "%6.1f", c.score);
     out += "\n\t* " + std::string(num) + " " + c.name + (c.description.empty() ? "" : " " + cut(c.description, 200));
   }
-  return out + "\n";
+  return out + "\n" + virus;
 }
 
 size_t header_block_length(std::string_view m) {

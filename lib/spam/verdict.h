@@ -16,6 +16,7 @@ struct Policy {
   double reject_score = 15.0;     // control/spamreject: at or above, refused; 0 never
   bool reject_trusted = false;    // control/spamcheckauth "reject": also authenticated/local mail
   bool accept_on_trouble = false; // control/spamtrouble "accept": unscanned mail passes, marked
+  bool accept_virus_trouble = false; // control/virustrouble "accept": mail clamd did not scan passes, marked
   size_t scan_bytes = 10 << 20;   // control/spamscanbytes: the part of a message the checks see
 };
 
@@ -23,8 +24,9 @@ struct Policy {
 // now rather than guess).
 [[nodiscard]] Result<Policy> read_policy(const Control& ctl);
 
-enum class Verdict { kHam, kSpam, kReject, kVirus, kPolicy, kTrouble };
-std::string_view verdict_name(Verdict v);  // "ham", "spam", "reject", "virus", "policy", "trouble"
+enum class Verdict { kHam, kSpam, kReject, kVirus, kPolicy, kQuarantine, kTrouble };
+// "ham", "spam", "reject", "virus", "policy", "quarantine", "trouble"
+std::string_view verdict_name(Verdict v);
 
 struct Decision {
   Verdict verdict = Verdict::kHam;
@@ -41,19 +43,19 @@ Decision decide(const Analysis& a, const Policy& p, bool trusted);
 // A score as the headers and the log show it: one decimal ("7.3", "-0.5").
 std::string format_score(double score);
 
-// X-Spam-Flag (spam only), X-Spam-Score, X-Spam-Status and X-Spam-Report, LF line ends,
-// each line at most 998 bytes.
+// X-Spam-Flag (spam only), X-Spam-Score, X-Spam-Status and X-Spam-Report, and
+// X-Virus-Scan when the virus scan was not done; LF line ends, each line at most 998 bytes.
 std::string spam_header_fields(const Analysis& a, const Policy& p, const Decision& d);
 
 // The length of the header block of an LF message, its blank line included; npos when the
 // block does not end within message.
 size_t header_block_length(std::string_view message);
 
-// The header block without its X-Spam-* fields (continuation lines included).
+// The header block without its X-Spam-* and X-Virus-Scan fields (continuation lines included).
 std::string strip_spam_fields(std::string_view header_block);
 
 // The header block of a message (through its blank line; a message without one is all
-// header) without its X-Spam-* fields and with fields added at its end, as SpamAssassin
+// header) without its X-Spam-* and X-Virus-Scan fields and with fields added at its end, as SpamAssassin
 // places them: the trace fields at the top stay together.
 std::string rewrite_header_block(std::string_view block, std::string_view fields);
 

@@ -488,3 +488,22 @@ TEST(Attachments, LargeAttachmentsDecodedAsFarAsNeeded) {
   p.content.insert(Content::script);
   EXPECT_TRUE(check_attachments(qp, p).blocked());
 }
+
+TEST(Attachments, ArchiveCutOffByTheScannedPartIsNotDamaged) {
+  std::string zip = make_archive({{"setup.exe", "x"}, {"big.bin", std::string(200000, 'z')}}, "zip", "", "zip:compression=store");
+  std::string msg = message({named("big.zip", zip)});
+  std::string head = msg.substr(0, msg.size() / 2);
+  // whole: fine but for the exe; cut in the middle: the exe listed before the cut still counts
+  auto whole = check_attachments(msg, shipped());
+  ASSERT_EQ(whole.findings.size(), 1u) << findings(whole);
+  auto cut = check_attachments(head, shipped(), true);
+  ASSERT_EQ(cut.findings.size(), 1u) << findings(cut);
+  EXPECT_EQ(describe(cut.findings[0]), "big.zip/setup.exe: extension .exe");
+  // without the exe: nothing; unless the caller does not say the message was cut
+  msg = message({named("big.zip", make_archive({{"big.bin", std::string(200000, 'z')}}, "zip", "", "zip:compression=store"))});
+  head = msg.substr(0, msg.size() / 2);
+  EXPECT_FALSE(check_attachments(head, shipped(), true).blocked());
+  auto damaged = check_attachments(head, shipped());
+  ASSERT_TRUE(damaged.blocked());
+  EXPECT_EQ(damaged.findings[0].why, Why::unscannable);
+}

@@ -107,6 +107,12 @@ TEST(SpamVerdict, PolicyFromControlFiles) {
   EXPECT_EQ(p->reject_score, 0);
   EXPECT_TRUE(p->reject_trusted);
   EXPECT_TRUE(p->accept_on_trouble);
+  EXPECT_FALSE(p->accept_virus_trouble);  // control/spamtrouble is not about viruses
+  put("virustrouble", "accept\n");
+  EXPECT_TRUE(spam::read_policy(Control(d.path))->accept_virus_trouble);
+  put("virustrouble", "maybe\n");
+  EXPECT_EQ(spam::read_policy(Control(d.path)).error().what, "control/virustrouble: \"refuse\" or \"accept\", not maybe");
+  put("virustrouble", "refuse\n");
   put("spamscore", "five\n");
   EXPECT_EQ(spam::read_policy(Control(d.path)).error().what, "control/spamscore: not a score: five");
   put("spamscore", "5\n");
