@@ -106,9 +106,14 @@ posta_setup() {
   timed posta posta_learn
 }
 posta_learn() {
+  # the learner reads as the instance owner (as in production): a copy of the training
+  # messages it can read, outside root's cache
+  rm -rf "$SW/train" && mkdir -p "$SW/train/spam" "$SW/train/ham" || return 1
   # shellcheck disable=SC2046
-  POSTA_HOME=$PH "$SPAMCHECK" learn --spam $(train_files spam) >&2 &&
-    POSTA_HOME=$PH "$SPAMCHECK" learn --ham $(train_files easy-ham hard-ham) >&2
+  cp $(train_files spam) "$SW/train/spam/" && cp $(train_files easy-ham hard-ham) "$SW/train/ham/" &&
+    chmod -R a+rX "$SW/train" || return 1
+  POSTA_HOME=$PH "$SPAMCHECK" learn --spam "$SW"/train/spam/* >&2 &&
+    POSTA_HOME=$PH "$SPAMCHECK" learn --ham "$SW"/train/ham/* >&2
 }
 posta_queue_empty() {
   [ -n "${PH:-}" ] && find "$PH/queue/mess" "$PH/queue/todo" "$PH/queue/intd" -type f -delete 2>/dev/null
