@@ -52,3 +52,7 @@ posta_cheap_hash() {
 posta_pids() { pgrep -f "$PH/service" | tr '\n' ' '; }
 # every later invocation of a workload (posta, peer, teardown) sees the instance's ports
 if [ -f "$BENCH_WORK/posta.env" ]; then . "$BENCH_WORK/posta.env"; fi
+# filter_off, filter_on: posta-smtpd hands messages to the queue itself, or through
+# posta-spamcheck (control/smtpqueue as posta-setup writes it)
+filter_off() { [ -f "$PH/control/smtpqueue" ] && mv "$PH/control/smtpqueue" "$BENCH_WORK/smtpqueue.saved"; true; }
+filter_on() { [ -f "$BENCH_WORK/smtpqueue.saved" ] && mv "$BENCH_WORK/smtpqueue.saved" "$PH/control/smtpqueue"; true; }
