@@ -88,3 +88,14 @@ wait_count() {
 elapsed_since() { awk -v a="$(date +%s.%N)" -v b="$1" 'BEGIN{printf "%.3f", a-b}'; }
 # rate N T0: N per second since T0
 rate() { awk -v n="$1" -v a="$(date +%s.%N)" -v b="$2" 'BEGIN{printf "%.1f", n/(a-b)}'; }
+# smtp_ingest N PORT DIR: N messages of 5 KB in 20 sessions of smtp-source to PORT; prints
+# the rate, or fails unless every one reached DIR (the queue)
+smtp_ingest() {
+  local t0 before r
+  before=$(count_files "$3")
+  t0=$(date +%s.%N)
+  smtp-source -s 20 -l 5120 -m "$1" -f sender@bench.test -t user1@bench.test "127.0.0.1:$2" >&2 || return 1
+  r=$(rate "$1" "$t0")
+  [ "$(count_files "$3")" -ge $((before + $1)) ] || { echo "only $(($(count_files "$3") - before)) of $1 queued" >&2; return 1; }
+  echo "$r"
+}

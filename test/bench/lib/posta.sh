@@ -56,3 +56,5 @@ if [ -f "$BENCH_WORK/posta.env" ]; then . "$BENCH_WORK/posta.env"; fi
 # posta-spamcheck (control/smtpqueue as posta-setup writes it)
 filter_off() { [ -f "$PH/control/smtpqueue" ] && mv "$PH/control/smtpqueue" "$BENCH_WORK/smtpqueue.saved"; true; }
 filter_on() { [ -f "$BENCH_WORK/smtpqueue.saved" ] && mv "$BENCH_WORK/smtpqueue.saved" "$PH/control/smtpqueue"; true; }
+# posta_empty_queue: removes every message (posta-send is down: nothing else holds them)
+posta_empty_queue() { find "$PH/queue/mess" "$PH/queue/todo" "$PH/queue/intd" -type f -delete 2>/dev/null; true; }

@@ -115,18 +115,14 @@ posta_learn() {
   POSTA_HOME=$PH "$SPAMCHECK" learn --spam "$SW"/train/spam/* >&2 &&
     POSTA_HOME=$PH "$SPAMCHECK" learn --ham "$SW"/train/ham/* >&2
 }
-posta_queue_empty() {
-  [ -n "${PH:-}" ] && find "$PH/queue/mess" "$PH/queue/todo" "$PH/queue/intd" -type f -delete 2>/dev/null
-  true
-}
 # posta_pass EVERY [RESULTS]: the messages through posta-spamcheck as the queue program;
 # everything passed on must be in the queue
 posta_pass() {
   local out passed
-  posta_queue_empty
+  posta_empty_queue
   out=$(classify posta-queue "$1" "${2:-}") || return 1
   passed=$(count_files "$PH/queue/todo")
-  posta_queue_empty
+  posta_empty_queue
   echo "figure: posta_queued $passed of $(awk '{print $4}' <<<"$out") messages (the others refused)" >&2
   echo "$out"
 }
@@ -207,7 +203,7 @@ spam_workload() {
       echo "$(cut -d' ' -f1-2 <<<"$out") $(peak_kb $(peer_pids))" ;;
     teardown)
       case $SPAM_PEER in sa) sa_stop ;; rspamd) rspamd_stop ;; esac
-      posta_queue_empty
+      { [ -z "${PH:-}" ] || posta_empty_queue; }
       [ "${BENCH_SHARE:-0}" = 1 ] && [ -n "${PH:-}" ] && s6-svc -u "$PH/service/send" 2>/dev/null
       posta_bench_stop
       rm -rf "$SW" ;;

@@ -6,17 +6,6 @@
 . "$(dirname "$0")/../lib/posta.sh"
 . "$(dirname "$0")/../lib/postfix.sh"
 N=$(scale 100 2000)
-# ingest PORT DIR: N messages through smtp-source; every one must have reached DIR (the
-# queue), or the round fails
-ingest() {
-  local t0 before r
-  before=$(count_files "$2")
-  t0=$(date +%s.%N)
-  smtp-source -s 20 -l 5120 -m "$N" -f sender@bench.test -t user1@bench.test "127.0.0.1:$1" >&2 || return 1
-  r=$(rate "$N" "$t0")
-  [ "$(count_files "$2")" -ge $((before + N)) ] || { echo "only $(($(count_files "$2") - before)) of $N queued" >&2; return 1; }
-  echo "$r"
-}
 case $1 in
   check) [ -x "$POSTA_BIN/posta-smtpd" ] && [ -x "$POSTA_BIN/posta-queue" ] && command -v smtp-source ;;
   setup)
@@ -25,12 +14,12 @@ case $1 in
     filter_off
     PFPORT=$(free_port); echo "$PFPORT" >"$BENCH_WORK/pf.port"
     postfix_setup "$PFPORT" none && wait_port 127.0.0.1 "$PFPORT" ;;
-  posta) r=$(ingest "$SMTP_PORT" "$PH/queue/mess") && echo "$r msg/s $(peak_kb $(listener_pids "$SMTP_PORT"))" ;;
-  peer) r=$(ingest "$(cat "$BENCH_WORK/pf.port")" "$PF/spool/hold") && echo "$r msg/s $(peak_kb $(postfix_pids))" ;;
+  posta) r=$(smtp_ingest "$N" "$SMTP_PORT" "$PH/queue/mess") && echo "$r msg/s $(peak_kb $(listener_pids "$SMTP_PORT"))" ;;
+  peer) r=$(smtp_ingest "$N" "$(cat "$BENCH_WORK/pf.port")" "$PF/spool/hold") && echo "$r msg/s $(peak_kb $(postfix_pids))" ;;
   teardown)
     postfix_stop
     filter_on
     # posta-send is down: every message is still committed (mess/ + todo/), nothing else
-    [ -n "${PH:-}" ] && find "$PH/queue/mess" "$PH/queue/todo" "$PH/queue/intd" -type f -delete 2>/dev/null
+    [ -n "${PH:-}" ] && posta_empty_queue
     posta_bench_stop ;;
 esac

@@ -10,17 +10,6 @@
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/posta.sh"
 N=$(scale 100 2000)
-ingest() {
-  local t0 before r
-  before=$(count_files "$PH/queue/mess")
-  t0=$(date +%s.%N)
-  smtp-source -s 20 -l 5120 -m "$N" -f sender@bench.test -t user1@bench.test "127.0.0.1:$SMTP_PORT" >&2 || return 1
-  r=$(rate "$N" "$t0")
-  [ "$(count_files "$PH/queue/mess")" -ge $((before + N)) ] ||
-    { echo "only $(($(count_files "$PH/queue/mess") - before)) of $N queued" >&2; return 1; }
-  echo "$r"
-}
-empty_queue() { find "$PH/queue/mess" "$PH/queue/todo" "$PH/queue/intd" -type f -delete 2>/dev/null; true; }
 # checks on|off: the loopback client checked, or trusted
 checks() {
   if [ "$1" = on ]; then
@@ -45,12 +34,12 @@ case $1 in
     wait_port 127.0.0.1 "$port" || exit 1
     cp -p "$PH/control/resolvers" "$BENCH_WORK/checks.resolvers" 2>/dev/null
     echo "127.0.0.1:$port" >"$PH/control/resolvers" ;;
-  posta) checks on; r=$(ingest); checks off; empty_queue
+  posta) checks on; r=$(smtp_ingest "$N" "$SMTP_PORT" "$PH/queue/mess"); checks off; posta_empty_queue
     [ -n "$r" ] && echo "$r msg/s $(peak_kb $(listener_pids "$SMTP_PORT"))" ;;
-  peer) checks off; r=$(ingest); empty_queue; [ -n "$r" ] && echo "$r msg/s $(peak_kb $(listener_pids "$SMTP_PORT"))" ;;
+  peer) checks off; r=$(smtp_ingest "$N" "$SMTP_PORT" "$PH/queue/mess"); posta_empty_queue; [ -n "$r" ] && echo "$r msg/s $(peak_kb $(listener_pids "$SMTP_PORT"))" ;;
   teardown)
     if [ -n "${PH:-}" ]; then
-      checks off; empty_queue
+      checks off; posta_empty_queue
       if [ -f "$BENCH_WORK/checks.resolvers" ]; then cp -p "$BENCH_WORK/checks.resolvers" "$PH/control/resolvers"
       else rm -f "$PH/control/resolvers"; fi
     fi
