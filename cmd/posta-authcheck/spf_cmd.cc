@@ -43,10 +43,7 @@ int run_spf(const std::string& home_opt, const SpfOpts& o) {
     return admin::report(Error{"the null sender needs --helo (the HELO identity is checked)", accounts::kErrInvalid});
   Control control(admin::home_or_default(home_opt));
   // the instance's servers or none: a diagnostic must see what the daemons see
-  if (control.lines("resolvers").empty())
-    return admin::report(
-        Error{"no servers in " + control.dir() + "/resolvers: posta-authcheck never asks the system resolver", 0});
-  auto resolver = dns::Resolver::from_control(control);
+  auto resolver = instance_resolver(home_opt);
   if (!resolver) return admin::report(Error{resolver.error().what, 0});
   spf::ResolverLookup dns(std::move(*resolver));
   spf::Identity id;
