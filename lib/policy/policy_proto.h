@@ -43,7 +43,8 @@ struct Answer {
   bool operator==(const Answer&) const = default;
 };
 
-// Fields: bytes <= 0x20, 0x7f, '%', '<' and '>' as %XX; "" as "<>".
+// Fields: bytes <= 0x20, 0x7f, '%', '<' and '>' as %XX; "" as "<>". The decoder refuses
+// those bytes unescaped, so a decoded field encodes to at most its own length.
 std::string encode_field(std::string_view s);
 [[nodiscard]] Result<std::string> decode_field(std::string_view s);
 

@@ -7,8 +7,9 @@
 #    submission and implicit TLS with AUTH to local users and to a remote sink on 127.0.0.40,
 #    through control/smtproutes), each retried by the client until a server says 250, while
 #    the long-lived posta processes (tcpd, tlsd, queued, send, lspawn, rspawn, clean, smtpd,
-#    authd, local, remote, and the posta-queue that posta-smtpd runs while posta-queued is
-#    down) are killed with SIGKILL at random moments, several times each, and s6 restarts
+#    authd, policyd, local, remote, posta-spamcheck (the filter in front of the queue, and
+#    the learner), and the posta-queue that posta-smtpd runs while posta-queued is down)
+#    are killed with SIGKILL at random moments, several times each, and s6 restarts
 #    them.
 #    Every message that got 250 is delivered at least once, duplicates are counted and
 #    reported (the one cost allowed), and the queue is empty at the end.
@@ -19,7 +20,7 @@ load ../lib/remote
 # posta-smtpd, -local, -remote and -send read the published copy of the accounts and never
 # join the Berkeley DB environment; posta-authd does, and its restart runs recovery.
 VICTIMS=(posta-tcpd posta-tlsd posta-queued posta-send posta-lspawn posta-rspawn posta-clean
-  posta-smtpd posta-authd posta-local posta-remote)
+  posta-smtpd posta-authd posta-policyd posta-spamcheck posta-local posta-remote)
 
 setup_file() {
   export T=$(mktemp -d /tmp/posta-soak.XXXXXX)
@@ -94,7 +95,7 @@ queue_empty() { [ -z "$(posta mailq --json)" ]; }
   $PY "$POSTA_SRC/test/lib/soak_kill.py" "$PH" "$load" "${VICTIMS[@]}" >"$out/kills"
   wait "$load" && rc=0 || rc=$?
   sed 's/^/# /' "$out/load.log" "$out/kills" >&3
-  [ "$rc" = 0 ]
+  [ "$rc" = 0 ] || fail "the load gave up on some messages (exit $rc): $(tail -n 3 "$out/load.log")"
   # several kills of each (the "during" line says how many fell while the load ran)
   local total
   total=$(sed -n 's/^total: //p' "$out/kills")
@@ -105,11 +106,11 @@ queue_empty() { [ -z "$(posta mailq --json)" ]; }
 
   # s6 brings everything back; then the queue drains
   for svc in "$PH"/service/*/; do
-    [ -f "$svc/notification-fd" ] && wait_for 30 _instance_ready "${svc%/}"
+    [ -f "$svc/notification-fd" ] && { wait_for 30 _instance_ready "${svc%/}" || fail "${svc%/} not ready again in 30 s"; }
   done
   wait_for 30 test -S "$PH/queue/lock/control"
   wait_for 30 posta qctl flush
-  wait_for 300 queue_empty || { posta mailq | head -20; false; }
+  wait_for 300 queue_empty || fail "the queue did not drain in 300 s: $(posta mailq | head -10)"
 
   # every accepted message at least once where it was addressed to
   sort -n -u "$out/accepted" >"$out/acc"
@@ -124,8 +125,8 @@ queue_empty() { [ -z "$(posta mailq --json)" ]; }
   dup_r=$(( $(wc -l <"$out/remote") - $(sort -u "$out/remote" | wc -l) ))
   echo "# accepted $(wc -l <"$out/acc") of $n; local: $(wc -l <"$out/want.local") due, $(sort -u "$out/local" | wc -l) delivered, $miss_l missing, $dup_l duplicates; remote: $(wc -l <"$out/want.remote") due, $(sort -u "$out/remote" | wc -l) delivered, $miss_r missing, $dup_r duplicates" >&3
   echo "# spool after: todo $(find "$PH/queue/todo" -type f | wc -l), info $(find "$PH/queue/info" -type f | wc -l), mess $(find "$PH/queue/mess" -type f | wc -l) (killed writers' leftovers: the 36-hour sweep)" >&3
-  [ "$(wc -l <"$out/acc")" = "$n" ]
-  [ "$miss_l" = 0 ]
-  [ "$miss_r" = 0 ]
-  [ -z "$(find "$PH/queue/todo" "$PH/queue/info" -type f)" ]
+  [ "$(wc -l <"$out/acc")" = "$n" ] || fail "only $(wc -l <"$out/acc") of $n accepted"
+  [ "$miss_l" = 0 ] || fail "missing locally: $(comm -23 "$out/want.local" <(sort -n -u "$out/local") | head -5 | tr '\n' ' ')"
+  [ "$miss_r" = 0 ] || fail "missing remotely: $(comm -23 "$out/want.remote" <(sort -n -u "$out/remote") | head -5 | tr '\n' ' ')"
+  [ -z "$(find "$PH/queue/todo" "$PH/queue/info" -type f)" ] || fail "left in the queue: $(find "$PH/queue/todo" "$PH/queue/info" -type f | head -5)"
 }

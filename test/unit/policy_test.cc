@@ -44,6 +44,20 @@ TEST(PolicyProto, MalformedRequestsFail) {
     EXPECT_FALSE(decode_request(bad)) << bad;
   }
   EXPECT_FALSE(decode_request("rate " + std::string(kMaxPolicyLine, 'k') + " 1 1"));
+  // raw angle brackets would grow threefold when encoded again (found by local_proto_fuzz)
+  EXPECT_FALSE(decode_field("a<b"));
+  EXPECT_FALSE(decode_field(">"));
+  EXPECT_FALSE(decode_request("greylist 1.2.3.4 <a@b> c@d"));
+}
+
+// Whatever decodes under the line limit encodes to a line that decodes to the same.
+TEST(PolicyProto, DecodedRequestsStayUnderTheLimit) {
+  std::string key(kMaxPolicyLine - 20, '\x80');
+  auto d = decode_request("rate " + key + " 0010 60");
+  ASSERT_TRUE(d);
+  auto again = decode_request(encode_request(*d));
+  ASSERT_TRUE(again);
+  EXPECT_EQ(*again, *d);
 }
 
 TEST(PolicyProto, AnswersRoundTrip) {
