@@ -128,11 +128,11 @@ std::vector<std::string> queue_env() {
   return env;
 }
 
-bool trusted_sender() {
+bool trusted_sender(bool caller_speaks) {
   const char* auth = std::getenv("POSTA_AUTH_USER");
   const char* origin = std::getenv("POSTA_ORIGIN");
   bool claims = (auth && *auth) || (origin && std::string_view(origin) == "local");
-  return claims && caller_speaks_for_network();
+  return claims && caller_speaks;
 }
 
 std::string tests_of(const spam::Analysis& a) {
@@ -198,9 +198,10 @@ queue::Injected pass_on(const std::string& home, const Spooled& m, const std::st
   return (*job)->close(env);
 }
 
-int filter(const std::string& home) {
+}  // namespace
+
+int filter(const std::string& home, Checks& checks, bool caller_speaks) {
   Control ctl(home);
-  Checks checks = load_checks(home);
   if (!checks.trouble.empty()) log::warning(checks.trouble);
   std::string too_big;
   std::optional<scan::ClamdScan> clamd;
@@ -229,7 +230,7 @@ int filter(const std::string& home) {
     return env.error().code == queue::kEnvelopeTooLong ? kQueueAddressTooLong : kQueueEnvelopeFormat;
   }
   if (env->recipients.size() == 1) use_recipient_store(checks, home, env->recipients[0].address);
-  bool trusted = trusted_sender();
+  bool trusted = trusted_sender(caller_speaks);
   size_t hlen = spam::header_block_length(m->head);
   spam::Analysis a;
   spam::RuleStats stats;
@@ -273,8 +274,6 @@ int filter(const std::string& home) {
   return kQueueOk;
 }
 
-}  // namespace
-
 int run_filter() {
   ::signal(SIGPIPE, SIG_IGN);
   ::umask(077);
@@ -290,7 +289,8 @@ int run_filter() {
     log::warning(s.error().what);
     return refuse("Z4.3.0 Content filter trouble, please try again later");
   }
-  return filter(home);
+  Checks checks = load_checks(home);
+  return filter(home, checks, caller_speaks_for_network());
 }
 
 }  // namespace posta::spamcheck

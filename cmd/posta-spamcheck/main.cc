@@ -1,6 +1,8 @@
 // posta-spamcheck: without arguments the content filter posta-smtpd runs as its queue
-// program; `check FILE...` explains a verdict; `learn`, `unlearn` and `expire` keep the
+// program; `serve` is the same filter resident; `check FILE...` explains a verdict; `learn`, `unlearn` and `expire` keep the
 // classifier's token store (posta-spamcheck(8)).
+#include <cstdlib>
+
 #include "admin/tool_app.h"
 #include "control/control.h"
 #include "log/log.h"
@@ -22,6 +24,22 @@ int main(int argc, char** argv) {
   check->add_flag("-v,--verbose", verbose, "also the classifier's most significant tokens");
   check->callback([&] {
     tool.action = [&] { return posta::spamcheck::run_check(home.empty() ? posta::posta_home() : home, files, json, trusted, verbose); };
+  });
+
+  posta::spamcheck::ServeOptions so;
+  int notify_fd = -1;
+  auto* serve = tool.app.add_subcommand("serve", "the resident filter: take messages from posta-smtpd on a socket");
+  serve->add_option("-D", so.socket, "the socket (run/spamcheck.sock)")->required();
+  serve->add_option("-G", so.group, "the group that may connect besides root and ourselves");
+  serve->add_option("-d", notify_fd, "s6 readiness fd")->check(CLI::Range(3, 1023));
+  serve->add_option("-c", so.jobs, "messages at once (default 100)")->check(CLI::Range(1, 10000));
+  serve->add_option("-t", so.timeout, "seconds for a frame to arrive (default 5)")->check(CLI::Range(1, 3600));
+  serve->callback([&] {
+    if (notify_fd >= 0) so.notify_fd = notify_fd;
+    tool.action = [&] {
+      if (!home.empty()) ::setenv("POSTA_HOME", home.c_str(), 1);
+      return posta::spamcheck::run_serve(so);
+    };
   });
 
   posta::spamcheck::LearnArgs la;

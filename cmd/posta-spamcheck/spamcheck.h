@@ -56,6 +56,21 @@ spam::Analysis analyze(const Checks& checks, std::string_view message, spam::Rul
 
 // Filter mode: message on fd 0, envelope on fd 1, posta-queue's exit protocol.
 int run_filter();
+// One message through checks, as the filter: fds 0, 1, 6 and POSTA_QUEUE_IDFD as posta-queue
+// gets them, the session's facts in the environment; caller_speaks: the caller is posta-smtpd
+// (or root, or the instance owner), whose POSTA_AUTH_USER and POSTA_ORIGIN are believed.
+// Returns posta-queue's exit code; checks.tokens may become the recipient's own store.
+int filter(const std::string& home, Checks& checks, bool caller_speaks);
+
+// `serve`: the resident filter on run/spamcheck.sock (serve.cc).
+struct ServeOptions {
+  std::string socket;            // -D
+  std::string group;             // -G
+  std::optional<int> notify_fd;  // -d
+  int jobs = 100;                // -c
+  int timeout = 5;               // -t: seconds for the frame to arrive
+};
+int run_serve(const ServeOptions& o);
 
 // `check FILE...`: prints the verdict, score and contributions of each file; verbose adds
 // the classifier's most significant tokens.

@@ -100,34 +100,45 @@ std::unique_ptr<Injector> Injector::from_pipes(Pipes& p) {
 }
 
 // Our copies of the ends the daemon got close with p, so only it can read the message.
-std::unique_ptr<Injector> Injector::try_resident(const std::vector<std::string>& env) {
+std::unique_ptr<Injector> Injector::try_resident(const std::vector<std::string>& env, const Resident& where) {
   auto p = Pipes::make();
   if (!p) return nullptr;
   QueuedFds fds{p->msg.read.get(), p->env.read.get(), p->fd6.write.get(), p->id.write.get()};
-  // posta-queue reads only the names a frame carries; the rest (POSTA_SPF ...) is for a
-  // content filter configured as the queue program, which never goes resident
+  // a daemon reads only the names its frame may carry; TCPREMOTEIP comes from our environment
   std::vector<std::string> frame_env;
   for (auto& e : env)
-    for (auto name : kQueuedNames)
-      if (e.size() > name.size() && e.starts_with(name) && e[name.size()] == '=') frame_env.push_back(e);
-  auto conn = hand_to_queued(queued_socket(posta_home()), frame_env, fds, kQueuedAnswerMs);
+    for (auto name : where.kind->names)
+      if (name != "TCPREMOTEIP" && e.size() > name.size() && e.starts_with(name) && e[name.size()] == '=')
+        frame_env.push_back(e);
+  auto conn = hand_to_queued(where.socket, frame_env, fds, kQueuedAnswerMs, *where.kind);
   if (!conn) {
     // down (no socket, nobody listening) is normal; anything else is worth a line
     if (conn.error().code != ENOENT && conn.error().code != ECONNREFUSED)
-      log::warning("posta-queued: ", conn.error().what, "; running posta-queue");
+      log::warning(where.name, ": ", conn.error().what, "; running the program");
     return nullptr;
   }
   auto in = from_pipes(*p);
   in->queued_ = std::move(*conn);
-  in->name_ = "posta-queued";
+  in->name_ = where.name;
   return in;
+}
+
+// The daemon that takes the place of program, if there is one: posta-queued for posta-queue,
+// posta-spamcheck serve for posta-spamcheck (the same program, or its set-user-id copy).
+std::optional<Injector::Resident> Injector::resident_for(const std::string& program) {
+  std::string home = posta_home();
+  if (program == sibling("posta-queue")) return Resident{queued_socket(home), &kQueuedFrame, "posta-queued"};
+  if (program.ends_with("/posta-spamcheck") || program == "posta-spamcheck")
+    return Resident{filter_socket(home), &kFilterFrame, "posta-spamcheck serve"};
+  return std::nullopt;
 }
 
 Result<std::unique_ptr<Injector>> Injector::open(InjectOptions o) {
   ::signal(SIGPIPE, SIG_IGN);
   if (o.program.empty()) o.program = queue_program();
-  if (o.resident && o.program == sibling("posta-queue"))
-    if (auto in = try_resident(o.env)) return in;
+  if (o.resident)
+    if (auto where = resident_for(o.program))
+      if (auto in = try_resident(o.env, *where)) return in;
   // fresh pipes: a daemon that got the others and did not answer must not share these
   auto p = Pipes::make();
   if (!p) return std::unexpected(p.error());

@@ -4,12 +4,14 @@
 //
 // open, write the message, close with the envelope: the queue program gets the message on
 // fd 0, the envelope (encode_injected) on fd 1, a pipe for the refusal text of exit 82 on
-// fd 6 and one for the queue id on fd 7 (POSTA_QUEUE_IDFD=7). With `resident` and the default
-// queue program, the same four pipe ends go to posta-queued (queued_client.h) when it takes
-// them within kQueuedAnswerMs; else posta-queue runs on fresh pipes.
+// fd 6 and one for the queue id on fd 7 (POSTA_QUEUE_IDFD=7). With `resident`, the same four
+// pipe ends go to the program's daemon (queued_client.h) when it takes them within
+// kQueuedAnswerMs: posta-queued for the default queue program, posta-spamcheck serve for
+// posta-spamcheck; else the program runs on fresh pipes.
 #pragma once
 #include <expected>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +20,7 @@
 #include "io/fd.h"
 #include "proc/child.h"
 #include "queue/envelope.h"
+#include "queue/queued_proto.h"
 
 namespace posta::queue {
 
@@ -51,7 +54,7 @@ inline constexpr int kQueuedAnswerMs = 3000;  // how long posta-queued has to ta
 struct InjectOptions {
   std::string program;           // "": queue_program()
   std::vector<std::string> env;  // "NAME=value" for the queue: POSTA_ORIGIN, POSTA_AUTH_USER, ...
-  bool resident = false;         // try posta-queued first (only for the default program)
+  bool resident = false;         // try the program's daemon first (posta-queue, posta-spamcheck)
 };
 
 class Injector {
@@ -74,7 +77,13 @@ class Injector {
   Injector() = default;
   struct Pipes;
   static std::unique_ptr<Injector> from_pipes(Pipes& p);
-  static std::unique_ptr<Injector> try_resident(const std::vector<std::string>& env);
+  struct Resident {
+    std::string socket;
+    const FrameKind* kind;
+    const char* name;
+  };
+  static std::optional<Resident> resident_for(const std::string& program);
+  static std::unique_ptr<Injector> try_resident(const std::vector<std::string>& env, const Resident& where);
   Result<ExitStatus> wait_queue();
   std::string name_;  // the program, or "posta-queued": for the log
   Child child_;

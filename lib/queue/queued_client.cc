@@ -33,15 +33,16 @@ Result<std::string> read_answer(int fd, size_t max, int timeout_ms) {
 }  // namespace
 
 std::string queued_socket(const std::string& home) { return home + "/run/queue.sock"; }
+std::string filter_socket(const std::string& home) { return home + "/run/spamcheck.sock"; }
 
 Result<Fd> hand_to_queued(const std::string& socket, std::vector<std::string> env, const QueuedFds& fds,
-                          int timeout_ms) {
+                          int timeout_ms, const FrameKind& kind) {
   if (const char* ip = std::getenv("TCPREMOTEIP")) env.push_back(std::string("TCPREMOTEIP=") + ip);
-  auto frame = encode_queued_frame(env);
+  auto frame = encode_queued_frame(env, kind);
   if (!frame) return std::unexpected(frame.error());
   auto conn = net::connect_unix(socket);
   if (!conn) return conn;
-  if (auto s = net::send_fds(conn->get(), *frame, {fds.message, fds.envelope, fds.custom, fds.id}); !s)
+  if (auto s = net::send_fds(conn->get(), *frame, {fds.message, fds.envelope, fds.custom, fds.id}, 0, kind.max); !s)
     return std::unexpected(s.error());
   auto ack = read_answer(conn->get(), kQueuedAccepted.size(), timeout_ms);
   if (!ack) return std::unexpected(ack.error());

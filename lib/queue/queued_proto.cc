@@ -11,15 +11,15 @@
 namespace posta::queue {
 namespace {
 
-bool known_name(std::string_view name) {
-  return std::find(std::begin(kQueuedNames), std::end(kQueuedNames), name) != std::end(kQueuedNames);
+bool known_name(std::string_view name, const FrameKind& kind) {
+  return std::find(kind.names.begin(), kind.names.end(), name) != kind.names.end();
 }
 
 bool good_value(std::string_view v) { return v.find_first_of(std::string_view("\0\r\n", 3)) == std::string_view::npos; }
 
 // One "NAME=value" entry checked; names already seen are refused.
-Status check_entry(std::string_view name, std::string_view value, const QueuedRequest& seen) {
-  if (!known_name(name)) return fail("unknown name " + std::string(name.substr(0, 40)));
+Status check_entry(std::string_view name, std::string_view value, const QueuedRequest& seen, const FrameKind& kind) {
+  if (!known_name(name, kind)) return fail("unknown name " + std::string(name.substr(0, 40)));
   for (auto& [n, v] : seen.env)
     if (n == name) return fail("repeated name " + std::string(name));
   if (!good_value(value)) return fail("bad byte in the value of " + std::string(name));
@@ -28,26 +28,26 @@ Status check_entry(std::string_view name, std::string_view value, const QueuedRe
 
 }  // namespace
 
-Result<std::string> encode_queued_frame(const std::vector<std::string>& env) {
-  std::string out(kQueuedMagic);
+Result<std::string> encode_queued_frame(const std::vector<std::string>& env, const FrameKind& kind) {
+  std::string out(kind.magic);
   QueuedRequest seen;
   for (auto& e : env) {
     size_t eq = e.find('=');
     if (eq == std::string::npos) return fail("entry without '='");
     std::string name = e.substr(0, eq), value = e.substr(eq + 1);
-    if (auto s = check_entry(name, value, seen); !s) return std::unexpected(s.error());
+    if (auto s = check_entry(name, value, seen, kind); !s) return std::unexpected(s.error());
     seen.env.emplace_back(name, value);
     out += e + "\n";
   }
   out += "\n";
-  if (out.size() > kQueuedMaxFrame) return fail("frame too large");
+  if (out.size() > kind.max) return fail("frame too large");
   return out;
 }
 
-Result<QueuedRequest> parse_queued_frame(std::string_view frame) {
-  if (frame.size() > kQueuedMaxFrame) return fail("frame too large");
-  if (!frame.starts_with(kQueuedMagic)) return fail("not a posta-queued 1 frame");
-  std::string_view rest = frame.substr(kQueuedMagic.size());
+Result<QueuedRequest> parse_queued_frame(std::string_view frame, const FrameKind& kind) {
+  if (frame.size() > kind.max) return fail("frame too large");
+  if (!frame.starts_with(kind.magic)) return fail("not a " + std::string(kind.magic.substr(0, kind.magic.size() - 1)) + " frame");
+  std::string_view rest = frame.substr(kind.magic.size());
   QueuedRequest req;
   for (;;) {
     size_t nl = rest.find('\n');
@@ -57,7 +57,8 @@ Result<QueuedRequest> parse_queued_frame(std::string_view frame) {
     if (line.empty()) break;
     size_t eq = line.find('=');
     if (eq == std::string_view::npos) return fail("line without '='");
-    if (auto s = check_entry(line.substr(0, eq), line.substr(eq + 1), req); !s) return std::unexpected(s.error());
+    if (auto s = check_entry(line.substr(0, eq), line.substr(eq + 1), req, kind); !s)
+      return std::unexpected(s.error());
     req.env.emplace_back(std::string(line.substr(0, eq)), std::string(line.substr(eq + 1)));
   }
   if (!rest.empty()) return fail("bytes after the frame's empty line");
@@ -92,7 +93,9 @@ void set_caller(Injection& in, uid_t caller, bool system) {
   in.caller_uid = caller;
   in.caller_name = name_of(caller);
   if (system) {
-    in.caller_is_daemon = user_id(kDaemonUser) == caller;
+    // posta-c: the resident content filter (posta-spamcheck serve), which passes on only
+    // what posta-smtpd handed it; a set-user-id posta-c copy could become posta-d anyway
+    in.caller_is_daemon = user_id(kDaemonUser) == caller || user_id("posta-c") == caller;
     in.caller_is_queue_manager = user_id("posta-s") == caller;
   } else {
     in.caller_is_daemon = in.caller_is_queue_manager = caller == ::geteuid();

@@ -110,7 +110,7 @@ refused_nothing_queued() {  # SUBJECT
   assert_failure
   assert_output --partial "<** 550 5.7.1 Message refused: virus found (Eicar-Test-Signature.UNOFFICIAL)"
   refused_nothing_queued virus-eicar
-  grep -q 'posta-spamcheck: info: refused verdict=virus .* virus=Eicar-Test-Signature.UNOFFICIAL' "$PH/log/smtpd/current"
+  wait_for 5 grep -q 'posta-spamcheck: info: refused verdict=virus .* virus=Eicar-Test-Signature.UNOFFICIAL' "$PH/log/spamcheck/current"
 }
 
 @test "virus: authenticated submission with EICAR is refused too" {
@@ -121,7 +121,7 @@ refused_nothing_queued() {  # SUBJECT
   assert_failure
   assert_output --partial "<~* 550 5.7.1 Message refused: virus found (Eicar-Test-Signature.UNOFFICIAL)"
   refused_nothing_queued virus-auth
-  grep -q 'refused verdict=virus .* trusted=1 virus=Eicar' "$PH/log/submission/current"
+  wait_for 5 grep -q 'refused verdict=virus .* trusted=1 virus=Eicar' "$PH/log/spamcheck/current"
 }
 
 @test "virus: clamd unreachable: 451 4.7.1 and nothing queued; with control/virustrouble accept, delivered marked unscanned" {
@@ -132,7 +132,7 @@ refused_nothing_queued() {  # SUBJECT
   assert_failure
   assert_output --partial "<** 451 4.7.1 Message not scanned for viruses, please try again later"
   refused_nothing_queued virus-down
-  grep -q 'refused verdict=trouble .* clamd_trouble="unavailable: ' "$PH/log/smtpd/current"
+  wait_for 5 grep -q 'refused verdict=trouble .* clamd_trouble="unavailable: ' "$PH/log/spamcheck/current"
   # control/spamtrouble accept is no licence to skip the virus scan
   control spamtrouble accept
   run send_eml "$T_EML"
@@ -162,7 +162,7 @@ refused_nothing_queued() {  # SUBJECT
   assert_failure
   assert_output --partial "<** 550 5.7.1 Message refused: blocked attachment invoice.zip/setup.exe: extension .exe"
   refused_nothing_queued att-exe-zip
-  grep -q 'refused verdict=policy .* tests=.*ATTACHMENT_BLOCKED' "$PH/log/smtpd/current"
+  wait_for 5 grep -q 'refused verdict=policy .* tests=.*ATTACHMENT_BLOCKED' "$PH/log/spamcheck/current"
 }
 
 @test "attachments: an encrypted ZIP is refused under 'encrypted refuse' and delivered under 'encrypted allow'" {
@@ -190,7 +190,7 @@ refused_nothing_queued() {  # SUBJECT
   f=$(delivered "$(md bob)/.Junk" att-quarantine)
   grep -q '^X-Spam-Flag: YES' "$f"
   grep -q 'ATTACHMENT_BLOCKED invoice.zip/setup.exe: extension .exe' "$f"
-  grep -q 'passed id=.* verdict=quarantine' "$PH/log/smtpd/current"
+  wait_for 5 grep -q 'passed id=.* verdict=quarantine' "$PH/log/spamcheck/current"
 }
 
 @test "attachments: a clean message with a PDF attachment is delivered to the inbox" {
@@ -199,7 +199,7 @@ refused_nothing_queued() {  # SUBJECT
   assert_success
   assert_output --partial "250 2.0.0 Ok: queued"
   wait_for 20 has_delivered "$(md bob)/new" att-pdf
-  grep -q 'passed id=.* verdict=ham' "$PH/log/smtpd/current"
+  wait_for 5 grep -q 'passed id=.* verdict=ham' "$PH/log/spamcheck/current"
 }
 
 @test "check: shows the virus scan and the attachment findings, --json too" {
@@ -233,5 +233,5 @@ assert {"name": "ATTACHMENT_BLOCKED", "score": 0.0, "description": "invoice.zip/
   rm -f "$PH/control/spamscanbytes"
   assert_success
   wait_for 20 has_delivered "$(md bob)/new" cut-zip
-  grep -q 'passed id=.* verdict=ham .* scanned=65536' "$PH/log/smtpd/current"
+  wait_for 5 grep -q 'passed id=.* verdict=ham .* scanned=65536' "$PH/log/spamcheck/current"
 }

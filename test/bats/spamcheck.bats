@@ -77,7 +77,7 @@ send() {  # send TO SUBJECT BODY [swaks args...]
   assert_output 3
   grep -q '^X-Spam-Status: No, score=' "$f"
   ! grep -q '^X-Spam-Flag' "$f"
-  grep -q 'posta-spamcheck: info: passed id=[0-9].* verdict=ham' "$PH/log/smtpd/current"
+  wait_for 5 grep -q 'posta-spamcheck: info: passed id=[0-9].* verdict=ham' "$PH/log/spamcheck/current"
 }
 
 @test "spamcheck: GTUBE is delivered to Junk with X-Spam-Flag when refusing is off" {
@@ -103,7 +103,7 @@ score REJECT_ME 20"
   run send bob@$D "refused-gtube" "$GTUBE"
   assert_output --partial "<** 550 5.7.1 Message refused as spam (score 100"
   queue_empty
-  grep -q 'posta-spamcheck: info: refused verdict=reject score=2[0-9.]* tests=.*REJECT_ME' "$PH/log/smtpd/current"
+  wait_for 5 grep -q 'posta-spamcheck: info: refused verdict=reject score=2[0-9.]* tests=.*REJECT_ME' "$PH/log/spamcheck/current"
   [ -z "$(delivered "$(md bob)" refused-)" ]
 }
 
@@ -126,7 +126,7 @@ score REJECT_ME 20"
   assert_success
   assert_output --partial "250 2.0.0 Ok: queued"
   wait_for 20 has_delivered "$(md bob)/.Junk/new" auth-gtube
-  grep -q 'posta-spamcheck: info: passed id=.* verdict=reject score=1000.0 tests=GTUBE .*trusted=1' "$PH/log/submission/current"
+  wait_for 5 grep -q 'posta-spamcheck: info: passed id=.* verdict=reject score=1000.0 tests=GTUBE .*trusted=1' "$PH/log/spamcheck/current"
 }
 
 @test "spamcheck: an error in the rules is a temporary refusal naming file:line, never acceptance unscanned" {
@@ -137,7 +137,7 @@ body BROKEN /unclosed(/"
   assert_failure
   assert_output --partial "<** 451 4.7.1 Message not scanned, please try again later"
   queue_empty
-  grep -q "posta-spamcheck: warning: rules: $PH/control/spamrules.local:2: bad pattern at offset" "$PH/log/smtpd/current"
+  wait_for 5 grep -q "posta-spamcheck: warning: rules: $PH/control/spamrules.local:2: bad pattern at offset" "$PH/log/spamcheck/current"
   # with control/spamtrouble accept, the message passes marked as unscanned
   control spamtrouble accept
   run send bob@$D "rules-broken-accepted" "hello"
@@ -175,7 +175,8 @@ PY
   rss=$(sed -n 's/^maxrss_kb=//p' "$PH/spamcheck.rss" | tail -n 1)
   echo "posta-spamcheck max RSS: ${rss} kB" >&3
   [ "$rss" -lt 65536 ]
-  grep -q 'verdict=ham .*size=310[0-9]* scanned=10485760' "$PH/log/smtpd/current"
+  # a wrapper as the queue program has no resident daemon: it runs per message
+  wait_for 5 grep -q 'verdict=ham .*size=310[0-9]* scanned=10485760' "$PH/log/smtpd/current"
   [ -z "$(ls -A "$PH/spam/tmp")" ]
 }
 
@@ -205,7 +206,7 @@ PY
   cp "$POSTA_SRC/etc/control/attachmentpolicy" "$PH/control/attachmentpolicy"
   assert_success
   wait_for 30 has_delivered "$(md bob)/new" mime-bomb
-  grep -q 'posta-spamcheck: info: passed id=.* verdict=ham' "$PH/log/smtpd/current"
+  wait_for 5 grep -q 'posta-spamcheck: info: passed id=.* verdict=ham' "$PH/log/spamcheck/current"
 }
 
 @test "spamcheck: imaplib sees GTUBE in Junk and the clean message in INBOX" {
@@ -261,4 +262,36 @@ assert {"name": "GTUBE", "score": 1000.0, "description": "Generic Test for Unsol
   run "$POSTA_BIN/posta-spamcheck" check "$BATS_TEST_TMPDIR/m2"
   assert_failure 111
   assert_output --partial "spamrules.local:1: meta rules LOOP and LOOP use each other"
+}
+
+@test "spamcheck: the resident filter (serve) takes the messages; down or killed, posta-smtpd runs posta-spamcheck itself" {
+  wait_for 20 test -S "$PH/run/spamcheck.sock"
+  run send bob@$D "resident-1" "through the resident filter"
+  assert_success
+  wait_for 5 grep -q 'posta-spamcheck: info: passed id=.* verdict=ham .*from=<sender@remote.example>' "$PH/log/spamcheck/current"
+  # a rule added while it runs is used by the next message, without a restart
+  control spamrules.local 'body RESIDENT_RULE /resident-marker/
+score RESIDENT_RULE 3.5'
+  run send bob@$D "resident-2" "has a resident-marker in it"
+  assert_success
+  wait_for 20 has_delivered "$(md bob)/new" resident-2
+  grep -q '^[[:space:]]*tests=.*RESIDENT_RULE' "$(delivered "$(md bob)/new" resident-2)"
+  # down: posta-smtpd runs the filter per message, which logs in its own log
+  s6-svc -wD -d "$PH/service/spamcheck"
+  run send bob@$D "resident-3" "without the resident filter"
+  assert_success
+  wait_for 5 grep -q 'posta-spamcheck: info: passed id=.* verdict=ham' "$PH/log/smtpd/current"
+  s6-svc -wU -u "$PH/service/spamcheck"
+  # kill -9 while idle: s6 restarts it and the next message goes through it again
+  local before
+  before=$(grep -c 'posta-spamcheck: info: passed' "$PH/log/spamcheck/current")
+  pkill -9 -f "posta-spamcheck serve -D $PH/run/spamcheck.sock"
+  wait_for 20 _instance_ready "$PH/service/spamcheck"
+  run send bob@$D "resident-4" "after the kill"
+  assert_success
+  wait_for 20 has_delivered "$(md bob)/new" resident-4
+  wait_for 5 test "$(grep -c 'posta-spamcheck: info: passed' "$PH/log/spamcheck/current")" -gt "$before"
+  # a frame from a process that is not a posta server: not a posta-spamcheck frame, closed
+  run python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"posta-queued 1\n\n"); print(s.recv(16))' "$PH/run/spamcheck.sock"
+  assert_output "b''"
 }

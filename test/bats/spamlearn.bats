@@ -140,7 +140,7 @@ PY
   wait_for 20 sh -c "[ \$(grep -l -r '^Subject: move-me' '$(md alice)/.Junk' | wc -l) -ge 2 ]"
   n=$(grep -l -r '^X-Spam-Flag: YES' "$(md alice)/.Junk" | xargs grep -l '^Subject: move-me' | wc -l)
   [ "$n" = 1 ]
-  grep -q 'verdict=spam .*BAYES_999' "$PH/log/smtpd/current"
+  wait_for 5 grep -q 'verdict=spam .*BAYES_999' "$PH/log/spamcheck/current"
 }
 
 @test "spamlearn: learn --requests applies each request once and removes it; spamlearn no drops them" {

@@ -174,20 +174,22 @@ pid_of() { pgrep -f "^$PH/bin/$1( |\$)" | head -1; }
   run swaks --to alice@example.test --from bob@remote.test --server 127.0.0.1 --port "$SMTP_PORT" \
     --header "Subject: system mode queued" --body "through posta-queued"
   assert_success
-  # the stored envelope: written by the daemon (p), for posta-d (u), spool files as ever
+  # the stored envelope: written by the daemon (p), for posta-c (u: the resident content
+  # filter, which posta-smtpd handed the message), spool files as ever
   run find "$PH/queue/todo" -type f -printf '%u:%g %m\n'
   assert_output "posta-q:posta-spool 660"
   run bash -c "tr '\0' '\n' <$PH/queue/todo/* | grep '^[pu]'"
-  assert_output "$(printf 'u%s\np%s' "$(id -u posta-d)" "$pid")"
-  # posta-d is the daemon user: its network origin counts (posta-queue(8) ORIGIN)
+  assert_output "$(printf 'u%s\np%s' "$(id -u posta-c)" "$pid")"
+  # posta-c passes on what posta-d handed it: the network origin counts (posta-queue(8) ORIGIN)
   run bash -c "tr '\0' '\n' <$PH/queue/todo/* | grep '^o'"
   assert_output "onet"
   s6-svc -u "$PH/service/send"
   wait_for 20 delivered "system mode queued"
   wait_for 20 _instance_ready "$PH/service/send"
-  # through the set-user-id posta-spamcheck (posta-c), which posta-smtpd ran as its queue
+  # through posta-spamcheck serve (posta-c), which posta-smtpd handed it to
+  [ "$(ps -o user= -p "$(pgrep -f "posta-spamcheck serve -D $PH/run/spamcheck.sock" | head -n 1)")" = posta-c ]
   grep -rl "system mode queued" "$PH/mail/example.test/alice/new" | xargs grep -q '^X-Spam-Status: No, score='
-  grep -q 'posta-spamcheck: info: passed id=.* verdict=ham' "$PH/log/smtpd/current"
+  wait_for 5 grep -q 'posta-spamcheck: info: passed id=.* verdict=ham' "$PH/log/spamcheck/current"
 }
 
 @test "remote delivery: posta-remote runs as posta-r" {

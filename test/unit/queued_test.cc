@@ -126,6 +126,26 @@ TEST(QueuedFrame, ParserRefusesBadFrames) {
     EXPECT_FALSE(parse_queued_frame(bad)) << log::printable(bad);
 }
 
+// posta-spamcheck serve's frames: their own first line, the filter's names too, a larger size.
+TEST(QueuedFrame, FilterFramesAreTheirOwnKind) {
+  std::vector<std::string> env{"POSTA_AUTH_USER=ana@x.test", "POSTA_SPF=pass",
+                               "POSTA_SPF_RECEIVED=Received-SPF: pass (x.test: " + std::string(1500, 'a') + ")",
+                               "POSTA_REPUTATION=bl.test=2", "POSTA_REPUTATION_SCORE=2.0", "TCPREMOTEIP=192.0.2.1"};
+  auto f = encode_queued_frame(env, kFilterFrame);
+  ASSERT_TRUE(f) << f.error().what;
+  EXPECT_TRUE(f->starts_with("posta-spamcheck 1\n"));
+  auto r = parse_queued_frame(*f, kFilterFrame);
+  ASSERT_TRUE(r) << r.error().what;
+  EXPECT_EQ(r->env.size(), env.size());
+  EXPECT_EQ(r->env[1], (std::pair<std::string, std::string>{"POSTA_SPF", "pass"}));
+  // neither daemon takes the other's frames; posta-queue's names stay its own
+  EXPECT_FALSE(parse_queued_frame(*f));
+  EXPECT_FALSE(parse_queued_frame("posta-queued 1\n\n", kFilterFrame));
+  EXPECT_FALSE(encode_queued_frame({"POSTA_SPF=pass"}));
+  EXPECT_FALSE(encode_queued_frame({"POSTA_HOME=/tmp"}, kFilterFrame));
+  EXPECT_FALSE(encode_queued_frame({"POSTA_SPF=" + std::string(kFilterMaxFrame, 'a')}, kFilterFrame));
+}
+
 TEST(QueuedFrame, ExitLines) {
   EXPECT_EQ(encode_queued_exit(0), "exit 0\n");
   for (int c : {0, 31, 82, 255}) EXPECT_EQ(parse_queued_exit(encode_queued_exit(c)).value_or(-1), c);

@@ -247,6 +247,40 @@ class PostaQueue(Process):
         return {0: ("passed", ""), 82: ("refused", "")}.get(rc, ("error", ""))
 
 
+class PostaServe:
+    """posta-spamcheck serve, the resident filter, as posta-smtpd hands it a message: the
+    four descriptors of the queue program (message, envelope, fd 6, queue id) in one frame
+    over run/spamcheck.sock, then "ok" and "exit N" (0 passed on, 82 refused). Its children
+    are not ours to measure: PEAK_KB is 0 and the workload measures the daemon."""
+
+    frame = b"posta-spamcheck 1\nTCPREMOTEIP=127.0.0.1\n\n"
+
+    def __init__(self, home, envelope):
+        self.socket = os.path.join(home, "run", "spamcheck.sock")
+        self.envelope = envelope
+
+    def check(self, path):
+        with open(path, "rb") as msg, open(self.envelope, "rb") as env, \
+                open(os.devnull, "wb") as fd6, open(os.devnull, "wb") as idfd:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                s.connect(self.socket)
+                socket.send_fds(s, [self.frame], [msg.fileno(), env.fileno(), fd6.fileno(), idfd.fileno()])
+                answer = b""
+                while True:
+                    chunk = s.recv(64)
+                    if not chunk:
+                        break
+                    answer += chunk
+            except OSError:
+                return "error", "", 0
+            finally:
+                s.close()
+        m = re.fullmatch(rb"ok\nexit (\d+)\n", answer)
+        rc = int(m.group(1)) if m else -1
+        return {0: ("passed", ""), 82: ("refused", "")}.get(rc, ("error", "")) + (0,)
+
+
 class Floor(Process):
     """the driver's own ceiling: a process that reads the message and answers, per message"""
     argv = ["cat"]
@@ -263,6 +297,7 @@ def make_filter(args):
         "rspamc": lambda: Rspamc(rest),
         "rspamd": lambda: RspamdProtocol(rest),
         "posta-queue": lambda: PostaQueue(args.posta_bin, args.posta_home, args.envelope),
+        "posta-serve": lambda: PostaServe(args.posta_home, args.envelope),
         "floor": Floor,
     }
     if kind not in filters:
@@ -452,8 +487,8 @@ def main():
         p = sub.add_parser(name)
         if name == "classify":
             p.add_argument("filter", help="spamd:PORT | spamc:PORT | rspamd:HOST:PORT | rspamc:HOST:PORT"
-                           " | posta-queue | floor")
-            p.add_argument("--envelope", help="posta-queue: the envelope file given on fd 1")
+                           " | posta-queue | posta-serve | floor")
+            p.add_argument("--envelope", help="posta-queue, posta-serve: the envelope file given on fd 1")
             p.add_argument("--limit", type=int, default=0, help="at most this many messages")
         else:
             p.add_argument("--batch", type=int, default=200, help="files per posta-spamcheck check")

@@ -5,15 +5,18 @@
 # (accuracy figures, with the issue's targets beside them, and the throughput of that pass);
 # the rounds measure the throughput on a fixed sample of the evaluation messages, the same
 # for every filter, $(nproc) messages at a time: messages in, verdicts out, through the whole
-# filter as a mail server uses it. posta-spamcheck runs as the queue program, a process per
-# message (message on fd 0, envelope on fd 1, passing the message on to posta-queue), as
-# posta-smtpd runs it; the peers get a connection per message to their daemon, as a milter
+# filter as a mail server uses it. posta-spamcheck runs as posta-smtpd uses it: its resident
+# form (posta-spamcheck serve, the instance's spamcheck service) gets each message's four
+# descriptors over run/spamcheck.sock and checks it in a forked child, which passes it on to
+# posta-queued; setup also gives the figure of the per-message process (message on fd 0,
+# envelope on fd 1), what posta-smtpd runs while the service is down. The peers get a connection per message to their daemon, as a milter
 # or content filter gives them (spamd: the SPAMC protocol, what spamc sends; rspamd: HTTP
 # /checkv2, what rspamc sends), so no client process start is charged to them. Through
 # their clients (spamc, rspamc: a process per message, as from procmail) they are slower;
 # setup gives that figure too.
 # Peak memory: the filter's processes (spamd and its children; rspamd, its workers and its
-# redis; posta: $(nproc) times the largest posta-spamcheck process, as many run at once).
+# redis; posta: the serve daemon plus $(nproc) times the largest per-message process, the
+# most a child can take, as many run at once).
 # Without build/bin/posta-spamcheck the posta side prints "skipped posta-spamcheck not
 # built" and the peers run alone.
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -115,12 +118,12 @@ posta_learn() {
   POSTA_HOME=$PH "$SPAMCHECK" learn --spam "$SW"/train/spam/* >&2 &&
     POSTA_HOME=$PH "$SPAMCHECK" learn --ham "$SW"/train/ham/* >&2
 }
-# posta_pass EVERY [RESULTS]: the messages through posta-spamcheck as the queue program;
-# everything passed on must be in the queue
+# posta_pass EVERY [RESULTS] [FILTER]: the messages through posta-spamcheck serve (or
+# FILTER: posta-queue, the process per message); everything passed on must be in the queue
 posta_pass() {
   local out passed
   posta_empty_queue
-  out=$(classify posta-queue "$1" "${2:-}") || return 1
+  out=$(classify "${3:-posta-serve}" "$1" "${2:-}") || return 1
   passed=$(count_files "$PH/queue/todo")
   posta_empty_queue
   echo "figure: posta_queued $passed of $(awk '{print $4}' <<<"$out") messages (the others refused)" >&2
@@ -158,6 +161,9 @@ posta_evaluate() {
   summary posta "$RESULTS/posta.tsv"
   out=$(posta_pass "$EVAL_EVERY") || return 1
   rate_figure posta "$out"
+  out=$(posta_pass "$ROUND_EVERY" "" posta-queue) || return 1
+  cut -d" " -f3 <<<"$out" >"$SW/posta.child_kb"
+  echo "figure: posta_via_exec $(cut -d' ' -f1-2 <<<"$out") over $(cut -d' ' -f4 <<<"$out") messages (a posta-spamcheck process per message: the service down)" >&2
 }
 
 spam_setup() {
@@ -195,8 +201,10 @@ spam_workload() {
     posta)
       [ -x "$SPAMCHECK" ] || { echo "skipped posta-spamcheck not built"; return 0; }
       [ -f "$SW/posta.failed" ] && { echo "posta's setup failed (see its figures)" >&2; return 1; }
+      local serve; serve=$(pgrep -f "posta-spamcheck serve -D $PH/run/spamcheck.sock" | head -n 1)
+      reset_peaks $serve
       out=$(posta_pass "$ROUND_EVERY") || return 1
-      echo "$(cut -d' ' -f1-2 <<<"$out") $((JOBS * $(cut -d' ' -f3 <<<"$out")))" ;;
+      echo "$(cut -d' ' -f1-2 <<<"$out") $(( $(peak_kb $serve) + JOBS * $(cat "$SW/posta.child_kb" 2>/dev/null || echo 0) ))" ;;
     peer)
       reset_peaks $(peer_pids)
       out=$(classify "$(peer_filter)" "$ROUND_EVERY") || return 1
