@@ -15,7 +15,7 @@ namespace posta::spam {
 struct BayesOptions {
   double s = 1.0, x = 0.5;          // Robinson: strength and value of the prior for f(w)
   // The values below were chosen by cross-validation on the bench's training split
-  // (test/bench/lib/spam_tune.py; test/bench/RESULTS.md has the figures).
+  // (test/bench/lib/spam_tune.py, which has the figures).
   size_t max_discriminators = 300;  // tokens combined, most significant first
   double min_strength = 0.1;        // tokens with |f(w) - 0.5| below this are left out
   uint32_t min_count = 1;           // tokens learned from fewer messages are left out
