@@ -12,11 +12,12 @@
 The evaluation groups (SPLIT/eval) are never read here: choices made with this tool are then
 measured once on the evaluation split by the bench workloads (95-spam-sa, 96-spam-rspamd).
 The classifier is the one of lib/spam/bayes.cc (Robinson f(w), Fisher chi-square combining of
-the strongest tokens), the score the rules' sum plus the BAYES_nn entry of --table.
+the strongest tokens), the score the rules' sum plus the BAYES_nn entry of --table; the
+defaults are lib/spam's.
 
   S=~/.cache/posta-bench/split-*   # made by the bench (lib/spam_corpus.sh)
   test/bench/lib/spam_tune.py dump $S /tmp/train.tsv
-  test/bench/lib/spam_tune.py cv /tmp/train.tsv --max-disc 300 --table 0.999:5,0.99:5,...
+  test/bench/lib/spam_tune.py cv /tmp/train.tsv [--scheme half] [--max-disc N] [--table P:S,...]
 
 Figures (2026-12-07, 500 spam and 2625 ham of the training split, 5 contiguous blocks;
 "half": learn the first half of each group, classify the second):
@@ -42,7 +43,7 @@ import sys
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../.."))
 KINDS = ("easy-ham", "hard-ham", "spam")
 # lib/spam/bayes.cc's table: (from probability, score)
-DEFAULT_TABLE = "0.999:5,0.99:4,0.95:3,0.80:2,0.60:1,0.40:0,0.20:-0.5,0.05:-1,0.01:-1.5,0:-2"
+DEFAULT_TABLE = "0.999:5,0.99:5,0.95:4,0.80:3,0.60:2,0.40:0,0.20:-0.5,0.05:-1,0.01:-1.5,0:-2"
 
 
 def dump(args):
@@ -247,9 +248,9 @@ def report(rows, table, args):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
-    p = sub.add_parser("dump")
-    p.add_argument("split")
-    p.add_argument("out")
+    p = sub.add_parser("dump", help="the training messages' rule scores and tokens into OUT")
+    p.add_argument("split", help="the bench's split of the corpus (lib/spam_corpus.sh)")
+    p.add_argument("out", help="one message a line, for cv")
     p.add_argument("--rules", default=os.path.join(ROOT, "etc/spam/rules"))
     p.add_argument("--build", default=os.path.join(ROOT, "build/bench"))
     p = sub.add_parser("cv")
@@ -261,7 +262,7 @@ def main():
     p.add_argument("--x", type=float, default=0.5)
     p.add_argument("--min-strength", type=float, default=0.1)
     p.add_argument("--min-count", type=int, default=1)
-    p.add_argument("--max-disc", type=int, default=150)
+    p.add_argument("--max-disc", type=int, default=300)
     p.add_argument("--table", default=DEFAULT_TABLE, help="PROB:SCORE,... (BAYES_nn entries)")
     p.add_argument("--threshold", type=float, default=5.0, help="control/spamscore")
     p.add_argument("--balance", action="store_true", help="f(w)'s strength from counts scaled to equal classes")
