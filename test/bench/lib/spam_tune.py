@@ -123,9 +123,9 @@ class Model:
             return None
         p = sr / (sr + hr)
         if self.o.balance:
-            # the counts as if as many spam as ham were learned
+            # the counts moved towards as many spam as ham learned (balance 1: all the way)
             half = (self.ns + self.nh) / 2.0
-            n = s * half / self.ns + h * half / self.nh
+            n = s * (half / self.ns) ** self.o.balance + h * (half / self.nh) ** self.o.balance
         return (self.o.s * self.o.x + n * p) / (self.o.s + n)
 
     def prob(self, tokens):
@@ -265,7 +265,7 @@ def main():
     p.add_argument("--max-disc", type=int, default=300)
     p.add_argument("--table", default=DEFAULT_TABLE, help="PROB:SCORE,... (BAYES_nn entries)")
     p.add_argument("--threshold", type=float, default=5.0, help="control/spamscore")
-    p.add_argument("--balance", action="store_true", help="f(w)'s strength from counts scaled to equal classes")
+    p.add_argument("--balance", type=float, default=0, help="f(w)'s strength from counts scaled towards equal classes (0-1)")
     p.add_argument("--train-on-error", action="store_true")
     p.add_argument("--toe-margin", type=float, default=0.1)
     p.add_argument("--drop", help="PREFIX,...: tokens left out (an ablation)")
