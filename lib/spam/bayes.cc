@@ -76,10 +76,10 @@ Result<BayesResult> classify(TokenSource& store, const std::vector<std::string>&
 BayesRule bayes_rule(double p) {
   static constexpr std::array<std::pair<double, BayesRule>, 9> kTable{{
       {0.999, {"BAYES_999", 5.0}},
-      {0.99, {"BAYES_99", 4.0}},
-      {0.95, {"BAYES_95", 3.0}},
-      {0.80, {"BAYES_80", 2.0}},
-      {0.60, {"BAYES_60", 1.0}},
+      {0.99, {"BAYES_99", 5.0}},
+      {0.95, {"BAYES_95", 4.0}},
+      {0.80, {"BAYES_80", 3.0}},
+      {0.60, {"BAYES_60", 2.0}},
       {0.40, {"BAYES_50", 0.0}},
       {0.20, {"BAYES_40", -0.5}},
       {0.05, {"BAYES_20", -1.0}},

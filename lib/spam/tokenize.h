@@ -4,8 +4,9 @@
 // Subject words, Received structure, Message-ID shape, mailer, part types, attachment
 // names) and the domains of URLs. Each token once per message.
 //
-// Token forms (prefix, then the lower-cased value):
+// Token forms (prefix, then the value: words as written, everything else lower-cased):
 //   word                  a body word of 3 to 12 characters (punctuation around it removed)
+//   bi:<word> <word>      two neighbouring body words (a skipped word breaks the chain)
 //   skip:<c> <n>          a longer word: its first byte and its length rounded down to 10
 //   subject: from: to: reply-to: filename:   words and addresses of those fields
 //   url: url:dom: email:  hosts, registered domains, mail domains in text and HTML links

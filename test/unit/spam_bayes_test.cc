@@ -111,6 +111,7 @@ TEST(SpamBayes, ScoreTable) {
       {0.1, "BAYES_20"},  {0.02, "BAYES_05"},   {0.0, "BAYES_00"}};
   for (auto& [p, name] : kWant) EXPECT_EQ(bayes_rule(p).name, name) << p;
   EXPECT_DOUBLE_EQ(bayes_rule(1.0).score, 5.0);
+  EXPECT_DOUBLE_EQ(bayes_rule(0.99).score, 5.0);  // confident alone reaches the default spam score
   EXPECT_DOUBLE_EQ(bayes_rule(0.5).score, 0.0);
   EXPECT_DOUBLE_EQ(bayes_rule(0.0).score, -2.0);
   double last = 10;
