@@ -3,6 +3,7 @@
 // (posta-spamcheck(8) "LEARNING").
 #include <signal.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <iostream>
@@ -26,6 +27,10 @@ constexpr const char* kContentUser = "posta-c";
 Result<std::string> become_learner(const std::string& home_opt) {
   POSTA_TRY(auto settled, settle_setuid_instance());
   std::string home = settled ? *settled : home_opt.empty() ? posta_home() : home_opt;
+  // root running the set-user-id copy (the spamlearn service runs bin/posta-spamcheck): root
+  // again first, so that it becomes posta-c with the group posta, through which it reads the
+  // requests posta-imapd leaves, rather than posta-c with root's groups
+  if (::getuid() == 0 && ::geteuid() != 0 && ::seteuid(0) != 0) return fail_sys("unable to become root again");
   if (::geteuid() == 0 && system_mode(home)) {
     if (auto s = drop_to(kContentUser, kDbGroup); !s) return std::unexpected(s.error());
   } else if (auto s = become_instance_owner(home); !s) {

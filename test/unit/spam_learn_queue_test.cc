@@ -24,15 +24,17 @@ TEST(SpamLearnQueue, MoveTeaches) {
   EXPECT_FALSE(move_teaches("INBOX", "Archive", as));
 }
 
-TEST(SpamLearnQueue, RequestsAreHardLinksReadBackOldestFirst) {
+TEST(SpamLearnQueue, RequestsAreCopiesReadBackOldestFirst) {
   test::TempDir home;
   std::string msg = home.path + "/message";
   std::ofstream(msg) << "Subject: x\n\nbody\n";
+  mode_t old = ::umask(077);  // posta-imapd's: the request is still readable by the group
   ASSERT_TRUE(request_learning(home.path, "alice@example.org", LearnAs::kSpam, msg));
   ASSERT_TRUE(request_learning(home.path, "bob", LearnAs::kHam, msg));
+  ::umask(old);
   struct stat st{};
   ASSERT_EQ(::stat(msg.c_str(), &st), 0);
-  EXPECT_EQ(st.st_nlink, 3u);  // the message and two requests: no copy
+  EXPECT_EQ(st.st_nlink, 1u);  // copies: the learner may be another user than the writer
 
   auto r = pending_requests(home.path, 10);
   ASSERT_TRUE(r) << r.error().what;
@@ -44,7 +46,22 @@ TEST(SpamLearnQueue, RequestsAreHardLinksReadBackOldestFirst) {
   auto body = read_file((*r)[0].path);
   ASSERT_TRUE(body);
   EXPECT_EQ(*body, "Subject: x\n\nbody\n");
+  ASSERT_EQ(::stat((*r)[0].path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0640u);
   EXPECT_EQ(pending_requests(home.path, 1)->size(), 1u);  // max is honoured
+}
+
+TEST(SpamLearnQueue, ARequestKeepsWhatTheLearnerReads) {
+  test::TempDir home;
+  std::string msg = home.path + "/big";
+  std::ofstream(msg) << std::string(request_bytes() + 4096, 'x');
+  ASSERT_TRUE(request_learning(home.path, "u", LearnAs::kSpam, msg));
+  ::unlink(msg.c_str());  // expunged: the request keeps its bytes
+  auto r = pending_requests(home.path, 10);
+  ASSERT_TRUE(r && r->size() == 1u);
+  struct stat st{};
+  ASSERT_EQ(::stat((*r)[0].path.c_str(), &st), 0);
+  EXPECT_EQ(static_cast<size_t>(st.st_size), request_bytes());
 }
 
 TEST(SpamLearnQueue, ForeignNamesAreSkippedAndAnEmptyQueueIsEmpty) {
