@@ -1,5 +1,5 @@
 // Unit tests of lib/spam token_store and learn: the record codec, learning and unlearning
-// with the learned-message record, expiry, the published copy, files and Maildirs.
+// with the learned-message record, expiry, the published copy, files, mbox files and Maildirs.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -251,6 +251,18 @@ TEST(SpamLearn, FilesAndMaildirs) {
   EXPECT_FALSE(learn_paths(*s, {h.path + "/single", h.path + "/plain"}, Class::kSpam));
   EXPECT_FALSE(learn_paths(*s, {h.path + "/single", h.path + "/nonexistent"}, Class::kSpam));
   EXPECT_EQ(totals(*s), (Totals{0, 0}));
+  // an mbox file: each of its messages, keyed as the same message in a file
+  write(h.path + "/mbox",
+        "From a@x Mon Dec  7 10:00:00 2026\nMessage-ID: <4@x>\n\nsingle message\n\n"
+        "From b@x Mon Dec  7 10:01:00 2026\nMessage-ID: <5@x>\n\n>From the mbox\n\n");
+  c = learn_paths(*s, {h.path + "/single"}, Class::kSpam);
+  ASSERT_TRUE(c);
+  c = learn_paths(*s, {h.path + "/mbox"}, Class::kSpam);
+  ASSERT_TRUE(c) << c.error().what;
+  EXPECT_EQ(c->already, 1u);
+  EXPECT_EQ(c->learned, 1u);
+  EXPECT_EQ(counts(*s, "from").spam, 1u);
+  EXPECT_EQ(totals(*s), (Totals{2, 0}));
   auto one = learn_message(*s, "Message-ID: <9@x>\n\nin memory\n", Class::kHam);
   ASSERT_TRUE(one);
   EXPECT_EQ(*one, LearnOutcome::kLearned);
