@@ -119,7 +119,8 @@ int run_learn(const LearnArgs& a) {
     auto e = (*store)->expire(a.min_count, a.max_idle_days, spam::today());
     if (!e) log::fatal(kExitTemporary, e.error().what);
     if (auto s = publish(**store, *home, a.user); !s) log::fatal(kExitTemporary, s.error().what);
-    std::cout << "kept " << e->kept << ", dropped " << e->dropped << "\n";
+    std::cout << "tokens kept " << e->kept << ", dropped " << e->dropped << "; messages kept " << e->records_kept
+              << ", dropped " << e->records_dropped << "\n";
     return admin::flush_stdout();
   }
   std::optional<spam::Class> cls;

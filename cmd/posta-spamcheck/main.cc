@@ -49,7 +49,7 @@ int main(int argc, char** argv) {
   unlearn->add_option("--user", la.user, "from this user's store instead of the global one");
   unlearn->add_option("PATH", la.paths, "a message file, an mbox file or a Maildir")->required();
   unlearn->callback(run_learn);
-  auto* expire = tool.app.add_subcommand("expire", "drop rare tokens not learned for a while");
+  auto* expire = tool.app.add_subcommand("expire", "drop rare tokens and records of messages not learned for a while");
   expire->add_option("--user", la.user, "this user's store instead of the global one");
   expire->add_option("--min-count", la.min_count, "tokens held by fewer learned messages are dropped (default 2)");
   expire->add_option("--max-idle-days", la.max_idle_days, "when not learned for more days (default 90)");

@@ -199,7 +199,7 @@ PY
 @test "spamlearn: expire keeps what was learned today; usage errors; SIGTERM ends the service cleanly" {
   run "$POSTA_BIN/posta-spamcheck" expire --min-count 2 --max-idle-days 0
   assert_success
-  assert_output --regexp '^kept [0-9]+, dropped 0$'
+  assert_output --regexp '^tokens kept [0-9]+, dropped 0; messages kept [1-9][0-9]*, dropped 0$'
   python3 "$POSTA_SRC/test/lib/spam_corpus.py" ham 1 "$T/h" 51
   run "$POSTA_BIN/posta-spamcheck" check "$T/h/new/ham.0"
   assert_line --regexp '^ +-2\.0  BAYES_00 '
