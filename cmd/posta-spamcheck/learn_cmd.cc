@@ -63,6 +63,10 @@ void print_counts(const spam::LearnCounts& c, bool unlearn) {
 Result<spam::RequestCounts> request_round(const std::string& home) {
   spam::RequestOptions o;
   o.enabled = Control(home).flag("spamlearn", true);
+  if (auto stale = spam::remove_stale_requests(home, std::time(nullptr)); !stale)
+    log::warning(stale.error().what);
+  else if (*stale)
+    log::info("removed ", *stale, " unfinished learning requests from ", spam::learn_queue_dir(home), "/tmp");
   POSTA_TRY(auto pending, spam::pending_requests(home, 1));
   if (pending.empty()) return spam::RequestCounts{};
   POSTA_TRY(auto store, open_store(home, ""));

@@ -94,6 +94,23 @@ Status request_learning(const std::string& home, const std::string& user, LearnA
   return {};
 }
 
+Result<size_t> remove_stale_requests(const std::string& home, time_t now) {
+  std::string dir = learn_queue_dir(home) + "/tmp";
+  CPtr<DIR, ::closedir> d(::opendir(dir.c_str()));
+  if (!d) {
+    if (errno == ENOENT) return size_t{0};
+    return fail_sys("opendir " + dir);
+  }
+  size_t removed = 0;
+  while (dirent* e = ::readdir(d.get())) {
+    if (e->d_name[0] == '.') continue;
+    struct stat st;
+    if (::fstatat(::dirfd(d.get()), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    if (st.st_mtime + 36 * 3600 < now && ::unlinkat(::dirfd(d.get()), e->d_name, 0) == 0) ++removed;
+  }
+  return removed;
+}
+
 Result<std::vector<LearnRequest>> pending_requests(const std::string& home, size_t max) {
   std::string dir = learn_queue_dir(home) + "/new";
   CPtr<DIR, ::closedir> d(::opendir(dir.c_str()));

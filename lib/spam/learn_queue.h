@@ -12,6 +12,7 @@
 // file gets the group posta; the random part keeps a name from being guessed.
 #pragma once
 #include <cstddef>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,10 @@ struct LearnRequest {
 // Up to max requests waiting in new/, oldest first. Names that are not requests are skipped
 // (and left alone).
 [[nodiscard]] Result<std::vector<LearnRequest>> pending_requests(const std::string& home, size_t max);
+
+// Removes the files of tmp/ last changed more than 36 hours before now (qmail's rule for a
+// Maildir's tmp/): requests whose writer died before renaming them. Returns how many.
+[[nodiscard]] Result<size_t> remove_stale_requests(const std::string& home, time_t now);
 
 // Whether a mailbox move from `from` to `to` teaches anything: into Junk is spam, out of Junk
 // into anything but Trash is ham.

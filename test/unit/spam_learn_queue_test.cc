@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <ctime>
 #include <fstream>
 
 #include "io/fd.h"
@@ -79,6 +81,24 @@ TEST(SpamLearnQueue, ForeignNamesAreSkippedAndAnEmptyQueueIsEmpty) {
   ASSERT_TRUE(r);
   ASSERT_EQ(r->size(), 1u);
   EXPECT_EQ((*r)[0].user, "u");
+}
+
+TEST(SpamLearnQueue, UnfinishedRequestsAreRemovedAfter36Hours) {
+  test::TempDir home;
+  EXPECT_EQ(*remove_stale_requests(home.path, std::time(nullptr)), 0u);  // no queue yet
+  std::string msg = home.path + "/m";
+  std::ofstream(msg) << "x";
+  ASSERT_TRUE(request_learning(home.path, "u", LearnAs::kSpam, msg));  // makes the queue
+  std::string tmp = learn_queue_dir(home.path) + "/tmp/";
+  std::ofstream(tmp + "old") << "x";
+  std::ofstream(tmp + "young") << "x";
+  time_t now = std::time(nullptr);
+  timespec old_times[2] = {{now - 37 * 3600, 0}, {now - 37 * 3600, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, (tmp + "old").c_str(), old_times, 0), 0);
+  EXPECT_EQ(*remove_stale_requests(home.path, now), 1u);
+  EXPECT_NE(::access((tmp + "old").c_str(), F_OK), 0);
+  EXPECT_EQ(::access((tmp + "young").c_str(), F_OK), 0);
+  EXPECT_EQ(pending_requests(home.path, 10)->size(), 1u);  // new/ is not touched
 }
 
 TEST(SpamLearnQueue, MissingMessageIsAnError) {
