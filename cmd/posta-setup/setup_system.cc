@@ -199,6 +199,12 @@ Status system_layout(const std::string& home) {
 Status system_spam_layout(const std::string& home) {
   if (auto s = place(home + "/spam", "posta-c", kDbGroup, 0750); !s) return s;
   if (auto s = place(home + "/spam/tmp", "posta-c", kDbGroup, 0700); !s) return s;
+  // Learning requests: posta-imapd (posta-v, group posta) adds files to tmp/ and renames them
+  // into new/, but may neither list nor remove them; the files get the group posta, through
+  // which the learner (posta-c) reads them (lib/spam/learn_queue.h).
+  if (auto s = place(home + "/spam/learn", "posta-c", kDbGroup, 0710); !s) return s;
+  for (const char* d : {"/spam/learn/tmp", "/spam/learn/new"})
+    if (auto s = place(home + d, "posta-c", kDbGroup, 03730); !s) return s;
   std::string rules = home + "/spam/rules";
   if (::access(rules.c_str(), F_OK) == 0)
     if (auto s = own_file(rules, "posta-c", kDbGroup, 0644); !s) return s;

@@ -159,7 +159,8 @@ Result<std::vector<std::string>> install_control(const std::string& etc, const s
 }
 
 Status install_spam(const std::string& etc, const std::string& home) {
-  for (auto& [d, mode] : {std::pair{"/spam", mode_t(0750)}, std::pair{"/spam/tmp", mode_t(0700)}}) {
+  for (const char* d : {"/spam", "/spam/tmp", "/spam/learn", "/spam/learn/tmp", "/spam/learn/new"}) {
+    mode_t mode = std::string_view(d) == "/spam" ? 0750 : 0700;
     std::string p = home + d;
     if (::mkdir(p.c_str(), mode) != 0 && errno != EEXIST) return fail_sys("unable to create " + p);
   }

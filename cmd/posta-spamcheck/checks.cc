@@ -1,6 +1,7 @@
 // The checks a message goes through, in order; each adds scored contributions to the
 // Analysis or sets its hard verdict (posta-spamcheck(8) "CHECKS").
 #include "control/control.h"
+#include "log/log.h"
 #include "mime/message.h"
 #include "spam/content.h"
 #include "spam/instance_rules.h"
@@ -26,6 +27,10 @@ Checks load_checks(const std::string& home) {
   }
   c.rules = std::move(*rules);
   load_classifier(home, c);
+  if (auto uribl = spam::load_uribl(Control(home)))
+    c.uribl = std::move(*uribl);
+  else
+    log::warning("uribl: ", uribl.error().what, ": no URI blocklist lookups");
   return c;
 }
 
@@ -39,6 +44,11 @@ spam::Analysis analyze(const Checks& checks, std::string_view message, spam::Rul
   std::string crlf = mime::to_crlf(message);
   spam::Content content = spam::extract_content(crlf);
   checks.rules.evaluate(content, a, rules_stats);
+  if (checks.uribl) {
+    auto found = spam::check_uris(*checks.uribl, content.uris);
+    for (auto& f : found.failed) log::warning("uribl: lookup failed: ", f);
+    for (auto& c : found.fired) a.fired.push_back(std::move(c));
+  }
   if (auto bayes = classify_message(checks, crlf))
     if (auto c = bayes_contribution(*bayes)) a.fired.push_back(std::move(*c));
   if (checks.attachments)

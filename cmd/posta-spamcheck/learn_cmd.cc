@@ -3,6 +3,7 @@
 // (posta-spamcheck(8) "LEARNING").
 #include <signal.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <iostream>
@@ -26,6 +27,10 @@ constexpr const char* kContentUser = "posta-c";
 Result<std::string> become_learner(const std::string& home_opt) {
   POSTA_TRY(auto settled, settle_setuid_instance());
   std::string home = settled ? *settled : home_opt.empty() ? posta_home() : home_opt;
+  // root running the set-user-id copy (the spamlearn service runs bin/posta-spamcheck): root
+  // again first, so that it becomes posta-c with the group posta, through which it reads the
+  // requests posta-imapd leaves, rather than posta-c with root's groups
+  if (::getuid() == 0 && ::geteuid() != 0 && ::seteuid(0) != 0) return fail_sys("unable to become root again");
   if (::geteuid() == 0 && system_mode(home)) {
     if (auto s = drop_to(kContentUser, kDbGroup); !s) return std::unexpected(s.error());
   } else if (auto s = become_instance_owner(home); !s) {
@@ -58,6 +63,10 @@ void print_counts(const spam::LearnCounts& c, bool unlearn) {
 Result<spam::RequestCounts> request_round(const std::string& home) {
   spam::RequestOptions o;
   o.enabled = Control(home).flag("spamlearn", true);
+  if (auto stale = spam::remove_stale_requests(home, std::time(nullptr)); !stale)
+    log::warning(stale.error().what);
+  else if (*stale)
+    log::info("removed ", *stale, " unfinished learning requests from ", spam::learn_queue_dir(home), "/tmp");
   POSTA_TRY(auto pending, spam::pending_requests(home, 1));
   if (pending.empty()) return spam::RequestCounts{};
   POSTA_TRY(auto store, open_store(home, ""));
@@ -114,7 +123,8 @@ int run_learn(const LearnArgs& a) {
     auto e = (*store)->expire(a.min_count, a.max_idle_days, spam::today());
     if (!e) log::fatal(kExitTemporary, e.error().what);
     if (auto s = publish(**store, *home, a.user); !s) log::fatal(kExitTemporary, s.error().what);
-    std::cout << "kept " << e->kept << ", dropped " << e->dropped << "\n";
+    std::cout << "tokens kept " << e->kept << ", dropped " << e->dropped << "; messages kept " << e->records_kept
+              << ", dropped " << e->records_dropped << "\n";
     return admin::flush_stdout();
   }
   std::optional<spam::Class> cls;

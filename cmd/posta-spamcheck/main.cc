@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
   auto* ham = learn->add_flag("--ham", la.ham, "learn as ham");
   spam->excludes(ham);
   auto* user = learn->add_option("--user", la.user, "into this user's store instead of the global one");
-  auto* paths = learn->add_option("PATH", la.paths, "a message file or a Maildir");
+  auto* paths = learn->add_option("PATH", la.paths, "a message file, an mbox file or a Maildir");
   auto* requests = learn->add_flag("--requests", la.requests, "apply the requests in spam/learn/ (IMAP moves)");
   learn->add_flag("--loop", la.loop, "with --requests: every control/spamlearninterval seconds until SIGTERM")->needs(requests);
   requests->excludes(spam)->excludes(ham)->excludes(user)->excludes(paths);
@@ -65,9 +65,9 @@ int main(int argc, char** argv) {
   });
   auto* unlearn = tool.app.add_subcommand("unlearn", "take learned messages out of the store");
   unlearn->add_option("--user", la.user, "from this user's store instead of the global one");
-  unlearn->add_option("PATH", la.paths, "a message file or a Maildir")->required();
+  unlearn->add_option("PATH", la.paths, "a message file, an mbox file or a Maildir")->required();
   unlearn->callback(run_learn);
-  auto* expire = tool.app.add_subcommand("expire", "drop rare tokens not learned for a while");
+  auto* expire = tool.app.add_subcommand("expire", "drop rare tokens and records of messages not learned for a while");
   expire->add_option("--user", la.user, "this user's store instead of the global one");
   expire->add_option("--min-count", la.min_count, "tokens held by fewer learned messages are dropped (default 2)");
   expire->add_option("--max-idle-days", la.max_idle_days, "when not learned for more days (default 90)");

@@ -13,6 +13,7 @@
 #include "spam/analysis.h"
 #include "spam/bayes.h"
 #include "spam/rules.h"
+#include "spam/uribl.h"
 #include "spam/verdict.h"
 
 namespace posta::spamcheck {
@@ -25,6 +26,7 @@ struct Checks {
   spam::BayesOptions bayes;                   // min_learned from control/spamminlearned
   std::optional<scan::ClamdConfig> clamd;                // control/clamd: virus scanning
   std::optional<scan::AttachmentPolicy> attachments;    // control/attachmentpolicy
+  std::optional<spam::UriblConfig> uribl;               // control/uribl: URI blocklists
   std::string trouble;  // why the checks cannot run ("" when they can): a temporary refusal
 };
 

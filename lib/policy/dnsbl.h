@@ -6,6 +6,7 @@
 // any) outside 127.255.255.0/24, where some lists put their "query refused" answers. A
 // blocklist zone rejects unless it says "score N"; an allowlist zone's action is ignored.
 #pragma once
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -23,6 +24,7 @@ struct DnsZone {
   std::vector<std::string> codes;  // answers that count; empty: any in 127/8
   bool reject = true;              // false: adds score
   double score = 0;
+  uint32_t mask = 0;               // nonzero: answers sharing a bit with it count
   bool operator==(const DnsZone&) const = default;
 };
 
@@ -44,10 +46,18 @@ struct ZoneHit {
   std::string code;  // the address it answered
 };
 
+struct ZoneQuestion {
+  const DnsZone* zone = nullptr;
+  std::string name;
+};
+
 struct ZoneLookup {
   std::vector<ZoneHit> hits;        // in zone order
   std::vector<std::string> failed;  // zones whose lookup failed (timeout, SERVFAIL): skipped
 };
+
+// Asks all the questions at once and sorts the answers (hits in question order).
+ZoneLookup look_up(const dns::Resolver& r, const std::vector<ZoneQuestion>& qs);
 
 // Asks every zone at once for the name made by name_of (a zone whose name cannot be made is
 // skipped), and sorts the answers.

@@ -10,6 +10,7 @@
 #include "base/strings.h"
 #include "dkim/sign.h"
 #include "io/fd.h"
+#include "mime/mbox.h"
 #include "mime/message.h"
 
 namespace posta::spam {
@@ -28,6 +29,14 @@ Result<std::optional<std::string>> read_message(const std::string& path, size_t 
   POSTA_TRY(size_t n, read_full(fd->get(), buf.data(), buf.size()));
   buf.resize(n);
   return std::optional<std::string>{std::move(buf)};
+}
+
+// Whether the file at path is an mbox (mime/mbox.h) rather than one message.
+Result<bool> is_mbox(const std::string& path) {
+  POSTA_TRY(Fd fd, open_fd(path, O_RDONLY));
+  char head[5];
+  POSTA_TRY(size_t n, read_full(fd.get(), head, sizeof head));
+  return mime::looks_like_mbox(std::string_view(head, n));
 }
 
 bool is_dir(const std::string& p) {
@@ -68,6 +77,17 @@ struct Batch {
     items.clear();
     tokens = 0;
     return {};
+  }
+  // Every message of an mbox file.
+  Status add_mbox(const std::string& path) {
+    POSTA_TRY(Fd fd, open_fd(path, O_RDONLY));
+    mime::MboxReader mbox(std::move(fd), o.limits.max_message + (256u << 10));
+    for (;;) {
+      POSTA_TRY(auto msg, mbox.next());
+      if (!msg) return {};
+      if (trim_view(*msg).empty()) continue;
+      if (auto s = add(*msg); !s) return s;
+    }
   }
   Status add(std::string_view message) {
     LearnItem it{message_key(message), tokenize(message, o.limits)};
@@ -120,12 +140,14 @@ Result<LearnCounts> learn_paths(TokenStore& store, const std::vector<std::string
   struct Source {
     std::string path;
     bool in_maildir;
+    bool mbox = false;
   };
   std::vector<Source> files;
   for (auto& p : paths) {
     if (!is_dir(p)) {
       if (::access(p.c_str(), R_OK) != 0) return fail_sys("unable to read " + p);
-      files.push_back({p, false});
+      POSTA_TRY(bool mbox, is_mbox(p));
+      files.push_back({p, false, mbox});
       continue;
     }
     if (!is_dir(p + "/cur") && !is_dir(p + "/new")) return fail(p + " is a directory but not a Maildir (no cur/ or new/)");
@@ -134,6 +156,10 @@ Result<LearnCounts> learn_paths(TokenStore& store, const std::vector<std::string
   }
   Batch b{store, cls, o, {}, {}, 0};
   for (auto& f : files) {
+    if (f.mbox) {
+      if (auto s = b.add_mbox(f.path); !s) return std::unexpected(s.error());
+      continue;
+    }
     POSTA_TRY(auto msg, read_message(f.path, o.limits.max_message, f.in_maildir));
     if (!msg) {
       ++b.counts.vanished;

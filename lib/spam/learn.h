@@ -1,4 +1,4 @@
-// Learning messages into a token store (token_store.h): message files and Maildirs, as
+// Learning messages into a token store (token_store.h): message files, mbox files and Maildirs, as
 // `posta-spamcheck learn --spam|--ham FILE|MAILDIR...` and `unlearn` do.
 #pragma once
 #include <cstddef>
@@ -36,8 +36,8 @@ struct LearnCounts {
 [[nodiscard]] Result<LearnOutcome> learn_message(TokenStore& store, std::string_view message,
                                                  std::optional<Class> cls, const LearnOptions& o = {});
 
-// Each path is a message file or a Maildir (a directory with cur/ or new/: every file in
-// both). A path that is neither fails before anything is learned; the store changes in
+// Each path is a message file, an mbox file (its first line a "From " line: every message
+// in it, mime/mbox.h) or a Maildir (a directory with cur/ or new/: every file in both). A path that is neither fails before anything is learned; the store changes in
 // transactions of a batch of messages each, so a failure part way leaves the earlier
 // batches learned.
 [[nodiscard]] Result<LearnCounts> learn_paths(TokenStore& store, const std::vector<std::string>& paths,

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include "base/c_ptr.h"
 #include "base/hex.h"
 #include "io/fd.h"
+#include "spam/tokenize.h"
 
 namespace posta::spam {
 namespace {
@@ -20,23 +22,39 @@ namespace {
 // Every request of this process has its own number: one MOVE may teach many messages.
 std::atomic<unsigned> request_counter{0};
 
+// A rootless instance's directories, made on first use; posta-setup makes a system-mode
+// instance's (posta-c:posta 3730), which its writer could not make.
 Status make_dir(const std::string& dir) {
-  if (::mkdir(dir.c_str(), 0770) != 0 && errno != EEXIST) return fail_sys("mkdir " + dir);
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return fail_sys("mkdir " + dir);
   return {};
 }
 
-// A copy for a message on another file system (EXDEV) than the queue.
+std::string random_part() {
+  uint64_t v = 0;
+  if (::getrandom(&v, sizeof v, 0) != sizeof v) v = static_cast<uint64_t>(::time(nullptr)) ^ ::getpid();
+  return hex_encode(std::string_view(reinterpret_cast<const char*>(&v), sizeof v));
+}
+
+// The first request_bytes() of the message, readable by the learner's group whatever the
+// writer's umask.
 Status copy_message(const std::string& from, const std::string& to) {
-  auto data = read_file(from, 64u << 20);
-  if (!data) return std::unexpected(data.error());
-  auto fd = open_fd(to, O_WRONLY | O_CREAT | O_EXCL, 0640);
-  if (!fd) return std::unexpected(fd.error());
-  if (auto w = write_all(fd->get(), *data); !w) return w;
-  if (::fsync(fd->get()) != 0) return fail_sys("fsync " + to);
+  POSTA_TRY(Fd in, open_fd(from, O_RDONLY));
+  POSTA_TRY(Fd out, open_fd(to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0640));
+  if (::fchmod(out.get(), 0640) != 0) return fail_sys("chmod " + to);
+  std::string buf(64u << 10, '\0');
+  for (size_t left = request_bytes(); left > 0;) {
+    POSTA_TRY(size_t n, read_full(in.get(), buf.data(), std::min(left, buf.size())));
+    if (n == 0) break;
+    if (auto w = write_all(out.get(), std::string_view(buf.data(), n)); !w) return w;
+    left -= n;
+  }
+  if (::fsync(out.get()) != 0) return fail_sys("fsync " + to);
   return {};
 }
 
 }  // namespace
+
+size_t request_bytes() { return TokenizeLimits{}.max_message + (256u << 10); }
 
 const char* learn_as_name(LearnAs as) { return as == LearnAs::kSpam ? "spam" : "ham"; }
 
@@ -61,15 +79,12 @@ Status request_learning(const std::string& home, const std::string& user, LearnA
   for (const auto& d : {home + "/spam", dir, dir + "/tmp", dir + "/new"})
     if (auto s = make_dir(d); !s) return s;
   std::string name = std::to_string(std::time(nullptr)) + "." + std::to_string(::getpid()) + "_" +
-                     std::to_string(request_counter++) + (as == LearnAs::kSpam ? ".s." : ".h.") +
-                     hex_encode(user);
+                     std::to_string(request_counter++) + "_" + random_part() +
+                     (as == LearnAs::kSpam ? ".s." : ".h.") + hex_encode(user);
   std::string tmp = dir + "/tmp/" + name;
-  if (::link(message_path.c_str(), tmp.c_str()) != 0) {
-    if (errno != EXDEV && errno != EPERM) return fail_sys("link " + tmp);
-    if (auto c = copy_message(message_path, tmp); !c) {
-      ::unlink(tmp.c_str());
-      return c;
-    }
+  if (auto c = copy_message(message_path, tmp); !c) {
+    if (c.error().code != EEXIST) ::unlink(tmp.c_str());
+    return c;
   }
   if (::rename(tmp.c_str(), (dir + "/new/" + name).c_str()) != 0) {
     int err = errno;
@@ -77,6 +92,23 @@ Status request_learning(const std::string& home, const std::string& user, LearnA
     return fail_sys("rename " + tmp, err);
   }
   return {};
+}
+
+Result<size_t> remove_stale_requests(const std::string& home, time_t now) {
+  std::string dir = learn_queue_dir(home) + "/tmp";
+  CPtr<DIR, ::closedir> d(::opendir(dir.c_str()));
+  if (!d) {
+    if (errno == ENOENT) return size_t{0};
+    return fail_sys("opendir " + dir);
+  }
+  size_t removed = 0;
+  while (dirent* e = ::readdir(d.get())) {
+    if (e->d_name[0] == '.') continue;
+    struct stat st;
+    if (::fstatat(::dirfd(d.get()), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    if (st.st_mtime + 36 * 3600 < now && ::unlinkat(::dirfd(d.get()), e->d_name, 0) == 0) ++removed;
+  }
+  return removed;
 }
 
 Result<std::vector<LearnRequest>> pending_requests(const std::string& home, size_t max) {

@@ -1,6 +1,7 @@
 #include "spam/learn_requests.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,9 +13,14 @@
 namespace posta::spam {
 namespace {
 
-// The first max bytes of a request: the key and the tokens look at no more.
+// The first max bytes of a request: the key and the tokens look at no more. Only a regular
+// file: in a system-mode instance the group that may drop requests (posta) could drop a
+// symbolic link or a FIFO too.
 Result<std::string> read_head(const std::string& path, size_t max) {
-  POSTA_TRY(Fd fd, open_fd(path, O_RDONLY));
+  POSTA_TRY(Fd fd, open_fd(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK));
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) return fail_sys("fstat " + path);
+  if (!S_ISREG(st.st_mode)) return fail("not a regular file", EINVAL);
   std::string buf(max, '\0');
   POSTA_TRY(size_t n, read_full(fd.get(), buf.data(), buf.size()));
   buf.resize(n);
@@ -31,9 +37,15 @@ Result<RequestCounts> apply_requests(TokenStore& store, const std::string& home,
       if (::unlink(r.path.c_str()) == 0) ++c.dropped;
       continue;
     }
-    auto text = read_head(r.path, o.learn.limits.max_message + (256u << 10));
+    auto text = read_head(r.path, request_bytes());
     if (!text && text.error().code == ENOENT) {
       ++c.learned.vanished;
+      continue;
+    }
+    if (!text && (text.error().code == ELOOP || text.error().code == EINVAL)) {
+      log::warning("learning request ", r.path, ": not a regular file: removed");
+      ::unlink(r.path.c_str());
+      ++c.failed;
       continue;
     }
     if (!text) {

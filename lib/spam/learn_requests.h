@@ -12,7 +12,7 @@ namespace posta::spam {
 struct RequestCounts {
   LearnCounts learned;   // outcomes of the requests applied
   size_t dropped = 0;    // removed unlearned: learning is off (control/spamlearn)
-  size_t failed = 0;     // left in place to be tried again (unreadable)
+  size_t failed = 0;     // unreadable: left in place to be tried again; not a regular file: removed
   // Whether the store changed, so that the published copy is out of date.
   bool changed() const { return learned.learned + learned.moved > 0; }
 };

@@ -96,6 +96,20 @@ Result<TokenCounts> decode_counts(std::string_view v) {
   return TokenCounts{get_u32(v, 0), get_u32(v, 4), get_u32(v, 8)};
 }
 
+std::string encode_learned(Class cls, uint32_t day) {
+  std::string s(1, cls == Class::kSpam ? 's' : 'h');
+  put_u32(s, day);
+  return s;
+}
+
+Result<LearnedRecord> decode_learned(std::string_view v) {
+  if ((v.size() != 1 && v.size() != 5) || (v[0] != 's' && v[0] != 'h'))
+    return fail("bad learned-message record of " + std::to_string(v.size()) + " bytes");
+  LearnedRecord r{v[0] == 's' ? Class::kSpam : Class::kHam, std::nullopt};
+  if (v.size() == 5) r.day = get_u32(v, 1);
+  return r;
+}
+
 std::string spam_dir(const std::string& home) { return home + "/spam"; }
 
 Result<std::string> store_dir(const std::string& home, std::string_view user) {
@@ -194,6 +208,7 @@ Result<std::vector<LearnOutcome>> TokenStore::apply(const std::vector<LearnItem>
       }
       if (prev == cls) {
         out.push_back(LearnOutcome::kAlready);
+        state[it.key] = cls;  // seen again: its record's day moves on
         continue;
       }
       out.push_back(prev ? LearnOutcome::kMoved : LearnOutcome::kLearned);
@@ -226,7 +241,7 @@ Result<std::vector<LearnOutcome>> TokenStore::apply(const std::vector<LearnItem>
     for (auto& [key, c] : state) {
       if (!c) {
         POSTA_TRY([[maybe_unused]] bool gone, learned_->del(&txn, key));
-      } else if (auto s = learned_->put(&txn, key, *c == Class::kSpam ? "s" : "h"); !s) {
+      } else if (auto s = learned_->put(&txn, key, encode_learned(*c, day)); !s) {
         return s;
       }
     }
@@ -234,45 +249,6 @@ Result<std::vector<LearnOutcome>> TokenStore::apply(const std::vector<LearnItem>
   });
   if (!st) return std::unexpected(st.error());
   return out;
-}
-
-Result<ExpireStats> TokenStore::expire(uint32_t min_count, uint32_t max_idle_days, uint32_t day) {
-  auto stale = [&](const TokenCounts& c) {
-    return static_cast<uint64_t>(c.spam) + c.ham < min_count && static_cast<uint64_t>(c.day) + max_idle_days < day;
-  };
-  ExpireStats stats;
-  std::vector<std::string> drop;
-  Status bad;
-  auto sc = tokens_->scan(nullptr, "w", [&](std::string_view k, std::string_view v) {
-    auto c = decode_counts(v);
-    if (!c) bad = std::unexpected(c.error());
-    else if (stale(*c)) drop.emplace_back(k);
-    else ++stats.kept;
-    return bool(bad);
-  });
-  if (!sc) return std::unexpected(sc.error());
-  if (!bad) return std::unexpected(bad.error());
-  // Small transactions: a long expiry never holds more than a batch of page locks.
-  constexpr size_t kBatch = 1000;
-  for (size_t from = 0; from < drop.size(); from += kBatch) {
-    size_t dropped = 0;
-    auto st = db::with_txn(*env_, [&](db::Txn& txn) -> Status {
-      dropped = 0;
-      for (size_t i = from; i < std::min(drop.size(), from + kBatch); ++i) {
-        POSTA_TRY(auto v, tokens_->get(&txn, drop[i], true));
-        if (!v) continue;
-        POSTA_TRY(auto c, decode_counts(*v));
-        if (!stale(c)) continue;  // learned again since the scan
-        POSTA_TRY([[maybe_unused]] bool gone, tokens_->del(&txn, drop[i]));
-        ++dropped;
-      }
-      return {};
-    });
-    if (!st) return std::unexpected(st.error());
-    stats.dropped += dropped;
-    stats.kept += std::min(drop.size(), from + kBatch) - from - dropped;
-  }
-  return stats;
 }
 
 Status TokenStore::publish(const std::string& path) {

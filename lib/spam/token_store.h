@@ -4,7 +4,8 @@
 // (`posta-spamcheck learn|unlearn|expire`, the IMAP-move learner): tokens.db (per token:
 // messages learned as spam and as ham that held it, day last learned; and the totals) and
 // learned.db (per learned message: the direction it was learned in, so a message is never
-// counted twice in one direction and learning it the other way moves it).
+// counted twice in one direction and learning it the other way moves it, and the day it was
+// last learned, so that expire() keeps it bounded as it keeps the tokens).
 // $POSTA_HOME/spam/tokens.db is the published read-only copy of tokens.db that the
 // per-message filter reads without joining the environment (a file never changed once it
 // has its name; TokenStore::publish writes a new one and renames it into place).
@@ -29,6 +30,16 @@ struct TokenCounts {
   uint32_t day = 0;            // day (since 1970-01-01 UTC) it was last learned
   bool operator==(const TokenCounts&) const = default;
 };
+
+// learned.db record (5 bytes): 's' or 'h', then the day (little-endian uint32) the message
+// was last learned that way. A 1-byte record has no day: expire() gives it the day it runs.
+struct LearnedRecord {
+  Class cls = Class::kSpam;
+  std::optional<uint32_t> day;
+  bool operator==(const LearnedRecord&) const = default;
+};
+std::string encode_learned(Class cls, uint32_t day);
+[[nodiscard]] Result<LearnedRecord> decode_learned(std::string_view v);
 
 struct Totals {
   uint32_t spam = 0, ham = 0;  // messages learned
@@ -91,7 +102,8 @@ enum class LearnOutcome {
 };
 
 struct ExpireStats {
-  size_t kept = 0, dropped = 0;
+  size_t kept = 0, dropped = 0;                  // tokens
+  size_t records_kept = 0, records_dropped = 0;  // learned-message records
 };
 
 // The learner's store: joins the environment.
@@ -109,7 +121,9 @@ class TokenStore final : public TokenSource {
   // How the message with this key was learned; nullopt when it was not.
   [[nodiscard]] Result<std::optional<Class>> learned_as(std::string_view key);
   // Drops the tokens held by fewer than min_count learned messages and not learned for
-  // more than max_idle_days before day.
+  // more than max_idle_days before day, and the records of messages not learned for more
+  // than max_idle_days (their tokens stay counted: such a message learned again counts
+  // again, and unlearn no longer knows it) (token_expire.cc).
   [[nodiscard]] Result<ExpireStats> expire(uint32_t min_count, uint32_t max_idle_days, uint32_t day);
   // Writes the published copy at path: a new file under a temporary name, fsynced, renamed.
   [[nodiscard]] Status publish(const std::string& path);

@@ -32,6 +32,7 @@ run_fuzzer() {
 @test "fuzz: IMAP sequence/UID sets (normaliser) and LIST patterns (matcher) against their definitions" { run_fuzzer imap_sets_fuzz; }
 @test "fuzz: MIME parser (BODYSTRUCTURE, ENVELOPE, decoders)" { run_fuzzer mime_fuzz; }
 @test "fuzz: MIME parser on deep nesting and unclosed parts, work linear in the message" { run_fuzzer mime_nesting_fuzz; }
+@test "fuzz: mbox files (separators, >From unescaping, long lines, the per-message cut)" { run_fuzzer mime_mbox_fuzz; }
 @test "fuzz: Maildir names and delivery headers" { run_fuzzer maildir_fuzz; }
 @test "fuzz: posta-tcpd rules and CIDR matching" { run_fuzzer tcpd_rules_fuzz; }
 @test "fuzz: DMARC policy records" { run_fuzzer dmarc_record_fuzz; }

@@ -97,6 +97,21 @@ PY
   assert_output "unlearned 0, not learned 1"
 }
 
+@test "spamlearn: learn takes an mbox file: each of its messages, keyed as the same message in a file" {
+  borderline "mbox-1" mbox-1 >"$T/m1"
+  borderline "mbox-2" mbox-2 >"$T/m2"
+  { echo "From someone@fresh.example Mon Dec  7 10:00:00 2026"; cat "$T/m1"; echo
+    echo "From someone@fresh.example Mon Dec  7 10:01:00 2026"; cat "$T/m2"
+    echo ">From the mbox"; echo; } >"$T/mbox"
+  run "$POSTA_BIN/posta-spamcheck" learn --spam "$T/mbox"
+  assert_success
+  assert_output "learned 2, moved 0, already 0"
+  run "$POSTA_BIN/posta-spamcheck" learn --spam "$T/m1"
+  assert_output "learned 0, moved 0, already 1"
+  run "$POSTA_BIN/posta-spamcheck" unlearn "$T/mbox"
+  assert_output "unlearned 2, not learned 0"
+}
+
 @test "spamlearn: too little learned adds no BAYES entry; control/spamminlearned sets the minimum" {
   python3 "$POSTA_SRC/test/lib/spam_corpus.py" spam 1 "$T/s" 41
   printf '500\n' >"$PH/control/spamminlearned"
@@ -184,7 +199,7 @@ PY
 @test "spamlearn: expire keeps what was learned today; usage errors; SIGTERM ends the service cleanly" {
   run "$POSTA_BIN/posta-spamcheck" expire --min-count 2 --max-idle-days 0
   assert_success
-  assert_output --regexp '^kept [0-9]+, dropped 0$'
+  assert_output --regexp '^tokens kept [0-9]+, dropped 0; messages kept [1-9][0-9]*, dropped 0$'
   python3 "$POSTA_SRC/test/lib/spam_corpus.py" ham 1 "$T/h" 51
   run "$POSTA_BIN/posta-spamcheck" check "$T/h/new/ham.0"
   assert_line --regexp '^ +-2\.0  BAYES_00 '

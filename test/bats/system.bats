@@ -53,6 +53,9 @@ pid_of() { pgrep -f "^$PH/bin/$1( |\$)" | head -1; }
   assert_equal "$(stat -c '%U:%G %a' "$PH/bin/posta-spamcheck")" "posta-c:posta 4750"
   assert_equal "$(stat -c '%U:%G %a' "$PH/spam")" "posta-c:posta 750"
   assert_equal "$(stat -c '%U:%G %a' "$PH/spam/tmp")" "posta-c:posta 700"
+  assert_equal "$(stat -c '%U:%G %a' "$PH/spam/learn")" "posta-c:posta 710"
+  assert_equal "$(stat -c '%U:%G %a' "$PH/spam/learn/tmp")" "posta-c:posta 3730"
+  assert_equal "$(stat -c '%U:%G %a' "$PH/spam/learn/new")" "posta-c:posta 3730"
   assert_equal "$(cat "$PH/control/smtpqueue" | grep -v '^#')" "$PH/bin/posta-spamcheck"
   [ -L "$PH/bin/posta-send" ]
   assert_equal "$(stat -c '%U:%G %a' "$PH/queue")" "posta-q:posta-spool 750"
@@ -415,6 +418,43 @@ planted_user() {
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b'rate system-test 1 60\n'); print(s.recv(100).decode().strip())" "$PH/run/policy.sock"
   assert_success
   assert_output ok
+}
+
+@test "system mode: a move into Junk over IMAPS (posta-v) leaves a request the learner (posta-c) applies" {
+  s6-svc -d "$PH/service/spamlearn"
+  wait_for 20 sh -c "[ \"\$(s6-svstat -o up '$PH/service/spamlearn')\" = false ]"
+  run swaks --to alice@example.test --from bob@remote.test --server 127.0.0.1 --port "$SMTP_PORT" \
+    --header "Subject: learn-me" --body "a message alice calls spam"
+  assert_success
+  wait_for 20 delivered "Subject: learn-me"
+  run $PY - "$IMAPS_PORT" <<'PY'
+import imaplib, ssl, sys
+m = imaplib.IMAP4_SSL("127.0.0.1", int(sys.argv[1]), ssl_context=ssl._create_unverified_context())
+m.login("alice@example.test", "pw-alice")
+m.create("Junk")
+m.select("INBOX")
+typ, data = m.uid("SEARCH", None, "HEADER", "Subject", "learn-me")
+print("MOVE", m.uid("MOVE", data[0].split()[0].decode(), "Junk")[0])
+m.logout()
+PY
+  assert_success
+  assert_line "MOVE OK"
+  # a copy owned by posta-v, readable by the group posta; nobody in the group lists new/
+  run find "$PH/spam/learn/new" -type f -user posta-v -group posta -perm 0640
+  assert_equal "${#lines[@]}" 1
+  req=${lines[0]}
+  grep -q "Subject: learn-me" "$req"
+  run as posta-d:posta ls "$PH/spam/learn/new"
+  assert_failure
+  run as posta-v:posta ls "$PH/spam/learn/new"
+  assert_failure
+  run as posta-d:posta rm -f "$req"
+  [ -e "$req" ]
+  run "$PH/bin/posta-spamcheck" learn --requests
+  s6-svc -u "$PH/service/spamlearn"
+  assert_success
+  assert_output "learned 1, moved 0, already 0, vanished 0, dropped 0, failed 0"
+  [ -z "$(ls "$PH/spam/learn/new")" ]
 }
 
 @test "posta-setup --system needs root" {

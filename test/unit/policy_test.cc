@@ -213,8 +213,14 @@ TEST(Dnsbl, ZoneLines) {
   EXPECT_FALSE(z->reject);
   EXPECT_DOUBLE_EQ(z->score, 2.5);
   EXPECT_TRUE(parse_zone_line("bl.example =127.0.0.4 reject"));
+  z = parse_zone_line("multi.example &0x0e score 3");
+  ASSERT_TRUE(z) << z.error().what;
+  EXPECT_EQ(z->mask, 14u);
+  EXPECT_TRUE(z->codes.empty());
+  EXPECT_EQ(parse_zone_line("multi.example &6")->mask, 6u);
   for (const char* bad : {"", "bl..example", "bl.example =x", "bl.example =::1", "bl.example score",
-                          "bl.example score x", "bl.example reject extra", "bl.example maybe"})
+                          "bl.example score x", "bl.example reject extra", "bl.example maybe", "bl.example &0",
+                          "bl.example &-2", "bl.example &x", "bl.example &0x100000000", "bl.example &6 =127.0.0.2"})
     EXPECT_FALSE(parse_zone_line(bad)) << bad;
 }
 
@@ -245,6 +251,11 @@ TEST(Dnsbl, AnswerCodes) {
   EXPECT_FALSE(listed_code(any, a_answer({"127.0.0.2"}, dns::QueryStatus::kTempFail)));
   EXPECT_EQ(listed_code(some, a_answer({"127.0.0.4", "127.0.0.10"})), "127.0.0.10");
   EXPECT_FALSE(listed_code(some, a_answer({"127.0.0.4"})));
+  DnsZone bits{"multi.test", {}, false, 1, 0x0c};
+  EXPECT_EQ(listed_code(bits, a_answer({"127.0.0.1", "127.0.0.4"})), "127.0.0.4");
+  EXPECT_EQ(listed_code(bits, a_answer({"127.0.0.10"})), "127.0.0.10");
+  EXPECT_FALSE(listed_code(bits, a_answer({"127.0.0.2"})));
+  EXPECT_FALSE(listed_code(bits, a_answer({"127.0.0.1"})));  // "blocked query" of such lists
 }
 
 TEST(Dnsbl, DeadResolverSkipsZones) {

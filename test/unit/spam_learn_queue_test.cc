@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <ctime>
 #include <fstream>
 
 #include "io/fd.h"
@@ -24,15 +26,17 @@ TEST(SpamLearnQueue, MoveTeaches) {
   EXPECT_FALSE(move_teaches("INBOX", "Archive", as));
 }
 
-TEST(SpamLearnQueue, RequestsAreHardLinksReadBackOldestFirst) {
+TEST(SpamLearnQueue, RequestsAreCopiesReadBackOldestFirst) {
   test::TempDir home;
   std::string msg = home.path + "/message";
   std::ofstream(msg) << "Subject: x\n\nbody\n";
+  mode_t old = ::umask(077);  // posta-imapd's: the request is still readable by the group
   ASSERT_TRUE(request_learning(home.path, "alice@example.org", LearnAs::kSpam, msg));
   ASSERT_TRUE(request_learning(home.path, "bob", LearnAs::kHam, msg));
+  ::umask(old);
   struct stat st{};
   ASSERT_EQ(::stat(msg.c_str(), &st), 0);
-  EXPECT_EQ(st.st_nlink, 3u);  // the message and two requests: no copy
+  EXPECT_EQ(st.st_nlink, 1u);  // copies: the learner may be another user than the writer
 
   auto r = pending_requests(home.path, 10);
   ASSERT_TRUE(r) << r.error().what;
@@ -44,7 +48,22 @@ TEST(SpamLearnQueue, RequestsAreHardLinksReadBackOldestFirst) {
   auto body = read_file((*r)[0].path);
   ASSERT_TRUE(body);
   EXPECT_EQ(*body, "Subject: x\n\nbody\n");
+  ASSERT_EQ(::stat((*r)[0].path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0640u);
   EXPECT_EQ(pending_requests(home.path, 1)->size(), 1u);  // max is honoured
+}
+
+TEST(SpamLearnQueue, ARequestKeepsWhatTheLearnerReads) {
+  test::TempDir home;
+  std::string msg = home.path + "/big";
+  std::ofstream(msg) << std::string(request_bytes() + 4096, 'x');
+  ASSERT_TRUE(request_learning(home.path, "u", LearnAs::kSpam, msg));
+  ::unlink(msg.c_str());  // expunged: the request keeps its bytes
+  auto r = pending_requests(home.path, 10);
+  ASSERT_TRUE(r && r->size() == 1u);
+  struct stat st{};
+  ASSERT_EQ(::stat((*r)[0].path.c_str(), &st), 0);
+  EXPECT_EQ(static_cast<size_t>(st.st_size), request_bytes());
 }
 
 TEST(SpamLearnQueue, ForeignNamesAreSkippedAndAnEmptyQueueIsEmpty) {
@@ -62,6 +81,24 @@ TEST(SpamLearnQueue, ForeignNamesAreSkippedAndAnEmptyQueueIsEmpty) {
   ASSERT_TRUE(r);
   ASSERT_EQ(r->size(), 1u);
   EXPECT_EQ((*r)[0].user, "u");
+}
+
+TEST(SpamLearnQueue, UnfinishedRequestsAreRemovedAfter36Hours) {
+  test::TempDir home;
+  EXPECT_EQ(*remove_stale_requests(home.path, std::time(nullptr)), 0u);  // no queue yet
+  std::string msg = home.path + "/m";
+  std::ofstream(msg) << "x";
+  ASSERT_TRUE(request_learning(home.path, "u", LearnAs::kSpam, msg));  // makes the queue
+  std::string tmp = learn_queue_dir(home.path) + "/tmp/";
+  std::ofstream(tmp + "old") << "x";
+  std::ofstream(tmp + "young") << "x";
+  time_t now = std::time(nullptr);
+  timespec old_times[2] = {{now - 37 * 3600, 0}, {now - 37 * 3600, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, (tmp + "old").c_str(), old_times, 0), 0);
+  EXPECT_EQ(*remove_stale_requests(home.path, now), 1u);
+  EXPECT_NE(::access((tmp + "old").c_str(), F_OK), 0);
+  EXPECT_EQ(::access((tmp + "young").c_str(), F_OK), 0);
+  EXPECT_EQ(pending_requests(home.path, 10)->size(), 1u);  // new/ is not touched
 }
 
 TEST(SpamLearnQueue, MissingMessageIsAnError) {

@@ -2,6 +2,9 @@
 // dropped when learning is off.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <fstream>
 
 #include "spam/learn_queue.h"
@@ -61,6 +64,24 @@ TEST(SpamLearnRequests, DroppedWhenLearningIsOff) {
   EXPECT_FALSE(c->changed());
   EXPECT_EQ(*(*store)->totals(), (Totals{0, 0}));
   EXPECT_TRUE(pending_requests(h.path, 10)->empty());
+}
+
+TEST(SpamLearnRequests, OnlyRegularFilesAreRead) {
+  // whoever may drop requests could drop a link to a file of the learner's, or a FIFO
+  Home h;
+  auto store = TokenStore::open(*store_dir(h.path), true);
+  ASSERT_TRUE(store);
+  std::string secret = h.message("secret", "Message-ID: <3@x>\n\nprivate words\n");
+  ASSERT_TRUE(request_learning(h.path, "bob", LearnAs::kSpam, secret));  // makes the directories
+  std::string nd = learn_queue_dir(h.path) + "/new/";
+  ASSERT_EQ(::symlink(secret.c_str(), (nd + "2.1_0.s.626f62").c_str()), 0);
+  ASSERT_EQ(::mkfifo((nd + "2.1_1.s.626f62").c_str(), 0600), 0);
+  auto c = apply_requests(**store, h.path);
+  ASSERT_TRUE(c) << c.error().what;
+  EXPECT_EQ(c->learned.learned, 1u);  // the real request
+  EXPECT_EQ(c->failed, 2u);
+  EXPECT_TRUE(pending_requests(h.path, 10)->empty());  // removed, not retried
+  EXPECT_EQ(::access(secret.c_str(), F_OK), 0);
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // Unit tests of lib/spam token_store and learn: the record codec, learning and unlearning
-// with the learned-message record, expiry, the published copy, files and Maildirs.
+// with the learned-message record, expiry, the published copy, files, mbox files and Maildirs.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -133,6 +133,38 @@ TEST(SpamStore, ExpireDropsRareOldTokens) {
   EXPECT_EQ(counts(*s, "common-old"), (TokenCounts{1, 1, 10}));
   EXPECT_EQ(counts(*s, "rare-new"), (TokenCounts{1, 0, 100}));
   EXPECT_EQ(totals(*s), (Totals{2, 1}));  // totals are not tokens
+  // the records of old1 and old2 are idle too (day 10): dropped; new's kept
+  EXPECT_EQ(e->records_dropped, 2u);
+  EXPECT_EQ(e->records_kept, 1u);
+}
+
+TEST(SpamStore, ExpireBoundsTheLearnedRecords) {
+  Home h;
+  auto s = h.store();
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(s->apply({{"k1", {"a"}}, {"k2", {"a"}}}, Class::kSpam, 10));
+  // k2 learned again the same way on day 50: "already", but its record's day moves on
+  auto again = s->apply({{"k2", {"a"}}}, Class::kSpam, 50);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->at(0), LearnOutcome::kAlready);
+  auto e = s->expire(1, 30, 60);  // tokens: none rare (min 1); records: idle past day 30
+  ASSERT_TRUE(e) << e.error().what;
+  EXPECT_EQ(e->records_dropped, 1u);
+  EXPECT_EQ(e->records_kept, 1u);
+  EXPECT_FALSE(*s->learned_as("k1"));
+  EXPECT_EQ(*s->learned_as("k2"), Class::kSpam);
+  // k1's tokens stay counted; learned again it counts again (its record is gone)
+  EXPECT_EQ(counts(*s, "a").spam, 2u);
+  EXPECT_EQ(s->apply({{"k1", {"a"}}}, Class::kSpam, 60)->at(0), LearnOutcome::kLearned);
+  EXPECT_EQ(counts(*s, "a").spam, 3u);
+}
+
+TEST(SpamStore, LearnedRecordCodec) {
+  EXPECT_EQ(encode_learned(Class::kHam, 0x01020304), std::string("h\x04\x03\x02\x01", 5));
+  EXPECT_EQ(*decode_learned(encode_learned(Class::kSpam, 20000)), (LearnedRecord{Class::kSpam, 20000}));
+  EXPECT_EQ(*decode_learned("h"), (LearnedRecord{Class::kHam, std::nullopt}));  // no day
+  for (const std::string& bad : std::vector<std::string>{"", "x", "s123", "s12345", std::string("x\0\0\0\0", 5)})
+    EXPECT_FALSE(decode_learned(bad)) << bad;
 }
 
 TEST(SpamStore, PublishedCopy) {
@@ -251,6 +283,18 @@ TEST(SpamLearn, FilesAndMaildirs) {
   EXPECT_FALSE(learn_paths(*s, {h.path + "/single", h.path + "/plain"}, Class::kSpam));
   EXPECT_FALSE(learn_paths(*s, {h.path + "/single", h.path + "/nonexistent"}, Class::kSpam));
   EXPECT_EQ(totals(*s), (Totals{0, 0}));
+  // an mbox file: each of its messages, keyed as the same message in a file
+  write(h.path + "/mbox",
+        "From a@x Mon Dec  7 10:00:00 2026\nMessage-ID: <4@x>\n\nsingle message\n\n"
+        "From b@x Mon Dec  7 10:01:00 2026\nMessage-ID: <5@x>\n\n>From the mbox\n\n");
+  c = learn_paths(*s, {h.path + "/single"}, Class::kSpam);
+  ASSERT_TRUE(c);
+  c = learn_paths(*s, {h.path + "/mbox"}, Class::kSpam);
+  ASSERT_TRUE(c) << c.error().what;
+  EXPECT_EQ(c->already, 1u);
+  EXPECT_EQ(c->learned, 1u);
+  EXPECT_EQ(counts(*s, "from").spam, 1u);
+  EXPECT_EQ(totals(*s), (Totals{2, 0}));
   auto one = learn_message(*s, "Message-ID: <9@x>\n\nin memory\n", Class::kHam);
   ASSERT_TRUE(one);
   EXPECT_EQ(*one, LearnOutcome::kLearned);

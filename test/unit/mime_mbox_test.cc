@@ -1,0 +1,72 @@
+// Unit tests of lib/mime mbox: separators, escaped From lines, line ends, long lines and the
+// per-message cut.
+#include <gtest/gtest.h>
+#include <fcntl.h>
+
+#include <fstream>
+#include <vector>
+
+#include "mime/mbox.h"
+#include "tmpdir.h"
+
+namespace posta::mime {
+namespace {
+
+std::vector<std::string> messages(const std::string& text, size_t max = 1 << 20) {
+  test::TempDir dir;
+  std::string path = dir.path + "/mbox";
+  std::ofstream(path, std::ios::binary) << text;
+  auto fd = open_fd(path, O_RDONLY);
+  EXPECT_TRUE(fd);
+  MboxReader r(std::move(*fd), max);
+  std::vector<std::string> out;
+  for (;;) {
+    auto m = r.next();
+    EXPECT_TRUE(m);
+    if (!m || !*m) break;
+    out.push_back(**m);
+  }
+  return out;
+}
+
+TEST(MimeMbox, Detection) {
+  EXPECT_TRUE(looks_like_mbox("From alice@example.org Mon Dec  7 10:00:00 2026\n"));
+  for (const char* not_mbox : {"From: alice@example.org\n", "Received: from x\n", "From", ""})
+    EXPECT_FALSE(looks_like_mbox(not_mbox)) << not_mbox;
+}
+
+TEST(MimeMbox, SplitsAndUnescapes) {
+  auto m = messages(
+      "From a@x Mon Dec  7 10:00:00 2026\n"
+      "Subject: one\n\nbody\n>From here\n>>From there\n> From quoted\nFrom mid-paragraph\n\n"
+      "From b@x Mon Dec  7 10:01:00 2026\n"
+      "Subject: two\n\nsecond\n");
+  ASSERT_EQ(m.size(), 2u);
+  EXPECT_EQ(m[0], "Subject: one\n\nbody\nFrom here\n>From there\n> From quoted\nFrom mid-paragraph\n");
+  EXPECT_EQ(m[1], "Subject: two\n\nsecond\n");
+}
+
+TEST(MimeMbox, CrlfAndEmptyFiles) {
+  auto m = messages("From a@x\r\nSubject: a\r\n\r\nbody\r\n\r\nFrom b@x\r\nSubject: b\r\n\r\nx\r\n");
+  ASSERT_EQ(m.size(), 2u);
+  EXPECT_EQ(m[0], "Subject: a\r\n\r\nbody\r\n");
+  EXPECT_EQ(m[1], "Subject: b\r\n\r\nx\r\n");
+  EXPECT_TRUE(messages("").empty());
+  EXPECT_EQ(messages("From a@x\n").size(), 1u);  // one empty message
+}
+
+TEST(MimeMbox, LongLinesAndTheCut) {
+  std::string huge(300000, 'y');  // longer than a piece: still one line
+  auto m = messages("From " + huge + "\nSubject: a\n\n" + huge + "\n\nFrom b\nSubject: b\n\nFrom" + huge + "\n");
+  ASSERT_EQ(m.size(), 2u);
+  EXPECT_EQ(m[0], "Subject: a\n\n" + huge + "\n");
+  EXPECT_EQ(m[1], "Subject: b\n\nFrom" + huge + "\n");
+  // a message past the limit is cut; the next one is still found
+  m = messages("From a\nSubject: a\n\n" + huge + "\n\nFrom b\nSubject: b\n\nbody\n", 1000);
+  ASSERT_EQ(m.size(), 2u);
+  EXPECT_EQ(m[0].size(), 1000u);
+  EXPECT_EQ(m[1], "Subject: b\n\nbody\n");
+}
+
+}  // namespace
+}  // namespace posta::mime
