@@ -20,7 +20,6 @@
 namespace posta::spamcheck {
 namespace {
 
-constexpr const char* kContentUser = "posta-c";
 
 // As the filter: a set-user-id copy settles on its own instance; root becomes posta-c in a
 // system-mode instance (the owner of spam/), the instance owner in a rootless one.

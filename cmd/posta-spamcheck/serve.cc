@@ -36,7 +36,6 @@
 namespace posta::spamcheck {
 namespace {
 
-constexpr const char* kContentUser = "posta-c";
 constexpr int kJobsPerWorker = 500;     // then a fresh worker: memory a message grew is given back
 constexpr int kWorkerIdleSeconds = 300;  // an idle worker beyond the spare ones ends
 constexpr int kSpareWorkers = 2;        // idle workers kept waiting for the next messages

@@ -18,6 +18,9 @@
 
 namespace posta::spamcheck {
 
+// The user of the learner and of serve in a system-mode instance: the owner of spam/.
+inline constexpr const char* kContentUser = "posta-c";
+
 // What the checks of an instance need, loaded once per process.
 struct Checks {
   spam::Policy policy;

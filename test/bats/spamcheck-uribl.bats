@@ -80,7 +80,7 @@ queries() { grep -cE "query\[A\] ([^ ]*\.)?$1 from" "$T/dnsmasq.log" || true; }
   grep -q '^X-Spam-Status: No' "$m"
   [ "$(queries good.example.uribl.test)" -ge 1 ]
   [ "$(queries other.example.uribl.test)" -ge 1 ]
-  wait_for 10 grep -q "posta-spamcheck: warning: uribl: lookup failed: zone.invalid" "$PH/log/smtpd/current"
+  wait_for 10 grep -q "posta-spamcheck: warning: uribl: lookup failed: zone.invalid" "$PH/log/spamcheck/current"
 }
 
 @test "uribl: literal addresses are asked reversed; an answer mask selects the lists" {
