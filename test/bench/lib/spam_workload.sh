@@ -4,7 +4,7 @@
 # training split, then setup evaluates every evaluation message once through the filter
 # (accuracy figures, with the issue's targets beside them, and the throughput of that pass);
 # the rounds measure the throughput on a fixed sample of the evaluation messages, the same
-# for every filter, $(nproc) messages at a time: messages in, verdicts out, through the whole
+# for every filter, $CLIENTS messages at a time: messages in, verdicts out, through the whole
 # filter as a mail server uses it. posta-spamcheck runs as posta-smtpd uses it: its resident
 # form (posta-spamcheck serve, the instance's spamcheck service) gets each message's four
 # descriptors over run/spamcheck.sock and checks it in a forked child, which passes it on to
@@ -15,8 +15,7 @@
 # their clients (spamc, rspamc: a process per message, as from procmail) they are slower;
 # setup gives that figure too.
 # Peak memory: the filter's processes (spamd and its children; rspamd, its workers and its
-# redis; posta: the serve daemon plus $(nproc) times the largest per-message process, the
-# most a child can take, as many run at once).
+# redis; posta: posta-spamcheck serve and its workers).
 # Without build/bin/posta-spamcheck the posta side prints "skipped posta-spamcheck not
 # built" and the peers run alone.
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -27,7 +26,10 @@
 SW=$BENCH_WORK/spam-$SPAM_PEER            # this workload's state
 RESULTS=$BENCH_WORK/spam-results          # verdicts of every filter, kept for the next workload
 C=$SPAM_SPLIT_DIR                         # the corpus, split (read only)
-JOBS=$(nproc)
+JOBS=$(nproc)                                  # the peers' worker processes
+# messages in flight at once, for every filter: a mail server has many sessions, and posta's
+# path includes the queue's fsync, which a client or two would wait on
+CLIENTS=${SPAM_CLIENTS:-$((4 * JOBS))}
 # the share of the corpus a run uses: every Nth message (a small run is a smoke test). A
 # full run evaluates every evaluation message; on a slow or busy machine SPAM_EVAL_EVERY=N
 # evaluates every Nth instead (SpamAssassin takes about 0.1-0.5 s of CPU a message), and
@@ -59,7 +61,7 @@ timed() {
 classify() {
   local res=()
   [ -n "${3:-}" ] && res=(--results "$3")
-  $PY "$BENCH_LIB/spam_eval.py" classify "$1" --jobs "$JOBS" --every "$2" "${res[@]}" \
+  $PY "$BENCH_LIB/spam_eval.py" classify "$1" --jobs "$CLIENTS" --every "$2" "${res[@]}" \
     --posta-bin "$SPAMCHECK" --posta-home "${PH:-}" --envelope "$SW/envelope" "${EVAL_DIRS[@]}"
 }
 # peer_filter [client]: the peer's filter for spam_eval.py classify: its protocol (SPAMC,
@@ -150,7 +152,7 @@ rate_figure() {
     [ -n "$rs" ] && goal="${goal:+$goal, }>= 2x rspamd = $(awk -v r="$rs" 'BEGIN{print 2 * r}')"
     goal=${goal:+ (target $goal)}
   fi
-  echo "figure: ${1}_eval_pass $rate msg/s over $(awk '{print $4}' <<<"$2") messages, $JOBS clients, load average $(cut -d' ' -f1-3 /proc/loadavg)$goal" >&2
+  echo "figure: ${1}_eval_pass $rate msg/s over $(awk '{print $4}' <<<"$2") messages, $CLIENTS clients, load average $(cut -d' ' -f1-3 /proc/loadavg)$goal" >&2
 }
 
 posta_evaluate() {
@@ -162,7 +164,6 @@ posta_evaluate() {
   out=$(posta_pass "$EVAL_EVERY") || return 1
   rate_figure posta "$out"
   out=$(posta_pass "$ROUND_EVERY" "" posta-queue) || return 1
-  cut -d" " -f3 <<<"$out" >"$SW/posta.child_kb"
   echo "figure: posta_via_exec $(cut -d' ' -f1-2 <<<"$out") over $(cut -d' ' -f4 <<<"$out") messages (a posta-spamcheck process per message: the service down)" >&2
 }
 
@@ -172,7 +173,7 @@ spam_setup() {
   spam_corpus_split >&2 || return 1
   printf 'Fbench@bench.test\0Tuser1@bench.test\0\0' >"$SW/envelope"
   # the floor: what this driver reaches with a process that only reads the message
-  echo "figure: driver_floor $(classify floor "$ROUND_EVERY" | cut -d' ' -f1-2) (cat per message, $JOBS at a time)" >&2
+  echo "figure: driver_floor $(classify floor "$ROUND_EVERY" | cut -d' ' -f1-2) (cat per message, $CLIENTS at a time)" >&2
   peer_setup || return 1
   local out
   out=$(classify "$(peer_filter)" "$EVAL_EVERY" "$RESULTS/$PEER_NAME.tsv") || return 1
@@ -204,7 +205,7 @@ spam_workload() {
       local serve; serve=$(pgrep -f "posta-spamcheck serve -D $PH/run/spamcheck.sock" | head -n 1)
       reset_peaks $serve
       out=$(posta_pass "$ROUND_EVERY") || return 1
-      echo "$(cut -d' ' -f1-2 <<<"$out") $(( $(peak_kb $serve) + JOBS * $(cat "$SW/posta.child_kb" 2>/dev/null || echo 0) ))" ;;
+      echo "$(cut -d' ' -f1-2 <<<"$out") $(peak_kb $serve)" ;;
     peer)
       reset_peaks $(peer_pids)
       out=$(classify "$(peer_filter)" "$ROUND_EVERY") || return 1
