@@ -291,6 +291,14 @@ score RESIDENT_RULE 3.5'
   assert_success
   wait_for 20 has_delivered "$(md bob)/new" resident-4
   wait_for 5 test "$(grep -c 'posta-spamcheck: info: passed' "$PH/log/spamcheck/current")" -gt "$before"
+  # SIGHUP: the workers end after their message and fresh ones take the next
+  local workers
+  workers=$(pgrep -P "$(pgrep -f "posta-spamcheck serve -D $PH/run/spamcheck.sock" | head -n 1)" | sort | tr '\n' ' ')
+  s6-svc -h "$PH/service/spamcheck"
+  wait_for 10 test "$(pgrep -P "$(pgrep -f "posta-spamcheck serve -D $PH/run/spamcheck.sock" | head -n 1)" | sort | tr '\n' ' ')" != "$workers"
+  run send bob@$D "resident-5" "after SIGHUP"
+  assert_success
+  wait_for 20 has_delivered "$(md bob)/new" resident-5
   # a frame from a process that is not a posta server: not a posta-spamcheck frame, closed
   run python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"posta-queued 1\n\n"); print(s.recv(16))' "$PH/run/spamcheck.sock"
   assert_output "b''"
