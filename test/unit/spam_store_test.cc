@@ -293,7 +293,7 @@ TEST(SpamLearn, FilesAndMaildirs) {
   ASSERT_TRUE(c) << c.error().what;
   EXPECT_EQ(c->already, 1u);
   EXPECT_EQ(c->learned, 1u);
-  EXPECT_EQ(counts(*s, "from").spam, 1u);
+  EXPECT_EQ(counts(*s, "From").spam, 1u);
   EXPECT_EQ(totals(*s), (Totals{2, 0}));
   auto one = learn_message(*s, "Message-ID: <9@x>\n\nin memory\n", Class::kHam);
   ASSERT_TRUE(one);
