@@ -5,6 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <unordered_map>
+#include <unordered_set>
+
 #include "backup/source.h"
 #include "base/strings.h"
 #include "io/fd.h"
@@ -37,20 +40,35 @@ void set_mtime(const std::string& path, int64_t ns, bool symlink) {
   ::utimensat(AT_FDCWD, path.c_str(), ts, symlink ? AT_SYMLINK_NOFOLLOW : 0);
 }
 
-// The base names (before ':') of the messages in a live folder.
-std::vector<std::string> live_bases(const std::string& fdir) {
-  std::vector<std::string> out;
-  for (auto sub : {"/cur", "/new"}) {
-    DIR* d = ::opendir((fdir + sub).c_str());
-    if (!d) continue;
-    while (auto* e = ::readdir(d)) {
-      std::string_view n = e->d_name;
-      if (n[0] != '.') out.emplace_back(n.substr(0, n.find(':')));
+// The messages of a live folder: by base name (before ':'), and by size, so that a message
+// restored earlier under a new name is recognised by its content.
+struct LiveFolder {
+  std::unordered_set<std::string> bases;
+  std::unordered_multimap<uint64_t, std::string> by_size;  // size -> path
+
+  explicit LiveFolder(const std::string& fdir) {
+    for (auto sub : {"/cur/", "/new/"}) {
+      DIR* d = ::opendir((fdir + sub).c_str());
+      if (!d) continue;
+      while (auto* e = ::readdir(d)) {
+        std::string_view n = e->d_name;
+        if (n[0] == '.') continue;
+        bases.emplace(n.substr(0, n.find(':')));
+        struct stat st;
+        std::string path = fdir + sub + std::string(n);
+        if (::stat(path.c_str(), &st) == 0) by_size.emplace(uint64_t(st.st_size), path);
+      }
+      ::closedir(d);
     }
-    ::closedir(d);
   }
-  return out;
-}
+
+  bool has_content(const std::string& data) const {
+    auto [a, b] = by_size.equal_range(data.size());
+    for (auto it = a; it != b; ++it)
+      if (auto live = read_file(it->second, data.size() + 1); live && *live == data) return true;
+    return false;
+  }
+};
 
 }  // namespace
 
@@ -116,7 +134,7 @@ Result<RestoreResult> restore_to_dir(Repository& repo, const Snapshot& snap, con
 Result<RestoreResult> restore_into_instance(Repository& repo, const Snapshot& snap, const Selection& sel,
                                             const std::string& home) {
   RestoreResult r;
-  std::unordered_map<std::string, std::vector<std::string>> present;  // folder dir -> live bases
+  std::unordered_map<std::string, LiveFolder> present;  // by folder directory
   for (auto& e : snap.entries) {
     auto folder = folder_of_message(e.path);
     if (!folder || !selected(e, sel)) continue;
@@ -126,17 +144,21 @@ Result<RestoreResult> restore_into_instance(Repository& repo, const Snapshot& sn
     if (!folder->empty())
       if (auto s = maildir::create_folder(maildir, *folder); !s) return std::unexpected(s.error());
     std::string fdir = maildir::folder_dir(maildir, *folder);
-    auto [it, fresh] = present.try_emplace(fdir);
-    if (fresh) it->second = live_bases(fdir);
+    auto it = present.find(fdir);
+    if (it == present.end()) it = present.emplace(fdir, LiveFolder(fdir)).first;
     std::string name = e.path.substr(e.path.rfind('/') + 1);
     std::string base = name.substr(0, name.find(':'));
-    if (std::find(it->second.begin(), it->second.end(), base) != it->second.end()) {
+    if (it->second.bases.count(base)) {
       r.skipped++;
       continue;
     }
     auto data = read_entry(repo, e);
     if (!data) {
       r.errors.push_back(data.error().what + "; " + e.path + " not restored");
+      continue;
+    }
+    if (it->second.has_content(*data)) {  // restored before, under another name
+      r.skipped++;
       continue;
     }
     auto d = maildir::deliver_data(fdir, *data);
@@ -148,7 +170,7 @@ Result<RestoreResult> restore_into_instance(Repository& repo, const Snapshot& sn
       if (::rename(d->path.c_str(), cur.c_str()) != 0) return fail_sys("unable to move " + d->path);
       if (auto s = fsync_dir(fdir + "/cur"); !s) return std::unexpected(s.error());
     }
-    it->second.push_back(base);
+    it->second.bases.insert(base);
     r.files++;
     r.bytes += data->size();
   }
