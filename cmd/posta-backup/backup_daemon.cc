@@ -67,9 +67,10 @@ void alert_postmaster(const std::string& home, const Status& s) {
   if (pid > 0) {
     (void)write_all(p->write.get(), msg);
     p->write.reset();
-    int st;
+    int st = 0;
     ::waitpid(pid, &st, 0);
-    log::info("alerted the postmaster: ", s.failures, " failed runs");
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 0) log::info("alerted the postmaster: ", s.failures, " failed runs");
+    else log::warning("unable to alert the postmaster: posta-sendmail failed");
   }
 }
 
@@ -110,8 +111,8 @@ int run_child(Daemon& d, const Context& c, std::string& err) {
 
 }  // namespace
 
-int run_daemon(const Context& c) {
-  auto d = Daemon::start({}, {SIGTERM, SIGINT, SIGHUP, SIGCHLD});
+int run_daemon(const Context& c, std::optional<int> ready_fd) {
+  auto d = Daemon::start(Readiness{ready_fd, false}, {SIGTERM, SIGINT, SIGHUP, SIGCHLD});
   if (!d) return fail_exit(d.error());
   std::string home = home_of(c);
   if (auto s = become_instance_owner(home); !s) return fail_exit(s.error());

@@ -85,14 +85,16 @@ int run_once(const Context& c, bool progress) {
   return kOk;
 }
 
-int run_daemon(const Context& c);
+int run_daemon(const Context& c, std::optional<int> ready_fd);
 
 void register_run(CLI::App& app, Context& c, Action& action) {
   auto* r = app.add_subcommand("run", "back up the instance now (a new snapshot)");
   r->add_flag("--json", c.json, "print the new snapshot as a JSON object");
   r->callback([&] { action = [&] { return run_once(c, ::isatty(2)); }; });
   auto* d = app.add_subcommand("daemon", "the backupd service: a run every control/backupinterval seconds (posta-backupd(8))");
-  d->callback([&] { action = [&] { return run_daemon(c); }; });
+  static std::optional<int> ready_fd;
+  d->add_option("-d,--ready-fd", ready_fd, "s6 readiness: write a newline to this descriptor once started");
+  d->callback([&] { action = [&] { return run_daemon(c, ready_fd); }; });
 }
 
 }  // namespace posta::backupcmd
