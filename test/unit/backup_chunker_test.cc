@@ -5,19 +5,13 @@
 
 #include "backup/chunker.h"
 #include "backup/retention.h"
+#include "backup_test_data.h"
 
 using namespace posta::backup;
 
 namespace {
 
-std::string pseudo_random(size_t n, uint32_t seed) {
-  std::string s(n, '\0');
-  for (auto& c : s) {
-    seed = seed * 1103515245 + 12345;
-    c = char(seed >> 16);
-  }
-  return s;
-}
+using posta::test::pseudo_random;
 
 // the chunks as strings
 std::set<std::string> chunks(std::string_view data, const ChunkSizes& s) {

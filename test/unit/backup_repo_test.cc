@@ -7,6 +7,7 @@
 #include "backup/compress.h"
 #include "backup/repo.h"
 #include "backup/store.h"
+#include "backup_test_data.h"
 #include "tmpdir.h"
 
 using namespace posta::backup;
@@ -20,23 +21,34 @@ KdfParams test_kdf() {
   return k;
 }
 
-std::string pseudo_random(size_t n, uint32_t seed) {
-  std::string s(n, '\0');
-  for (auto& c : s) {
-    seed = seed * 1103515245 + 12345;
-    c = char(seed >> 16);
+using posta::test::pseudo_random;
+
+// A repository made with passphrase "p" in a directory of the test's own.
+class BackupRepo : public testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(Repository::init(dir, "p", test_kdf())); }
+  std::unique_ptr<Repository> open(bool writable = true, std::string_view pass = "p") {
+    auto r = Repository::open(dir, pass, writable);
+    EXPECT_TRUE(r) << r.error().what;
+    return r ? std::move(*r) : nullptr;
   }
-  return s;
-}
+  // Stores each of data in one run; the ID of the last.
+  ObjectId stored(std::initializer_list<std::string_view> data) {
+    auto r = open();
+    ObjectId id{};
+    for (auto d : data) id = r ? *r->put(d) : id;
+    EXPECT_TRUE(r && r->flush());
+    return id;
+  }
+  posta::test::TempDir t;
+  std::string dir = t.path + "/repo";
+};
 
 }  // namespace
 
-TEST(BackupRepo, RoundTripAndDedup) {
-  posta::test::TempDir t;
-  std::string dir = t.path + "/repo";
-  ASSERT_TRUE(Repository::init(dir, "pass", test_kdf()));
-  auto r = Repository::open(dir, "pass", true);
-  ASSERT_TRUE(r) << r.error().what;
+TEST_F(BackupRepo, RoundTripAndDedup) {
+  auto r = std::optional(open());
+  ASSERT_TRUE(*r);
   std::string big = pseudo_random(3 << 20, 7) + std::string(1 << 20, 'x');
   auto a = (*r)->put("hello");
   auto b = (*r)->put(big);
@@ -48,8 +60,8 @@ TEST(BackupRepo, RoundTripAndDedup) {
   EXPECT_EQ((*r)->new_bytes(), after_two);
   ASSERT_TRUE((*r)->flush());
   r->reset();
-  auto r2 = Repository::open(dir, "pass", false);
-  ASSERT_TRUE(r2);
+  auto r2 = std::optional(open(false));
+  ASSERT_TRUE(*r2);
   EXPECT_EQ(*(*r2)->get(*a), "hello");
   EXPECT_EQ(*(*r2)->get(*b), big);
   auto dmg = (*r2)->verify();
@@ -57,46 +69,24 @@ TEST(BackupRepo, RoundTripAndDedup) {
   EXPECT_TRUE(dmg->empty());
 }
 
-TEST(BackupRepo, WrongPassphraseRefused) {
-  posta::test::TempDir t;
-  std::string dir = t.path + "/repo";
-  ASSERT_TRUE(Repository::init(dir, "right", test_kdf()));
+TEST_F(BackupRepo, WrongPassphraseRefused) {
   auto r = Repository::open(dir, "wrong", false);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, EACCES);
   EXPECT_NE(r.error().what.find("wrong passphrase"), std::string::npos);
 }
 
-TEST(BackupRepo, ChangedPassphrase) {
-  posta::test::TempDir t;
-  std::string dir = t.path + "/repo";
-  ASSERT_TRUE(Repository::init(dir, "old", test_kdf()));
-  ObjectId id;
-  {
-    auto r = Repository::open(dir, "old", true);
-    ASSERT_TRUE(r);
-    id = *(*r)->put("data");
-    ASSERT_TRUE((*r)->flush());
-    ASSERT_TRUE((*r)->change_passphrase("new", test_kdf()));
-  }
-  EXPECT_FALSE(Repository::open(dir, "old", false));
-  auto r = Repository::open(dir, "new", false);
+TEST_F(BackupRepo, ChangedPassphrase) {
+  ObjectId id = stored({"data"});
+  ASSERT_TRUE(open()->change_passphrase("new", test_kdf()));
+  EXPECT_FALSE(Repository::open(dir, "p", false));
+  auto r = open(false, "new");
   ASSERT_TRUE(r);
-  EXPECT_EQ(*(*r)->get(id), "data");
+  EXPECT_EQ(*r->get(id), "data");
 }
 
-TEST(BackupRepo, TamperNamesTheObject) {
-  posta::test::TempDir t;
-  std::string dir = t.path + "/repo";
-  ASSERT_TRUE(Repository::init(dir, "p", test_kdf()));
-  ObjectId id;
-  {
-    auto r = Repository::open(dir, "p", true);
-    ASSERT_TRUE(r);
-    ASSERT_TRUE((*r)->put("first object"));
-    id = *(*r)->put(pseudo_random(5000, 3));
-    ASSERT_TRUE((*r)->flush());
-  }
+TEST_F(BackupRepo, TamperNamesTheObject) {
+  ObjectId id = stored({"first object", pseudo_random(5000, 3)});
   // flip the last byte of the pack: inside the second object's tag
   std::string pack;
   for (auto& e : std::filesystem::directory_iterator(dir + "/packs")) pack = e.path();
@@ -107,40 +97,29 @@ TEST(BackupRepo, TamperNamesTheObject) {
   c ^= 1;
   ASSERT_EQ(::pwrite(fd, &c, 1, end - 1), 1);
   ::close(fd);
-  auto r = Repository::open(dir, "p", false);
+  auto r = open(false);
   ASSERT_TRUE(r);
-  auto got = (*r)->get(id);
+  auto got = r->get(id);
   ASSERT_FALSE(got);
   EXPECT_NE(got.error().what.find(id_hex(id)), std::string::npos) << got.error().what;
-  auto dmg = (*r)->verify();
+  auto dmg = r->verify();
   ASSERT_TRUE(dmg);
   ASSERT_EQ(dmg->size(), 1u);
   EXPECT_EQ((*dmg)[0].object, id_hex(id));
 }
 
-TEST(BackupRepo, PackWithoutIndexIsRecovered) {
-  posta::test::TempDir t;
-  std::string dir = t.path + "/repo";
-  ASSERT_TRUE(Repository::init(dir, "p", test_kdf()));
-  ObjectId id;
-  {
-    auto r = Repository::open(dir, "p", true);
-    id = *(*r)->put("kept");
-    ASSERT_TRUE((*r)->flush());
-  }
+TEST_F(BackupRepo, PackWithoutIndexIsRecovered) {
+  ObjectId id = stored({"kept"});
   for (auto& e : std::filesystem::directory_iterator(dir + "/index")) std::filesystem::remove(e.path());
-  auto r = Repository::open(dir, "p", true);
+  auto r = open();
   ASSERT_TRUE(r);
-  EXPECT_TRUE((*r)->has(id));
+  EXPECT_TRUE(r->has(id));
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir + "/index"), {}), 1);
 }
 
-TEST(BackupRepo, SnapshotCommitAndCompact) {
-  posta::test::TempDir t;
-  std::string dir = t.path + "/repo";
-  ASSERT_TRUE(Repository::init(dir, "p", test_kdf()));
-  auto r = Repository::open(dir, "p", true);
-  ASSERT_TRUE(r);
+TEST_F(BackupRepo, SnapshotCommitAndCompact) {
+  auto r = std::optional(open());
+  ASSERT_TRUE(*r);
   Entry keep{"mail/a", EntryType::kFile, 0600, 1, 4, 1, "id@x", "", {}};
   keep.chunks = *store_bytes(**r, "keep");
   ASSERT_TRUE((*r)->put("garbage only the first snapshot had"));
@@ -161,13 +140,13 @@ TEST(BackupRepo, SnapshotCommitAndCompact) {
   EXPECT_GT(*freed, 0u);
   EXPECT_EQ((*r)->object_count(), live.size());
   r->reset();
-  auto r2 = Repository::open(dir, "p", false);
-  ASSERT_TRUE(r2);
+  auto r2 = std::optional(open(false));
+  ASSERT_TRUE(*r2);
   EXPECT_EQ(*read_entry(**r2, load_snapshot(**r2, *name)->entries[0]), "keep");
   EXPECT_TRUE((*r2)->verify()->empty());
 }
 
-TEST(BackupRepo, LocksExcludeAsDocumented) {
+TEST(BackupLock, ExcludesAsDocumented) {
   posta::test::TempDir t;
   auto run = RepoLock::take(t.path, RepoLock::Mode::kRun);
   ASSERT_TRUE(run);
