@@ -28,8 +28,9 @@ struct RestoreResult {
   std::vector<std::string> errors;             // objects that failed authentication, write errors
 };
 
-// Writes the selected entries under dir at their paths, with their modes and times; never
-// replaces an existing file (an error names it).
+// Writes the selected entries under dir at their paths, with their modes and times, and
+// syncs the file system before it returns; never replaces an existing file (an error names
+// it).
 [[nodiscard]] Result<RestoreResult> restore_to_dir(Repository& repo, const Snapshot& snap, const Selection& sel,
                                                    const std::string& dir);
 
