@@ -162,7 +162,7 @@ std::string message_id_of(std::string_view head) {
     size_t eol = head.find('\n', pos);
     std::string_view line = head.substr(pos, eol == std::string_view::npos ? head.size() - pos : eol - pos);
     if (line.empty() || line == "\r") break;
-    if (line.size() > 11 && lower(std::string(line.substr(0, 11))) == "message-id:") {
+    if (line.size() >= 11 && lower(std::string(line.substr(0, 11))) == "message-id:") {
       std::string v(line.substr(11));
       // folded onto the next line
       size_t next = eol == std::string_view::npos ? head.size() : eol + 1;

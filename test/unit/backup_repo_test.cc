@@ -15,11 +15,7 @@ using namespace posta::backup;
 namespace {
 
 // cheap scrypt for tests
-KdfParams test_kdf() {
-  KdfParams k;
-  k.log2_n = 10;
-  return k;
-}
+using posta::test::test_kdf;
 
 using posta::test::pseudo_random;
 

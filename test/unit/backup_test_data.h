@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <string>
 
+#include "backup/crypto.h"
+
 namespace posta::test {
 
 // n bytes of a fixed linear congruential sequence: incompressible, the same every run.
@@ -13,6 +15,13 @@ inline std::string pseudo_random(size_t n, uint32_t seed) {
     c = char(seed >> 16);
   }
   return s;
+}
+
+// scrypt cheap enough for tests (N = 2^10)
+inline backup::KdfParams test_kdf() {
+  backup::KdfParams k;
+  k.log2_n = 10;
+  return k;
 }
 
 }  // namespace posta::test
