@@ -4,9 +4,11 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "backup/repo.h"
+#include "backup/retention.h"
 #include "backup/store.h"
 
 namespace posta::backupcmd {
@@ -21,11 +23,30 @@ enum Exit : int {
   kTrouble = 111,    // system trouble: I/O, a full disk
 };
 
+// The options of the subcommands.
+struct LsArgs {
+  std::string snapshot, user, folder;
+};
+struct RestoreArgs {
+  std::string snapshot = "latest", at, to, user, message_id, since, until;
+  std::optional<std::string> folder;
+  std::string folder_text;  // --folder as given; folder is set when it was given
+};
+struct PruneArgs {
+  backup::Retention keep;
+  bool dry_run = false;
+};
+
 struct Context {
   std::string home;            // --home
   std::string repo;            // --repo, else control/backuprepo
   std::string passphrase_file; // --passphrase-file, else $POSTA_BACKUP_PASSPHRASE_FILE, else control/backupkeyfile
   bool json = false;
+  std::string new_passphrase_file;  // key
+  std::optional<int> ready_fd;      // daemon -d
+  LsArgs ls;
+  RestoreArgs restore;
+  PruneArgs prune;
 };
 using Action = std::function<int()>;
 // Error::code of a usage mistake (a bad time, no repository named): exit kUsage

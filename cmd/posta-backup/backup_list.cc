@@ -48,10 +48,6 @@ int list(const Context& c) {
   return rc != kOk ? rc : out;
 }
 
-struct LsArgs {
-  std::string snapshot, user, folder;
-};
-
 int ls(const Context& c, const LsArgs& a) {
   auto o = open_repo(c, RepoLock::Mode::kRead);
   if (!o) return fail_exit(o.error());
@@ -160,7 +156,7 @@ void register_list(CLI::App& app, Context& c, Action& action) {
   l->add_flag("--json", c.json, "a JSON array");
   l->callback([&] { action = [&] { return list(c); }; });
 
-  static LsArgs la;
+  LsArgs& la = c.ls;
   auto* s = app.add_subcommand("ls", "the users of a snapshot, the folders of a user, or the messages of a folder");
   s->add_option("snapshot", la.snapshot, "snapshot name, a unique prefix of one, or latest")->required();
   s->add_option("user", la.user, "user@domain");
@@ -171,8 +167,8 @@ void register_list(CLI::App& app, Context& c, Action& action) {
   auto* v = app.add_subcommand("verify", "read back and authenticate every object; check every snapshot");
   v->callback([&] { action = [&] { return verify(c); }; });
 
-  static Retention keep;
-  static bool dry_run = false;
+  Retention& keep = c.prune.keep;
+  bool& dry_run = c.prune.dry_run;
   auto* p = app.add_subcommand("prune", "remove the snapshots the retention rules do not keep, and their data");
   p->add_option("--keep-hourly", keep.hourly, "the newest snapshot of each of the last N hours");
   p->add_option("--keep-daily", keep.daily, "... of the last N days");

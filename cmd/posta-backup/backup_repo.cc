@@ -150,7 +150,9 @@ int init(const Context& c) {
 }
 
 int change_key(const Context& c, const std::string& new_file) {
-  auto np = passphrase_of(Context{c.home, c.repo, new_file, false});
+  Context with_new = c;
+  with_new.passphrase_file = new_file;
+  auto np = passphrase_of(with_new);
   if (!np) return fail_exit(np.error());
   auto o = open_repo(c, RepoLock::Mode::kPrune);
   if (!o) return fail_exit(o.error());
@@ -165,9 +167,8 @@ void register_repo(CLI::App& app, Context& c, Action& action) {
   auto* i = app.add_subcommand("init", "create an empty repository (its directory must be missing or empty)");
   i->callback([&] { action = [&] { return init(c); }; });
   auto* k = app.add_subcommand("key", "change the passphrase (the data stays encrypted under the same master key)");
-  static std::string new_file;
-  k->add_option("--new-passphrase-file", new_file, "file holding the new passphrase")->required();
-  k->callback([&] { action = [&] { return change_key(c, new_file); }; });
+  k->add_option("--new-passphrase-file", c.new_passphrase_file, "file holding the new passphrase")->required();
+  k->callback([&] { action = [&] { return change_key(c, c.new_passphrase_file); }; });
 }
 
 }  // namespace posta::backupcmd

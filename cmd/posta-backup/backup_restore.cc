@@ -13,11 +13,6 @@ using namespace backup;
 
 namespace {
 
-struct RestoreArgs {
-  std::string snapshot = "latest", at, to, user, message_id, since, until;
-  std::optional<std::string> folder;
-};
-
 // The newest snapshot taken at or before t.
 Result<std::string> snapshot_at(Repository& r, int64_t t) {
   POSTA_TRY(auto names, r.snapshot_names());
@@ -80,19 +75,18 @@ int restore(const Context& c, const RestoreArgs& a) {
 }  // namespace
 
 void register_restore(CLI::App& app, Context& c, Action& action) {
-  static RestoreArgs a;
-  static std::string folder;
+  RestoreArgs& a = c.restore;
   auto* r = app.add_subcommand("restore", "restore messages into the instance, or anything into a directory (--to)");
   r->add_option("snapshot", a.snapshot, "snapshot name, a unique prefix of one, or latest (the default)");
   r->add_option("--at", a.at, "the newest snapshot taken at or before this time (@EPOCH or YYYY-MM-DD[ HH:MM[:SS]], UTC)");
   r->add_option("--to", a.to, "write the files under this directory instead (a whole snapshot: an instance tree)");
   r->add_option("--user", a.user, "only this user's mail (user@domain)");
-  auto* f = r->add_option("--folder", folder, "only this folder (INBOX, Sent, ...)");
+  auto* f = r->add_option("--folder", a.folder_text, "only this folder (INBOX, Sent, ...)");
   r->add_option("--message-id", a.message_id, "only the message(s) with this Message-ID");
   r->add_option("--since", a.since, "only messages delivered at or after this time");
   r->add_option("--until", a.until, "only messages delivered before this time");
   r->callback([&, f] {
-    if (f->count()) a.folder = folder;
+    if (f->count()) a.folder = a.folder_text;
     action = [&] { return restore(c, a); };
   });
 }

@@ -92,9 +92,8 @@ void register_run(CLI::App& app, Context& c, Action& action) {
   r->add_flag("--json", c.json, "print the new snapshot as a JSON object");
   r->callback([&] { action = [&] { return run_once(c, ::isatty(2)); }; });
   auto* d = app.add_subcommand("daemon", "the backupd service: a run every control/backupinterval seconds (posta-backupd(8))");
-  static std::optional<int> ready_fd;
-  d->add_option("-d,--ready-fd", ready_fd, "s6 readiness: write a newline to this descriptor once started");
-  d->callback([&] { action = [&] { return run_daemon(c, ready_fd); }; });
+  d->add_option("-d,--ready-fd", c.ready_fd, "s6 readiness: write a newline to this descriptor once started");
+  d->callback([&] { action = [&] { return run_daemon(c, c.ready_fd); }; });
 }
 
 }  // namespace posta::backupcmd
