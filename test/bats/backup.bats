@@ -78,13 +78,15 @@ c.logout()
 PY
 }
 
-# restores_from REPO: the repository verifies and a whole restore of it holds message a3
+# restores_from REPO [OUT]: the repository verifies and a whole restore of it (into OUT,
+# default $T/out) holds message a3
 restores_from() {
+  local out=${2:-$T/out}
   run posta backup --repo "$1" verify
   assert_success
-  run posta backup --repo "$1" restore --to "$T/out"
+  run posta backup --repo "$1" restore --to "$out"
   assert_success
-  [ -n "$(file_of "$T/out/mail" a3)" ]
+  [ -n "$(file_of "$out/mail" a3)" ]
 }
 
 # the file of the message with Message-ID <ID@...> under DIR
@@ -312,6 +314,29 @@ PY
   [ "$(wc -l <<<"$output")" = 1 ]
   [ "$(du -sb "$T/repo/packs" | cut -f1)" -lt "$before" ]
   restores_from "$T/repo"
+}
+
+@test "kill -9 during prune, at each rename and removal: the repository verifies, the next prune completes" {
+  # a snapshot with data that only it holds, then one without: prune has packs to rewrite
+  head -c 100000 /dev/urandom >"$PH/control/junk"
+  own "$PH/control/junk"
+  posta backup run >&2
+  rm "$PH/control/junk"
+  posta backup run >&2
+  # renames: the new pack, its index; unlinks: the snapshot records, then the old index and pack
+  local point n
+  for point in rename:when=1 rename:when=2 unlink:when=1 unlink:when=3 unlink:when=5; do
+    n=${point//[:=]/-}
+    cp -a "$REPO" "$T/repo-$n"
+    run strace -f -o /dev/null -e trace="${point%%:*}" -e inject="$point:signal=KILL" \
+      "$POSTA_BIN/posta-backup" --repo "$T/repo-$n" prune --keep-hourly 1
+    [ "$status" -ne 0 ]
+    restores_from "$T/repo-$n" "$T/out-$n-a"
+    run posta backup --repo "$T/repo-$n" prune --keep-hourly 1
+    assert_success
+    [ "$(posta backup --repo "$T/repo-$n" list | wc -l)" = 1 ]
+    restores_from "$T/repo-$n" "$T/out-$n-b"
+  done
 }
 
 @test "run and prune exclude each other; readers do not wait for a run" {
