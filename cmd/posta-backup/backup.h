@@ -28,7 +28,7 @@ struct LsArgs {
   std::string snapshot, user, folder;
 };
 struct RestoreArgs {
-  std::string snapshot = "latest", at, to, user, message_id, since, until;
+  std::string snapshot = "latest", at, to, user, message_id, since, until, into_folder;
   std::optional<std::string> folder;
   std::string folder_text;  // --folder as given; folder is set when it was given
 };

@@ -36,6 +36,10 @@ int restore(const Context& c, const RestoreArgs& a) {
       if (!t) return fail_exit(t.error());
       *dst = *t;
     }
+  if (!a.to.empty() && !a.into_folder.empty()) {
+    log::error("--into-folder is for restores into the live instance, not with --to");
+    return kUsage;
+  }
   if (a.to.empty() && !sel.messages_only()) {
     log::error("restoring a whole snapshot needs --to DIR; into the live instance, say what: --user, --folder, --message-id, --since or --until");
     return kUsage;
@@ -59,7 +63,7 @@ int restore(const Context& c, const RestoreArgs& a) {
     if (!acc) return fail_exit(acc.error());
     if (*acc == AccountRestore::kRestored) log::info("restored the account of ", sel.user, " from ", *name);
   }
-  auto r = a.to.empty() ? restore_into_instance(*o->repo, *s, sel, home_of(c)) : restore_to_dir(*o->repo, *s, sel, a.to);
+  auto r = a.to.empty() ? restore_into_instance(*o->repo, *s, sel, home_of(c), a.into_folder) : restore_to_dir(*o->repo, *s, sel, a.to);
   if (!r) return fail_exit(r.error());
   for (auto& e : r->errors) log::error(e);
   log::info("restored from ", *name, ": files=", r->files, " bytes=", r->bytes, " already_present=", r->skipped,
@@ -82,6 +86,8 @@ void register_restore(CLI::App& app, Context& c, Action& action) {
   r->add_option("--to", a.to, "write the files under this directory instead (a whole snapshot: an instance tree)");
   r->add_option("--user", a.user, "only this user's mail (user@domain)");
   auto* f = r->add_option("--folder", a.folder_text, "only this folder (INBOX, Sent, ...)");
+  r->add_option("--into-folder", a.into_folder,
+                 "into the live instance: put every message into this folder of its user (e.g. Restored) instead of its own");
   r->add_option("--message-id", a.message_id, "only the message(s) with this Message-ID");
   r->add_option("--since", a.since, "only messages delivered at or after this time");
   r->add_option("--until", a.until, "only messages delivered before this time");

@@ -137,12 +137,15 @@ Result<RestoreResult> restore_to_dir(Repository& repo, const Snapshot& snap, con
 }
 
 Result<RestoreResult> restore_into_instance(Repository& repo, const Snapshot& snap, const Selection& sel,
-                                            const std::string& home) {
+                                            const std::string& home, const std::string& into_folder) {
+  if (!into_folder.empty() && !maildir::valid_folder_name(into_folder))
+    return fail("not a folder name: " + into_folder, EINVAL);
   RestoreResult r;
   std::unordered_map<std::string, LiveFolder> present;  // by folder directory
   for (auto& e : snap.entries) {
     auto folder = folder_of_message(e.path);
     if (!folder || !selected(e, sel)) continue;
+    if (!into_folder.empty()) folder = into_folder;
     std::string rel_maildir = e.path.substr(0, e.path.find('/', e.path.find('/', 5) + 1));  // mail/<d>/<u>
     std::string maildir = home + "/" + rel_maildir;
     if (auto s = maildir::ensure_maildir(maildir); !s) return std::unexpected(s.error());

@@ -35,10 +35,12 @@ struct RestoreResult {
                                                    const std::string& dir);
 
 // Puts the selected Maildir messages back into the instance at home, each into its
-// original folder (created when missing) under a new unique name with its flags. A message
-// still in that folder (the same base name, or the same bytes: restored before) is left
-// alone, so nothing is overwritten or duplicated.
+// original folder, or into the folder into_folder of its user when that is not empty
+// (created when missing), under a new unique name with its flags. A message still in that
+// folder (the same base name, or the same bytes: restored before) is left alone, so nothing
+// is overwritten or duplicated.
 [[nodiscard]] Result<RestoreResult> restore_into_instance(Repository& repo, const Snapshot& snap,
-                                                          const Selection& sel, const std::string& home);
+                                                          const Selection& sel, const std::string& home,
+                                                          const std::string& into_folder = "");
 
 }  // namespace posta::backup

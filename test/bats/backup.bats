@@ -161,6 +161,14 @@ PY
 typ, data = c.select("Contracts")
 assert typ == "OK" and data[0] == b"2", data
 PY
+  # or into a folder of their own, where the user finds them
+  run posta backup restore --user alice@$D --folder Contracts --into-folder Restored
+  assert_success
+  assert_output --partial "files=2"
+  imap alice alicepw <<'PY'
+typ, data = c.select("Restored")
+assert typ == "OK" and data[0] == b"2", data
+PY
 }
 
 @test "restore a deleted user: account record, password and mail" {

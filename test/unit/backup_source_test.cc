@@ -143,4 +143,11 @@ TEST(BackupSource, RunExportAndRestoreInPlace) {
   auto back = std::filesystem::directory_iterator(md + "/cur")->path().string();
   EXPECT_TRUE(back.ends_with(":2,FS")) << back;
   EXPECT_EQ(get(back), "Message-ID: <one@x>\nSubject: 1\n\nbody one\n");
+  // into another folder: there it is missing, so it is restored there
+  auto into = restore_into_instance(**repo, *snap, one, home, "Restored");
+  ASSERT_TRUE(into);
+  EXPECT_EQ(into->files, 1u);
+  EXPECT_EQ(count_files(md + "/.Restored/cur"), 1u);
+  EXPECT_TRUE(std::filesystem::exists(md + "/.Restored/maildirfolder"));
+  EXPECT_FALSE(restore_into_instance(**repo, *snap, one, home, "../x"));
 }
