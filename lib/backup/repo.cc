@@ -2,7 +2,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -354,26 +353,6 @@ Result<std::string> Repository::read_snapshot(const std::string& name) const {
 Status Repository::remove_snapshot(const std::string& name) {
   if (::unlink((dir_ + "/snapshots/" + name).c_str()) != 0) return fail_sys("unable to remove snapshot " + name);
   return fsync_dir(dir_ + "/snapshots");
-}
-
-Result<RepoLock> RepoLock::take(const std::string& dir, Mode mode) {
-  RepoLock l;
-  auto lock_one = [&](Fd& fd, const std::string& name, int op) -> Status {
-    POSTA_TRY(fd, open_fd(dir + "/" + name, O_RDWR | O_CREAT, 0600));
-    if (::flock(fd.get(), op | LOCK_NB) != 0) {
-      if (errno == EWOULDBLOCK)
-        return fail("repository " + dir + " is busy (" +
-                        (mode == Mode::kRead ? "a prune is running" : "another run or prune is running") + ")",
-                    EWOULDBLOCK);
-      return fail_sys("unable to lock " + dir + "/" + name);
-    }
-    return {};
-  };
-  if (mode != Mode::kRead)
-    if (auto s = lock_one(l.run_, "run.lock", LOCK_EX); !s) return std::unexpected(s.error());
-  if (auto s = lock_one(l.lock_, "lock", mode == Mode::kPrune ? LOCK_EX : LOCK_SH); !s)
-    return std::unexpected(s.error());
-  return l;
 }
 
 }  // namespace posta::backup

@@ -3,7 +3,7 @@
 //   packs/<name>.pack objects, appended while a pack is being written, never changed after
 //   index/<name>.idx  where each object of that pack is; written after its pack is durable
 //   snapshots/<name>  one sealed record per snapshot; written last
-//   lock, run.lock    flock(2) files (RepoLock)
+//   lock, run.lock    flock(2) files (RepoLock, lock.h)
 // An object is stored once: its ID is the HMAC of its plaintext.
 #pragma once
 #include <cstdint>
@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "backup/crypto.h"
+#include "backup/lock.h"
 #include "base/error.h"
 #include "io/fd.h"
 
@@ -111,19 +112,6 @@ class Repository {
   uint64_t cur_size_ = 0;
   std::vector<std::pair<ObjectId, Location>> cur_entries_;
   uint64_t new_bytes_ = 0;
-};
-
-// flock(2) on lock and run.lock: a run holds run.lock exclusively and lock shared; prune
-// holds both exclusively; readers (list, ls, restore, verify) hold lock shared. So runs
-// exclude each other and prune, and prune excludes everything; a reader never waits for a
-// run. Non-blocking: a held lock is an error saying who holds it (code EWOULDBLOCK).
-class RepoLock {
- public:
-  enum class Mode { kRead, kRun, kPrune };
-  [[nodiscard]] static Result<RepoLock> take(const std::string& dir, Mode mode);
-
- private:
-  Fd lock_, run_;
 };
 
 }  // namespace posta::backup
