@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 
 #include "backup/codec.h"
 #include "backup/compress.h"
@@ -51,12 +52,17 @@ ObjectId name_tag(const MasterKey& k, std::string_view kind, std::string_view na
 
 std::string_view id_bytes(const ObjectId& id) { return {reinterpret_cast<const char*>(id.data()), id.size()}; }
 
+// What a killed run left: temporary packs, indexes and records, and its database copies
+// (directories). Only a holder of the run lock calls this, so none is in use.
 Status remove_temporaries(const std::string& dir) {
   DIR* d = ::opendir(dir.c_str());
   if (!d) return fail_sys("unable to open " + dir);
+  std::vector<std::string> left;
   while (auto* e = ::readdir(d))
-    if (std::string_view(e->d_name).starts_with(".tmp.")) ::unlink((dir + "/" + e->d_name).c_str());
+    if (std::string_view(e->d_name).starts_with(".tmp.")) left.push_back(dir + "/" + e->d_name);
   ::closedir(d);
+  std::error_code ec;
+  for (auto& p : left) std::filesystem::remove_all(p, ec);
   return {};
 }
 

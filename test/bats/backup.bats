@@ -242,6 +242,8 @@ PY
   [ "$(posta backup list | wc -l)" = "$before" ]
   run posta backup run
   assert_success
+  # what the killed run left is gone
+  [ -z "$(find "$REPO" -name '.tmp.*')" ]
   run posta backup verify
   assert_success
   rm -f "$(md alice)/new/1700000001.M1P1.big,S=60000000"

@@ -107,10 +107,15 @@ TEST_F(BackupRepo, TamperNamesTheObject) {
 TEST_F(BackupRepo, PackWithoutIndexIsRecovered) {
   ObjectId id = stored({"kept"});
   for (auto& e : std::filesystem::directory_iterator(dir + "/index")) std::filesystem::remove(e.path());
+  // and what a killed run leaves: a temporary pack, a database copy
+  std::filesystem::create_directories(dir + "/.tmp.db.123/db");
+  { std::ofstream(dir + "/packs/.tmp.1.1") << "partial"; }
   auto r = open();
   ASSERT_TRUE(r);
   EXPECT_TRUE(r->has(id));
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir + "/index"), {}), 1);
+  EXPECT_FALSE(std::filesystem::exists(dir + "/.tmp.db.123"));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/packs/.tmp.1.1"));
 }
 
 TEST_F(BackupRepo, SnapshotCommitAndCompact) {
