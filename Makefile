@@ -50,7 +50,13 @@ SPAMCHECK_LIBS := -Wl,-Bstatic -larchive -lpcre2-8 -lpsl -lidn2 -lnettle -llzma 
 endif
 EXTRA_LIBS_posta-authcheck := -lpsl
 EXTRA_LIBS_posta-spamcheck := $(SPAMCHECK_LIBS)
-UNIT_EXTRA_LIBS := -lpsl $(SCAN_LIBS) -lpcre2-8
+# posta-backup: zstd for the repository's objects, static as the others' libraries
+ifeq ($(SAN),1)
+EXTRA_LIBS_posta-backup := -lzstd
+else
+EXTRA_LIBS_posta-backup := -Wl,-Bstatic -lzstd -Wl,-Bdynamic
+endif
+UNIT_EXTRA_LIBS := -lpsl $(SCAN_LIBS) -lpcre2-8 -lzstd
 
 PROGRAMS := $(notdir $(patsubst %/,%,$(wildcard cmd/*/)))
 LIB_SRC  := $(filter-out %_test.cc %_fuzz.cc,$(wildcard lib/*/*.cc))
