@@ -143,8 +143,11 @@ TEST(MailstoreFolders, NamesAndOperations) {
 
 namespace {
 // Directory mtimes a minute in the past: a scan of the folder counts as settled.
+// The same past time on every call: two settles a second apart would otherwise change the
+// directories' stamp themselves.
 void settle(const std::string& d) {
-  struct timespec ts[2] = {{::time(nullptr) - 60, 0}, {::time(nullptr) - 60, 0}};
+  static const time_t past = ::time(nullptr) - 60;
+  struct timespec ts[2] = {{past, 0}, {past, 0}};
   for (const char* sub : {"/new", "/cur"}) ::utimensat(AT_FDCWD, (d + sub).c_str(), ts, 0);
 }
 void damage(const std::string& path, bool truncate) {
