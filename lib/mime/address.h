@@ -7,7 +7,9 @@
 namespace posta::mime {
 
 struct Address {
-  std::string name;      // display name as written (quotes removed), may hold encoded words
+  std::string name;      // display name as written (quotes removed), may hold encoded words;
+                         // else the comment after a bare address ("a@b (Ann)")
+  std::string route;     // obsolete source route "@r1,@r2" before the local part
   std::string mailbox;   // local part; for a group start: the group name
   std::string host;      // domain; empty for group markers
   bool group_start = false, group_end = false;
