@@ -3,9 +3,9 @@
 # "posta-imapd --post-auth" over a pipe (one process per session, all on one Maildir), and
 # the multi-client stress run (test/lib/imap_stress.py) over TCP in a real instance.
 
-FIX=$BATS_TEST_DIRNAME/../fixtures/posta-imapd
-: "${POSTA_BIN:=$BATS_TEST_DIRNAME/../../build/bin}"
 PY=/usr/bin/python3
+export FIX=$BATS_TEST_DIRNAME/../fixtures/posta-imapd
+export POSTA_BIN=${POSTA_BIN:-$BATS_TEST_DIRNAME/../../build/bin}
 
 setup() {
   load /usr/lib/bats/bats-support/load
@@ -57,7 +57,6 @@ def untagged_of(u, word):
     return [l for l in u if re.match(r'\* \d+ ' + word + r'\b', l) or l.startswith('* ' + word)]
 PY
 }
-export FIX POSTA_BIN
 
 @test "UID and sequence sets take the whole 32-bit range and '*' anywhere" {
   conf <<'PY'
