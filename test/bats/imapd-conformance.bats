@@ -16,7 +16,10 @@ setup() {
   unset POSTA_TLS_CONTROL SSL_PROTOCOL IMAP_PORT
 }
 
-teardown() { rm -rf "$T"; }
+teardown() {
+  if [ -n "${PH:-}" ]; then instance_stop; fi
+  rm -rf "$T"
+}
 
 # Runs the Python on stdin with the helpers below; it prints "ok" at the end.
 conf() {
@@ -302,6 +305,19 @@ PY
   deliver_some
   run timeout 90 $PY "$BATS_TEST_DIRNAME/../lib/imap_stress.py" --clients 10 --seconds 15 \
     --command "$POSTA_BIN/posta-imapd --post-auth"
+  echo "# $output" >&3
+  assert_success
+  assert_output --regexp 'ok clients=10 commands=[0-9]+ errors=0'
+}
+
+@test "stress over TCP: 10 logged-in clients of a real instance (posta-tcpd, posta-auth), no protocol errors" {
+  load ../lib/instance
+  instance_create example.test
+  echo yes >"$PH/control/authplaintext"
+  printf 'secret-s\n' | posta user add stress@example.test --password-stdin >&2
+  instance_start
+  run timeout 90 $PY "$BATS_TEST_DIRNAME/../lib/imap_stress.py" --clients 10 --seconds 15 \
+    --port "$IMAP_PORT" --user stress@example.test --password secret-s
   echo "# $output" >&3
   assert_success
   assert_output --regexp 'ok clients=10 commands=[0-9]+ errors=0'

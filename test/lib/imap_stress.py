@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Multi-client IMAP stress: N clients on one mailbox doing SELECT, FETCH, STORE, EXPUNGE,
-APPEND, SEARCH, NOOP and LOGOUT (then a new login) at random for a while, checking every response
+COPY, MOVE, APPEND, SEARCH, NOOP and LOGOUT (then a new login) at random for a while, checking every response
 against the protocol (RFC 3501) and against the client's own view of the mailbox.
 
 usage: imap_stress.py [--clients 10] [--seconds 15] [--seed N] [--mailbox INBOX]
@@ -16,6 +16,7 @@ import argparse, random, re, socket, subprocess, sys, threading, time
 
 LIT = re.compile(rb'\{(\d+)\}\r\n$')
 NUMBERED = re.compile(r'^\* (\d+) (EXISTS|RECENT|EXPUNGE|FETCH)\b')
+FETCH_UID = re.compile(r'[( ]UID (\d+)')
 
 
 class Dropped(Exception):
@@ -77,6 +78,7 @@ class Client:
         self.commands = 0
         self.conn = None
         self.exists = None  # None: no mailbox selected
+        self.uids = []      # seq - 1 -> UID as far as responses told (None: not yet)
 
     def error(self, what):
         with self.lock:
@@ -121,6 +123,7 @@ class Client:
             if self.exists is not None and n < self.exists:
                 self.error('EXISTS went down from %d to %d' % (self.exists, n))
             self.exists = n
+            self.uids += [None] * (n - len(self.uids))
         elif what == 'EXPUNGE':
             if verb in ('FETCH', 'STORE', 'SEARCH') and not uid:
                 self.error('EXPUNGE during %s' % text[:40])
@@ -128,9 +131,24 @@ class Client:
                 self.error('EXPUNGE %d with %s messages' % (n, self.exists))
             else:
                 self.exists -= 1
+                del self.uids[n - 1]
         elif what == 'FETCH':
             if self.exists is None or not 1 <= n <= self.exists:
-                self.error('FETCH %d with %s messages: %r' % (n, self.exists, l[:100]))
+                return self.error('FETCH %d with %s messages: %r' % (n, self.exists, l[:100]))
+            u = FETCH_UID.search(l)
+            if u:
+                self.check_uid(n, int(u.group(1)), l)
+
+    def check_uid(self, n, uid, l):
+        """A message keeps its UID, and UIDs ascend with sequence numbers."""
+        known = self.uids[n - 1]
+        if known is not None and known != uid:
+            return self.error('message %d was UID %d, now %r' % (n, known, l[:100]))
+        self.uids[n - 1] = uid
+        lower = [u for u in self.uids[:n - 1] if u is not None]
+        higher = [u for u in self.uids[n:] if u is not None]
+        if (lower and lower[-1] >= uid) or (higher and higher[0] <= uid):
+            self.error('UID %d of message %d out of order: %r' % (uid, n, l[:100]))
 
     def login(self):
         self.conn = Conn(self.args)
@@ -139,12 +157,12 @@ class Client:
             self.error('greeting %r' % greeting[:100])
         if greeting.startswith('* OK'):
             self.cmd('LOGIN "%s" "%s"' % (self.args.user, self.args.password))
-        self.exists = None
+        self.exists, self.uids = None, []
 
     def step(self):
         r = self.rnd.random()
         if self.exists is None or r < 0.05:
-            self.exists = None
+            self.exists, self.uids = None, []
             self.cmd('SELECT ' + self.args.mailbox)
             return
         top = max(self.exists, 1)
@@ -158,8 +176,11 @@ class Client:
             flag = self.rnd.choice(['\\Seen', '\\Flagged', '\\Deleted', '\\Answered', '$Work'])
             if self.exists:
                 self.cmd('STORE %s %sFLAGS (%s)' % (rng, self.rnd.choice('+-'), flag))
-        elif r < 0.62:
+        elif r < 0.60:
             self.cmd('EXPUNGE')
+        elif r < 0.62:
+            if self.exists:
+                self.cmd('%s %s %s' % (self.rnd.choice(['COPY', 'MOVE']), rng, self.args.mailbox))
         elif r < 0.80:
             body = ('From: s%d@example.test\r\nSubject: stress %d\r\n\r\nbody %s\r\n'
                     % (self.n, self.commands, 'x' * self.rnd.randint(0, 2000))).encode()
