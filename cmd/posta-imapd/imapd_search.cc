@@ -79,7 +79,7 @@ std::string address_text(const std::vector<mime::HeaderField>& headers, std::str
     if (strcasecmp(h.name.c_str(), std::string(field).c_str()) != 0) continue;
     for (auto& a : mime::parse_addresses(h.value, 500)) {
       if (a.group_end) continue;
-      out += mime::decode_words(a.name) + " " + a.mailbox + (a.host.empty() ? "" : "@" + a.host) + "\n";
+      out += mime::decode_words(a.has_name ? a.name : a.comment) + " " + a.mailbox + (a.host.empty() ? "" : "@" + a.host) + "\n";
     }
   }
   return out;

@@ -15,10 +15,12 @@ std::string addresses(const std::vector<mime::HeaderField>& h, const char* name)
   if (list.empty()) return "NIL";
   std::string out = "(";
   for (auto& a : list) {
+    // Without a display name, the comment of "a@b (Ann Bee)" is the name (as Dovecot does).
+    const std::string& name = a.has_name ? a.name : a.comment;
     if (a.group_start) out += "(NIL NIL " + quote(a.mailbox) + " NIL)";
     else if (a.group_end) out += "(NIL NIL NIL NIL)";
     else
-      out += "(" + nquote(a.name, a.has_name && !a.name.empty()) + " " + nquote(a.route, !a.route.empty()) + " " +
+      out += "(" + nquote(name, !name.empty()) + " " + nquote(a.route, !a.route.empty()) + " " +
              nquote(a.mailbox, !a.mailbox.empty()) + " " +
              nquote(a.host, !a.host.empty()) + ")";
   }

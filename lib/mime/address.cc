@@ -75,13 +75,13 @@ void addr_spec(const std::vector<Token>& t, size_t b, size_t e, Address& a) {
   size_t at = e;
   for (size_t k = b; k < e; ++k)
     if (is(t[k], '@')) at = k;
-  for (size_t k = b; k < at; ++k) {
-    if (is(t[k], ':')) {  // source route "@a,@b:" before the local part
-      a.route = a.mailbox;
-      a.mailbox.clear();
-      continue;
+  // A source route "@r1,@r2:" before the local part (RFC 5322 obs-route).
+  for (size_t k = b; k < at; ++k)
+    if (is(t[k], ':')) {
+      for (size_t r = b; r < k; ++r) a.route += t[r].text;
+      b = k + 1;
     }
-    if (is(t[k], '@') || is(t[k], ',')) { a.mailbox += t[k].text; continue; }  // in the route
+  for (size_t k = b; k < at; ++k) {
     if (t[k].kind == Token::kSpecial && !is(t[k], '.')) continue;
     a.mailbox += t[k].text;
   }
@@ -132,11 +132,9 @@ std::vector<Address> parse_addresses(std::string_view value, size_t max) {
       addr_spec(t, lt + 1, gt, a);
     } else {
       addr_spec(t, i, j, a);
-      // "a@b (Ann Bee)": the comment is the only name there is (RFC 5322 obsolete form).
       for (auto& c : comments)
         if (c.before > i && c.before <= j && !c.text.empty()) {
-          a.name = c.text;
-          a.has_name = true;
+          a.comment = c.text;
           break;
         }
     }

@@ -28,12 +28,12 @@ TEST(MimeAddress, ListsAndGroups) {
   EXPECT_TRUE(a[2].group_start);
   EXPECT_EQ(a[2].mailbox, "Team");
   EXPECT_TRUE(a[4].group_end);
-  EXPECT_EQ(a[1].name, "Bob");  // the comment after a bare address is its name
-  EXPECT_TRUE(a[1].has_name);
+  EXPECT_EQ(a[1].comment, "Bob");  // the name ENVELOPE shows for a bare address
+  EXPECT_FALSE(a[1].has_name);
   // a source route, and a nested comment as the name
   std::string got;
   for (auto& r : mime::parse_addresses("<@r1.test,@r2.test:rt@x.test>, y@x.test (a (nested) one)"))
-    got += r.name + "|" + r.route + "|" + r.mailbox + "@" + r.host + ";";
+    got += r.comment + "|" + r.route + "|" + r.mailbox + "@" + r.host + ";";
   EXPECT_EQ(got, "|@r1.test,@r2.test|rt@x.test;a (nested) one||y@x.test;");
 }
 
