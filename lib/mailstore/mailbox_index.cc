@@ -294,6 +294,10 @@ Status MailboxIndex::refresh() {
   auto stamp = dirs_stamp(folder_);
   if (!stamp) return std::unexpected(stamp.error());
   if (auto s = scan_and_assign(); !s) return s;
+  // Again after the scan: a new keyword is written before the rename that first gives a
+  // message its letter, so a scan that saw the letter finds the keyword here.
+  if (keywords_file_id() != keywords_id_)
+    if (auto s = load_keywords(); !s) return s;
   ++generation_;
   if (auto s = add_uidlist_stamp(folder_, *stamp); !s) return s;
   seen_ = *stamp;
