@@ -171,10 +171,11 @@ void Session::cmd_store(const std::string& tag, Parser& p, bool uid) {
   char mode = w == "FLAGS" ? '=' : w == "+FLAGS" ? '+' : w == "-FLAGS" ? '-' : 0;
   if (!mode) return bad(tag, "Invalid STORE item " + w);
   auto flags = p.flag_list();
-  if (!flags || !p.at_end()) return bad(tag, "Invalid flag list");
+  if (!flags || !p.at_end()) return bad(tag, "Invalid flag list: " + p.error());
   if (sel_->read_only) return no(tag, "[READ-ONLY] Mailbox is read-only");
   auto letters = letters_from(*flags, mode != '-');
   if (!letters) return no(tag, letters.error().what);
+  tell_new_keywords();  // a keyword created here, even when .SILENT shows no FETCH
   for (uint32_t seq : resolve_set(*set, uid)) {
     uint32_t u = sel_->uids[seq - 1];
     if (!sel_->index->find(u)) continue;

@@ -11,6 +11,7 @@
 #include "imapd_session.h"
 #include "log/log.h"
 #include "maildir/quota.h"
+#include "mailstore/recent.h"
 
 namespace posta::imapd {
 namespace {
@@ -53,18 +54,33 @@ std::optional<std::string> Session::mailbox_arg(const std::string& tag, Parser& 
   return *name;
 }
 
+// LIST (RFC 3501, with LIST-EXTENDED, RFC 5258, and SPECIAL-USE, RFC 6154) and LSUB.
 void Session::cmd_list(const std::string& tag, Parser& p, bool lsub) {
-  bool sel_subscribed = false, ret_subscribed = false;
-  if (!p.sp()) return bad(tag, "Missing arguments");
-  if (!lsub && p.peek() == '(') {  // LIST-EXTENDED selection options
+  bool sel_subscribed = false, recursive = false, sel_special = false, ret_subscribed = false;
+  // A parenthesised list of option atoms; false (and a BAD) for one not in known.
+  auto options = [&](std::initializer_list<std::string_view> known, auto&& take) {
     p.skip('(');
     while (p.peek() != ')' && !p.at_end()) {
       auto o = p.atom();
-      if (!o) return bad(tag, "Invalid selection options");
-      if (posta::upper(*o) == "SUBSCRIBED") sel_subscribed = ret_subscribed = true;
+      if (!o) return false;
+      std::string u = posta::upper(*o);
+      if (std::find(known.begin(), known.end(), u) == known.end()) return false;
+      take(u);
       if (p.peek() == ' ') p.sp();
     }
-    if (!p.skip(')') || !p.sp()) return bad(tag, "Invalid selection options");
+    return p.skip(')');
+  };
+  if (!p.sp()) return bad(tag, "Missing arguments");
+  if (!lsub && p.peek() == '(') {
+    bool good = options({"SUBSCRIBED", "REMOTE", "RECURSIVEMATCH", "SPECIAL-USE"}, [&](const std::string& o) {
+      if (o == "SUBSCRIBED") sel_subscribed = ret_subscribed = true;
+      if (o == "RECURSIVEMATCH") recursive = true;
+      if (o == "SPECIAL-USE") sel_special = true;
+    });
+    if (!good || !p.sp()) return bad(tag, "Invalid or unknown LIST selection options");
+    // RECURSIVEMATCH qualifies another option and means nothing alone (RFC 5258 3).
+    if (recursive && !sel_subscribed && !sel_special)
+      return bad(tag, "RECURSIVEMATCH needs another selection option");
   }
   auto ref = p.astring();
   if (!ref || !p.sp()) return bad(tag, "Missing mailbox pattern");
@@ -87,14 +103,11 @@ void Session::cmd_list(const std::string& tag, Parser& p, bool lsub) {
   }
   if (!lsub && p.peek() == ' ') {
     p.sp();
-    if (!p.skip_word("RETURN") || !p.sp() || !p.skip('(')) return bad(tag, "Invalid LIST return options");
-    while (p.peek() != ')' && !p.at_end()) {
-      auto o = p.atom();
-      if (!o) return bad(tag, "Invalid return options");
-      if (posta::upper(*o) == "SUBSCRIBED") ret_subscribed = true;
-      if (p.peek() == ' ') p.sp();
-    }
-    if (!p.skip(')')) return bad(tag, "Invalid return options");
+    if (!p.skip_word("RETURN") || !p.sp() || p.peek() != '(' ||
+        !options({"SUBSCRIBED", "CHILDREN", "SPECIAL-USE"}, [&](const std::string& o) {
+          if (o == "SUBSCRIBED") ret_subscribed = true;
+        }))
+      return bad(tag, "Invalid or unknown LIST return options");
   }
   if (!p.at_end()) return bad(tag, "Unexpected arguments");
   const char* verb = lsub ? "LSUB" : "LIST";
@@ -110,37 +123,60 @@ void Session::cmd_list(const std::string& tag, Parser& p, bool lsub) {
                          " octets with the reference)");
     compiled.push_back(std::move(*c));
   }
+  auto matches = [&](const std::string& n) {
+    return std::any_of(compiled.begin(), compiled.end(), [&](auto& pat) { return pat.matches(n); });
+  };
   auto existing = folders_->list();
   auto subs = folders_->subscriptions();
   std::set<std::string> exist_set(existing.begin(), existing.end());
   std::set<std::string> sub_set(subs.begin(), subs.end());
+  // In sorted order the first name after "n." is a descendant of n if any is.
+  auto has_child_in = [](const std::set<std::string>& set, const std::string& n) {
+    auto after = set.upper_bound(n + '.');
+    return after != set.end() && after->compare(0, n.size() + 1, n + '.') == 0;
+  };
+  // The names to consider: the mailboxes or the subscriptions, and their parents.
   std::set<std::string> names;
   for (auto& n : lsub || sel_subscribed ? subs : existing) {
     names.insert(n);
-    // implied parents of a hierarchy ("Work" for "Work.Reports")
     for (size_t d = n.find('.'); d != std::string::npos; d = n.find('.', d + 1)) names.insert(n.substr(0, d));
   }
   std::vector<std::string> order(names.begin(), names.end());
   std::stable_partition(order.begin(), order.end(), [](const std::string& s) { return s == "INBOX"; });
   for (auto& n : order) {
-    bool hit = false;
-    for (auto& pat : compiled) hit = hit || pat.matches(n);
-    if (!hit) continue;
-    bool exists = exist_set.count(n) > 0;
-    // In sorted order the first name after "n." is a child of n if any is.
-    auto after = exist_set.upper_bound(n + '.');
-    bool children = after != exist_set.end() && after->compare(0, n.size() + 1, n + '.') == 0;
-    if (lsub && !sub_set.count(n)) {
-      if (!children) continue;
-    }
+    if (!matches(n)) continue;
+    bool exists = exist_set.count(n) > 0, subscribed = sub_set.count(n) > 0;
+    bool children = has_child_in(exist_set, n);
     std::vector<std::string> attrs;
-    if (!exists) attrs.push_back("\\Noselect");
-    if (!lsub) attrs.push_back(children ? "\\HasChildren" : "\\HasNoChildren");
-    if ((ret_subscribed || sel_subscribed) && sub_set.count(n)) attrs.push_back("\\Subscribed");
-    if (auto su = mailstore::special_use(n); !su.empty() && !lsub) attrs.emplace_back(su);
+    std::string extended;
+    if (lsub) {
+      // An unsubscribed parent only stands in for subscribed children the pattern does not
+      // reach ("%"), as \Noselect (RFC 3501 6.3.9).
+      if (!subscribed) {
+        bool hidden_child = false;
+        for (auto it = sub_set.upper_bound(n + '.'); it != sub_set.end() && it->starts_with(n + '.'); ++it)
+          hidden_child = hidden_child || !matches(*it);
+        if (!hidden_child) continue;
+      }
+      if (!subscribed || !exists) attrs.push_back("\\Noselect");
+    } else if (sel_subscribed) {
+      bool sub_children = has_child_in(sub_set, n);
+      if (!subscribed && !(recursive && sub_children)) continue;
+      if (!exists) attrs.push_back("\\NonExistent");
+      else attrs.push_back(children ? "\\HasChildren" : "\\HasNoChildren");
+      if (subscribed) attrs.push_back("\\Subscribed");
+      if (recursive && sub_children) extended = " (\"CHILDINFO\" (\"SUBSCRIBED\"))";
+    } else {
+      if (!exists) attrs.push_back("\\Noselect");
+      attrs.push_back(children ? "\\HasChildren" : "\\HasNoChildren");
+      if (ret_subscribed && subscribed) attrs.push_back("\\Subscribed");
+    }
+    auto su = mailstore::special_use(n);
+    if (sel_special && (su.empty() || !exists)) continue;
+    if (!su.empty() && exists && !lsub) attrs.emplace_back(su);
     std::string a;
     for (auto& x : attrs) a += (a.empty() ? "" : " ") + x;
-    out_.line(std::string("* ") + verb + " (" + a + ") \".\" " + imap::quote(n));
+    out_.line(std::string("* ") + verb + " (" + a + ") \".\" " + imap::quote(n) + extended);
   }
   ok(tag, std::string(verb) + " completed");
 }
@@ -222,7 +258,10 @@ void Session::cmd_status(const std::string& tag, Parser& p) {
   for (auto& it : items) {
     uint64_t v = 0;
     if (it == "MESSAGES") v = ix->messages().size();
-    else if (it == "RECENT") v = std::count_if(ix->messages().begin(), ix->messages().end(), [](auto& m) { return m.in_new(); });
+    else if (it == "RECENT") {
+      uint32_t mark = mailstore::recent_mark(ix->folder(), ix->uid_validity());
+      v = std::count_if(ix->messages().begin(), ix->messages().end(), [&](auto& m) { return m.uid > mark; });
+    }
     else if (it == "UIDNEXT") v = ix->uid_next();
     else if (it == "UIDVALIDITY") v = ix->uid_validity();
     else if (it == "UNSEEN") v = std::count_if(ix->messages().begin(), ix->messages().end(), [](auto& m) { return !m.has_flag('S'); });
@@ -254,26 +293,17 @@ void Session::cmd_select(const std::string& tag, Parser& p, bool read_only) {
   if (w) s.watcher = std::move(*w);
   s.dirty = false;
   uint32_t first_unseen = 0;
-  std::vector<uint32_t> fresh;
   reserve_populated(s.uids, s.index->messages().size());
   reserve_populated(s.flags, s.index->messages().size());
   for (auto& m : s.index->messages()) {
     s.uids.push_back(m.uid);
     s.flags.push_back(m.flags_set);
-    if (m.in_new()) fresh.push_back(m.uid);
     if (!first_unseen && !m.has_flag('S')) first_unseen = static_cast<uint32_t>(s.uids.size());
   }
-  if (!read_only)
-    for (uint32_t uid : fresh)
-      if (auto r = s.index->claim_new(uid); r && *r) s.recent.insert(uid);
-  s.synced_generation = s.index->generation();
   sel_ = std::move(s);
-  std::string kw;
-  for (auto& k : sel_->index->keywords())
-    if (!k.empty()) kw += " " + k;
-  out_.line("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft" + kw + ")");
-  out_.line(std::string("* OK [PERMANENTFLAGS (") + (read_only ? "" : "\\Answered \\Flagged \\Deleted \\Seen \\Draft" + kw + " \\*") +
-            ")] Flags permitted");
+  take_recent(0);
+  sel_->synced_generation = sel_->index->generation();
+  tell_flags();
   out_.line("* " + std::to_string(sel_->uids.size()) + " EXISTS");
   out_.line("* " + std::to_string(sel_->recent.size()) + " RECENT");
   if (first_unseen) out_.line("* OK [UNSEEN " + std::to_string(first_unseen) + "] First unseen");

@@ -70,6 +70,21 @@ std::string header_text(const std::vector<mime::HeaderField>& headers, std::stri
   return out;
 }
 
+// An address field as SEARCH FROM/TO/CC/BCC reads it: the decoded header, then each address
+// as "name local@host" with its name unquoted and decoded (so "A \"q\"" and encoded words
+// inside quotes match as displayed).
+std::string address_text(const std::vector<mime::HeaderField>& headers, std::string_view field) {
+  std::string out = header_text(headers, field);
+  for (auto& h : headers) {
+    if (strcasecmp(h.name.c_str(), std::string(field).c_str()) != 0) continue;
+    for (auto& a : mime::parse_addresses(h.value, 500)) {
+      if (a.group_end) continue;
+      out += mime::decode_words(a.has_name ? a.name : a.comment) + " " + a.mailbox + (a.host.empty() ? "" : "@" + a.host) + "\n";
+    }
+  }
+  return out;
+}
+
 // What a search program reads: flags and index data only, the cached header fields, or
 // the whole message.
 enum class Need { kIndex, kHeaders, kFull };
@@ -115,7 +130,7 @@ bool Session::matches(const imap::SearchKey& k, uint32_t seq, Loaded& m, bool& l
   };
   uint64_t f = mi->flags_set;
   auto has = [&](char c) { return (f & mailstore::flag_bit(c)) != 0; };
-  bool recent = sel_->recent.count(uid) > 0;
+  bool recent = sel_->is_recent(uid);
   switch (k.kind) {
     case K::kAll: return true;
     case K::kAnswered: return has('R');
@@ -172,10 +187,10 @@ bool Session::matches(const imap::SearchKey& k, uint32_t seq, Loaded& m, bool& l
       if (!day) return false;
       return k.kind == K::kSentBefore ? *day < k.date : k.kind == K::kSentOn ? *day == k.date : *day >= k.date;
     }
-    case K::kFrom: return contains(header_text(*headers, "from"), needle);
-    case K::kTo: return contains(header_text(*headers, "to"), needle);
-    case K::kCc: return contains(header_text(*headers, "cc"), needle);
-    case K::kBcc: return contains(header_text(*headers, "bcc"), needle);
+    case K::kFrom: return contains(address_text(*headers, "from"), needle);
+    case K::kTo: return contains(address_text(*headers, "to"), needle);
+    case K::kCc: return contains(address_text(*headers, "cc"), needle);
+    case K::kBcc: return contains(address_text(*headers, "bcc"), needle);
     case K::kSubject: return contains(header_text(*headers, "subject"), needle);
     case K::kHeader: {
       bool present = std::any_of(headers->begin(), headers->end(),

@@ -10,6 +10,7 @@
 #include "log/log.h"
 #include "control/control.h"
 #include "maildir/quota.h"
+#include "mailstore/recent.h"
 #include "spam/learn_queue.h"
 
 namespace posta::imapd {
@@ -32,22 +33,21 @@ void Session::sync(bool allow_expunge) {
       if (s.index->find(s.uids[i])) continue;
       out_.line("* " + std::to_string(i + 1) + " EXPUNGE");
       s.flags.erase(s.flags.begin() + static_cast<long>(i));
-      s.recent.erase(s.uids[i]);
+      if (auto r = std::lower_bound(s.recent.begin(), s.recent.end(), s.uids[i]);
+          r != s.recent.end() && *r == s.uids[i])
+        s.recent.erase(r);
       s.uids.erase(s.uids.begin() + static_cast<long>(i));
     }
   }
   uint32_t last = s.uids.empty() ? 0 : s.uids.back();
   size_t before = s.uids.size();
-  std::vector<uint32_t> fresh;  // claim_new() may rescan: no iterating messages() across it
   for (auto& m : msgs) {
     if (m.uid <= last) continue;
     s.uids.push_back(m.uid);
     s.flags.push_back(m.flags_set);
-    if (!s.read_only && m.in_new()) fresh.push_back(m.uid);
   }
-  for (uint32_t uid : fresh)
-    if (auto r = s.index->claim_new(uid); r && *r) s.recent.insert(uid);
   if (s.uids.size() != before) {
+    take_recent(before);
     out_.line("* " + std::to_string(s.uids.size()) + " EXISTS");
     out_.line("* " + std::to_string(s.recent.size()) + " RECENT");
   }
@@ -62,6 +62,29 @@ void Session::sync(bool allow_expunge) {
   }
   // Expunges still to report keep the sync incomplete.
   if (s.uids.size() == s.index->messages().size()) s.synced_generation = s.index->generation();
+}
+
+void Session::take_recent(size_t first) {
+  Selected& s = *sel_;
+  if (first >= s.uids.size()) return;
+  if (!s.read_only) {
+    std::vector<uint32_t> in_new;  // claim_new() may rescan: no iterating messages() across it
+    for (size_t i = first; i < s.uids.size(); ++i)
+      if (const auto* m = s.index->find(s.uids[i], i); m && m->in_new()) in_new.push_back(m->uid);
+    for (uint32_t uid : in_new) (void)s.index->claim_new(uid);
+  }
+  // EXAMINE only looks: what is above the mark would be recent for the next SELECT.
+  uint32_t mark = 0;
+  if (s.read_only) {
+    mark = mailstore::recent_mark(s.index->folder(), s.index->uid_validity());
+  } else if (auto r = mailstore::claim_recent(s.index->folder(), s.index->uid_validity(), s.uids.back())) {
+    mark = *r;
+  } else {
+    log::warning("recent ", s.name, ": ", r.error().what);
+    mark = s.uids.back();  // nobody can tell: \Recent for none rather than for two sessions
+  }
+  auto from = std::upper_bound(s.uids.begin() + static_cast<long>(first), s.uids.end(), mark);
+  s.recent.insert(s.recent.end(), from, s.uids.end());
 }
 
 void Session::close_mailbox(bool expunge) {
@@ -92,7 +115,26 @@ std::vector<uint32_t> Session::resolve_set(const imap::SequenceSet& set, bool ui
   return seqs;
 }
 
-std::string Session::flags_text(uint32_t uid, const std::string& letters) const {
+void Session::tell_flags() {
+  std::string kw;
+  for (auto& k : sel_->index->keywords())
+    if (!k.empty()) kw += " " + k;
+  out_.line("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft" + kw + ")");
+  out_.line(std::string("* OK [PERMANENTFLAGS (") +
+            (sel_->read_only ? "" : "\\Answered \\Flagged \\Deleted \\Seen \\Draft" + kw + " \\*") +
+            ")] Flags permitted");
+  sel_->keywords_told = sel_->index->keywords();
+  sel_->keywords_version_told = sel_->index->keywords_version();
+}
+
+void Session::tell_new_keywords() {
+  if (sel_->index->keywords_version() == sel_->keywords_version_told) return;
+  if (sel_->index->keywords() != sel_->keywords_told) tell_flags();
+  sel_->keywords_version_told = sel_->index->keywords_version();
+}
+
+std::string Session::flags_text(uint32_t uid, const std::string& letters) {
+  tell_new_keywords();
   std::string out = "(";
   auto add = [&](std::string_view n) {
     if (n.empty()) return;
@@ -105,7 +147,7 @@ std::string Session::flags_text(uint32_t uid, const std::string& letters) const 
     if (c >= 'a' && c <= 'z') add(k < keywords.size() ? std::string_view(keywords[k]) : std::string_view());
     else add(mailstore::system_flag_name(c));
   }
-  if (sel_->recent.count(uid)) add("\\Recent");
+  if (sel_->is_recent(uid)) add("\\Recent");
   out += ')';
   return out;
 }

@@ -116,7 +116,8 @@ bool Session::handle(const imap::ReadResult& r) {
   bool keep = command(*tag, cmd, p);
   if (!tagged_.empty()) {
     bool seq_cmd = cmd == "FETCH" || cmd == "STORE" || cmd == "SEARCH";
-    if (sel_ && cmd != "IDLE") sync(!seq_cmd);
+    // LOGOUT answers with BYE and its OK only (RFC 3501 6.1.3): no updates after the BYE.
+    if (sel_ && cmd != "IDLE" && !logout_) sync(!seq_cmd);
     out_.line(tagged_);
   }
   return keep && !out_.failed();

@@ -1,6 +1,7 @@
 // One IMAP session on fd 0/1: the pre-authentication half (greeting, CAPABILITY, STARTTLS,
 // LOGIN/AUTHENTICATE handed to posta-auth) and the post-authentication half (mailboxes).
 #pragma once
+#include <algorithm>
 #include <ctime>
 #include <map>
 #include <memory>
@@ -40,8 +41,11 @@ struct Selected {
   std::unique_ptr<mailstore::MailboxIndex> index;
   std::vector<uint32_t> uids;                       // seq - 1 -> uid
   std::vector<uint64_t> flags;                      // seq - 1 -> flag_bits last reported
-  std::set<uint32_t> recent;
+  std::vector<uint32_t> recent;                     // this session's \Recent UIDs, ascending
+  bool is_recent(uint32_t uid) const { return std::binary_search(recent.begin(), recent.end(), uid); }
   std::optional<mailstore::Watcher> watcher;
+  std::vector<std::string> keywords_told;  // index->keywords() as the last * FLAGS named them
+  uint64_t keywords_version_told = 0;      // index->keywords_version() then
   bool dirty = true;  // refresh needed before the next sync
   uint64_t synced_generation = 0;  // index->generation() at the last complete sync
   std::unique_ptr<mailstore::HeaderCache> headers;  // opened by the first header SEARCH
@@ -100,13 +104,20 @@ class Session {
 
   // selected state (imapd_selected.cc)
   void sync(bool allow_expunge);
+  // The messages from position first of the view on are new to this session: moves those
+  // still in new/ to cur/ and takes the \Recent ones (mailstore/recent.h).
+  void take_recent(size_t first);
   void close_mailbox(bool expunge);
   void cmd_expunge(const std::string& tag, Parser& p, bool uid);
   void cmd_copy(const std::string& tag, Parser& p, bool uid, bool move);
   bool learning_wanted() const;
   void cmd_idle(const std::string& tag);
   std::vector<uint32_t> resolve_set(const imap::SequenceSet& set, bool uid) const;  // -> seqs
-  std::string flags_text(uint32_t uid, const std::string& letters) const;
+  // FLAGS and PERMANENTFLAGS; tell_new_keywords() repeats them when the folder has keywords
+  // the session has not been told about (RFC 3501 7.2.6), before any FETCH could show one.
+  void tell_flags();
+  void tell_new_keywords();
+  std::string flags_text(uint32_t uid, const std::string& letters);
   // The index letters of flags; an error (the NO text) for an unknown system flag, or when
   // allocate and the mailbox has no room for another keyword.
   Result<std::string> letters_from(const std::vector<std::string>& flags, bool allocate);

@@ -136,24 +136,30 @@ std::optional<uint64_t> Parser::number() {
 std::optional<SequenceSet> Parser::sequence_set() {
   SequenceSet set;
   size_t ranges = 0;
-  auto one = [&]() -> std::optional<uint32_t> {
-    if (peek() == '*') { ++pos_; return kStar; }
+  struct Bound {
+    uint32_t n = 0;
+    bool star = false;
+  };
+  auto one = [&]() -> std::optional<Bound> {
+    if (peek() == '*') { ++pos_; return Bound{0, true}; }
     auto n = number();
     if (!n) return std::nullopt;
-    if (*n == 0 || *n >= kStar) { failed("invalid sequence number"); return std::nullopt; }
-    return static_cast<uint32_t>(*n);
+    if (*n == 0) { failed("invalid sequence number"); return std::nullopt; }
+    return Bound{static_cast<uint32_t>(*n), false};
   };
   for (;;) {
     auto a = one();
     if (!a) { failed("invalid sequence set"); return std::nullopt; }
-    uint32_t b = *a;
+    Bound b = *a;
     if (peek() == ':') {
       ++pos_;
       auto bb = one();
       if (!bb) { failed("invalid sequence set"); return std::nullopt; }
       b = *bb;
     }
-    set.add(*a, b);
+    if (a->star && b.star) set.add_star(kStar);
+    else if (a->star || b.star) set.add_star(a->star ? b.n : a->n);
+    else set.add(a->n, b.n);
     if (++ranges > kMaxSetRanges) { failed("sequence set too long"); return std::nullopt; }
     if (peek() != ',') break;
     ++pos_;
@@ -237,6 +243,9 @@ std::optional<std::vector<std::string>> Parser::flag_list() {
     if (peek() == '\\') ++pos_;
     while (!at_end() && is_atom_char(text_[pos_])) ++pos_;
     if (pos_ == start || (pos_ == start + 1 && text_[start] == '\\')) return failed("expected a flag");
+    // NIL is an atom, but RFC 3501 flag-keyword excludes it (and clients read it as "none").
+    if (pos_ - start == 3 && strncasecmp(text_.data() + start, "NIL", 3) == 0)
+      return failed("NIL is not a valid keyword");
     flags.push_back(text_.substr(start, pos_ - start));
     return true;
   };

@@ -4,20 +4,18 @@
 
 namespace posta::imap {
 
-void SequenceSet::add(uint32_t a, uint32_t b) {
-  if (a == kStar || b == kStar) {
-    has_star_ = true;
-    star_from_ = std::min(star_from_, std::min(a, b));  // "*:*" and "*" keep kStar
-    return;
-  }
-  finite_.emplace_back(std::min(a, b), std::max(a, b));
+void SequenceSet::add(uint32_t a, uint32_t b) { finite_.emplace_back(std::min(a, b), std::max(a, b)); }
+
+void SequenceSet::add_star(uint32_t from) {
+  has_star_ = true;
+  star_from_ = std::min(star_from_, from);  // "*:*" and "*" keep kStar: just max
 }
 
 void SequenceSet::normalise() {
   std::sort(finite_.begin(), finite_.end());
   size_t out = 0;
   for (size_t i = 0; i < finite_.size(); ++i) {
-    // Merge overlapping and adjacent ranges (5:7,8:9 -> 5:9); 64-bit: second may be kStar - 1.
+    // Merge overlapping and adjacent ranges (5:7,8:9 -> 5:9); 64-bit: second may be 4294967295.
     if (out > 0 && uint64_t{finite_[i].first} <= uint64_t{finite_[out - 1].second} + 1) {
       finite_[out - 1].second = std::max(finite_[out - 1].second, finite_[i].second);
     } else {

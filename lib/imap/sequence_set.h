@@ -9,14 +9,18 @@
 
 namespace posta::imap {
 
-inline constexpr uint32_t kStar = 0xffffffffu;  // '*' in a sequence set
+// The largest sequence number or UID (RFC 3501 nz-number). '*' is kept apart from it
+// (add_star), so "4294967295" and "*" mean different things.
+inline constexpr uint32_t kStar = 0xffffffffu;
 
 class SequenceSet {
  public:
   using Interval = std::pair<uint32_t, uint32_t>;  // closed, first <= second
 
-  // One range as written, "a:b", "a" (b == a) or with '*' as kStar on either side.
+  // One range as written without '*': "a:b" or "a" (b == a), any 32-bit numbers.
   void add(uint32_t a, uint32_t b);
+  // A range with '*': "a:*" or "*:a" (from = a), and "*" or "*:*" (from = kStar).
+  void add_star(uint32_t from);
   // Sorts and merges what add() collected; the parser calls it once at the end of a set.
   void normalise();
 

@@ -15,10 +15,13 @@ std::string addresses(const std::vector<mime::HeaderField>& h, const char* name)
   if (list.empty()) return "NIL";
   std::string out = "(";
   for (auto& a : list) {
+    // Without a display name, the comment of "a@b (Ann Bee)" is the name (as Dovecot does).
+    const std::string& name = a.has_name ? a.name : a.comment;
     if (a.group_start) out += "(NIL NIL " + quote(a.mailbox) + " NIL)";
     else if (a.group_end) out += "(NIL NIL NIL NIL)";
     else
-      out += "(" + nquote(a.name, a.has_name) + " NIL " + nquote(a.mailbox, !a.mailbox.empty()) + " " +
+      out += "(" + nquote(name, !name.empty()) + " " + nquote(a.route, !a.route.empty()) + " " +
+             nquote(a.mailbox, !a.mailbox.empty()) + " " +
              nquote(a.host, !a.host.empty()) + ")";
   }
   return out + ")";
@@ -51,8 +54,10 @@ std::string extension_tail(const mime::Part& p) {
 
 std::string envelope(const std::vector<mime::HeaderField>& h) {
   std::string from = addresses(h, "from");
-  std::string sender = mime::header_value(h, "sender") ? addresses(h, "sender") : from;
-  std::string reply = mime::header_value(h, "reply-to") ? addresses(h, "reply-to") : from;
+  // Absent or empty Sender and Reply-To are the From (RFC 3501 7.4.2).
+  std::string sender = addresses(h, "sender"), reply = addresses(h, "reply-to");
+  if (sender == "NIL") sender = from;
+  if (reply == "NIL") reply = from;
   return "(" + nstr(h, "date") + " " + nstr(h, "subject") + " " + from + " " + sender + " " + reply +
          " " + addresses(h, "to") + " " + addresses(h, "cc") + " " + addresses(h, "bcc") + " " +
          nstr(h, "in-reply-to") + " " + nstr(h, "message-id") + ")";

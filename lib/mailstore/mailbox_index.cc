@@ -51,6 +51,33 @@ bool same_time(const struct timespec& a, const struct timespec& b) {
   return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
 }
 
+// A UIDVALIDITY no folder of this Maildir had before: the time, or one more than the last one
+// given out (posta-uidvalidity in the Maildir), so that a folder deleted and created again
+// within the same second still gets a new one (RFC 3501 2.3.1.1). The Maildir is the folder
+// itself (INBOX) or its parent (a Maildir++ ".Folder").
+uint32_t fresh_uid_validity(const std::string& folder) {
+  auto now = static_cast<uint32_t>(::time(nullptr));
+  auto slash = folder.find_last_not_of('/');
+  slash = slash == std::string::npos ? std::string::npos : folder.rfind('/', slash);
+  bool sub = slash != std::string::npos && folder.compare(slash + 1, 1, ".") == 0;
+  auto fd = open_fd((sub ? folder.substr(0, slash) : folder) + "/posta-uidvalidity", O_RDWR | O_CREAT, 0600);
+  if (!fd) return now;
+  while (::flock(fd->get(), LOCK_EX) != 0)
+    if (errno != EINTR) return now;
+  char buf[16] = {};
+  ssize_t n = ::pread(fd->get(), buf, sizeof buf - 1, 0);
+  uint64_t last = 0;
+  std::string_view text(buf, n > 0 ? static_cast<size_t>(n) : 0);
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
+  if (!parse_u64(text, last) || last >= 0xffffffffu) last = 0;
+  auto v = static_cast<uint32_t>(std::max<uint64_t>(now, last + 1));  // last < 2^32 - 1
+  std::string line = std::to_string(v);
+  line.resize(11, ' ');
+  line += '\n';
+  (void)!::pwrite(fd->get(), line.data(), line.size(), 0);
+  return v;
+}
+
 }  // namespace
 
 Result<MailboxIndex> MailboxIndex::open(const std::string& folder) {
@@ -62,7 +89,7 @@ Result<MailboxIndex> MailboxIndex::open(const std::string& folder) {
     auto lock = FolderLock::take(folder);
     if (!lock) return std::unexpected(lock.error());
     if (::access((folder + kUidlist).c_str(), F_OK) != 0) {
-      std::string header = "posta-uidlist 1 " + std::to_string(static_cast<uint32_t>(::time(nullptr))) + " 1\n";
+      std::string header = "posta-uidlist 1 " + std::to_string(fresh_uid_validity(folder)) + " 1\n";
       if (auto s = write_file_atomic(folder + kUidlist, header, 0600); !s)
         return std::unexpected(s.error());
     }
@@ -257,6 +284,8 @@ void MailboxIndex::rebuild(Scan& scan) {
 Status MailboxIndex::refresh() {
   auto lock = FolderLock::take(folder_, LOCK_EX);
   if (!lock) return std::unexpected(lock.error());
+  if (keywords_file_id() != keywords_id_)
+    if (auto s = load_keywords(); !s) return s;
   if (seen_settled_) {
     auto now = current_stamp(folder_);
     if (now && *now == seen_) return {};
@@ -265,6 +294,10 @@ Status MailboxIndex::refresh() {
   auto stamp = dirs_stamp(folder_);
   if (!stamp) return std::unexpected(stamp.error());
   if (auto s = scan_and_assign(); !s) return s;
+  // Again after the scan: a new keyword is written before the rename that first gives a
+  // message its letter, so a scan that saw the letter finds the keyword here.
+  if (keywords_file_id() != keywords_id_)
+    if (auto s = load_keywords(); !s) return s;
   ++generation_;
   if (auto s = add_uidlist_stamp(folder_, *stamp); !s) return s;
   seen_ = *stamp;

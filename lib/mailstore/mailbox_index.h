@@ -106,7 +106,8 @@ class MailboxIndex {
   const std::string& folder() const { return folder_; }
 
   // Rescans new/ and cur/ and assigns UIDs to messages seen for the first time; skipped when
-  // the folder's Stamp is unchanged since a settled scan (index_cache.h).
+  // the folder's Stamp is unchanged since a settled scan (index_cache.h). Rereads the
+  // keywords when another process added one.
   [[nodiscard]] Status refresh();
   // Changes whenever messages() may have changed (sessions compare it to skip work).
   uint64_t generation() const { return generation_; }
@@ -130,12 +131,15 @@ class MailboxIndex {
 
   // Keywords: letter 'a' + i <-> name; letter_for() allocates a letter (max 26) when asked.
   const std::vector<std::string>& keywords() const { return keywords_; }
+  // Changes whenever keywords() may have changed.
+  uint64_t keywords_version() const { return keywords_version_; }
   [[nodiscard]] Result<char> letter_for(std::string_view keyword, bool allocate);
   std::string keyword_of(char letter) const;
 
  private:
   MailboxIndex() = default;
   [[nodiscard]] Status load_keywords();
+  uint64_t keywords_file_id() const;
   // A scan: the records (name_off into names) and the names, in readdir order.
   struct Scan {
     std::vector<MessageInfo> found;
@@ -170,6 +174,8 @@ class MailboxIndex {
   uint64_t uidlist_offset_ = 0;                     // bytes of the uidlist already read
   uint64_t uidlist_ino_ = 0;
   std::vector<std::string> keywords_;
+  uint64_t keywords_id_ = 0;  // keywords_file_id() when keywords_ were read
+  uint64_t keywords_version_ = 0;
   Stamp seen_;                 // the folder at the last scan (or cache load)
   bool seen_settled_ = false;  // seen_ can prove that nothing changed since
   uint64_t generation_ = 0;

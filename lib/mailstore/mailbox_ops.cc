@@ -174,8 +174,16 @@ Result<uint32_t> MailboxIndex::add_file(const std::string& src, std::string_view
   return mi.uid;
 }
 
+// posta-keywords is only ever replaced (temp + rename): a new inode is a new list.
+uint64_t MailboxIndex::keywords_file_id() const {
+  struct stat st{};
+  return ::stat((folder_ + kKeywords).c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_ino) : 0;
+}
+
 Status MailboxIndex::load_keywords() {
   keywords_.clear();
+  keywords_id_ = keywords_file_id();
+  ++keywords_version_;
   auto content = read_file(folder_ + kKeywords, 1 << 16);
   if (!content) return {};  // no keywords yet
   size_t pos = 0;
@@ -222,6 +230,8 @@ Result<char> MailboxIndex::letter_for(std::string_view keyword, bool allocate) {
   for (size_t i = 0; i < keywords_.size(); ++i)
     if (!keywords_[i].empty()) out += std::string(1, static_cast<char>('a' + i)) + " " + keywords_[i] + "\n";
   if (auto s = write_file_atomic(folder_ + kKeywords, out, 0600); !s) return std::unexpected(s.error());
+  keywords_id_ = keywords_file_id();
+  ++keywords_version_;
   return static_cast<char>('a' + slot);
 }
 

@@ -8,7 +8,13 @@ struct Token {
   std::string text;
 };
 
-std::vector<Token> tokenize(std::string_view s) {
+// A comment's text (without its parentheses) and the index of the token after it.
+struct Comment {
+  size_t before;
+  std::string text;
+};
+
+std::vector<Token> tokenize(std::string_view s, std::vector<Comment>& comments) {
   std::vector<Token> out;
   size_t i = 0;
   while (i < s.size() && out.size() < 20000) {
@@ -16,11 +22,17 @@ std::vector<Token> tokenize(std::string_view s) {
     if (c == ' ' || c == '\t' || c == '\r' || c == '\n') { ++i; continue; }
     if (c == '(') {
       int depth = 0;
+      std::string text;
       for (; i < s.size(); ++i) {
-        if (s[i] == '\\') { ++i; continue; }
-        if (s[i] == '(') ++depth;
-        else if (s[i] == ')' && --depth == 0) { ++i; break; }
+        if (s[i] == '\\') {
+          if (++i < s.size()) text += s[i];
+          continue;
+        }
+        if (s[i] == '(' && depth++ == 0) continue;
+        if (s[i] == ')' && --depth == 0) { ++i; break; }
+        if (s[i] != '\r' && s[i] != '\n') text += s[i];
       }
+      if (comments.size() < 1000) comments.push_back({out.size(), std::move(text)});
       continue;
     }
     if (c == ')') { ++i; continue; }  // unbalanced: would end the word below before its start
@@ -63,8 +75,13 @@ void addr_spec(const std::vector<Token>& t, size_t b, size_t e, Address& a) {
   size_t at = e;
   for (size_t k = b; k < e; ++k)
     if (is(t[k], '@')) at = k;
+  // A source route "@r1,@r2:" before the local part (RFC 5322 obs-route).
+  for (size_t k = b; k < at; ++k)
+    if (is(t[k], ':')) {
+      for (size_t r = b; r < k; ++r) a.route += t[r].text;
+      b = k + 1;
+    }
   for (size_t k = b; k < at; ++k) {
-    if (is(t[k], ':')) { a.mailbox.clear(); continue; }  // route "@a,@b:" before local part
     if (t[k].kind == Token::kSpecial && !is(t[k], '.')) continue;
     a.mailbox += t[k].text;
   }
@@ -75,7 +92,8 @@ void addr_spec(const std::vector<Token>& t, size_t b, size_t e, Address& a) {
 
 std::vector<Address> parse_addresses(std::string_view value, size_t max) {
   std::vector<Address> out;
-  auto t = tokenize(value);
+  std::vector<Comment> comments;
+  auto t = tokenize(value, comments);
   size_t i = 0;
   bool in_group = false;
   while (i < t.size() && out.size() < max) {
@@ -114,6 +132,11 @@ std::vector<Address> parse_addresses(std::string_view value, size_t max) {
       addr_spec(t, lt + 1, gt, a);
     } else {
       addr_spec(t, i, j, a);
+      for (auto& c : comments)
+        if (c.before > i && c.before <= j && !c.text.empty()) {
+          a.comment = c.text;
+          break;
+        }
     }
     if (!a.mailbox.empty() || !a.host.empty() || a.has_name) out.push_back(a);
     i = j;

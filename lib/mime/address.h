@@ -8,6 +8,8 @@ namespace posta::mime {
 
 struct Address {
   std::string name;      // display name as written (quotes removed), may hold encoded words
+  std::string comment;   // of an address without a display name: "a@b (Ann)" -> "Ann"
+  std::string route;     // obsolete source route "@r1,@r2" before the local part
   std::string mailbox;   // local part; for a group start: the group name
   std::string host;      // domain; empty for group markers
   bool group_start = false, group_end = false;

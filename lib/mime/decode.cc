@@ -103,10 +103,40 @@ std::string decode_body(std::string_view body, std::string_view encoding, std::s
   return to_utf8(charset, raw);
 }
 
+namespace {
+// The lower case of a code point in the scripts mail is mostly written in (Latin-1,
+// Latin Extended-A, Greek, Cyrillic); others are their own.
+uint32_t lower_code_point(uint32_t c) {
+  if (c >= 0xC0 && c <= 0xDE && c != 0xD7) return c + 0x20;
+  if (c >= 0x100 && c <= 0x137 && c != 0x130) return c | 1;
+  if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E)) return c % 2 ? c + 1 : c;
+  if (c >= 0x14A && c <= 0x177) return c | 1;
+  if (c == 0x178) return 0xFF;
+  if (c >= 0x391 && c <= 0x3AB && c != 0x3A2) return c + 0x20;
+  if (c >= 0x410 && c <= 0x42F) return c + 0x20;
+  if (c >= 0x400 && c <= 0x40F) return c + 0x50;
+  return c;
+}
+}  // namespace
+
 std::string fold(std::string_view s) {
   std::string out(s);
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  for (size_t i = 0; i < out.size(); ++i) {
+    auto b = static_cast<unsigned char>(out[i]);
+    if (b < 0x80) {
+      if (b >= 'A' && b <= 'Z') out[i] = static_cast<char>(b + 32);
+      continue;
+    }
+    // Two-byte sequences only: every code point lower_code_point() changes is one, and so
+    // is its lower case.
+    if ((b & 0xE0) != 0xC0 || i + 1 >= out.size()) continue;
+    auto b2 = static_cast<unsigned char>(out[i + 1]);
+    if ((b2 & 0xC0) != 0x80) continue;
+    uint32_t c = ((b & 0x1Fu) << 6) | (b2 & 0x3Fu);
+    uint32_t l = lower_code_point(c);
+    out[i] = static_cast<char>(0xC0 | (l >> 6));
+    out[++i] = static_cast<char>(0x80 | (l & 0x3F));
+  }
   return out;
 }
 

@@ -13,7 +13,8 @@ std::string to_utf8(std::string_view charset, std::string_view bytes);
 std::string decode_words(std::string_view value);
 // A body decoded per Content-Transfer-Encoding, then converted to UTF-8.
 std::string decode_body(std::string_view body, std::string_view encoding, std::string_view charset);
-// ASCII case folding (and nothing else) for substring search.
+// Case folding for substring search: ASCII, and UTF-8 Latin-1, Latin Extended-A, Greek
+// and Cyrillic letters (the same length folded; other bytes unchanged).
 std::string fold(std::string_view s);
 
 }  // namespace posta::mime

@@ -39,11 +39,11 @@ TEST(ImapParser, UnterminatedQuotedStringFails) {
 }
 
 TEST(ImapParser, SequenceSets) {
-  for (const char* good : {"1", "1:3,5", "*", "7:*", "4294967294"}) {
+  for (const char* good : {"1", "1:3,5", "*", "7:*", "4294967294", "4294967295", "1:4294967295"}) {
     ParserOn p(good);
     EXPECT_TRUE(p.sequence_set()) << good;
   }
-  for (const char* bad : {"0", "*:0", "1:99999999999", "1,", ":3", "4294967295", "a"}) {
+  for (const char* bad : {"0", "*:0", "1:99999999999", "1,", ":3", "4294967296", "a"}) {
     ParserOn p(bad);
     auto s = p.sequence_set();
     EXPECT_TRUE(!s || !p.at_end()) << bad;
@@ -194,6 +194,28 @@ TEST(ImapSequenceSet, ReversedAndStarOnlyRanges) {
   auto tail = parse_set("3,4294967290:*");
   ASSERT_TRUE(tail);
   EXPECT_EQ(tail->resolve(4294967295u), (Iv{{3, 3}, {4294967290u, 4294967295u}}));
+}
+
+// The full 32-bit range: 4294967295 is a number like any other, not '*'.
+TEST(ImapSequenceSet, FullRangeIsNotStar) {
+  auto all = parse_set("1:4294967295");
+  ASSERT_TRUE(all);
+  EXPECT_FALSE(all->has_star());
+  EXPECT_EQ(all->finite(), (Iv{{1, 4294967295u}}));
+  EXPECT_EQ(all->resolve(7), (Iv{{1, 7}}));
+  EXPECT_TRUE(all->contains(4294967295u, 7));
+  auto past = parse_set("8:4294967295");  // from UIDNEXT: nothing in a folder whose last UID is 7
+  ASSERT_TRUE(past);
+  EXPECT_EQ(past->resolve(7), Iv{});
+  EXPECT_FALSE(past->contains(7, 7));
+  auto top = parse_set("4294967295");
+  ASSERT_TRUE(top);
+  EXPECT_EQ(top->resolve(7), Iv{});  // unlike "*"
+  auto mixed = parse_set("4294967295:*,*:3");
+  ASSERT_TRUE(mixed);
+  EXPECT_EQ(mixed->resolve(7), (Iv{{3, 7}}));
+  EXPECT_FALSE(parse_set("0:5"));
+  EXPECT_FALSE(parse_set("4294967296"));
 }
 
 // The defect: 15,000 copies of "1:*" were expanded one message at a time before merging.

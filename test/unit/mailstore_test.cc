@@ -14,6 +14,7 @@
 #include "mailstore/index_cache.h"
 #include "mailstore/mailbox_index.h"
 #include "mailstore/names.h"
+#include "mailstore/recent.h"
 #include "tmpdir.h"
 
 using namespace posta;
@@ -114,6 +115,48 @@ TEST(MailstoreIndex, Keywords) {
   EXPECT_EQ(*ix->letter_for("$junk", false), 'a');
   auto ix2 = mailstore::MailboxIndex::open(d);
   EXPECT_EQ(ix2->keyword_of('b'), "Work");
+}
+
+// Another process's new keyword is seen at the next refresh, and keywords_version() moves.
+TEST(MailstoreIndex, KeywordsOfOthersAtRefresh) {
+  TestMaildir md;
+  auto mine = mailstore::MailboxIndex::open(md.path), theirs = mailstore::MailboxIndex::open(md.path);
+  ASSERT_TRUE(mine && theirs);
+  uint64_t v = mine->keywords_version();
+  ASSERT_TRUE(theirs->letter_for("$Label1", true));
+  ASSERT_TRUE(mine->refresh());
+  EXPECT_EQ(mine->keyword_of('a'), "$Label1");
+  EXPECT_NE(mine->keywords_version(), v);
+}
+
+// The mark moves only up; what is above the old mark goes to the one caller that raised it.
+TEST(MailstoreRecent, ClaimedOnce) {
+  TestMaildir md;
+  EXPECT_EQ(mailstore::recent_mark(md.path, 7), 0u);
+  EXPECT_EQ(*mailstore::claim_recent(md.path, 7, 5), 0u);   // UIDs 1..5 are this caller's
+  EXPECT_EQ(*mailstore::claim_recent(md.path, 7, 5), 5u);   // nothing for the next
+  EXPECT_EQ(*mailstore::claim_recent(md.path, 7, 3), 5u);   // never down
+  EXPECT_EQ(*mailstore::claim_recent(md.path, 7, 4294967295u), 5u);
+  EXPECT_EQ(mailstore::recent_mark(md.path, 7), 4294967295u);
+  EXPECT_EQ(mailstore::recent_mark(md.path, 8), 0u);  // another UIDVALIDITY: a new folder
+  EXPECT_EQ(*mailstore::claim_recent(md.path, 8, 2), 0u);
+}
+
+// A folder deleted and created again, even within the second, gets a new UIDVALIDITY.
+TEST(MailstoreFolders, UidValidityNeverRepeats) {
+  TestMaildir md;
+  mailstore::Folders f(md.path);
+  std::set<uint32_t> seen;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(f.create("Again"));
+    auto ix = mailstore::MailboxIndex::open(f.dir("Again"));
+    ASSERT_TRUE(ix);
+    EXPECT_TRUE(seen.insert(ix->uid_validity()).second);
+    ASSERT_TRUE(f.remove("Again"));
+  }
+  auto inbox = mailstore::MailboxIndex::open(md.path);
+  ASSERT_TRUE(inbox);
+  EXPECT_TRUE(seen.insert(inbox->uid_validity()).second);
 }
 
 TEST(MailstoreFolders, NamesAndOperations) {

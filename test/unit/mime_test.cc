@@ -28,6 +28,13 @@ TEST(MimeAddress, ListsAndGroups) {
   EXPECT_TRUE(a[2].group_start);
   EXPECT_EQ(a[2].mailbox, "Team");
   EXPECT_TRUE(a[4].group_end);
+  EXPECT_EQ(a[1].comment, "Bob");  // the name ENVELOPE shows for a bare address
+  EXPECT_FALSE(a[1].has_name);
+  // a source route, and a nested comment as the name
+  std::string got;
+  for (auto& r : mime::parse_addresses("<@r1.test,@r2.test:rt@x.test>, y@x.test (a (nested) one)"))
+    got += r.comment + "|" + r.route + "|" + r.mailbox + "@" + r.host + ";";
+  EXPECT_EQ(got, "|@r1.test,@r2.test|rt@x.test;a (nested) one||y@x.test;");
 }
 
 TEST(MimeAddress, StrayCloseParenIsSkipped) {
@@ -163,4 +170,11 @@ TEST(MimeParse, DeepUnclosedNestingIsBounded) {
   for (const mime::Part* p = &root; !p->children.empty(); p = &p->children[0]) ++depth;
   EXPECT_EQ(depth, mime::Limits{}.max_depth);
   EXPECT_LE(stats.bytes_scanned, static_cast<size_t>(mime::Limits{}.max_depth + 2) * m.size());
+}
+
+TEST(MimeFold, AsciiAndCommonScripts) {
+  EXPECT_EQ(mime::fold("J\xC3\x96RG Abc"), "j\xC3\xB6rg abc");                    // JÖRG
+  EXPECT_EQ(mime::fold("\xC5\x81\xC3\x93" "D\xC5\xB9"), "\xC5\x82\xC3\xB3" "d\xC5\xBA");  // ŁÓDŹ
+  EXPECT_EQ(mime::fold("\xD0\x9C\xD0\x98\xD0\xA0"), "\xD0\xBC\xD0\xB8\xD1\x80");   // МИР
+  EXPECT_EQ(mime::fold("\xCE\xA9 \xC3\x97 \xE2\x82\xAC \xFF"), "\xCF\x89 \xC3\x97 \xE2\x82\xAC \xFF");  // Ω × € and a stray byte
 }
