@@ -37,7 +37,7 @@ namespace posta::spamcheck {
 namespace {
 
 constexpr int kJobsPerWorker = 500;     // then a fresh worker: memory a message grew is given back
-constexpr int kWorkerIdleSeconds = 300;  // an idle worker beyond the spare ones ends
+constexpr int kWorkerIdleSeconds = 300;  // a worker idle this long ends (spares are forked again)
 constexpr int kSpareWorkers = 2;        // idle workers kept waiting for the next messages
 
 // What a worker tells the parent on the status pipe (one write, under PIPE_BUF: atomic).
