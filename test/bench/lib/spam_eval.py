@@ -266,12 +266,7 @@ class PostaServe:
             try:
                 s.connect(self.socket)
                 socket.send_fds(s, [self.frame], [msg.fileno(), env.fileno(), fd6.fileno(), idfd.fileno()])
-                answer = b""
-                while True:
-                    chunk = s.recv(64)
-                    if not chunk:
-                        break
-                    answer += chunk
+                answer = b"".join(iter(lambda: s.recv(64), b""))
             except OSError:
                 return "error", "", 0
             finally:
