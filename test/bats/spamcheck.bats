@@ -292,10 +292,12 @@ score RESIDENT_RULE 3.5'
   wait_for 20 has_delivered "$(md bob)/new" resident-4
   wait_for 5 test "$(grep -c 'posta-spamcheck: info: passed' "$PH/log/spamcheck/current")" -gt "$before"
   # SIGHUP: the workers end after their message and fresh ones take the next
-  local workers
-  workers=$(pgrep -P "$(pgrep -f "posta-spamcheck serve -D $PH/run/spamcheck.sock" | head -n 1)" | sort | tr '\n' ' ')
+  local daemon workers
+  daemon=$(s6-svstat -o pid "$PH/service/spamcheck")
+  workers=$(pgrep -P "$daemon" | sort | tr '\n' ' ')
+  [ -n "$workers" ]
   s6-svc -h "$PH/service/spamcheck"
-  wait_for 10 test "$(pgrep -P "$(pgrep -f "posta-spamcheck serve -D $PH/run/spamcheck.sock" | head -n 1)" | sort | tr '\n' ' ')" != "$workers"
+  wait_for 10 eval '[ -n "$(pgrep -P "$daemon")" ] && [ "$(pgrep -P "$daemon" | sort | tr "\n" " ")" != "$workers" ]'
   run send bob@$D "resident-5" "after SIGHUP"
   assert_success
   wait_for 20 has_delivered "$(md bob)/new" resident-5
