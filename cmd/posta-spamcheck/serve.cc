@@ -206,7 +206,11 @@ class Workers {
     if (::pipe2(p, O_CLOEXEC) != 0) return fail_sys("unable to create the status pipe");
     status_read_ = Fd(p[0]);
     status_write_ = Fd(p[1]);
-    // idle workers end: accept() on the shared listener times out
+    // workers wait in accept(), and end when it times out idle (listen_unix_for makes the
+    // socket non-blocking, for event loops; blocking is a flag of the shared description)
+    int fl = ::fcntl(listener_.get(), F_GETFL);
+    if (fl < 0 || ::fcntl(listener_.get(), F_SETFL, fl & ~O_NONBLOCK) != 0)
+      return fail_sys("unable to make the socket blocking");
     timeval t{kWorkerIdleSeconds, 0};
     (void)::setsockopt(listener_.get(), SOL_SOCKET, SO_RCVTIMEO, &t, sizeof t);
     top_up();

@@ -296,6 +296,9 @@ score RESIDENT_RULE 3.5'
   daemon=$(s6-svstat -o pid "$PH/service/spamcheck")
   workers=$(pgrep -P "$daemon" | sort | tr '\n' ' ')
   [ -n "$workers" ]
+  # idle workers wait: the same ones a second later
+  sleep 1
+  [ "$(pgrep -P "$daemon" | sort | tr '\n' ' ')" = "$workers" ]
   s6-svc -h "$PH/service/spamcheck"
   wait_for 10 eval '[ -n "$(pgrep -P "$daemon")" ] && [ "$(pgrep -P "$daemon" | sort | tr "\n" " ")" != "$workers" ]'
   run send bob@$D "resident-5" "after SIGHUP"
