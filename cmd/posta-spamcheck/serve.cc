@@ -156,8 +156,14 @@ volatile sig_atomic_t g_worker_stop = 0;
     Fd conn(::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC));
     if (!conn) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
-      if (errno != EAGAIN) log::warning("unable to accept: ", std::strerror(errno));
-      break;  // EAGAIN: idle for the listener's timeout
+      if (errno == EAGAIN) break;  // idle for the listener's timeout
+      // Out of descriptors or memory: wait and try again, rather than end and have the
+      // parent fork a replacement that fails the same way at once.
+      int e = errno;
+      log::warning("unable to accept: ", std::strerror(e));
+      ::sleep(1);
+      if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) continue;
+      break;
     }
     tell(true);
     auto peer = net::allowed_peer(conn.get(), group);
