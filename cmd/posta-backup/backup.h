@@ -29,6 +29,7 @@ struct LsArgs {
 };
 struct RestoreArgs {
   std::string snapshot = "latest", at, to, user, message_id, since, until, into_folder;
+  bool sync = false;
   std::optional<std::string> folder;
   std::string folder_text;  // --folder as given; folder is set when it was given
 };

@@ -63,7 +63,7 @@ int restore(const Context& c, const RestoreArgs& a) {
     if (!acc) return fail_exit(acc.error());
     if (*acc == AccountRestore::kRestored) log::info("restored the account of ", sel.user, " from ", *name);
   }
-  auto r = a.to.empty() ? restore_into_instance(*o->repo, *s, sel, home_of(c), a.into_folder) : restore_to_dir(*o->repo, *s, sel, a.to);
+  auto r = a.to.empty() ? restore_into_instance(*o->repo, *s, sel, home_of(c), a.into_folder) : restore_to_dir(*o->repo, *s, sel, a.to, a.sync);
   if (!r) return fail_exit(r.error());
   for (auto& e : r->errors) log::error(e);
   log::info("restored from ", *name, ": files=", r->files, " bytes=", r->bytes, " already_present=", r->skipped,
@@ -84,6 +84,7 @@ void register_restore(CLI::App& app, Context& c, Action& action) {
   r->add_option("snapshot", a.snapshot, "snapshot name, a unique prefix of one, or latest (the default)");
   r->add_option("--at", a.at, "the newest snapshot taken at or before this time (@EPOCH or YYYY-MM-DD[ HH:MM[:SS]], UTC)");
   r->add_option("--to", a.to, "write the files under this directory instead (a whole snapshot: an instance tree)");
+  r->add_flag("--sync", a.sync, "with --to: sync the file system before reporting success");
   r->add_option("--user", a.user, "only this user's mail (user@domain)");
   auto* f = r->add_option("--folder", a.folder_text, "only this folder (INBOX, Sent, ...)");
   r->add_option("--into-folder", a.into_folder,

@@ -86,7 +86,7 @@ bool selected(const Entry& e, const Selection& s) {
 }
 
 Result<RestoreResult> restore_to_dir(Repository& repo, const Snapshot& snap, const Selection& sel,
-                                     const std::string& dir) {
+                                     const std::string& dir, bool sync) {
   RestoreResult r;
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return fail_sys("unable to create " + dir);
   std::vector<const Entry*> dirs;
@@ -128,11 +128,13 @@ Result<RestoreResult> restore_to_dir(Repository& repo, const Snapshot& snap, con
   }
   // directory times last: creating files inside them changed them
   for (auto* e : dirs) set_mtime(dir + "/" + e->path, e->mtime_ns, false);
-  // one syncfs for the whole export rather than an fsync per file: durable before success
-  // is reported, at the cost of one flush
-  auto root = open_fd(dir, O_RDONLY | O_DIRECTORY);
-  if (!root) return std::unexpected(root.error());
-  if (::syncfs(root->get()) != 0) return fail_sys("unable to sync " + dir);
+  // one syncfs rather than an fsync per file (each a flush of the disk's cache), but it
+  // also waits for whatever else was written to that file system: asked for, not default
+  if (sync) {
+    auto root = open_fd(dir, O_RDONLY | O_DIRECTORY);
+    if (!root) return std::unexpected(root.error());
+    if (::syncfs(root->get()) != 0) return fail_sys("unable to sync " + dir);
+  }
   return r;
 }
 

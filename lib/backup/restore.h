@@ -28,11 +28,11 @@ struct RestoreResult {
   std::vector<std::string> errors;             // objects that failed authentication, write errors
 };
 
-// Writes the selected entries under dir at their paths, with their modes and times, and
-// syncs the file system before it returns; never replaces an existing file (an error names
-// it).
+// Writes the selected entries under dir at their paths, with their modes and times, as
+// cp(1) would (with sync, the file system is synced before it returns); never replaces an
+// existing file (an error names it).
 [[nodiscard]] Result<RestoreResult> restore_to_dir(Repository& repo, const Snapshot& snap, const Selection& sel,
-                                                   const std::string& dir);
+                                                   const std::string& dir, bool sync = false);
 
 // Puts the selected Maildir messages back into the instance at home, each into its
 // original folder, or into the folder into_folder of its user when that is not empty

@@ -93,7 +93,7 @@ restores_from() {
 file_of() { grep -rl "^Message-ID: <$2@" "$1" 2>/dev/null | grep -v 'posta-.*cache' | head -n 1; }
 
 @test "whole instance round trip: every Maildir file, control/ and the accounts databases" {
-  run posta backup restore latest --to "$T/out"
+  run posta backup restore latest --to "$T/out" --sync
   assert_success
   # byte-identical, names (flags) included; only tmp/ contents and the rebuildable caches differ
   run diff -r -x 'posta-*.cache' "$PH/mail" "$T/out/mail"
