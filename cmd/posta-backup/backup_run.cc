@@ -34,6 +34,40 @@ std::string human(uint64_t b) {
   return buf;
 }
 
+// What this run will read, for the progress line's ETA: the previous snapshot's size, or
+// without one the size of the Maildirs (the bulk of a first run).
+uint64_t expected_bytes(const std::vector<Entry>& prev, const std::string& home) {
+  uint64_t n = 0;
+  for (auto& e : prev)
+    if (e.type == EntryType::kFile) n += e.size;
+  if (n) return n;
+  std::error_code ec;
+  for (std::filesystem::recursive_directory_iterator it(home + "/mail", ec), end; !ec && it != end; it.increment(ec))
+    if (it->is_regular_file(ec)) n += it->file_size(ec);
+  return n;
+}
+
+// "[#####.....]  52%  5210 files, 52.1 MiB, 14.0 MiB/s, ETA 0:03"; without an estimate (or
+// past it) no bar and no ETA.
+std::string progress_line(const RunProgress& p, uint64_t expected, double secs) {
+  double rate = p.bytes / std::max(secs, 0.001);
+  std::string out;
+  bool estimate = expected > 0 && p.bytes < expected;
+  if (estimate) {
+    int pct = int(100.0 * double(p.bytes) / double(expected));
+    out = "[" + std::string(pct / 5, '#') + std::string(20 - pct / 5, '.') + "] " +
+          (pct < 10 ? " " : "") + std::to_string(pct) + "%  ";
+  }
+  out += std::to_string(p.files) + " files, " + human(p.bytes) + ", " + human(uint64_t(rate)) + "/s";
+  if (estimate && rate > 0) {
+    auto left = uint64_t(double(expected - p.bytes) / rate);
+    char eta[32];
+    snprintf(eta, sizeof eta, ", ETA %llu:%02llu", (unsigned long long)(left / 60), (unsigned long long)(left % 60));
+    out += eta;
+  }
+  return out;
+}
+
 // The previous snapshot's entries, so that unchanged files are not read again; none when
 // there is no snapshot or it cannot be read (then everything is read and deduplicated).
 std::vector<Entry> previous_entries(Repository& repo) {
@@ -58,14 +92,14 @@ int run_once(const Context& c, bool progress) {
   std::error_code ec;
   std::filesystem::remove_all(scratch, ec);
   if (::mkdir(scratch.c_str(), 0700) != 0) return fail_exit(sys_error("unable to create " + scratch));
-  auto last_draw = start;
+  auto last_draw = start - std::chrono::seconds(1);  // the first file draws at once
+  uint64_t expected = progress ? expected_bytes(prev, home_of(c)) : 0;
   auto draw = [&](const RunProgress& p) {
     auto now = std::chrono::steady_clock::now();
     if (now - last_draw < std::chrono::milliseconds(200)) return;
     last_draw = now;
     double secs = std::chrono::duration<double>(now - start).count();
-    std::cerr << "\r" << p.files << " files, " << human(p.bytes) << ", " << human(uint64_t(p.bytes / std::max(secs, 0.001)))
-              << "/s   " << std::flush;
+    std::cerr << "\r" << progress_line(p, expected, secs) << "\033[K" << std::flush;
   };
   auto r = backup_instance(*o->repo, home_of(c), prev.empty() ? nullptr : &prev, scratch,
                            progress ? std::function<void(const RunProgress&)>(draw) : nullptr);

@@ -122,6 +122,15 @@ file_of() { grep -rl "^Message-ID: <$2@" "$1" 2>/dev/null | grep -v 'posta-.*cac
   assert_output --partial '"message_id":"c1@example.org"'
 }
 
+@test "a progress line with a bar, rate and ETA on a terminal; none when stderr is not one" {
+  run script -qec "$POSTA_BIN/posta-backup run" /dev/null
+  assert_success
+  assert_output --regexp '\[[#.]{20}\] +[0-9]+%  [0-9]+ files, [0-9.]+ [KMG]?i?B, [0-9.]+ [KMG]?i?B/s, ETA [0-9]+:[0-9]{2}'
+  run posta backup run
+  assert_success
+  refute_output --partial 'ETA'
+}
+
 @test "restore one message by Message-ID: same bytes, same flags, into its folder" {
   local f
   f=$(file_of "$(md alice)/cur" a1)
