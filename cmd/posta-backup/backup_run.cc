@@ -101,8 +101,10 @@ int run_once(const Context& c, bool progress) {
     double secs = std::chrono::duration<double>(now - start).count();
     std::cerr << "\r" << progress_line(p, expected, secs) << "\033[K" << std::flush;
   };
+  RunOptions opts;
+  opts.queue = Control(home_of(c)).flag("backupqueue", false);
   auto r = backup_instance(*o->repo, home_of(c), prev.empty() ? nullptr : &prev, scratch,
-                           progress ? std::function<void(const RunProgress&)>(draw) : nullptr);
+                           progress ? std::function<void(const RunProgress&)>(draw) : nullptr, opts);
   std::filesystem::remove_all(scratch, ec);
   if (progress) std::cerr << "\r\033[K";
   if (!r) return fail_exit(r.error());

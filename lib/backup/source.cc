@@ -19,8 +19,19 @@ namespace posta::backup {
 
 namespace {
 
-// The top-level directories of a run, in order; db/ is taken from the hot copies.
+// The top-level directories of a run, in order (and queue/ when asked); the databases are
+// taken from hot copies.
 const char* const kTrees[] = {"control", "tls", "dkim", "mail"};
+
+// scratch/a/b for rel "a/b/c": the parents of a hot copy's target
+Status make_dirs(const std::string& scratch, std::string_view rel) {
+  std::string cur = scratch;
+  for (size_t i = rel.find('/'); i != std::string_view::npos; i = rel.find('/', i + 1)) {
+    cur = scratch + "/" + std::string(rel.substr(0, i));
+    if (::mkdir(cur.c_str(), 0700) != 0 && errno != EEXIST) return fail_sys("unable to create " + cur);
+  }
+  return {};
+}
 
 bool skipped_name(std::string_view name) {
   return name == "posta-index.cache" || name == "posta-headers.cache";
@@ -197,21 +208,31 @@ std::optional<std::string> folder_of_message(std::string_view path) {
 }
 
 Result<RunResult> backup_instance(Repository& repo, const std::string& home, const std::vector<Entry>* prev,
-                                  const std::string& scratch, const std::function<void(const RunProgress&)>& progress) {
+                                  const std::string& scratch, const std::function<void(const RunProgress&)>& progress,
+                                  const RunOptions& opts) {
   RunResult out;
   out.record.time = ::time(nullptr);
   out.record.host = maildir::local_hostname();
   Walker w(repo, prev, progress, out);
-  for (auto tree : kTrees) {
+  std::vector<std::string> trees(std::begin(kTrees), std::end(kTrees));
+  if (opts.queue) trees.push_back("queue");
+  for (auto& tree : trees) {
     struct stat st;
     if (::lstat((home + "/" + tree).c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
     w.entries_.push_back(Entry{tree, EntryType::kDir, uint32_t(st.st_mode & 07777), mtime_ns(st), 0, 0, "", "", {}});
     if (auto s = w.walk(home, tree, ""); !s) return std::unexpected(s.error());
   }
-  // the accounts databases: hot copies, stored under their own names
-  for (auto env : {"db", "db/secret"}) {
+  // the databases: hot copies, stored under their own names. The accounts must be in the
+  // snapshot; the learned spam tokens and the policy state (greylisting, reputation) are
+  // kept when they can be read, a warning otherwise.
+  for (auto env : {"db", "db/secret", "policy/db", "spam/db"}) {
     std::string copy = scratch + "/" + env;
-    if (auto s = hot_copy_env(home + "/" + env, copy); !s) return std::unexpected(s.error());
+    if (auto s = make_dirs(scratch, env); !s) return std::unexpected(s.error());
+    if (auto s = hot_copy_env(home + "/" + env, copy); !s) {
+      if (std::string_view(env).starts_with("db")) return std::unexpected(s.error());
+      out.warnings.push_back(s.error().what);
+      continue;
+    }
     struct stat st;
     if (::stat(copy.c_str(), &st) != 0) continue;
     w.entries_.push_back(Entry{env, EntryType::kDir, 0700, mtime_ns(st), 0, 0, "", "", {}});

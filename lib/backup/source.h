@@ -23,11 +23,16 @@ struct RunResult {
   std::vector<std::string> warnings;  // files that could not be read (the run went on)
 };
 
+struct RunOptions {
+  bool queue = false;  // queue/ too (control/backupqueue)
+};
+
 // prev: the entries of the newest snapshot, or null. scratch: an empty directory for the
 // database copies. progress: called after each file.
 [[nodiscard]] Result<RunResult> backup_instance(Repository& repo, const std::string& home,
                                                 const std::vector<Entry>* prev, const std::string& scratch,
-                                                const std::function<void(const RunProgress&)>& progress = {});
+                                                const std::function<void(const RunProgress&)>& progress = {},
+                                                const RunOptions& opts = {});
 
 // The Message-ID of a message (without angle brackets), from its header; empty if none.
 std::string message_id_of(std::string_view head);

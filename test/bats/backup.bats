@@ -109,6 +109,26 @@ file_of() { grep -rl "^Message-ID: <$2@" "$1" 2>/dev/null | grep -v 'posta-.*cac
   assert_output --partial "bob@$D"
 }
 
+@test "the learned spam tokens and the policy state are in a snapshot; the queue only with control/backupqueue" {
+  printf 'From: s@example.org\nSubject: cheap pills\n\nbuy cheap pills now\n' >"$T/spam.eml"
+  own "$T/spam.eml"
+  posta spamcheck learn --spam "$T/spam.eml" >&2
+  run posta backup run
+  assert_success
+  run posta backup restore --to "$T/out"
+  assert_success
+  ls "$T/out/spam/db" | grep -qv '^__db' || fail "no spam database files: $(ls "$T/out/spam/db")"
+  [ ! -e "$T/out/queue" ] || fail "queue backed up without control/backupqueue"
+  echo yes >"$PH/control/backupqueue"
+  own "$PH/control/backupqueue"
+  run posta backup run
+  rm -f "$PH/control/backupqueue"
+  assert_success
+  run posta backup restore --to "$T/out2"
+  assert_success
+  [ -d "$T/out2/queue" ]
+}
+
 @test "list and ls, text and --json" {
   run posta backup list --json
   assert_success
