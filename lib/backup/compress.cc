@@ -4,16 +4,28 @@
 
 namespace posta::backup {
 
+namespace {
+// one compression context a thread, reused: ZSTD_compress makes and zeroes a new one a call
+struct CCtx {
+  ZSTD_CCtx* p = ZSTD_createCCtx();
+  ~CCtx() { ZSTD_freeCCtx(p); }
+};
+}  // namespace
+
 std::string pack_payload(std::string_view data, int level) {
-  std::string out(1 + ZSTD_compressBound(data.size()), '\0');
-  out[0] = 'z';
-  size_t n = ZSTD_compress(out.data() + 1, out.size() - 1, data.data(), data.size(), level);
+  thread_local CCtx ctx;
+  std::string out;
+  size_t n = 0;
+  out.resize_and_overwrite(1 + ZSTD_compressBound(data.size()), [&](char* p, size_t len) {
+    p[0] = 'z';
+    n = ZSTD_compressCCtx(ctx.p, p + 1, len - 1, data.data(), data.size(), level);
+    return ZSTD_isError(n) ? size_t(1) : 1 + n;
+  });
   if (ZSTD_isError(n) || n >= data.size()) {
     std::string raw(1 + data.size(), 'r');
     data.copy(raw.data() + 1, data.size());
     return raw;
   }
-  out.resize(1 + n);
   return out;
 }
 

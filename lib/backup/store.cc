@@ -11,21 +11,26 @@ constexpr ChunkSizes kCatalogChunks{16 << 10, 64 << 10, 256 << 10};
 
 Result<std::vector<ObjectId>> store_stream(Repository& repo, int fd, uint64_t& size, const ChunkSizes& sizes) {
   std::vector<ObjectId> ids;
-  std::string buf;
+  // one buffer for every file, kept with its capacity: a new one a file cost an allocation
+  // of two maximal chunks, returned to the kernel and faulted in again, for every message
+  thread_local std::string buf;
+  buf.clear();
+  buf.reserve(3 * sizes.max);  // the most it holds
   size = 0;
   bool eof = false;
   while (!eof || !buf.empty()) {
     // keep at least two maximal chunks in hand so that a cut is never forced by the buffer
     while (!eof && buf.size() < 2 * sizes.max) {
+      // resize_and_overwrite: the space read into is not zero-filled first
+      // (g++ 12's library passes the operation the new capacity, not the size asked for)
+      ssize_t n = 0;
       size_t old = buf.size();
-      buf.resize(old + sizes.max);
-      ssize_t n = ::read(fd, buf.data() + old, sizes.max);
-      if (n < 0 && errno == EINTR) {
-        buf.resize(old);
-        continue;
-      }
+      buf.resize_and_overwrite(old + sizes.max, [&](char* p, size_t) {
+        n = ::read(fd, p + old, sizes.max);
+        return old + (n > 0 ? size_t(n) : 0);
+      });
+      if (n < 0 && errno == EINTR) continue;
       if (n < 0) return fail_sys("read error");
-      buf.resize(old + size_t(n));
       size += uint64_t(n);
       if (n == 0) eof = true;
     }

@@ -170,3 +170,31 @@ TEST(BackupCompress, RawWhenIncompressible) {
   EXPECT_EQ(*unpack_payload(z, 1 << 20), text);
   EXPECT_FALSE(unpack_payload(z, 100));  // larger than allowed
 }
+
+// store_stream keeps its buffer from file to file: a small or empty file after a large one
+// must come back with its own bytes and size.
+TEST_F(BackupRepo, StreamsOfVariedSizesOneAfterAnother) {
+  auto r = open();
+  ASSERT_TRUE(r);
+  std::vector<std::string> files = {pseudo_random(9 << 20, 3), "hi", "", pseudo_random(70000, 4), "x"};
+  std::vector<std::pair<std::vector<ObjectId>, uint64_t>> stored_files;
+  for (size_t i = 0; i < files.size(); ++i) {
+    std::string path = t.path + "/f" + std::to_string(i);
+    std::ofstream(path, std::ios::binary) << files[i];
+    int fd = ::open(path.c_str(), O_RDONLY);
+    ASSERT_GE(fd, 0);
+    uint64_t size = 0;
+    auto ids = store_stream(*r, fd, size);
+    ::close(fd);
+    ASSERT_TRUE(ids) << ids.error().what;
+    stored_files.emplace_back(*ids, size);
+  }
+  ASSERT_TRUE(r->flush());
+  for (size_t i = 0; i < files.size(); ++i) {
+    Entry e{"f", EntryType::kFile, 0600, 0, stored_files[i].second, 0, "", "", stored_files[i].first};
+    EXPECT_EQ(e.size, files[i].size());
+    auto back = read_entry(*r, e);
+    ASSERT_TRUE(back) << back.error().what;
+    EXPECT_TRUE(*back == files[i]) << "file " << i;
+  }
+}
