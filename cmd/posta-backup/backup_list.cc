@@ -90,29 +90,39 @@ int verify(const Context& c) {
   if (!o) return fail_exit(o.error());
   auto dmg = o->repo->verify();
   if (!dmg) return fail_exit(dmg.error());
+  std::vector<std::string> problems;  // JSON objects
+  auto problem = [&](const std::string& text, const std::string& json) {
+    log::error(text);
+    problems.push_back(json);
+  };
   for (auto& d : *dmg)
-    log::error("damaged: pack ", d.pack, (d.object.empty() ? "" : " object " + d.object), ": ", d.what);
+    problem("damaged: pack " + d.pack + (d.object.empty() ? "" : " object " + d.object) + ": " + d.what,
+            "{\"pack\":" + json_str(d.pack) + ",\"object\":" + json_str(d.object) + ",\"what\":" + json_str(d.what) + "}");
   // every snapshot must be readable and name only objects that exist
   auto names = o->repo->snapshot_names();
   if (!names) return fail_exit(names.error());
-  size_t bad_snaps = 0;
   for (auto& n : *names) {
     auto s = load_snapshot(*o->repo, n);
     if (!s) {
-      log::error(s.error().what);
-      bad_snaps++;
+      problem(s.error().what, "{\"snapshot\":" + json_str(n) + ",\"what\":" + json_str(s.error().what) + "}");
       continue;
     }
     for (auto& e : s->entries)
       for (auto& id : e.chunks)
-        if (!o->repo->has(id)) {
-          log::error("snapshot ", n, ": ", e.path, ": object ", id_hex(id), " is missing");
-          bad_snaps++;
-        }
+        if (!o->repo->has(id))
+          problem("snapshot " + n + ": " + e.path + ": object " + id_hex(id) + " is missing",
+                  "{\"snapshot\":" + json_str(n) + ",\"path\":" + json_str(e.path) + ",\"object\":" +
+                      json_str(id_hex(id)) + ",\"what\":\"missing\"}");
   }
   log::info("verified ", o->repo->object_count(), " objects, ", names->size(), " snapshots: ",
-            dmg->size() + bad_snaps == 0 ? "no damage" : std::to_string(dmg->size() + bad_snaps) + " problems");
-  return dmg->empty() && bad_snaps == 0 ? kOk : kDamage;
+            problems.empty() ? "no damage" : std::to_string(problems.size()) + " problems");
+  if (c.json) {
+    std::cout << "{\"objects\":" << o->repo->object_count() << ",\"snapshots\":" << names->size() << ",\"problems\":[";
+    for (size_t i = 0; i < problems.size(); ++i) std::cout << (i ? "," : "") << problems[i];
+    std::cout << "]}\n";
+    if (int rc = admin::flush_stdout(); rc != kOk) return rc;
+  }
+  return problems.empty() ? kOk : kDamage;
 }
 
 int prune(const Context& c, const Retention& keep, bool dry_run) {
@@ -136,11 +146,17 @@ int prune(const Context& c, const Retention& keep, bool dry_run) {
     for (auto& e : s->entries)
       for (auto& id : e.chunks) live[id] = true;
   }
+  if (c.json) std::cout << "[";
   for (size_t i = 0; i < names->size(); ++i) {
-    std::cout << (kept[i] ? "keep   " : "remove ") << (*names)[i] << "\n";
+    if (c.json)
+      std::cout << (i ? "," : "") << "{\"snapshot\":" << json_str((*names)[i]) << ",\"action\":\""
+                << (kept[i] ? "keep" : "remove") << "\"}";
+    else
+      std::cout << (kept[i] ? "keep   " : "remove ") << (*names)[i] << "\n";
     if (!kept[i] && !dry_run)
       if (auto s = o->repo->remove_snapshot((*names)[i]); !s) return fail_exit(s.error());
   }
+  if (c.json) std::cout << "]\n";
   if (dry_run) return admin::flush_stdout();
   auto freed = o->repo->compact(live);
   if (!freed) return fail_exit(freed.error());
@@ -165,6 +181,7 @@ void register_list(CLI::App& app, Context& c, Action& action) {
   s->callback([&] { action = [&] { return ls(c, la); }; });
 
   auto* v = app.add_subcommand("verify", "read back and authenticate every object; check every snapshot");
+  v->add_flag("--json", c.json, "the counts and the problems as a JSON object");
   v->callback([&] { action = [&] { return verify(c); }; });
 
   Retention& keep = c.prune.keep;
@@ -175,6 +192,7 @@ void register_list(CLI::App& app, Context& c, Action& action) {
   p->add_option("--keep-weekly", keep.weekly, "... of the last N weeks");
   p->add_option("--keep-monthly", keep.monthly, "... of the last N months");
   p->add_flag("--dry-run,-n", dry_run, "only print what would be kept and removed");
+  p->add_flag("--json", c.json, "what is kept and removed as a JSON array");
   p->callback([&] { action = [&] { return prune(c, keep, dry_run); }; });
 }
 

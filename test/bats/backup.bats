@@ -304,6 +304,11 @@ PY
   assert_failure 1
   assert_output --partial "$obj"
   assert_output --partial "is damaged"
+  # --json: the same problem, for a monitoring script
+  run --separate-stderr posta backup --repo "$T/repo" verify --json
+  assert_failure 1
+  $PY -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["objects"] > 0 and d["snapshots"] > 0, d
+assert any(p.get("object") == sys.argv[2] for p in d["problems"]), d' "$output" "${obj#object }"
   # the undamaged repository is untouched
   run posta backup verify
   assert_success
@@ -346,6 +351,10 @@ PY
   newest=$(posta backup --repo "$T/repo" list | tail -n 1 | cut -d' ' -f1)
   [ "$(grep -c '^keep' <<<"$output")" = 1 ]
   assert_line "keep   $newest"
+  run posta backup --repo "$T/repo" prune --keep-hourly 1 --dry-run --json
+  assert_success
+  $PY -c 'import json,sys; d=json.loads(sys.argv[1]); assert [x["snapshot"] for x in d if x["action"] == "keep"] == [sys.argv[2]], d
+assert len(d) >= 3, d' "$output" "$newest"
   local before
   before=$(du -sb "$T/repo/packs" | cut -f1)
   run posta backup --repo "$T/repo" prune --keep-hourly 1
