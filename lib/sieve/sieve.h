@@ -27,12 +27,13 @@ struct Limits {
   size_t max_nodes = 20000;           // commands, tests and arguments in one script
   unsigned max_actions = 64;          // actions per message (keep, fileinto, redirect, ...)
   unsigned max_redirects = 4;         // redirects per message
-  uint64_t max_steps = 1000000;       // evaluation steps per message (commands, tests, matches)
+  uint64_t max_steps = 10000000;      // evaluation steps per message (commands, tests, match work)
   unsigned max_include_depth = 5;     // nested include
   unsigned max_includes = 16;         // scripts included per message
   size_t max_variables = 256;         // distinct variables
   size_t max_variable_size = 4096;    // bytes in one variable value
   uint32_t regex_match_limit = 100000;  // PCRE2 match limit per match attempt
+  uint64_t vacation_min_period = 86400;  // shorter :days/:seconds are raised to this
 };
 
 struct CompileOptions {
@@ -93,7 +94,7 @@ struct Action {
 };
 
 struct Outcome {
-  std::vector<Action> actions;    // in execution order; keep appears when kept (explicitly or implicitly)
+  std::vector<Action> actions;    // in execution order; duplicates merged (RFC 5228 2.10.3)
   bool implicit_keep = true;      // no action cancelled it
   std::vector<std::string> implicit_keep_flags;  // imap4flags internal variable at the end
 };
@@ -125,5 +126,10 @@ struct RunOptions {
 // a cancelled implicit keep stays cancelled. Empty scripts are skipped.
 [[nodiscard]] Result<Outcome> run_sequence(const std::vector<const Script*>& scripts, const Message& msg,
                                            const RunOptions& options = {});
+
+// The outcome in the layout of Pigeonhole sieve-test's "Performed actions" and "Implicit
+// keep" lists (flags lower-cased where they are system flags, and sorted), for comparing
+// the two implementations and for posta-sieve-test(1).
+std::string format_outcome(const Outcome& o);
 
 }  // namespace posta::sieve
