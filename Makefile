@@ -65,6 +65,7 @@ endif
 EXTRA_LIBS_posta-local := $(SIEVE_LIBS)
 EXTRA_LIBS_posta-user := $(SIEVE_LIBS)
 EXTRA_LIBS_posta-managesieved := $(SIEVE_LIBS)
+EXTRA_LIBS_posta-sieve-test := $(SIEVE_LIBS)
 UNIT_EXTRA_LIBS := -lpsl $(SCAN_LIBS) -lpcre2-8 -lzstd
 
 PROGRAMS := $(notdir $(patsubst %/,%,$(wildcard cmd/*/)))
