@@ -1,10 +1,7 @@
 #include "sieve_scripts.h"
 
-#include <unistd.h>
-
-#include <climits>
-
 #include "io/fd.h"
+#include "sieve/script_store.h"
 
 namespace posta::local {
 
@@ -12,61 +9,51 @@ namespace {
 
 constexpr size_t kMaxScript = 1 << 20;
 
-bool valid_name(std::string_view name) {
-  return !name.empty() && name.size() <= 200 && name[0] != '.' && name.find('/') == std::string_view::npos &&
-         name.find('\0') == std::string_view::npos;
-}
-
 // The text of a script file; ENOENT when missing.
 Result<std::string> read_script(const std::string& path) { return read_file(path, kMaxScript); }
 
-// The file the active link names: "<maildir>/sieve/<name>.sieve", or ENOENT.
-Result<std::string> active_script_path(const std::string& maildir) {
-  std::string link = maildir + "/sieve/active";
-  char buf[PATH_MAX];
-  ssize_t n = ::readlink(link.c_str(), buf, sizeof buf - 1);
-  if (n < 0) {
-    if (errno == ENOENT || errno == EINVAL) return fail("no active script", ENOENT);
-    return fail_sys("unable to read " + link);
-  }
-  std::string target(buf, static_cast<size_t>(n));
-  if (!target.ends_with(".sieve") || !valid_name(target)) return fail("active link " + link + " points outside the script directory");
-  return maildir + "/sieve/" + target;
+// A stored script's text (lib/sieve/script_store.h); ENOENT when there is none.
+Result<std::string> stored_script(const sieve::ScriptStore& store, std::string_view name) {
+  auto text = store.get(name);
+  if (!text && (text.error().code == sieve::kScriptNotFound || text.error().code == sieve::kScriptBadName))
+    return fail(text.error().what, ENOENT);
+  return text;
 }
 
 }  // namespace
 
 SieveScripts load_sieve_scripts(const std::string& home, const std::string& maildir, const std::string& user) {
   SieveScripts out;
-  auto load = [&](const Result<std::string>& path, sieve::Script& into, const char* what) {
-    if (!path) {
-      if (path.error().code != ENOENT && out.error.empty()) out.error = path.error().what;
-      return;
-    }
-    auto text = read_script(*path);
+  auto use = [&](const Result<std::string>& text, sieve::Script& into, const std::string& what) {
     if (!text) {
-      if (text.error().code != ENOENT && out.error.empty()) out.error = text.error().what;
+      if (text.error().code != ENOENT && out.error.empty()) out.error = what + ": " + text.error().what;
       return;
     }
     auto script = sieve::compile(*text);
     if (!script) {
-      if (out.error.empty()) out.error = std::string(what) + " " + *path + ": " + script.error().what;
+      if (out.error.empty()) out.error = what + ": " + script.error().what;
       return;
     }
     into = std::move(*script);
   };
   (void)user;
-  load(home + "/sieve/before.sieve", out.before, "before-script");
-  load(active_script_path(maildir), out.user, "script");
-  load(home + "/sieve/after.sieve", out.after, "after-script");
+  use(read_script(home + "/sieve/before.sieve"), out.before, "before-script " + home + "/sieve/before.sieve");
+  sieve::ScriptStore store(maildir);
+  auto active = store.active();
+  if (!active) {
+    if (out.error.empty()) out.error = active.error().what;
+  } else if (*active) {
+    use(stored_script(store, **active), out.user, "script " + store.path_of(**active));
+  }
+  use(read_script(home + "/sieve/after.sieve"), out.after, "after-script " + home + "/sieve/after.sieve");
   return out;
 }
 
 Result<std::string> load_included_script(const std::string& home, const std::string& maildir,
                                          std::string_view name, bool global) {
-  if (!valid_name(name)) return fail("invalid script name");
-  std::string dir = global ? home + "/sieve/" : maildir + "/sieve/";
-  return read_script(dir + std::string(name) + ".sieve");
+  if (!sieve::valid_script_name(name)) return fail("invalid script name", ENOENT);
+  if (global) return read_script(home + "/sieve/" + std::string(name) + ".sieve");
+  return stored_script(sieve::ScriptStore(maildir), name);
 }
 
 }  // namespace posta::local

@@ -3,6 +3,7 @@
 //   $POSTA_HOME/sieve/<name>.sieve                                  include :global
 //   <maildir>/sieve/active -> <name>.sieve                          the user's active script
 //   <maildir>/sieve/<name>.sieve                                    include :personal
+// The user's scripts through lib/sieve/script_store.h, the layout's one implementation.
 #pragma once
 #include <string>
 #include <string_view>
