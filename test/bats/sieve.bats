@@ -14,18 +14,10 @@ setup_file() {
   local u
   for u in alice bob carol; do posta user add $u@$D --no-password >&2; done
   posta user add tiny@$D --no-password --quota-messages 1 >&2
+  # posta-local runs the queue program as the instance owner: a copy it may write next to
   FQ=$(dirname "$PH")/fq
   mkdir -p "$FQ"
-  # the recording queue program: every injection appended as msg.N / env.N
-  cat >"$FQ/queue" <<'SH'
-#!/bin/sh
-d=$(dirname "$0")
-n=$(ls "$d" | grep -c '^msg\.')
-cat >"$d/msg.$n"
-tr '\0' '\n' <&1 >"$d/env.$n"
-exit 0
-SH
-  chmod 755 "$FQ/queue"
+  install -m 755 "$POSTA_SRC/test/lib/recording_queue.sh" "$FQ/queue"
   chown -R "$(stat -c %u:%g "$PH")" "$FQ"
   export FQ
 }
