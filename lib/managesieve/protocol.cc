@@ -38,6 +38,14 @@ Result<Command> parse_command(const imap::RawCommand& raw) {
   return cmd;
 }
 
+Result<std::string> parse_sasl_response(const imap::RawCommand& raw) {
+  imap::Parser p(raw);
+  auto s = p.string();
+  if (!s) return fail("expected a string");
+  if (!p.at_end()) return fail("expected nothing after the string");
+  return *s;
+}
+
 Status expect_args(const Command& cmd, std::string_view spec, size_t optional) {
   auto usage = [&] {
     std::string u = cmd.name;

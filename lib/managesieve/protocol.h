@@ -31,6 +31,10 @@ struct Command {
 // name *(SP (string / number)), nothing after. The error says what is wrong, for a NO.
 [[nodiscard]] Result<Command> parse_command(const imap::RawCommand& raw);
 
+// A lone string (quoted or a literal): the client's SASL response after the server's
+// challenge (RFC 5804 section 2.1).
+[[nodiscard]] Result<std::string> parse_sasl_response(const imap::RawCommand& raw);
+
 // Checks that cmd has exactly the argument kinds of spec ('s' string, 'n' number), with the
 // last `optional` of them optional: "sn" for HAVESPACE. The error is a usage message.
 [[nodiscard]] Status expect_args(const Command& cmd, std::string_view spec, size_t optional = 0);

@@ -157,3 +157,16 @@ TEST(ManageSieveCapability, BeforeAndAfterLogin) {
   EXPECT_EQ(post, (std::vector<std::string>{"\"IMPLEMENTATION\" \"posta\"", "\"SIEVE\" \"fileinto vacation\"",
                                             "\"MAXREDIRECTS\" \"4\"", "\"VERSION\" \"1.0\""}));
 }
+
+TEST(ManageSieveParse, SaslResponse) {
+  auto p = Pipe::make();
+  ASSERT_TRUE(p);
+  ASSERT_TRUE(write_all(p->write.get(), "\"AGEAYg==\"\r\n{4+}\r\nAGEA\r\natom\r\n\"a\" \"b\"\r\n"));
+  p->write.reset();
+  LineReader in(p->read.get(), 4096, std::chrono::seconds(5));
+  imap::CommandReader reader(in, imap::ReadLimits{}, [] {});
+  EXPECT_EQ(*parse_sasl_response(reader.read().cmd), "AGEAYg==");
+  EXPECT_EQ(*parse_sasl_response(reader.read().cmd), "AGEA");
+  EXPECT_FALSE(parse_sasl_response(reader.read().cmd));
+  EXPECT_FALSE(parse_sasl_response(reader.read().cmd));
+}
