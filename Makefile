@@ -56,6 +56,16 @@ EXTRA_LIBS_posta-backup := -lzstd
 else
 EXTRA_LIBS_posta-backup := -Wl,-Bstatic -lzstd -Wl,-Bdynamic
 endif
+# Sieve (lib/sieve) runs :regex with PCRE2: every program that compiles or runs scripts
+ifeq ($(SAN),1)
+SIEVE_LIBS := -lpcre2-8
+else
+SIEVE_LIBS := -Wl,-Bstatic -lpcre2-8 -Wl,-Bdynamic
+endif
+EXTRA_LIBS_posta-local := $(SIEVE_LIBS)
+EXTRA_LIBS_posta-user := $(SIEVE_LIBS)
+EXTRA_LIBS_posta-managesieved := $(SIEVE_LIBS)
+EXTRA_LIBS_posta-sieve-test := $(SIEVE_LIBS)
 UNIT_EXTRA_LIBS := -lpsl $(SCAN_LIBS) -lpcre2-8 -lzstd
 
 PROGRAMS := $(notdir $(patsubst %/,%,$(wildcard cmd/*/)))
@@ -127,7 +137,7 @@ FUZZ_CXX   ?= clang++-16
 FUZZ_DIR   := build-fuzz
 FUZZ_FLAGS := -std=c++2b -D__cpp_concepts=202002L -Wno-macro-redefined -g -O1 -Ilib \
               -fsanitize=fuzzer-no-link,address,undefined
-FUZZ_MODS  := base io log smtp imap mime maildir mailhdr net
+FUZZ_MODS  := base io log smtp imap mime maildir mailhdr net sieve
 # the codecs of the local protocols and what they use, and the spam tokenizer, without the
 # rest of their modules (Berkeley DB)
 FUZZ_FILES := lib/accounts/auth_proto.cc lib/policy/policy_proto.cc lib/queue/queued_proto.cc lib/queue/control_proto.cc \

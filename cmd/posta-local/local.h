@@ -43,6 +43,23 @@ Delivery run(const std::string& sender, const std::string& recipient);
 Delivery deliver_to_user(Context& ctx, const accounts::UserRecord& user,
                         const std::string& delivered_to, const std::string& detail);
 
+// Stores one copy into folder ("" = INBOX) of Maildir md, quota checked, with the Maildir
+// flag letters (sorted; "" = none, the message then stays in new/).
+Delivery store(Context& ctx, const accounts::UserRecord& user, const std::string& md,
+               const std::string& delivered_to, const std::string& folder, const std::string& letters);
+// The folder a message goes to when no Sieve script decides: Junk for spam-flagged mail
+// (control/junkfolder), the sub-address folder when it exists, else INBOX ("").
+Result<std::string> default_folder(const Context& ctx, const std::string& md, const std::string& detail);
+
+// The admin and user Sieve scripts (local_sieve.cc): nullopt when there are none, else the
+// delivery after their actions were performed.
+std::optional<Delivery> deliver_with_sieve(Context& ctx, const accounts::UserRecord& user, const std::string& md,
+                                           const std::string& delivered_to, const std::string& detail);
+
+// Queues a new message (LF line ends) from env_sender ("" = null sender) to recipients.
+Delivery inject_new(const std::string& env_sender, const std::vector<std::string>& recipients,
+                    std::string_view data);
+
 // Re-injects the message through the injection client (queue/inject.h) with prefix
 // (header fields, each ending in the message's line end) added at the top, every field
 // named in drop removed from the original header, and the given envelope.

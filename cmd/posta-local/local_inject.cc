@@ -66,4 +66,19 @@ Delivery reinject(Context& ctx, const std::string& env_sender,
   return ok("forwarded to " + std::to_string(n) + " recipient" + (n == 1 ? "" : "s"));
 }
 
+Delivery inject_new(const std::string& env_sender, const std::vector<std::string>& recipients,
+                    std::string_view data) {
+  // originated here (a reply of the user's), so no POSTA_ORIGIN: the queue records the caller
+  auto in = queue::Injector::open({"", {}, false});
+  if (!in) return temporary(in.error().what);
+  (*in)->write(data);
+  queue::Envelope env;
+  env.sender = env_sender;
+  for (const auto& r : recipients) env.recipients.push_back({r, "", ""});
+  auto q = (*in)->close(env);
+  if (!q) return q.error().permanent ? permanent("message refused: " + q.error().line())
+                                     : temporary("message not queued: " + q.error().line());
+  return ok("queued " + *q);
+}
+
 }  // namespace posta::local

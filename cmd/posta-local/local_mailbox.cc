@@ -1,12 +1,16 @@
 // Delivery into a user's Maildir: folder choice (Junk, sub-address folder), quota, write.
 #include <sys/stat.h>
 
+#include <cstring>
+
 #include "accounts/mailbox.h"
 #include "base/strings.h"
 #include "local.h"
 #include "log/log.h"
 #include "maildir/maildir.h"
 #include "maildir/quota.h"
+#include "mailstore/names.h"
+#include "io/fd.h"
 
 namespace posta::local {
 
@@ -63,15 +67,8 @@ Delivery over_quota(const Context& ctx, const std::string& address) {
 
 }  // namespace
 
-Delivery deliver_to_user(Context& ctx, const accounts::UserRecord& user,
-                        const std::string& delivered_to, const std::string& detail) {
-  if (!user.store_host.empty())
-    log::warning("user ", user.address, " has store host ", user.store_host, "; delivering here");
-  std::string md = strip_trailing_slash(user.maildir);
-  if (md.empty() || md[0] != '/') return temporary("user " + user.address + " has no absolute Maildir path");
-  if (!is_dir(md + "/new")) {
-    if (auto s = accounts::create_maildir(md); !s) return temporary("unable to create Maildir: " + s.error().what);
-  }
+Delivery store(Context& ctx, const accounts::UserRecord& user, const std::string& md,
+                const std::string& delivered_to, const std::string& folder, const std::string& letters) {
   std::string eol(ctx.header.eol());
   std::string prefix = mailhdr::make_field("Return-Path", angle(ctx.sender), eol) +
                        mailhdr::make_field("Delivered-To", delivered_to, eol);
@@ -82,18 +79,46 @@ Delivery deliver_to_user(Context& ctx, const accounts::UserRecord& user,
   if (!exceed) return temporary("unable to read quota: " + exceed.error().what);
   if (*exceed) return over_quota(ctx, user.address);
 
-  auto folder = choose_folder(ctx, md, detail);
-  if (!folder) return temporary("unable to create folder: " + folder.error().what);
-  auto d = maildir::deliver(maildir::folder_dir(md, *folder), prefix, ctx.msg_fd);
+  std::string dir = maildir::folder_dir(md, folder);
+  auto d = maildir::deliver(dir, prefix, ctx.msg_fd);
   if (!d) {
     if (d.error().code == EDQUOT) return over_quota(ctx, user.address);
     return temporary("unable to deliver: " + d.error().what);
   }
   if (auto s = quota.add(static_cast<int64_t>(d->size), 1); !s)
     log::warning("unable to update maildirsize of ", user.address, ": ", s.error().what);
-  maildir::clean_tmp(maildir::folder_dir(md, *folder), ctx.now);
-  return ok("delivered to " + user.address + (folder->empty() ? "" : " folder " + *folder) +
-            " " + d->name);
+  std::string name = d->name;
+  if (!letters.empty()) {
+    // flags live in the name of a message in cur/ (Maildir "info" ":2,<letters>")
+    std::string flagged = mailstore::cur_name(d->name, letters);
+    if (::rename((dir + "/new/" + d->name).c_str(), (dir + "/cur/" + flagged).c_str()) == 0) {
+      name = flagged;
+      if (auto s = fsync_dir(dir + "/cur"); !s) log::warning("unable to sync ", dir, "/cur: ", s.error().what);
+    } else {
+      log::warning("unable to set the flags of ", dir, "/new/", d->name, ": ", std::strerror(errno));
+    }
+  }
+  maildir::clean_tmp(dir, ctx.now);
+  return ok("delivered to " + user.address + (folder.empty() ? "" : " folder " + folder) + " " + name);
+}
+
+Result<std::string> default_folder(const Context& ctx, const std::string& md, const std::string& detail) {
+  return choose_folder(ctx, md, detail);
+}
+
+Delivery deliver_to_user(Context& ctx, const accounts::UserRecord& user,
+                        const std::string& delivered_to, const std::string& detail) {
+  if (!user.store_host.empty())
+    log::warning("user ", user.address, " has store host ", user.store_host, "; delivering here");
+  std::string md = strip_trailing_slash(user.maildir);
+  if (md.empty() || md[0] != '/') return temporary("user " + user.address + " has no absolute Maildir path");
+  if (!is_dir(md + "/new")) {
+    if (auto s = accounts::create_maildir(md); !s) return temporary("unable to create Maildir: " + s.error().what);
+  }
+  if (auto filtered = deliver_with_sieve(ctx, user, md, delivered_to, detail)) return *filtered;
+  auto folder = choose_folder(ctx, md, detail);
+  if (!folder) return temporary("unable to create folder: " + folder.error().what);
+  return store(ctx, user, md, delivered_to, *folder, "");
 }
 
 }  // namespace posta::local

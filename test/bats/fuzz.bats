@@ -42,3 +42,4 @@ run_fuzzer() {
 @test "fuzz: spam tokenizer (MIME decoding, HTML reduction, header tokens) within its bounds" { run_fuzzer spam_tokenize_fuzz; }
 @test "fuzz: local protocols (posta-authd, posta-policyd, posta-queued, posta-tcpd -R records, queue control, delivery pipes)" { run_fuzzer local_proto_fuzz; }
 @test "fuzz: SPF record parser, macros and check_host() with its lookup limits" { run_fuzzer spf_record_fuzz; }
+@test "fuzz: Sieve lexer, parser, checker and interpreter under limits" { run_fuzzer sieve_fuzz; }

@@ -1,52 +1,97 @@
-// lib/sieve/vacation_script: the script posta-user vacation writes.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
-#include "sieve/vacation_script.h"
+#include <cstdlib>
+#include <string>
 
-using namespace posta::sieve;
+#include "io/fd.h"
+#include "sieve/vacation.h"
 
-TEST(SieveVacation, PlainScript) {
-  VacationSettings s{"Out of office", "I am away.\n.hidden dot\n", "", 7, ""};
-  auto text = vacation_script(s);
-  ASSERT_TRUE(text) << text.error().what;
-  EXPECT_NE(text->find("require [\"vacation\"];"), std::string::npos);
-  EXPECT_NE(text->find("vacation :days 7 :subject \"Out of office\" text:\r\nI am away.\r\n..hidden dot\r\n"),
-            std::string::npos);
-  EXPECT_EQ(text->find("currentdate"), std::string::npos);
-  EXPECT_EQ(text->find("include"), std::string::npos);
-  EXPECT_FALSE(vacation_included(*text));
+namespace posta::sieve {
+namespace {
+
+Message msg(const std::string& raw, std::string from = "friend@remote.test") {
+  static std::string keep;
+  keep = raw;
+  Message m;
+  m.raw = keep;
+  m.envelope_from = std::move(from);
+  m.envelope_to = "me@example.com";
+  return m;
 }
 
-TEST(SieveVacation, UntilAndInclude) {
-  VacationSettings s{"Away \"now\"", "back soon", "2027-01-31", 3, "my rules"};
-  auto text = vacation_script(s);
-  ASSERT_TRUE(text) << text.error().what;
-  EXPECT_NE(text->find("require [\"vacation\", \"date\", \"relational\", \"include\"];"), std::string::npos);
-  EXPECT_NE(text->find("if currentdate :value \"le\" \"date\" \"2027-01-31\" {"), std::string::npos);
-  EXPECT_NE(text->find(":subject \"Away \\\"now\\\"\""), std::string::npos);
-  EXPECT_NE(text->find("include :personal \"my rules\";"), std::string::npos);
-  EXPECT_EQ(vacation_included(*text), "my rules");
+const std::vector<std::string> kOwn = {"me@example.com", "alias@example.com"};
+const std::string kHeader = "From: Friend <friend@remote.test>\nTo: Me <me@example.com>\nSubject: lunch?\n"
+                            "Message-ID: <a1@remote.test>\n";
+
+TEST(SieveVacation, RepliesToAPersonalMessage) {
+  EXPECT_EQ(vacation_refusal(msg(kHeader + "\nbody\n"), kOwn), std::nullopt);
+  EXPECT_EQ(vacation_refusal(msg(kHeader + "Auto-Submitted: no\n\nbody\n"), kOwn), std::nullopt);
+  EXPECT_EQ(vacation_refusal(msg("To: x@y.test\nCc: ALIAS@example.com\n\nb\n"), kOwn), std::nullopt);
 }
 
-TEST(SieveVacation, RefusesBadSettings) {
-  EXPECT_FALSE(vacation_script({"", "b", "", 7, ""}));
-  EXPECT_FALSE(vacation_script({"two\nlines", "b", "", 7, ""}));
-  EXPECT_FALSE(vacation_script({"s", "", "", 7, ""}));
-  EXPECT_FALSE(vacation_script({"s", "bad \xFF utf-8", "", 7, ""}));
-  EXPECT_FALSE(vacation_script({"s", std::string("nul\0", 4), "", 7, ""}));
-  EXPECT_FALSE(vacation_script({"s", "b", "2027-02-29", 7, ""}));
-  EXPECT_FALSE(vacation_script({"s", "b", "31/01/2027", 7, ""}));
-  EXPECT_FALSE(vacation_script({"s", "b", "", 0, ""}));
-  EXPECT_FALSE(vacation_script({"s", "b", "", 366, ""}));
+TEST(SieveVacation, RefusesWhatRfc3834Forbids) {
+  for (const char* h : {"Auto-Submitted: auto-replied\n", "Auto-Submitted: auto-generated\n", "List-Id: <a.b>\n",
+                        "List-Unsubscribe: <mailto:x@y>\n", "Precedence: bulk\n", "Precedence: LIST\n",
+                        "Precedence: junk\n", "X-Spam-Flag: YES\n"}) {
+    EXPECT_NE(vacation_refusal(msg(kHeader + h + "\nbody\n"), kOwn), std::nullopt) << h;
+  }
+  EXPECT_NE(vacation_refusal(msg(kHeader + "\nb\n", ""), kOwn), std::nullopt);
+  for (const char* s : {"MAILER-DAEMON@remote.test", "owner-list@remote.test", "list-request@remote.test",
+                        "list-bounces@remote.test", "me@example.com", "Alias@Example.com"}) {
+    EXPECT_NE(vacation_refusal(msg(kHeader + "\nb\n", s), kOwn), std::nullopt) << s;
+  }
+  EXPECT_NE(vacation_refusal(msg("To: other@remote.test\n\nb\n"), kOwn), std::nullopt);
+  EXPECT_EQ(vacation_refusal(msg(kHeader + "Precedence: first-class\n\nb\n"), kOwn), std::nullopt);
 }
 
-TEST(SieveVacation, Dates) {
-  EXPECT_TRUE(valid_iso_date("2028-02-29"));
-  EXPECT_TRUE(valid_iso_date("2000-02-29"));
-  EXPECT_FALSE(valid_iso_date("1900-02-29"));
-  EXPECT_FALSE(valid_iso_date("2027-13-01"));
-  EXPECT_FALSE(valid_iso_date("2027-04-31"));
-  EXPECT_FALSE(valid_iso_date("2027-4-30"));
-  EXPECT_FALSE(valid_iso_date("2027-04-3x"));
-  EXPECT_EQ(sieve_quote("a\"b\\c"), "\"a\\\"b\\\\c\"");
+TEST(SieveVacation, ReplyFields) {
+  Action a;
+  a.kind = Action::kVacation;
+  a.reason = "Away until Monday.\r\nAsk Bob.";
+  Message m = msg(kHeader + "References: <a0@remote.test>\n\nbody\n");
+  auto r = vacation_reply(a, m, "me@example.com", "Mon, 07 Dec 2026 10:00:00 +0000", "<r1@example.com>");
+  EXPECT_EQ(r.to, "friend@remote.test");
+  EXPECT_EQ(r.from, "me@example.com");
+  EXPECT_NE(r.data.find("Subject: Auto: lunch?\n"), std::string::npos) << r.data;
+  EXPECT_NE(r.data.find("Auto-Submitted: auto-replied"), std::string::npos);
+  EXPECT_NE(r.data.find("In-Reply-To: <a1@remote.test>\n"), std::string::npos);
+  EXPECT_NE(r.data.find("References: <a0@remote.test> <a1@remote.test>\n"), std::string::npos);
+  EXPECT_NE(r.data.find("\n\nAway until Monday.\nAsk Bob.\n"), std::string::npos);
+  EXPECT_EQ(r.data.find('\r'), std::string::npos);
+
+  a.subject = "Out\r\nBcc: victim@x";  // no header injection through :subject
+  a.from = "Me <me@example.com>";
+  r = vacation_reply(a, m, "me@example.com", "d", "<i>");
+  EXPECT_NE(r.data.find("Subject: OutBcc: victim@x\n"), std::string::npos) << r.data;
+  EXPECT_NE(r.data.find("From: Me <me@example.com>\n"), std::string::npos);
+
+  a.mime = true;
+  a.reason = "Content-Type: text/plain; charset=us-ascii\r\n\r\nAway.\r\n";
+  r = vacation_reply(a, m, "me@example.com", "d", "<i>");
+  EXPECT_NE(r.data.find("MIME-Version: 1.0\nContent-Type: text/plain; charset=us-ascii\n\nAway.\n"), std::string::npos)
+      << r.data;
 }
+
+TEST(SieveVacation, MemoryAnswersOncePerPeriod) {
+  char dir[] = "/tmp/sieve-vacation-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  std::string path = std::string(dir) + "/vacation.seen";
+  VacationMemory mem(path, 3);
+  EXPECT_EQ(mem.claim("a@x.test", "h", 1000, 100), true);
+  EXPECT_EQ(mem.claim("A@X.test", "h", 1050, 100), false);
+  EXPECT_EQ(mem.claim("a@x.test", "other handle", 1050, 100), true);
+  EXPECT_EQ(mem.claim("a@x.test", "h", 1101, 100), true);  // the period is over
+  EXPECT_EQ(mem.claim("b@x.test", "h", 1102, 100), true);
+  EXPECT_EQ(mem.claim("c@x.test", "h", 1103, 100), true);
+  // at most 3 lines kept: the oldest is forgotten
+  auto content = read_file(path);
+  ASSERT_TRUE(content);
+  EXPECT_EQ(std::count(content->begin(), content->end(), '\n'), 3);
+  EXPECT_EQ(mem.claim("weird sender\nx", "h\nline", 1104, 100), true);
+  EXPECT_EQ(mem.claim("weird sender\nx", "h\nline", 1105, 100), false);
+  std::system((std::string("rm -rf ") + dir).c_str());
+}
+
+}  // namespace
+}  // namespace posta::sieve
