@@ -77,6 +77,27 @@ sc() {
   grep -q 'managesieve.*login user=<alice@example.test> tls=1' "$PH/log/managesieve/current"
 }
 
+@test "end to end: the script uploaded and activated with sieve-connect files the next delivered message" {
+  rm "$PH/control/authplaintext"
+  printf 'require ["fileinto", "mailbox"];\nif header :contains "subject" "posta" { fileinto :create "Lists"; }\n' \
+    >"$BATS_TEST_TMPDIR/lists.sieve"
+  sc bob@example.test secret-two --upload --localsieve "$BATS_TEST_TMPDIR/lists.sieve" --remotesieve lists
+  sc bob@example.test secret-two --activate --remotesieve lists
+  local md=$PH/mail/example.test/bob
+  rm -rf "$md/.Lists"
+  run swaks --server "$INSTANCE_IP:$SMTP_PORT" --from sender@remote.test --to bob@example.test \
+    --header "Subject: posta news" --body "filed"
+  assert_success
+  run swaks --server "$INSTANCE_IP:$SMTP_PORT" --from sender@remote.test --to bob@example.test \
+    --header "Subject: other news" --body "kept"
+  assert_success
+  wait_for 20 eval '[ "$(find "$PH/mail/example.test/bob/.Lists/new" -type f 2>/dev/null | wc -l)" = 1 ]'
+  wait_for 20 eval '[ "$(find "$PH/mail/example.test/bob/new" -type f | wc -l)" = 1 ]'
+  grep -q "^Subject: posta news" "$md"/.Lists/new/*
+  grep -q "^Subject: other news" "$md"/new/*
+  rm -rf "$(SIEVE_DIR bob)" "$md/.Lists" "$md"/new/*
+}
+
 @test "sieve-connect: a wrong password is refused and stores nothing" {
   rm "$PH/control/authplaintext"
   printf 'keep;\n' >"$BATS_TEST_TMPDIR/k.sieve"
