@@ -253,7 +253,7 @@ sys.stdout.write(out.decode())' "$MANAGESIEVE_PORT"
 }
 
 @test "posta-user vacation: includes the script active before, --off restores it" {
-  printf 'require "fileinto";\nfileinto "Lists";\n' | posta user sieve put alice@example.test mine -
+  printf 'require ["fileinto", "mailbox"];\nfileinto :create "Lists";\n' | posta user sieve put alice@example.test mine -
   posta user sieve activate alice@example.test mine
   printf 'I am away.\nBack on Monday.\n' >"$BATS_TEST_TMPDIR/body"
   run posta user vacation alice@example.test --subject "Away" --body-file "$BATS_TEST_TMPDIR/body" --until 2099-12-31 --days 3
@@ -269,6 +269,21 @@ sys.stdout.write(out.decode())' "$MANAGESIEVE_PORT"
   run posta user sieve get alice@example.test vacation
   assert_output --partial 'include :personal "mine";'
   refute_output --partial 'currentdate'
+  # at delivery: the reply goes to the queue and the included script still files the message
+  local fq md=$PH/mail/example.test/alice
+  fq=$(dirname "$PH")/fq  # the instance owner runs the fake queue program: not under the test's 0700 tmpdir
+  mkdir -p "$fq"
+  printf '#!/bin/sh\ncat >"%s/msg"\n' "$fq" >"$fq/queue"
+  chmod 755 "$fq/queue"
+  chown -R "$(stat -c %u:%g "$PH")" "$fq"
+  printf 'From: Sender <sender@remote.test>\nTo: alice@example.test\nSubject: hello\nMessage-ID: <v1@remote.test>\n\nhi\n' \
+    >"$BATS_TEST_TMPDIR/msg"
+  run env POSTA_QUEUE="$fq/queue" "$POSTA_BIN/posta-local" sender@remote.test alice@example.test <"$BATS_TEST_TMPDIR/msg"
+  assert_success
+  [ "$(find "$md/.Lists/new" -type f | wc -l)" = 1 ]
+  grep -q '^Subject: Still away' "$fq/msg"
+  grep -q '^Auto-Submitted: auto-replied' "$fq/msg"
+  rm -rf "$md/.Lists"
   run posta user vacation alice@example.test --off
   assert_success
   [ "$(readlink "$(SIEVE_DIR alice)/active")" = mine.sieve ]
