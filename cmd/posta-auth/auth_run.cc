@@ -78,14 +78,8 @@ Status check_program(const std::string& home, const std::vector<std::string>& ar
 Status exec_post_auth(const std::string& home_dir, const AuthAnswer& a, const std::vector<std::string>& argv) {
   std::string maildir = a.user.maildir;
   std::string home = maildir.size() > 1 && maildir.back() == '/' ? maildir.substr(0, maildir.size() - 1) : maildir;
-  if (::geteuid() == 0) {
-    // System mode: the post-auth program runs as the owner of the mail store.
-    struct stat st;
-    std::string store = home_dir + "/mail";
-    if (::stat(store.c_str(), &st) != 0) return fail_sys("unable to stat " + store);
-    if (st.st_uid == 0) return fail(store + " is owned by root; refusing to run the post-auth program as root");
-    if (auto d = assume(posta::Credentials{st.st_uid, st.st_gid, {st.st_gid}}); !d) return d;
-  }
+  // System mode: the post-auth program runs as the owner of the mail store.
+  if (auto d = become_mail_store_owner(home_dir); !d) return d;
   if (::chdir(home.c_str()) != 0) {
     if (auto c = accounts::create_maildir(maildir); !c) return c;
     if (::chdir(home.c_str()) != 0) return fail_sys("unable to chdir to " + home);

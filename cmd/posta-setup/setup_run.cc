@@ -233,7 +233,8 @@ int run(const Options& opt) {
   if (!o.update_services && !valid_domain(o.domain))
     log::fatal(kExitUsage, "invalid domain: " + log::printable(o.domain));
   if (o.port_base < 0) o.port_base = o.system ? 0 : 10000;
-  if (o.port_base > 64000) log::fatal(kExitUsage, "port base too large (max 64000)");
+  // the highest service port is base+4190 (managesieve)
+  if (o.port_base > 61345) log::fatal(kExitUsage, "port base too large (max 61345)");
   unsigned char ipbuf[16];
   if (::inet_pton(AF_INET, o.ip.c_str(), ipbuf) != 1 && ::inet_pton(AF_INET6, o.ip.c_str(), ipbuf) != 1)
     log::fatal(kExitUsage, "invalid IP address: " + log::printable(o.ip));

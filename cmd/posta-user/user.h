@@ -32,6 +32,9 @@ void register_edit(CLI::App& app, Context& ctx, Opts& o, Action& action);
 // list show import export
 void register_view(CLI::App& app, Context& ctx, Opts& o, Action& action);
 
+// sieve list|get|put|activate|deactivate|delete, vacation
+void register_sieve(CLI::App& app, Context& ctx, Action& action);
+
 [[nodiscard]] Result<accounts::Accounts> open(const Context& c, bool write);
 
 }  // namespace posta::usercmd

@@ -37,7 +37,7 @@ PostAuthPolicy PostAuthPolicy::defaults(const std::vector<std::string>& bin_dirs
   PostAuthPolicy p;
   for (auto& d : bin_dirs) {
     if (d.empty() || d.front() != '/') continue;
-    for (const char* prog : {"posta-imapd", "posta-pop3d"}) {
+    for (const char* prog : {"posta-imapd", "posta-pop3d", "posta-managesieved"}) {
       std::vector<std::string> c = {d + "/" + prog, "--post-auth"};
       if (std::find(p.commands_.begin(), p.commands_.end(), c) == p.commands_.end())
         p.commands_.push_back(std::move(c));

@@ -15,7 +15,7 @@ class PostAuthPolicy {
   // quoting). A command is allowed when the caller's argv equals one line word for word.
   // An error names the first line that is not such a command.
   [[nodiscard]] static Result<PostAuthPolicy> parse(const std::vector<std::string>& lines);
-  // Without the file: posta-imapd --post-auth and posta-pop3d --post-auth in each of
+  // Without the file: posta-imapd, posta-pop3d and posta-managesieved --post-auth in each of
   // bin_dirs (the instance's bin directory), and /bin/true (posta-smtpd's password check).
   static PostAuthPolicy defaults(const std::vector<std::string>& bin_dirs);
   // control/authprograms under home when it exists (an empty file allows nothing), else

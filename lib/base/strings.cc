@@ -46,6 +46,30 @@ std::vector<std::string> split(std::string_view s, char sep) {
   }
 }
 
+long next_utf8(std::string_view s, size_t& i) {
+  unsigned char c = static_cast<unsigned char>(s[i++]);
+  if (c < 0x80) return c;
+  int extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : -1;
+  if (extra < 0 || c > 0xF4) return -1;
+  long cp = c & (0x3F >> extra);
+  for (int k = 0; k < extra; ++k) {
+    if (i >= s.size()) return -1;
+    unsigned char d = static_cast<unsigned char>(s[i]);
+    if ((d & 0xC0) != 0x80) return -1;
+    ++i;
+    cp = (cp << 6) | (d & 0x3F);
+  }
+  static constexpr long kMin[] = {0, 0x80, 0x800, 0x10000};
+  if (cp < kMin[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return -1;
+  return cp;
+}
+
+bool valid_utf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();)
+    if (next_utf8(s, i) < 0) return false;
+  return true;
+}
+
 void append_utf8(std::string& out, uint32_t cp) {
   if (cp < 0x80) {
     out += static_cast<char>(cp);

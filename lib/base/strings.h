@@ -33,6 +33,12 @@ std::optional<uint64_t> parse_byte_size(std::string_view s);
 // Appends code point cp (at most 0x10FFFF; the caller rejects surrogates) encoded as UTF-8.
 void append_utf8(std::string& out, uint32_t cp);
 
+// The code point of the UTF-8 sequence at s[i], advancing i past it; -1 (i advanced by at
+// least one) for invalid UTF-8: a stray or missing continuation byte, an overlong form, a
+// surrogate, a value past U+10FFFF.
+long next_utf8(std::string_view s, size_t& i);
+bool valid_utf8(std::string_view s);
+
 // path without trailing '/', except that "/" (or "//") stays "/".
 std::string strip_trailing_slash(std::string path);
 

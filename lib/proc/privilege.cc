@@ -84,6 +84,15 @@ Status become_instance_owner(const std::string& home) {
   return assume(*owner);
 }
 
+Status become_mail_store_owner(const std::string& home) {
+  if (::geteuid() != 0) return {};
+  struct stat st;
+  std::string store = home + "/mail";
+  if (::stat(store.c_str(), &st) != 0) return fail_sys("unable to stat " + store);
+  if (st.st_uid == 0) return fail(store + " is owned by root; refusing to work in it as root");
+  return assume(Credentials{st.st_uid, st.st_gid, {st.st_gid}});
+}
+
 bool running_setuid() { return ::getuid() != ::geteuid() || ::getgid() != ::getegid(); }
 
 std::optional<uid_t> user_id(const std::string& name) {

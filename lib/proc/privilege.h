@@ -53,6 +53,11 @@ bool system_mode(const std::string& home);
 // instances and unprivileged processes are left alone.
 [[nodiscard]] Status become_instance_owner(const std::string& home);
 
+// What touches users' mailboxes (post-auth servers, admin tools writing into a Maildir) runs
+// as the owner of home/mail: as root, assume that owner (uid, gid, no other group); refused
+// when root owns it. Does nothing for an unprivileged process.
+[[nodiscard]] Status become_mail_store_owner(const std::string& home);
+
 // True when the program runs setuid or setgid (real and effective ids differ).
 bool running_setuid();
 

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cerrno>
 
+#include "base/strings.h"
 #include "control/control.h"
 #include "io/fd.h"
 
@@ -18,25 +19,6 @@ namespace {
 constexpr std::string_view kSuffix = ".sieve";
 constexpr size_t kMaxNameChars = 128;
 constexpr size_t kMaxReadBytes = 16 << 20;
-
-// The next code point of s from i (advancing i), or -1 for invalid UTF-8 (overlong forms,
-// surrogates and values past U+10FFFF included).
-long next_code_point(std::string_view s, size_t& i) {
-  unsigned char c = static_cast<unsigned char>(s[i++]);
-  if (c < 0x80) return c;
-  int extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : -1;
-  if (extra < 0 || c > 0xF4) return -1;
-  long cp = c & (0x3F >> extra);
-  for (int k = 0; k < extra; ++k) {
-    if (i >= s.size()) return -1;
-    unsigned char d = static_cast<unsigned char>(s[i++]);
-    if ((d & 0xC0) != 0x80) return -1;
-    cp = (cp << 6) | (d & 0x3F);
-  }
-  static constexpr long kMin[] = {0, 0x80, 0x800, 0x10000};
-  if (cp < kMin[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return -1;
-  return cp;
-}
 
 bool control_code_point(long cp) {
   return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029;
@@ -64,7 +46,7 @@ bool valid_script_name(std::string_view name) {
   if (name.empty() || name.front() == '.') return false;
   size_t chars = 0;
   for (size_t i = 0; i < name.size();) {
-    long cp = next_code_point(name, i);
+    long cp = next_utf8(name, i);
     if (cp < 0 || cp == '/' || control_code_point(cp)) return false;
     if (++chars > kMaxNameChars) return false;
   }

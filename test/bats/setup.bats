@@ -60,7 +60,7 @@ tree_state() {
     grep -q "POSTA_HOME=$PH" "$PH/service/$svc/run"
   done
   # the port files follow the port map
-  for pair in smtpd:25 submission:587 smtps:465 pop3:110 pop3s:995 imap:143 imaps:993; do
+  for pair in smtpd:25 submission:587 smtps:465 pop3:110 pop3s:995 imap:143 imaps:993 managesieve:4190; do
     svc=${pair%:*} off=${pair#*:}
     [ -f "$PH/service/$svc/port" ] || continue
     [ "$(cat "$PH/service/$svc/port")" = $((PORT_BASE + off)) ]

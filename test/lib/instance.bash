@@ -3,7 +3,8 @@
 #   setup_file() { instance_create example.test; instance_start; }
 #   teardown_file() { instance_stop; }
 # After instance_create: PH (instance home, also POSTA_HOME), PORT_BASE, POSTA_BIN,
-# and SMTP_PORT SUBMISSION_PORT SMTPS_PORT IMAP_PORT IMAPS_PORT POP3_PORT POP3S_PORT.
+# and SMTP_PORT SUBMISSION_PORT SMTPS_PORT IMAP_PORT IMAPS_PORT POP3_PORT POP3S_PORT
+# MANAGESIEVE_PORT.
 # Everything listens on $INSTANCE_IP (default 127.0.0.1). Never a blind sleep: wait_port.
 # A test that expects a command to fail mid-test says `run ! cmd` (a bare `! cmd` does not
 # fail a Bats test unless it is the last command).
@@ -25,14 +26,14 @@ export POSTA_SRC
 PY=/usr/bin/python3
 . "$(dirname "${BASH_SOURCE[0]}")/ports.bash"
 
-# A port base whose ports (base+25 ... base+995) are all free; random, so suites may overlap,
-# and below the ephemeral range (ports.bash says why).
+# A port base whose ports (base+25 ... base+4190) are all free; random, so suites may overlap,
+# and below the ephemeral range (ports.bash says why): 20000 to 28500, so base+4190 < 32768.
 pick_port_base() {
   local base tries=0 off busy
   while [ $tries -lt 50 ]; do
-    base=$(( (RANDOM % 118) * 100 + 20000 ))
+    base=$(( (RANDOM % 86) * 100 + 20000 ))
     busy=
-    for off in 25 110 143 465 587 993 995; do port_in_use $((base + off)) && busy=1 && break; done
+    for off in 25 110 143 465 587 993 995 4190; do port_in_use $((base + off)) && busy=1 && break; done
     [ -z "$busy" ] && { echo $base; return 0; }
     tries=$((tries+1))
   done
@@ -74,8 +75,8 @@ instance_create() {
   export PH PORT_BASE INSTANCE_IP POSTA_HOME=$PH
   SMTP_PORT=$((PORT_BASE+25)) SUBMISSION_PORT=$((PORT_BASE+587)) SMTPS_PORT=$((PORT_BASE+465))
   IMAP_PORT=$((PORT_BASE+143)) IMAPS_PORT=$((PORT_BASE+993))
-  POP3_PORT=$((PORT_BASE+110)) POP3S_PORT=$((PORT_BASE+995))
-  export SMTP_PORT SUBMISSION_PORT SMTPS_PORT IMAP_PORT IMAPS_PORT POP3_PORT POP3S_PORT
+  POP3_PORT=$((PORT_BASE+110)) POP3S_PORT=$((PORT_BASE+995)) MANAGESIEVE_PORT=$((PORT_BASE+4190))
+  export SMTP_PORT SUBMISSION_PORT SMTPS_PORT IMAP_PORT IMAPS_PORT POP3_PORT POP3S_PORT MANAGESIEVE_PORT
   "$POSTA_BIN/posta-setup" --home "$PH" --domain "$domain" --port-base "$PORT_BASE" --ip "$INSTANCE_IP" "$@" >&2
   # Suites about other things send from loopback with made-up sender domains and have no
   # DNS: their clients are trusted, so posta-smtpd's sender checks (SPF) leave them alone.

@@ -239,9 +239,10 @@ TEST(PostAuthPolicy, DefaultsAreTheInstancesPostAuthServersAndTrue) {
   auto p = PostAuthPolicy::defaults({"/var/posta/bin", "/opt/posta/bin", "/var/posta/bin", "relative"});
   EXPECT_TRUE(p.allows({"/var/posta/bin/posta-imapd", "--post-auth"}));
   EXPECT_TRUE(p.allows({"/var/posta/bin/posta-pop3d", "--post-auth"}));
+  EXPECT_TRUE(p.allows({"/var/posta/bin/posta-managesieved", "--post-auth"}));
   EXPECT_TRUE(p.allows({"/opt/posta/bin/posta-imapd", "--post-auth"}));
   EXPECT_TRUE(p.allows({"/bin/true"}));
-  EXPECT_EQ(p.commands().size(), 5u);  // duplicates and relative directories left out
+  EXPECT_EQ(p.commands().size(), 7u);  // duplicates and relative directories left out
   // what a compromised pre-auth server might name instead
   EXPECT_FALSE(p.allows({"/bin/sh", "-c", "cat /var/posta/mail/*/*/new/*"}));
   EXPECT_FALSE(p.allows({"sh"}));

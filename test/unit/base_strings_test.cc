@@ -53,3 +53,22 @@ TEST(MaildirFolders, DefaultFoldersAndInboxDir) {
   EXPECT_EQ(maildir::folder_dir("/m", "Inboxes"), "/m/.Inboxes");
   EXPECT_EQ(maildir::folder_dir("/m", "Sent"), "/m/.Sent");
 }
+
+TEST(BaseStrings, Utf8Decoding) {
+  std::string s = "a\xC3\xA8\xE2\x82\xAC\xF0\x9F\x93\xAC";
+  size_t i = 0;
+  EXPECT_EQ(next_utf8(s, i), 'a');
+  EXPECT_EQ(next_utf8(s, i), 0xE8);
+  EXPECT_EQ(next_utf8(s, i), 0x20AC);
+  EXPECT_EQ(next_utf8(s, i), 0x1F4EC);
+  EXPECT_EQ(i, s.size());
+  EXPECT_TRUE(valid_utf8(s));
+  EXPECT_TRUE(valid_utf8(""));
+  for (const char* bad : {"\x80", "\xC3", "\xC3(", "\xC0\xAF", "\xE0\x80\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80",
+                          "\xF8\x88\x80\x80\x80", "\xFF"})
+    EXPECT_FALSE(valid_utf8(bad)) << bad;
+  std::string stray = "\xC3(";
+  size_t j = 0;
+  EXPECT_EQ(next_utf8(stray, j), -1);
+  EXPECT_EQ(j, 1u);  // the '(' is read next, not swallowed
+}
