@@ -266,6 +266,7 @@ void Session::cmd_status(const std::string& tag, Parser& p) {
     else if (it == "UIDVALIDITY") v = ix->uid_validity();
     else if (it == "UNSEEN") v = std::count_if(ix->messages().begin(), ix->messages().end(), [](auto& m) { return !m.has_flag('S'); });
     else if (it == "SIZE") for (auto& m : ix->messages()) v += m.vsize ? m.vsize : m.size;
+    else if (it == "HIGHESTMODSEQ") enable_condstore(), v = ix->highest_modseq();
     else return bad(tag, "Unknown status item " + it);
     out += (out.empty() ? "" : " ") + it + " " + std::to_string(v);
   }
@@ -277,7 +278,15 @@ void Session::cmd_select(const std::string& tag, Parser& p, bool read_only) {
   if (!p.sp()) return bad(tag, "Missing mailbox name");
   auto name = mailbox_arg(tag, p);
   if (!name) return;
+  imap::SelectParams params;
+  if (p.sp()) {
+    auto sp = p.select_params();
+    if (!sp) return bad(tag, "Invalid SELECT parameters: " + p.error());
+    params = std::move(*sp);
+  }
   if (!p.at_end()) return bad(tag, "Unexpected arguments");
+  // QRESYNC needs ENABLE QRESYNC first (RFC 7162 3.2.5).
+  if (params.qresync && !qresync_) return bad(tag, "QRESYNC is not enabled");
   if (sel_) {
     close_mailbox(false);
     out_.line("* OK [CLOSED] Previous mailbox closed");
@@ -309,6 +318,10 @@ void Session::cmd_select(const std::string& tag, Parser& p, bool read_only) {
   if (first_unseen) out_.line("* OK [UNSEEN " + std::to_string(first_unseen) + "] First unseen");
   out_.line("* OK [UIDVALIDITY " + std::to_string(sel_->index->uid_validity()) + "] UIDs valid");
   out_.line("* OK [UIDNEXT " + std::to_string(sel_->index->uid_next()) + "] Predicted next UID");
+  // Every folder keeps modseqs: HIGHESTMODSEQ on every SELECT (RFC 7162 3.1.2.1), never NOMODSEQ.
+  out_.line("* OK [HIGHESTMODSEQ " + std::to_string(sel_->index->highest_modseq()) + "] Highest");
+  if (params.condstore) condstore_ = true;
+  if (params.qresync) qresync_select(*params.qresync);
   ok(tag, std::string(read_only ? "[READ-ONLY] EXAMINE" : "[READ-WRITE] SELECT") + " completed");
 }
 

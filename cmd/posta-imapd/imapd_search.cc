@@ -104,6 +104,11 @@ Need need_of(const imap::SearchKey& k) {
   return n;
 }
 
+bool has_modseq_key(const imap::SearchKey& k) {
+  return k.kind == imap::SearchKey::Kind::kModseq ||
+         std::any_of(k.sub.begin(), k.sub.end(), [](auto& s) { return has_modseq_key(s); });
+}
+
 }  // namespace
 
 // The message's cached header fields; read from the message (and added to the cache) when
@@ -155,6 +160,7 @@ bool Session::matches(const imap::SearchKey& k, uint32_t seq, Loaded& m, bool& l
     case K::kLarger: return rfc822_size(*mi) > k.number;
     case K::kSmaller: return rfc822_size(*mi) < k.number;
     case K::kUid: return k.set.contains(uid, sel_->uids.empty() ? 0 : sel_->uids.back());
+    case K::kModseq: return mi->modseq >= k.number;
     case K::kSeqSet: return k.set.contains(seq, static_cast<uint32_t>(sel_->uids.size()));
     case K::kBefore: return day_start(internal_date(*mi)) < k.date;
     case K::kOn: return day_start(internal_date(*mi)) == k.date;
@@ -225,6 +231,9 @@ void Session::cmd_search(const std::string& tag, Parser& p, bool uid) {
   auto prog = p.search_program();
   if (!prog) return bad(tag, "Invalid search: " + p.error());
   bool use_cache = need_of(*prog) == Need::kHeaders;
+  bool modseq_key = has_modseq_key(*prog);
+  if (modseq_key) enable_condstore();
+  uint64_t highest = 0;  // of the messages found, for "(MODSEQ n)" (RFC 7162 3.1.5)
   if (use_cache) {
     if (!sel_->headers) sel_->headers = std::make_unique<mailstore::HeaderCache>(sel_->index->folder());
     sel_->headers->load();
@@ -238,9 +247,13 @@ void Session::cmd_search(const std::string& tag, Parser& p, bool uid) {
       if (!mi) continue;
       m.cached_fields = cached_fields(*mi);
     }
-    if (matches(*prog, seq, m, loaded))
+    if (matches(*prog, seq, m, loaded)) {
       out += " " + std::to_string(uid ? sel_->uids[seq - 1] : seq);
+      if (const auto* mi = modseq_key ? sel_->index->find(sel_->uids[seq - 1], seq - 1) : nullptr)
+        highest = std::max(highest, mi->modseq);
+    }
   }
+  if (highest) out += " (MODSEQ " + std::to_string(highest) + ")";
   if (use_cache) {
     if (auto s = sel_->headers->save(*sel_->index); !s)
       log::warning("header cache of ", sel_->name, ": ", s.error().what);

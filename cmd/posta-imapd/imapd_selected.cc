@@ -29,15 +29,19 @@ void Session::sync(bool allow_expunge) {
   if (s.index->generation() == s.synced_generation) return;
   auto msgs = s.index->messages();
   if (allow_expunge) {
+    std::vector<uint32_t> vanished;  // after ENABLE QRESYNC: one VANISHED, no EXPUNGE (RFC 7162 3.2.10)
     for (size_t i = s.uids.size(); i-- > 0;) {
       if (s.index->find(s.uids[i])) continue;
-      out_.line("* " + std::to_string(i + 1) + " EXPUNGE");
+      if (qresync_) vanished.push_back(s.uids[i]);
+      else out_.line("* " + std::to_string(i + 1) + " EXPUNGE");
       s.flags.erase(s.flags.begin() + static_cast<long>(i));
       if (auto r = std::lower_bound(s.recent.begin(), s.recent.end(), s.uids[i]);
           r != s.recent.end() && *r == s.uids[i])
         s.recent.erase(r);
       s.uids.erase(s.uids.begin() + static_cast<long>(i));
     }
+    std::reverse(vanished.begin(), vanished.end());
+    if (!vanished.empty()) out_.line("* VANISHED " + imap::format_set(vanished));
   }
   uint32_t last = s.uids.empty() ? 0 : s.uids.back();
   size_t before = s.uids.size();
@@ -58,7 +62,7 @@ void Session::sync(bool allow_expunge) {
     if (known == m->flags_set) continue;
     known = m->flags_set;
     out_.line("* " + std::to_string(i + 1) + " FETCH (UID " + std::to_string(m->uid) + " FLAGS " +
-              flags_text(m->uid, m->flags()) + ")");
+              flags_text(m->uid, m->flags()) + (condstore_ ? " " + modseq_item(*m) : "") + ")");
   }
   // Expunges still to report keep the sync incomplete.
   if (s.uids.size() == s.index->messages().size()) s.synced_generation = s.index->generation();
@@ -189,7 +193,9 @@ void Session::cmd_expunge(const std::string& tag, Parser& p, bool uid) {
     auto limit = maildir::quota_from_env(std::getenv("POSTA_QUOTA"));
     if (limit) (void)maildir::Quota(maildir_, *limit).add(-bytes, -count);
   }
-  ok(tag, "EXPUNGE completed");
+  if (condstore_) sync(true);  // the VANISHED or EXPUNGE lines before the new HIGHESTMODSEQ
+  ok(tag, (condstore_ ? "[HIGHESTMODSEQ " + std::to_string(sel_->index->highest_modseq()) + "] " : std::string()) +
+              "EXPUNGE completed");
 }
 
 // Moving mail into or out of Junk teaches the spam filter unless the admin turned that off

@@ -96,6 +96,7 @@ class Session {
   void cmd_subscribe(const std::string& tag, Parser& p, bool on);
   void cmd_status(const std::string& tag, Parser& p);
   void cmd_select(const std::string& tag, Parser& p, bool read_only);
+  void cmd_enable(const std::string& tag, Parser& p);
   void cmd_namespace(const std::string& tag);
   void cmd_quota(const std::string& tag, Parser& p, const std::string& name);
   void cmd_append(const std::string& tag, Parser& p);
@@ -121,6 +122,19 @@ class Session {
   // The index letters of flags; an error (the NO text) for an unknown system flag, or when
   // allocate and the mailbox has no room for another keyword.
   Result<std::string> letters_from(const std::vector<std::string>& flags, bool allocate);
+
+  // CONDSTORE and QRESYNC (imapd_condstore.cc)
+  // A CONDSTORE-enabling command (RFC 7162 3.1): from now on FETCH responses carry MODSEQ;
+  // with a mailbox selected, its HIGHESTMODSEQ is announced once.
+  void enable_condstore();
+  // SELECT/EXAMINE (QRESYNC ...): VANISHED (EARLIER) and FETCH of what changed since.
+  void qresync_select(const imap::QresyncParams& q);
+  // "* VANISHED (EARLIER) ..." for the UIDs of range (1..UIDNEXT-1 cut) expunged since
+  // modseq; nothing when none.
+  void vanished_earlier(const std::vector<imap::SequenceSet::Interval>& range, uint64_t modseq);
+  std::string modseq_item(const mailstore::MessageInfo& mi) const {
+    return "MODSEQ (" + std::to_string(mi.modseq) + ")";
+  }
 
   // fetch and store (imapd_fetch.cc)
   void cmd_fetch(const std::string& tag, Parser& p, bool uid);
@@ -150,6 +164,8 @@ class Session {
   std::unordered_map<std::string, uint64_t> size_cache_;  // base -> RFC822.SIZE
   bool logout_ = false;
   bool post_auth_ = false;
+  bool condstore_ = false;  // RFC 7162: enabled by ENABLE or a CONDSTORE-enabling command
+  bool qresync_ = false;    // ENABLE QRESYNC: VANISHED instead of EXPUNGE
   std::string tagged_;
   uint64_t bytes_in_ = 0;
 };

@@ -4,6 +4,7 @@
 // text ("1:*,1:*,..." is one range).
 #pragma once
 #include <cstdint>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -44,5 +45,10 @@ class SequenceSet {
   bool has_star_ = false;
   uint32_t star_from_ = kStar;
 };
+
+// "1:3,7,9:10": ascending numbers (repeats allowed) or intervals as a set in responses
+// (VANISHED, MODIFIED, ESEARCH ALL); "" when empty.
+std::string format_set(const std::vector<uint32_t>& ascending);
+std::string format_set(const std::vector<SequenceSet::Interval>& ascending);
 
 }  // namespace posta::imap

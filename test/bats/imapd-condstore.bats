@@ -1,0 +1,216 @@
+#!/usr/bin/env bats
+# posta-imapd's CONDSTORE and QRESYNC (RFC 7162), ESEARCH and SEARCHRES, and the other
+# extensions of issue 22, through Python's imaplib on "posta-imapd --post-auth" over a pipe:
+# one process per session, several sessions on one Maildir, as in imapd-conformance.bats.
+
+load ../lib/imapd_pipe
+
+@test "CONDSTORE: capability, ENABLE answers ENABLED, HIGHESTMODSEQ on SELECT and STATUS, MODSEQ fetch item" {
+  conf <<'PY'
+m = session()
+deliver(3)
+t, u = ok(m, 'CAPABILITY')
+expect(' CONDSTORE' in u[0] and ' QRESYNC' in u[0], 'capabilities', u)
+t, u = ok(m, 'ENABLE CONDSTORE')
+expect(u == ['* ENABLED CONDSTORE'], 'ENABLE CONDSTORE', u)
+t, u = ok(m, 'ENABLE CONDSTORE X-UNKNOWN')
+expect(u == ['* ENABLED'], 'ENABLE twice lists nothing new', u)
+t, u = ok(m, 'SELECT INBOX')
+h = highest(u)
+expect(h and h > 1, 'HIGHESTMODSEQ on SELECT', u)
+t, u = ok(m, 'FETCH 1:* (UID MODSEQ)')
+ms = modseqs(u)
+expect(len(ms) == 3 and max(ms.values()) == h and min(ms.values()) > 0, 'MODSEQ per message', u)
+t, u = ok(m, 'STATUS INBOX (HIGHESTMODSEQ MESSAGES)')
+expect(u == ['* STATUS "INBOX" (HIGHESTMODSEQ %d MESSAGES 3)' % h], 'STATUS HIGHESTMODSEQ', u)
+t, u = ok(m, 'STORE 2 +FLAGS (\\Flagged)')
+expect(re.match(r'\* 2 FETCH \(FLAGS \(\\Flagged( \\Recent)?\) MODSEQ \((\d+)\)\)', u[0]), 'STORE reports MODSEQ', u)
+new = int(re.search(r'MODSEQ \((\d+)\)', u[0]).group(1))
+expect(new > h, 'a flag change raises the modseq', (new, h))
+t, u = ok(m, 'STORE 2 +FLAGS.SILENT (\\Seen)')
+expect(len(u) == 1 and re.match(r'\* 2 FETCH \(MODSEQ \(\d+\)\)$', u[0]), '.SILENT still reports MODSEQ', u)
+t, u = ok(m, 'SEARCH MODSEQ %d' % (new + 1))
+expect(re.match(r'\* SEARCH 2 \(MODSEQ \d+\)$', u[0]), 'SEARCH MODSEQ', u)
+t, u = ok(m, 'SEARCH MODSEQ "/flags/\\\\draft" all 1')
+expect(re.match(r'\* SEARCH 1 2 3 \(MODSEQ \d+\)$', u[0]), 'SEARCH MODSEQ with an entry', u)
+t, u = ok(m, 'SEARCH MODSEQ 9000000000000000000')
+expect(u == ['* SEARCH'], 'SEARCH MODSEQ nothing', u)
+# Without CONDSTORE enabled a session's FETCH answers carry no MODSEQ it did not ask for.
+m2 = session()
+t, u = ok(m2, 'SELECT INBOX')
+expect(highest(u), 'HIGHESTMODSEQ on every SELECT', u)
+t, u = ok(m2, 'STORE 3 +FLAGS (\\Answered)')
+expect('MODSEQ' not in u[0], 'no MODSEQ before CONDSTORE', u)
+# A CONDSTORE-enabling command while selected announces HIGHESTMODSEQ once.
+t, u = ok(m2, 'FETCH 1 (MODSEQ)')
+expect(any(l.startswith('* OK [HIGHESTMODSEQ ') for l in u), 'HIGHESTMODSEQ on enabling', u)
+t, u = ok(m2, 'FETCH 1 (MODSEQ)')
+expect(not any('HIGHESTMODSEQ' in l for l in u), 'announced once', u)
+print('ok')
+PY
+}
+
+@test "CONDSTORE: a flag change in session A is seen by B with CHANGEDSINCE and as unsolicited FETCH MODSEQ" {
+  conf <<'PY'
+deliver(5)
+a, b = session(), session()
+ok(a, 'ENABLE CONDSTORE'); ok(b, 'ENABLE CONDSTORE')
+h0 = highest(ok(a, 'SELECT INBOX')[1])
+expect(highest(ok(b, 'SELECT INBOX')[1]) == h0, 'same HIGHESTMODSEQ in both')
+t, u = ok(b, 'UID FETCH 1:* (FLAGS) (CHANGEDSINCE %d)' % h0)
+expect(u == [], 'nothing changed yet', u)
+ok(a, 'UID STORE 2,4 +FLAGS (\\Flagged)')
+t, u = ok(b, 'UID FETCH 1:* (FLAGS) (CHANGEDSINCE %d)' % h0)
+fetched = [l for l in u if 'FETCH' in l and 'Flagged' in l]
+expect(sorted(modseqs(fetched)) == [2, 4] and all(v > h0 for v in modseqs(fetched).values()),
+       'CHANGEDSINCE returns exactly the changed ones with MODSEQ', u)
+# The unsolicited FETCH of a NOOP carries MODSEQ too.
+ok(a, 'UID STORE 5 +FLAGS (\\Seen)')
+t, u = ok(b, 'NOOP')
+expect(any(re.match(r'\* 5 FETCH \(UID 5 FLAGS \(\\Seen\) MODSEQ \(\d+\)\)', l) for l in u), 'NOOP FETCH MODSEQ', u)
+# A rename by a program that knows nothing of posta-modseq gets a new modseq when noticed.
+h1 = highest(ok(b, 'STATUS INBOX (HIGHESTMODSEQ)')[1])
+cur = os.path.join(MD, 'cur')
+name = [n for n in os.listdir(cur) if not n.endswith('F') and 'S' not in n.split(':2,')[1]][0]
+os.rename(os.path.join(cur, name), os.path.join(cur, name.split(':2,')[0] + ':2,D'))
+t, u = ok(b, 'NOOP')
+ch = modseqs(u)
+expect(len(ch) == 1 and list(ch.values())[0] > h1, 'outside rename noticed with a new modseq', u)
+t, u = ok(a, 'UID FETCH 1:* (FLAGS) (CHANGEDSINCE %d)' % h1)
+expect(modseqs(u) == ch, 'the other session sees the same modseq', (u, ch))
+print('ok')
+PY
+}
+
+@test "CONDSTORE: STORE UNCHANGEDSINCE answers MODIFIED for what changed since, and changes the rest" {
+  conf <<'PY'
+a, b = session(), session()
+deliver(4)
+ok(a, 'SELECT INBOX'); ok(b, 'SELECT INBOX')
+t, u = ok(a, 'UID FETCH 1:* (MODSEQ)')
+ms = modseqs(u)
+ok(b, 'UID STORE 3 +FLAGS (\\Deleted)')
+t, u = ok(a, 'UID STORE 1:4 (UNCHANGEDSINCE %d) +FLAGS (\\Flagged)' % max(ms.values()))
+expect('[MODIFIED 3]' in t, 'MODIFIED names UID 3', (t, u))
+t, u = ok(a, 'UID FETCH 1:4 (FLAGS)')
+flagged = [l for l in u if 'Flagged' in l]
+expect(len(flagged) == 3 and not any('UID 3 ' in l for l in flagged), 'UID 3 unchanged, the rest flagged', u)
+t, u = ok(a, 'STORE 1,2 (UNCHANGEDSINCE 0) +FLAGS.SILENT (\\Seen)')
+expect('[MODIFIED 1:2]' in t and not any('Seen' in l for l in u), 'UNCHANGEDSINCE 0 always fails', (t, u))
+# Malformed modifiers: BAD, and the session goes on.
+all_bad(a, ('UID STORE 1 (UNCHANGEDSINCE) +FLAGS (\\Seen)', 'UID STORE 1 (UNCHANGEDSINCE -1) +FLAGS (\\Seen)',
+            'UID STORE 1 (UNCHANGEDSINCE 9223372036854775808) +FLAGS (\\Seen)',
+            'UID STORE 1 (UNCHANGEDSINCE 99999999999999999999999) +FLAGS (\\Seen)',
+            'UID STORE 1 (CHANGEDSINCE 1) +FLAGS (\\Seen)', 'UID STORE 1 (UNCHANGEDSINCE 1 +FLAGS (\\Seen)',
+            'UID FETCH 1 (FLAGS) (CHANGEDSINCE)', 'UID FETCH 1 (FLAGS) (CHANGEDSINCE x)',
+            'UID FETCH 1 (FLAGS) (CHANGEDSINCE 1 CHANGEDSINCE 2)', 'UID FETCH 1 (FLAGS) (VANISHED)',
+            'UID FETCH 1 (FLAGS) (CHANGEDSINCE 1 VANISHED)', 'FETCH 1 (FLAGS) (CHANGEDSINCE 1',
+            'UID FETCH 1 (FLAGS) (FOO 1)', 'UID FETCH 1 (FLAGS) ()', 'SEARCH MODSEQ', 'SEARCH MODSEQ x',
+            'SEARCH MODSEQ "/flags/\\\\seen" bogus 1', 'SEARCH MODSEQ 9223372036854775808'))
+print('ok')
+PY
+}
+
+@test "modseqs survive a restart: new processes, a cache rebuilt, the same MODSEQ and HIGHESTMODSEQ" {
+  conf <<'PY'
+deliver(3)
+a = session()
+ok(a, 'SELECT INBOX')
+ok(a, 'STORE 1:2 +FLAGS (\\Seen)')
+t, u = ok(a, 'UID FETCH 1:* (MODSEQ)')
+before, h = modseqs(u), highest(ok(a, 'STATUS INBOX (HIGHESTMODSEQ)')[1])
+a.logout()
+for cache in ('', 'posta-index.cache'):
+    if cache and os.path.exists(os.path.join(MD, cache)):
+        os.unlink(os.path.join(MD, cache))
+    b = session()
+    t, u = ok(b, 'SELECT INBOX')
+    expect(highest(u) == h, 'HIGHESTMODSEQ after a restart ' + cache, (u, h))
+    t, u = ok(b, 'UID FETCH 1:* (MODSEQ)')
+    expect(modseqs(u) == before, 'MODSEQs after a restart ' + cache, (u, before))
+    b.logout()
+# A change after the restart still goes up.
+c = session()
+ok(c, 'SELECT INBOX')
+t, u = ok(c, 'UID STORE 3 +FLAGS (\\Flagged MODSEQTEST)')
+t, u = ok(c, 'UID FETCH 3 (MODSEQ)')
+expect(modseqs(u)[3] > h, 'higher after restart', u)
+print('ok')
+PY
+}
+
+@test "QRESYNC: SELECT (QRESYNC ...) after flag changes and expunges in another session; VANISHED instead of EXPUNGE" {
+  conf <<'PY'
+deliver(8)
+a = session()
+t, u = ok(a, 'SELECT (QRESYNC (1 1)) INBOX') if False else (None, None)
+t, u = raw(a, 'SELECT INBOX (QRESYNC (1 1))')
+expect(t.startswith('BAD'), 'QRESYNC before ENABLE QRESYNC is BAD', t)
+t, u = ok(a, 'ENABLE QRESYNC')
+expect(u == ['* ENABLED QRESYNC'], 'ENABLE QRESYNC', u)
+t, u = ok(a, 'SELECT INBOX')
+v, h = int(re.search(r'UIDVALIDITY (\d+)', ' '.join(u)).group(1)), highest(u)
+a.logout()
+# Another session changes flags and expunges while the client is away.
+b = session()
+ok(b, 'SELECT INBOX')
+ok(b, 'UID STORE 2,3,7 +FLAGS (\\Deleted)')
+ok(b, 'UID STORE 5 +FLAGS (\\Flagged)')
+ok(b, 'UID EXPUNGE 2,3')  # 7 stays \Deleted
+c = session()
+ok(c, 'ENABLE QRESYNC')
+t, u = ok(c, 'SELECT INBOX (QRESYNC (%d %d 1:8))' % (v, h))
+van = [l for l in u if l.startswith('* VANISHED')]
+expect(van == ['* VANISHED (EARLIER) 2:3'], 'VANISHED (EARLIER) of the expunged', u)
+ch = modseqs(u)
+expect(sorted(ch) == [5, 7] and all(x > h for x in ch.values()), 'FETCH of the changed ones', u)
+expect(any('UID 5 FLAGS (\\Flagged)' in l for l in u), 'with FLAGS', u)
+expect(u.index(van[0]) < min(i for i, l in enumerate(u) if 'FETCH' in l), 'VANISHED before the FETCHes', u)
+# known-uids limits the answer; a wrong UIDVALIDITY gets no resync.
+t, u = ok(c, 'SELECT INBOX (QRESYNC (%d %d 5:6))' % (v, h))
+expect(not any(l.startswith('* VANISHED') for l in u) and sorted(modseqs(u)) == [5], 'known-uids 5:6', u)
+t, u = ok(c, 'SELECT INBOX (QRESYNC (%d %d 1:8 (1:3 1:3)))' % (v, h))
+expect('* VANISHED (EARLIER) 2:3' in u, 'with seq-match-data', u)
+t, u = ok(c, 'SELECT INBOX (QRESYNC (%d %d))' % (v + 1, h))
+expect(not any(l.startswith('* VANISHED') or 'FETCH' in l for l in u), 'other UIDVALIDITY', u)
+# While selected: another session's expunge arrives as VANISHED, never EXPUNGE.
+ok(b, 'UID EXPUNGE 7')
+t, u = ok(c, 'NOOP')
+expect('* VANISHED 7' in u and not any('EXPUNGE' in l for l in u), 'VANISHED on NOOP', u)
+t, u = ok(c, 'UID FETCH 1:* (FLAGS) (CHANGEDSINCE %d VANISHED)' % h)
+expect(any(l == '* VANISHED (EARLIER) 2:3,7' for l in u), 'UID FETCH VANISHED', u)
+t, u = raw(c, 'FETCH 1:* (FLAGS) (CHANGEDSINCE %d VANISHED)' % h)
+expect(t.startswith('BAD'), 'VANISHED needs UID FETCH', t)
+# Its own EXPUNGE: VANISHED, then the new HIGHESTMODSEQ in the tagged OK.
+ok(c, 'UID STORE 1 +FLAGS (\\Deleted)')
+t, u = ok(c, 'EXPUNGE')
+expect(u == ['* VANISHED 1'] and 'HIGHESTMODSEQ' in t, 'own EXPUNGE', (t, u))
+# Malformed QRESYNC parameters are BAD and the session goes on.
+all_bad(c, ('SELECT INBOX (QRESYNC)', 'SELECT INBOX (QRESYNC ())', 'SELECT INBOX (QRESYNC (0 1))',
+            'SELECT INBOX (QRESYNC (1))', 'SELECT INBOX (QRESYNC (x 1))', 'SELECT INBOX (QRESYNC (1 1 1:x))',
+            'SELECT INBOX (QRESYNC (1 1 1:5 (1:2)))', 'SELECT INBOX (QRESYNC (1 1 1:5 (1:2 1:2))',
+            'SELECT INBOX (QRESYNC (1 99999999999999999999))', 'SELECT INBOX (CONDSTORE',
+            'SELECT INBOX (FOO)', 'SELECT INBOX ()', 'SELECT INBOX (QRESYNC (1 1) QRESYNC (1 1))'))
+print('ok')
+PY
+}
+
+@test "QRESYNC: expunges older than the log remembers give every absent UID; a huge known-uids set is bounded" {
+  conf <<'PY'
+deliver(6)
+a = session()
+ok(a, 'ENABLE QRESYNC')
+t, u = ok(a, 'SELECT INBOX')
+v = int(re.search(r'UIDVALIDITY (\d+)', ' '.join(u)).group(1))
+ok(a, 'UID STORE 2,4 +FLAGS.SILENT (\\Deleted)')
+ok(a, 'EXPUNGE')
+# modseq 1 is below the log's floor (the log began after the messages): a superset is allowed.
+t, u = ok(a, 'SELECT INBOX (QRESYNC (%d 1))' % v)
+expect('* VANISHED (EARLIER) 2,4' in u, 'absent UIDs', u)
+# A known-uids set near the command length limit (thousands of ranges, up to 4294967295).
+known = ','.join('%d:%d' % (i * 10 + 1, i * 10 + 5) for i in range(5000)) + ',60000:4294967295'
+t, u = ok(a, 'SELECT INBOX (QRESYNC (%d 1 %s))' % (v, known))
+expect('* VANISHED (EARLIER) 2,4' in u, 'huge known-uids', u)
+print('ok')
+PY
+}
