@@ -214,3 +214,65 @@ expect('* VANISHED (EARLIER) 2,4' in u, 'huge known-uids', u)
 print('ok')
 PY
 }
+
+# mbsync 1.4 does not use CONDSTORE (it sends NAMESPACE, SELECT, UID FETCH (UID FLAGS), UID
+# STORE, EXPUNGE); what it covers: a sync over the same folder that CONDSTORE sessions
+# change, both ways, and that its flag changes take new modseqs other sessions see.
+@test "mbsync: syncs flag changes and expunges made in another session, and its changes get modseqs" {
+  command -v mbsync || skip "mbsync (isync) not installed"
+  conf <<'PY'
+import glob, subprocess
+T = os.path.dirname(MD)
+os.makedirs(T + '/local')
+with open(T + '/mbsyncrc', 'w') as f:
+    f.write('''IMAPAccount posta
+Tunnel "%s/posta-imapd --post-auth"
+
+IMAPStore remote
+Account posta
+
+MaildirStore local
+Path %s/local/
+Inbox %s/local/INBOX
+
+Channel inbox
+Far :remote:INBOX
+Near :local:INBOX
+Create Near
+SyncState *
+Sync All
+Expunge Both
+''' % (os.environ['POSTA_BIN'], T, T))
+def mbsync():
+    r = subprocess.run(['mbsync', '-c', T + '/mbsyncrc', '-a'], capture_output=True, text=True, timeout=30)
+    expect(r.returncode == 0, 'mbsync', r.stdout + r.stderr)
+def local():
+    """{uid: flags} of the local copy"""
+    out = {}
+    for p in glob.glob(T + '/local/INBOX/*/*'):
+        name = os.path.basename(p)
+        out[int(re.search(r',U=(\d+)', name).group(1))] = name.split(':2,')[1] if ':2,' in name else ''
+    return out
+deliver(4)
+mbsync()
+expect(local() == {1: '', 2: '', 3: '', 4: ''}, 'first sync', local())
+a = session()
+ok(a, 'ENABLE QRESYNC')
+h = highest(ok(a, 'SELECT INBOX')[1])
+ok(a, 'UID STORE 2 +FLAGS (\\Flagged)')
+ok(a, 'UID STORE 3 +FLAGS (\\Deleted)')
+ok(a, 'UID EXPUNGE 3')
+mbsync()
+expect(local() == {1: '', 2: 'F', 4: ''}, 'flag change and expunge synced', local())
+# A change on the near side goes up as UID STORE and takes a new modseq.
+p = [p for p in glob.glob(T + '/local/INBOX/*/*') if ',U=1' in p][0]
+os.rename(p, T + '/local/INBOX/cur/' + os.path.basename(p).split(':2,')[0] + ':2,S')
+mbsync()
+h2 = highest(ok(a, 'NOOP')[1]) or h
+t, u = ok(a, 'UID FETCH 1:* (FLAGS) (CHANGEDSINCE %d)' % h)
+ch = modseqs(u)
+expect(set(ch) == {1, 2} and any('UID 1 ' in l and '\\Seen' in l for l in u), 'mbsync change seen with CHANGEDSINCE', u)
+expect(ch[1] > ch[2] > h, 'in order of the changes', ch)
+print('ok')
+PY
+}
