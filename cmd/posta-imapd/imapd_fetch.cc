@@ -141,7 +141,7 @@ void Session::cmd_fetch(const std::string& tag, Parser& p, bool uid) {
   // CHANGEDSINCE implies MODSEQ (RFC 7162 3.1.4.1); both enable CONDSTORE.
   if (mods.changed_since && !wants(K::kModseq)) add_att(K::kModseq);
   if (wants(K::kModseq)) enable_condstore();
-  if (mods.vanished) vanished_earlier(set->resolve(sel_->index->uid_next() - 1), *mods.changed_since);
+  if (mods.vanished) vanished_earlier(uid_intervals(*set), *mods.changed_since);
   bool wants_flags = wants(K::kFlags), wants_modseq = wants(K::kModseq);
   // Items that set \Seen (RFC 3501 6.4.5) do so before the items are built, so that FLAGS
   // and MODSEQ show the message after the change.

@@ -106,6 +106,12 @@ std::vector<uint32_t> Session::resolve_set(const imap::SequenceSet& set, bool ui
   std::vector<uint32_t> seqs;
   const auto& uids = sel_->uids;
   if (uids.empty()) return seqs;
+  if (set.last_result) {  // "$": the saved UIDs still here, whether the command is UID or not
+    for (uint32_t u : sel_->saved)
+      if (auto it = std::lower_bound(uids.begin(), uids.end(), u); it != uids.end() && *it == u)
+        seqs.push_back(static_cast<uint32_t>(it - uids.begin() + 1));
+    return seqs;
+  }
   if (!uid) {
     for (auto [lo, hi] : set.resolve(static_cast<uint32_t>(uids.size())))
       for (uint64_t n = lo; n <= hi; ++n) seqs.push_back(static_cast<uint32_t>(n));
@@ -117,6 +123,13 @@ std::vector<uint32_t> Session::resolve_set(const imap::SequenceSet& set, bool ui
     for (; it != uids.end() && *it <= hi; ++it) seqs.push_back(static_cast<uint32_t>(it - uids.begin() + 1));
   }
   return seqs;
+}
+
+std::vector<imap::SequenceSet::Interval> Session::uid_intervals(const imap::SequenceSet& set) const {
+  if (!set.last_result) return set.resolve(sel_->index->uid_next() - 1);
+  std::vector<imap::SequenceSet::Interval> out;
+  for (uint32_t u : sel_->saved) out.emplace_back(u, u);
+  return out;
 }
 
 void Session::tell_flags() {
@@ -186,7 +199,8 @@ void Session::cmd_expunge(const std::string& tag, Parser& p, bool uid) {
   auto all = sel_->index->messages();
   for (auto& m : std::vector<mailstore::MessageInfo>(all.begin(), all.end())) {
     if (!m.has_flag('T')) continue;
-    if (set && !set->contains(m.uid, sel_->uids.empty() ? 0 : sel_->uids.back())) continue;
+    if (set && !(set->last_result ? sel_->is_saved(m.uid) : set->contains(m.uid, sel_->uids.empty() ? 0 : sel_->uids.back())))
+      continue;
     if (sel_->index->remove(m.uid)) bytes += static_cast<int64_t>(m.size), ++count;
   }
   if (count && ::access((maildir_ + "/maildirsize").c_str(), F_OK) == 0) {

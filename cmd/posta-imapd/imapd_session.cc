@@ -49,7 +49,7 @@ std::string Session::capabilities() const {
     return c;
   }
   return c + " NAMESPACE UNSELECT UIDPLUS MOVE CHILDREN SPECIAL-USE LIST-EXTENDED QUOTA QUOTA=RES-STORAGE "
-             "QUOTA=RES-MESSAGE MULTIAPPEND CONDSTORE QRESYNC";
+             "QUOTA=RES-MESSAGE MULTIAPPEND CONDSTORE QRESYNC ESEARCH SEARCHRES";
 }
 
 void Session::greet() { out_.line("* OK [CAPABILITY " + capabilities() + "] posta IMAP4rev1 ready"); }

@@ -49,6 +49,8 @@ struct Selected {
   bool dirty = true;  // refresh needed before the next sync
   uint64_t synced_generation = 0;  // index->generation() at the last complete sync
   std::unique_ptr<mailstore::HeaderCache> headers;  // opened by the first header SEARCH
+  std::vector<uint32_t> saved;  // SEARCHRES "$": the UIDs SEARCH RETURN (SAVE) saved, ascending
+  bool is_saved(uint32_t uid) const { return std::binary_search(saved.begin(), saved.end(), uid); }
 };
 
 // A loaded message for FETCH/SEARCH (CRLF form, parsed on demand).
@@ -114,6 +116,8 @@ class Session {
   bool learning_wanted() const;
   void cmd_idle(const std::string& tag);
   std::vector<uint32_t> resolve_set(const imap::SequenceSet& set, bool uid) const;  // -> seqs
+  // The UIDs a UID set names, as intervals, "$" included.
+  std::vector<imap::SequenceSet::Interval> uid_intervals(const imap::SequenceSet& set) const;
   // FLAGS and PERMANENTFLAGS; tell_new_keywords() repeats them when the folder has keywords
   // the session has not been told about (RFC 3501 7.2.6), before any FETCH could show one.
   void tell_flags();
@@ -147,6 +151,10 @@ class Session {
   // search (imapd_search.cc)
   void cmd_search(const std::string& tag, Parser& p, bool uid);
   bool matches(const imap::SearchKey& k, uint32_t seq, Loaded& m, bool& loaded);
+  // The answer to a SEARCH: "* SEARCH ..." or, with RETURN, "* ESEARCH ..." (RFC 4731);
+  // SAVE keeps the result for "$" (RFC 5182). found: sequence numbers, ascending.
+  void search_results(const std::string& tag, bool uid, const std::optional<imap::SearchReturn>& ret,
+                      const std::vector<uint32_t>& found, uint64_t highest_modseq);
   std::optional<std::string_view> cached_fields(const mailstore::MessageInfo& mi);
 
   Config cfg_;

@@ -140,7 +140,7 @@ std::optional<SearchKey> Parser::search_key(int depth) {
     if (!search_keys_until(k.sub, ')', depth + 1)) return std::nullopt;
     return k;
   }
-  if (peek() == '*' || std::isdigit(static_cast<unsigned char>(peek()))) {
+  if (peek() == '*' || peek() == '$' || std::isdigit(static_cast<unsigned char>(peek()))) {
     auto s = sequence_set();
     if (!s) return std::nullopt;
     k.kind = K::kSeqSet;

@@ -137,6 +137,11 @@ std::optional<uint64_t> Parser::number() { return digits(0xffffffffu, "a number"
 
 std::optional<SequenceSet> Parser::sequence_set() {
   SequenceSet set;
+  if (peek() == '$') {  // SEARCHRES: the saved result, a set of its own (RFC 5182 2.1)
+    ++pos_;
+    set.last_result = true;
+    return set;
+  }
   size_t ranges = 0;
   struct Bound {
     uint32_t n = 0;

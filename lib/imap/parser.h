@@ -59,6 +59,11 @@ struct QresyncParams {
   std::optional<SequenceSet> known_uids;
   std::optional<SequenceSet> match_seqs, match_uids;  // seq-match-data
 };
+// SEARCH RETURN (...) (RFC 4731 ESEARCH, RFC 5182 SAVE); empty options mean ALL.
+struct SearchReturn {
+  bool min = false, max = false, all = false, count = false, save = false;
+};
+
 struct SelectParams {
   bool condstore = false;
   std::optional<QresyncParams> qresync;
@@ -96,6 +101,8 @@ class Parser {
   std::optional<FetchModifiers> fetch_modifiers();
   std::optional<uint64_t> store_modifiers();
   std::optional<SelectParams> select_params();
+  // After "RETURN SP": "(MIN MAX ALL COUNT SAVE)" in any order; "()" is ALL (search_args.cc).
+  std::optional<SearchReturn> search_return();
 
   const std::string& error() const { return error_; }
   bool failed(std::string why) { if (error_.empty()) error_ = std::move(why); return false; }

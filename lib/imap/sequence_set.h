@@ -38,7 +38,9 @@ class SequenceSet {
   // a > max), so together they are star_from()..max plus max itself.
   bool has_star() const { return has_star_; }
   uint32_t star_from() const { return star_from_; }  // kStar when only "*" was given
-  bool last_result = false;  // "$" (SEARCHRES) -- not supported, always false
+  // "$" (SEARCHRES, RFC 5182): the session's saved search result, which the session
+  // resolves; the set has no ranges of its own then.
+  bool last_result = false;
 
  private:
   std::vector<Interval> finite_;

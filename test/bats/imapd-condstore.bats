@@ -276,3 +276,58 @@ expect(ch[1] > ch[2] > h, 'in order of the changes', ch)
 print('ok')
 PY
 }
+
+@test "ESEARCH: SEARCH RETURN (MIN MAX ALL COUNT), UID SEARCH; SEARCHRES: SAVE and \$ in FETCH, STORE, SEARCH, COPY" {
+  conf <<'PY'
+m = session()
+deliver(6)
+t, u = ok(m, 'CAPABILITY')
+expect(' ESEARCH' in u[0] and ' SEARCHRES' in u[0], 'capabilities', u)
+ok(m, 'SELECT INBOX')
+ok(m, 'UID STORE 2,3,5 +FLAGS.SILENT (\\Flagged)')
+ok(m, 'UID STORE 1 +FLAGS.SILENT (\\Deleted)')
+ok(m, 'EXPUNGE')  # UIDs 2..6 are now sequence numbers 1..5
+t, u = ok(m, 'SEARCH RETURN (MIN MAX COUNT ALL) FLAGGED')
+tag = t and re.search(r'TAG "([^"]+)"', u[0]).group(1)
+expect(u == ['* ESEARCH (TAG "%s") MIN 1 MAX 4 ALL 1:2,4 COUNT 3' % tag], 'ESEARCH', u)
+t, u = ok(m, 'UID SEARCH RETURN () FLAGGED')
+expect(re.match(r'\* ESEARCH \(TAG "[^"]+"\) UID ALL 2:3,5$', u[0]), 'RETURN () is ALL', u)
+t, u = ok(m, 'UID SEARCH RETURN (COUNT MIN) DELETED')
+expect(re.match(r'\* ESEARCH \(TAG "[^"]+"\) UID COUNT 0$', u[0]), 'nothing found: COUNT 0 only', u)
+t, u = ok(m, 'SEARCH RETURN (COUNT) CHARSET UTF-8 UNFLAGGED')
+expect(re.search(r'COUNT 2$', u[0]), 'with CHARSET', u)
+# SAVE alone answers nothing but the OK; $ is then usable anywhere a set is.
+t, u = ok(m, 'UID SEARCH RETURN (SAVE) FLAGGED')
+expect(u == [], 'SAVE alone', u)
+t, u = ok(m, 'FETCH $ (UID)')
+expect([re.search(r'UID (\d+)', l).group(1) for l in u] == ['2', '3', '5'], 'FETCH $', u)
+t, u = ok(m, 'UID FETCH $ (FLAGS)')
+expect(len(u) == 3, 'UID FETCH $', u)
+ok(m, 'STORE $ +FLAGS.SILENT (\\Seen)')
+t, u = ok(m, 'SEARCH SEEN')
+expect(u == ['* SEARCH 1 2 4'], 'STORE $', u)
+t, u = ok(m, 'UID SEARCH UID $ UNSEEN')
+expect(u == ['* SEARCH'], 'SEARCH UID $', u)
+t, u = ok(m, 'SEARCH NOT $')
+expect(u == ['* SEARCH 3 5'], 'SEARCH NOT $', u)
+ok(m, 'CREATE Saved')
+t, u = ok(m, 'COPY $ Saved')
+expect('COPYUID' in t, 'COPY $', t)
+# With MIN/MAX alone SAVE keeps just those; a failed SEARCH ... SAVE leaves $ empty.
+ok(m, 'SEARCH RETURN (SAVE MIN MAX) FLAGGED')
+t, u = ok(m, 'UID SEARCH $')
+expect(u == ['* SEARCH 2 5'], 'SAVE MIN MAX', u)
+t, u = raw(m, 'SEARCH RETURN (SAVE) BOGUS')
+expect(t.startswith('BAD'), 'bad search', t)
+t, u = ok(m, 'FETCH $ (UID)')
+expect(u == [], '$ empty after a failed SAVE', u)
+# $ does not survive a new SELECT.
+ok(m, 'SEARCH RETURN (SAVE) ALL')
+ok(m, 'SELECT INBOX')
+t, u = ok(m, 'FETCH $ (UID)')
+expect(u == [], '$ reset by SELECT', u)
+all_bad(m, ('SEARCH RETURN (FOO) ALL', 'SEARCH RETURN ALL', 'SEARCH RETURN (MIN', 'SEARCH RETURN (MIN) ',
+            'SEARCH RETURN', 'FETCH $1 (UID)', 'FETCH 1,$ (UID)', 'SEARCH RETURN (MIN  MAX) ALL'))
+print('ok')
+PY
+}

@@ -480,3 +480,35 @@ TEST(ImapCondstore, SearchModseqFetchModseqAndSetFormat) {
   EXPECT_EQ(format_set(std::vector<uint32_t>{}), "");
   EXPECT_EQ(format_set(std::vector<SequenceSet::Interval>{{1, 4}, {5, 5}, {9, 4294967295u}}), "1:5,9:4294967295");
 }
+
+TEST(ImapSearch, ReturnOptionsAndSavedResult) {
+  {
+    ParserOn p("(MIN max Count ALL SAVE)");
+    auto r = p.search_return();
+    ASSERT_TRUE(r);
+    EXPECT_TRUE(r->min && r->max && r->count && r->all && r->save);
+  }
+  {
+    ParserOn p("()");
+    auto r = p.search_return();
+    ASSERT_TRUE(r);
+    EXPECT_TRUE(r->all && !r->min && !r->save);
+  }
+  {
+    ParserOn p("(SAVE)");
+    auto r = p.search_return();
+    ASSERT_TRUE(r);
+    EXPECT_TRUE(r->save && !r->all);
+  }
+  expect_refused({"(FOO)", "(MIN", "MIN", "(MIN  MAX)", "(MIN,MAX)", "( MIN)"},
+                 [](Parser& p) { return p.search_return().has_value(); });
+  ParserOn s("$");
+  auto set = s.sequence_set();
+  ASSERT_TRUE(set);
+  EXPECT_TRUE(set->last_result);
+  EXPECT_TRUE(s.at_end());
+  ParserOn k("NOT $");
+  auto key = k.search_program();
+  ASSERT_TRUE(key);
+  EXPECT_TRUE(key->sub.empty() ? key->kind == SearchKey::Kind::kNot : key->sub[0].kind == SearchKey::Kind::kNot);
+}
