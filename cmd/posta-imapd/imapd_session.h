@@ -97,6 +97,11 @@ class Session {
   void cmd_rename(const std::string& tag, Parser& p);
   void cmd_subscribe(const std::string& tag, Parser& p, bool on);
   void cmd_status(const std::string& tag, Parser& p);
+  // "(MESSAGES UNSEEN ...)" for STATUS and LIST RETURN (STATUS ...); nullopt: BAD.
+  std::optional<std::vector<std::string>> status_items(Parser& p);
+  // "MESSAGES 3 UNSEEN 1" of mailbox name (existing); nullopt with error when unreadable.
+  std::optional<std::string> status_text(const std::string& name, const std::vector<std::string>& items,
+                                         std::string& error);
   void cmd_select(const std::string& tag, Parser& p, bool read_only);
   void cmd_enable(const std::string& tag, Parser& p);
   void cmd_namespace(const std::string& tag);

@@ -140,9 +140,8 @@ PY
 
 @test "QRESYNC: SELECT (QRESYNC ...) after flag changes and expunges in another session; VANISHED instead of EXPUNGE" {
   conf <<'PY'
-deliver(8)
 a = session()
-t, u = ok(a, 'SELECT (QRESYNC (1 1)) INBOX') if False else (None, None)
+deliver(8)
 t, u = raw(a, 'SELECT INBOX (QRESYNC (1 1))')
 expect(t.startswith('BAD'), 'QRESYNC before ENABLE QRESYNC is BAD', t)
 t, u = ok(a, 'ENABLE QRESYNC')
@@ -326,6 +325,49 @@ t, u = ok(m, 'FETCH $ (UID)')
 expect(u == [], '$ reset by SELECT', u)
 all_bad(m, ('SEARCH RETURN (FOO) ALL', 'SEARCH RETURN ALL', 'SEARCH RETURN (MIN', 'SEARCH RETURN (MIN) ',
             'SEARCH RETURN', 'FETCH $1 (UID)', 'FETCH 1,$ (UID)', 'SEARCH RETURN (MIN  MAX) ALL'))
+print('ok')
+PY
+}
+
+@test "LIST-STATUS, STATUS=SIZE and DELETED, CREATE-SPECIAL-USE; UNSELECT, NAMESPACE, MOVE advertised" {
+  conf <<'PY'
+m = session()
+capable(m, 'LIST-STATUS', 'STATUS=SIZE', 'CREATE-SPECIAL-USE', 'SPECIAL-USE', 'UNSELECT', 'NAMESPACE', 'MOVE', 'LITERAL+')
+deliver(2)
+ok(m, 'CREATE Work')
+ok(m, 'CREATE Work.Sub')
+deliver(1, folder='.Work')
+t, u = ok(m, 'LIST "" "*" RETURN (STATUS (MESSAGES UNSEEN SIZE))')
+expect(u[0].startswith('* LIST') and 'INBOX' in u[0] and re.match(r'\* STATUS "INBOX" \(MESSAGES 2 UNSEEN 2 SIZE \d+\)$', u[1]),
+       'STATUS after each LIST line', u)
+expect('* STATUS "Work" (MESSAGES 1 UNSEEN 1 SIZE %s)' % re.search(r'Work" \(MESSAGES 1 UNSEEN 1 SIZE (\d+)', ' '.join(u)).group(1) in u,
+       'Work', u)
+t, u = ok(m, 'LIST (SUBSCRIBED) "" "W*" RETURN (STATUS (MESSAGES))')
+expect(u == [], 'Work not subscribed', u)
+ok(m, 'SUBSCRIBE Work')
+t, u = ok(m, 'LIST (SUBSCRIBED) "" "W*" RETURN (STATUS (UIDNEXT) CHILDREN)')
+expect(len(u) == 2 and u[1] == '* STATUS "Work" (UIDNEXT 2)', 'with SUBSCRIBED and CHILDREN', u)
+ok(m, 'SELECT INBOX')
+ok(m, 'STORE 1 +FLAGS.SILENT (\\Deleted)')
+t, u = ok(m, 'STATUS INBOX (DELETED SIZE MESSAGES)')
+size = int(re.search(r'SIZE (\d+)', u[0]).group(1))
+expect(re.match(r'\* STATUS "INBOX" \(DELETED 1 SIZE \d+ MESSAGES 2\)$', u[0]) and size > 40, 'STATUS DELETED SIZE', u)
+# CREATE ... (USE (...)): LIST shows the attribute; unsupported ones get NO [USEATTR].
+ok(m, 'CREATE Spam (USE (\\Junk))')
+ok(m, 'CREATE Old (USE (\\archive))')
+t, u = ok(m, 'LIST "" "%"')
+expect('* LIST (\\HasNoChildren \\Junk) "." "Spam"' in u and '* LIST (\\HasNoChildren \\Archive) "." "Old"' in u, 'USE', u)
+t, u = ok(m, 'LIST (SPECIAL-USE) "" "*"')
+names = [l.split()[-1] for l in u]
+expect('"Old"' in names and '"Spam"' in names and '"Work"' not in names, 'LIST (SPECIAL-USE)', u)
+for line in ('CREATE All (USE (\\All))', 'CREATE Two (USE (\\Junk \\Trash))', 'CREATE X (USE (\\Bogus))'):
+    t, u = raw(m, line)
+    expect(t.startswith('NO [USEATTR]'), line, t)
+t, u = ok(m, 'LIST "" "%"')
+expect(not any(n in ' '.join(u) for n in ('"All"', '"Two"', '"X"')), 'refused CREATEs create nothing', u)
+all_bad(m, ('CREATE Y (USE)', 'CREATE Y (USE ())', 'CREATE Y (FOO (\\Junk))', 'CREATE Y (USE (\\Junk)',
+            'LIST "" "*" RETURN (STATUS)', 'LIST "" "*" RETURN (STATUS ())', 'LIST "" "*" RETURN (STATUS (BOGUS))',
+            'STATUS INBOX (BOGUS)', 'STATUS INBOX ()', 'STATUS INBOX (MESSAGES'))
 print('ok')
 PY
 }

@@ -209,7 +209,7 @@ def lst(cmd):
     expect(t.startswith('OK'), cmd, t)
     return [l for l in u if not re.search(r'"(Archive|Drafts|Junk|Trash|INBOX)"$', l)]
 for bad in ('LIST (BOGUS) "" "*"', 'LIST "" "*" RETURN (BOGUS)', 'LIST (RECURSIVEMATCH) "" "*"',
-            'LIST "" "*" RETURN (STATUS (MESSAGES))', 'LIST (SUBSCRIBED "x") "" "*"'):
+            'LIST "" "*" RETURN (STATUS (BOGUS))', 'LIST (SUBSCRIBED "x") "" "*"'):
     t, u = raw(m, bad)
     expect(t.startswith('BAD'), bad, (t, u))
 u = lst('LIST (SUBSCRIBED) "" "*"')

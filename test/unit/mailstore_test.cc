@@ -483,3 +483,20 @@ TEST(MailstoreModseq, LogCompactedAndDamagedLinesSurvived) {
   ASSERT_TRUE(c);
   EXPECT_GE(c->find(1)->modseq, b->find(2)->modseq);
 }
+
+TEST(MailstoreFolders, SpecialUseByCreateOrName) {
+  TestMaildir md;
+  mailstore::Folders f(md.path);
+  ASSERT_TRUE(f.create("Spam"));
+  ASSERT_TRUE(f.create("Sent"));
+  EXPECT_EQ(f.special_use_of("Spam"), "");
+  EXPECT_EQ(f.special_use_of("Sent"), "\\Sent");  // by name
+  ASSERT_TRUE(f.set_special_use("Spam", "\\JUNK"));
+  EXPECT_EQ(f.special_use_of("Spam"), "\\Junk");
+  ASSERT_TRUE(f.rename("Spam", "Bulk"));  // the attribute moves with the folder
+  EXPECT_EQ(f.special_use_of("Bulk"), "\\Junk");
+  for (const char* unsupported : {"\\All", "\\Flagged", "\\Bogus", "Junk", ""})
+    EXPECT_FALSE(f.set_special_use("Bulk", unsupported)) << unsupported;
+  std::ofstream(md.path + "/.Bulk/posta-specialuse") << "\\Nonsense\n";  // damaged: by name again
+  EXPECT_EQ(f.special_use_of("Bulk"), "");
+}
