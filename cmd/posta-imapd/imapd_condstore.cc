@@ -14,7 +14,8 @@ void Session::enable_condstore() {
     out_.line("* OK [HIGHESTMODSEQ " + std::to_string(sel_->index->highest_modseq()) + "] Highest");
 }
 
-// ENABLE (RFC 5161): answers with what this command turned on.
+// ENABLE (RFC 5161): answers with what this command turned on. CONDSTORE, QRESYNC,
+// IMAP4rev2 and UTF8=ACCEPT are known; anything else is ignored.
 void Session::cmd_enable(const std::string& tag, Parser& p) {
   if (!p.sp()) return bad(tag, "ENABLE needs a capability");
   std::string enabled;
@@ -27,6 +28,11 @@ void Session::cmd_enable(const std::string& tag, Parser& p) {
       if (c == "QRESYNC") qresync_ = true;  // QRESYNC implies CONDSTORE (RFC 7162 3.2.3)
       enable_condstore();
       if (!was) enabled += " " + c;
+    } else if (c == "IMAP4REV2" || c == "UTF8=ACCEPT") {
+      bool& flag = c == "IMAP4REV2" ? rev2_ : utf8_names_;
+      if (!flag) enabled += c == "IMAP4REV2" ? " IMAP4rev2" : " UTF8=ACCEPT";
+      flag = true;
+      utf8_names_ = true;  // IMAP4rev2 names mailboxes in UTF-8 (RFC 9051 5.1)
     }
     if (p.at_end()) break;
     if (!p.sp()) return bad(tag, "Invalid ENABLE arguments");

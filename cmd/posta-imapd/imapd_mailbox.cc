@@ -40,13 +40,23 @@ constexpr size_t kMaxListPatterns = 64;
 
 }  // namespace
 
+std::string Session::name_in(const std::string& raw) const {
+  return utf8_names_ ? mailstore::utf8_to_mutf7(raw) : raw;
+}
+
+std::string Session::name_out(const std::string& stored) const {
+  if (!utf8_names_) return imap::quote(stored);
+  auto u = mailstore::mutf7_to_utf8(stored);
+  return u ? imap::quote(*u, true) : imap::quote(stored);
+}
+
 std::optional<std::string> Session::mailbox_arg(const std::string& tag, Parser& p) {
   auto raw = p.astring();
   if (!raw) {
     bad(tag, "Missing or invalid mailbox name");
     return std::nullopt;
   }
-  auto name = mailstore::check_mailbox_name(*raw);
+  auto name = mailstore::check_mailbox_name(name_in(*raw));
   if (!name) {
     no(tag, "[CANNOT] Invalid mailbox name: " + name.error().what);
     return std::nullopt;
@@ -123,7 +133,7 @@ void Session::cmd_list(const std::string& tag, Parser& p, bool lsub) {
   }
   std::vector<imap::ListPattern> compiled;
   for (auto& pat : patterns) {
-    auto c = compile_pattern(*ref + pat);
+    auto c = compile_pattern(name_in(*ref + pat));
     if (!c)
       return no(tag, "[LIMIT] Mailbox pattern too long (at most " + std::to_string(imap::ListPattern::kMaxLength) +
                          " octets with the reference)");
@@ -182,10 +192,10 @@ void Session::cmd_list(const std::string& tag, Parser& p, bool lsub) {
     if (!su.empty() && exists && !lsub) attrs.emplace_back(su);
     std::string a;
     for (auto& x : attrs) a += (a.empty() ? "" : " ") + x;
-    out_.line(std::string("* ") + verb + " (" + a + ") \".\" " + imap::quote(n) + extended);
+    out_.line(std::string("* ") + verb + " (" + a + ") \".\" " + name_out(n) + extended);
     if (!ret_status.empty() && exists) {
       std::string err;
-      if (auto st = status_text(n, ret_status, err)) out_.line("* STATUS " + imap::quote(n) + " (" + *st + ")");
+      if (auto st = status_text(n, ret_status, err)) out_.line("* STATUS " + name_out(n) + " (" + *st + ")");
     }
   }
   ok(tag, std::string(verb) + " completed");
@@ -195,7 +205,7 @@ void Session::cmd_create(const std::string& tag, Parser& p) {
   if (!p.sp()) return bad(tag, "Missing mailbox name");
   auto raw = p.astring();
   if (!raw) return bad(tag, "Missing mailbox name");
-  std::string n = *raw;
+  std::string n = name_in(*raw);
   if (!n.empty() && n.back() == '.') n.pop_back();  // "foo." declares a hierarchy: same as foo
   std::string use;  // CREATE-SPECIAL-USE (RFC 6154 3): "(USE (\\Junk))"
   if (p.sp()) {
@@ -313,7 +323,7 @@ void Session::cmd_status(const std::string& tag, Parser& p) {
   std::string err;
   auto text = status_text(*name, *items, err);
   if (!text) return no(tag, "[SERVERBUG] " + err);
-  out_.line("* STATUS " + imap::quote(*name) + " (" + *text + ")");
+  out_.line("* STATUS " + name_out(*name) + " (" + *text + ")");
   ok(tag, "STATUS completed");
 }
 
@@ -357,8 +367,10 @@ void Session::cmd_select(const std::string& tag, Parser& p, bool read_only) {
   sel_->synced_generation = sel_->index->generation();
   tell_flags();
   out_.line("* " + std::to_string(sel_->uids.size()) + " EXISTS");
-  out_.line("* " + std::to_string(sel_->recent.size()) + " RECENT");
-  if (first_unseen) out_.line("* OK [UNSEEN " + std::to_string(first_unseen) + "] First unseen");
+  if (!rev2_) {  // IMAP4rev2 has neither (RFC 9051 appendix E)
+    out_.line("* " + std::to_string(sel_->recent.size()) + " RECENT");
+    if (first_unseen) out_.line("* OK [UNSEEN " + std::to_string(first_unseen) + "] First unseen");
+  }
   out_.line("* OK [UIDVALIDITY " + std::to_string(sel_->index->uid_validity()) + "] UIDs valid");
   out_.line("* OK [UIDNEXT " + std::to_string(sel_->index->uid_next()) + "] Predicted next UID");
   // Every folder keeps modseqs: HIGHESTMODSEQ on every SELECT (RFC 7162 3.1.2.1), never NOMODSEQ.
@@ -387,9 +399,9 @@ void Session::cmd_quota(const std::string& tag, Parser& p, const std::string& cm
   auto arg = p.astring();
   if (!arg || !p.at_end()) return bad(tag, "Invalid argument");
   if (cmd == "GETQUOTAROOT") {
-    auto name = mailstore::check_mailbox_name(*arg);
+    auto name = mailstore::check_mailbox_name(name_in(*arg));
     if (!name || !folders_->exists(*name)) return no(tag, "[NONEXISTENT] No such mailbox");
-    out_.line("* QUOTAROOT " + imap::quote(*name) + " \"\"");
+    out_.line("* QUOTAROOT " + name_out(*name) + " \"\"");
   } else if (!arg->empty()) {
     return no(tag, "[NONEXISTENT] No such quota root");
   }
@@ -428,8 +440,12 @@ void Session::cmd_append(const std::string& tag, Parser& p) {
       if (!d || !p.sp()) return bad(tag, "Invalid APPEND date-time");
       it.date = *d;
     }
+    // UTF8 (~{n}...) of RFC 6855 (UTF8=ACCEPT): the message as it is.
+    bool utf8 = p.skip_word("UTF8");
+    if (utf8 && (!p.sp() || !p.skip('('))) return bad(tag, "Invalid APPEND UTF8 data");
     auto lit = p.string();
     if (!lit) return bad(tag, "APPEND needs a literal");
+    if (utf8 && !p.skip(')')) return bad(tag, "Invalid APPEND UTF8 data");
     it.data = std::move(*lit);
     items.push_back(std::move(it));
   }

@@ -269,10 +269,11 @@ void Session::cmd_search(const std::string& tag, Parser& p, bool uid) {
   search_results(tag, uid, ret, found, highest);
 }
 
-void Session::search_results(const std::string& tag, bool uid, const std::optional<imap::SearchReturn>& ret,
+void Session::search_results(const std::string& tag, bool uid, std::optional<imap::SearchReturn> ret,
                              const std::vector<uint32_t>& found, uint64_t highest_modseq) {
   auto number = [&](uint32_t seq) { return uid ? sel_->uids[seq - 1] : seq; };
   std::string done = uid ? "UID SEARCH completed" : "SEARCH completed";
+  if (!ret && rev2_) ret = imap::SearchReturn{.all = true};  // IMAP4rev2 answers ESEARCH (RFC 9051 6.4.4)
   if (!ret) {
     std::string out = "* SEARCH";
     for (uint32_t seq : found) out += " " + std::to_string(number(seq));

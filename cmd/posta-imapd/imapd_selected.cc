@@ -53,7 +53,7 @@ void Session::sync(bool allow_expunge) {
   if (s.uids.size() != before) {
     take_recent(before);
     out_.line("* " + std::to_string(s.uids.size()) + " EXISTS");
-    out_.line("* " + std::to_string(s.recent.size()) + " RECENT");
+    if (!rev2_) out_.line("* " + std::to_string(s.recent.size()) + " RECENT");
   }
   for (size_t i = 0; i < before && i < s.uids.size(); ++i) {
     const auto* m = s.index->find(s.uids[i]);
@@ -164,7 +164,7 @@ std::string Session::flags_text(uint32_t uid, const std::string& letters) {
     if (c >= 'a' && c <= 'z') add(k < keywords.size() ? std::string_view(keywords[k]) : std::string_view());
     else add(mailstore::system_flag_name(c));
   }
-  if (sel_->is_recent(uid)) add("\\Recent");
+  if (!rev2_ && sel_->is_recent(uid)) add("\\Recent");
   out += ')';
   return out;
 }

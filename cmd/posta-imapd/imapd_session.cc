@@ -41,7 +41,7 @@ Session::Session(Config cfg, bool post_auth)
 }
 
 std::string Session::capabilities() const {
-  std::string c = "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE";
+  std::string c = "IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR ID ENABLE IDLE";
   if (!authenticated_) {
     if (tls_ctl_ && !tls_) c += " STARTTLS";
     if (tls_ || cfg_.plaintext_ok) c += " AUTH=PLAIN";
@@ -49,7 +49,7 @@ std::string Session::capabilities() const {
     return c;
   }
   return c + " NAMESPACE UNSELECT UIDPLUS MOVE CHILDREN SPECIAL-USE LIST-EXTENDED QUOTA QUOTA=RES-STORAGE "
-             "QUOTA=RES-MESSAGE MULTIAPPEND CONDSTORE QRESYNC ESEARCH SEARCHRES LIST-STATUS STATUS=SIZE CREATE-SPECIAL-USE";
+             "QUOTA=RES-MESSAGE MULTIAPPEND CONDSTORE QRESYNC ESEARCH SEARCHRES LIST-STATUS STATUS=SIZE CREATE-SPECIAL-USE UTF8=ACCEPT";
 }
 
 void Session::greet() { out_.line("* OK [CAPABILITY " + capabilities() + "] posta IMAP4rev1 ready"); }

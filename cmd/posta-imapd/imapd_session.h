@@ -108,6 +108,10 @@ class Session {
   void cmd_quota(const std::string& tag, Parser& p, const std::string& name);
   void cmd_append(const std::string& tag, Parser& p);
   std::optional<std::string> mailbox_arg(const std::string& tag, Parser& p);
+  // Mailbox names as the client writes them -> as stored (modified UTF-7), and stored ->
+  // quoted for a response: UTF-8 after ENABLE UTF8=ACCEPT or IMAP4rev2, else unchanged.
+  std::string name_in(const std::string& raw) const;
+  std::string name_out(const std::string& stored) const;
   bool over_quota(uint64_t bytes, uint64_t count);
 
   // selected state (imapd_selected.cc)
@@ -158,7 +162,7 @@ class Session {
   bool matches(const imap::SearchKey& k, uint32_t seq, Loaded& m, bool& loaded);
   // The answer to a SEARCH: "* SEARCH ..." or, with RETURN, "* ESEARCH ..." (RFC 4731);
   // SAVE keeps the result for "$" (RFC 5182). found: sequence numbers, ascending.
-  void search_results(const std::string& tag, bool uid, const std::optional<imap::SearchReturn>& ret,
+  void search_results(const std::string& tag, bool uid, std::optional<imap::SearchReturn> ret,
                       const std::vector<uint32_t>& found, uint64_t highest_modseq);
   std::optional<std::string_view> cached_fields(const mailstore::MessageInfo& mi);
 
@@ -179,6 +183,8 @@ class Session {
   bool post_auth_ = false;
   bool condstore_ = false;  // RFC 7162: enabled by ENABLE or a CONDSTORE-enabling command
   bool qresync_ = false;    // ENABLE QRESYNC: VANISHED instead of EXPUNGE
+  bool rev2_ = false;       // ENABLE IMAP4rev2 (RFC 9051): no \Recent, ESEARCH answers
+  bool utf8_names_ = false; // ENABLE UTF8=ACCEPT (RFC 6855) or IMAP4rev2: UTF-8 mailbox names
   std::string tagged_;
   uint64_t bytes_in_ = 0;
 };

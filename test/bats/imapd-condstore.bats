@@ -371,3 +371,47 @@ all_bad(m, ('CREATE Y (USE)', 'CREATE Y (USE ())', 'CREATE Y (FOO (\\Junk))', 'C
 print('ok')
 PY
 }
+
+@test "IMAP4rev2: ENABLE IMAP4rev2, no \\Recent or RECENT or UNSEEN, ESEARCH answers, UTF-8 names; UTF8=ACCEPT" {
+  conf <<'PY'
+deliver(3)
+old, m = session(), session()
+capable(m, 'IMAP4rev1', 'IMAP4rev2', 'UTF8=ACCEPT', 'ENABLE')
+t, u = ok(m, 'ENABLE IMAP4rev2')
+expect(u == ['* ENABLED IMAP4rev2'], 'ENABLED', u)
+t, u = ok(m, 'SELECT INBOX')
+expect(not any('RECENT' in l or 'UNSEEN' in l for l in u), 'no RECENT or UNSEEN on SELECT', u)
+expect('* 3 EXISTS' in u and any('UIDVALIDITY' in l for l in u) and any('UIDNEXT' in l for l in u), 'SELECT', u)
+t, u = ok(m, 'FETCH 1:* (FLAGS)')
+expect(not any('Recent' in l for l in u), 'no \\Recent', u)
+t, u = ok(m, 'SEARCH ALL')
+expect(re.match(r'\* ESEARCH \(TAG "[^"]+"\) ALL 1:3$', u[0]), 'ESEARCH for SEARCH', u)
+t, u = ok(m, 'UID SEARCH DELETED')
+expect(re.match(r'\* ESEARCH \(TAG "[^"]+"\) UID$', u[0]), 'ESEARCH with nothing found', u)
+deliver(1)
+t, u = ok(m, 'NOOP')
+expect('* 4 EXISTS' in u and not any('RECENT' in l for l in u), 'no RECENT on NOOP', u)
+# Mailbox names in UTF-8 both ways; stored (and shown to rev1 sessions) in modified UTF-7.
+ok(m, 'CREATE "Caf\u00e9"')
+expect(os.path.isdir(os.path.join(MD, '.Caf&AOk-')), 'stored as modified UTF-7', os.listdir(MD))
+t, u = ok(m, 'LIST "" "Caf*" RETURN (STATUS (MESSAGES))')
+expect(u == ['* LIST (\\HasNoChildren) "." "Caf\u00e9"', '* STATUS "Caf\u00e9" (MESSAGES 0)'], 'UTF-8 in LIST', u)
+t, u = ok(old, 'LIST "" "Caf*"')
+expect(u == ['* LIST (\\HasNoChildren) "." "Caf&AOk-"'], 'rev1 session sees modified UTF-7', u)
+t, u = ok(old, 'SELECT INBOX')
+expect('* 0 RECENT' in u or any(re.match(r'\* \d+ RECENT', l) for l in u), 'rev1 still has RECENT', u)
+# UTF8=ACCEPT alone: UTF-8 names, and APPEND UTF8 (~{n}) with a literal8.
+u8 = session()
+t, u = ok(u8, 'ENABLE UTF8=ACCEPT')
+expect(u == ['* ENABLED UTF8=ACCEPT'], 'ENABLED UTF8=ACCEPT', u)
+msg = 'From: \u00e9@b.test\r\nSubject: \u00fcber\r\n\r\nhi\r\n'.encode()
+tag = u8._new_tag().decode()
+u8.send(('%s APPEND "Caf\u00e9" UTF8 (~{%d+}\r\n' % (tag, len(msg))).encode() + msg + b')\r\n')
+line = u8.readline().decode()
+expect(line.startswith(tag + ' OK') and 'APPENDUID' in line, 'APPEND UTF8', line)
+t, u = ok(u8, 'STATUS "Caf\u00e9" (MESSAGES)')
+expect(u == ['* STATUS "Caf\u00e9" (MESSAGES 1)'], 'appended', u)
+all_bad(u8, ('APPEND INBOX UTF8 ()', 'APPEND INBOX UTF8'))
+print('ok')
+PY
+}

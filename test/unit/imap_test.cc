@@ -512,3 +512,17 @@ TEST(ImapSearch, ReturnOptionsAndSavedResult) {
   ASSERT_TRUE(key);
   EXPECT_TRUE(key->sub.empty() ? key->kind == SearchKey::Kind::kNot : key->sub[0].kind == SearchKey::Kind::kNot);
 }
+
+TEST(ImapUtf8, Literal8AndUtf8Quoting) {
+  size_t size = 0, start = 0;
+  bool nonsync = false;
+  ASSERT_TRUE(trailing_literal("a APPEND x UTF8 (~{12+}", size, nonsync, start));
+  EXPECT_EQ(size, 12u);
+  EXPECT_TRUE(nonsync);
+  EXPECT_EQ(start, std::string("a APPEND x UTF8 (").size());  // the '~' goes with the literal
+  ASSERT_TRUE(trailing_literal("a APPEND x {3}", size, nonsync, start));
+  EXPECT_EQ(start, std::string("a APPEND x ").size());
+  EXPECT_EQ(quote("Caf\xC3\xA9", true), "\"Caf\xC3\xA9\"");
+  EXPECT_EQ(quote("Caf\xC3\xA9"), "{5}\r\nCaf\xC3\xA9");
+  EXPECT_EQ(quote("a\r\nb", true), "{4}\r\na\r\nb");
+}
