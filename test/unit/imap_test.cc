@@ -134,6 +134,9 @@ TEST(ImapReader, TrailingLiteral) {
   EXPECT_TRUE(trailing_literal("a APPEND x {99999999999999999999999}", n, ns, start));
   EXPECT_EQ(n, SIZE_MAX);
   EXPECT_FALSE(trailing_literal("a APPEND x {1a}", n, ns, start));
+  // literal8 (RFC 3516, RFC 6855 APPEND UTF8): the '~' goes with the literal.
+  ASSERT_TRUE(trailing_literal("a APPEND x UTF8 (~{12+}", n, ns, start));
+  EXPECT_EQ(start, std::string("a APPEND x UTF8 (").size());
   EXPECT_EQ(guess_tag("abc LOGIN"), "abc");
   EXPECT_EQ(guess_tag("(bad"), "*");
 }
@@ -513,15 +516,7 @@ TEST(ImapSearch, ReturnOptionsAndSavedResult) {
   EXPECT_TRUE(key->sub.empty() ? key->kind == SearchKey::Kind::kNot : key->sub[0].kind == SearchKey::Kind::kNot);
 }
 
-TEST(ImapUtf8, Literal8AndUtf8Quoting) {
-  size_t size = 0, start = 0;
-  bool nonsync = false;
-  ASSERT_TRUE(trailing_literal("a APPEND x UTF8 (~{12+}", size, nonsync, start));
-  EXPECT_EQ(size, 12u);
-  EXPECT_TRUE(nonsync);
-  EXPECT_EQ(start, std::string("a APPEND x UTF8 (").size());  // the '~' goes with the literal
-  ASSERT_TRUE(trailing_literal("a APPEND x {3}", size, nonsync, start));
-  EXPECT_EQ(start, std::string("a APPEND x ").size());
+TEST(ImapWriter, Utf8Quoting) {
   EXPECT_EQ(quote("Caf\xC3\xA9", true), "\"Caf\xC3\xA9\"");
   EXPECT_EQ(quote("Caf\xC3\xA9"), "{5}\r\nCaf\xC3\xA9");
   EXPECT_EQ(quote("a\r\nb", true), "{4}\r\na\r\nb");
