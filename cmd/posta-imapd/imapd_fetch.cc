@@ -68,6 +68,7 @@ std::string Session::fetch_item(uint32_t seq, const imap::FetchAtt& a, Loaded& m
     case K::kUid: return "UID " + std::to_string(uid);
     case K::kInternalDate: return "INTERNALDATE \"" + imap_date(internal_date(*mi)) + "\"";
     case K::kRfc822Size: return "RFC822.SIZE " + std::to_string(rfc822_size(*mi));
+    case K::kModseq: return modseq_item(*mi);
     default: break;
   }
   if (!load(uid, m)) return "";
@@ -120,20 +121,51 @@ void Session::cmd_fetch(const std::string& tag, Parser& p, bool uid) {
   if (!set || !p.sp()) return bad(tag, "Invalid sequence set: " + p.error());
   auto atts = p.fetch_atts();
   if (!atts) return bad(tag, "Invalid FETCH attributes: " + p.error());
-  if (!p.at_end()) return bad(tag, "Unexpected FETCH arguments");
-  using K = imap::FetchAtt::Kind;
-  if (uid && std::none_of(atts->begin(), atts->end(), [](auto& a) { return a.kind == K::kUid; })) {
-    imap::FetchAtt u;
-    u.kind = K::kUid;
-    atts->insert(atts->begin(), u);
+  imap::FetchModifiers mods;
+  if (p.sp()) {
+    auto m = p.fetch_modifiers();
+    if (!m) return bad(tag, "Invalid FETCH modifiers: " + p.error());
+    mods = *m;
   }
-  bool wants_flags = std::any_of(atts->begin(), atts->end(), [](auto& a) { return a.kind == K::kFlags; });
+  if (!p.at_end()) return bad(tag, "Unexpected FETCH arguments");
+  // VANISHED: UID FETCH only, after ENABLE QRESYNC (RFC 7162 3.2.6).
+  if (mods.vanished && (!uid || !qresync_)) return bad(tag, "VANISHED needs UID FETCH and ENABLE QRESYNC");
+  using K = imap::FetchAtt::Kind;
+  auto wants = [&](K k) { return std::any_of(atts->begin(), atts->end(), [k](auto& a) { return a.kind == k; }); };
+  auto add_att = [&](K k) {
+    imap::FetchAtt a;
+    a.kind = k;
+    atts->insert(k == K::kUid ? atts->begin() : atts->end(), a);
+  };
+  if (uid && !wants(K::kUid)) add_att(K::kUid);
+  // CHANGEDSINCE implies MODSEQ (RFC 7162 3.1.4.1); both enable CONDSTORE.
+  if (mods.changed_since && !wants(K::kModseq)) add_att(K::kModseq);
+  if (wants(K::kModseq)) enable_condstore();
+  if (mods.vanished) vanished_earlier(uid_intervals(*set), *mods.changed_since);
+  bool wants_flags = wants(K::kFlags), wants_modseq = wants(K::kModseq);
+  // Items that set \Seen (RFC 3501 6.4.5) do so before the items are built, so that FLAGS
+  // and MODSEQ show the message after the change.
+  bool sets_seen = !sel_->read_only && std::any_of(atts->begin(), atts->end(), [](auto& a) {
+    return a.kind == K::kRfc822 || a.kind == K::kRfc822Text || (a.kind == K::kSection && !a.peek);
+  });
   Loaded m;
   std::string items, line;  // reused: a FETCH 1:* of a large folder builds 100,000 of each
   for (uint32_t seq : resolve_set(*set, uid)) {
     uint32_t u = sel_->uids[seq - 1];
-    if (!sel_->index->find(u, seq - 1)) continue;  // expunged elsewhere; reported at the next sync
+    const auto* at = sel_->index->find(u, seq - 1);
+    if (!at) continue;  // expunged elsewhere; reported at the next sync
+    if (mods.changed_since && at->modseq <= *mods.changed_since) continue;
     items.clear();
+    std::string seen_flags;  // the flags after setting \Seen here, unless asked for anyway
+    if (sets_seen && !at->has_flag('S')) {
+      auto nf = sel_->index->update_flags(u, [](const std::string& f) { return f + "S"; });
+      if (nf) {
+        sel_->flags[seq - 1] = mailstore::flag_bits(*nf);
+        if (!wants_flags) seen_flags = " FLAGS " + flags_text(u, *nf);
+        const auto* now = sel_->index->find(u, seq - 1);
+        if (condstore_ && !wants_modseq && now) seen_flags += " " + modseq_item(*now);
+      }
+    }
     bool set_seen = false;
     for (auto& a : *atts) {
       std::string it = fetch_item(seq, a, m, set_seen);
@@ -141,14 +173,7 @@ void Session::cmd_fetch(const std::string& tag, Parser& p, bool uid) {
       if (!items.empty()) items += ' ';
       items += it;
     }
-    const auto* mi = sel_->index->find(u, seq - 1);
-    if (set_seen && !sel_->read_only && mi && !mi->has_flag('S')) {
-      auto nf = sel_->index->update_flags(u, [](const std::string& f) { return f + "S"; });
-      if (nf) {
-        sel_->flags[seq - 1] = mailstore::flag_bits(*nf);
-        if (!wants_flags) items += " FLAGS " + flags_text(u, *nf);
-      }
-    }
+    items += seen_flags;
     line = "* ";
     line += std::to_string(seq);
     line += " FETCH (";
@@ -163,6 +188,11 @@ void Session::cmd_store(const std::string& tag, Parser& p, bool uid) {
   if (!p.sp()) return bad(tag, "Missing sequence set");
   auto set = p.sequence_set();
   if (!set || !p.sp()) return bad(tag, "Invalid sequence set: " + p.error());
+  std::optional<uint64_t> unchanged_since;
+  if (p.peek() == '(') {
+    unchanged_since = p.store_modifiers();
+    if (!unchanged_since || !p.sp()) return bad(tag, "Invalid STORE modifier: " + p.error());
+  }
   auto what = p.atom();
   if (!what || !p.sp()) return bad(tag, "Invalid STORE item");
   std::string w = posta::upper(*what);
@@ -173,9 +203,11 @@ void Session::cmd_store(const std::string& tag, Parser& p, bool uid) {
   auto flags = p.flag_list();
   if (!flags || !p.at_end()) return bad(tag, "Invalid flag list: " + p.error());
   if (sel_->read_only) return no(tag, "[READ-ONLY] Mailbox is read-only");
+  if (unchanged_since) enable_condstore();
   auto letters = letters_from(*flags, mode != '-');
   if (!letters) return no(tag, letters.error().what);
   tell_new_keywords();  // a keyword created here, even when .SILENT shows no FETCH
+  std::vector<uint32_t> modified;  // failed UNCHANGEDSINCE: sequence numbers or UIDs
   for (uint32_t seq : resolve_set(*set, uid)) {
     uint32_t u = sel_->uids[seq - 1];
     if (!sel_->index->find(u)) continue;
@@ -186,17 +218,28 @@ void Session::cmd_store(const std::string& tag, Parser& p, bool uid) {
       for (char c : f)
         if (letters->find(c) == std::string::npos) r += c;
       return r;
-    });
+    }, unchanged_since);
     if (!nf) {
       if (nf.error().code == ENOENT) continue;
+      if (nf.error().code == EEXIST) {
+        modified.push_back(uid ? u : seq);
+        continue;
+      }
       return no(tag, "[SERVERBUG] " + nf.error().what);
     }
     sel_->flags[seq - 1] = mailstore::flag_bits(*nf);
+    const auto* mi = sel_->index->find(u, seq - 1);
+    std::string modseq = condstore_ && mi ? " " + modseq_item(*mi) : "";
+    std::string uid_item = uid ? " UID " + std::to_string(u) : "";
+    // With CONDSTORE even .SILENT reports the new modseq (RFC 7162 3.1.3).
     if (!silent)
-      out_.line("* " + std::to_string(seq) + " FETCH (FLAGS " + flags_text(u, *nf) +
-                (uid ? " UID " + std::to_string(u) : "") + ")");
+      out_.line("* " + std::to_string(seq) + " FETCH (FLAGS " + flags_text(u, *nf) + uid_item + modseq + ")");
+    else if (condstore_)
+      out_.line("* " + std::to_string(seq) + " FETCH (" + (uid ? uid_item.substr(1) + modseq : modseq.substr(1)) + ")");
   }
-  ok(tag, uid ? "UID STORE completed" : "STORE completed");
+  std::string done = uid ? "UID STORE completed" : "STORE completed";
+  if (!modified.empty()) return ok(tag, "[MODIFIED " + imap::format_set(modified) + "] Conditional " + done);
+  ok(tag, done);
 }
 
 }  // namespace posta::imapd

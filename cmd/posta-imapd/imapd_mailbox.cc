@@ -40,13 +40,23 @@ constexpr size_t kMaxListPatterns = 64;
 
 }  // namespace
 
+std::string Session::name_in(const std::string& raw) const {
+  return utf8_names_ ? mailstore::utf8_to_mutf7(raw) : raw;
+}
+
+std::string Session::name_out(const std::string& stored) const {
+  if (!utf8_names_) return imap::quote(stored);
+  auto u = mailstore::mutf7_to_utf8(stored);
+  return u ? imap::quote(*u, true) : imap::quote(stored);
+}
+
 std::optional<std::string> Session::mailbox_arg(const std::string& tag, Parser& p) {
   auto raw = p.astring();
   if (!raw) {
     bad(tag, "Missing or invalid mailbox name");
     return std::nullopt;
   }
-  auto name = mailstore::check_mailbox_name(*raw);
+  auto name = mailstore::check_mailbox_name(name_in(*raw));
   if (!name) {
     no(tag, "[CANNOT] Invalid mailbox name: " + name.error().what);
     return std::nullopt;
@@ -57,15 +67,16 @@ std::optional<std::string> Session::mailbox_arg(const std::string& tag, Parser& 
 // LIST (RFC 3501, with LIST-EXTENDED, RFC 5258, and SPECIAL-USE, RFC 6154) and LSUB.
 void Session::cmd_list(const std::string& tag, Parser& p, bool lsub) {
   bool sel_subscribed = false, recursive = false, sel_special = false, ret_subscribed = false;
+  std::vector<std::string> ret_status;
   // A parenthesised list of option atoms; false (and a BAD) for one not in known.
+  // take(option) may read what follows the option (STATUS's items); false: BAD.
   auto options = [&](std::initializer_list<std::string_view> known, auto&& take) {
     p.skip('(');
     while (p.peek() != ')' && !p.at_end()) {
       auto o = p.atom();
       if (!o) return false;
       std::string u = posta::upper(*o);
-      if (std::find(known.begin(), known.end(), u) == known.end()) return false;
-      take(u);
+      if (std::find(known.begin(), known.end(), u) == known.end() || !take(u)) return false;
       if (p.peek() == ' ') p.sp();
     }
     return p.skip(')');
@@ -76,6 +87,7 @@ void Session::cmd_list(const std::string& tag, Parser& p, bool lsub) {
       if (o == "SUBSCRIBED") sel_subscribed = ret_subscribed = true;
       if (o == "RECURSIVEMATCH") recursive = true;
       if (o == "SPECIAL-USE") sel_special = true;
+      return true;
     });
     if (!good || !p.sp()) return bad(tag, "Invalid or unknown LIST selection options");
     // RECURSIVEMATCH qualifies another option and means nothing alone (RFC 5258 3).
@@ -104,8 +116,12 @@ void Session::cmd_list(const std::string& tag, Parser& p, bool lsub) {
   if (!lsub && p.peek() == ' ') {
     p.sp();
     if (!p.skip_word("RETURN") || !p.sp() || p.peek() != '(' ||
-        !options({"SUBSCRIBED", "CHILDREN", "SPECIAL-USE"}, [&](const std::string& o) {
+        !options({"SUBSCRIBED", "CHILDREN", "SPECIAL-USE", "STATUS"}, [&](const std::string& o) {
           if (o == "SUBSCRIBED") ret_subscribed = true;
+          if (o != "STATUS") return true;
+          auto items = p.sp() ? status_items(p) : std::nullopt;  // LIST-STATUS (RFC 5819)
+          if (items) ret_status = std::move(*items);
+          return items && !ret_status.empty();
         }))
       return bad(tag, "Invalid or unknown LIST return options");
   }
@@ -117,7 +133,7 @@ void Session::cmd_list(const std::string& tag, Parser& p, bool lsub) {
   }
   std::vector<imap::ListPattern> compiled;
   for (auto& pat : patterns) {
-    auto c = compile_pattern(*ref + pat);
+    auto c = compile_pattern(name_in(*ref + pat));
     if (!c)
       return no(tag, "[LIMIT] Mailbox pattern too long (at most " + std::to_string(imap::ListPattern::kMaxLength) +
                          " octets with the reference)");
@@ -171,12 +187,16 @@ void Session::cmd_list(const std::string& tag, Parser& p, bool lsub) {
       attrs.push_back(children ? "\\HasChildren" : "\\HasNoChildren");
       if (ret_subscribed && subscribed) attrs.push_back("\\Subscribed");
     }
-    auto su = mailstore::special_use(n);
+    auto su = folders_->special_use_of(n);
     if (sel_special && (su.empty() || !exists)) continue;
     if (!su.empty() && exists && !lsub) attrs.emplace_back(su);
     std::string a;
     for (auto& x : attrs) a += (a.empty() ? "" : " ") + x;
-    out_.line(std::string("* ") + verb + " (" + a + ") \".\" " + imap::quote(n) + extended);
+    out_.line(std::string("* ") + verb + " (" + a + ") \".\" " + name_out(n) + extended);
+    if (!ret_status.empty() && exists) {
+      std::string err;
+      if (auto st = status_text(n, ret_status, err)) out_.line("* STATUS " + name_out(n) + " (" + *st + ")");
+    }
   }
   ok(tag, std::string(verb) + " completed");
 }
@@ -185,12 +205,24 @@ void Session::cmd_create(const std::string& tag, Parser& p) {
   if (!p.sp()) return bad(tag, "Missing mailbox name");
   auto raw = p.astring();
   if (!raw) return bad(tag, "Missing mailbox name");
-  std::string n = *raw;
+  std::string n = name_in(*raw);
   if (!n.empty() && n.back() == '.') n.pop_back();  // "foo." declares a hierarchy: same as foo
+  std::string use;  // CREATE-SPECIAL-USE (RFC 6154 3): "(USE (\\Junk))"
+  if (p.sp()) {
+    if (!p.skip('(') || !p.skip_word("USE") || !p.sp()) return bad(tag, "Invalid CREATE parameters");
+    auto f = p.flag_list();
+    if (!f || !p.skip(')') || f->empty()) return bad(tag, "Invalid USE attributes");
+    if (f->size() > 1) return no(tag, "[USEATTR] One special-use attribute per mailbox");
+    use = mailstore::supported_special_use((*f)[0]);
+    if (use.empty()) return no(tag, "[USEATTR] Unsupported special-use attribute " + (*f)[0]);
+  }
+  if (!p.at_end()) return bad(tag, "Unexpected arguments");
   auto name = mailstore::check_mailbox_name(n);
   if (!name) return no(tag, "[CANNOT] Invalid mailbox name: " + name.error().what);
   if (*name == "INBOX" || folders_->exists(*name)) return no(tag, "[ALREADYEXISTS] Mailbox already exists");
   if (auto s = folders_->create(*name); !s) return no(tag, "[CANNOT] " + s.error().what);
+  if (!use.empty())
+    if (auto s = folders_->set_special_use(*name, use); !s) return no(tag, "[CANNOT] " + s.error().what);
   ok(tag, "CREATE completed");
 }
 
@@ -238,38 +270,60 @@ void Session::cmd_subscribe(const std::string& tag, Parser& p, bool on) {
   ok(tag, on ? "SUBSCRIBE completed" : "UNSUBSCRIBE completed");
 }
 
+std::optional<std::vector<std::string>> Session::status_items(Parser& p) {
+  static const std::set<std::string, std::less<>> known = {"MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY",
+                                                           "UNSEEN", "SIZE", "HIGHESTMODSEQ", "DELETED"};
+  if (!p.skip('(')) return std::nullopt;
+  std::vector<std::string> items;
+  while (p.peek() != ')' && !p.at_end()) {
+    auto a = p.atom();
+    if (!a || !known.contains(posta::upper(*a))) return std::nullopt;
+    items.push_back(posta::upper(*a));
+    if (p.peek() == ' ') p.sp();
+  }
+  if (!p.skip(')') || items.empty()) return std::nullopt;
+  return items;
+}
+
+std::optional<std::string> Session::status_text(const std::string& name, const std::vector<std::string>& items,
+                                                std::string& error) {
+  auto ix = mailstore::MailboxIndex::open(folders_->dir(name));
+  if (!ix) {
+    error = ix.error().what;
+    return std::nullopt;
+  }
+  auto msgs = ix->messages();
+  std::string out;
+  for (auto& it : items) {
+    uint64_t v = 0;
+    if (it == "MESSAGES") v = msgs.size();
+    else if (it == "RECENT") {
+      uint32_t mark = mailstore::recent_mark(ix->folder(), ix->uid_validity());
+      v = std::count_if(msgs.begin(), msgs.end(), [&](auto& m) { return m.uid > mark; });
+    }
+    else if (it == "UIDNEXT") v = ix->uid_next();
+    else if (it == "UIDVALIDITY") v = ix->uid_validity();
+    else if (it == "UNSEEN") v = std::count_if(msgs.begin(), msgs.end(), [](auto& m) { return !m.has_flag('S'); });
+    else if (it == "DELETED") v = std::count_if(msgs.begin(), msgs.end(), [](auto& m) { return m.has_flag('T'); });
+    else if (it == "SIZE") for (auto& m : msgs) v += m.vsize ? m.vsize : m.size;
+    else if (it == "HIGHESTMODSEQ") enable_condstore(), v = ix->highest_modseq();
+    out += (out.empty() ? "" : " ") + it + " " + std::to_string(v);
+  }
+  return out;
+}
+
 void Session::cmd_status(const std::string& tag, Parser& p) {
   if (!p.sp()) return bad(tag, "Missing mailbox name");
   auto name = mailbox_arg(tag, p);
   if (!name) return;
-  if (!p.sp() || !p.skip('(')) return bad(tag, "Missing status items");
-  std::vector<std::string> items;
-  while (p.peek() != ')' && !p.at_end()) {
-    auto a = p.atom();
-    if (!a) return bad(tag, "Invalid status item");
-    items.push_back(posta::upper(*a));
-    if (p.peek() == ' ') p.sp();
-  }
-  if (!p.skip(')') || !p.at_end() || items.empty()) return bad(tag, "Invalid status items");
+  if (!p.sp()) return bad(tag, "Missing status items");
+  auto items = status_items(p);
+  if (!items || !p.at_end()) return bad(tag, "Invalid or unknown status items");
   if (!folders_->exists(*name)) return no(tag, "[NONEXISTENT] No such mailbox");
-  auto ix = mailstore::MailboxIndex::open(folders_->dir(*name));
-  if (!ix) return no(tag, "[SERVERBUG] " + ix.error().what);
-  std::string out;
-  for (auto& it : items) {
-    uint64_t v = 0;
-    if (it == "MESSAGES") v = ix->messages().size();
-    else if (it == "RECENT") {
-      uint32_t mark = mailstore::recent_mark(ix->folder(), ix->uid_validity());
-      v = std::count_if(ix->messages().begin(), ix->messages().end(), [&](auto& m) { return m.uid > mark; });
-    }
-    else if (it == "UIDNEXT") v = ix->uid_next();
-    else if (it == "UIDVALIDITY") v = ix->uid_validity();
-    else if (it == "UNSEEN") v = std::count_if(ix->messages().begin(), ix->messages().end(), [](auto& m) { return !m.has_flag('S'); });
-    else if (it == "SIZE") for (auto& m : ix->messages()) v += m.vsize ? m.vsize : m.size;
-    else return bad(tag, "Unknown status item " + it);
-    out += (out.empty() ? "" : " ") + it + " " + std::to_string(v);
-  }
-  out_.line("* STATUS " + imap::quote(*name) + " (" + out + ")");
+  std::string err;
+  auto text = status_text(*name, *items, err);
+  if (!text) return no(tag, "[SERVERBUG] " + err);
+  out_.line("* STATUS " + name_out(*name) + " (" + *text + ")");
   ok(tag, "STATUS completed");
 }
 
@@ -277,7 +331,15 @@ void Session::cmd_select(const std::string& tag, Parser& p, bool read_only) {
   if (!p.sp()) return bad(tag, "Missing mailbox name");
   auto name = mailbox_arg(tag, p);
   if (!name) return;
+  imap::SelectParams params;
+  if (p.sp()) {
+    auto sp = p.select_params();
+    if (!sp) return bad(tag, "Invalid SELECT parameters: " + p.error());
+    params = std::move(*sp);
+  }
   if (!p.at_end()) return bad(tag, "Unexpected arguments");
+  // QRESYNC needs ENABLE QRESYNC first (RFC 7162 3.2.5).
+  if (params.qresync && !qresync_) return bad(tag, "QRESYNC is not enabled");
   if (sel_) {
     close_mailbox(false);
     out_.line("* OK [CLOSED] Previous mailbox closed");
@@ -305,10 +367,16 @@ void Session::cmd_select(const std::string& tag, Parser& p, bool read_only) {
   sel_->synced_generation = sel_->index->generation();
   tell_flags();
   out_.line("* " + std::to_string(sel_->uids.size()) + " EXISTS");
-  out_.line("* " + std::to_string(sel_->recent.size()) + " RECENT");
-  if (first_unseen) out_.line("* OK [UNSEEN " + std::to_string(first_unseen) + "] First unseen");
+  if (!rev2_) {  // IMAP4rev2 has neither (RFC 9051 appendix E)
+    out_.line("* " + std::to_string(sel_->recent.size()) + " RECENT");
+    if (first_unseen) out_.line("* OK [UNSEEN " + std::to_string(first_unseen) + "] First unseen");
+  }
   out_.line("* OK [UIDVALIDITY " + std::to_string(sel_->index->uid_validity()) + "] UIDs valid");
   out_.line("* OK [UIDNEXT " + std::to_string(sel_->index->uid_next()) + "] Predicted next UID");
+  // Every folder keeps modseqs: HIGHESTMODSEQ on every SELECT (RFC 7162 3.1.2.1), never NOMODSEQ.
+  out_.line("* OK [HIGHESTMODSEQ " + std::to_string(sel_->index->highest_modseq()) + "] Highest");
+  if (params.condstore) condstore_ = true;
+  if (params.qresync) qresync_select(*params.qresync);
   ok(tag, std::string(read_only ? "[READ-ONLY] EXAMINE" : "[READ-WRITE] SELECT") + " completed");
 }
 
@@ -331,9 +399,9 @@ void Session::cmd_quota(const std::string& tag, Parser& p, const std::string& cm
   auto arg = p.astring();
   if (!arg || !p.at_end()) return bad(tag, "Invalid argument");
   if (cmd == "GETQUOTAROOT") {
-    auto name = mailstore::check_mailbox_name(*arg);
+    auto name = mailstore::check_mailbox_name(name_in(*arg));
     if (!name || !folders_->exists(*name)) return no(tag, "[NONEXISTENT] No such mailbox");
-    out_.line("* QUOTAROOT " + imap::quote(*name) + " \"\"");
+    out_.line("* QUOTAROOT " + name_out(*name) + " \"\"");
   } else if (!arg->empty()) {
     return no(tag, "[NONEXISTENT] No such quota root");
   }
@@ -372,8 +440,12 @@ void Session::cmd_append(const std::string& tag, Parser& p) {
       if (!d || !p.sp()) return bad(tag, "Invalid APPEND date-time");
       it.date = *d;
     }
+    // UTF8 (~{n}...) of RFC 6855 (UTF8=ACCEPT): the message as it is.
+    bool utf8 = p.skip_word("UTF8");
+    if (utf8 && (!p.sp() || !p.skip('('))) return bad(tag, "Invalid APPEND UTF8 data");
     auto lit = p.string();
     if (!lit) return bad(tag, "APPEND needs a literal");
+    if (utf8 && !p.skip(')')) return bad(tag, "Invalid APPEND UTF8 data");
     it.data = std::move(*lit);
     items.push_back(std::move(it));
   }

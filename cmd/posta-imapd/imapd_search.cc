@@ -104,6 +104,11 @@ Need need_of(const imap::SearchKey& k) {
   return n;
 }
 
+bool has_modseq_key(const imap::SearchKey& k) {
+  return k.kind == imap::SearchKey::Kind::kModseq ||
+         std::any_of(k.sub.begin(), k.sub.end(), [](auto& s) { return has_modseq_key(s); });
+}
+
 }  // namespace
 
 // The message's cached header fields; read from the message (and added to the cache) when
@@ -154,8 +159,13 @@ bool Session::matches(const imap::SearchKey& k, uint32_t seq, Loaded& m, bool& l
     }
     case K::kLarger: return rfc822_size(*mi) > k.number;
     case K::kSmaller: return rfc822_size(*mi) < k.number;
-    case K::kUid: return k.set.contains(uid, sel_->uids.empty() ? 0 : sel_->uids.back());
-    case K::kSeqSet: return k.set.contains(seq, static_cast<uint32_t>(sel_->uids.size()));
+    case K::kUid:
+      if (k.set.last_result) return sel_->is_saved(uid);
+      return k.set.contains(uid, sel_->uids.empty() ? 0 : sel_->uids.back());
+    case K::kModseq: return mi->modseq >= k.number;
+    case K::kSeqSet:
+      if (k.set.last_result) return sel_->is_saved(uid);
+      return k.set.contains(seq, static_cast<uint32_t>(sel_->uids.size()));
     case K::kBefore: return day_start(internal_date(*mi)) < k.date;
     case K::kOn: return day_start(internal_date(*mi)) == k.date;
     case K::kSince: return day_start(internal_date(*mi)) >= k.date;
@@ -214,7 +224,12 @@ bool Session::matches(const imap::SearchKey& k, uint32_t seq, Loaded& m, bool& l
 
 void Session::cmd_search(const std::string& tag, Parser& p, bool uid) {
   if (!p.sp()) return bad(tag, "Missing search keys");
-  if (p.skip_word("RETURN")) return bad(tag, "ESEARCH is not supported");
+  std::optional<imap::SearchReturn> ret;
+  if (p.skip_word("RETURN")) {
+    if (!p.sp() || !(ret = p.search_return()) || !p.sp()) return bad(tag, "Invalid RETURN options: " + p.error());
+  }
+  // A SEARCH ... SAVE that fails leaves "$" empty (RFC 5182 2.1).
+  if (ret && ret->save) sel_->saved.clear();
   if (p.skip_word("CHARSET")) {
     if (!p.sp()) return bad(tag, "Missing charset");
     auto cs = p.astring();
@@ -225,11 +240,14 @@ void Session::cmd_search(const std::string& tag, Parser& p, bool uid) {
   auto prog = p.search_program();
   if (!prog) return bad(tag, "Invalid search: " + p.error());
   bool use_cache = need_of(*prog) == Need::kHeaders;
+  bool modseq_key = has_modseq_key(*prog);
+  if (modseq_key) enable_condstore();
+  uint64_t highest = 0;  // of the messages found, for "(MODSEQ n)" (RFC 7162 3.1.5)
   if (use_cache) {
     if (!sel_->headers) sel_->headers = std::make_unique<mailstore::HeaderCache>(sel_->index->folder());
     sel_->headers->load();
   }
-  std::string out = "* SEARCH";
+  std::vector<uint32_t> found;
   for (uint32_t seq = 1; seq <= sel_->uids.size(); ++seq) {
     Loaded m;
     bool loaded = false;
@@ -238,15 +256,55 @@ void Session::cmd_search(const std::string& tag, Parser& p, bool uid) {
       if (!mi) continue;
       m.cached_fields = cached_fields(*mi);
     }
-    if (matches(*prog, seq, m, loaded))
-      out += " " + std::to_string(uid ? sel_->uids[seq - 1] : seq);
+    if (matches(*prog, seq, m, loaded)) {
+      found.push_back(seq);
+      if (const auto* mi = modseq_key ? sel_->index->find(sel_->uids[seq - 1], seq - 1) : nullptr)
+        highest = std::max(highest, mi->modseq);
+    }
   }
   if (use_cache) {
     if (auto s = sel_->headers->save(*sel_->index); !s)
       log::warning("header cache of ", sel_->name, ": ", s.error().what);
   }
+  search_results(tag, uid, ret, found, highest);
+}
+
+void Session::search_results(const std::string& tag, bool uid, std::optional<imap::SearchReturn> ret,
+                             const std::vector<uint32_t>& found, uint64_t highest_modseq) {
+  auto number = [&](uint32_t seq) { return uid ? sel_->uids[seq - 1] : seq; };
+  std::string done = uid ? "UID SEARCH completed" : "SEARCH completed";
+  if (!ret && rev2_) ret = imap::SearchReturn{.all = true};  // IMAP4rev2 answers ESEARCH (RFC 9051 6.4.4)
+  if (!ret) {
+    std::string out = "* SEARCH";
+    for (uint32_t seq : found) out += " " + std::to_string(number(seq));
+    if (highest_modseq) out += " (MODSEQ " + std::to_string(highest_modseq) + ")";
+    out_.line(out);
+    return ok(tag, done);
+  }
+  if (ret->save) {
+    // With MIN and/or MAX alone, only those are saved (RFC 5182 2.4).
+    sel_->saved.clear();
+    bool extremes_only = (ret->min || ret->max) && !ret->all && !ret->count;
+    for (size_t i = 0; i < found.size(); ++i)
+      if (!extremes_only || (ret->min && i == 0) || (ret->max && i + 1 == found.size()))
+        sel_->saved.push_back(sel_->uids[found[i] - 1]);
+  }
+  if (!ret->min && !ret->max && !ret->all && !ret->count) return ok(tag, done);  // SAVE alone
+  std::string out = "* ESEARCH (TAG " + imap::quote(tag) + ")" + (uid ? " UID" : "");
+  if (!found.empty()) {
+    if (ret->min) out += " MIN " + std::to_string(number(found.front()));
+    if (ret->max) out += " MAX " + std::to_string(number(found.back()));
+    if (ret->all) {
+      std::vector<uint32_t> numbers;
+      numbers.reserve(found.size());
+      for (uint32_t seq : found) numbers.push_back(number(seq));
+      out += " ALL " + imap::format_set(numbers);
+    }
+  }
+  if (ret->count) out += " COUNT " + std::to_string(found.size());
+  if (highest_modseq && !found.empty()) out += " MODSEQ " + std::to_string(highest_modseq);
   out_.line(out);
-  ok(tag, uid ? "UID SEARCH completed" : "SEARCH completed");
+  ok(tag, done);
 }
 
 }  // namespace posta::imapd

@@ -29,15 +29,19 @@ void Session::sync(bool allow_expunge) {
   if (s.index->generation() == s.synced_generation) return;
   auto msgs = s.index->messages();
   if (allow_expunge) {
+    std::vector<uint32_t> vanished;  // after ENABLE QRESYNC: one VANISHED, no EXPUNGE (RFC 7162 3.2.10)
     for (size_t i = s.uids.size(); i-- > 0;) {
       if (s.index->find(s.uids[i])) continue;
-      out_.line("* " + std::to_string(i + 1) + " EXPUNGE");
+      if (qresync_) vanished.push_back(s.uids[i]);
+      else out_.line("* " + std::to_string(i + 1) + " EXPUNGE");
       s.flags.erase(s.flags.begin() + static_cast<long>(i));
       if (auto r = std::lower_bound(s.recent.begin(), s.recent.end(), s.uids[i]);
           r != s.recent.end() && *r == s.uids[i])
         s.recent.erase(r);
       s.uids.erase(s.uids.begin() + static_cast<long>(i));
     }
+    std::reverse(vanished.begin(), vanished.end());
+    if (!vanished.empty()) out_.line("* VANISHED " + imap::format_set(vanished));
   }
   uint32_t last = s.uids.empty() ? 0 : s.uids.back();
   size_t before = s.uids.size();
@@ -49,7 +53,7 @@ void Session::sync(bool allow_expunge) {
   if (s.uids.size() != before) {
     take_recent(before);
     out_.line("* " + std::to_string(s.uids.size()) + " EXISTS");
-    out_.line("* " + std::to_string(s.recent.size()) + " RECENT");
+    if (!rev2_) out_.line("* " + std::to_string(s.recent.size()) + " RECENT");
   }
   for (size_t i = 0; i < before && i < s.uids.size(); ++i) {
     const auto* m = s.index->find(s.uids[i]);
@@ -58,7 +62,7 @@ void Session::sync(bool allow_expunge) {
     if (known == m->flags_set) continue;
     known = m->flags_set;
     out_.line("* " + std::to_string(i + 1) + " FETCH (UID " + std::to_string(m->uid) + " FLAGS " +
-              flags_text(m->uid, m->flags()) + ")");
+              flags_text(m->uid, m->flags()) + (condstore_ ? " " + modseq_item(*m) : "") + ")");
   }
   // Expunges still to report keep the sync incomplete.
   if (s.uids.size() == s.index->messages().size()) s.synced_generation = s.index->generation();
@@ -102,6 +106,12 @@ std::vector<uint32_t> Session::resolve_set(const imap::SequenceSet& set, bool ui
   std::vector<uint32_t> seqs;
   const auto& uids = sel_->uids;
   if (uids.empty()) return seqs;
+  if (set.last_result) {  // "$": the saved UIDs still here, whether the command is UID or not
+    for (uint32_t u : sel_->saved)
+      if (auto it = std::lower_bound(uids.begin(), uids.end(), u); it != uids.end() && *it == u)
+        seqs.push_back(static_cast<uint32_t>(it - uids.begin() + 1));
+    return seqs;
+  }
   if (!uid) {
     for (auto [lo, hi] : set.resolve(static_cast<uint32_t>(uids.size())))
       for (uint64_t n = lo; n <= hi; ++n) seqs.push_back(static_cast<uint32_t>(n));
@@ -113,6 +123,13 @@ std::vector<uint32_t> Session::resolve_set(const imap::SequenceSet& set, bool ui
     for (; it != uids.end() && *it <= hi; ++it) seqs.push_back(static_cast<uint32_t>(it - uids.begin() + 1));
   }
   return seqs;
+}
+
+std::vector<imap::SequenceSet::Interval> Session::uid_intervals(const imap::SequenceSet& set) const {
+  if (!set.last_result) return set.resolve(sel_->index->uid_next() - 1);
+  std::vector<imap::SequenceSet::Interval> out;
+  for (uint32_t u : sel_->saved) out.emplace_back(u, u);
+  return out;
 }
 
 void Session::tell_flags() {
@@ -147,7 +164,7 @@ std::string Session::flags_text(uint32_t uid, const std::string& letters) {
     if (c >= 'a' && c <= 'z') add(k < keywords.size() ? std::string_view(keywords[k]) : std::string_view());
     else add(mailstore::system_flag_name(c));
   }
-  if (sel_->is_recent(uid)) add("\\Recent");
+  if (!rev2_ && sel_->is_recent(uid)) add("\\Recent");
   out += ')';
   return out;
 }
@@ -182,14 +199,17 @@ void Session::cmd_expunge(const std::string& tag, Parser& p, bool uid) {
   auto all = sel_->index->messages();
   for (auto& m : std::vector<mailstore::MessageInfo>(all.begin(), all.end())) {
     if (!m.has_flag('T')) continue;
-    if (set && !set->contains(m.uid, sel_->uids.empty() ? 0 : sel_->uids.back())) continue;
+    if (set && !(set->last_result ? sel_->is_saved(m.uid) : set->contains(m.uid, sel_->uids.empty() ? 0 : sel_->uids.back())))
+      continue;
     if (sel_->index->remove(m.uid)) bytes += static_cast<int64_t>(m.size), ++count;
   }
   if (count && ::access((maildir_ + "/maildirsize").c_str(), F_OK) == 0) {
     auto limit = maildir::quota_from_env(std::getenv("POSTA_QUOTA"));
     if (limit) (void)maildir::Quota(maildir_, *limit).add(-bytes, -count);
   }
-  ok(tag, "EXPUNGE completed");
+  if (condstore_) sync(true);  // the VANISHED or EXPUNGE lines before the new HIGHESTMODSEQ
+  ok(tag, (condstore_ ? "[HIGHESTMODSEQ " + std::to_string(sel_->index->highest_modseq()) + "] " : std::string()) +
+              "EXPUNGE completed");
 }
 
 // Moving mail into or out of Junk teaches the spam filter unless the admin turned that off

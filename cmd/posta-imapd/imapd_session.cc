@@ -41,7 +41,7 @@ Session::Session(Config cfg, bool post_auth)
 }
 
 std::string Session::capabilities() const {
-  std::string c = "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE";
+  std::string c = "IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR ID ENABLE IDLE";
   if (!authenticated_) {
     if (tls_ctl_ && !tls_) c += " STARTTLS";
     if (tls_ || cfg_.plaintext_ok) c += " AUTH=PLAIN";
@@ -49,7 +49,7 @@ std::string Session::capabilities() const {
     return c;
   }
   return c + " NAMESPACE UNSELECT UIDPLUS MOVE CHILDREN SPECIAL-USE LIST-EXTENDED QUOTA QUOTA=RES-STORAGE "
-             "QUOTA=RES-MESSAGE MULTIAPPEND";
+             "QUOTA=RES-MESSAGE MULTIAPPEND CONDSTORE QRESYNC ESEARCH SEARCHRES LIST-STATUS STATUS=SIZE CREATE-SPECIAL-USE UTF8=ACCEPT";
 }
 
 void Session::greet() { out_.line("* OK [CAPABILITY " + capabilities() + "] posta IMAP4rev1 ready"); }
@@ -169,16 +169,8 @@ bool Session::command(const std::string& tag, const std::string& cmd, Parser& p)
   else if (cmd == "APPEND") cmd_append(tag, p);
   else if (cmd == "NAMESPACE") cmd_namespace(tag);
   else if (cmd == "GETQUOTA" || cmd == "GETQUOTAROOT" || cmd == "SETQUOTA") cmd_quota(tag, p, cmd);
-  else if (cmd == "ENABLE") {
-    std::string en;
-    while (p.sp()) {
-      auto a = p.atom();
-      if (!a) break;
-      (void)a;  // no ENABLE-able extension is implemented (CONDSTORE, UTF8=ACCEPT)
-    }
-    out_.line("* ENABLED" + en);
-    ok(tag, "Enabled");
-  } else if (cmd == "IDLE") cmd_idle(tag);
+  else if (cmd == "ENABLE") cmd_enable(tag, p);
+  else if (cmd == "IDLE") cmd_idle(tag);
   else if (!sel_) bad(tag, "Command unknown or needs a selected mailbox");
   else if (cmd == "CLOSE" || cmd == "UNSELECT") {
     close_mailbox(cmd == "CLOSE");

@@ -49,6 +49,8 @@ struct Selected {
   bool dirty = true;  // refresh needed before the next sync
   uint64_t synced_generation = 0;  // index->generation() at the last complete sync
   std::unique_ptr<mailstore::HeaderCache> headers;  // opened by the first header SEARCH
+  std::vector<uint32_t> saved;  // SEARCHRES "$": the UIDs SEARCH RETURN (SAVE) saved, ascending
+  bool is_saved(uint32_t uid) const { return std::binary_search(saved.begin(), saved.end(), uid); }
 };
 
 // A loaded message for FETCH/SEARCH (CRLF form, parsed on demand).
@@ -95,11 +97,21 @@ class Session {
   void cmd_rename(const std::string& tag, Parser& p);
   void cmd_subscribe(const std::string& tag, Parser& p, bool on);
   void cmd_status(const std::string& tag, Parser& p);
+  // "(MESSAGES UNSEEN ...)" for STATUS and LIST RETURN (STATUS ...); nullopt: BAD.
+  std::optional<std::vector<std::string>> status_items(Parser& p);
+  // "MESSAGES 3 UNSEEN 1" of mailbox name (existing); nullopt with error when unreadable.
+  std::optional<std::string> status_text(const std::string& name, const std::vector<std::string>& items,
+                                         std::string& error);
   void cmd_select(const std::string& tag, Parser& p, bool read_only);
+  void cmd_enable(const std::string& tag, Parser& p);
   void cmd_namespace(const std::string& tag);
   void cmd_quota(const std::string& tag, Parser& p, const std::string& name);
   void cmd_append(const std::string& tag, Parser& p);
   std::optional<std::string> mailbox_arg(const std::string& tag, Parser& p);
+  // Mailbox names as the client writes them -> as stored (modified UTF-7), and stored ->
+  // quoted for a response: UTF-8 after ENABLE UTF8=ACCEPT or IMAP4rev2, else unchanged.
+  std::string name_in(const std::string& raw) const;
+  std::string name_out(const std::string& stored) const;
   bool over_quota(uint64_t bytes, uint64_t count);
 
   // selected state (imapd_selected.cc)
@@ -113,6 +125,8 @@ class Session {
   bool learning_wanted() const;
   void cmd_idle(const std::string& tag);
   std::vector<uint32_t> resolve_set(const imap::SequenceSet& set, bool uid) const;  // -> seqs
+  // The UIDs a UID set names, as intervals, "$" included.
+  std::vector<imap::SequenceSet::Interval> uid_intervals(const imap::SequenceSet& set) const;
   // FLAGS and PERMANENTFLAGS; tell_new_keywords() repeats them when the folder has keywords
   // the session has not been told about (RFC 3501 7.2.6), before any FETCH could show one.
   void tell_flags();
@@ -121,6 +135,19 @@ class Session {
   // The index letters of flags; an error (the NO text) for an unknown system flag, or when
   // allocate and the mailbox has no room for another keyword.
   Result<std::string> letters_from(const std::vector<std::string>& flags, bool allocate);
+
+  // CONDSTORE and QRESYNC (imapd_condstore.cc)
+  // A CONDSTORE-enabling command (RFC 7162 3.1): from now on FETCH responses carry MODSEQ;
+  // with a mailbox selected, its HIGHESTMODSEQ is announced once.
+  void enable_condstore();
+  // SELECT/EXAMINE (QRESYNC ...): VANISHED (EARLIER) and FETCH of what changed since.
+  void qresync_select(const imap::QresyncParams& q);
+  // "* VANISHED (EARLIER) ..." for the UIDs of range (1..UIDNEXT-1 cut) expunged since
+  // modseq; nothing when none.
+  void vanished_earlier(const std::vector<imap::SequenceSet::Interval>& range, uint64_t modseq);
+  std::string modseq_item(const mailstore::MessageInfo& mi) const {
+    return "MODSEQ (" + std::to_string(mi.modseq) + ")";
+  }
 
   // fetch and store (imapd_fetch.cc)
   void cmd_fetch(const std::string& tag, Parser& p, bool uid);
@@ -133,6 +160,10 @@ class Session {
   // search (imapd_search.cc)
   void cmd_search(const std::string& tag, Parser& p, bool uid);
   bool matches(const imap::SearchKey& k, uint32_t seq, Loaded& m, bool& loaded);
+  // The answer to a SEARCH: "* SEARCH ..." or, with RETURN, "* ESEARCH ..." (RFC 4731);
+  // SAVE keeps the result for "$" (RFC 5182). found: sequence numbers, ascending.
+  void search_results(const std::string& tag, bool uid, std::optional<imap::SearchReturn> ret,
+                      const std::vector<uint32_t>& found, uint64_t highest_modseq);
   std::optional<std::string_view> cached_fields(const mailstore::MessageInfo& mi);
 
   Config cfg_;
@@ -150,6 +181,10 @@ class Session {
   std::unordered_map<std::string, uint64_t> size_cache_;  // base -> RFC822.SIZE
   bool logout_ = false;
   bool post_auth_ = false;
+  bool condstore_ = false;  // RFC 7162: enabled by ENABLE or a CONDSTORE-enabling command
+  bool qresync_ = false;    // ENABLE QRESYNC: VANISHED instead of EXPUNGE
+  bool rev2_ = false;       // ENABLE IMAP4rev2 (RFC 9051): no \Recent, ESEARCH answers
+  bool utf8_names_ = false; // ENABLE UTF8=ACCEPT (RFC 6855) or IMAP4rev2: UTF-8 mailbox names
   std::string tagged_;
   uint64_t bytes_in_ = 0;
 };

@@ -72,6 +72,7 @@ std::optional<FetchAtt> Parser::fetch_att() {
   else if (w == "RFC822") a.kind = K::kRfc822;
   else if (w == "RFC822.HEADER") a.kind = K::kRfc822Header;
   else if (w == "RFC822.TEXT") a.kind = K::kRfc822Text;
+  else if (w == "MODSEQ") a.kind = K::kModseq;
   else if (w == "BODY" || w == "BODY.PEEK") {
     a.peek = w == "BODY.PEEK";
     if (peek() != '[') {
@@ -139,7 +140,7 @@ std::optional<SearchKey> Parser::search_key(int depth) {
     if (!search_keys_until(k.sub, ')', depth + 1)) return std::nullopt;
     return k;
   }
-  if (peek() == '*' || std::isdigit(static_cast<unsigned char>(peek()))) {
+  if (peek() == '*' || peek() == '$' || std::isdigit(static_cast<unsigned char>(peek()))) {
     auto s = sequence_set();
     if (!s) return std::nullopt;
     k.kind = K::kSeqSet;
@@ -182,6 +183,24 @@ std::optional<SearchKey> Parser::search_key(int depth) {
   if (u == "LARGER" || u == "SMALLER")
     return with_arg(u == "LARGER" ? K::kLarger : K::kSmaller, [&] { return number(); }, k.number);
   if (u == "UID") return with_arg(K::kUid, [&] { return sequence_set(); }, k.set);
+  if (u == "MODSEQ") {
+    // MODSEQ [entry-name entry-type-req] mod-sequence-valzer (RFC 7162 3.1.5): the entry
+    // is accepted and ignored (one modseq per message covers every flag).
+    k.kind = K::kModseq;
+    if (!sp()) return std::nullopt;
+    if (peek() == '"') {
+      auto entry = quoted();
+      if (!entry || !sp()) return std::nullopt;
+      auto type = atom();
+      if (!type || !sp()) return std::nullopt;
+      std::string t = upper(*type);
+      if (t != "PRIV" && t != "SHARED" && t != "ALL") { failed("invalid MODSEQ entry type"); return std::nullopt; }
+    }
+    auto n = mod_sequence();
+    if (!n) return std::nullopt;
+    k.number = *n;
+    return k;
+  }
   if (u == "HEADER") {
     k.kind = K::kHeader;
     if (!sp()) return std::nullopt;

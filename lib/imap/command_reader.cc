@@ -24,7 +24,8 @@ bool trailing_literal(const std::string& line, size_t& size, bool& nonsync, size
   auto [p, ec] = std::from_chars(num.data(), num.data() + num.size(), v);
   if (p != num.data() + num.size()) return false;
   size = ec == std::errc() ? static_cast<size_t>(v) : SIZE_MAX;
-  start = open;
+  // "~{n}" (literal8, RFC 3516 and RFC 6855 APPEND): the same bytes to the parser.
+  start = open > 0 && line[open - 1] == '~' ? open - 1 : open;
   return true;
 }
 

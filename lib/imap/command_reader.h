@@ -43,7 +43,8 @@ struct ReadResult {
   std::string tag;  // best effort, for the error reply
 };
 
-// Parses "{123}" or "{123+}" at the end of a line. Returns false when none.
+// Parses "{123}" or "{123+}" at the end of a line, also as literal8 "~{123}" (start is
+// then at the '~'). Returns false when none.
 bool trailing_literal(const std::string& line, size_t& size, bool& nonsync, size_t& start);
 
 class CommandReader {

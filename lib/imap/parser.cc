@@ -123,18 +123,25 @@ std::optional<std::string> Parser::list_mailbox() {
   return text_.substr(start, pos_ - start);
 }
 
-std::optional<uint64_t> Parser::number() {
+std::optional<uint64_t> Parser::digits(uint64_t max, const char* what) {
   size_t start = pos_;
   while (!at_end() && std::isdigit(static_cast<unsigned char>(text_[pos_]))) ++pos_;
   uint64_t v = 0;
-  if (pos_ == start || pos_ - start > 10) { failed("expected a number"); return std::nullopt; }
-  std::from_chars(text_.data() + start, text_.data() + pos_, v);
-  if (v > 0xffffffffu) { failed("number out of range"); return std::nullopt; }
+  auto [end, ec] = std::from_chars(text_.data() + start, text_.data() + pos_, v);
+  if (pos_ == start || ec != std::errc()) { failed(std::string("expected ") + what); return std::nullopt; }
+  if (v > max) { failed(std::string(what) + " out of range"); return std::nullopt; }
   return v;
 }
 
+std::optional<uint64_t> Parser::number() { return digits(0xffffffffu, "a number"); }
+
 std::optional<SequenceSet> Parser::sequence_set() {
   SequenceSet set;
+  if (peek() == '$') {  // SEARCHRES: the saved result, a set of its own (RFC 5182 2.1)
+    ++pos_;
+    set.last_result = true;
+    return set;
+  }
   size_t ranges = 0;
   struct Bound {
     uint32_t n = 0;

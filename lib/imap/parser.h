@@ -24,7 +24,7 @@ struct Section {
 
 struct FetchAtt {
   enum class Kind { kFlags, kUid, kInternalDate, kRfc822Size, kEnvelope, kBody, kBodyStructure,
-                    kSection, kRfc822, kRfc822Header, kRfc822Text } kind = Kind::kFlags;
+                    kSection, kRfc822, kRfc822Header, kRfc822Text, kModseq } kind = Kind::kFlags;
   bool peek = false;
   Section section;
   bool partial = false;
@@ -37,14 +37,36 @@ struct SearchKey {
     kUndeleted, kUndraft, kUnflagged, kUnseen, kKeyword, kUnkeyword,
     kBcc, kCc, kFrom, kSubject, kTo, kBody, kText, kHeader,
     kBefore, kOn, kSince, kSentBefore, kSentOn, kSentSince,
-    kLarger, kSmaller, kUid, kSeqSet, kNot, kOr, kAnd
+    kLarger, kSmaller, kUid, kSeqSet, kNot, kOr, kAnd, kModseq
   } kind = Kind::kAll;
   std::string str;          // search text, keyword or header value
   std::string field;        // HEADER field name
   time_t date = 0;          // day start, UTC
-  uint64_t number = 0;      // LARGER/SMALLER
+  uint64_t number = 0;      // LARGER/SMALLER, MODSEQ
   SequenceSet set;          // UID / sequence set
   std::vector<SearchKey> sub;  // NOT: 1, OR: 2, AND: n
+};
+
+// RFC 7162 modifiers and parameters.
+inline constexpr uint64_t kMaxModseq = 0x7fffffffffffffffull;
+struct FetchModifiers {
+  std::optional<uint64_t> changed_since;  // CHANGEDSINCE
+  bool vanished = false;                  // VANISHED (QRESYNC, UID FETCH only)
+};
+struct QresyncParams {
+  uint32_t uid_validity = 0;
+  uint64_t modseq = 0;
+  std::optional<SequenceSet> known_uids;
+  std::optional<SequenceSet> match_seqs, match_uids;  // seq-match-data
+};
+// SEARCH RETURN (...) (RFC 4731 ESEARCH, RFC 5182 SAVE); empty options mean ALL.
+struct SearchReturn {
+  bool min = false, max = false, all = false, count = false, save = false;
+};
+
+struct SelectParams {
+  bool condstore = false;
+  std::optional<QresyncParams> qresync;
 };
 
 class Parser {
@@ -72,6 +94,15 @@ class Parser {
   std::optional<std::vector<FetchAtt>> fetch_atts();
   // SEARCH keys after the optional CHARSET (the caller parses CHARSET).
   std::optional<SearchKey> search_program();
+  // RFC 7162 (condstore_args.cc), each after the SP that precedes it: a mod-sequence
+  // (0 .. 2^63 - 1), "(CHANGEDSINCE n [VANISHED])", "(UNCHANGEDSINCE n)", and SELECT's
+  // "(CONDSTORE)" / "(QRESYNC (uidvalidity modseq [known-uids [(seqs uids)]]))".
+  std::optional<uint64_t> mod_sequence();
+  std::optional<FetchModifiers> fetch_modifiers();
+  std::optional<uint64_t> store_modifiers();
+  std::optional<SelectParams> select_params();
+  // After "RETURN SP": "(MIN MAX ALL COUNT SAVE)" in any order; "()" is ALL (search_args.cc).
+  std::optional<SearchReturn> search_return();
 
   const std::string& error() const { return error_; }
   bool failed(std::string why) { if (error_.empty()) error_ = std::move(why); return false; }
@@ -83,6 +114,8 @@ class Parser {
   static constexpr size_t kMaxSectionDepth = 8;
 
  private:
+  // Decimal digits as a number up to max (what: for the error message).
+  std::optional<uint64_t> digits(uint64_t max, const char* what);
   std::optional<std::string> quoted();
   std::optional<std::string> literal();
   std::optional<FetchAtt> fetch_att();

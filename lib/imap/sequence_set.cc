@@ -55,4 +55,28 @@ std::vector<SequenceSet::Interval> SequenceSet::resolve(uint32_t max) const {
   return out;
 }
 
+std::string format_set(const std::vector<SequenceSet::Interval>& ascending) {
+  std::string out;
+  std::vector<SequenceSet::Interval> merged;
+  for (auto iv : ascending) {
+    if (!merged.empty() && merged.back().second != kStar && iv.first <= merged.back().second + 1)
+      merged.back().second = std::max(merged.back().second, iv.second);
+    else
+      merged.push_back(iv);
+  }
+  for (auto [a, b] : merged) {
+    if (!out.empty()) out += ',';
+    out += std::to_string(a);
+    if (b != a) out += ':' + std::to_string(b);
+  }
+  return out;
+}
+
+std::string format_set(const std::vector<uint32_t>& ascending) {
+  std::vector<SequenceSet::Interval> v;
+  v.reserve(ascending.size());
+  for (uint32_t n : ascending) v.emplace_back(n, n);
+  return format_set(v);
+}
+
 }  // namespace posta::imap

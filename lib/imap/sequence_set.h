@@ -4,6 +4,7 @@
 // text ("1:*,1:*,..." is one range).
 #pragma once
 #include <cstdint>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -37,12 +38,19 @@ class SequenceSet {
   // a > max), so together they are star_from()..max plus max itself.
   bool has_star() const { return has_star_; }
   uint32_t star_from() const { return star_from_; }  // kStar when only "*" was given
-  bool last_result = false;  // "$" (SEARCHRES) -- not supported, always false
+  // "$" (SEARCHRES, RFC 5182): the session's saved search result, which the session
+  // resolves; the set has no ranges of its own then.
+  bool last_result = false;
 
  private:
   std::vector<Interval> finite_;
   bool has_star_ = false;
   uint32_t star_from_ = kStar;
 };
+
+// "1:3,7,9:10": ascending numbers (repeats allowed) or intervals as a set in responses
+// (VANISHED, MODIFIED, ESEARCH ALL); "" when empty.
+std::string format_set(const std::vector<uint32_t>& ascending);
+std::string format_set(const std::vector<SequenceSet::Interval>& ascending);
 
 }  // namespace posta::imap

@@ -10,10 +10,10 @@ std::string literal(std::string_view s) {
   return out;
 }
 
-std::string quote(std::string_view s) {
+std::string quote(std::string_view s, bool utf8) {
   if (s.size() > 1000) return literal(s);
   for (unsigned char c : s)
-    if (c == '\r' || c == '\n' || c == 0 || c >= 0x80) return literal(s);
+    if (c == '\r' || c == '\n' || c == 0 || (c >= 0x80 && !utf8)) return literal(s);
   std::string out = "\"";
   for (char c : s) {
     if (c == '"' || c == '\\') out += '\\';

@@ -8,8 +8,9 @@
 
 namespace posta::imap {
 
-// "quoted" when safe (7-bit, no CR/LF/NUL, short), else a literal "{n}\r\n...".
-std::string quote(std::string_view s);
+// "quoted" when safe (7-bit, no CR/LF/NUL, short), else a literal "{n}\r\n...". With utf8
+// (a session after ENABLE UTF8=ACCEPT or IMAP4rev2, RFC 6855 3), 8-bit bytes stay quoted.
+std::string quote(std::string_view s, bool utf8 = false);
 // quote(s), or NIL for an absent value.
 std::string nquote(std::string_view s, bool present);
 // Always a literal (message bodies).

@@ -257,4 +257,26 @@ std::string_view special_use(std::string_view mailbox) {
   return "";
 }
 
+std::string_view supported_special_use(std::string_view attribute) {
+  for (std::string_view a : {"\\Archive", "\\Drafts", "\\Junk", "\\Sent", "\\Trash"})
+    if (iequals(a, attribute)) return a;
+  return "";
+}
+
+std::string Folders::special_use_of(std::string_view mailbox) const {
+  auto stored = read_file(dir(mailbox) + "/posta-specialuse", 64);
+  if (stored) {
+    std::string_view a = *stored;
+    while (!a.empty() && (a.back() == '\n' || a.back() == ' ')) a.remove_suffix(1);
+    if (auto s = supported_special_use(a); !s.empty()) return std::string(s);
+  }
+  return std::string(special_use(mailbox));
+}
+
+Status Folders::set_special_use(std::string_view mailbox, std::string_view attribute) {
+  auto a = supported_special_use(attribute);
+  if (a.empty()) return fail("unsupported special-use attribute", EINVAL);
+  return write_file_atomic(dir(mailbox) + "/posta-specialuse", std::string(a) + "\n", 0600);
+}
+
 }  // namespace posta::mailstore

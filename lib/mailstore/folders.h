@@ -39,6 +39,10 @@ class Folders {
   std::vector<std::string> subscriptions() const;
   [[nodiscard]] Status subscribe(std::string_view mailbox, bool on);
   const std::string& maildir() const { return maildir_; }
+  // The SPECIAL-USE attribute of a mailbox (RFC 6154): the one CREATE ... (USE (...)) gave
+  // it (posta-specialuse in its folder), else the one of its name (special_use()), or "".
+  std::string special_use_of(std::string_view mailbox) const;
+  [[nodiscard]] Status set_special_use(std::string_view mailbox, std::string_view attribute);
 
  private:
   std::string maildir_;
@@ -46,5 +50,8 @@ class Folders {
 
 // The SPECIAL-USE attribute of a mailbox name ("\\Sent" for "Sent"), or "".
 std::string_view special_use(std::string_view mailbox);
+// attribute as posta stores it ("\\junk" -> "\\Junk"), or "" when not one it supports
+// (\\Archive \\Drafts \\Junk \\Sent \\Trash; not the virtual \\All and \\Flagged).
+std::string_view supported_special_use(std::string_view attribute);
 
 }  // namespace posta::mailstore

@@ -15,9 +15,9 @@ namespace posta::mailstore {
 namespace {
 
 constexpr const char* kCache = "/posta-index.cache";
-constexpr char kMagic[8] = {'P', 'I', 'D', 'X', '0', '0', '0', '2'};
+constexpr char kMagic[8] = {'P', 'I', 'D', 'X', '0', '0', '0', '3'};
 constexpr size_t kMaxCache = 1u << 30;
-constexpr size_t kHeader = 80;  // a multiple of 8: the records that follow are aligned
+constexpr size_t kHeader = 88;  // a multiple of 8: the records that follow are aligned
 
 template <typename T>
 void put(std::string& out, T v) {
@@ -39,7 +39,7 @@ T get(std::string_view data, size_t& pos) {
 bool valid_record(const MessageInfo& m, std::string_view names) {
   if (m.name_area != 0 || m.reserved != 0 || m.new_dir > 1 || m.name_len < 5 ||
       m.base_len == 0 || m.base_len > m.name_len - 4 || (m.flags_set >> 52) != 0 ||
-      m.name_off > names.size() || m.name_len > names.size() - m.name_off)
+      m.modseq == 0 || m.name_off > names.size() || m.name_len > names.size() - m.name_off)
     return false;
   std::string_view name = names.substr(m.name_off, m.name_len);
   if (name.substr(0, 4) != (m.new_dir ? "new/" : "cur/")) return false;
@@ -123,6 +123,7 @@ std::optional<IndexSnapshot> load_index_cache(const std::string& folder) {
   IndexSnapshot snap;
   snap.uid_validity = get<uint32_t>(body, pos);
   snap.uid_next = get<uint32_t>(body, pos);
+  snap.highest_modseq = get<uint64_t>(body, pos);
   snap.stamp = get<Stamp>(body, pos);
   uint32_t count = get<uint32_t>(body, pos);
   uint32_t record_size = get<uint32_t>(body, pos);
@@ -137,7 +138,9 @@ std::optional<IndexSnapshot> load_index_cache(const std::string& folder) {
   snap.names = body.substr(kHeader + count * size_t{sizeof(MessageInfo)});
   uint32_t last_uid = 0;
   for (const MessageInfo& m : snap.records) {
-    if (m.uid <= last_uid || m.uid >= snap.uid_next || !valid_record(m, snap.names)) return std::nullopt;
+    if (m.uid <= last_uid || m.uid >= snap.uid_next || m.modseq > snap.highest_modseq ||
+        !valid_record(m, snap.names))
+      return std::nullopt;
     last_uid = m.uid;
   }
   snap.file = std::move(file);
@@ -150,7 +153,8 @@ Status save_index_cache(const std::string& folder, const MailboxIndex& index, co
   names.reserve(records.size() * 48);
   std::string out(kMagic, sizeof kMagic);
   out.reserve(kHeader + records.size() * (sizeof(MessageInfo) + 48) + 8);
-  put(out, index.uid_validity()), put(out, index.uid_next()), put(out, stamp);
+  put(out, index.uid_validity()), put(out, index.uid_next()), put(out, index.highest_modseq());
+  put(out, stamp);
   put(out, static_cast<uint32_t>(records.size())), put(out, static_cast<uint32_t>(sizeof(MessageInfo)));
   size_t names_at = out.size();
   put(out, uint64_t{0});

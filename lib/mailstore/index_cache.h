@@ -48,11 +48,13 @@ struct MappedFile {
   size_t map_len_ = 0;
 };
 
-// File layout (native byte order; "PIDX0002"): magic, uid_validity, uid_next, Stamp, record
+// File layout (native byte order; "PIDX0003"): magic, uid_validity, uid_next, highest
+// modseq, Stamp, record
 // count, sizeof(MessageInfo), length of the name area, the records (MessageInfo, ascending
 // UID, name_area 0), the name area, a checksum of everything before it.
 struct IndexSnapshot {
   uint32_t uid_validity = 0, uid_next = 0;
+  uint64_t highest_modseq = 0;
   Stamp stamp;
   std::shared_ptr<const MappedFile> file;
   std::span<const MessageInfo> records;  // in file

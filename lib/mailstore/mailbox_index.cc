@@ -7,11 +7,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
 #include <ctime>
 
 #include "io/fd.h"
+#include "mailstore/folder_lock.h"
 #include "mailstore/index_cache.h"
+#include "mailstore/modseq_log.h"
 #include "mailstore/names.h"
 
 namespace posta::mailstore {
@@ -19,27 +20,6 @@ namespace {
 
 constexpr const char* kUidlist = "/posta-uidlist";
 constexpr const char* kLock = "/posta-uidlist.lock";
-
-// flock(2) held for the lifetime of the object.
-class FolderLock {
- public:
-  static Result<FolderLock> take(const std::string& folder, int mode = LOCK_EX) {
-    auto fd = open_fd(folder + kLock, O_RDWR | O_CREAT, 0600);
-    if (!fd) return std::unexpected(fd.error());
-    while (::flock(fd->get(), mode) != 0)
-      if (errno != EINTR) return fail_sys("unable to lock " + folder + kLock);
-    return FolderLock(std::move(*fd));
-  }
-
- private:
-  explicit FolderLock(Fd fd) : fd_(std::move(fd)) {}
-  Fd fd_;  // closing releases the lock
-};
-
-bool parse_u64(std::string_view s, uint64_t& v) {
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  return ec == std::errc() && p == s.data() + s.size();
-}
 
 struct timespec dir_mtime(const std::string& d) {
   struct stat st{};
@@ -80,13 +60,17 @@ uint32_t fresh_uid_validity(const std::string& folder) {
 
 }  // namespace
 
+MailboxIndex::MailboxIndex(MailboxIndex&&) noexcept = default;
+MailboxIndex& MailboxIndex::operator=(MailboxIndex&&) noexcept = default;
+MailboxIndex::~MailboxIndex() = default;
+
 Result<MailboxIndex> MailboxIndex::open(const std::string& folder) {
   MailboxIndex ix;
   ix.folder_ = folder;
   struct stat st{};
   if (::stat((folder + "/cur").c_str(), &st) != 0) return fail_sys("unable to open " + folder);
   if (::access((folder + kUidlist).c_str(), F_OK) != 0) {
-    auto lock = FolderLock::take(folder);
+    auto lock = FolderLock::take(folder + kLock);
     if (!lock) return std::unexpected(lock.error());
     if (::access((folder + kUidlist).c_str(), F_OK) != 0) {
       std::string header = "posta-uidlist 1 " + std::to_string(fresh_uid_validity(folder)) + " 1\n";
@@ -109,6 +93,7 @@ bool MailboxIndex::load_cache() {
   if (!now || !(*now == snap->stamp)) return false;
   uid_validity_ = snap->uid_validity;
   uid_next_ = snap->uid_next;
+  highest_modseq_ = snap->highest_modseq;
   cache_ = std::move(snap->file);
   cache_records_ = snap->records;
   cache_names_ = snap->names;
@@ -282,7 +267,7 @@ void MailboxIndex::rebuild(Scan& scan) {
 // The whole refresh runs under the exclusive folder lock: renames by other sessions (shared
 // lock) cannot hide an entry from readdir(), and UID assignment is serialised.
 Status MailboxIndex::refresh() {
-  auto lock = FolderLock::take(folder_, LOCK_EX);
+  auto lock = FolderLock::take(folder_ + kLock, LOCK_EX);
   if (!lock) return std::unexpected(lock.error());
   if (keywords_file_id() != keywords_id_)
     if (auto s = load_keywords(); !s) return s;
@@ -294,6 +279,7 @@ Status MailboxIndex::refresh() {
   auto stamp = dirs_stamp(folder_);
   if (!stamp) return std::unexpected(stamp.error());
   if (auto s = scan_and_assign(); !s) return s;
+  if (auto s = settle_modseqs(); !s) return s;
   // Again after the scan: a new keyword is written before the rename that first gives a
   // message its letter, so a scan that saw the letter finds the keyword here.
   if (keywords_file_id() != keywords_id_)
@@ -381,6 +367,55 @@ MessageInfo* MailboxIndex::find_mut(uint32_t uid) {
   auto it = std::lower_bound(all.begin(), all.end(), uid,
                              [](const MessageInfo& m, uint32_t u) { return m.uid < u; });
   return it != all.end() && it->uid == uid ? &*it : nullptr;
+}
+
+ModseqLog& MailboxIndex::modseq_log() {
+  if (!modseq_log_) modseq_log_ = std::make_unique<ModseqLog>(folder_);
+  return *modseq_log_;
+}
+
+Status MailboxIndex::settle_modseqs() {
+  auto& log = modseq_log();
+  auto lock = log.lock();
+  if (!lock) return std::unexpected(lock.error());
+  if (auto s = log.read(uid_validity_); !s) return s;
+  std::vector<ModseqChange> changes;
+  size_t logged = 0;  // messages with a live entry
+  for (auto& m : owned_) {
+    const ModseqEntry* e = log.find(m.uid);
+    logged += e != nullptr;
+    if (e && e->flags == m.flags_set) m.modseq = e->modseq;
+    else changes.push_back({m.uid, m.flags_set, false});
+  }
+  if (log.live().size() > logged)
+    for (auto& [uid, e] : log.live())
+      if (!find(uid)) changes.push_back({uid, 0, true});
+  // Expunges last: the new modseqs of the messages still here are highest() + 1 onwards.
+  std::stable_partition(changes.begin(), changes.end(), [](auto& c) { return !c.expunged; });
+  auto base = log.append(uid_validity_, changes);
+  if (!base) return std::unexpected(base.error());
+  uint64_t next = *base;
+  for (auto& c : changes)
+    if (!c.expunged) find_mut(c.uid)->modseq = ++next;
+  highest_modseq_ = log.highest();
+  return log.compact_if_worth(uid_validity_);
+}
+
+Result<uint64_t> MailboxIndex::log_changes(const std::vector<ModseqChange>& changes) {
+  auto& log = modseq_log();
+  auto lock = log.lock();
+  if (!lock) return std::unexpected(lock.error());
+  if (auto s = log.read(uid_validity_); !s) return std::unexpected(s.error());
+  if (auto s = log.append(uid_validity_, changes); !s) return std::unexpected(s.error());
+  highest_modseq_ = log.highest();
+  return highest_modseq_;  // the modseq of the last change recorded
+}
+
+Result<std::vector<uint32_t>> MailboxIndex::expunged_since(uint64_t since, bool& complete) {
+  auto& log = modseq_log();
+  if (auto s = log.read(uid_validity_); !s) return std::unexpected(s.error());
+  complete = since >= log.floor();
+  return log.expunged_since(since);
 }
 
 std::string uidl(const MailboxIndex& index, const MessageInfo& m) {

@@ -9,6 +9,7 @@
 //                       when the file is rewritten (temp, fsync, rename).
 //   posta-uidlist.lock  flock(2)ed exclusively while UIDs are assigned or the list rewritten.
 //   posta-keywords      "<letter> <keyword>\n": IMAP keywords stored as Maildir letters a-z.
+//   posta-modseq        the MODSEQ of every message and HIGHESTMODSEQ (modseq_log.h).
 //   posta-index.cache   snapshot of this index, used while the folder is unchanged
 //                       (index_cache.h); posta-headers.cache: header fields for SEARCH
 //                       (header_cache.h).
@@ -26,6 +27,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -57,11 +59,12 @@ struct MessageInfo {
   uint8_t name_area = 0;   // 0: the names of the last scan or cache; 1: names added since
   uint8_t new_dir = 0;     // 1: the file is in new/
   uint16_t reserved = 0;
+  uint64_t modseq = 0;     // RFC 7162 MODSEQ of the last flag change (or arrival)
   bool in_new() const { return new_dir != 0; }
   bool has_flag(char c) const { return (flags_set & flag_bit(c)) != 0; }
   std::string flags() const { return flag_letters(flags_set); }  // sorted letters
 };
-static_assert(sizeof(MessageInfo) == 40);
+static_assert(sizeof(MessageInfo) == 48);
 
 // What a folder looked like at a scan: mtimes of new/ and cur/, inode and size of the uidlist.
 struct Stamp {
@@ -71,6 +74,8 @@ struct Stamp {
 };
 
 struct MappedFile;  // index_cache.h
+class ModseqLog;    // modseq_log.h
+struct ModseqChange;
 struct StringHash {
   using is_transparent = void;
   size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
@@ -82,11 +87,18 @@ class MailboxIndex {
   // Creates the uidlist (with a fresh UIDVALIDITY) when missing, and scans the folder.
   [[nodiscard]] static Result<MailboxIndex> open(const std::string& folder);
 
-  MailboxIndex(MailboxIndex&&) noexcept = default;
-  MailboxIndex& operator=(MailboxIndex&&) noexcept = default;
+  MailboxIndex(MailboxIndex&&) noexcept;
+  MailboxIndex& operator=(MailboxIndex&&) noexcept;
+  ~MailboxIndex();
 
   uint32_t uid_validity() const { return uid_validity_; }
   uint32_t uid_next() const { return uid_next_; }
+  // RFC 7162 HIGHESTMODSEQ: the highest MODSEQ given out in this folder (at least 1).
+  uint64_t highest_modseq() const { return highest_modseq_; }
+  // UIDs expunged with a MODSEQ above since (rereads the log); complete is false when
+  // since is below what the log remembers, and the caller must assume every UID absent
+  // from messages() may have gone since.
+  [[nodiscard]] Result<std::vector<uint32_t>> expunged_since(uint64_t since, bool& complete);
   // Every message present at the last refresh, ascending UID. Valid until the next change.
   std::span<const MessageInfo> messages() const;
   // nullptr when no such UID (any more).
@@ -115,8 +127,11 @@ class MailboxIndex {
   // Changes the flags of a message by renaming it (into cur/ when it was in new/).
   // change(old_flags) returns the new letters. When another process renamed or removed
   // the file meanwhile, rescans once and retries; a removed message gives code ENOENT.
+  // A change gives the message a new modseq. With unchanged_since (RFC 7162 UNCHANGEDSINCE)
+  // nothing is changed when the message's modseq is above it: code EEXIST.
   [[nodiscard]] Result<std::string> update_flags(
-      uint32_t uid, const std::function<std::string(const std::string&)>& change);
+      uint32_t uid, const std::function<std::string(const std::string&)>& change,
+      std::optional<uint64_t> unchanged_since = std::nullopt);
   // Moves a message from new/ to cur/ keeping its flags. true when THIS call moved it
   // (IMAP \Recent goes to exactly one session); false when already in cur/.
   [[nodiscard]] Result<bool> claim_new(uint32_t uid);
@@ -151,6 +166,13 @@ class MailboxIndex {
   [[nodiscard]] Status rewrite_uidlist_locked();
   [[nodiscard]] Status scan_and_assign();
   bool load_cache();
+  // Gives every message whose flags differ from its modseq log entry (or that has none) a
+  // new modseq, records vanished ones as expunged; under the exclusive folder lock.
+  [[nodiscard]] Status settle_modseqs();
+  // Records changes made by this process (under the folder lock, shared or exclusive);
+  // returns the modseq of the last.
+  [[nodiscard]] Result<uint64_t> log_changes(const std::vector<ModseqChange>& changes);
+  ModseqLog& modseq_log();
   void rebuild(Scan& scan);
   MessageInfo* find_mut(uint32_t uid);
   std::vector<MessageInfo>& own_records();
@@ -179,6 +201,8 @@ class MailboxIndex {
   Stamp seen_;                 // the folder at the last scan (or cache load)
   bool seen_settled_ = false;  // seen_ can prove that nothing changed since
   uint64_t generation_ = 0;
+  std::unique_ptr<ModseqLog> modseq_log_;  // created at the first change or refresh
+  uint64_t highest_modseq_ = 1;
 };
 
 // Maildir letters <-> IMAP system flags (\Seen S, \Answered R, \Flagged F, \Deleted T,

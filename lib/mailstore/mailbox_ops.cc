@@ -10,7 +10,9 @@
 #include "base/strings.h"
 #include "io/fd.h"
 #include "maildir/maildir.h"
+#include "mailstore/folder_lock.h"
 #include "mailstore/mailbox_index.h"
+#include "mailstore/modseq_log.h"
 #include "mailstore/names.h"
 
 namespace posta::mailstore {
@@ -31,32 +33,45 @@ Status lock_fd(int fd, int mode = LOCK_EX) {
   return {};
 }
 
-// rename(2) under a shared lock on the folder lock file: renames run in parallel, but never
-// while refresh() scans the directories (exclusive lock), so a scan sees every message.
-int locked_rename(const std::string& folder, const std::string& from, const std::string& to) {
-  auto fd = open_fd(folder + "/posta-uidlist.lock", O_RDWR | O_CREAT, 0600);
-  if (fd) (void)lock_fd(fd->get(), LOCK_SH);  // without the lock a scan may retry; no worse
-  return ::rename(from.c_str(), to.c_str());
-}
-
 }  // namespace
 
+// The rename and its modseq line under a shared lock on the folder lock file: renames run
+// in parallel, but never while refresh() scans the directories (exclusive lock), so a scan
+// sees every message, and never sees a posta rename without its modseq.
 Result<std::string> MailboxIndex::update_flags(
-    uint32_t uid, const std::function<std::string(const std::string&)>& change) {
+    uint32_t uid, const std::function<std::string(const std::string&)>& change,
+    std::optional<uint64_t> unchanged_since) {
   for (int attempt = 0; attempt < 3; ++attempt) {
-    MessageInfo* m = find_mut(uid);
-    if (!m) return fail("message vanished", ENOENT);
-    std::string letters = normalize_letters(change(m->flags()));
-    std::string target = "cur/" + cur_name(base(*m), letters);
-    std::string from = path(*m);
-    if (target == filename(*m)) return letters;
-    if (locked_rename(folder_, from, folder_ + "/" + target) == 0) {
-      set_name(*m, target, m->base_len);
-      m->flags_set = flag_bits(letters);
-      ++generation_;
-      return letters;
-    }
-    if (errno != ENOENT) return fail_sys("unable to rename " + from);
+    {
+      MessageInfo* m = find_mut(uid);
+      if (!m) return fail("message vanished", ENOENT);
+      auto shared = FolderLock::take(folder_ + "/posta-uidlist.lock", LOCK_SH);
+      if (!shared) return std::unexpected(shared.error());
+      // The modseq lock from the UNCHANGEDSINCE test to the new modseq: no other change between.
+      auto& log = modseq_log();
+      auto lock = log.lock();
+      if (!lock) return std::unexpected(lock.error());
+      if (auto s = log.read(uid_validity_); !s) return std::unexpected(s.error());
+      if (unchanged_since) {
+        const ModseqEntry* e = log.find(uid);  // another session may have changed it
+        if ((e ? e->modseq : m->modseq) > *unchanged_since) return fail("modified since", EEXIST);
+      }
+      std::string letters = normalize_letters(change(m->flags()));
+      std::string target = "cur/" + cur_name(base(*m), letters);
+      std::string from = path(*m);
+      if (target == filename(*m)) return letters;
+      if (::rename(from.c_str(), (folder_ + "/" + target).c_str()) == 0) {
+        set_name(*m, target, m->base_len);
+        m->flags_set = flag_bits(letters);
+        ++generation_;
+        auto before = log.append(uid_validity_, {{uid, m->flags_set, false}});
+        if (!before) return std::unexpected(before.error());
+        m->modseq = *before + 1;
+        highest_modseq_ = log.highest();
+        return letters;
+      }
+      if (errno != ENOENT) return fail_sys("unable to rename " + from);
+    }  // the locks go before the rescan takes the exclusive one
     if (auto s = refresh(); !s) return std::unexpected(s.error());
   }
   return fail("message keeps changing under us", EAGAIN);
@@ -68,7 +83,12 @@ Result<bool> MailboxIndex::claim_new(uint32_t uid) {
   if (!m->in_new()) return false;
   std::string target = "cur/" + cur_name(base(*m), m->flags());
   std::string from = path(*m);
-  if (locked_rename(folder_, from, folder_ + "/" + target) == 0) {
+  int rc = 0;
+  {
+    auto shared = FolderLock::take(folder_ + "/posta-uidlist.lock", LOCK_SH);
+    rc = ::rename(from.c_str(), (folder_ + "/" + target).c_str());  // no lock: a scan may retry
+  }
+  if (rc == 0) {
     set_name(*m, target, m->base_len);
     ++generation_;
     return true;
@@ -86,6 +106,7 @@ Status MailboxIndex::remove(uint32_t uid) {
     if (::unlink(p.c_str()) == 0) {
       owned_.erase(owned_.begin() + (m - owned_.data()));
       ++generation_;
+      if (auto ms = log_changes({{uid, 0, true}}); !ms) return std::unexpected(ms.error());
       return {};
     }
     if (errno != ENOENT) return fail_sys("unable to remove " + p);
@@ -164,6 +185,9 @@ Result<uint32_t> MailboxIndex::add_file(const std::string& src, std::string_view
   mi.size = bf.size;
   mi.vsize = bf.vsize;
   mi.flags_set = flag_bits(letters);
+  auto ms = log_changes({{mi.uid, mi.flags_set, false}});
+  if (!ms) return std::unexpected(ms.error());
+  mi.modseq = *ms;
   // Appended in UID order only if no unseen message sorts after it; refresh() fixes the rest.
   auto& all = own_records();
   if (all.empty() || all.back().uid < mi.uid) {

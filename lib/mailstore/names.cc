@@ -106,4 +106,9 @@ char system_flag_letter(std::string_view f) {
   return 0;
 }
 
+bool parse_u64(std::string_view s, uint64_t& v) {
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+
 }  // namespace posta::mailstore

@@ -29,5 +29,7 @@ std::string normalize_letters(std::string_view letters);
 std::string cur_name(std::string_view base, std::string_view letters);
 
 std::vector<std::string_view> split_words(std::string_view s);
+// A whole decimal number (no sign, no spaces): the index files' fields.
+bool parse_u64(std::string_view s, uint64_t& v);
 
 }  // namespace posta::mailstore

@@ -134,6 +134,9 @@ TEST(ImapReader, TrailingLiteral) {
   EXPECT_TRUE(trailing_literal("a APPEND x {99999999999999999999999}", n, ns, start));
   EXPECT_EQ(n, SIZE_MAX);
   EXPECT_FALSE(trailing_literal("a APPEND x {1a}", n, ns, start));
+  // literal8 (RFC 3516, RFC 6855 APPEND UTF8): the '~' goes with the literal.
+  ASSERT_TRUE(trailing_literal("a APPEND x UTF8 (~{12+}", n, ns, start));
+  EXPECT_EQ(start, std::string("a APPEND x UTF8 (").size());
   EXPECT_EQ(guess_tag("abc LOGIN"), "abc");
   EXPECT_EQ(guess_tag("(bad"), "*");
 }
@@ -381,4 +384,140 @@ TEST(ImapListPattern, HostilePatternsAreOnePass) {
 TEST(ImapListPattern, LengthCapped) {
   EXPECT_TRUE(ListPattern::compile(std::string(ListPattern::kMaxLength, '*'), '.'));
   EXPECT_FALSE(ListPattern::compile(std::string(ListPattern::kMaxLength + 1, 'a'), '.'));
+}
+
+namespace {
+// Each input, parsed by parse, is refused.
+template <typename F>
+void expect_refused(std::initializer_list<const char*> inputs, F parse) {
+  for (const char* in : inputs) {
+    ParserOn p(in);
+    EXPECT_FALSE(parse(p)) << in;
+  }
+}
+}  // namespace
+
+TEST(ImapCondstore, FetchStoreModifiersAndModseqs) {
+  {
+    ParserOn p("(CHANGEDSINCE 12345 VANISHED)");
+    auto m = p.fetch_modifiers();
+    ASSERT_TRUE(m);
+    EXPECT_EQ(*m->changed_since, 12345u);
+    EXPECT_TRUE(m->vanished);
+    EXPECT_TRUE(p.at_end());
+  }
+  {
+    ParserOn p("(UNCHANGEDSINCE 9223372036854775807)");
+    EXPECT_EQ(*p.store_modifiers(), 9223372036854775807ull);
+  }
+  {
+    ParserOn p("(unchangedsince 0)");
+    EXPECT_EQ(*p.store_modifiers(), 0u);
+  }
+  expect_refused({"(CHANGEDSINCE)", "(CHANGEDSINCE x)", "(CHANGEDSINCE 1 CHANGEDSINCE 2)", "(VANISHED)",
+                          "(VANISHED CHANGEDSINCE)", "(CHANGEDSINCE 1", "()", "(FOO 1)", "CHANGEDSINCE 1",
+                          "(CHANGEDSINCE 9223372036854775808)", "(CHANGEDSINCE 99999999999999999999999)",
+                          "(CHANGEDSINCE -1)", "(CHANGEDSINCE 1 VANISHED VANISHED)"},
+                 [](Parser& p) { return p.fetch_modifiers().has_value(); });
+  expect_refused({"(UNCHANGEDSINCE)", "(UNCHANGEDSINCE 1", "(CHANGEDSINCE 1)", "(UNCHANGEDSINCE x)",
+                          "(UNCHANGEDSINCE 18446744073709551616)", "UNCHANGEDSINCE 1"},
+                 [](Parser& p) { return p.store_modifiers().has_value(); });
+}
+
+TEST(ImapCondstore, SelectParameters) {
+  {
+    ParserOn p("(CONDSTORE)");
+    auto s = p.select_params();
+    ASSERT_TRUE(s);
+    EXPECT_TRUE(s->condstore);
+    EXPECT_FALSE(s->qresync);
+  }
+  {
+    ParserOn p("(QRESYNC (67890007 20050715194045000 41,43:211,214:541))");
+    auto s = p.select_params();
+    ASSERT_TRUE(s && s->qresync);
+    EXPECT_EQ(s->qresync->uid_validity, 67890007u);
+    EXPECT_EQ(s->qresync->modseq, 20050715194045000ull);
+    ASSERT_TRUE(s->qresync->known_uids);
+    EXPECT_TRUE(s->qresync->known_uids->contains(43, 1000));
+    EXPECT_FALSE(s->qresync->known_uids->contains(42, 1000));
+    EXPECT_FALSE(s->qresync->match_seqs);
+    EXPECT_TRUE(p.at_end());
+  }
+  {
+    ParserOn p("(QRESYNC (1 2 1:* (1,3 5,9)) CONDSTORE)");
+    auto s = p.select_params();
+    ASSERT_TRUE(s && s->qresync && s->qresync->match_seqs && s->qresync->match_uids);
+    EXPECT_TRUE(s->condstore);
+    EXPECT_TRUE(s->qresync->match_uids->contains(9, 10));
+  }
+  {
+    ParserOn p("(QRESYNC (1 2 (1 5)))");  // seq-match-data without known-uids
+    auto s = p.select_params();
+    ASSERT_TRUE(s && s->qresync && s->qresync->match_seqs && !s->qresync->known_uids);
+  }
+  expect_refused({"(QRESYNC)", "(QRESYNC ())", "(QRESYNC (0 1))", "(QRESYNC (1))", "(QRESYNC (x 1))",
+                          "(QRESYNC (1 1 1:x))", "(QRESYNC (1 1 1:5 (1:2)))", "(QRESYNC (1 1 1:5 (1:2 1:2))",
+                          "(QRESYNC (4294967296 1))", "(QRESYNC (1 9223372036854775808))", "(CONDSTORE",
+                          "(FOO)", "()", "(QRESYNC (1 1) QRESYNC (1 1))", "(QRESYNC (1 1 ))", "CONDSTORE"},
+                 [](Parser& p) { return p.select_params().has_value(); });
+}
+
+TEST(ImapCondstore, SearchModseqFetchModseqAndSetFormat) {
+  {
+    ParserOn p("MODSEQ \"/flags/\\\\draft\" all 620162338 UNSEEN");
+    auto k = p.search_program();
+    ASSERT_TRUE(k);
+    ASSERT_EQ(k->sub.size(), 2u);
+    EXPECT_EQ(k->sub[0].kind, SearchKey::Kind::kModseq);
+    EXPECT_EQ(k->sub[0].number, 620162338u);
+  }
+  expect_refused({"MODSEQ", "MODSEQ x", "MODSEQ \"/flags/\\\\seen\" bogus 1", "MODSEQ \"/flags\" 1",
+                          "MODSEQ 9223372036854775808"},
+                 [](Parser& p) { return p.search_program().has_value(); });
+  ParserOn f("(UID MODSEQ FLAGS)");
+  auto atts = f.fetch_atts();
+  ASSERT_TRUE(atts);
+  EXPECT_EQ((*atts)[1].kind, FetchAtt::Kind::kModseq);
+  EXPECT_EQ(format_set(std::vector<uint32_t>{1, 2, 3, 5, 7, 8, 8}), "1:3,5,7:8");
+  EXPECT_EQ(format_set(std::vector<uint32_t>{}), "");
+  EXPECT_EQ(format_set(std::vector<SequenceSet::Interval>{{1, 4}, {5, 5}, {9, 4294967295u}}), "1:5,9:4294967295");
+}
+
+TEST(ImapSearch, ReturnOptionsAndSavedResult) {
+  {
+    ParserOn p("(MIN max Count ALL SAVE)");
+    auto r = p.search_return();
+    ASSERT_TRUE(r);
+    EXPECT_TRUE(r->min && r->max && r->count && r->all && r->save);
+  }
+  {
+    ParserOn p("()");
+    auto r = p.search_return();
+    ASSERT_TRUE(r);
+    EXPECT_TRUE(r->all && !r->min && !r->save);
+  }
+  {
+    ParserOn p("(SAVE)");
+    auto r = p.search_return();
+    ASSERT_TRUE(r);
+    EXPECT_TRUE(r->save && !r->all);
+  }
+  expect_refused({"(FOO)", "(MIN", "MIN", "(MIN  MAX)", "(MIN,MAX)", "( MIN)"},
+                 [](Parser& p) { return p.search_return().has_value(); });
+  ParserOn s("$");
+  auto set = s.sequence_set();
+  ASSERT_TRUE(set);
+  EXPECT_TRUE(set->last_result);
+  EXPECT_TRUE(s.at_end());
+  ParserOn k("NOT $");
+  auto key = k.search_program();
+  ASSERT_TRUE(key);
+  EXPECT_TRUE(key->sub.empty() ? key->kind == SearchKey::Kind::kNot : key->sub[0].kind == SearchKey::Kind::kNot);
+}
+
+TEST(ImapWriter, Utf8Quoting) {
+  EXPECT_EQ(quote("Caf\xC3\xA9", true), "\"Caf\xC3\xA9\"");
+  EXPECT_EQ(quote("Caf\xC3\xA9"), "{5}\r\nCaf\xC3\xA9");
+  EXPECT_EQ(quote("a\r\nb", true), "{4}\r\na\r\nb");
 }

@@ -4,10 +4,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <set>
 
+#include "io/fd.h"
 #include "maildir/maildir.h"
 #include "mailstore/folders.h"
 #include "mailstore/header_cache.h"
@@ -380,4 +382,121 @@ TEST(MailstoreHeaderCache, LoadsWhatOthersAppended) {
     ASSERT_TRUE(reader.find(base));
     EXPECT_EQ(reader.find(base)->size(), 3000u * (i + 1) + 11);
   }
+}
+
+TEST(MailstoreModseq, ChangesGetHigherModseqsSeenByOtherIndexesAndAfterReopen) {
+  TestMaildir md{"cur/1.M1P1.h,S=16:2,", "cur/2.M2P2.h,S=16:2,S", "new/3.M3P3.h,S=16"};
+  const std::string& d = md.path;
+  auto a = mailstore::MailboxIndex::open(d);
+  auto b = mailstore::MailboxIndex::open(d);
+  ASSERT_TRUE(a && b);
+  uint64_t h0 = a->highest_modseq();
+  EXPECT_GT(h0, 1u);
+  for (auto& m : a->messages()) EXPECT_GT(m.modseq, 0u);
+  EXPECT_EQ(b->highest_modseq(), h0);
+  EXPECT_EQ(b->find(2)->modseq, a->find(2)->modseq);  // b read a's log: no new numbers
+  // A change by a: a higher modseq, the same one in b after its refresh.
+  ASSERT_TRUE(a->update_flags(1, [](const std::string&) { return std::string("F"); }));
+  uint64_t m1 = a->find(1)->modseq;
+  EXPECT_GT(m1, h0);
+  EXPECT_EQ(a->highest_modseq(), m1);
+  ASSERT_TRUE(b->refresh());
+  EXPECT_EQ(b->find(1)->modseq, m1);
+  EXPECT_EQ(b->highest_modseq(), m1);
+  // No change, no new modseq; new/ -> cur/ is no flag change either.
+  ASSERT_TRUE(a->update_flags(1, [](const std::string& f) { return f; }));
+  EXPECT_EQ(a->find(1)->modseq, m1);
+  ASSERT_TRUE(a->claim_new(3));
+  ASSERT_TRUE(b->refresh());
+  EXPECT_EQ(b->highest_modseq(), m1);
+  // A rename from outside (no log line): the first refresh that sees it gives a new modseq,
+  // which the other index then takes from the log.
+  std::string from = d + "/" + std::string(a->filename(*a->find(2)));
+  ASSERT_EQ(::rename(from.c_str(), (d + "/cur/2.M2P2.h,S=16:2,RS").c_str()), 0);
+  ASSERT_TRUE(b->refresh());
+  uint64_t m2 = b->find(2)->modseq;
+  EXPECT_GT(m2, m1);
+  ASSERT_TRUE(a->refresh());
+  EXPECT_EQ(a->find(2)->modseq, m2);
+  // UNCHANGEDSINCE: refused (EEXIST) when the modseq is above it, and nothing changes.
+  auto refused = a->update_flags(2, [](const std::string&) { return std::string(""); }, m1);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, EEXIST);
+  EXPECT_EQ(a->find(2)->flags(), "RS");
+  ASSERT_TRUE(a->update_flags(2, [](const std::string&) { return std::string("R"); }, m2));
+  // Expunges: recorded with a modseq; expunged_since lists them.
+  ASSERT_TRUE(a->remove(3));
+  uint64_t h = a->highest_modseq();
+  std::string gone_path = d + "/" + std::string(a->filename(*a->find(1)));
+  ASSERT_EQ(::unlink(gone_path.c_str()), 0);  // from outside: noticed by a refresh
+  ASSERT_TRUE(b->refresh());
+  EXPECT_GT(b->highest_modseq(), h);
+  bool complete = false;
+  auto gone = b->expunged_since(m2, complete);
+  ASSERT_TRUE(gone);
+  EXPECT_TRUE(complete);
+  EXPECT_EQ(*gone, (std::vector<uint32_t>{1, 3}));
+  gone = b->expunged_since(h, complete);
+  EXPECT_EQ(*gone, (std::vector<uint32_t>{1}));
+  b->expunged_since(1, complete).value();
+  EXPECT_FALSE(complete);  // below the floor: the log began after those messages
+  // Reopened, from the cache or from a scan: the same numbers.
+  settle(d);
+  ASSERT_TRUE(b->refresh());
+  for (bool drop_cache : {false, true}) {
+    if (drop_cache) ::unlink((d + "/posta-index.cache").c_str());
+    auto c = mailstore::MailboxIndex::open(d);
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->highest_modseq(), b->highest_modseq());
+    ASSERT_EQ(c->messages().size(), 1u);
+    EXPECT_EQ(c->find(2)->modseq, b->find(2)->modseq);
+  }
+}
+
+TEST(MailstoreModseq, LogCompactedAndDamagedLinesSurvived) {
+  TestMaildir md{"cur/1.M1P1.h,S=16:2,"};
+  const std::string& d = md.path;
+  auto a = mailstore::MailboxIndex::open(d);
+  ASSERT_TRUE(a);
+  for (int i = 0; i < 1500; ++i)
+    ASSERT_TRUE(a->update_flags(1, [i](const std::string&) { return std::string(i % 2 ? "S" : "F"); }));
+  uint64_t h = a->highest_modseq();
+  // Compacted at the next refresh that scans: one line per live message, numbers kept.
+  put(d, "new/2.M2P2.h,S=16");
+  ASSERT_TRUE(a->refresh());
+  auto log = read_file(d + "/posta-modseq").value();
+  EXPECT_LT(std::count(log.begin(), log.end(), '\n'), 5);
+  EXPECT_EQ(a->find(1)->modseq, h);
+  // A torn last line and garbage are skipped; the message whose line is lost gets a new one.
+  std::ofstream(d + "/posta-modseq", std::ios::app) << "garbage line\n12 x y\n99999";
+  auto b = mailstore::MailboxIndex::open(d);
+  ASSERT_TRUE(b);
+  ASSERT_TRUE(b->update_flags(2, [](const std::string&) { return std::string("D"); }));
+  EXPECT_GT(b->find(2)->modseq, a->highest_modseq());
+  // A log of another UIDVALIDITY counts as empty: numbers start above the old ones.
+  auto text = read_file(d + "/posta-modseq").value();
+  auto sp = text.find(' ', 15);
+  std::string other = "posta-modseq 1 7" + text.substr(sp);
+  ASSERT_TRUE(write_file_atomic(d + "/posta-modseq", other, 0600));
+  ::unlink((d + "/posta-index.cache").c_str());
+  auto c = mailstore::MailboxIndex::open(d);
+  ASSERT_TRUE(c);
+  EXPECT_GE(c->find(1)->modseq, b->find(2)->modseq);
+}
+
+TEST(MailstoreFolders, SpecialUseByCreateOrName) {
+  TestMaildir md;
+  mailstore::Folders f(md.path);
+  ASSERT_TRUE(f.create("Spam"));
+  ASSERT_TRUE(f.create("Sent"));
+  EXPECT_EQ(f.special_use_of("Spam"), "");
+  EXPECT_EQ(f.special_use_of("Sent"), "\\Sent");  // by name
+  ASSERT_TRUE(f.set_special_use("Spam", "\\JUNK"));
+  EXPECT_EQ(f.special_use_of("Spam"), "\\Junk");
+  ASSERT_TRUE(f.rename("Spam", "Bulk"));  // the attribute moves with the folder
+  EXPECT_EQ(f.special_use_of("Bulk"), "\\Junk");
+  for (const char* unsupported : {"\\All", "\\Flagged", "\\Bogus", "Junk", ""})
+    EXPECT_FALSE(f.set_special_use("Bulk", unsupported)) << unsupported;
+  std::ofstream(md.path + "/.Bulk/posta-specialuse") << "\\Nonsense\n";  // damaged: by name again
+  EXPECT_EQ(f.special_use_of("Bulk"), "");
 }
