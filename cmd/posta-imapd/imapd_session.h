@@ -135,6 +135,8 @@ class Session {
   bool matches(const imap::SearchKey& k, uint32_t seq, Loaded& m, bool& loaded);
   std::optional<std::string_view> cached_fields(const mailstore::MessageInfo& mi);
 
+  void audit_command(const std::string& cmd, const imap::RawCommand& raw);  // imapd_audit.cc
+
   Config cfg_;
   Control control_;
   LineReader in_;

@@ -286,9 +286,11 @@ std::string day_text(time_t t) {
 
 std::expected<Query, QueryError> parse_query(std::string_view text) { return Parser(text).run(); }
 
-std::string describe(const QueryError& e, std::string_view text) {
-  std::string out = e.what + " at position " + std::to_string(e.position + 1) + "\n  " + std::string(text.substr(0, 200)) + "\n  ";
-  if (e.position <= 200) out += std::string(e.position, ' ') + "^";
+std::string describe(const QueryError& e) { return e.what + " at position " + std::to_string(e.position + 1); }
+
+std::string point_at(const QueryError& e, std::string_view text) {
+  std::string out = "  " + std::string(text.substr(0, 200)) + "\n";
+  if (e.position <= 200) out += "  " + std::string(e.position, ' ') + "^\n";
   return out;
 }
 

@@ -59,8 +59,10 @@ struct QueryError {
 
 [[nodiscard]] std::expected<Query, QueryError> parse_query(std::string_view text);
 
-// "what at position N" with the query and a caret under the position, for a terminal.
-std::string describe(const QueryError& e, std::string_view text);
+// "what at position N" (from 1).
+std::string describe(const QueryError& e);
+// Two lines: the query (its first 200 bytes) and a caret under the position.
+std::string point_at(const QueryError& e, std::string_view text);
 
 // What matching needs of a message: index data only (flags, size, folder, date), its
 // header fields of the header cache, or the whole message.
