@@ -35,44 +35,52 @@ std::string path_part(std::string s) {
   return s;
 }
 
-Status make_dir(const std::string& d) {
-  if (::mkdir(d.c_str(), 0700) != 0 && errno != EEXIST) return fail_sys("unable to create " + d);
+Status make_dir_at(int dirfd, const std::string& name) {
+  if (::mkdirat(dirfd, name.c_str(), 0700) != 0 && errno != EEXIST) return fail_sys("unable to create " + name);
   return {};
 }
 
-// The output directory, made before the ids change and handed to the mail store owner (who
-// writes the files) when made by root.
-Status prepare_dir(const Opts& o) {
-  if (auto s = make_dir(o.dir); !s) return s;
-  if (::geteuid() != 0) return {};
+// The output directory, made and opened before the ids change and handed to the mail store
+// owner (who writes the files) when made by root. The files are made relative to the open
+// directory, so its ancestors need not be open to that owner.
+Result<Fd> prepare_dir(const Opts& o) {
+  if (::mkdir(o.dir.c_str(), 0700) != 0 && errno != EEXIST) return fail_sys("unable to create " + o.dir);
+  POSTA_TRY(auto fd, open_fd(o.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (::geteuid() != 0) return fd;
   struct stat st{};
   std::string mail = admin::home_or_default(o.home) + "/mail";
-  if (::stat(mail.c_str(), &st) == 0 && ::chown(o.dir.c_str(), st.st_uid, st.st_gid) != 0)
+  if (::stat(mail.c_str(), &st) == 0 && ::fchown(fd.get(), st.st_uid, st.st_gid) != 0)
     return fail_sys("unable to hand " + o.dir + " to the mail store owner");
-  return {};
+  return fd;
 }
 
-Status write_eml(const std::string& dir, const Hit& h, const std::string& data) {
-  std::string d = dir + "/" + path_part(h.user);
-  if (auto s = make_dir(d); !s) return s;
+// DIR/USER/FOLDER/UID.eml
+Status write_eml(int dirfd, const Hit& h, const std::string& data) {
+  std::string d = path_part(h.user);
+  if (auto s = make_dir_at(dirfd, d); !s) return s;
   d += "/" + path_part(h.folder);
-  if (auto s = make_dir(d); !s) return s;
-  auto fd = open_fd(d + "/" + std::to_string(h.uid) + ".eml", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (!fd) return std::unexpected(fd.error());
-  return write_all(fd->get(), data);
+  if (auto s = make_dir_at(dirfd, d); !s) return s;
+  std::string name = d + "/" + std::to_string(h.uid) + ".eml";
+  int fd = ::openat(dirfd, name.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return fail_sys("unable to create " + name);
+  Fd owned(fd);
+  return write_all(owned.get(), data);
 }
 
 int export_mail(const Opts& o) {
   if (o.mbox.empty() == o.dir.empty()) return report(Error{"give one of --mbox FILE, --dir DIR", kErrInvalid});
   auto q = query_of(o, true);
   if (!q) return report(q.error());
-  std::optional<Fd> mbox;
+  // opened as the invoker: the files are the administrator's
+  std::optional<Fd> mbox, dir;
   if (!o.mbox.empty()) {
     auto fd = open_fd(o.mbox, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (!fd) return report(fd.error());
     mbox = std::move(*fd);
-  } else if (auto s = prepare_dir(o); !s) {
-    return report(s.error());
+  } else {
+    auto fd = prepare_dir(o);
+    if (!fd) return report(fd.error());
+    dir = std::move(*fd);
   }
   auto users = scope_users(o);
   if (!users) return report(users.error());
@@ -87,7 +95,7 @@ int export_mail(const Opts& o) {
       log::warning(h.user, " ", h.folder, " UID ", h.uid, ": ", data.error().what);
       continue;
     }
-    Status s = mbox ? write_all(mbox->get(), mime::mbox_entry(*data, "", h.date)) : write_eml(o.dir, h, *data);
+    Status s = mbox ? write_all(mbox->get(), mime::mbox_entry(*data, "", h.date)) : write_eml(dir->get(), h, *data);
     if (!s) return report(s.error());
     exported[{h.user, h.folder}].push_back(h.uid);
   }
