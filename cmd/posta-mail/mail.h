@@ -74,6 +74,16 @@ int report(const Error& e);
 [[nodiscard]] Result<std::vector<Hit>> find(const std::vector<accounts::UserRecord>& users,
                                             const mailsearch::Query& q,
                                             const std::function<void(size_t done)>& progress = {});
+// The matches in one folder of a user, appended to out (the folder's header cache used and
+// filled).
+void find_in_folder(const accounts::UserRecord& u, const std::string& maildir, const std::string& folder,
+                    const mailsearch::Query& q, std::vector<Hit>& out);
+// The user's Maildir without a trailing '/'.
+std::string maildir_of(const accounts::UserRecord& u);
+// Removes the hits still present as an IMAP EXPUNGE does, tells the users' quota files,
+// appends one audit record a message (action, detail); returns the hits removed.
+std::vector<Hit> remove_hits(const Opts& o, const std::vector<accounts::UserRecord>& users,
+                             const std::vector<Hit>& hits, const std::string& action, const std::string& detail);
 // search's output: the hits as lines or a JSON array.
 int print_hits(const std::vector<Hit>& hits, bool json);
 // A record for the audit log of an action by this invocation.
@@ -90,5 +100,6 @@ void register_search(CLI::App& app, Opts& o, Action& action);   // search, fetch
 void register_change(CLI::App& app, Opts& o, Action& action);   // expunge, move
 void register_transfer(CLI::App& app, Opts& o, Action& action); // export, import
 void register_report(CLI::App& app, Opts& o, Action& action);   // usage, audit
+void register_retention(CLI::App& app, Opts& o, Action& action);  // retention
 
 }  // namespace posta::mailcmd

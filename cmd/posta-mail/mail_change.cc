@@ -71,11 +71,10 @@ Result<Prepared> prepare(const Opts& o) {
   return p;
 }
 
-int finish(const Opts& o, const char* verb, const Change& c, size_t matched) {
-  write_audit(o, c.records);
-  log::info(verb, " ", c.done.size(), " of ", matched, " messages");
-  int rc = print_hits(c.done, o.json);
-  return rc == kExitOk && c.done.empty() ? kExitNotFound : rc;
+int finish(const Opts& o, const char* verb, const std::vector<Hit>& done, size_t matched) {
+  log::info(verb, " ", done.size(), " of ", matched, " messages");
+  int rc = print_hits(done, o.json);
+  return rc == kExitOk && done.empty() ? kExitNotFound : rc;
 }
 
 int expunge(const Opts& o) {
@@ -85,22 +84,8 @@ int expunge(const Opts& o) {
     int rc = print_hits(p->hits, o.json);
     return rc == kExitOk && p->hits.empty() ? kExitNotFound : rc;
   }
-  std::string detail = "query: " + mailsearch::to_text(p->query);
-  Change c;
-  each_present(p->hits, [&](mailstore::MailboxIndex& ix, const mailstore::MessageInfo& mi, const Hit& h) {
-    int64_t bytes = static_cast<int64_t>(mi.size);
-    if (auto s = ix.remove(h.uid); !s) {
-      log::warning(h.user, " ", h.folder, " UID ", h.uid, ": ", s.error().what);
-      return;
-    }
-    auto& q = c.quota[h.user];
-    q.first -= bytes;
-    q.second -= 1;
-    c.done.push_back(h);
-    c.records.push_back(audit_record(o, "expunge", h, detail));
-  });
-  tell_quota(p->users, c);
-  return finish(o, "expunged", c, p->hits.size());
+  auto removed = remove_hits(o, p->users, p->hits, "expunge", "query: " + mailsearch::to_text(p->query));
+  return finish(o, "expunged", removed, p->hits.size());
 }
 
 int move(const Opts& o) {
@@ -132,7 +117,8 @@ int move(const Opts& o) {
     c.done.push_back(h);
     c.records.push_back(audit_record(o, "move", h, detail + "; new UID " + std::to_string(*nu)));
   });
-  return finish(o, "moved", c, p->hits.size());
+  write_audit(o, c.records);
+  return finish(o, "moved", c.done, p->hits.size());
 }
 
 void change_options(CLI::App* sc, Opts& o) {
@@ -143,6 +129,26 @@ void change_options(CLI::App* sc, Opts& o) {
 }
 
 }  // namespace
+
+std::vector<Hit> remove_hits(const Opts& o, const std::vector<accounts::UserRecord>& users, const std::vector<Hit>& hits,
+                             const std::string& action, const std::string& detail) {
+  Change c;
+  each_present(hits, [&](mailstore::MailboxIndex& ix, const mailstore::MessageInfo& mi, const Hit& h) {
+    int64_t bytes = static_cast<int64_t>(mi.size);
+    if (auto s = ix.remove(h.uid); !s) {
+      log::warning(h.user, " ", h.folder, " UID ", h.uid, ": ", s.error().what);
+      return;
+    }
+    auto& q = c.quota[h.user];
+    q.first -= bytes;
+    q.second -= 1;
+    c.done.push_back(h);
+    c.records.push_back(audit_record(o, action, h, detail));
+  });
+  tell_quota(users, c);
+  write_audit(o, c.records);
+  return c.done;
+}
 
 void register_change(CLI::App& app, Opts& o, Action& action) {
   auto* sc = app.add_subcommand("expunge", "remove the messages a query matches (logged in the audit log)");

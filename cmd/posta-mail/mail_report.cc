@@ -41,8 +41,7 @@ struct DomainUsage {
 
 UserUsage measure(const accounts::UserRecord& u) {
   UserUsage out{u.address, u.domain, 0, 0, u.quota_bytes, u.quota_messages, u.last_login, {}};
-  std::string md = u.maildir.substr(0, u.maildir.find_last_not_of('/') + 1);
-  mailstore::Folders folders(md);
+  mailstore::Folders folders(maildir_of(u));
   std::vector<FolderSize> all;
   for (const auto& name : folders.list()) {
     auto msgs = maildir::list_messages(folders.dir(name));

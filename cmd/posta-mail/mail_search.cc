@@ -24,11 +24,11 @@ namespace {
 
 using accounts::kErrInvalid, accounts::kErrNotFound;
 
-std::string maildir_of(const accounts::UserRecord& u) {
-  std::string m = u.maildir;
-  while (m.size() > 1 && m.back() == '/') m.pop_back();
-  return m;
-}
+}  // namespace
+
+std::string maildir_of(const accounts::UserRecord& u) { return strip_trailing_slash(u.maildir); }
+
+namespace {
 
 std::string decoded(const std::vector<mime::HeaderField>* h, const char* name) {
   if (!h) return "";
@@ -36,9 +36,10 @@ std::string decoded(const std::vector<mime::HeaderField>* h, const char* name) {
   return v ? mime::decode_words(*v) : "";
 }
 
-// The matches in one folder, appended to out.
-void search_folder(const accounts::UserRecord& u, const std::string& maildir, const std::string& name,
-                   const mailsearch::Query& q, std::vector<Hit>& out) {
+}  // namespace
+
+void find_in_folder(const accounts::UserRecord& u, const std::string& maildir, const std::string& name,
+                    const mailsearch::Query& q, std::vector<Hit>& out) {
   std::string dir = mailstore::Folders(maildir).dir(name);
   auto ix = mailstore::MailboxIndex::open(dir);
   if (!ix) {
@@ -56,6 +57,8 @@ void search_folder(const accounts::UserRecord& u, const std::string& maildir, co
   }
   if (auto s = cache.save(*ix); !s) log::warning("header cache of ", u.address, " ", name, ": ", s.error().what);
 }
+
+namespace {
 
 std::string hit_json(const Hit& h) {
   return "{\"user\":" + admin::json_string(h.user) + ",\"folder\":" + admin::json_string(h.folder) +
@@ -153,7 +156,7 @@ Result<std::vector<Hit>> find(const std::vector<accounts::UserRecord>& users, co
   for (size_t i = 0; i < users.size(); ++i) {
     std::string maildir = maildir_of(users[i]);
     if (::access((maildir + "/cur").c_str(), F_OK) == 0)
-      for (const auto& name : mailstore::Folders(maildir).list()) search_folder(users[i], maildir, name, q, out);
+      for (const auto& name : mailstore::Folders(maildir).list()) find_in_folder(users[i], maildir, name, q, out);
     if (progress) progress(i + 1);
   }
   return out;

@@ -169,7 +169,7 @@ int import_mail(const Opts& o) {
   if (!src) return report(src.error());
   auto u = one_user(o, o.address);
   if (!u) return report(u.error());
-  mailstore::Folders folders(u->maildir.substr(0, u->maildir.find_last_not_of('/') + 1));
+  mailstore::Folders folders(maildir_of(*u));
   if (!folders.exists(*name))
     if (auto s = folders.create(*name); !s) return report(s.error());
   auto ix = mailstore::MailboxIndex::open(folders.dir(*name));

@@ -12,5 +12,6 @@ int main(int argc, char** argv) {
   posta::mailcmd::register_change(tool.app, opts, tool.action);
   posta::mailcmd::register_transfer(tool.app, opts, tool.action);
   posta::mailcmd::register_report(tool.app, opts, tool.action);
+  posta::mailcmd::register_retention(tool.app, opts, tool.action);
   return tool.run(argc, argv);
 }

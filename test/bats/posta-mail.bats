@@ -220,3 +220,32 @@ print(u['alice@example.test']['largest'][0]['folder'], d['domains'][0]['users'])
   run posta mail move --user bob@example.test --to ../x 'all'
   assert_failure 2
 }
+
+@test "retention: old messages go by the best rule, a legal hold spares a user, the pass is audited" {
+  printf '# domain folder days\n*\tTrash\t30\n* * 300\n' >"$PH/control/retention"
+  echo carol@example.test >"$PH/control/legalhold"
+  run posta mail retention --dry-run
+  assert_success
+  assert_line --regexp $'^alice@example.test\tINBOX\t3\t2025-01-15'
+  assert_line --regexp $'^dave@example.test\tMigrated\t1\t2025-01-15'
+  refute_line --regexp $'^carol@example.test\t'
+  assert_line --partial 'legal hold: nothing of carol@example.test removed'
+  assert_line --partial 'would remove 2 messages of 3 users (1 on legal hold)'
+  run found 'before:2025-02-01'   # carol's two: her own and the one the quota test imported
+  assert_equal "${#lines[@]}" 4
+  run posta mail retention
+  assert_success
+  assert_line --partial 'removed 2 messages'
+  run found 'before:2025-02-01'
+  assert_output "$(printf 'carol@example.test\tINBOX\t3\ncarol@example.test\tINBOX\t4')"
+  run posta mail audit --action retention
+  assert_line --regexp $'\tretention\talice@example.test\tINBOX\t3\t<q2@example.test>\tolder than 300 days \\(rule \\* \\* 300\\)$'
+  printf '* Trash thirty\n' >"$PH/control/retention"
+  run posta mail retention
+  assert_failure 2
+  assert_output --partial 'control/retention line 1: days must be 1 to 36500'
+  rm "$PH/control/retention"
+  run posta mail retention
+  assert_success
+  assert_output --partial 'nothing to do'
+}
