@@ -88,6 +88,9 @@ std::vector<Hit> remove_hits(const Opts& o, const std::vector<accounts::UserReco
 int print_hits(const std::vector<Hit>& hits, bool json);
 // A record for the audit log of an action by this invocation.
 audit::Record audit_record(const Opts& o, std::string action, const Hit& h, std::string detail);
+// One audit record of a search (or a dry run: action "expunge -n", "move -n"): the scope,
+// the query, how many it found.
+void audit_lookup(const Opts& o, const std::string& action, const mailsearch::Query& q, size_t found);
 // Appends, logging (not failing) when the log cannot be written.
 void write_audit(const Opts& o, const std::vector<audit::Record>& records);
 // Progress on stderr when it is a terminal: "\rlabel done/total".

@@ -71,6 +71,13 @@ Result<Prepared> prepare(const Opts& o) {
   return p;
 }
 
+// What would go: listed and audited as a search.
+int dry_run(const Opts& o, const char* action, const Prepared& p) {
+  audit_lookup(o, action, p.query, p.hits.size());
+  int rc = print_hits(p.hits, o.json);
+  return rc == kExitOk && p.hits.empty() ? kExitNotFound : rc;
+}
+
 int finish(const Opts& o, const char* verb, const std::vector<Hit>& done, size_t matched) {
   log::info(verb, " ", done.size(), " of ", matched, " messages");
   int rc = print_hits(done, o.json);
@@ -80,10 +87,7 @@ int finish(const Opts& o, const char* verb, const std::vector<Hit>& done, size_t
 int expunge(const Opts& o) {
   auto p = prepare(o);
   if (!p) return report(p.error());
-  if (o.dry_run) {
-    int rc = print_hits(p->hits, o.json);
-    return rc == kExitOk && p->hits.empty() ? kExitNotFound : rc;
-  }
+  if (o.dry_run) return dry_run(o, "expunge -n", *p);
   auto removed = remove_hits(o, p->users, p->hits, "expunge", "query: " + mailsearch::to_text(p->query));
   return finish(o, "expunged", removed, p->hits.size());
 }
@@ -94,10 +98,7 @@ int move(const Opts& o) {
   auto p = prepare(o);
   if (!p) return report(p.error());
   std::erase_if(p->hits, [&](const Hit& h) { return h.folder == *to; });
-  if (o.dry_run) {
-    int rc = print_hits(p->hits, o.json);
-    return rc == kExitOk && p->hits.empty() ? kExitNotFound : rc;
-  }
+  if (o.dry_run) return dry_run(o, "move -n", *p);
   std::string detail = "to " + *to + "; query: " + mailsearch::to_text(p->query);
   std::map<std::string, std::unique_ptr<mailstore::MailboxIndex>> targets;  // maildir -> index of *to
   Change c;

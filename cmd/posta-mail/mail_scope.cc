@@ -78,6 +78,13 @@ audit::Record audit_record(const Opts& o, std::string action, const Hit& h, std:
                        h.folder, h.uid ? std::to_string(h.uid) : "", h.message_id, std::move(detail)};
 }
 
+void audit_lookup(const Opts& o, const std::string& action, const mailsearch::Query& q, size_t found) {
+  std::string scope = o.all ? "all users" : !o.domain.empty() ? "domain " + o.domain : "";
+  for (const auto& u : o.users) scope += (scope.empty() ? "users " : " ") + u;
+  Hit h{o.users.size() == 1 ? o.users[0] : "", "", "", 0, 0, 0, "", "", "", "", ""};
+  write_audit(o, {audit_record(o, action, h, scope + "; query: " + mailsearch::to_text(q) + "; " + std::to_string(found) + " found")});
+}
+
 void write_audit(const Opts& o, const std::vector<audit::Record>& records) {
   if (auto s = audit::append(admin::home_or_default(o.home), records); !s)
     log::warning("audit log not written: ", s.error().what);

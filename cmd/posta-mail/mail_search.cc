@@ -82,6 +82,7 @@ int search(const Opts& o) {
   if (!users) return report(users.error());
   auto hits = find(*users, *q, [&](size_t done) { show_progress("users", done, users->size()); });
   if (!hits) return report(hits.error());
+  audit_lookup(o, "search", *q, hits->size());
   int rc = print_hits(*hits, o.json);
   return rc == kExitOk && hits->empty() ? kExitNotFound : rc;
 }

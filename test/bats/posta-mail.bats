@@ -154,6 +154,10 @@ PY
   assert_line --regexp $'master=admin@example.test .*\tposta-imapd\tSELECT\tbob@example.test\tINBOX\t\t\tOK$'
   assert_line --regexp $'master=admin@example.test .*\tposta-imapd\tUID FETCH\tbob@example.test\tINBOX\t1:3\t\tOK$'
   assert_line --regexp $'\tUID SEARCH\tbob@example.test\tINBOX\t\t\tALL; OK$'
+  run posta mail audit --action search
+  assert_line --regexp $'\tposta-mail\tsearch\t\t\t\t\tall users; query: message-id:<phish-1@evil.example>; 3 found$'
+  run posta mail audit --action 'expunge -n'
+  assert_line --regexp $'\tall users; query: message-id:<phish-1@evil.example>; 3 found$'
   run posta mail audit --since 2099-01-01
   assert_success
   assert_output ''
