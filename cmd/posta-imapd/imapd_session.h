@@ -136,6 +136,7 @@ class Session {
   std::optional<std::string_view> cached_fields(const mailstore::MessageInfo& mi);
 
   void audit_command(const std::string& cmd, const imap::RawCommand& raw);  // imapd_audit.cc
+  bool keep_if_held(const mailstore::MessageInfo& m);  // false: keep the message (imapd_hold.cc)
 
   Config cfg_;
   Control control_;

@@ -9,11 +9,14 @@
 #include "accounts/address.h"
 #include "admin/tool.h"
 #include "base/exitcode.h"
+#include "control/control.h"
 #include "log/log.h"
 #include "mail.h"
 #include "maildir/quota.h"
 #include "mailstore/folders.h"
 #include "mailstore/mailbox_index.h"
+#include "retention/hold.h"
+#include "retention/policy.h"
 
 namespace posta::mailcmd {
 namespace {
@@ -134,8 +137,13 @@ void change_options(CLI::App* sc, Opts& o) {
 std::vector<Hit> remove_hits(const Opts& o, const std::vector<accounts::UserRecord>& users, const std::vector<Hit>& hits,
                              const std::string& action, const std::string& detail) {
   Change c;
+  std::string home = admin::home_or_default(o.home);
+  auto holds = Control(home).lines("legalhold");
   each_present(hits, [&](mailstore::MailboxIndex& ix, const mailstore::MessageInfo& mi, const Hit& h) {
     int64_t bytes = static_cast<int64_t>(mi.size);
+    if (retention::on_hold(holds, h.user))  // the held store gets it first, or it stays
+      if (auto s = retention::keep_copy(home, h.user, ix.path(mi)); !s)
+        return log::warning(h.user, " is on legal hold and ", s.error().what, ": UID ", h.uid, " kept");
     if (auto s = ix.remove(h.uid); !s) {
       log::warning(h.user, " ", h.folder, " UID ", h.uid, ": ", s.error().what);
       return;

@@ -244,6 +244,23 @@ print(u['alice@example.test']['largest'][0]['folder'], d['domains'][0]['users'])
   assert_output "$(printf 'carol@example.test\tINBOX\t3\ncarol@example.test\tINBOX\t4')"
   run posta mail audit --action retention
   assert_line --regexp $'\tretention\talice@example.test\tINBOX\t3\t<q2@example.test>\tolder than 300 days \\(rule \\* \\* 300\\)$'
+  # a held user's own expunges, and the administrator's, keep a copy in the held store
+  local held="$PH/mail/.held/carol@example.test"
+  as_owner env MAILDIR="$PH/mail/example.test/carol" USER=carol@example.test POSTA_HOME="$PH" BIN="$POSTA_BIN" \
+    timeout 30 $PY -c "
+import imaplib, os
+m = imaplib.IMAP4_stream(os.environ['BIN'] + '/posta-imapd --post-auth')
+m.select('INBOX')
+m.uid('STORE', '2', '+FLAGS', r'(\Deleted)')
+print(m.expunge())" 3>&-
+  run posta mail search --user carol@example.test 'subject:lunch'
+  assert_failure 1
+  run grep -l 'sandwiches at noon' "$held"/cur/*
+  assert_success
+  run posta mail expunge --user carol@example.test 'subject:café'
+  assert_success
+  [ "$(ls "$held/cur" | wc -l)" = 2 ]
+  [ ! -e "$PH/mail/.held/dave@example.test" ]
   printf '* Trash thirty\n' >"$PH/control/retention"
   run posta mail retention
   assert_failure 2

@@ -1,6 +1,13 @@
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
+#include <fstream>
+
+#include "io/fd.h"
+#include "retention/hold.h"
 #include "retention/policy.h"
+#include "tmpdir.h"
 
 using namespace posta;
 
@@ -41,4 +48,17 @@ TEST(Retention, LegalHold) {
   EXPECT_FALSE(retention::on_hold(holds, "alice@example.org"));
   EXPECT_FALSE(retention::on_hold(holds, "bob@example.org.evil"));
   EXPECT_FALSE(retention::on_hold({}, "bob@example.org"));
+}
+
+TEST(Retention, KeepCopyInTheHeldStore) {
+  test::TempDir home("retention-test");
+  ASSERT_EQ(::mkdir((home.path + "/mail").c_str(), 0700), 0);
+  std::string msg = home.path + "/mail/1.M1P1.h:2,S";
+  std::ofstream(msg) << "Subject: kept\n\nbody\n";
+  ASSERT_TRUE(retention::keep_copy(home.path, "bob@example.org", msg));
+  ASSERT_TRUE(retention::keep_copy(home.path, "bob@example.org", msg));  // again: no error
+  std::string kept = retention::held_maildir(home.path, "bob@example.org") + "/cur/1.M1P1.h:2,S";
+  EXPECT_EQ(*read_file(kept), "Subject: kept\n\nbody\n");
+  EXPECT_EQ(retention::held_maildir(home.path, "../x"), home.path + "/mail/.held/_.._x");
+  EXPECT_FALSE(retention::keep_copy(home.path, "bob@example.org", home.path + "/missing"));
 }
