@@ -10,14 +10,7 @@ PER_USER=$(scale 500 2000)
 HOME_DIR=$BENCH_WORK/mail-search
 
 setup() {
-  rm -rf "$HOME_DIR"
-  mkdir -p "$HOME_DIR"
-  [ "$(id -u)" = 0 ] && chown posta:posta "$HOME_DIR"   # as posta-setup does: never a root-owned home
-  "$POSTA_BIN/posta-domain" --home "$HOME_DIR" add bench.test >/dev/null 2>&1 || return 1
-  local i
-  for i in $(seq -f %03g 1 "$USERS"); do
-    "$POSTA_BIN/posta-user" --home "$HOME_DIR" add "user$i@bench.test" --no-password >/dev/null 2>&1 || return 1
-  done
+  accounts_home "$HOME_DIR" "$USERS" %03g || return 1
   local gen=($PY "$BENCH_LIB/mail_search_instance.py" "$HOME_DIR" "$USERS" "$PER_USER")
   if [ "$(id -u)" = 0 ]; then setpriv --reuid=posta --regid=posta --clear-groups "${gen[@]}" || return 1
   else "${gen[@]}" || return 1; fi
