@@ -95,7 +95,7 @@ void Session::close_mailbox(bool expunge) {
   if (expunge && !sel_->read_only) {
     auto all = sel_->index->messages();
     for (auto& m : std::vector<mailstore::MessageInfo>(all.begin(), all.end()))
-      if (m.has_flag('T')) (void)sel_->index->remove(m.uid);
+      if (m.has_flag('T') && keep_if_held(m)) (void)sel_->index->remove(m.uid);
   }
   sel_.reset();
 }
@@ -201,7 +201,7 @@ void Session::cmd_expunge(const std::string& tag, Parser& p, bool uid) {
     if (!m.has_flag('T')) continue;
     if (set && !(set->last_result ? sel_->is_saved(m.uid) : set->contains(m.uid, sel_->uids.empty() ? 0 : sel_->uids.back())))
       continue;
-    if (sel_->index->remove(m.uid)) bytes += static_cast<int64_t>(m.size), ++count;
+    if (keep_if_held(m) && sel_->index->remove(m.uid)) bytes += static_cast<int64_t>(m.size), ++count;
   }
   if (count && ::access((maildir_ + "/maildirsize").c_str(), F_OK) == 0) {
     auto limit = maildir::quota_from_env(std::getenv("POSTA_QUOTA"));

@@ -114,6 +114,7 @@ bool Session::handle(const imap::ReadResult& r) {
   tagged_.clear();
   std::string cmd = posta::upper(*name);
   bool keep = command(*tag, cmd, p);
+  audit_command(cmd, r.cmd);
   if (!tagged_.empty()) {
     bool seq_cmd = cmd == "FETCH" || cmd == "STORE" || cmd == "SEARCH";
     // LOGOUT answers with BYE and its OK only (RFC 3501 6.1.3): no updates after the BYE.

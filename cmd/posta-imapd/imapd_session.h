@@ -166,6 +166,9 @@ class Session {
                       const std::vector<uint32_t>& found, uint64_t highest_modseq);
   std::optional<std::string_view> cached_fields(const mailstore::MessageInfo& mi);
 
+  void audit_command(const std::string& cmd, const imap::RawCommand& raw);  // imapd_audit.cc
+  bool keep_if_held(const mailstore::MessageInfo& m);  // false: keep the message (imapd_hold.cc)
+
   Config cfg_;
   Control control_;
   LineReader in_;

@@ -9,5 +9,7 @@ int main(int argc, char** argv) {
   posta::usercmd::register_edit(tool.app, ctx, opts, tool.action);
   posta::usercmd::register_view(tool.app, ctx, opts, tool.action);
   posta::usercmd::register_sieve(tool.app, ctx, tool.action);
-  return tool.run(argc, argv);
+  int rc = tool.run(argc, argv);
+  posta::usercmd::audit_change(tool.app, ctx, opts, rc);
+  return rc;
 }

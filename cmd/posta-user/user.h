@@ -37,4 +37,7 @@ void register_sieve(CLI::App& app, Context& ctx, Action& action);
 
 [[nodiscard]] Result<accounts::Accounts> open(const Context& c, bool write);
 
+// After a subcommand ran: a change that succeeded goes to the audit log (user_audit.cc).
+void audit_change(const CLI::App& app, const Context& ctx, const Opts& o, int rc);
+
 }  // namespace posta::usercmd

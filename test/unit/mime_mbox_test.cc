@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "mime/mbox.h"
+#include "mime/mbox_write.h"
 #include "tmpdir.h"
 
 namespace posta::mime {
@@ -66,6 +67,21 @@ TEST(MimeMbox, LongLinesAndTheCut) {
   ASSERT_EQ(m.size(), 2u);
   EXPECT_EQ(m[0].size(), 1000u);
   EXPECT_EQ(m[1], "Subject: b\n\nbody\n");
+}
+
+TEST(MimeMbox, WriterRoundTrip) {
+  std::vector<std::string> written = {
+      "From: a@b\nSubject: one\n\nFrom the start\n>From quoted\n>>From deeper\nplain\n",
+      "From: c@d\r\nSubject: two\r\n\r\nFrom here\r\n\r\n",
+      "Subject: three\n\n\n\nend\n",
+  };
+  std::string file;
+  for (const auto& m : written) file += mbox_entry(m, "a@b", 1700000000);
+  EXPECT_TRUE(file.starts_with("From a@b Tue Nov 14 22:13:20 2023\n"));
+  EXPECT_NE(file.find("\n>From the start\n>>From quoted\n>>>From deeper\n"), std::string::npos);
+  EXPECT_TRUE(mbox_entry("x", "two words", 0).starts_with("From MAILER-DAEMON "));
+  auto got = messages(file);
+  EXPECT_EQ(got, written);
 }
 
 }  // namespace

@@ -99,3 +99,17 @@ smtp_ingest() {
   [ "$(count_files "$3")" -ge $((before + $1)) ] || { echo "only $(($(count_files "$3") - before)) of $1 queued" >&2; return 1; }
   echo "$r"
 }
+
+# accounts_home HOME USERS FORMAT: a fresh instance directory without services, the instance
+# owner's as posta-setup makes it (never root's), with domain bench.test and the users
+# user<NN>@bench.test, NN numbered by the seq(1) FORMAT (%02g, %03g)
+accounts_home() {
+  local home=$1 users=$2 fmt=$3 i
+  rm -rf "$home"
+  mkdir -p "$home"
+  [ "$(id -u)" = 0 ] && chown posta:posta "$home"
+  "$POSTA_BIN/posta-domain" --home "$home" add bench.test >/dev/null 2>&1 || return 1
+  for i in $(seq -f "$fmt" 1 "$users"); do
+    "$POSTA_BIN/posta-user" --home "$home" add "user$i@bench.test" --no-password >/dev/null 2>&1 || return 1
+  done
+}

@@ -16,14 +16,7 @@ PASS=$BENCH_WORK/backup-pass
 GEN=$BENCH_LIB/backup_instance.py
 
 setup() {
-  rm -rf "$SRC"
-  mkdir -p "$SRC"
-  [ "$(id -u)" = 0 ] && chown posta:posta "$SRC"   # as posta-setup does: never a root-owned home
-  "$POSTA_BIN/posta-domain" --home "$SRC" add bench.test >/dev/null 2>&1 || return 1
-  local i
-  for i in $(seq -f %02g 1 "$USERS"); do
-    "$POSTA_BIN/posta-user" --home "$SRC" add "user$i@bench.test" --no-password >/dev/null 2>&1 || return 1
-  done
+  accounts_home "$SRC" "$USERS" %02g || return 1
   mkdir -p "$SRC/control" && echo bench.test >"$SRC/control/me"
   $PY "$GEN" make "$SRC" "$USERS" "$MESSAGES" || return 1
   echo "bench-passphrase" >"$PASS"
