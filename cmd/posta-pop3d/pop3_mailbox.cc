@@ -7,9 +7,11 @@
 #include <cerrno>
 #include <utility>
 
+#include "control/control.h"
 #include "io/fd.h"
 #include "log/log.h"
 #include "pop3_sizes.h"
+#include "retention/hold.h"
 
 namespace posta::pop3 {
 namespace {
@@ -105,10 +107,17 @@ Status Maildrop::render(Entry& e, long body_lines, std::string& out) {
   return {};
 }
 
-size_t Maildrop::commit_deletions() {
+size_t Maildrop::commit_deletions(const std::string& held_for) {
   size_t failed = 0;
   for (auto& e : entries_) {
     if (!e.deleted) continue;
+    const auto* mi = held_for.empty() ? nullptr : index_.find(e.info.uid);
+    if (mi)
+      if (auto k = retention::keep_copy(posta_home(), held_for, index_.path(*mi)); !k) {
+        log::warning("legal hold of ", held_for, ": uid ", e.info.uid, " kept in place: ", k.error().what);
+        ++failed;
+        continue;
+      }
     if (auto r = index_.remove(e.info.uid); !r) {
       log::warning("unable to remove uid ", e.info.uid, ": ", r.error().what);
       ++failed;

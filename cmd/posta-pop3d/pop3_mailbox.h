@@ -28,8 +28,10 @@ class Maildrop {
   // body_lines < 0 means all (TOP n m). Nothing is appended on failure. A message renamed
   // by another client meanwhile is found again (e.info is updated).
   [[nodiscard]] Status render(Entry& e, long body_lines, std::string& out);
-  // UPDATE state: removes deleted messages; returns how many could not be removed.
-  size_t commit_deletions();
+  // UPDATE state: removes deleted messages; returns how many could not be removed. held_for:
+  // the user's address when on legal hold: each message goes to the held store first
+  // (lib/retention/hold.h), and stays when it cannot.
+  size_t commit_deletions(const std::string& held_for = "");
   // End of session (QUIT or not): moves the retrieved messages that are still there out
   // of new/, so IMAP no longer sees them as \Recent. Done once here rather than per RETR:
   // a message retrieved and deleted is never renamed, and RETR answers sooner.

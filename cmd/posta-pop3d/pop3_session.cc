@@ -8,10 +8,12 @@
 
 #include "base/hex.h"
 #include "base/strings.h"
+#include "control/control.h"
 #include "io/fd.h"
 #include "log/log.h"
 #include "pop3.h"
 #include "pop3_mailbox.h"
+#include "retention/policy.h"
 
 namespace posta::pop3 {
 namespace {
@@ -125,7 +127,8 @@ void Session::rset() {
 }
 
 int Session::quit() {
-  size_t failed = drop.commit_deletions();
+  bool held = deleted && retention::on_hold(Control().lines("legalhold"), user);
+  size_t failed = drop.commit_deletions(held ? user : "");
   drop.move_retrieved();
   log::info("logout user=<", user, "> retrieved=", retrieved, " deleted=", deleted - failed,
             failed ? " failed=" + std::to_string(failed) : "");

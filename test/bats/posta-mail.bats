@@ -260,6 +260,12 @@ print(m.expunge())" 3>&-
   run posta mail expunge --user carol@example.test 'subject:café'
   assert_success
   [ "$(ls "$held/cur" | wc -l)" = 2 ]
+  run as_owner env MAILDIR="$PH/mail/example.test/carol" USER=carol@example.test POSTA_HOME="$PH" \
+    timeout 20 "$POSTA_BIN/posta-pop3d" --post-auth < <(printf 'DELE 1\r\nQUIT\r\n')
+  assert_line --partial '+OK posta POP3 server signing off'
+  run posta mail search --user carol@example.test all
+  assert_failure 1
+  [ "$(ls "$held/cur" | wc -l)" = 3 ]
   [ ! -e "$PH/mail/.held/dave@example.test" ]
   printf '* Trash thirty\n' >"$PH/control/retention"
   run posta mail retention
