@@ -17,6 +17,7 @@
 #include "mailstore/mailbox_index.h"
 #include "mailstore/names.h"
 #include "queue/maildate.h"
+#include "sieve/message_view.h"
 #include "sieve/vacation.h"
 #include "sieve_scripts.h"
 
@@ -194,7 +195,22 @@ class Performer {
       return;
     }
     std::string domain = t_.user.address.substr(t_.user.address.rfind('@') + 1);
-    auto reply = sieve::vacation_reply(a, msg, t_.delivered_to, queue::rfc5322_date(ctx_.now),
+    sieve::Action act = a;
+    // :from may only name one of the user's own addresses: the reply goes out from here (and
+    // may be DKIM-signed), so it must not speak for anyone else
+    if (!act.from.empty()) {
+      auto addrs = sieve::header_addresses(act.from);
+      std::vector<std::string> mine = {t_.delivered_to, t_.user.address, ctx_.recipient};
+      bool own_from = addrs.size() == 1 && std::any_of(mine.begin(), mine.end(), [&](const std::string& m) {
+                        return iequals(m, addrs[0]);
+                      });
+      if (!own_from) {
+        log::warning("sieve: ", t_.user.address, ": vacation :from \"", log::printable(act.from),
+                     "\" is not one of the user's addresses; replying from ", t_.delivered_to);
+        act.from.clear();
+      }
+    }
+    auto reply = sieve::vacation_reply(act, msg, t_.delivered_to, queue::rfc5322_date(ctx_.now),
                                        queue::make_message_id(domain));
     Delivery d = inject_new("", {reply.to}, reply.data);
     if (!d) {

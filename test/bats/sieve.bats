@@ -227,6 +227,13 @@ addflag ["\\Seen", "$Important"]; fileinto :create :flags ["\\Flagged", "Work"] 
   [ "$(injected)" = 1 ]
   deliver other@remote.test bob@$D
   [ "$(injected)" = 2 ]
+  # :from naming someone else's address is not used
+  script bob 'require "vacation"; vacation :from "The Boss <boss@remote.test>" "Away.";'
+  deliver third@remote.test bob@$D
+  assert_success
+  stderr_has "is not one of the user's addresses"
+  run grep '^From: ' "$FQ/msg.2"
+  assert_output "From: bob@$D"
 }
 
 @test "vacation: no reply to a list, bulk, auto-submitted, spam-flagged, own-address, null-sender, mailer-daemon or not-addressed message" {
@@ -301,7 +308,7 @@ addflag ["\\Seen", "$Important"]; fileinto :create :flags ["\\Flagged", "Work"] 
   assert_output --partial "over quota"
 }
 
-@test "through SMTP and the real queue: the spam verdict's header and a fileinto, a vacation reply queued" {
+@test "through SMTP and the real queue: a message sent with swaks is filed by the script" {
   instance_start
   script alice 'require ["fileinto", "mailbox"]; if address :domain "from" "remote.test" { fileinto :create "Remote"; }'
   run swaks --server "$INSTANCE_IP:$SMTP_PORT" --from sender@remote.test --to alice@$D \
