@@ -1,6 +1,8 @@
 // Legal hold (posta-mail(8) RETENTION): a user on hold (control/legalhold) still expunges,
 // but each message goes to the held store first (lib/retention/hold.h); when that copy
 // fails the message stays.
+#include <dirent.h>
+
 #include "imapd_session.h"
 #include "log/log.h"
 #include "retention/hold.h"
@@ -8,12 +10,39 @@
 
 namespace posta::imapd {
 
-bool Session::keep_if_held(const mailstore::MessageInfo& m) {
+bool Session::on_hold() {
   static const bool held = retention::on_hold(control_.lines("legalhold"), user_);  // one session a process
-  if (!held) return true;
+  return held;
+}
+
+bool Session::keep_if_held(const mailstore::MessageInfo& m) {
+  if (!on_hold()) return true;
   if (auto s = retention::keep_copy(posta_home(), user_, sel_->index->path(m)); !s) {
     log::warning("legal hold of ", user_, ": message kept in place: ", s.error().what);
     return false;
+  }
+  return true;
+}
+
+// DELETE of a folder of a user on hold: every message of it (in cur/ and new/) is copied to
+// the held store first; false (and the folder stays) when a copy fails.
+bool Session::keep_folder_if_held(const std::string& mailbox) {
+  if (!on_hold()) return true;
+  std::string fdir = folders_->dir(mailbox);
+  for (auto sub : {"/cur", "/new"}) {
+    DIR* d = ::opendir((fdir + sub).c_str());
+    if (!d) continue;
+    bool ok = true;
+    while (auto* e = ::readdir(d)) {
+      if (e->d_name[0] == '.') continue;
+      if (auto s = retention::keep_copy(posta_home(), user_, fdir + sub + "/" + e->d_name); !s) {
+        log::warning("legal hold of ", user_, ": folder ", mailbox, " kept: ", s.error().what);
+        ok = false;
+        break;
+      }
+    }
+    ::closedir(d);
+    if (!ok) return false;
   }
   return true;
 }

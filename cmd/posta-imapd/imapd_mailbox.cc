@@ -233,6 +233,7 @@ void Session::cmd_delete(const std::string& tag, Parser& p) {
   if (*name == "INBOX") return no(tag, "[CANNOT] INBOX cannot be deleted");
   if (!folders_->exists(*name)) return no(tag, "[NONEXISTENT] No such mailbox");
   if (sel_ && sel_->name == *name) close_mailbox(false);
+  if (!keep_folder_if_held(*name)) return no(tag, "[SERVERBUG] Unable to keep the messages of a mailbox under legal hold");
   if (auto s = folders_->remove(*name); !s) return no(tag, "[CANNOT] " + s.error().what);
   (void)folders_->subscribe(*name, false);
   ok(tag, "DELETE completed");

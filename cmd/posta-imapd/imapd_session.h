@@ -168,6 +168,8 @@ class Session {
 
   void audit_command(const std::string& cmd, const imap::RawCommand& raw);  // imapd_audit.cc
   bool keep_if_held(const mailstore::MessageInfo& m);  // false: keep the message (imapd_hold.cc)
+  bool keep_folder_if_held(const std::string& mailbox);  // false: keep the folder (imapd_hold.cc)
+  bool on_hold();  // the user is on legal hold (control/legalhold)
 
   Config cfg_;
   Control control_;

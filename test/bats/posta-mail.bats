@@ -266,6 +266,18 @@ print(m.expunge())" 3>&-
   run posta mail search --user carol@example.test all
   assert_failure 1
   [ "$(ls "$held/cur" | wc -l)" = 3 ]
+  # deleting a whole folder keeps its messages too
+  as_owner env MAILDIR="$PH/mail/example.test/carol" USER=carol@example.test POSTA_HOME="$PH" BIN="$POSTA_BIN" \
+    timeout 30 $PY -c "
+import imaplib, os
+m = imaplib.IMAP4_stream(os.environ['BIN'] + '/posta-imapd --post-auth')
+m.create('Old')
+m.append('Old', None, None, b'Subject: archived plans\r\n\r\nthe old plans\r\n')
+print(m.delete('Old'))" 3>&-
+  [ ! -e "$PH/mail/example.test/carol/.Old" ]
+  [ "$(find "$held/cur" "$held/new" -type f | wc -l)" = 4 ]
+  run grep -rl 'the old plans' "$held"
+  assert_success
   [ ! -e "$PH/mail/.held/dave@example.test" ]
   printf '* Trash thirty\n' >"$PH/control/retention"
   run posta mail retention
