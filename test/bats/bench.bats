@@ -11,8 +11,9 @@ setup() {
 }
 
 # The small run leaves out the spam-filter workloads: they fetch the SpamAssassin corpus
-# from npm and train SpamAssassin for minutes, which is make bench's business.
-SMALL_EXCLUDE='spam-*'
+# from npm and train SpamAssassin for minutes, which is make bench's business; and
+# mail-search, which has no peer (its posta side is timed by make bench alone).
+SMALL_EXCLUDE='@(spam-*|mail-search)'
 
 # the workloads of test/bench/workloads in the small run, by name
 workload_names() {
