@@ -8,6 +8,8 @@
 #include "io/fd.h"
 #include "log/log.h"
 #include "mailstore/names.h"
+#include "base/base64.h"
+#include "mime/decode.h"
 #include "mime/message.h"
 
 namespace posta::imapd {
@@ -83,6 +85,7 @@ std::string Session::fetch_item(uint32_t seq, const imap::FetchAtt& a, Loaded& m
     case K::kRfc822Text: set_seen = true; return "RFC822.TEXT " + imap::literal(data.substr(root.body_start));
     default: break;
   }
+  if (a.kind == K::kBinary || a.kind == K::kBinarySize) return binary_item(a, m);
   if (!a.peek) set_seen = true;
   using Spec = imap::Section::Spec;
   const auto& s = a.section;
@@ -112,6 +115,36 @@ std::string Session::fetch_item(uint32_t seq, const imap::FetchAtt& a, Loaded& m
     name += "<" + std::to_string(a.offset) + ">";
     content = a.offset >= content.size() ? std::string() : content.substr(a.offset, a.count);
   }
+  return name + " " + imap::literal(content);
+}
+
+// BINARY[part] and BINARY.SIZE[part] (RFC 3516): the part's body with its
+// Content-Transfer-Encoding undone; the whole message as it is for BINARY[]. Data with a
+// NUL goes as a literal8. An encoding posta cannot undo gives nothing (the command then
+// ends NO [UNKNOWN-CTE]).
+std::string Session::binary_item(const imap::FetchAtt& a, Loaded& m) {
+  const mime::Part& root = m.part();
+  const auto& s = a.section;
+  const mime::Part* part = s.part.empty() ? &root : mime::find_part(root, s.part);
+  std::string content;
+  if (part && s.part.empty()) {
+    content = m.data;
+  } else if (part && !part->multipart()) {
+    std::string_view body = std::string_view(m.data).substr(part->body_start, part->body_size());
+    std::string enc = posta::lower(part->encoding);
+    if (enc == "base64") content = base64_decode_lenient(body);
+    else if (enc == "quoted-printable") content = mime::qp_decode(body);
+    else if (enc == "7bit" || enc == "8bit" || enc == "binary" || enc.empty()) content = std::string(body);
+    else { unknown_cte_ = true; return ""; }
+  }
+  std::string name = std::string(a.kind == imap::FetchAtt::Kind::kBinarySize ? "BINARY.SIZE[" : "BINARY[") +
+                     s.text() + "]";
+  if (a.kind == imap::FetchAtt::Kind::kBinarySize) return name + " " + std::to_string(content.size());
+  if (a.partial) {
+    name += "<" + std::to_string(a.offset) + ">";
+    content = a.offset >= content.size() ? std::string() : content.substr(a.offset, a.count);
+  }
+  if (content.find('\0') != std::string::npos) return name + " ~{" + std::to_string(content.size()) + "}\r\n" + content;
   return name + " " + imap::literal(content);
 }
 
@@ -146,7 +179,7 @@ void Session::cmd_fetch(const std::string& tag, Parser& p, bool uid) {
   // Items that set \Seen (RFC 3501 6.4.5) do so before the items are built, so that FLAGS
   // and MODSEQ show the message after the change.
   bool sets_seen = !sel_->read_only && std::any_of(atts->begin(), atts->end(), [](auto& a) {
-    return a.kind == K::kRfc822 || a.kind == K::kRfc822Text || (a.kind == K::kSection && !a.peek);
+    return a.kind == K::kRfc822 || a.kind == K::kRfc822Text || ((a.kind == K::kSection || a.kind == K::kBinary) && !a.peek);
   });
   Loaded m;
   std::string items, line;  // reused: a FETCH 1:* of a large folder builds 100,000 of each
@@ -181,6 +214,7 @@ void Session::cmd_fetch(const std::string& tag, Parser& p, bool uid) {
     line += ')';
     out_.line(line);
   }
+  if (std::exchange(unknown_cte_, false)) return no(tag, "[UNKNOWN-CTE] A part's encoding is not known");
   ok(tag, uid ? "UID FETCH completed" : "FETCH completed");
 }
 

@@ -154,6 +154,8 @@ class Session {
   void cmd_store(const std::string& tag, Parser& p, bool uid);
   bool load(uint32_t uid, Loaded& m);
   std::string fetch_item(uint32_t seq, const imap::FetchAtt& a, Loaded& m, bool& set_seen);
+  std::string binary_item(const imap::FetchAtt& a, Loaded& m);
+  bool unknown_cte_ = false;  // a BINARY item met an encoding it cannot undo
   uint64_t rfc822_size(const mailstore::MessageInfo& mi);
   time_t internal_date(const mailstore::MessageInfo& mi);
 

@@ -83,6 +83,14 @@ std::optional<FetchAtt> Parser::fetch_att() {
     ++pos_;
     a.kind = K::kSection;
     if (!section(a)) return std::nullopt;
+  } else if (w == "BINARY" || w == "BINARY.PEEK" || w == "BINARY.SIZE") {
+    // RFC 3516: a section of part numbers only, and a partial except for BINARY.SIZE.
+    a.kind = w == "BINARY.SIZE" ? K::kBinarySize : K::kBinary;
+    a.peek = w != "BINARY";
+    if (!skip('[') || !section(a) || a.section.spec != Section::Spec::kNone || (a.partial && a.kind == K::kBinarySize)) {
+      failed("invalid " + w + " section");
+      return std::nullopt;
+    }
   } else {
     failed("unknown fetch attribute " + w);
     return std::nullopt;

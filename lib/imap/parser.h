@@ -24,7 +24,8 @@ struct Section {
 
 struct FetchAtt {
   enum class Kind { kFlags, kUid, kInternalDate, kRfc822Size, kEnvelope, kBody, kBodyStructure,
-                    kSection, kRfc822, kRfc822Header, kRfc822Text, kModseq } kind = Kind::kFlags;
+                    kSection, kRfc822, kRfc822Header, kRfc822Text, kModseq,
+                    kBinary, kBinarySize } kind = Kind::kFlags;
   bool peek = false;
   Section section;
   bool partial = false;

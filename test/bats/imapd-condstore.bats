@@ -415,3 +415,48 @@ all_bad(u8, ('APPEND INBOX UTF8 ()', 'APPEND INBOX UTF8'))
 print('ok')
 PY
 }
+
+@test "BINARY: FETCH BINARY[part], BINARY.PEEK, BINARY.SIZE with the transfer encoding undone; literal8 for NUL" {
+  conf <<'PY'
+import base64
+m = session()
+capable(m, 'BINARY')
+payload = b'\x00\x01binary\xff\r\n' * 3
+mime = ('From: a@b.test\r\nSubject: bin\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=XX\r\n\r\n'
+        '--XX\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\ncaf=C3=A9=\r\n!\r\n'
+        '--XX\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n' +
+        base64.b64encode(payload).decode() + '\r\n'
+        '--XX\r\nContent-Type: application/x-odd\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\nbegin\r\n'
+        '--XX--\r\n').encode()
+with open(os.path.join(MD, 'cur', '1.M1P1.bin:2,'), 'wb') as f:
+    f.write(mime)
+ok(m, 'SELECT INBOX')
+def fetch(item):
+    tag = m._new_tag().decode()
+    m.send(('%s FETCH 1 (%s)\r\n' % (tag, item)).encode())
+    out = b''
+    while True:
+        line = m.readline()
+        out += line
+        lit = re.search(rb'\{(\d+)\}\r\n$', line)
+        if lit:
+            out += m.read(int(lit.group(1)))
+        if line.startswith(tag.encode() + b' '):
+            return out
+out = fetch('BINARY.PEEK[1]')
+expect(b'BINARY[1] {6}\r\ncaf\xc3\xa9!' in out and b' OK ' in out, 'quoted-printable undone', out)
+out = fetch('BINARY.PEEK[2]')
+expect(b'BINARY[2] ~{%d}\r\n' % len(payload) + payload in out, 'base64 undone, literal8 for NUL', out)
+out = fetch('BINARY.SIZE[2] BINARY.PEEK[2]<2.6>')
+expect(b'BINARY.SIZE[2] %d' % len(payload) in out and b'BINARY[2]<2> {6}\r\nbinary' in out, 'SIZE and partial', out)
+out = fetch('FLAGS')
+expect(b'\\Seen' not in out, 'PEEK leaves \\Seen alone', out)
+out = fetch('BINARY[1]')
+expect(b'\\Seen' in out, 'BINARY sets \\Seen', out)
+out = fetch('BINARY.PEEK[3]')
+expect(b'NO [UNKNOWN-CTE]' in out, 'unknown encoding: NO [UNKNOWN-CTE]', out)
+all_bad(m, ('FETCH 1 BINARY[1.HEADER]', 'FETCH 1 BINARY[TEXT]', 'FETCH 1 BINARY.SIZE[1]<0.5>', 'FETCH 1 BINARY',
+            'FETCH 1 BINARY[x]'))
+print('ok')
+PY
+}

@@ -521,3 +521,17 @@ TEST(ImapWriter, Utf8Quoting) {
   EXPECT_EQ(quote("Caf\xC3\xA9"), "{5}\r\nCaf\xC3\xA9");
   EXPECT_EQ(quote("a\r\nb", true), "{4}\r\na\r\nb");
 }
+
+TEST(ImapParser, BinaryFetchItems) {
+  ParserOn p("(BINARY[1.2] BINARY.PEEK[]<0.10> BINARY.SIZE[3])");
+  auto atts = p.fetch_atts();
+  ASSERT_TRUE(atts);
+  ASSERT_EQ(atts->size(), 3u);
+  EXPECT_EQ((*atts)[0].kind, FetchAtt::Kind::kBinary);
+  EXPECT_FALSE((*atts)[0].peek);
+  EXPECT_EQ((*atts)[0].section.part, (std::vector<uint32_t>{1, 2}));
+  EXPECT_TRUE((*atts)[1].peek && (*atts)[1].partial && (*atts)[1].count == 10);
+  EXPECT_EQ((*atts)[2].kind, FetchAtt::Kind::kBinarySize);
+  expect_refused({"BINARY", "BINARY[1.HEADER]", "BINARY[TEXT]", "BINARY.SIZE[1]<0.5>", "BINARY[x]", "BINARY.PEEK"},
+                 [](Parser& p) { return p.fetch_atts().has_value(); });
+}
