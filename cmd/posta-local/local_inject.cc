@@ -42,6 +42,19 @@ Status write_message(const Context& ctx, queue::Injector& to, const std::string&
   return copy_range(ctx.msg_fd, to, pos, ctx.msg_size);
 }
 
+// Ends the injection with the envelope; the queue id, or why not ("refused: ..." with
+// kDeliveryPermanent, "not queued: ..." with kDeliveryTemporary).
+Delivery close_with_envelope(queue::Injector& in, const std::string& env_sender,
+                             const std::vector<std::string>& recipients) {
+  queue::Envelope env;
+  env.sender = env_sender;
+  for (const auto& r : recipients) env.recipients.push_back({r, "", ""});
+  auto q = in.close(env);
+  if (!q) return q.error().permanent ? permanent("refused: " + q.error().line())
+                                     : temporary("not queued: " + q.error().line());
+  return ok(*q);
+}
+
 }  // namespace
 
 Delivery reinject(Context& ctx, const std::string& env_sender,
@@ -56,12 +69,8 @@ Delivery reinject(Context& ctx, const std::string& env_sender,
     (*in)->abort();
     return temporary(s.error().what);
   }
-  queue::Envelope env;
-  env.sender = env_sender;
-  for (const auto& r : recipients) env.recipients.push_back({r, "", ""});
-  auto q = (*in)->close(env);
-  if (!q) return q.error().permanent ? permanent("forward refused: " + q.error().line())
-                                     : temporary("forward not queued: " + q.error().line());
+  auto q = close_with_envelope(**in, env_sender, recipients);
+  if (!q) return fail("forward " + q.error().what, q.error().code);
   size_t n = recipients.size();
   return ok("forwarded to " + std::to_string(n) + " recipient" + (n == 1 ? "" : "s"));
 }
@@ -72,12 +81,8 @@ Delivery inject_new(const std::string& env_sender, const std::vector<std::string
   auto in = queue::Injector::open({"", {}, false});
   if (!in) return temporary(in.error().what);
   (*in)->write(data);
-  queue::Envelope env;
-  env.sender = env_sender;
-  for (const auto& r : recipients) env.recipients.push_back({r, "", ""});
-  auto q = (*in)->close(env);
-  if (!q) return q.error().permanent ? permanent("message refused: " + q.error().line())
-                                     : temporary("message not queued: " + q.error().line());
+  auto q = close_with_envelope(**in, env_sender, recipients);
+  if (!q) return fail("message " + q.error().what, q.error().code);
   return ok("queued " + *q);
 }
 

@@ -227,6 +227,11 @@ std::optional<Delivery> deliver_with_sieve(Context& ctx, const accounts::UserRec
   msg.envelope_from = ctx.sender;
   msg.envelope_to = delivered_to;
   msg.envelope_orig_to = ctx.recipient;
+  // :user and :detail split where address resolution does (control/subaddress)
+  if (ctx.control.exists("subaddress")) {
+    std::string sep = ctx.control.string("subaddress", "");
+    msg.subaddress_separators = sep == "none" ? "" : sep;
+  }
   sieve::RunOptions opt;
   opt.now = static_cast<int64_t>(ctx.now);
   opt.includes.load = [&](std::string_view name, bool global) { return load_included_script(ctx.home, md, name, global); };

@@ -57,10 +57,14 @@ class TestEval {
     return {v[t.last ? v.size() - t.index : t.index - 1]};
   }
 
+  std::optional<std::string> part_of(std::string_view address, AddressPart part) {
+    return address_part(address, part, r_.msg_.message().subaddress_separators);
+  }
+
   std::vector<std::string> parts_of(const std::vector<std::string>& addresses, AddressPart part) {
     std::vector<std::string> out;
     for (const auto& a : addresses) {
-      if (auto p = address_part(a, part)) out.push_back(std::move(*p));
+      if (auto p = part_of(a, part)) out.push_back(std::move(*p));
     }
     return out;
   }
@@ -110,12 +114,12 @@ class TestEval {
             // the null sender: every part is "" (RFC 5228 section 5.4)
             if (m.envelope_from.empty()) {
               values.emplace_back();
-            } else if (auto p = address_part(m.envelope_from, t.part)) {
+            } else if (auto p = part_of(m.envelope_from, t.part)) {
               values.push_back(std::move(*p));
             }
           } else if (l == "to" || l == "orig_to") {
             const std::string& a = l == "orig_to" && !m.envelope_orig_to.empty() ? m.envelope_orig_to : m.envelope_to;
-            if (auto p = address_part(a, t.part)) values.push_back(std::move(*p));
+            if (auto p = part_of(a, t.part)) values.push_back(std::move(*p));
           }
         }
         return matches(t.match, values);

@@ -76,7 +76,7 @@ std::vector<std::string> MessageView::body(BodyTransform t, const std::vector<st
   return out;
 }
 
-std::optional<std::string> address_part(std::string_view address, AddressPart part) {
+std::optional<std::string> address_part(std::string_view address, AddressPart part, std::string_view separators) {
   size_t at = address.rfind('@');
   std::string_view local = at == std::string_view::npos ? address : address.substr(0, at);
   std::string_view domain = at == std::string_view::npos ? std::string_view() : address.substr(at + 1);
@@ -84,15 +84,14 @@ std::optional<std::string> address_part(std::string_view address, AddressPart pa
     case AddressPart::kAll: return std::string(address);
     case AddressPart::kLocalpart: return std::string(local);
     case AddressPart::kDomain: return std::string(domain);
-    // the separator is '+', as posta-local's sub-addresses (a leading '+' does not split)
     case AddressPart::kUser: {
-      size_t plus = local.find('+');
-      return std::string(plus == std::string_view::npos || plus == 0 ? local : local.substr(0, plus));
+      size_t sep = separators.empty() ? std::string_view::npos : local.find_first_of(separators, 1);
+      return std::string(sep == std::string_view::npos ? local : local.substr(0, sep));
     }
     case AddressPart::kDetail: {
-      size_t plus = local.find('+');
-      if (plus == std::string_view::npos || plus == 0) return std::nullopt;
-      return std::string(local.substr(plus + 1));
+      size_t sep = separators.empty() ? std::string_view::npos : local.find_first_of(separators, 1);
+      if (sep == std::string_view::npos) return std::nullopt;
+      return std::string(local.substr(sep + 1));
     }
   }
   return std::nullopt;

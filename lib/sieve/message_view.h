@@ -34,8 +34,10 @@ class MessageView {
 };
 
 // The address part of an address "local@domain" (domain may be missing); nullopt when the
-// part does not exist (:detail of an address without a separator).
-std::optional<std::string> address_part(std::string_view address, AddressPart part);
+// part does not exist (:detail of an address without a separator). :user and :detail split
+// at the first of the separator characters; a leading one does not split.
+std::optional<std::string> address_part(std::string_view address, AddressPart part,
+                                        std::string_view separators = "+");
 
 // Addresses in a header value: "local@domain" each, groups flattened.
 std::vector<std::string> header_addresses(std::string_view value);

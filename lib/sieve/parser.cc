@@ -55,15 +55,22 @@ class Parser {
     return {};
   }
 
-  Result<CommandNode> command(unsigned depth) {
-    if (auto s = check_depth(depth, peek().pos); !s) return std::unexpected(s.error());
+  // The identifier that starts a command or a test (its name lower-cased), after the depth
+  // and size checks.
+  Status identifier(unsigned depth, std::string_view kind, std::string& name, Position& pos) {
+    if (auto s = check_depth(depth, peek().pos); !s) return s;
     const Token& id = peek();
-    if (id.kind != Token::kIdentifier) return err(id.pos, "expected a command, found " + what(id));
-    if (auto s = count_node(id.pos); !s) return std::unexpected(s.error());
-    CommandNode c;
-    c.name = lower(id.text);
-    c.pos = id.pos;
+    if (id.kind != Token::kIdentifier) return err(id.pos, "expected " + std::string(kind) + ", found " + what(id));
+    if (auto s = count_node(id.pos); !s) return s;
+    name = lower(id.text);
+    pos = id.pos;
     next();
+    return {};
+  }
+
+  Result<CommandNode> command(unsigned depth) {
+    CommandNode c;
+    if (auto s = identifier(depth, "a command", c.name, c.pos); !s) return std::unexpected(s.error());
     if (auto s = arguments(c.args, c.tests, depth); !s) return std::unexpected(s.error());
     if (is_punct(";")) {
       next();
@@ -118,14 +125,8 @@ class Parser {
   }
 
   Result<TestNode> test(unsigned depth) {
-    if (auto s = check_depth(depth, peek().pos); !s) return std::unexpected(s.error());
-    const Token& id = peek();
-    if (id.kind != Token::kIdentifier) return err(id.pos, "expected a test, found " + what(id));
-    if (auto s = count_node(id.pos); !s) return std::unexpected(s.error());
     TestNode n;
-    n.name = lower(id.text);
-    n.pos = id.pos;
-    next();
+    if (auto s = identifier(depth, "a test", n.name, n.pos); !s) return std::unexpected(s.error());
     if (auto s = arguments(n.args, n.tests, depth); !s) return std::unexpected(s.error());
     return n;
   }

@@ -74,6 +74,7 @@ struct Message {
   std::string envelope_from;  // "" for the null sender
   std::string envelope_to;    // the recipient address being delivered to
   std::string envelope_orig_to;  // before alias expansion; "" = envelope_to
+  std::string subaddress_separators = "+";  // for :user and :detail (control/subaddress)
 };
 
 struct Action {

@@ -14,31 +14,23 @@ setup_file() {
   local u
   for u in alice bob carol; do posta user add $u@$D --no-password >&2; done
   posta user add tiny@$D --no-password --quota-messages 1 >&2
+  # posta-local runs the queue program as the instance owner: a copy it may write next to
   FQ=$(dirname "$PH")/fq
   mkdir -p "$FQ"
-  # the recording queue program: every injection appended as msg.N / env.N
-  cat >"$FQ/queue" <<'SH'
-#!/bin/sh
-d=$(dirname "$0")
-n=$(ls "$d" | grep -c '^msg\.')
-cat >"$d/msg.$n"
-tr '\0' '\n' <&1 >"$d/env.$n"
-exit 0
-SH
-  chmod 755 "$FQ/queue"
+  install -m 755 "$POSTA_SRC/test/lib/recording_queue.sh" "$FQ/queue"
   chown -R "$(stat -c %u:%g "$PH")" "$FQ"
   export FQ
 }
 
-teardown_file() { instance_stop; }
-
 setup() {
   load_helpers
-  MSG=$BATS_TEST_TMPDIR/msg
-  message >"$MSG"
   rm -f "$FQ"/msg.* "$FQ"/env.*
   rm -rf "$PH/sieve" "$PH/mail/$D"/*
+  MSG=$BATS_TEST_TMPDIR/msg
+  message >"$MSG"
 }
+
+teardown_file() { instance_stop; }
 
 md() { echo "$PH/mail/$D/$1"; }
 # message [EXTRA-HEADER...]: a plain message from sender@remote.test to alice
@@ -62,6 +54,12 @@ admin_script() {
   mkdir -p "$PH/sieve"
   printf '%s\n' "$2" >"$PH/sieve/$1.sieve"
 }
+# filter USER TEXT: USER's active script is TEXT, then a successful delivery of $MSG to USER
+filter() {
+  script "$1" "$2"
+  deliver sender@remote.test "$1@$D"
+  assert_success
+}
 # deliver SENDER RECIPIENT [FILE]: posta-local with the recording queue
 deliver() {
   run --separate-stderr env POSTA_QUEUE="$FQ/queue" "$POSTA_BIN/posta-local" "$1" "$2" <"${3:-$MSG}"
@@ -73,16 +71,12 @@ stderr_has() { [[ $stderr == *"$1"* ]] || { echo "stderr: $stderr" >&2; return 1
 injected() { ls "$FQ" | grep -c '^msg\.' || true; }
 
 @test "fileinto: into an existing folder; a missing one without :create goes to INBOX and is logged; :create creates and subscribes" {
-  script alice 'require ["fileinto", "mailbox"];
+  filter alice 'require ["fileinto", "mailbox"];
 if header :contains "subject" "hello" { fileinto "Lists.posta"; }'
-  deliver sender@remote.test alice@$D
-  assert_success
   [ "$(folder alice Lists.posta)" = 0 ]
   [ "$(inbox alice)" = 1 ]
   stderr_has 'no mailbox "Lists.posta"'
-  script alice 'require ["fileinto", "mailbox"]; fileinto :create "Lists/posta";'
-  deliver sender@remote.test alice@$D
-  assert_success
+  filter alice 'require ["fileinto", "mailbox"]; fileinto :create "Lists/posta";'
   [ "$(folder alice Lists.posta)" = 1 ]
   grep -qx 'Lists.posta' "$(md alice)/subscriptions"
   deliver sender@remote.test alice@$D
@@ -91,14 +85,10 @@ if header :contains "subject" "hello" { fileinto "Lists.posta"; }'
 }
 
 @test "keep, discard, stop, fileinto :copy, implicit keep" {
-  script bob 'discard;'
-  deliver sender@remote.test bob@$D
-  assert_success
+  filter bob 'discard;'
   assert_output --partial discarded
   [ "$(inbox bob)" = 0 ]
-  script bob 'require ["fileinto", "copy", "mailbox"]; fileinto :copy :create "Copies"; if true { stop; } discard;'
-  deliver sender@remote.test bob@$D
-  assert_success
+  filter bob 'require ["fileinto", "copy", "mailbox"]; fileinto :copy :create "Copies"; if true { stop; } discard;'
   [ "$(inbox bob)" = 1 ]
   [ "$(folder bob Copies)" = 1 ]
   script bob 'require ["fileinto", "mailbox"]; fileinto :create "Copies"; keep;'
@@ -108,9 +98,7 @@ if header :contains "subject" "hello" { fileinto "Lists.posta"; }'
 }
 
 @test "redirect: re-injected with the envelope sender and Delivered-To; :copy also keeps; the loop check stops a cycle" {
-  script carol 'redirect "elsewhere@remote.test";'
-  deliver sender@remote.test carol@$D
-  assert_success
+  filter carol 'redirect "elsewhere@remote.test";'
   [ "$(inbox carol)" = 0 ]
   [ "$(injected)" = 1 ]
   run head -1 "$FQ/msg.0"
@@ -131,10 +119,8 @@ if header :contains "subject" "hello" { fileinto "Lists.posta"; }'
 }
 
 @test "redirect limit: a script redirecting more than 4 times delivers to INBOX and logs" {
-  script carol 'redirect "a@remote.test"; redirect "b@remote.test"; redirect "c@remote.test";
+  filter carol 'redirect "a@remote.test"; redirect "b@remote.test"; redirect "c@remote.test";
 redirect "d@remote.test"; redirect "e@remote.test";'
-  deliver sender@remote.test carol@$D
-  assert_success
   stderr_has "too many redirects"
   [ "$(inbox carol)" = 1 ]
   [ "$(injected)" = 0 ]
@@ -152,10 +138,8 @@ redirect "d@remote.test"; redirect "e@remote.test";'
 }
 
 @test "imap4flags: system flags in the file name, keywords through posta-keywords" {
-  script alice 'require ["imap4flags", "fileinto", "mailbox"];
+  filter alice 'require ["imap4flags", "fileinto", "mailbox"];
 addflag ["\\Seen", "$Important"]; fileinto :create :flags ["\\Flagged", "Work"] "Flagged"; keep;'
-  deliver sender@remote.test alice@$D
-  assert_success
   local f
   f=$(ls "$(md alice)/cur")
   [[ $f == *:2,Sa ]]
@@ -209,9 +193,7 @@ addflag ["\\Seen", "$Important"]; fileinto :create :flags ["\\Flagged", "Work"] 
   admin_script after 'require ["fileinto", "copy", "mailbox"]; fileinto :copy :create "Archive";'
   mkdir -p "$(md alice)/.Company/new" "$(md alice)/.Company/cur" "$(md alice)/.Company/tmp"
   chown -R "$(stat -c %u:%g "$PH")" "$(md alice)"
-  script alice 'require "include"; include :global "company";'
-  deliver sender@remote.test alice@$D
-  assert_success
+  filter alice 'require "include"; include :global "company";'
   [[ $(ls "$(md alice)/.Company/cur") == *:2,S ]]
   [ "$(folder alice Archive)" = 1 ]
   # a before-script's stop ends the sequence
@@ -276,14 +258,10 @@ addflag ["\\Seen", "$Important"]; fileinto :create :flags ["\\Flagged", "Work"] 
 }
 
 @test "broken scripts: a compile error or a run-time error delivers as without a script and logs" {
-  script alice 'require "fileinto"; fileinto :bogus "x";'
-  deliver sender@remote.test alice@$D
-  assert_success
+  filter alice 'require "fileinto"; fileinto :bogus "x";'
   stderr_has "line 1, column 30"
   [ "$(inbox alice)" = 1 ]
-  script alice 'require ["fileinto", "reject"]; fileinto "INBOX"; reject "x";'
-  deliver sender@remote.test alice@$D
-  assert_success
+  filter alice 'require ["fileinto", "reject"]; fileinto "INBOX"; reject "x";'
   stderr_has "run-time error"
   [ "$(inbox alice)" = 2 ]
   # an active link pointing outside the script directory is ignored, with a log line

@@ -93,6 +93,11 @@ TEST(SieveParts, AddressParts) {
   EXPECT_EQ(address_part("a@d", AddressPart::kDetail), std::nullopt);
   EXPECT_EQ(address_part("a+@d", AddressPart::kDetail), "");
   EXPECT_EQ(address_part("local", AddressPart::kDomain), "");
+  // control/subaddress: other separators, or none at all
+  EXPECT_EQ(address_part("a-b+c@d", AddressPart::kDetail, "-+"), "b+c");
+  EXPECT_EQ(address_part("a-b@d", AddressPart::kUser, "-"), "a");
+  EXPECT_EQ(address_part("a+b@d", AddressPart::kDetail, ""), std::nullopt);
+  EXPECT_EQ(address_part("a+b@d", AddressPart::kUser, ""), "a+b");
   EXPECT_EQ(header_addresses("\"A, B\" <a@x.test>, group: c@y.test;, d@z.test (D)"),
             (std::vector<std::string>{"a@x.test", "c@y.test", "d@z.test"}));
 }
