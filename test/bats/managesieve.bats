@@ -273,16 +273,16 @@ sys.stdout.write(out.decode())' "$MANAGESIEVE_PORT"
   local fq md=$PH/mail/example.test/alice
   fq=$(dirname "$PH")/fq  # the instance owner runs the fake queue program: not under the test's 0700 tmpdir
   mkdir -p "$fq"
-  printf '#!/bin/sh\ncat >"%s/msg"\n' "$fq" >"$fq/queue"
-  chmod 755 "$fq/queue"
+  install -m 755 "$POSTA_SRC/test/lib/recording_queue.sh" "$fq/queue"
   chown -R "$(stat -c %u:%g "$PH")" "$fq"
   printf 'From: Sender <sender@remote.test>\nTo: alice@example.test\nSubject: hello\nMessage-ID: <v1@remote.test>\n\nhi\n' \
     >"$BATS_TEST_TMPDIR/msg"
   run env POSTA_QUEUE="$fq/queue" "$POSTA_BIN/posta-local" sender@remote.test alice@example.test <"$BATS_TEST_TMPDIR/msg"
   assert_success
   [ "$(find "$md/.Lists/new" -type f | wc -l)" = 1 ]
-  grep -q '^Subject: Still away' "$fq/msg"
-  grep -q '^Auto-Submitted: auto-replied' "$fq/msg"
+  grep -q '^Subject: Still away' "$fq/msg.0"
+  grep -q '^Auto-Submitted: auto-replied' "$fq/msg.0"
+  [ "$(head -1 "$fq/env.0")" = F ]  # the null envelope sender
   rm -rf "$md/.Lists"
   run posta user vacation alice@example.test --off
   assert_success
