@@ -174,6 +174,19 @@ sc() {
   rm -rf "$(SIEVE_DIR bob)"
 }
 
+@test "UNAUTHENTICATE: back to the unauthenticated state with the pipelined input; another user may log in" {
+  run ms "$(login bob@example.test secret-two)"'PUTSCRIPT "bobs" "keep;"\r\nUNAUTHENTICATE\r\nLISTSCRIPTS\r\nUNAUTHENTICATE\r\n'"$(login carol@example.test secret-three)"'LISTSCRIPTS\r\nCAPABILITY\r\nLOGOUT\r\n'
+  assert_success
+  [ "$(grep -c '^OK "Logged in"' <<<"$output")" = 2 ]
+  assert_line 'NO "authenticate first"'
+  assert_line 'NO "not authenticated"'
+  refute_line '"bobs"'
+  assert_line '"UNAUTHENTICATE"'
+  assert_line 'OK "Logout completed"'
+  [ -f "$(SIEVE_DIR bob)/bobs.sieve" ]
+  rm -rf "$(SIEVE_DIR bob)"
+}
+
 @test "bad input: malformed literal, unterminated quote, overlong line, NUL, a short literal at EOF" {
   long=$(printf 'a%.0s' $(seq 1 9000))
   run ms "$(login bob@example.test secret-two)"'PUTSCRIPT "a" {1x+}\r\nPUTSCRIPT "a\r\nNOOP "'"$long"'"\r\nNOOP "a\0b"\r\nHAVESPACE "a" 99999999999\r\nNOOP\r\nPUTSCRIPT "a" {10+}\r\nshort'
