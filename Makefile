@@ -137,7 +137,7 @@ FUZZ_CXX   ?= clang++-16
 FUZZ_DIR   := build-fuzz
 FUZZ_FLAGS := -std=c++2b -D__cpp_concepts=202002L -Wno-macro-redefined -g -O1 -Ilib \
               -fsanitize=fuzzer-no-link,address,undefined
-FUZZ_MODS  := base io log smtp imap mime maildir mailhdr net sieve
+FUZZ_MODS  := base io log smtp imap mime maildir mailhdr net sieve managesieve
 # the codecs of the local protocols and what they use, and the spam tokenizer, without the
 # rest of their modules (Berkeley DB)
 FUZZ_FILES := lib/accounts/auth_proto.cc lib/policy/policy_proto.cc lib/queue/queued_proto.cc lib/queue/control_proto.cc \

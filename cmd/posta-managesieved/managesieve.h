@@ -18,9 +18,15 @@ namespace posta::managesieved {
 // Exit codes of the post-auth half. posta-auth itself exits 1 for bad credentials and 111
 // for trouble; the post-auth half never uses those two.
 enum PostAuthExit : int {
-  kSessionDone = 0,   // LOGOUT or disconnect: the pre-auth half exits too
-  kSessionError = 4,  // the mailbox could not be opened; reply sent; connection ends
+  kSessionDone = 0,      // LOGOUT or disconnect: the pre-auth half exits too
+  kSessionError = 4,     // the mailbox could not be opened; reply sent; connection ends
+  kUnauthenticated = 5,  // UNAUTHENTICATE answered OK; the unread input is on kGiveBackFd
 };
+
+// The pipe on which the post-auth half gives its unread input back to the pre-auth half
+// after UNAUTHENTICATE (at most kMaxGiveBack bytes, less than a pipe holds).
+constexpr int kGiveBackFd = 4;
+constexpr size_t kMaxGiveBack = 32768;
 
 constexpr size_t kMaxLine = 8192;           // a command line (quoted strings are <= 1024)
 constexpr size_t kMaxPreauthLiteral = 8192; // before login: a SASL response at most

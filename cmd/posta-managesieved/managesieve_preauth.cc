@@ -7,6 +7,7 @@
 #include "auth/sasl.h"
 #include "base/hex.h"
 #include "base/strings.h"
+#include "io/fd.h"
 #include "log/log.h"
 #include "managesieve.h"
 #include "proc/child.h"
@@ -65,9 +66,16 @@ int PreAuth::check(auth::Credentials cred) {
     return kStayUnauthenticated;
   }
   if (!c.out.flush()) return kSessionDone;
+  auto back = Pipe::make();  // the post-auth half's unread input after UNAUTHENTICATE
+  if (!back) {
+    log::error("unable to make a pipe: ", back.error().what);
+    c.say("NO", "TRYLATER", "temporary failure, try again later");
+    return kStayUnauthenticated;
+  }
   SpawnOptions o;
   o.env = {std::string(kPendingEnv) + "=" + hex_encode(c.in.peek_buffered()),
            std::string(kTlsEnv) + "=" + (tls ? "1" : "0")};
+  o.fds = {{back->write.get(), kGiveBackFd}};
   auto st = auth::run_checkpassword({auth::checkpassword_program(), sibling("posta-managesieved"), "--post-auth"},
                                     cred, o);
   if (!st) {
@@ -76,7 +84,17 @@ int PreAuth::check(auth::Credentials cred) {
     return kStayUnauthenticated;
   }
   if (!st->exited) return kSessionDone;  // the post-auth half died: the session is over
+  back->write.reset();
   switch (st->code) {
+    case kUnauthenticated: {
+      // The child answered OK and exited: what it had read ahead comes back, in place of
+      // what we handed it.
+      auto rest = read_all(back->read.get(), kMaxGiveBack);
+      if (!rest) return kSessionDone;
+      c.in.discard_buffered();
+      c.in.prepend(*rest);
+      return kStayUnauthenticated;
+    }
     case auth::kCheckRefused:
       ++failures;
       log::info("login failed: user=<", log::printable(cred.login, 100), "> ip=", remote, " failures=", failures);
@@ -155,13 +173,15 @@ int run_preauth() {
       s.starttls();
     } else if (name == "NOOP") {
       noop(s.c, *cmd);
+    } else if (name == "UNAUTHENTICATE") {
+      s.c.say("NO", "", "not authenticated");
     } else if (name == "LOGOUT") {
       s.c.say("OK", "", "Logout completed");
       s.c.out.flush_final();
       return 0;
     } else if (name == "HAVESPACE" || name == "PUTSCRIPT" || name == "LISTSCRIPTS" || name == "SETACTIVE" ||
                name == "GETSCRIPT" || name == "DELETESCRIPT" || name == "RENAMESCRIPT" ||
-               name == "CHECKSCRIPT" || name == "UNAUTHENTICATE") {
+               name == "CHECKSCRIPT") {
       s.c.say("NO", "", "authenticate first");
     } else {
       s.c.say("NO", "", "unknown command");

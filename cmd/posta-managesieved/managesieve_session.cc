@@ -1,11 +1,13 @@
 // After login, as the mail store owner: the script commands over lib/sieve/script_store,
 // each script checked by the Sieve compiler before it is stored or activated.
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <cstdlib>
 
 #include "base/hex.h"
 #include "control/control.h"
+#include "io/fd.h"
 #include "log/log.h"
 #include "managesieve.h"
 #include "sieve/script_store.h"
@@ -47,6 +49,8 @@ struct Session {
   void renamescript(const Command& cmd);
   // Dispatches one command; false after LOGOUT.
   bool dispatch(const Command& cmd);
+  // UNAUTHENTICATE: the unread input goes back to the pre-auth half; the exit code.
+  int unauthenticate();
 };
 
 bool Session::answer(const Status& st, std::string_view what, std::string_view name) {
@@ -130,6 +134,20 @@ void Session::renamescript(const Command& cmd) {
   if (answer(st, "renamescript", cmd.args[0].str + "\" to \"" + cmd.args[1].str)) c.say("OK", "", "");
 }
 
+int Session::unauthenticate() {
+  std::string rest = c.in.take_buffered();
+  if (rest.size() > kMaxGiveBack || ::fcntl(kGiveBackFd, F_GETFD) < 0) {
+    c.say("BYE", "", "too much pipelined input to go back to the unauthenticated state");
+    c.out.flush_final();
+    return kSessionDone;
+  }
+  c.say("OK", "", "");
+  c.out.flush_final();
+  if (auto st = write_all(kGiveBackFd, rest); !st) return kSessionDone;
+  log::info("unauthenticate user=<", user, ">");
+  return kUnauthenticated;
+}
+
 bool Session::dispatch(const Command& cmd) {
   const std::string& n = cmd.name;
   if (n == "PUTSCRIPT") putscript(cmd);
@@ -180,7 +198,15 @@ int run_postauth() {
   c.say("OK", "", "Logged in");
   for (;;) {
     auto cmd = c.next();
-    if (!cmd || !s.dispatch(*cmd)) return kSessionDone;
+    if (!cmd) return kSessionDone;
+    if (cmd->name == "UNAUTHENTICATE") {
+      if (auto st = managesieve::expect_args(*cmd, ""); !st) {
+        c.say("NO", "", st.error().what);
+        continue;
+      }
+      return s.unauthenticate();
+    }
+    if (!s.dispatch(*cmd)) return kSessionDone;
   }
 }
 

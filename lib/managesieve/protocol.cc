@@ -96,6 +96,7 @@ std::vector<std::string> capability_lines(const Capabilities& c) {
     if (c.starttls) out.push_back("\"STARTTLS\"");
   }
   if (c.max_redirects) out.push_back("\"MAXREDIRECTS\" \"" + std::to_string(c.max_redirects) + "\"");
+  out.push_back("\"UNAUTHENTICATE\"");
   out.push_back("\"VERSION\" \"1.0\"");
   return out;
 }

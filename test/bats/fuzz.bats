@@ -38,6 +38,7 @@ run_fuzzer() {
 @test "fuzz: DMARC policy records" { run_fuzzer dmarc_record_fuzz; }
 @test "fuzz: posta-spamcheck rules files (parser, PCRE2 patterns under limits, meta rules)" { run_fuzzer spam_rules_fuzz; }
 @test "fuzz: SASL PLAIN/LOGIN responses, the login rule, base64 and hex" { run_fuzzer sasl_fuzz; }
+@test "fuzz: ManageSieve commands (strings, literals, numbers) and Sieve script names" { run_fuzzer managesieve_fuzz; }
 @test "fuzz: attachment checks (archives through libarchive, MIME walk, policy file)" { run_fuzzer attachments_fuzz; }
 @test "fuzz: spam tokenizer (MIME decoding, HTML reduction, header tokens) within its bounds" { run_fuzzer spam_tokenize_fuzz; }
 @test "fuzz: local protocols (posta-authd, posta-policyd, posta-queued, posta-tcpd -R records, queue control, delivery pipes)" { run_fuzzer local_proto_fuzz; }

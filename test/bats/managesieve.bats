@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # posta-managesieved through posta-tcpd and posta-tlsd: sieve-connect over STARTTLS, raw
-# sessions with bad input, quotas and response codes; posta-user sieve and vacation.
+# sessions with bad input, quotas and response codes; posta-user sieve and vacation; end to
+# end, a script uploaded with sieve-connect files the next message delivered through SMTP.
 
 load ../lib/instance
 FIX=$BATS_TEST_DIRNAME/../fixtures/posta-managesieved
@@ -50,9 +51,10 @@ sc() {
   refute_line 'OK "Logged in"'
 }
 
-@test "sieve-connect over STARTTLS: upload, list, download, activate, deactivate, delete" {
+@test "sieve-connect over STARTTLS: upload, activate, list; the next delivered message is filed; deactivate, delete" {
   rm "$PH/control/authplaintext"
-  printf 'require "fileinto";\nif header :contains "subject" "posta" { fileinto "Lists"; }\n' >"$BATS_TEST_TMPDIR/rules.sieve"
+  printf 'require ["fileinto", "mailbox"];\nif header :contains "subject" "posta" { fileinto :create "Lists"; }\n' \
+    >"$BATS_TEST_TMPDIR/rules.sieve"
   run sc alice@example.test secret-one --upload --localsieve "$BATS_TEST_TMPDIR/rules.sieve" --remotesieve rules
   assert_success
   cmp "$BATS_TEST_TMPDIR/rules.sieve" "$(SIEVE_DIR alice)/rules.sieve"
@@ -62,40 +64,26 @@ sc() {
   run sc alice@example.test secret-one --list
   assert_success
   assert_output --partial '"rules" ACTIVE'
-  run sc alice@example.test secret-one --download --remotesieve rules --localsieve "$BATS_TEST_TMPDIR/back.sieve"
+  grep -q 'managesieve.*login user=<alice@example.test> tls=1' "$PH/log/managesieve/current"
+  # end to end: posta-local runs the uploaded script on the next messages
+  local md=$PH/mail/example.test/alice
+  run swaks --server "$INSTANCE_IP:$SMTP_PORT" --from sender@remote.test --to alice@example.test \
+    --header "Subject: posta news" --body "filed"
   assert_success
-  cmp "$BATS_TEST_TMPDIR/rules.sieve" "$BATS_TEST_TMPDIR/back.sieve"
-  run sc alice@example.test secret-one --delete --remotesieve rules
-  assert_failure  # the active script
-  assert_output --partial 'ACTIVE'
+  run swaks --server "$INSTANCE_IP:$SMTP_PORT" --from sender@remote.test --to alice@example.test \
+    --header "Subject: other news" --body "kept"
+  assert_success
+  wait_for 20 eval '[ "$(find "$PH/mail/example.test/alice/.Lists/new" -type f 2>/dev/null | wc -l)" = 1 ]'
+  wait_for 20 eval '[ "$(find "$PH/mail/example.test/alice/new" -type f | wc -l)" = 1 ]'
+  grep -q "^Subject: posta news" "$md"/.Lists/new/*
+  grep -q "^Subject: other news" "$md"/new/*
+  rm -rf "$md/.Lists" "$md"/new/*
   run sc alice@example.test secret-one --deactivate
   assert_success
   [ ! -L "$(SIEVE_DIR alice)/active" ]
   run sc alice@example.test secret-one --delete --remotesieve rules
   assert_success
   [ ! -e "$(SIEVE_DIR alice)/rules.sieve" ]
-  grep -q 'managesieve.*login user=<alice@example.test> tls=1' "$PH/log/managesieve/current"
-}
-
-@test "end to end: the script uploaded and activated with sieve-connect files the next delivered message" {
-  rm "$PH/control/authplaintext"
-  printf 'require ["fileinto", "mailbox"];\nif header :contains "subject" "posta" { fileinto :create "Lists"; }\n' \
-    >"$BATS_TEST_TMPDIR/lists.sieve"
-  sc bob@example.test secret-two --upload --localsieve "$BATS_TEST_TMPDIR/lists.sieve" --remotesieve lists
-  sc bob@example.test secret-two --activate --remotesieve lists
-  local md=$PH/mail/example.test/bob
-  rm -rf "$md/.Lists"
-  run swaks --server "$INSTANCE_IP:$SMTP_PORT" --from sender@remote.test --to bob@example.test \
-    --header "Subject: posta news" --body "filed"
-  assert_success
-  run swaks --server "$INSTANCE_IP:$SMTP_PORT" --from sender@remote.test --to bob@example.test \
-    --header "Subject: other news" --body "kept"
-  assert_success
-  wait_for 20 eval '[ "$(find "$PH/mail/example.test/bob/.Lists/new" -type f 2>/dev/null | wc -l)" = 1 ]'
-  wait_for 20 eval '[ "$(find "$PH/mail/example.test/bob/new" -type f | wc -l)" = 1 ]'
-  grep -q "^Subject: posta news" "$md"/.Lists/new/*
-  grep -q "^Subject: other news" "$md"/new/*
-  rm -rf "$(SIEVE_DIR bob)" "$md/.Lists" "$md"/new/*
 }
 
 @test "sieve-connect: a wrong password is refused and stores nothing" {
@@ -186,6 +174,19 @@ sc() {
   rm -rf "$(SIEVE_DIR bob)"
 }
 
+@test "UNAUTHENTICATE: back to the unauthenticated state with the pipelined input; another user may log in" {
+  run ms "$(login bob@example.test secret-two)"'PUTSCRIPT "bobs" "keep;"\r\nUNAUTHENTICATE\r\nLISTSCRIPTS\r\nUNAUTHENTICATE\r\n'"$(login carol@example.test secret-three)"'LISTSCRIPTS\r\nCAPABILITY\r\nLOGOUT\r\n'
+  assert_success
+  [ "$(grep -c '^OK "Logged in"' <<<"$output")" = 2 ]
+  assert_line 'NO "authenticate first"'
+  assert_line 'NO "not authenticated"'
+  refute_line '"bobs"'
+  assert_line '"UNAUTHENTICATE"'
+  assert_line 'OK "Logout completed"'
+  [ -f "$(SIEVE_DIR bob)/bobs.sieve" ]
+  rm -rf "$(SIEVE_DIR bob)"
+}
+
 @test "bad input: malformed literal, unterminated quote, overlong line, NUL, a short literal at EOF" {
   long=$(printf 'a%.0s' $(seq 1 9000))
   run ms "$(login bob@example.test secret-two)"'PUTSCRIPT "a" {1x+}\r\nPUTSCRIPT "a\r\nNOOP "'"$long"'"\r\nNOOP "a\0b"\r\nHAVESPACE "a" 99999999999\r\nNOOP\r\nPUTSCRIPT "a" {10+}\r\nshort'
@@ -273,16 +274,16 @@ sys.stdout.write(out.decode())' "$MANAGESIEVE_PORT"
   local fq md=$PH/mail/example.test/alice
   fq=$(dirname "$PH")/fq  # the instance owner runs the fake queue program: not under the test's 0700 tmpdir
   mkdir -p "$fq"
-  printf '#!/bin/sh\ncat >"%s/msg"\n' "$fq" >"$fq/queue"
-  chmod 755 "$fq/queue"
+  install -m 755 "$POSTA_SRC/test/lib/recording_queue.sh" "$fq/queue"
   chown -R "$(stat -c %u:%g "$PH")" "$fq"
   printf 'From: Sender <sender@remote.test>\nTo: alice@example.test\nSubject: hello\nMessage-ID: <v1@remote.test>\n\nhi\n' \
     >"$BATS_TEST_TMPDIR/msg"
   run env POSTA_QUEUE="$fq/queue" "$POSTA_BIN/posta-local" sender@remote.test alice@example.test <"$BATS_TEST_TMPDIR/msg"
   assert_success
   [ "$(find "$md/.Lists/new" -type f | wc -l)" = 1 ]
-  grep -q '^Subject: Still away' "$fq/msg"
-  grep -q '^Auto-Submitted: auto-replied' "$fq/msg"
+  grep -q '^Subject: Still away' "$fq/msg.0"
+  grep -q '^Auto-Submitted: auto-replied' "$fq/msg.0"
+  [ "$(head -1 "$fq/env.0")" = F ]  # the null envelope sender
   rm -rf "$md/.Lists"
   run posta user vacation alice@example.test --off
   assert_success

@@ -463,3 +463,19 @@ PY
   assert_output --partial "needs root"
   [ ! -e "$(dirname "$PH")/other" ]
 }
+
+@test "ManageSieve after login and posta-user sieve (run as root) store scripts as the mail store owner, posta-v" {
+  printf 'require "fileinto";\nfileinto "Junk";\n' >"$BATS_TEST_TMPDIR/s.sieve"
+  run sieve-connect --server 127.0.0.1 --port "$MANAGESIEVE_PORT" --user alice@example.test --noclearauth \
+    --tlscafile "$PH/tls/cert.pem" --tlshostname example.test --passwordfd 3 \
+    --upload --localsieve "$BATS_TEST_TMPDIR/s.sieve" --remotesieve viaclient 3<<<pw-alice
+  assert_success
+  run posta user sieve put alice@example.test viaadmin "$BATS_TEST_TMPDIR/s.sieve"
+  assert_success
+  run posta user sieve activate alice@example.test viaclient
+  assert_success
+  run find "$PH/mail/example.test/alice/sieve" ! -user posta-v
+  assert_output ""
+  [ "$(readlink "$PH/mail/example.test/alice/sieve/active")" = viaclient.sieve ]
+  rm -rf "$PH/mail/example.test/alice/sieve"
+}

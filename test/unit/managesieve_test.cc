@@ -145,7 +145,8 @@ TEST(ManageSieveCapability, BeforeAndAfterLogin) {
   Capabilities c{{"fileinto", "vacation"}, false, true, false, 0};
   auto pre = capability_lines(c);
   EXPECT_EQ(pre, (std::vector<std::string>{"\"IMPLEMENTATION\" \"posta\"", "\"SIEVE\" \"fileinto vacation\"",
-                                           "\"SASL\" \"\"", "\"STARTTLS\"", "\"VERSION\" \"1.0\""}));
+                                           "\"SASL\" \"\"", "\"STARTTLS\"", "\"UNAUTHENTICATE\"",
+                                           "\"VERSION\" \"1.0\""}));
   c.sasl_plain = true;
   c.starttls = false;
   c.max_redirects = 4;
@@ -155,7 +156,8 @@ TEST(ManageSieveCapability, BeforeAndAfterLogin) {
   c.starttls = true;
   auto post = capability_lines(c);
   EXPECT_EQ(post, (std::vector<std::string>{"\"IMPLEMENTATION\" \"posta\"", "\"SIEVE\" \"fileinto vacation\"",
-                                            "\"MAXREDIRECTS\" \"4\"", "\"VERSION\" \"1.0\""}));
+                                            "\"MAXREDIRECTS\" \"4\"", "\"UNAUTHENTICATE\"",
+                                            "\"VERSION\" \"1.0\""}));
 }
 
 TEST(ManageSieveParse, SaslResponse) {
