@@ -101,35 +101,42 @@ PY
   assert_output --partial "leaving"
 }
 
+# send_in SUBJECT RCPT...: a short message from outside over SMTP
+send_in() {
+  local subject=$1 m=$BATS_TEST_TMPDIR/in-$RANDOM.eml
+  shift
+  printf 'Subject: %s\n\nbody of %s\n' "$subject" "$subject" >"$m"
+  smtp_send "$SMTP_PORT" someone@elsewhere.test "$m" "$@"
+}
+
+# marker_makes COUNT: a journaled marker message arrives, and the journal then holds COUNT
+# reports (anything still on its way for earlier messages would have come first)
+marker_makes() {
+  send_in "marker $BATS_TEST_NUMBER" to@example.test
+  wait_for 20 journal_report "marker $BATS_TEST_NUMBER"
+  [ "$(journal_count)" = "$1" ]
+}
+
 @test "a message for a domain without a journal rule is not journaled" {
-  local before m=$BATS_TEST_TMPDIR/other.eml
+  local before
   before=$(journal_count)
-  printf 'Subject: not journaled\n\nfor other.test\n' >"$m"
-  run smtp_send "$SMTP_PORT" someone@elsewhere.test "$m" x@other.test
+  run send_in "not journaled" x@other.test
   assert_success
   wait_for 20 has_count x@other.test 1
-  # a later journaled message arrives alone: nothing for the first was on its way
-  printf 'Subject: marker after other\n\nx\n' >"$m"
-  run smtp_send "$SMTP_PORT" someone@elsewhere.test "$m" to@example.test
-  wait_for 20 journal_report "marker after other"
-  [ "$(journal_count)" = $((before + 1)) ]
+  marker_makes $((before + 1))
   run journal_report "not journaled"
   assert_failure
 }
 
 @test "an alias expansion is journaled once, the re-injection not again" {
-  local before m=$BATS_TEST_TMPDIR/alias.eml
+  local before
   before=$(journal_count)
-  printf 'Subject: to the team\n\nhello team\n' >"$m"
-  run smtp_send "$SMTP_PORT" someone@elsewhere.test "$m" team@example.test
+  run send_in "to the team" team@example.test
   assert_success
   wait_for 20 has_count bob@example.test 1
   wait_for 20 has_count carol@example.test 1
   wait_for 20 journal_report "to the team"
-  printf 'Subject: marker after team\n\nx\n' >"$m"
-  run smtp_send "$SMTP_PORT" someone@elsewhere.test "$m" to@example.test
-  wait_for 20 journal_report "marker after team"
-  [ "$(journal_count)" = $((before + 2)) ]
+  marker_makes $((before + 2))
   run cat "$(journal_report "to the team")"
   assert_output --partial "Recipient: <team@example.test>"
 }

@@ -6,6 +6,7 @@
 #include "io/fd.h"
 #include "queue/journal.h"
 #include "queue/writer.h"
+#include "queue_inject.h"
 #include "tmpdir.h"
 
 using namespace posta;
@@ -121,22 +122,10 @@ TEST(JournalWriter, QueuesReportBeforeTheMessageWithTheOriginalInside) {
   Spool spool(tmp.path + "/queue");
   ASSERT_TRUE(spool.ensure());
   auto cfg = config({"example.org j@example.org"});
-  auto msg = Pipe::make(), env = Pipe::make(), idp = Pipe::make();
-  ASSERT_TRUE(msg && env && idp);
-  std::string body = "Subject: secret plans\nTo: a@example.org\n\nline one\n--not a boundary\n";
-  (void)write_all(msg->write.get(), body);
-  msg->write.reset();
-  (void)write_all(env->write.get(), "Fs@remote.test\0Ta@example.org\0Thidden@example.org\0\0"s);
-  env->write.reset();
-  Injection in;
-  in.message_fd = msg->read.get();
-  in.envelope_fd = env->read.get();
-  in.id_fd = idp->write.get();
-  ASSERT_EQ(write_message(spool, 0, in, &cfg).code, kQueueOk);
-  idp->write.reset();
-  auto id = read_all(idp->read.get(), 100);
-  ASSERT_TRUE(id);
-  std::string original_id = id->substr(0, id->size() - 1);
+  std::string body = "Subject: secret plans\nTo: a@example.org\n\nline one\n--not a boundary\n", original_id;
+  ASSERT_EQ(test::write_through_pipes(spool, body, "Fs@remote.test\0Ta@example.org\0Thidden@example.org\0\0"s,
+                                      original_id, &cfg),
+            kQueueOk);
   std::vector<std::string> todo;
   for (auto& e : std::filesystem::directory_iterator(spool.dir("todo"))) todo.push_back(e.path().filename());
   ASSERT_EQ(todo.size(), 2u);
@@ -159,15 +148,8 @@ TEST(JournalWriter, NoJournalWithoutAMatch) {
   Spool spool(tmp.path + "/queue");
   ASSERT_TRUE(spool.ensure());
   auto cfg = config({"example.org j@example.org"});
-  auto msg = Pipe::make(), env = Pipe::make();
-  ASSERT_TRUE(msg && env);
-  (void)write_all(msg->write.get(), "Subject: x\n\nbody\n");
-  msg->write.reset();
-  (void)write_all(env->write.get(), "Fs@remote.test\0Tb@other.test\0\0"s);
-  env->write.reset();
-  Injection in;
-  in.message_fd = msg->read.get();
-  in.envelope_fd = env->read.get();
-  ASSERT_EQ(write_message(spool, 0, in, &cfg).code, kQueueOk);
+  std::string id;
+  ASSERT_EQ(test::write_through_pipes(spool, "Subject: x\n\nbody\n", "Fs@remote.test\0Tb@other.test\0\0"s, id, &cfg),
+            kQueueOk);
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(spool.dir("todo")), {}), 1);
 }
