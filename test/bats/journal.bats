@@ -109,6 +109,15 @@ send_in() {
   smtp_send "$SMTP_PORT" someone@elsewhere.test "$m" "$@"
 }
 
+# deliver_in SUBJECT RCPT [USER...]: send_in to RCPT, then wait until each USER (default
+# RCPT) holds one message
+deliver_in() {
+  local subject=$1 rcpt=$2 u
+  shift 2
+  send_in "$subject" "$rcpt" || return 1
+  for u in "${@:-$rcpt}"; do wait_for 20 has_count "$u" 1 || return 1; done
+}
+
 # marker_makes COUNT: a journaled marker message arrives, and the journal then holds COUNT
 # reports (anything still on its way for earlier messages would have come first)
 marker_makes() {
@@ -120,9 +129,7 @@ marker_makes() {
 @test "a message for a domain without a journal rule is not journaled" {
   local before
   before=$(journal_count)
-  run send_in "not journaled" x@other.test
-  assert_success
-  wait_for 20 has_count x@other.test 1
+  deliver_in "not journaled" x@other.test
   marker_makes $((before + 1))
   run journal_report "not journaled"
   assert_failure
@@ -131,10 +138,7 @@ marker_makes() {
 @test "an alias expansion is journaled once, the re-injection not again" {
   local before
   before=$(journal_count)
-  run send_in "to the team" team@example.test
-  assert_success
-  wait_for 20 has_count bob@example.test 1
-  wait_for 20 has_count carol@example.test 1
+  deliver_in "to the team" team@example.test bob@example.test carol@example.test
   wait_for 20 journal_report "to the team"
   marker_makes $((before + 2))
   run cat "$(journal_report "to the team")"
