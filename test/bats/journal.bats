@@ -161,3 +161,19 @@ marker_makes() {
   wait_for 20 journal_report "while full"
   [ "$(journal_count)" = $((before + 1)) ]
 }
+
+@test "a report that does not fit on the disk fails the injection (53), leaving nothing queued (tmpfs, root only)" {
+  [ "$(id -u)" = 0 ] || skip "needs root to mount a small tmpfs"
+  local d=$BATS_TEST_TMPDIR/full mess todo intd
+  mkdir -p "$d"
+  mount -t tmpfs -o size=1m tmpfs "$d" || skip "cannot mount tmpfs here"
+  mkdir -p "$d/control"
+  echo 'example.test journal@example.test' >"$d/control/journal"
+  # 600 kB: the message fits, the message and its report do not
+  run bash -c "head -c 600000 /dev/zero | tr '\0' x | fold -w 76 | POSTA_HOME='$d' '$POSTA_BIN/posta-queue' 1< <(printf 'Fa@elsewhere.test\0Tto@example.test\0\0')"
+  mess=$(ls "$d/queue/mess" | wc -l) todo=$(ls "$d/queue/todo" | wc -l) intd=$(ls "$d/queue/intd" | wc -l)
+  umount "$d"
+  assert_failure 53
+  assert_output --partial "journal report to journal@example.test"
+  [ "$todo" = 0 ] && [ "$mess" = 0 ] && [ "$intd" = 0 ]
+}
