@@ -97,8 +97,10 @@ JournalConfig parse_journal(const std::vector<std::string>& lines, const std::st
 
 JournalConfig load_journal(const std::string& home) {
   Control ctl(home);
+  auto lines = ctl.lines("journal");
+  if (lines.empty()) return {};
   std::vector<std::string> warnings;
-  auto cfg = parse_journal(ctl.lines("journal"), ctl.string("me", "localhost"), warnings);
+  auto cfg = parse_journal(lines, ctl.string("me", "localhost"), warnings);
   for (const auto& w : warnings) log::warning(w);
   return cfg;
 }
