@@ -78,7 +78,8 @@ queue::WriteOutcome run() {
   Control ctl(home);
   auto spool = queue::Spool::from_home(home);
   if (auto s = spool.ensure(); !s) return spool_trouble(s.error());
-  return queue::write_message(spool, ctl.number("databytes", 0), injection(caller, *system));
+  auto journal = queue::load_journal(home);
+  return queue::write_message(spool, ctl.number("databytes", 0), injection(caller, *system), &journal);
 }
 
 }  // namespace posta::queueprog

@@ -32,7 +32,8 @@ void serve(const Context& ctx, Fd conn, net::PeerCred cred) {
   queue::set_caller(in, cred.uid, ctx.system);
   in.writer_pid = ::getpid();
   req->apply(in);
-  auto out = queue::write_message(ctx.spool, Control(ctx.home).number("databytes", 0), in);
+  auto journal = queue::load_journal(ctx.home);
+  auto out = queue::write_message(ctx.spool, Control(ctx.home).number("databytes", 0), in, &journal);
   if (out.abandoned) log::info(out.message, ", nothing queued");
   else if (out.code != kQueueOk) log::warning(out.message.substr(out.code == kQueueCustomMessage ? 1 : 0));
   // ours closed first: the client reads fd 6 and the id pipe to their end after the answer

@@ -3,6 +3,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 
@@ -25,12 +26,12 @@ std::string rfc5322_date(std::time_t t) {
 }
 
 std::string make_message_id(const std::string& domain) {
-  static unsigned counter = 0;
+  static std::atomic<unsigned> counter = 0;  // posta-queued makes journal reports on several threads
   timeval tv{};
   ::gettimeofday(&tv, nullptr);
   char buf[128];
   std::snprintf(buf, sizeof buf, "<%lld.%06ld.%ld.%u@", static_cast<long long>(tv.tv_sec),
-                static_cast<long>(tv.tv_usec), static_cast<long>(::getpid()), counter++);
+                static_cast<long>(tv.tv_usec), static_cast<long>(::getpid()), counter.fetch_add(1));
   return buf + (domain.empty() ? std::string("localhost") : domain) + ">";
 }
 

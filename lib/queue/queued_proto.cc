@@ -74,7 +74,10 @@ void QueuedRequest::apply(Injection& in) const {
     else if (name == "POSTA_DSN_ENVID") in.dsn_envid = value;
     else if (name == "POSTA_BODY") in.body = value;
     else if (name == "POSTA_SMTPUTF8") in.smtputf8 = !value.empty() && value != "0";
-    else if (name == "TCPREMOTEIP") in.from_network = in.caller_is_daemon;
+    else if (name == "TCPREMOTEIP" && in.caller_is_daemon) {
+      in.from_network = true;
+      in.remote_ip = value;
+    }
   }
 }
 

@@ -5,9 +5,12 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "base/exitcode.h"
 #include "io/fd.h"
 #include "queue/envelope.h"
+#include "queue/journal.h"
 #include "queue/maildate.h"
 #include "queue/normalize.h"
 
@@ -139,7 +142,69 @@ Outcome commit(const Spool& spool, const std::string& id, const Envelope& env, C
   return {};
 }
 
-Outcome write_spool(const Spool& spool, long long databytes, const Injection& in) {
+// Reads the stored message once: its Subject: and whether it holds 8-bit octets.
+Result<JournalFacts> journal_facts(const std::string& path, const std::string& id, const Injection& in) {
+  auto fd = open_fd(path, O_RDONLY);
+  if (!fd) return std::unexpected(fd.error());
+  JournalFacts facts{id, "", in.remote_ip, false};
+  std::string header;
+  char chunk[65536];
+  for (;;) {
+    ssize_t r = ::read(fd->get(), chunk, sizeof chunk);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return fail_sys("unable to read " + path);
+    if (r == 0) break;
+    if (header.size() < sizeof chunk) header.append(chunk, static_cast<size_t>(r));
+    facts.eight_bit = facts.eight_bit || std::any_of(chunk, chunk + r, [](char c) { return c & 0x80; });
+  }
+  facts.subject = header_subject(header);
+  return facts;
+}
+
+Status copy_file(const std::string& path, int out) {
+  auto fd = open_fd(path, O_RDONLY);
+  if (!fd) return std::unexpected(fd.error());
+  char chunk[65536];
+  for (;;) {
+    ssize_t r = ::read(fd->get(), chunk, sizeof chunk);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return fail_sys("unable to read " + path);
+    if (r == 0) return {};
+    if (auto w = write_all(out, std::string_view(chunk, static_cast<size_t>(r))); !w) return w;
+  }
+}
+
+Outcome write_report(const Spool& spool, const std::string& original, const JournalReport& report) {
+  std::string id;
+  auto mess = create_message(spool, id);
+  if (!mess) return {disk_full(mess.error()) ? kQueueWriteError : kQueueSpoolTrouble, mess.error().what};
+  Cleanup guard;
+  guard.mess = spool.mess(id);
+  if (auto w = write_all(mess->get(), report.head); !w) return write_error(w.error());
+  if (auto w = copy_file(spool.mess(original), mess->get()); !w) return write_error(w.error());
+  if (auto w = write_all(mess->get(), report.tail); !w) return write_error(w.error());
+  if (::fsync(mess->get()) != 0) return write_error(sys_error("unable to fsync the journal report"));
+  mess.value().reset();
+  return commit(spool, id, report.envelope, guard);
+}
+
+// The journal reports on message id (journal.h), each committed before the message itself:
+// a crash in between leaves a report too many, never an accepted message without its report.
+Outcome write_journal(const Spool& spool, const std::string& id, const Envelope& env, const Injection& in,
+                      const JournalConfig& cfg) {
+  auto targets = journal_targets(cfg, env);
+  if (targets.empty()) return {};
+  auto facts = journal_facts(spool.mess(id), id, in);
+  if (!facts) return write_error(facts.error());
+  for (const auto& target : targets)
+    if (auto o = write_report(spool, id, build_journal_report(cfg, target, env, *facts)); o.code) {
+      o.message = "journal report to " + target.address + ": " + o.message;
+      return o;
+    }
+  return {};
+}
+
+Outcome write_spool(const Spool& spool, long long databytes, const Injection& in, const JournalConfig* journal) {
   std::string id;
   auto mess = create_message(spool, id);
   if (!mess) return {disk_full(mess.error()) ? kQueueWriteError : kQueueSpoolTrouble, mess.error().what};
@@ -150,6 +215,8 @@ Outcome write_spool(const Spool& spool, long long databytes, const Injection& in
   Envelope env;
   if (auto o = read_envelope(in.envelope_fd, env); o.code) return o;
   if (auto o = add_extras(env, in); o.code) return o;
+  if (journal)
+    if (auto o = write_journal(spool, id, env, in, *journal); o.code) return o;
   if (auto o = commit(spool, id, env, guard); o.code) return o;
   if (in.id_fd >= 0) (void)write_all(in.id_fd, id + "\n");
   pull_trigger(spool);
@@ -172,8 +239,9 @@ Result<Origin> injection_origin(const Injection& in) {
   return Origin{K::kLocal, name};
 }
 
-WriteOutcome write_message(const Spool& spool, long long databytes, const Injection& in) {
-  auto out = write_spool(spool, databytes, in);
+WriteOutcome write_message(const Spool& spool, long long databytes, const Injection& in,
+                           const JournalConfig* journal) {
+  auto out = write_spool(spool, databytes, in, journal);
   if (out.code == kQueueCustomMessage && in.custom_fd >= 0) (void)write_all(in.custom_fd, out.message);
   return out;
 }

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "queue/envelope.h"
+#include "queue/journal.h"
 #include "queue/spool.h"
 
 namespace posta::queue {
@@ -29,6 +30,7 @@ struct Injection {
   bool caller_is_queue_manager = false;
   pid_t writer_pid = 0;  // recorded in the envelope
   bool from_network = false;  // TCPREMOTEIP set by the daemon: "invoked from network"
+  std::string remote_ip;      // its value then, for a journal report
   std::string auth_user, dsn_ret, dsn_envid, body;
   std::string origin_claim;  // POSTA_ORIGIN: "forward" or "bounce" (anything else is refused)
   bool smtputf8 = false;
@@ -49,7 +51,11 @@ struct WriteOutcome {
 
 // Writes mess/<id>, then intd/<id>, renamed into todo/<id>, each fsynced; then the id to
 // id_fd and a pull on the trigger. Whatever fails leaves nothing in mess/ or todo/. The
-// caller has become the queue user and set umask 007. databytes 0: no size limit.
-WriteOutcome write_message(const Spool& spool, long long databytes, const Injection& in);
+// caller has become the queue user and set umask 007. databytes 0: no size limit. With a
+// journal configuration, the journal reports the message calls for (journal.h) are queued
+// before its own todo/<id>; a report that cannot be written fails the injection as a full
+// disk would (exit 53 or 81), and the message is not queued.
+WriteOutcome write_message(const Spool& spool, long long databytes, const Injection& in,
+                           const JournalConfig* journal = nullptr);
 
 }  // namespace posta::queue

@@ -14,6 +14,7 @@
 #include "log/log.h"
 #include "queue/queued_proto.h"
 #include "queue/writer.h"
+#include "queue_inject.h"
 #include "tmpdir.h"
 
 using namespace posta;
@@ -156,23 +157,8 @@ TEST(QueuedFrame, ExitLines) {
 
 namespace {
 
-// One message through write_message on pipes, as posta-queued's job threads do.
 int inject(const Spool& spool, const std::string& body, std::string& id) {
-  auto msg = Pipe::make(), env = Pipe::make(), idp = Pipe::make();
-  if (!msg || !env || !idp) return -1;
-  (void)write_all(msg->write.get(), body);
-  msg->write.reset();
-  (void)write_all(env->write.get(), "Fa@x.test\0Tb@x.test\0\0"s);
-  env->write.reset();
-  Injection in;
-  in.message_fd = msg->read.get();
-  in.envelope_fd = env->read.get();
-  in.id_fd = idp->write.get();
-  int code = write_message(spool, 0, in).code;
-  idp->write.reset();
-  auto got = read_all(idp->read.get(), 100);
-  id = got ? got->substr(0, got->find('\n')) : "";
-  return code;
+  return posta::test::write_through_pipes(spool, body, "Fa@x.test\0Tb@x.test\0\0"s, id);
 }
 
 }  // namespace
