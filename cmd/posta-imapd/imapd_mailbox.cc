@@ -1,4 +1,5 @@
-// Authenticated state: mailbox management, SELECT/EXAMINE, STATUS, APPEND, NAMESPACE, QUOTA.
+// Authenticated state: mailbox management, SELECT/EXAMINE, STATUS, APPEND, NAMESPACE, QUOTA
+// (LIST and LSUB: imapd_list.cc).
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -7,7 +8,6 @@
 #include <cstdlib>
 #include <ctime>
 
-#include "imap/list_pattern.h"
 #include "imapd_session.h"
 #include "log/log.h"
 #include "maildir/quota.h"
@@ -26,17 +26,6 @@ void reserve_populated(std::vector<T>& v, size_t n) {
   uintptr_t hi = reinterpret_cast<uintptr_t>(v.data() + n) & ~(page - 1);
   if (hi > lo) (void)::madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_POPULATE_WRITE);
 }
-
-// A LIST pattern (reference + mailbox pattern) compiled once per command. INBOX is
-// case-insensitive, also as the first component of a pattern.
-std::optional<imap::ListPattern> compile_pattern(std::string pat) {
-  if (pat.size() >= 5 && lower(pat.substr(0, 5)) == "inbox" && (pat.size() == 5 || pat[5] == '.' || pat[5] == '*' || pat[5] == '%'))
-    pat.replace(0, 5, "INBOX");
-  return imap::ListPattern::compile(pat, mailstore::kDelimiter);
-}
-
-// Patterns in one LIST: each is compiled and run over every folder name.
-constexpr size_t kMaxListPatterns = 64;
 
 }  // namespace
 
@@ -65,142 +54,6 @@ std::optional<std::string> Session::mailbox_arg(const std::string& tag, Parser& 
 }
 
 // LIST (RFC 3501, with LIST-EXTENDED, RFC 5258, and SPECIAL-USE, RFC 6154) and LSUB.
-void Session::cmd_list(const std::string& tag, Parser& p, bool lsub) {
-  bool sel_subscribed = false, recursive = false, sel_special = false, ret_subscribed = false;
-  std::vector<std::string> ret_status;
-  // A parenthesised list of option atoms; false (and a BAD) for one not in known.
-  // take(option) may read what follows the option (STATUS's items); false: BAD.
-  auto options = [&](std::initializer_list<std::string_view> known, auto&& take) {
-    p.skip('(');
-    while (p.peek() != ')' && !p.at_end()) {
-      auto o = p.atom();
-      if (!o) return false;
-      std::string u = posta::upper(*o);
-      if (std::find(known.begin(), known.end(), u) == known.end() || !take(u)) return false;
-      if (p.peek() == ' ') p.sp();
-    }
-    return p.skip(')');
-  };
-  if (!p.sp()) return bad(tag, "Missing arguments");
-  if (!lsub && p.peek() == '(') {
-    bool good = options({"SUBSCRIBED", "REMOTE", "RECURSIVEMATCH", "SPECIAL-USE"}, [&](const std::string& o) {
-      if (o == "SUBSCRIBED") sel_subscribed = ret_subscribed = true;
-      if (o == "RECURSIVEMATCH") recursive = true;
-      if (o == "SPECIAL-USE") sel_special = true;
-      return true;
-    });
-    if (!good || !p.sp()) return bad(tag, "Invalid or unknown LIST selection options");
-    // RECURSIVEMATCH qualifies another option and means nothing alone (RFC 5258 3).
-    if (recursive && !sel_subscribed && !sel_special)
-      return bad(tag, "RECURSIVEMATCH needs another selection option");
-  }
-  auto ref = p.astring();
-  if (!ref || !p.sp()) return bad(tag, "Missing mailbox pattern");
-  std::vector<std::string> patterns;
-  if (!lsub && p.peek() == '(') {
-    p.skip('(');
-    while (p.peek() != ')' && !p.at_end()) {
-      auto m = p.list_mailbox();
-      if (!m) return bad(tag, "Invalid pattern");
-      patterns.push_back(*m);
-      if (patterns.size() > kMaxListPatterns)
-        return no(tag, "[LIMIT] Too many mailbox patterns (at most " + std::to_string(kMaxListPatterns) + ")");
-      if (p.peek() == ' ') p.sp();
-    }
-    if (!p.skip(')')) return bad(tag, "Invalid pattern list");
-  } else {
-    auto m = p.list_mailbox();
-    if (!m) return bad(tag, "Invalid mailbox pattern");
-    patterns.push_back(*m);
-  }
-  if (!lsub && p.peek() == ' ') {
-    p.sp();
-    if (!p.skip_word("RETURN") || !p.sp() || p.peek() != '(' ||
-        !options({"SUBSCRIBED", "CHILDREN", "SPECIAL-USE", "STATUS"}, [&](const std::string& o) {
-          if (o == "SUBSCRIBED") ret_subscribed = true;
-          if (o != "STATUS") return true;
-          auto items = p.sp() ? status_items(p) : std::nullopt;  // LIST-STATUS (RFC 5819)
-          if (items) ret_status = std::move(*items);
-          return items && !ret_status.empty();
-        }))
-      return bad(tag, "Invalid or unknown LIST return options");
-  }
-  if (!p.at_end()) return bad(tag, "Unexpected arguments");
-  const char* verb = lsub ? "LSUB" : "LIST";
-  if (patterns.size() == 1 && patterns[0].empty()) {
-    out_.line(std::string("* ") + verb + " (\\Noselect) \".\" \"\"");
-    return ok(tag, std::string(verb) + " completed");
-  }
-  std::vector<imap::ListPattern> compiled;
-  for (auto& pat : patterns) {
-    auto c = compile_pattern(name_in(*ref + pat));
-    if (!c)
-      return no(tag, "[LIMIT] Mailbox pattern too long (at most " + std::to_string(imap::ListPattern::kMaxLength) +
-                         " octets with the reference)");
-    compiled.push_back(std::move(*c));
-  }
-  auto matches = [&](const std::string& n) {
-    return std::any_of(compiled.begin(), compiled.end(), [&](auto& pat) { return pat.matches(n); });
-  };
-  auto existing = folders_->list();
-  auto subs = folders_->subscriptions();
-  std::set<std::string> exist_set(existing.begin(), existing.end());
-  std::set<std::string> sub_set(subs.begin(), subs.end());
-  // In sorted order the first name after "n." is a descendant of n if any is.
-  auto has_child_in = [](const std::set<std::string>& set, const std::string& n) {
-    auto after = set.upper_bound(n + '.');
-    return after != set.end() && after->compare(0, n.size() + 1, n + '.') == 0;
-  };
-  // The names to consider: the mailboxes or the subscriptions, and their parents.
-  std::set<std::string> names;
-  for (auto& n : lsub || sel_subscribed ? subs : existing) {
-    names.insert(n);
-    for (size_t d = n.find('.'); d != std::string::npos; d = n.find('.', d + 1)) names.insert(n.substr(0, d));
-  }
-  std::vector<std::string> order(names.begin(), names.end());
-  std::stable_partition(order.begin(), order.end(), [](const std::string& s) { return s == "INBOX"; });
-  for (auto& n : order) {
-    if (!matches(n)) continue;
-    bool exists = exist_set.count(n) > 0, subscribed = sub_set.count(n) > 0;
-    bool children = has_child_in(exist_set, n);
-    std::vector<std::string> attrs;
-    std::string extended;
-    if (lsub) {
-      // An unsubscribed parent only stands in for subscribed children the pattern does not
-      // reach ("%"), as \Noselect (RFC 3501 6.3.9).
-      if (!subscribed) {
-        bool hidden_child = false;
-        for (auto it = sub_set.upper_bound(n + '.'); it != sub_set.end() && it->starts_with(n + '.'); ++it)
-          hidden_child = hidden_child || !matches(*it);
-        if (!hidden_child) continue;
-      }
-      if (!subscribed || !exists) attrs.push_back("\\Noselect");
-    } else if (sel_subscribed) {
-      bool sub_children = has_child_in(sub_set, n);
-      if (!subscribed && !(recursive && sub_children)) continue;
-      if (!exists) attrs.push_back("\\NonExistent");
-      else attrs.push_back(children ? "\\HasChildren" : "\\HasNoChildren");
-      if (subscribed) attrs.push_back("\\Subscribed");
-      if (recursive && sub_children) extended = " (\"CHILDINFO\" (\"SUBSCRIBED\"))";
-    } else {
-      if (!exists) attrs.push_back("\\Noselect");
-      attrs.push_back(children ? "\\HasChildren" : "\\HasNoChildren");
-      if (ret_subscribed && subscribed) attrs.push_back("\\Subscribed");
-    }
-    auto su = folders_->special_use_of(n);
-    if (sel_special && (su.empty() || !exists)) continue;
-    if (!su.empty() && exists && !lsub) attrs.emplace_back(su);
-    std::string a;
-    for (auto& x : attrs) a += (a.empty() ? "" : " ") + x;
-    out_.line(std::string("* ") + verb + " (" + a + ") \".\" " + name_out(n) + extended);
-    if (!ret_status.empty() && exists) {
-      std::string err;
-      if (auto st = status_text(n, ret_status, err)) out_.line("* STATUS " + name_out(n) + " (" + *st + ")");
-    }
-  }
-  ok(tag, std::string(verb) + " completed");
-}
-
 void Session::cmd_create(const std::string& tag, Parser& p) {
   if (!p.sp()) return bad(tag, "Missing mailbox name");
   auto raw = p.astring();
