@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include "base/hex.h"
+
 namespace posta::backup {
 
 namespace {
@@ -65,6 +67,19 @@ Result<std::string> commit_snapshot(Repository& repo, SnapshotRecord rec, const 
   rec.new_bytes = repo.new_bytes();
   POSTA_TRY(std::string rnd, random_bytes(4));
   std::string name = snapshot_name(rec.time, rnd);
+  // Names sort by time, and within one second by their suffix: a run in the same second as
+  // the newest snapshot takes the suffix after that one's, so that it is the latest.
+  POSTA_TRY(auto names, repo.snapshot_names());
+  if (!names.empty() && names.back().size() == name.size() && names.back().compare(0, 17, name, 0, 17) == 0 &&
+      names.back() >= name) {
+    auto last = hex_decode(std::string_view(names.back()).substr(17));
+    if (last && last->size() == 4 && *last != std::string(4, '\xff')) {
+      std::string next = *last;
+      for (size_t i = 4; i-- > 0;)
+        if (++next[i] != '\0') break;  // big-endian increment
+      name = name.substr(0, 17) + hex_encode(next);
+    }
+  }
   if (auto s = repo.write_snapshot(name, encode_snapshot(rec)); !s) return std::unexpected(s.error());
   return name;
 }

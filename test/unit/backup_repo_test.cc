@@ -198,3 +198,22 @@ TEST_F(BackupRepo, StreamsOfVariedSizesOneAfterAnother) {
     EXPECT_TRUE(*back == files[i]) << "file " << i;
   }
 }
+
+// Several snapshots in one second: each is the latest when it is made.
+TEST_F(BackupRepo, SnapshotsOfOneSecondSortInTheirOrder) {
+  auto r = open();
+  ASSERT_TRUE(r);
+  SnapshotRecord rec;
+  rec.time = 2000;
+  std::vector<std::string> made;
+  for (int i = 0; i < 6; ++i) {
+    auto name = commit_snapshot(*r, rec, {});
+    ASSERT_TRUE(name) << name.error().what;
+    made.push_back(*name);
+    auto names = r->snapshot_names();
+    ASSERT_TRUE(names);
+    EXPECT_EQ(names->back(), *name) << "run " << i;
+  }
+  EXPECT_TRUE(std::is_sorted(made.begin(), made.end()));
+  for (auto& n : made) EXPECT_EQ(snapshot_name_time(n), 2000);
+}
