@@ -21,7 +21,7 @@ run_fuzzer() {
   [ -x "$FUZZ/$t" ] || fail "$t was not built: $(tail -n 20 "$BATS_FILE_TMPDIR/make.log")"
   mkdir -p "$BATS_TEST_TMPDIR/corpus"
   cd "$BATS_TEST_TMPDIR"
-  run "$FUZZ/$t" -max_total_time=10 -rss_limit_mb=1024 -timeout=10 corpus
+  run "$FUZZ/$t" -max_total_time=8 -rss_limit_mb=1024 -timeout=10 corpus
   assert_success
   assert_output --partial "Done "
   refute_output --partial "ERROR:"
