@@ -7,7 +7,20 @@ setup_file() {
   command -v clang++-16 >/dev/null || return 0
   cd "$BATS_TEST_DIRNAME/../.."
   make --no-print-directory -j2 fuzz >"$BATS_FILE_TMPDIR/make.log" 2>&1 || cat "$BATS_FILE_TMPDIR/make.log" >&3
+  # every target runs here, two at a time (the machine's cores); each test reads its result
+  ls build-fuzz/bin/ | xargs -P 2 -I{} bash -c 'run_one "$@"' _ {}
 }
+
+# run_one TARGET: TARGET's output to $BATS_FILE_TMPDIR/TARGET.out, its status to TARGET.rc
+run_one() {
+  local t=$1 dir="$BATS_FILE_TMPDIR/$1"
+  mkdir -p "$dir/corpus"
+  (cd "$dir" && exec "$FUZZ_BIN/$t" -max_total_time=8 -rss_limit_mb=1024 -timeout=10 corpus) \
+    >"$dir.out" 2>&1
+  echo $? >"$dir.rc"
+}
+export -f run_one
+export FUZZ_BIN="$BATS_TEST_DIRNAME/../../build-fuzz/bin"
 
 setup() {
   load /usr/lib/bats/bats-support/load
@@ -19,9 +32,9 @@ setup() {
 run_fuzzer() {
   local t=$1
   [ -x "$FUZZ/$t" ] || fail "$t was not built: $(tail -n 20 "$BATS_FILE_TMPDIR/make.log")"
-  mkdir -p "$BATS_TEST_TMPDIR/corpus"
-  cd "$BATS_TEST_TMPDIR"
-  run "$FUZZ/$t" -max_total_time=8 -rss_limit_mb=1024 -timeout=10 corpus
+  [ -f "$BATS_FILE_TMPDIR/$t.rc" ] || fail "$t did not run"
+  output=$(cat "$BATS_FILE_TMPDIR/$t.out")
+  status=$(cat "$BATS_FILE_TMPDIR/$t.rc")
   assert_success
   assert_output --partial "Done "
   refute_output --partial "ERROR:"
