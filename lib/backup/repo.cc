@@ -20,6 +20,8 @@ namespace {
 constexpr std::string_view kPackMagic = "PBPACK1\n", kIndexMagic = "PBIDX1\n";
 constexpr size_t kRecordHead = 32 + 4;
 constexpr uint64_t kPackTarget = 16 << 20;
+// plaintext handed to the sealing threads and not yet written: put() waits beyond it
+constexpr size_t kMaxInFlight = 16 << 20;
 
 // Names in dir ending in suffix, without it, sorted; dot files skipped.
 Result<std::vector<std::string>> list_dir(const std::string& dir, std::string_view suffix) {
@@ -189,7 +191,6 @@ Status Repository::load_indexes(bool writable) {
 }
 
 Result<int> Repository::pack_fd(uint32_t pack) {
-  if (pack == cur_pack_ && cur_) return cur_->fd();
   if (auto it = open_packs_.find(pack); it != open_packs_.end()) return it->second.get();
   if (open_packs_.size() > 64) open_packs_.clear();
   POSTA_TRY(Fd fd, open_fd(pack_path(pack), O_RDONLY));
@@ -212,24 +213,49 @@ Status Repository::start_pack() {
 Result<ObjectId> Repository::put(std::string_view plaintext) {
   ObjectId id = object_id(key_, plaintext);
   if (has(id)) return id;
+  if (!sealer_) sealer_ = std::make_unique<SealPipeline>(key_, SealPipeline::default_workers());
+  sealer_->submit(id, std::string(plaintext));
+  pending_.insert(id);
+  if (auto s = write_sealed(false); !s) return std::unexpected(s.error());
+  while (sealer_->pending_bytes() > kMaxInFlight)
+    if (auto s = write_sealed(true, 1); !s) return std::unexpected(s.error());
+  return id;
+}
+
+Status Repository::write_sealed(bool wait, size_t most) {
+  for (size_t n = 0; sealer_ && n < most; ++n) {
+    auto done = sealer_->next(wait);
+    if (!done) break;
+    pending_.erase(done->id);
+    if (!done->sealed) return std::unexpected(done->sealed.error());
+    POSTA_TRY(size_t written, append_record(done->id, *done->sealed));
+    new_bytes_ += written;
+  }
+  return {};
+}
+
+Result<size_t> Repository::append_record(const ObjectId& id, std::string_view sealed) {
   if (!cur_)
     if (auto s = start_pack(); !s) return std::unexpected(s.error());
-  POSTA_TRY(std::string sealed, seal(key_, id, pack_payload(plaintext)));
   std::string rec(id_bytes(id));
   put_u32le(rec, uint32_t(sealed.size()));
   rec += sealed;
   if (auto s = write_all(cur_->fd(), rec); !s) return fail("unable to write " + dir_ + "/packs: " + s.error().what, s.error().code);
   Location l{cur_pack_, cur_size_ + kRecordHead, uint32_t(sealed.size())};
   cur_entries_.push_back({id, l});
-  where_.emplace(id, l);
+  where_[id] = l;
   cur_size_ += rec.size();
-  new_bytes_ += rec.size();
   if (cur_size_ >= kPackTarget)
-    if (auto s = flush(); !s) return std::unexpected(s.error());
-  return id;
+    if (auto s = commit_pack(); !s) return std::unexpected(s.error());
+  return rec.size();
 }
 
 Status Repository::flush() {
+  if (auto s = write_sealed(true); !s) return s;
+  return commit_pack();
+}
+
+Status Repository::commit_pack() {
   if (!cur_) return {};
   std::unique_ptr<TempFile> t = std::move(cur_);
   if (auto s = t->commit(pack_path(cur_pack_)); !s) {
@@ -248,7 +274,13 @@ Result<std::string> Repository::read_sealed(const Location& l) {
 }
 
 Result<std::string> Repository::get(const ObjectId& id) {
+  // an object not yet written, or in the pack being written (open for writing only): the
+  // pack is completed first
   auto it = where_.find(id);
+  if (pending_.count(id) || (cur_ && it != where_.end() && it->second.pack == cur_pack_)) {
+    if (auto s = flush(); !s) return std::unexpected(s.error());
+    it = where_.find(id);
+  }
   if (it == where_.end()) return fail("object " + id_hex(id) + " is missing", ENOENT);
   POSTA_TRY(std::string sealed, read_sealed(it->second));
   auto stored = unseal(key_, id, sealed);
@@ -311,18 +343,7 @@ Result<uint64_t> Repository::compact(const std::unordered_map<ObjectId, bool, Id
   });
   for (auto& [id, l] : moving) {
     POSTA_TRY(std::string sealed, read_sealed(l));
-    if (!cur_)
-      if (auto s = start_pack(); !s) return std::unexpected(s.error());
-    std::string rec(id_bytes(id));
-    put_u32le(rec, uint32_t(sealed.size()));
-    rec += sealed;
-    if (auto s = write_all(cur_->fd(), rec); !s) return std::unexpected(s.error());
-    Location nl{cur_pack_, cur_size_ + kRecordHead, uint32_t(sealed.size())};
-    cur_entries_.push_back({id, nl});
-    where_[id] = nl;
-    cur_size_ += rec.size();
-    if (cur_size_ >= kPackTarget)
-      if (auto s = flush(); !s) return std::unexpected(s.error());
+    if (auto s = append_record(id, sealed); !s) return std::unexpected(s.error());
   }
   if (auto s = flush(); !s) return std::unexpected(s.error());
   // only now, with the copies durable, the old packs go (index first: a pack without an

@@ -13,10 +13,12 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "backup/crypto.h"
 #include "backup/lock.h"
+#include "backup/seal_pipeline.h"
 #include "base/error.h"
 #include "io/fd.h"
 
@@ -62,9 +64,11 @@ class Repository {
   const MasterKey& key() const { return key_; }
 
   // Stores plaintext (compressed, sealed) unless an object with its ID exists; new_bytes
-  // grows by the sealed size of what was written.
+  // grows by the sealed size of what was written. Compression and sealing run on worker
+  // threads (SealPipeline): an object is in a pack once flush() returns, and an error of
+  // one object may be returned by a later put() or by flush().
   [[nodiscard]] Result<ObjectId> put(std::string_view plaintext);
-  bool has(const ObjectId& id) const { return where_.count(id) != 0; }
+  bool has(const ObjectId& id) const { return where_.count(id) != 0 || pending_.count(id) != 0; }
   // Reads, authenticates and decompresses an object; the error names it.
   [[nodiscard]] Result<std::string> get(const ObjectId& id);
   // Makes everything put() so far durable: the open pack is synced and renamed, then its
@@ -95,6 +99,14 @@ class Repository {
   Repository() = default;
   [[nodiscard]] Status load_indexes(bool writable);
   [[nodiscard]] Status start_pack();
+  // Writes the objects the sealing threads have done, in the order they were put (wait: all
+  // of them, waiting for each; most: at most that many).
+  [[nodiscard]] Status write_sealed(bool wait, size_t most = SIZE_MAX);
+  // Appends one sealed object to the open pack (started if none is), commits the pack once
+  // it is full; returns the bytes written.
+  [[nodiscard]] Result<size_t> append_record(const ObjectId& id, std::string_view sealed);
+  // Makes the open pack durable and writes its index.
+  [[nodiscard]] Status commit_pack();
   [[nodiscard]] Result<std::string> read_sealed(const Location& l);
   [[nodiscard]] Result<std::vector<std::pair<ObjectId, Location>>> scan_pack(uint32_t pack);
   [[nodiscard]] Status write_index(uint32_t pack, const std::vector<std::pair<ObjectId, Location>>& entries);
@@ -112,6 +124,10 @@ class Repository {
   uint64_t cur_size_ = 0;
   std::vector<std::pair<ObjectId, Location>> cur_entries_;
   uint64_t new_bytes_ = 0;
+  // objects put() and not yet written; sealer_ is declared last, so that its threads stop
+  // before anything they use goes
+  std::unordered_set<ObjectId, IdHash> pending_;
+  std::unique_ptr<SealPipeline> sealer_;
 };
 
 }  // namespace posta::backup

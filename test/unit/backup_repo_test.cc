@@ -6,6 +6,7 @@
 
 #include "backup/compress.h"
 #include "backup/repo.h"
+#include "backup/seal_pipeline.h"
 #include "backup/store.h"
 #include "backup_test_data.h"
 #include "tmpdir.h"
@@ -49,12 +50,13 @@ TEST_F(BackupRepo, RoundTripAndDedup) {
   auto a = (*r)->put("hello");
   auto b = (*r)->put(big);
   ASSERT_TRUE(a && b);
+  ASSERT_TRUE((*r)->flush());
   uint64_t after_two = (*r)->new_bytes();
   auto a2 = (*r)->put("hello");
   ASSERT_TRUE(a2);
   EXPECT_EQ(*a, *a2);
-  EXPECT_EQ((*r)->new_bytes(), after_two);
   ASSERT_TRUE((*r)->flush());
+  EXPECT_EQ((*r)->new_bytes(), after_two);
   r->reset();
   auto r2 = std::optional(open(false));
   ASSERT_TRUE(*r2);
@@ -216,4 +218,69 @@ TEST_F(BackupRepo, SnapshotsOfOneSecondSortInTheirOrder) {
   }
   EXPECT_TRUE(std::is_sorted(made.begin(), made.end()));
   for (auto& n : made) EXPECT_EQ(snapshot_name_time(n), 2000);
+}
+
+TEST(BackupSealPipeline, ResultsComeInTheOrderSubmittedAndOpen) {
+  MasterKey key{};
+  key.enc.fill(7);
+  SealPipeline p(key, 3);
+  std::vector<std::string> data;
+  for (int i = 0; i < 500; ++i) data.push_back(pseudo_random(size_t(i % 7) * 9000 + 1, uint32_t(i)));
+  size_t taken = 0;
+  auto check = [&](SealPipeline::Sealed& s) {
+    ObjectId want{};
+    want[0] = uint8_t(taken), want[1] = uint8_t(taken >> 8);
+    EXPECT_EQ(s.id, want);
+    ASSERT_TRUE(s.sealed);
+    auto opened = unseal(key, s.id, *s.sealed);
+    ASSERT_TRUE(opened);
+    auto plain = unpack_payload(*opened, kMaxObject);
+    ASSERT_TRUE(plain);
+    EXPECT_EQ(*plain, data[taken]);
+    ++taken;
+  };
+  for (size_t i = 0; i < data.size(); ++i) {
+    ObjectId id{};
+    id[0] = uint8_t(i), id[1] = uint8_t(i >> 8);
+    p.submit(id, data[i]);
+    while (auto s = p.next(false)) check(*s);
+  }
+  while (auto s = p.next(true)) check(*s);
+  EXPECT_EQ(taken, data.size());
+  EXPECT_TRUE(p.empty());
+  EXPECT_EQ(p.pending_bytes(), 0u);
+}
+
+// Objects put and not yet written can be read back (get waits for them), stored twice only
+// once, and are all in the packs after flush.
+TEST_F(BackupRepo, ObjectsInFlightReadBackAndDeduplicate) {
+  std::vector<std::string> data;
+  std::vector<ObjectId> ids;
+  {
+    auto r = open();
+    ASSERT_TRUE(r);
+    for (int i = 0; i < 300; ++i) {
+      data.push_back(pseudo_random(size_t(i % 5) * 20000 + 10, uint32_t(i + 1)));
+      auto id = r->put(data.back());
+      ASSERT_TRUE(id);
+      ids.push_back(*id);
+      EXPECT_TRUE(r->has(*id));
+    }
+    auto again = r->put(data[150]);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(*again, ids[150]);
+    auto back = r->get(ids[299]);
+    ASSERT_TRUE(back) << back.error().what;
+    EXPECT_EQ(*back, data[299]);
+    ASSERT_TRUE(r->flush());
+    EXPECT_EQ(r->object_count(), data.size());
+  }
+  auto r = open(false);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->object_count(), data.size());
+  for (size_t i = 0; i < data.size(); ++i) {
+    auto got = r->get(ids[i]);
+    ASSERT_TRUE(got) << got.error().what;
+    EXPECT_EQ(*got, data[i]);
+  }
 }
