@@ -4,14 +4,13 @@
 // control/backupalert consecutive failures.
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "backup.h"
 #include "control/control.h"
 #include "daemon/daemon.h"
+#include "daemon/periodic.h"
 #include "io/fd.h"
 #include "log/log.h"
 #include "proc/privilege.h"
@@ -34,13 +33,6 @@ void write_status(const std::string& home, const Status& s) {
                      "\nconsecutive_failures " + std::to_string(s.failures) + "\n";
   if (!s.error.empty()) text += "error " + s.error + "\n";
   if (auto st = write_file_atomic(home + "/run/backupd.status", text, 0644); !st) log::warning(st.error().what);
-}
-
-// IOPRIO_CLASS_IDLE: the disk to the backup only when nobody else wants it.
-void lower_priority() {
-  ::setpriority(PRIO_PROCESS, 0, 10);
-  constexpr int kWhoProcess = 1, kClassIdle = 3, kClassShift = 13;
-  ::syscall(SYS_ioprio_set, kWhoProcess, 0, kClassIdle << kClassShift);
 }
 
 void alert_postmaster(const std::string& home, const Status& s) {
@@ -77,36 +69,10 @@ void alert_postmaster(const std::string& home, const Status& s) {
 // A `posta-backup run` child; its exit status, or -1 when a TERM ended the wait (the child
 // is stopped: a run killed at any moment leaves the repository whole).
 int run_child(Daemon& d, const Context& c, std::string& err) {
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    err = sys_error("fork").what;
-    return 111;
-  }
-  if (pid == 0) {
-    std::string home = home_of(c);
-    std::vector<std::string> args = {"posta-backup", "--home", home, "run"};
-    if (!c.repo.empty()) args.insert(args.begin() + 1, {"--repo", c.repo});
-    if (!c.passphrase_file.empty()) args.insert(args.begin() + 1, {"--passphrase-file", c.passphrase_file});
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv("/proc/self/exe", argv.data());
-    ::_exit(111);
-  }
-  for (;;) {
-    int st;
-    pid_t w = ::waitpid(pid, &st, WNOHANG);
-    if (w == pid) {
-      if (WIFEXITED(st)) return WEXITSTATUS(st);
-      err = "killed by signal " + std::to_string(WTERMSIG(st));
-      return 111;
-    }
-    if (auto sig = d.wait_signal(200); sig && (*sig == SIGTERM || *sig == SIGINT)) {
-      ::kill(pid, SIGTERM);
-      ::waitpid(pid, &st, 0);
-      return -1;
-    }
-  }
+  std::vector<std::string> args = {"posta-backup", "--home", home_of(c), "run"};
+  if (!c.repo.empty()) args.insert(args.begin() + 1, {"--repo", c.repo});
+  if (!c.passphrase_file.empty()) args.insert(args.begin() + 1, {"--passphrase-file", c.passphrase_file});
+  return run_self(d, args, err);
 }
 
 }  // namespace
@@ -149,12 +115,7 @@ int run_daemon(const Context& c, std::optional<int> ready_fd) {
     }
     write_status(home, st);
     long long interval = ctl.number("backupinterval", kDefaultInterval);
-    int64_t next = st.last_start + std::max(60LL, interval);
-    while (::time(nullptr) < next) {
-      auto sig = d->wait_signal(int(std::min<int64_t>(next - ::time(nullptr), 60) * 1000));
-      if (sig && (*sig == SIGTERM || *sig == SIGINT)) return kOk;
-      if (sig && *sig == SIGHUP) break;  // a run now
-    }
+    if (!wait_until(*d, st.last_start + std::max(60LL, interval))) return kOk;
   }
 }
 

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <ctime>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,7 @@ struct Opts {
   std::string mbox, dir, source;
   // audit
   std::string since, until, action;
+  std::optional<int> ready_fd;  // retentiond -d
 };
 using Action = std::function<int()>;
 
