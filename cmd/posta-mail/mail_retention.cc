@@ -17,6 +17,7 @@
 #include "log/log.h"
 #include "mail.h"
 #include "mailstore/folders.h"
+#include "proc/privilege.h"
 #include "retention/policy.h"
 
 namespace posta::mailcmd {
@@ -85,6 +86,7 @@ int retention_service(const Opts& o) {
   auto d = Daemon::start(Readiness{o.ready_fd, false}, {SIGTERM, SIGINT, SIGHUP, SIGCHLD});
   if (!d) return report(d.error());
   std::string home = admin::home_or_default(o.home);
+  if (auto s = become_instance_owner(home); !s) return report(s.error());
   lower_priority();
   d->ready();
   Control control(home);
