@@ -18,6 +18,7 @@
 #include "mailstore/folders.h"
 #include "mailstore/mailbox_index.h"
 #include "mime/mbox.h"
+#include "mime/mbox_status.h"
 #include "mime/mbox_write.h"
 
 namespace posta::mailcmd {
@@ -95,7 +96,7 @@ int export_mail(const Opts& o) {
       log::warning(h.user, " ", h.folder, " UID ", h.uid, ": ", data.error().what);
       continue;
     }
-    Status s = mbox ? write_all(mbox->get(), mime::mbox_entry(*data, "", h.date)) : write_eml(dir->get(), h, *data);
+    Status s = mbox ? write_all(mbox->get(), mime::mbox_entry(mime::with_mbox_status(*data, h.flags), "", h.date)) : write_eml(dir->get(), h, *data);
     if (!s) return report(s.error());
     exported[{h.user, h.folder}].push_back(h.uid);
   }
@@ -144,7 +145,8 @@ class Source {
     if (!is_maildir_) {
       POSTA_TRY(auto m, mbox_->next());
       if (!m) return std::optional<Incoming>();
-      return std::optional<Incoming>(Incoming{std::move(*m), "", ::time(nullptr)});
+      std::string flags = mime::take_mbox_status(*m);
+      return std::optional<Incoming>(Incoming{std::move(*m), std::move(flags), ::time(nullptr)});
     }
     while (pos_ < maildir_.size()) {
       const auto& m = maildir_[pos_++];

@@ -177,6 +177,13 @@ PY
   sums() { (cd "$1" && for f in new/* cur/*; do [ -f "$f" ] && sha256sum <"$f"; done) | sort; }
   local a="$PH/mail/example.test/alice" d="$PH/mail/example.test/dave"
   [ "$( (sums "$a"; sums "$a/.Sent") | sort)" = "$(sums "$d/.FromAlice")" ]
+  # flags travel as Status:/X-Status: fields, which the import takes out again
+  grep -q '^X-Status: F' "$BATS_TEST_TMPDIR/alice.mbox"
+  [ "$(grep -c '^Status: ' "$BATS_TEST_TMPDIR/alice.mbox")" = 3 ]
+  run posta mail search --user dave@example.test 'folder:FromAlice is:flagged is:seen'
+  assert_output --partial 'Quarterly report'
+  [ "$(posta mail search --user alice@example.test is:seen | wc -l)" = \
+    "$(posta mail search --user dave@example.test 'folder:FromAlice is:seen' | wc -l)" ]
   # a directory of .eml files
   run posta mail export --all --dir "$BATS_TEST_TMPDIR/eml" 'subject:lunch'
   assert_success

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "mime/mbox.h"
+#include "mime/mbox_status.h"
 #include "mime/mbox_write.h"
 #include "tmpdir.h"
 
@@ -82,6 +83,36 @@ TEST(MimeMbox, WriterRoundTrip) {
   EXPECT_TRUE(mbox_entry("x", "two words", 0).starts_with("From MAILER-DAEMON "));
   auto got = messages(file);
   EXPECT_EQ(got, written);
+}
+
+TEST(MimeMboxStatus, FlagsOutAndBackIn) {
+  std::string m = "From: a@example.org\r\nSubject: hi\r\n\r\nbody\r\nStatus: RO\r\n";
+  std::string out = with_mbox_status(m, "FRS");
+  EXPECT_EQ(out, "From: a@example.org\r\nSubject: hi\r\nStatus: RO\r\nX-Status: AF\r\n\r\nbody\r\nStatus: RO\r\n");
+  EXPECT_EQ(take_mbox_status(out), "FRS");
+  EXPECT_EQ(out, m);  // the body's "Status:" line is not a field
+  std::string unseen = with_mbox_status("Subject: x\n\nb\n", "DT");
+  EXPECT_EQ(unseen, "Subject: x\nStatus: O\nX-Status: TD\n\nb\n");
+  EXPECT_EQ(take_mbox_status(unseen), "DT");
+  EXPECT_EQ(unseen, "Subject: x\n\nb\n");
+}
+
+TEST(MimeMboxStatus, ExistingFieldsReplacedAndOddMessages) {
+  // fields of another program (folded, any case) are replaced, not doubled
+  std::string m = "status: O\nSubject: x\nX-Status: F\n  A\n\nbody\n";
+  EXPECT_EQ(with_mbox_status(m, ""), "Subject: x\nStatus: O\n\nbody\n");
+  std::string read = m;
+  EXPECT_EQ(take_mbox_status(read), "FR");
+  EXPECT_EQ(read, "Subject: x\n\nbody\n");
+  // no header/body separator: nothing to change
+  EXPECT_EQ(with_mbox_status("Subject: x\n", "S"), "Subject: x\n");
+  std::string none = "Subject: x";
+  EXPECT_EQ(take_mbox_status(none), "");
+  EXPECT_EQ(none, "Subject: x");
+  // an empty header
+  EXPECT_EQ(with_mbox_status("\nbody\n", "S"), "Status: RO\n\nbody\n");
+  std::string mutt = "From: b\nStatus: RO\nX-Status: \n\nx\n";
+  EXPECT_EQ(take_mbox_status(mutt), "S");
 }
 
 }  // namespace
