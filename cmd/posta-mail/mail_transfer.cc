@@ -146,7 +146,8 @@ class Source {
       POSTA_TRY(auto m, mbox_->next());
       if (!m) return std::optional<Incoming>();
       std::string flags = mime::take_mbox_status(*m);
-      return std::optional<Incoming>(Incoming{std::move(*m), std::move(flags), ::time(nullptr)});
+      time_t date = mime::mbox_separator_time(mbox_->separator());
+      return std::optional<Incoming>(Incoming{std::move(*m), std::move(flags), date ? date : ::time(nullptr)});
     }
     while (pos_ < maildir_.size()) {
       const auto& m = maildir_[pos_++];

@@ -1,5 +1,9 @@
 #include "mime/mbox.h"
 
+#include <ctime>
+
+#include "base/strings.h"
+
 namespace posta::mime {
 namespace {
 
@@ -21,6 +25,33 @@ std::string finish(std::string msg) {
 }  // namespace
 
 bool looks_like_mbox(std::string_view head) { return head.starts_with("From "); }
+
+time_t mbox_separator_time(std::string_view line) {
+  if (!line.starts_with("From ")) return 0;
+  line.remove_prefix(5);
+  size_t sp = line.find(' ');  // after the sender
+  if (sp == std::string_view::npos) return 0;
+  std::string rest(line.substr(sp + 1, 80));
+  while (!rest.empty() && (rest.back() == '\n' || rest.back() == '\r')) rest.pop_back();
+  struct tm tm{};
+  const char* end = ::strptime(rest.c_str(), "%a %b %d %H:%M:%S", &tm);
+  if (!end) return 0;
+  // "[+-]hhmm " before the year, then the year
+  std::string_view r = trim_view(end);
+  long offset = 0;
+  auto digits = [](std::string_view d) { return !d.empty() && d.find_first_not_of("0123456789") == d.npos; };
+  if (r.size() > 5 && (r[0] == '+' || r[0] == '-') && digits(r.substr(1, 4)) && r[5] == ' ') {
+    long hh = (r[1] - '0') * 10 + (r[2] - '0'), mm = (r[3] - '0') * 10 + (r[4] - '0');
+    offset = (r[0] == '-' ? -1 : 1) * (hh * 3600 + mm * 60);
+    r = trim_view(r.substr(6));
+  }
+  if (r.size() < 4 || !digits(r.substr(0, 4)) || (r.size() > 4 && r[4] != ' ')) return 0;
+  int year = std::stoi(std::string(r.substr(0, 4)));
+  if (year < 1970 || year > 9999) return 0;
+  tm.tm_year = year - 1900;
+  time_t t = ::timegm(&tm);
+  return t < 0 ? 0 : t - offset;
+}
 
 Result<std::optional<std::string>> MboxReader::piece(bool& line_start) {
   for (;;) {
@@ -56,11 +87,14 @@ Result<std::optional<std::string>> MboxReader::next() {
     if (!p) return std::optional<std::string>();
     if (line_start && p->starts_with("From ")) {
       in_message_ = true;
+      sep_ = *p;
       from_unfinished_ = !p->ends_with('\n');
       prev_blank_ = false;
     }
   }
   std::string msg;
+  current_sep_ = std::move(sep_);
+  sep_.clear();
   for (;;) {
     POSTA_TRY(auto p, piece(line_start));
     if (!p) {
@@ -74,6 +108,7 @@ Result<std::optional<std::string>> MboxReader::next() {
     }
     from_unfinished_ = false;
     if (prev_blank_ && p->starts_with("From ")) {
+      sep_ = *p;
       from_unfinished_ = !p->ends_with('\n');
       prev_blank_ = false;
       break;

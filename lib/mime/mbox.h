@@ -3,6 +3,7 @@
 // (mboxo) or any run of '>' before "From " one '>' deeper (mboxrd). Read in bounded pieces:
 // a file of any size, and a line of any length, cost a bounded amount of memory.
 #pragma once
+#include <ctime>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,6 +17,11 @@ namespace posta::mime {
 // file starts with a header field, and no field name holds a space).
 bool looks_like_mbox(std::string_view head);
 
+// The time a "From sender date" separator line gives, in asctime(3) form ("Thu Jan  1
+// 00:00:00 2026", taken as UTC; a numeric zone before the year, as some writers add, is
+// applied); 0 when it has none that parses.
+time_t mbox_separator_time(std::string_view line);
+
 class MboxReader {
  public:
   // Messages longer than max_message are cut to it (the rest is read and skipped).
@@ -24,6 +30,8 @@ class MboxReader {
   // The next message: without its separator line and the empty line before the next one,
   // one '>' removed from each ">From " line; nullopt after the last.
   [[nodiscard]] Result<std::optional<std::string>> next();
+  // The separator line of the message next() returned last (at most its first 64 KiB).
+  const std::string& separator() const { return current_sep_; }
 
  private:
   static constexpr size_t kMaxPiece = 64 << 10;
@@ -41,6 +49,8 @@ class MboxReader {
   bool in_message_ = false;    // a separator line was read: a message follows
   bool from_unfinished_ = false;  // that separator line continues in the next pieces
   bool prev_blank_ = false;    // the last line read was empty
+  std::string sep_;            // the separator of the message to be read next
+  std::string current_sep_;    // the separator of the message returned last
 };
 
 }  // namespace posta::mime

@@ -184,6 +184,9 @@ PY
   assert_output --partial 'Quarterly report'
   [ "$(posta mail search --user alice@example.test is:seen | wc -l)" = \
     "$(posta mail search --user dave@example.test 'folder:FromAlice is:seen' | wc -l)" ]
+  # arrival times from the separator lines
+  [ "$(posta mail search --user alice@example.test all | cut -f4 | sort)" = \
+    "$(posta mail search --user dave@example.test folder:FromAlice | cut -f4 | sort)" ]
   # a directory of .eml files
   run posta mail export --all --dir "$BATS_TEST_TMPDIR/eml" 'subject:lunch'
   assert_success
@@ -240,14 +243,15 @@ print(u['alice@example.test']['largest'][0]['folder'], d['domains'][0]['users'])
   assert_success
   assert_line --regexp $'^alice@example.test\tINBOX\t3\t2025-01-15'
   assert_line --regexp $'^dave@example.test\tMigrated\t1\t2025-01-15'
+  assert_line --regexp $'^dave@example.test\tFromAlice\t2\t2025-01-15'   # the mbox import kept its date
   refute_line --regexp $'^carol@example.test\t'
   assert_line --partial 'legal hold: nothing of carol@example.test removed'
-  assert_line --partial 'would remove 2 messages of 3 users (1 on legal hold)'
-  run found 'before:2025-02-01'   # carol's two: her own and the one the quota test imported
-  assert_equal "${#lines[@]}" 4
+  assert_line --partial 'would remove 3 messages of 3 users (1 on legal hold)'
+  run found 'before:2025-02-01'   # and carol's two: her own and the one the quota test imported
+  assert_equal "${#lines[@]}" 5
   run posta mail retention
   assert_success
-  assert_line --partial 'removed 2 messages'
+  assert_line --partial 'removed 3 messages'
   run found 'before:2025-02-01'
   assert_output "$(printf 'carol@example.test\tINBOX\t3\ncarol@example.test\tINBOX\t4')"
   run posta mail audit --action retention

@@ -115,5 +115,30 @@ TEST(MimeMboxStatus, ExistingFieldsReplacedAndOddMessages) {
   EXPECT_EQ(take_mbox_status(mutt), "S");
 }
 
+TEST(MimeMbox, SeparatorTimes) {
+  EXPECT_EQ(mbox_separator_time("From a@b.c Thu Jan  1 00:00:00 2026\n"), 1767225600);
+  EXPECT_EQ(mbox_separator_time("From MAILER-DAEMON Fri Feb 13 23:31:30 2009\r\n"), 1234567890);
+  EXPECT_EQ(mbox_separator_time("From a@b.c Fri Feb 13 23:31:30 +0100 2009"), 1234567890 - 3600);
+  EXPECT_EQ(mbox_separator_time("From a@b.c Fri Feb 13 23:31:30 -0230 2009 remote from x"), 1234567890 + 9000);
+  for (const char* bad : {"From a@b.c", "From a@b.c yesterday", "From a@b.c Fri Feb 13 23:31:30", "Subject: x",
+                          "From a@b.c Fri Feb 13 23:31:30 1969", "From a@b.c Fri Feb 13 23:31:30 20x9",
+                          "From a@b.c Fri Feb 31 25:61:30 2009"})
+    EXPECT_EQ(mbox_separator_time(bad), 0) << bad;
+}
+
+TEST(MimeMbox, SeparatorOfEachMessage) {
+  posta::test::TempDir t;
+  std::string path = t.path + "/m";
+  std::ofstream(path) << "From a Thu Jan  1 00:00:00 2026\nS: 1\n\nx\n\nFrom b Fri Jan  2 00:00:00 2026\nS: 2\n\ny\n";
+  MboxReader r(*open_fd(path, O_RDONLY), 1 << 20);
+  auto m = r.next();
+  ASSERT_TRUE(m && *m);
+  EXPECT_EQ(r.separator(), "From a Thu Jan  1 00:00:00 2026\n");
+  m = r.next();
+  ASSERT_TRUE(m && *m);
+  EXPECT_EQ(**m, "S: 2\n\ny\n");
+  EXPECT_EQ(r.separator(), "From b Fri Jan  2 00:00:00 2026\n");
+}
+
 }  // namespace
 }  // namespace posta::mime
