@@ -212,7 +212,7 @@ void Session::cmd_expunge(const std::string& tag, Parser& p, bool uid) {
               "EXPUNGE completed");
 }
 
-// Moving mail into or out of Junk teaches the spam filter unless the admin turned that off
+// Moving mail into or out of the \Junk folder teaches the spam filter unless the admin turned that off
 // (control/spamlearn) or the user did (a file posta-nolearn in the Maildir).
 bool Session::learning_wanted() const {
   return Control().flag("spamlearn", true) && ::access((maildir_ + "/posta-nolearn").c_str(), F_OK) != 0;
@@ -237,7 +237,9 @@ void Session::cmd_copy(const std::string& tag, Parser& p, bool uid, bool move) {
   std::string src, dst;
   std::vector<uint32_t> moved;
   spam::LearnAs learn_as;
-  bool teach = spam::move_teaches(sel_->name, *name, learn_as) && learning_wanted();
+  bool teach = sel_->name != *name &&
+               spam::move_teaches(folders_->special_use_of(sel_->name), folders_->special_use_of(*name), learn_as) &&
+               learning_wanted();
   for (uint32_t seq : seqs) {
     uint32_t u = sel_->uids[seq - 1];
     const auto* m = sel_->index->find(u);

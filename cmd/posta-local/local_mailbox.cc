@@ -9,6 +9,7 @@
 #include "log/log.h"
 #include "maildir/maildir.h"
 #include "maildir/quota.h"
+#include "mailstore/folders.h"
 #include "mailstore/names.h"
 #include "io/fd.h"
 
@@ -47,6 +48,11 @@ Result<std::string> choose_folder(const Context& ctx, const std::string& maildir
     std::string junk = junk_folder(ctx);
     if (!junk.empty()) {
       if (auto s = maildir::create_folder(maildir, junk); !s) return std::unexpected(s.error());
+      // another name than Junk gets the \Junk attribute, so that clients see it as the spam
+      // folder and moves out of it and into it teach the filter
+      mailstore::Folders folders(maildir);
+      if (folders.special_use_of(junk).empty())
+        if (auto s = folders.set_special_use(junk, "\\Junk"); !s) log::warning(junk, ": ", s.error().what);
       return junk;
     }
   }

@@ -60,13 +60,13 @@ const char* learn_as_name(LearnAs as) { return as == LearnAs::kSpam ? "spam" : "
 
 std::string learn_queue_dir(const std::string& home) { return home + "/spam/learn"; }
 
-bool move_teaches(const std::string& from, const std::string& to, LearnAs& as) {
-  if (from == to) return false;
-  if (to == "Junk") {
+bool move_teaches(std::string_view from_use, std::string_view to_use, LearnAs& as) {
+  if (from_use == to_use) return false;
+  if (to_use == "\\Junk") {
     as = LearnAs::kSpam;
     return true;
   }
-  if (from == "Junk" && to != "Trash") {
+  if (from_use == "\\Junk" && to_use != "\\Trash") {
     as = LearnAs::kHam;
     return true;
   }

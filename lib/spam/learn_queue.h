@@ -48,8 +48,9 @@ struct LearnRequest {
 // Maildir's tmp/): requests whose writer died before renaming them. Returns how many.
 [[nodiscard]] Result<size_t> remove_stale_requests(const std::string& home, time_t now);
 
-// Whether a mailbox move from `from` to `to` teaches anything: into Junk is spam, out of Junk
-// into anything but Trash is ham.
-bool move_teaches(const std::string& from, const std::string& to, LearnAs& as);
+// Whether a move between mailboxes of these special uses (RFC 6154 attributes, "" for none;
+// Folders::special_use_of) teaches anything: into \Junk is spam, out of \Junk into anything
+// but \Trash is ham.
+bool move_teaches(std::string_view from_use, std::string_view to_use, LearnAs& as);
 
 }  // namespace posta::spam

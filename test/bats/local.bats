@@ -338,6 +338,7 @@ count() { find "$1" -maxdepth 1 -type f | wc -l; }
   deliver a@remote.test carol@$D
   assert_success
   [ "$(count "$(md carol)/.Spam/new")" = 1 ]
+  [ "$(cat "$(md carol)/.Spam/posta-specialuse")" = '\Junk' ]   # clients see it as the spam folder
   rm "$PH/control/junkfolder"
   # a Junk folder removed by the user is created again
   rm -rf "$(md carol)/.Junk"

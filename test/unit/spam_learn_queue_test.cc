@@ -15,15 +15,18 @@ namespace {
 
 TEST(SpamLearnQueue, MoveTeaches) {
   LearnAs as;
-  ASSERT_TRUE(move_teaches("INBOX", "Junk", as));
+  ASSERT_TRUE(move_teaches("", "\\Junk", as));
   EXPECT_EQ(as, LearnAs::kSpam);
-  ASSERT_TRUE(move_teaches("Junk", "INBOX", as));
+  ASSERT_TRUE(move_teaches("\\Sent", "\\Junk", as));
+  EXPECT_EQ(as, LearnAs::kSpam);
+  ASSERT_TRUE(move_teaches("\\Junk", "", as));
   EXPECT_EQ(as, LearnAs::kHam);
-  ASSERT_TRUE(move_teaches("Junk", "Archive", as));
+  ASSERT_TRUE(move_teaches("\\Junk", "\\Archive", as));
   EXPECT_EQ(as, LearnAs::kHam);
-  EXPECT_FALSE(move_teaches("Junk", "Trash", as));  // deleting spam teaches nothing
-  EXPECT_FALSE(move_teaches("Junk", "Junk", as));
-  EXPECT_FALSE(move_teaches("INBOX", "Archive", as));
+  EXPECT_FALSE(move_teaches("\\Junk", "\\Trash", as));  // deleting spam teaches nothing
+  EXPECT_FALSE(move_teaches("\\Junk", "\\Junk", as));
+  EXPECT_FALSE(move_teaches("", "\\Archive", as));
+  EXPECT_FALSE(move_teaches("", "", as));
 }
 
 TEST(SpamLearnQueue, RequestsAreCopiesReadBackOldestFirst) {
