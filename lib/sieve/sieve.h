@@ -15,6 +15,10 @@
 
 #include "base/error.h"
 
+namespace posta {
+class Control;
+}
+
 namespace posta::sieve {
 
 // Bounds that keep a hostile script cheap. Compile-time bounds refuse the script with an
@@ -34,6 +38,10 @@ struct Limits {
   size_t max_variable_size = 4096;    // bytes in one variable value
   uint32_t regex_match_limit = 100000;  // PCRE2 match limit per match attempt
   uint64_t vacation_min_period = 86400;  // shorter :days/:seconds are raised to this
+
+  // The defaults, with what the admin may set: max_redirects from control/sievemaxredirects
+  // (0 forbids redirect; at most max_actions).
+  static Limits from_control(const Control& control);
 };
 
 struct CompileOptions {

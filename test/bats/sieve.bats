@@ -14,6 +14,10 @@ setup_file() {
   local u
   for u in alice bob carol; do posta user add $u@$D --no-password >&2; done
   posta user add tiny@$D --no-password --quota-messages 1 >&2
+  posta user add pm@$D --no-password >&2
+  echo pm@$D >"$PH/control/doublebounceto"
+  posta alias add carol.work@$D carol@$D >&2
+  posta alias add team@$D carol@$D bob@$D >&2
   # posta-local runs the queue program as the instance owner: a copy it may write next to
   FQ=$(dirname "$PH")/fq
   mkdir -p "$FQ"
@@ -118,12 +122,24 @@ if header :contains "subject" "hello" { fileinto "Lists.posta"; }'
   [ "$(inbox carol)" = 1 ]
 }
 
-@test "redirect limit: a script redirecting more than 4 times delivers to INBOX and logs" {
+@test "redirect limit: more than 4 redirects (control/sievemaxredirects) delivers to INBOX and logs" {
   filter carol 'redirect "a@remote.test"; redirect "b@remote.test"; redirect "c@remote.test";
 redirect "d@remote.test"; redirect "e@remote.test";'
-  stderr_has "too many redirects"
+  stderr_has "too many redirects (limit 4)"
   [ "$(inbox carol)" = 1 ]
   [ "$(injected)" = 0 ]
+  echo 1 >"$PH/control/sievemaxredirects"
+  filter carol 'redirect "a@remote.test"; redirect "b@remote.test";'
+  stderr_has "too many redirects (limit 1)"
+  [ "$(injected)" = 0 ]
+  filter carol 'redirect "a@remote.test";'
+  [ "$(injected)" = 1 ]
+  echo 0 >"$PH/control/sievemaxredirects"
+  filter carol 'redirect "a@remote.test";'
+  rm "$PH/control/sievemaxredirects"
+  stderr_has "too many redirects (limit 0)"
+  [ "$(injected)" = 1 ]
+  [ "$(inbox carol)" = 3 ]
 }
 
 @test "reject and ereject: a permanent failure with the reason, nothing stored" {
@@ -135,6 +151,15 @@ redirect "d@remote.test"; redirect "e@remote.test";'
   deliver sender@remote.test bob@$D
   [ "$status" -eq 100 ]
   [ "$(inbox bob)" = 0 ]
+  # a notification (null sender) or a double bounce is not refused but discarded: a refusal
+  # would notify nobody, or the postmaster
+  deliver "" bob@$D
+  assert_success
+  assert_output --partial "discarded: null sender"
+  deliver "#@[]" bob@$D
+  assert_success
+  [ "$(inbox bob)" = 0 ]
+  [ "$(injected)" = 0 ]
 }
 
 @test "imap4flags: system flags in the file name, keywords through posta-keywords" {
@@ -264,6 +289,30 @@ addflag ["\\Seen", "$Important"]; fileinto :create :flags ["\\Flagged", "Work"] 
   [ "$(injected)" = 1 ]
 }
 
+@test "vacation: the aliases that deliver to the user are her own addresses: To one is answered, From one is not" {
+  script carol 'require "vacation"; vacation :from "carol.work@sieve.test" "away";'
+  # To an alias of carol (as the alias re-injects it: envelope recipient carol) is answered,
+  # from the alias she named in :from
+  message | sed "s/^To: .*/To: carol.work@$D/" >"$MSG"
+  deliver pal@remote.test carol@$D
+  assert_success
+  [ "$(injected)" = 1 ]
+  run grep '^From: ' "$FQ/msg.0"
+  assert_output "From: carol.work@$D"
+  message | sed "s/^To: .*/To: Team <team@$D>/" >"$MSG"
+  deliver pal2@remote.test carol@$D
+  [ "$(injected)" = 2 ]
+  # From an alias of carol, or her sub-address: no reply; nor To an alias that is not hers
+  message | sed "s/^To: .*/To: carol@$D/" >"$MSG"
+  deliver carol.work@$D carol@$D
+  deliver team@$D carol@$D
+  deliver carol+x@$D carol@$D
+  message | sed "s/^To: .*/To: bob@$D/" >"$MSG"
+  deliver pal3@remote.test carol@$D
+  [ "$(injected)" = 2 ]
+  [ "$(inbox carol)" = 6 ]
+}
+
 @test "broken scripts: a compile error or a run-time error delivers as without a script and logs" {
   filter alice 'require "fileinto"; fileinto :bogus "x";'
   stderr_has "line 1, column 30"
@@ -315,4 +364,31 @@ addflag ["\\Seen", "$Important"]; fileinto :create :flags ["\\Flagged", "Work"] 
     --header "Subject: via smtp" --body "hello"
   assert_success
   wait_for 20 eval '[ "$(folder alice Remote)" = 1 ]'
+}
+
+@test "through the real queue: reject and ereject come back to the sender as DSNs with the reason; a null sender's does not" {
+  # the instance runs since the test above
+  script alice 'require ["reject", "ereject"];
+if header :contains "subject" "first" { reject "I am not taking this one"; }
+elsif header :contains "subject" "second" { ereject "Nor this one"; }'
+  # a bounce to alice, which her script rejects: no DSN (pm, control/doublebounceto, gets none)
+  run bash -c "printf 'Subject: first, a bounce\n\nx\n' | '$POSTA_BIN/posta-queue' 1< <(printf 'F\0Talice@$D\0\0')"
+  assert_success
+  local m
+  for m in first second; do
+    run swaks --server "$INSTANCE_IP:$SMTP_PORT" --from bob@$D --to alice@$D --header "Subject: $m" --body "hello"
+    assert_success
+  done
+  wait_for 30 eval '[ "$(inbox bob)" = 2 ]'
+  wait_for 30 eval '[ -z "$(posta mailq --json)" ]'
+  run grep -l 'Final-Recipient: rfc822; alice@sieve.test' "$(md bob)"/new/*
+  [ "${#lines[@]}" = 2 ]
+  run cat "$(md bob)"/new/*
+  assert_output --partial "I am not taking this one"
+  assert_output --partial "Nor this one"
+  assert_line 'Action: failed'
+  assert_line --regexp '^Status: 5\.7\.1'
+  [ "$(inbox alice)" = 0 ]
+  [ "$(inbox pm)" = 0 ]
+  grep -rq 'discarded: null sender' "$PH"/log
 }
