@@ -73,6 +73,59 @@ CF
   dovecot -c "$DV/dovecot.conf" || return 1
   wait_port 127.0.0.1 "$imap"
 }
+# dovecot_lda_setup HOME SCRIPT: a Dovecot master with no listening protocol (dovecot-lda
+# looks its user up through the master's auth-userdb socket, as it does under Postfix), one
+# user "bench" owning HOME with its Maildir in HOME/Maildir, and Pigeonhole's sieve plugin
+# for dovecot-lda running SCRIPT (compiled by sievec beforehand, as an admin would).
+# Deliver with: dovecot_lda SENDER <message
+dovecot_lda_setup() {
+  local home=$1 script=$2 owner
+  owner=$(stat -c %U "$home")
+  rm -rf "$DV"; mkdir -p "$DV/run" "$DV/state" "$DV/sieve"
+  cp "$script" "$DV/sieve/active.sieve"
+  echo "bench::$(id -u "$owner"):$(id -g "$owner")::$home" >"$DV/passwd"
+  cat >"$DV/dovecot.conf" <<CF
+base_dir = $DV/run
+state_dir = $DV/state
+instance_name = posta-bench-lda-$$
+protocols = none
+listen = 127.0.0.1
+log_path = $DV/dovecot.log
+ssl = no
+passdb {
+  driver = passwd-file
+  args = $DV/passwd
+}
+userdb {
+  driver = passwd-file
+  args = $DV/passwd
+}
+mail_location = maildir:$home/Maildir
+mail_fsync = always
+protocol lda {
+  mail_plugins = sieve
+}
+plugin {
+  sieve = file:$DV/sieve;active=$DV/sieve/active.sieve
+}
+service anvil {
+  chroot =
+}
+service stats {
+  inet_listener http {
+    port = 0
+  }
+}
+CF
+  sievec -c "$DV/dovecot.conf" "$DV/sieve/active.sieve" || return 1
+  dovecot -c "$DV/dovecot.conf" || return 1
+  local i=0
+  until [ -S "$DV/run/auth-userdb" ]; do
+    i=$((i + 1)); [ $i -gt 100 ] && return 1
+    sleep 0.05
+  done
+}
+dovecot_lda() { /usr/lib/dovecot/dovecot-lda -c "$DV/dovecot.conf" -d bench -f "$1"; }
 # dovecot_stop: the master and its children, killed (doveadm stop waits seconds for the
 # master to be reaped; nothing of this throwaway instance needs a clean shutdown)
 dovecot_stop() {
