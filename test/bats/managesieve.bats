@@ -46,6 +46,7 @@ sc() {
   assert_line '"SASL" ""'
   assert_line '"STARTTLS"'
   assert_line '"VERSION" "1.0"'
+  assert_line '"MAXREDIRECTS" "4"'
   assert_line --partial 'NO (ENCRYPT-NEEDED)'
   assert_line 'OK "Logout completed"'
   refute_line 'OK "Logged in"'

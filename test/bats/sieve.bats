@@ -194,6 +194,8 @@ addflag ["\\Seen", "$Important"]; fileinto :create :flags ["\\Flagged", "Work"] 
     N2 'size :over 1M'
     Y12 'exists "message-id"'
     N3 'not exists "message-id"'
+    Y13 'mailboxexists "INBOX"'
+    N4 'mailboxexists "Nope"'
   )
   local text='require ["fileinto", "mailbox", "copy", "envelope", "subaddress", "body", "relational",
 "comparator-i;ascii-numeric", "date", "index", "regex", "variables"];'
@@ -259,6 +261,25 @@ addflag ["\\Seen", "$Important"]; fileinto :create :flags ["\\Flagged", "Work"] 
   stderr_has "is not one of the user's addresses"
   run grep '^From: ' "$FQ/msg.2"
   assert_output "From: bob@$D"
+  # :seconds (raised to a day), :subject, a :mime reason, and :handle: a reply with another
+  # handle goes to a sender already answered with the first
+  script bob 'require ["vacation", "vacation-seconds"]; vacation :seconds 1 :subject "Gone" :handle "h2" :mime text:
+Content-Type: text/plain; charset=utf-8
+
+Gone fishing.
+.
+;'
+  deliver third@remote.test bob@$D
+  [ "$(injected)" = 4 ]
+  run cat "$FQ/msg.3"
+  assert_line "Subject: Gone"
+  assert_line "Content-Type: text/plain; charset=utf-8"
+  assert_line "Gone fishing."
+  deliver third@remote.test bob@$D
+  [ "$(injected)" = 4 ]
+  # remembered for a day, not a second
+  awk -v now="$(date +%s)" '$2 == "third@remote.test" && $3 == "h2" && $1 > now + 86000 { f = 1 } END { exit !f }' \
+    "$(md bob)/sieve/vacation.seen"
 }
 
 @test "vacation: no reply to a list, bulk, auto-submitted, spam-flagged, own-address, null-sender, mailer-daemon or not-addressed message" {
