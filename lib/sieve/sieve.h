@@ -32,6 +32,7 @@ struct Limits {
   unsigned max_actions = 64;          // actions per message (keep, fileinto, redirect, ...)
   unsigned max_redirects = 4;         // redirects per message
   uint64_t max_steps = 10000000;      // evaluation steps per message (commands, tests, match work)
+  uint64_t max_cpu_ms = 5000;         // CPU time per message (a backstop for the steps); 0 = none
   unsigned max_include_depth = 5;     // nested include
   unsigned max_includes = 16;         // scripts included per message
   size_t max_variables = 256;         // distinct variables
