@@ -1,6 +1,6 @@
-# The message and the 20-rule script of the Sieve delivery workloads (local-sieve,
-# local-sieve-lda): MSG is a 4 KB message from sender@bench.test; SCRIPT files it into Bench
-# with its last rule, after 19 rules that do not match it.
+# What the Sieve delivery workloads (local-sieve, local-sieve-lda) share: MSG, a 4 KB message
+# from sender@bench.test; SCRIPT, 20 rules of which the last files it into Bench; and the
+# alternate timing of two delivery commands.
 MSG=$BENCH_WORK/sieve-msg
 make_msg() {
   { printf 'From: Sender <sender@bench.test>\nTo: user18@bench.test\nSubject: bench report\n'
@@ -29,3 +29,36 @@ if address :domain :is "from" ["facebook.com", "twitter.com", "linkedin.com"] { 
 if header :contains "subject" "password reset" { addflag "\\Seen"; }
 if allof (address :domain "from" "bench.test", header :contains "subject" "urgent") { addflag "\\Flagged"; }
 if address :domain :is "from" "bench.test" { fileinto :create "Bench"; }'
+# install_script MAILDIR: SCRIPT is the active script of the user of MAILDIR
+install_script() {
+  mkdir -p "$1/sieve"
+  printf '%s\n' "$SCRIPT" >"$1/sieve/bench.sieve"
+  ln -sfn bench.sieve "$1/sieve/active"
+}
+# time_alternately N A B: runs the commands A and B one after the other, N times, each
+# side's time summed on its own, so that the load of the machine (shared, often busy) falls
+# on both alike; prints the two rates "A B" per second
+time_alternately() {
+  local n=$1 a=$2 b=$3 i t0 t1 t2 ta=0 tb=0
+  for i in $(seq 1 "$n"); do
+    t0=${EPOCHREALTIME/[.,]/}
+    $a || return 1
+    t1=${EPOCHREALTIME/[.,]/}
+    $b || return 1
+    t2=${EPOCHREALTIME/[.,]/}
+    ta=$((ta + t1 - t0)) tb=$((tb + t2 - t1))
+  done
+  awk -v n="$n" -v a="$ta" -v b="$tb" 'BEGIN{printf "%.1f %.1f\n", n * 1e6 / a, n * 1e6 / b}'
+}
+# The posta step measures both sides, A as posta's and B as the peer's, and keeps B's rate
+# for the peer step (posta_side N A B; peer_side).
+posta_side() {
+  local r
+  r=$(time_alternately "$1" "$2" "$3") || return 1
+  echo "${r#* }" >"$BENCH_WORK/sieve-peer-rate"
+  echo "${r% *} msg/s 0"
+}
+peer_side() {
+  [ -s "$BENCH_WORK/sieve-peer-rate" ] && echo "$(cat "$BENCH_WORK/sieve-peer-rate") msg/s 0" &&
+    rm -f "$BENCH_WORK/sieve-peer-rate"
+}

@@ -8,37 +8,20 @@
 . "$(dirname "$0")/../lib/posta.sh"
 . "$(dirname "$0")/../lib/sieve_bench.sh"
 N=$(scale 50 500)
-# interleaved N: one delivery with the script, one without, N times, each side's time
-# summed on its own, so that the load of the machine (shared, often busy) falls on both
-# alike; prints the two rates "SCRIPT NONE"
-interleaved() {
-  local n=$1 i a b c ts=0 tn=0
-  for i in $(seq 1 "$n"); do
-    a=${EPOCHREALTIME/[.,]/}
-    "$POSTA_BIN/posta-local" sender@bench.test user18@bench.test <"$MSG" >/dev/null 2>&1 || return 1
-    b=${EPOCHREALTIME/[.,]/}
-    "$POSTA_BIN/posta-local" sender@bench.test user19@bench.test <"$MSG" >/dev/null 2>&1 || return 1
-    c=${EPOCHREALTIME/[.,]/}
-    ts=$((ts + b - a)) tn=$((tn + c - b))
-  done
-  awk -v n="$n" -v s="$ts" -v t="$tn" 'BEGIN{printf "%.1f %.1f\n", n * 1e6 / s, n * 1e6 / t}'
-}
+with_script() { "$POSTA_BIN/posta-local" sender@bench.test user18@bench.test <"$MSG" >/dev/null 2>&1; }
+without_script() { "$POSTA_BIN/posta-local" sender@bench.test user19@bench.test <"$MSG" >/dev/null 2>&1; }
 case $1 in
   check) [ -x "$POSTA_BIN/posta-local" ] ;;
   setup)
     make_msg
     posta_bench_setup || exit 1
     d=$PH/mail/bench.test/user18
-    mkdir -p "$d/sieve"
-    printf '%s\n' "$SCRIPT" >"$d/sieve/bench.sieve"
-    ln -sfn bench.sieve "$d/sieve/active"
+    install_script "$d"
     chown -R "$(stat -c %u:%g "$PH")" "$PH/mail/bench.test"
     # one delivery each first: Maildirs and the Bench folder exist before the timing
-    interleaved 1 >/dev/null || exit 1
+    time_alternately 1 with_script without_script >/dev/null || exit 1
     [ -d "$d/.Bench/new" ] || { echo "the script did not file the message" >&2; exit 1; } ;;
-  # the posta step measures both sides; the peer step reports the side without a script
-  # of the same interleaved run
-  posta) r=$(interleaved "$N") && echo "${r#* }" >"$BENCH_WORK/sieve-none" && echo "${r% *} msg/s 0" ;;
-  peer) [ -s "$BENCH_WORK/sieve-none" ] && echo "$(cat "$BENCH_WORK/sieve-none") msg/s 0" && rm -f "$BENCH_WORK/sieve-none" ;;
+  posta) posta_side "$N" with_script without_script ;;
+  peer) peer_side ;;
   teardown) posta_bench_stop ;;
 esac
