@@ -378,9 +378,11 @@ Gone fishing.
   assert_output --partial "over quota"
 }
 
-@test "through SMTP and the real queue: a message sent with swaks is filed by the script" {
+@test "through SMTP and the real queue: a message sent with swaks is filed by the script, which sees the spam verdict" {
   instance_start
-  script alice 'require ["fileinto", "mailbox"]; if address :domain "from" "remote.test" { fileinto :create "Remote"; }'
+  script alice 'require ["fileinto", "mailbox", "relational", "comparator-i;ascii-numeric"];
+if allof (address :domain "from" "remote.test", header :value "lt" :comparator "i;ascii-numeric" "X-Spam-Score" "5",
+          header :contains "X-Spam-Status" "No") { fileinto :create "Remote"; }'
   run swaks --server "$INSTANCE_IP:$SMTP_PORT" --from sender@remote.test --to alice@$D \
     --header "Subject: via smtp" --body "hello"
   assert_success
