@@ -8,7 +8,7 @@
 . "$(dirname "$0")/../lib/posta.sh"
 . "$(dirname "$0")/../lib/dovecot.sh"
 . "$(dirname "$0")/../lib/sieve_bench.sh"
-N=$(scale 20 500)
+N=$(scale 10 500)
 posta_local() { "$POSTA_BIN/posta-local" sender@bench.test user17@bench.test <"$MSG" >/dev/null 2>&1; }
 lda() { dovecot_lda sender@bench.test <"$MSG" >/dev/null 2>&1; }
 case $1 in
