@@ -33,6 +33,7 @@ struct Context {
   Control control;
   time_t now = 0;
   std::optional<time_t> queue_time;  // POSTA_QUEUE_TIME
+  accounts::Accounts* accounts = nullptr;  // run()'s handle, for the vacation's own addresses
   explicit Context(const std::string& h) : home(h), control(h) {}
 };
 

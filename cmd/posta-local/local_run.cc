@@ -118,6 +118,7 @@ Delivery run(const std::string& sender, const std::string& recipient) {
 
   auto acc = accounts::Accounts::open(ctx.home);
   if (!acc) return temporary("unable to open the accounts database: " + acc.error().what);
+  ctx.accounts = &*acc;
   auto r = acc->resolve(addr->str());
   if (!r) {
     if (accounts::is_temporary(r.error())) return temporary("unable to look up " + recipient + ": " + r.error().what);

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <climits>
 
+#include "accounts/ownership.h"
 #include "io/fd.h"
 #include "local.h"
 #include "log/log.h"
@@ -16,6 +17,7 @@
 #include "mailstore/folders.h"
 #include "mailstore/mailbox_index.h"
 #include "mailstore/names.h"
+#include "queue/envelope.h"
 #include "queue/maildate.h"
 #include "sieve/message_view.h"
 #include "sieve/vacation.h"
@@ -98,8 +100,12 @@ class Performer {
 
   Delivery perform(const sieve::Outcome& o, const sieve::Message& msg) {
     for (const auto& a : o.actions) {
-      if (a.kind == sieve::Action::kReject || a.kind == sieve::Action::kEreject)
-        return permanent("rejected by the recipient's Sieve filter: " + one_line(a.reason) + " (#5.7.1)");
+      if (a.kind != sieve::Action::kReject && a.kind != sieve::Action::kEreject) continue;
+      // a refusal of a notification would notify nobody or the postmaster (a double
+      // bounce): it is discarded, as Pigeonhole does
+      if (ctx_.sender.empty() || ctx_.sender == queue::kDoubleBounceSender)
+        return ok("sieve: rejected (\"" + one_line(a.reason) + "\"); discarded: null sender, no notification");
+      return permanent("rejected by the recipient's Sieve filter: " + one_line(a.reason) + " (#5.7.1)");
     }
     for (const auto& a : o.actions) {
       if (a.kind != sieve::Action::kKeep && a.kind != sieve::Action::kFileinto) continue;
@@ -174,10 +180,25 @@ class Performer {
     return store_in(*folder, a.flags);
   }
 
+  // The user's own addresses: the recipient, the user's address, the aliases that deliver
+  // to the user (accounts::sender_owned_by), and extra (vacation :addresses).
+  bool own_address(std::string_view address, const std::vector<std::string>& extra) {
+    std::vector<std::string> mine = {t_.delivered_to, t_.user.address, ctx_.recipient};
+    mine.insert(mine.end(), extra.begin(), extra.end());
+    if (std::any_of(mine.begin(), mine.end(), [&](const std::string& m) { return iequals(m, address); }))
+      return true;
+    if (!ctx_.accounts) return false;
+    auto owned = accounts::sender_owned_by(*ctx_.accounts, address, t_.user.address);
+    if (!owned) {
+      log::warning("sieve: unable to look up ", log::printable(address), ": ", owned.error().what);
+      return false;
+    }
+    return *owned;
+  }
+
   // A reply that cannot be sent is logged, never a reason to fail the delivery.
   void vacation(const sieve::Action& a, const sieve::Message& msg) {
-    std::vector<std::string> own = {t_.delivered_to, t_.user.address, ctx_.recipient};
-    own.insert(own.end(), a.addresses.begin(), a.addresses.end());
+    auto own = [&](std::string_view address) { return own_address(address, a.addresses); };
     if (auto why = sieve::vacation_refusal(msg, own)) {
       done_.push_back("no vacation reply: " + *why);
       return;
@@ -196,15 +217,12 @@ class Performer {
     }
     std::string domain = t_.user.address.substr(t_.user.address.rfind('@') + 1);
     sieve::Action act = a;
-    // :from may only name one of the user's own addresses: the reply goes out from here (and
-    // may be DKIM-signed), so it must not speak for anyone else
+    // :from may only name one of the user's own addresses, :addresses aside (the user lists
+    // those): the reply goes out from here (and may be DKIM-signed), so it must not speak
+    // for anyone else
     if (!act.from.empty()) {
       auto addrs = sieve::header_addresses(act.from);
-      std::vector<std::string> mine = {t_.delivered_to, t_.user.address, ctx_.recipient};
-      bool own_from = addrs.size() == 1 && std::any_of(mine.begin(), mine.end(), [&](const std::string& m) {
-                        return iequals(m, addrs[0]);
-                      });
-      if (!own_from) {
+      if (addrs.size() != 1 || !own_address(addrs[0], {})) {
         log::warning("sieve: ", t_.user.address, ": vacation :from \"", log::printable(act.from),
                      "\" is not one of the user's addresses; replying from ", t_.delivered_to);
         act.from.clear();
@@ -249,6 +267,7 @@ std::optional<Delivery> deliver_with_sieve(Context& ctx, const accounts::UserRec
     msg.subaddress_separators = sep == "none" ? "" : sep;
   }
   sieve::RunOptions opt;
+  opt.limits = sieve::Limits::from_control(ctx.control);
   opt.now = static_cast<int64_t>(ctx.now);
   opt.includes.load = [&](std::string_view name, bool global) { return load_included_script(ctx.home, md, name, global); };
   opt.mailbox_exists = [&](std::string_view mailbox) {

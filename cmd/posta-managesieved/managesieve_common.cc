@@ -116,6 +116,7 @@ void wipe(imap::RawCommand& raw) {
 managesieve::Capabilities base_capabilities() {
   managesieve::Capabilities c;
   c.sieve_extensions = sieve::supported_extensions();
+  c.max_redirects = sieve::Limits::from_control(Control()).max_redirects;
   return c;
 }
 

@@ -10,12 +10,10 @@
 
 namespace posta::send {
 
+using queue::kDoubleBounceSender;
 using queue::RcptStatus;
 
 namespace {
-// qmail's convention: the envelope sender of a double bounce; its failures are dropped.
-const std::string kDoubleBounceSender = "#@[]";
-
 Result<std::string> read_original(const std::string& path, size_t max) {
   auto fd = open_fd(path, O_RDONLY);
   if (!fd) return std::unexpected(fd.error());

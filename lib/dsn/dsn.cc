@@ -105,6 +105,17 @@ std::string status_from_text(std::string_view text, bool permanent, bool keep_cl
   std::string_view s = text;
   if (is_smtp_reply(s)) s = s.size() > 4 ? s.substr(4) : std::string_view();
   size_t n = enhanced_len(s);
+  if (n == 0) {
+    // posta-local's and qmail's "... (#5.1.1)" at the end
+    std::string_view t = s;
+    while (!t.empty() && (t.back() == ' ' || t.back() == '\n' || t.back() == '\r')) t.remove_suffix(1);
+    size_t open = t.rfind("(#");
+    if (open != std::string_view::npos && t.back() == ')') {
+      s = t.substr(open + 2, t.size() - open - 3);
+      n = enhanced_len(s);
+      if (n != s.size()) n = 0;
+    }
+  }
   if (n == 0) return permanent ? "5.0.0" : "4.0.0";
   std::string code(s.substr(0, n));
   if (!keep_class && code[0] != '2') code[0] = permanent ? '5' : '4';

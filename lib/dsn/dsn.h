@@ -40,7 +40,8 @@ struct Report {
 // The whole message, LF line ends, ready for posta-queue.
 std::string build(const Report& r, std::string_view original);
 
-// "5.1.1" found at the start of a reason or after an SMTP code ("550 5.1.1 ..."); else
+// "5.1.1" found at the start of a reason, after an SMTP code ("550 5.1.1 ...") or in
+// parentheses at its end, as posta-local and qmail put it ("no such user (#5.1.1)"); else
 // "5.0.0" for a permanent or "4.0.0" for a temporary outcome. A found code whose class
 // disagrees with `permanent` keeps its subject and detail ("4.2.2" failed -> "5.2.2")
 // unless keep_class (an expired temporary failure is reported as 4.x.x, as Postfix does).

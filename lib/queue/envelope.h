@@ -59,6 +59,10 @@ std::string encode_origin(const Origin& o);
 // over-long name, a name where none belongs, control characters.
 [[nodiscard]] Result<Origin> parse_origin(std::string_view text);
 
+// qmail's convention: the envelope sender of a double bounce (a failure notice about a
+// bounce, sent to control/doublebounceto); its own failures are dropped.
+inline constexpr std::string_view kDoubleBounceSender = "#@[]";
+
 struct Envelope {
   std::string sender;  // "" is the null sender (a bounce)
   std::vector<Recipient> recipients;

@@ -12,6 +12,7 @@ namespace posta::sieve {
 Runner::Runner(const Message& msg, const RunOptions& opt) : opt_(opt), msg_(msg) {
   budget_.limit = opt.limits.max_steps;
   budget_.regex_match_limit = opt.limits.regex_match_limit;
+  budget_.start_clock(opt.limits.max_cpu_ms);
 }
 
 std::optional<std::string_view> Runner::variable(std::string_view name, const Scope& s) const {

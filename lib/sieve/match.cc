@@ -1,14 +1,39 @@
 #include "sieve/match.h"
 
 #include <string.h>
+#include <time.h>
 
 #include "sieve/regex.h"
 
 namespace posta::sieve {
 
+namespace {
+
+constexpr uint64_t kClockEverySteps = 1 << 16;
+
+int64_t process_cpu_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+}  // namespace
+
+void StepBudget::start_clock(uint64_t limit_ms) {
+  cpu_limit_ms = limit_ms;
+  if (limit_ms == 0) return;
+  cpu_deadline_ns = process_cpu_ns() + static_cast<int64_t>(limit_ms) * 1000000;
+  next_clock_check = used + kClockEverySteps;
+}
+
 Status StepBudget::charge(uint64_t n) {
   used += n;
   if (used > limit) return fail("execution limit reached (" + std::to_string(limit) + " steps)");
+  if (cpu_limit_ms && used >= next_clock_check) {
+    next_clock_check = used + kClockEverySteps;
+    if (process_cpu_ns() > cpu_deadline_ns)
+      return fail("CPU time limit reached (" + std::to_string(cpu_limit_ms) + " ms)");
+  }
   return {};
 }
 

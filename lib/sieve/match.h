@@ -10,10 +10,16 @@
 
 namespace posta::sieve {
 
-// Counts evaluation work; exceeding the budget is a run-time error.
+// Counts evaluation work; exceeding the budget is a run-time error. So is passing the CPU
+// time deadline, looked at every 65536 steps: a backstop for work the steps undercount.
 struct StepBudget {
   uint64_t used = 0, limit = 0;
   uint32_t regex_match_limit = 100000;
+  uint64_t cpu_limit_ms = 0;     // 0: no CPU time limit
+  int64_t cpu_deadline_ns = 0;   // the process's CPU time (CLOCK_PROCESS_CPUTIME_ID) to stop at
+  uint64_t next_clock_check = 0;
+  // Starts the CPU time limit from now.
+  void start_clock(uint64_t limit_ms);
   [[nodiscard]] Status charge(uint64_t n);
 };
 

@@ -15,6 +15,10 @@
 
 #include "base/error.h"
 
+namespace posta {
+class Control;
+}
+
 namespace posta::sieve {
 
 // Bounds that keep a hostile script cheap. Compile-time bounds refuse the script with an
@@ -28,12 +32,17 @@ struct Limits {
   unsigned max_actions = 64;          // actions per message (keep, fileinto, redirect, ...)
   unsigned max_redirects = 4;         // redirects per message
   uint64_t max_steps = 10000000;      // evaluation steps per message (commands, tests, match work)
+  uint64_t max_cpu_ms = 5000;         // CPU time per message (a backstop for the steps); 0 = none
   unsigned max_include_depth = 5;     // nested include
   unsigned max_includes = 16;         // scripts included per message
   size_t max_variables = 256;         // distinct variables
   size_t max_variable_size = 4096;    // bytes in one variable value
   uint32_t regex_match_limit = 100000;  // PCRE2 match limit per match attempt
   uint64_t vacation_min_period = 86400;  // shorter :days/:seconds are raised to this
+
+  // The defaults, with what the admin may set: max_redirects from control/sievemaxredirects
+  // (0 forbids redirect; at most max_actions).
+  static Limits from_control(const Control& control);
 };
 
 struct CompileOptions {

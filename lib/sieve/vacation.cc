@@ -22,16 +22,18 @@ bool automatic_sender(std::string_view sender) {
          local.ends_with("-bounces") || local == "listserv" || local == "majordomo";
 }
 
-bool is_own(std::string_view address, const std::vector<std::string>& own) {
-  return std::any_of(own.begin(), own.end(), [&](const std::string& o) { return iequals(o, address); });
-}
-
 }  // namespace
 
 std::optional<std::string> vacation_refusal(const Message& msg, const std::vector<std::string>& own) {
+  return vacation_refusal(msg, [&](std::string_view address) {
+    return std::any_of(own.begin(), own.end(), [&](const std::string& o) { return iequals(o, address); });
+  });
+}
+
+std::optional<std::string> vacation_refusal(const Message& msg, const OwnAddress& is_own) {
   if (msg.envelope_from.empty()) return "null sender";
   if (automatic_sender(msg.envelope_from)) return "automatic sender " + msg.envelope_from;
-  if (is_own(msg.envelope_from, own)) return "message from the user's own address";
+  if (is_own(msg.envelope_from)) return "message from the user's own address";
   mailhdr::Header h = mailhdr::parse_header(msg.raw);
   for (const auto& f : h.fields) {
     std::string name = lower(f.name);
@@ -45,7 +47,7 @@ std::optional<std::string> vacation_refusal(const Message& msg, const std::vecto
   for (const char* field : {"to", "cc", "bcc", "resent-to", "resent-cc", "resent-bcc"}) {
     for (const auto& v : mailhdr::values(h, field)) {
       for (const auto& a : header_addresses(v)) {
-        if (is_own(a, own)) return std::nullopt;
+        if (is_own(a)) return std::nullopt;
       }
     }
   }

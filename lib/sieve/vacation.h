@@ -2,6 +2,7 @@
 // answer looks like, and the memory of whom was answered when.
 #pragma once
 #include <ctime>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,11 +13,17 @@
 
 namespace posta::sieve {
 
-// Why no reply may be sent to msg, or nullopt when one may. own: the user's addresses
-// (the recipient, the user's address, vacation :addresses). Refused: a null or
-// MAILER-DAEMON/owner-*/*-request/*-bounces sender, a sender that is one of own,
+// Whether an address is one of the user's own: the recipient, the user's address, vacation
+// :addresses, and (in posta-local) the aliases that deliver to the user.
+using OwnAddress = std::function<bool(std::string_view address)>;
+
+// Why no reply may be sent to msg, or nullopt when one may. Refused: a null or
+// MAILER-DAEMON/owner-*/*-request/*-bounces sender, a sender that is one of the user's own,
 // Auto-Submitted other than "no", any List-* field, Precedence bulk/list/junk,
-// X-Spam-Flag: YES, and mail where none of own is in To/Cc/Bcc/Resent-To/Resent-Cc/Resent-Bcc.
+// X-Spam-Flag: YES, and mail where none of the user's own addresses is in
+// To/Cc/Bcc/Resent-To/Resent-Cc/Resent-Bcc.
+std::optional<std::string> vacation_refusal(const Message& msg, const OwnAddress& is_own);
+// The same with the own addresses listed (compared case-insensitively).
 std::optional<std::string> vacation_refusal(const Message& msg, const std::vector<std::string>& own);
 
 struct VacationReply {

@@ -46,6 +46,7 @@ sc() {
   assert_line '"SASL" ""'
   assert_line '"STARTTLS"'
   assert_line '"VERSION" "1.0"'
+  assert_line '"MAXREDIRECTS" "4"'
   assert_line --partial 'NO (ENCRYPT-NEEDED)'
   assert_line 'OK "Logout completed"'
   refute_line 'OK "Logged in"'
@@ -127,6 +128,17 @@ sc() {
   refute_line '"bad"'
   [ ! -e "$(SIEVE_DIR carol)/bad.sieve" ]
   [ -f "$(SIEVE_DIR carol)/good.sieve" ]
+  # scripts that would explode are refused at upload: deep nesting, a huge string list
+  local deep="" list i
+  for i in $(seq 40); do deep+='if true {'; done
+  for i in $(seq 40); do deep+='}'; done
+  list="if header :is \"subject\" [$(printf '"x%d",' $(seq 1100))\"y\"] { keep; }"
+  run ms "$(login carol@example.test secret-three)PUTSCRIPT \"deep\" {${#deep}+}\r\n${deep}\r\nPUTSCRIPT \"list\" {${#list}+}\r\n${list}\r\nLOGOUT\r\n"
+  assert_success
+  assert_line --partial 'nesting too deep'
+  assert_line --partial 'string list too long'
+  [ ! -e "$(SIEVE_DIR carol)/deep.sieve" ]
+  [ ! -e "$(SIEVE_DIR carol)/list.sieve" ]
   rm -rf "$(SIEVE_DIR carol)"
 }
 

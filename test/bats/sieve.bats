@@ -14,6 +14,10 @@ setup_file() {
   local u
   for u in alice bob carol; do posta user add $u@$D --no-password >&2; done
   posta user add tiny@$D --no-password --quota-messages 1 >&2
+  posta user add pm@$D --no-password >&2
+  echo pm@$D >"$PH/control/doublebounceto"
+  posta alias add carol.work@$D carol@$D >&2
+  posta alias add team@$D carol@$D bob@$D >&2
   # posta-local runs the queue program as the instance owner: a copy it may write next to
   FQ=$(dirname "$PH")/fq
   mkdir -p "$FQ"
@@ -118,12 +122,24 @@ if header :contains "subject" "hello" { fileinto "Lists.posta"; }'
   [ "$(inbox carol)" = 1 ]
 }
 
-@test "redirect limit: a script redirecting more than 4 times delivers to INBOX and logs" {
+@test "redirect limit: more than 4 redirects (control/sievemaxredirects) delivers to INBOX and logs" {
   filter carol 'redirect "a@remote.test"; redirect "b@remote.test"; redirect "c@remote.test";
 redirect "d@remote.test"; redirect "e@remote.test";'
-  stderr_has "too many redirects"
+  stderr_has "too many redirects (limit 4)"
   [ "$(inbox carol)" = 1 ]
   [ "$(injected)" = 0 ]
+  echo 1 >"$PH/control/sievemaxredirects"
+  filter carol 'redirect "a@remote.test"; redirect "b@remote.test";'
+  stderr_has "too many redirects (limit 1)"
+  [ "$(injected)" = 0 ]
+  filter carol 'redirect "a@remote.test";'
+  [ "$(injected)" = 1 ]
+  echo 0 >"$PH/control/sievemaxredirects"
+  filter carol 'redirect "a@remote.test";'
+  rm "$PH/control/sievemaxredirects"
+  stderr_has "too many redirects (limit 0)"
+  [ "$(injected)" = 1 ]
+  [ "$(inbox carol)" = 3 ]
 }
 
 @test "reject and ereject: a permanent failure with the reason, nothing stored" {
@@ -135,6 +151,15 @@ redirect "d@remote.test"; redirect "e@remote.test";'
   deliver sender@remote.test bob@$D
   [ "$status" -eq 100 ]
   [ "$(inbox bob)" = 0 ]
+  # a notification (null sender) or a double bounce is not refused but discarded: a refusal
+  # would notify nobody, or the postmaster
+  deliver "" bob@$D
+  assert_success
+  assert_output --partial "discarded: null sender"
+  deliver "#@[]" bob@$D
+  assert_success
+  [ "$(inbox bob)" = 0 ]
+  [ "$(injected)" = 0 ]
 }
 
 @test "imap4flags: system flags in the file name, keywords through posta-keywords" {
@@ -169,6 +194,8 @@ addflag ["\\Seen", "$Important"]; fileinto :create :flags ["\\Flagged", "Work"] 
     N2 'size :over 1M'
     Y12 'exists "message-id"'
     N3 'not exists "message-id"'
+    Y13 'mailboxexists "INBOX"'
+    N4 'mailboxexists "Nope"'
   )
   local text='require ["fileinto", "mailbox", "copy", "envelope", "subaddress", "body", "relational",
 "comparator-i;ascii-numeric", "date", "index", "regex", "variables"];'
@@ -234,6 +261,25 @@ addflag ["\\Seen", "$Important"]; fileinto :create :flags ["\\Flagged", "Work"] 
   stderr_has "is not one of the user's addresses"
   run grep '^From: ' "$FQ/msg.2"
   assert_output "From: bob@$D"
+  # :seconds (raised to a day), :subject, a :mime reason, and :handle: a reply with another
+  # handle goes to a sender already answered with the first
+  script bob 'require ["vacation", "vacation-seconds"]; vacation :seconds 1 :subject "Gone" :handle "h2" :mime text:
+Content-Type: text/plain; charset=utf-8
+
+Gone fishing.
+.
+;'
+  deliver third@remote.test bob@$D
+  [ "$(injected)" = 4 ]
+  run cat "$FQ/msg.3"
+  assert_line "Subject: Gone"
+  assert_line "Content-Type: text/plain; charset=utf-8"
+  assert_line "Gone fishing."
+  deliver third@remote.test bob@$D
+  [ "$(injected)" = 4 ]
+  # remembered for a day, not a second
+  awk -v now="$(date +%s)" '$2 == "third@remote.test" && $3 == "h2" && $1 > now + 86000 { f = 1 } END { exit !f }' \
+    "$(md bob)/sieve/vacation.seen"
 }
 
 @test "vacation: no reply to a list, bulk, auto-submitted, spam-flagged, own-address, null-sender, mailer-daemon or not-addressed message" {
@@ -262,6 +308,30 @@ addflag ["\\Seen", "$Important"]; fileinto :create :flags ["\\Flagged", "Work"] 
   message 'Auto-Submitted: no' | sed "s/^To: .*/To: carol.alias@sieve.test/" >"$MSG"
   deliver fresh@remote.test carol@$D
   [ "$(injected)" = 1 ]
+}
+
+@test "vacation: the aliases that deliver to the user are her own addresses: To one is answered, From one is not" {
+  script carol 'require "vacation"; vacation :from "carol.work@sieve.test" "away";'
+  # To an alias of carol (as the alias re-injects it: envelope recipient carol) is answered,
+  # from the alias she named in :from
+  message | sed "s/^To: .*/To: carol.work@$D/" >"$MSG"
+  deliver pal@remote.test carol@$D
+  assert_success
+  [ "$(injected)" = 1 ]
+  run grep '^From: ' "$FQ/msg.0"
+  assert_output "From: carol.work@$D"
+  message | sed "s/^To: .*/To: Team <team@$D>/" >"$MSG"
+  deliver pal2@remote.test carol@$D
+  [ "$(injected)" = 2 ]
+  # From an alias of carol, or her sub-address: no reply; nor To an alias that is not hers
+  message | sed "s/^To: .*/To: carol@$D/" >"$MSG"
+  deliver carol.work@$D carol@$D
+  deliver team@$D carol@$D
+  deliver carol+x@$D carol@$D
+  message | sed "s/^To: .*/To: bob@$D/" >"$MSG"
+  deliver pal3@remote.test carol@$D
+  [ "$(injected)" = 2 ]
+  [ "$(inbox carol)" = 6 ]
 }
 
 @test "broken scripts: a compile error or a run-time error delivers as without a script and logs" {
@@ -308,11 +378,40 @@ addflag ["\\Seen", "$Important"]; fileinto :create :flags ["\\Flagged", "Work"] 
   assert_output --partial "over quota"
 }
 
-@test "through SMTP and the real queue: a message sent with swaks is filed by the script" {
+@test "through SMTP and the real queue: a message sent with swaks is filed by the script, which sees the spam verdict" {
   instance_start
-  script alice 'require ["fileinto", "mailbox"]; if address :domain "from" "remote.test" { fileinto :create "Remote"; }'
+  script alice 'require ["fileinto", "mailbox", "relational", "comparator-i;ascii-numeric"];
+if allof (address :domain "from" "remote.test", header :value "lt" :comparator "i;ascii-numeric" "X-Spam-Score" "5",
+          header :contains "X-Spam-Status" "No") { fileinto :create "Remote"; }'
   run swaks --server "$INSTANCE_IP:$SMTP_PORT" --from sender@remote.test --to alice@$D \
     --header "Subject: via smtp" --body "hello"
   assert_success
   wait_for 20 eval '[ "$(folder alice Remote)" = 1 ]'
+}
+
+@test "through the real queue: reject and ereject come back to the sender as DSNs with the reason; a null sender's does not" {
+  # the instance runs since the test above
+  script alice 'require ["reject", "ereject"];
+if header :contains "subject" "first" { reject "I am not taking this one"; }
+elsif header :contains "subject" "second" { ereject "Nor this one"; }'
+  # a bounce to alice, which her script rejects: no DSN (pm, control/doublebounceto, gets none)
+  run bash -c "printf 'Subject: first, a bounce\n\nx\n' | '$POSTA_BIN/posta-queue' 1< <(printf 'F\0Talice@$D\0\0')"
+  assert_success
+  local m
+  for m in first second; do
+    run swaks --server "$INSTANCE_IP:$SMTP_PORT" --from bob@$D --to alice@$D --header "Subject: $m" --body "hello"
+    assert_success
+  done
+  wait_for 30 eval '[ "$(inbox bob)" = 2 ]'
+  wait_for 30 eval '[ -z "$(posta mailq --json)" ]'
+  run grep -l 'Final-Recipient: rfc822; alice@sieve.test' "$(md bob)"/new/*
+  [ "${#lines[@]}" = 2 ]
+  run cat "$(md bob)"/new/*
+  assert_output --partial "I am not taking this one"
+  assert_output --partial "Nor this one"
+  assert_line 'Action: failed'
+  assert_line --regexp '^Status: 5\.7\.1'
+  [ "$(inbox alice)" = 0 ]
+  [ "$(inbox pm)" = 0 ]
+  grep -rq 'discarded: null sender' "$PH"/log
 }

@@ -63,6 +63,14 @@ TEST(DsnStatus, FromText) {
   EXPECT_EQ(dsn::status_from_text("try later", false), "4.0.0");
   EXPECT_EQ(dsn::status_from_text("550 no enhanced code", true), "5.0.0");
   EXPECT_EQ(dsn::status_from_text("5.1.1x junk", true), "5.0.0");
+  EXPECT_EQ(dsn::status_from_text("no such user: a@b.test (#5.1.1)", true), "5.1.1");
+  EXPECT_EQ(dsn::status_from_text("rejected by the recipient's Sieve filter: no (#5.7.1)\n", true), "5.7.1");
+  EXPECT_EQ(dsn::status_from_text("over quota (#4.2.2)", true), "5.2.2");
+  EXPECT_EQ(dsn::status_from_text("over quota (#4.2.2)", false), "4.2.2");
+  EXPECT_EQ(dsn::status_from_text("(#5.7.1) not at the end", true), "5.0.0");
+  EXPECT_EQ(dsn::status_from_text("odd (#5.7.1x)", true), "5.0.0");
+  EXPECT_EQ(dsn::status_from_text("odd (#)", true), "5.0.0");
+  EXPECT_EQ(dsn::status_from_text("(#", true), "5.0.0");
   EXPECT_EQ(dsn::status_from_text("", true), "5.0.0");
   EXPECT_TRUE(dsn::is_smtp_reply("550 no"));
   EXPECT_TRUE(dsn::is_smtp_reply("421-multi"));

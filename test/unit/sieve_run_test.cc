@@ -195,6 +195,13 @@ TEST(SieveRun, LimitsStopHostileScripts) {
   s = compile(keys);
   ASSERT_TRUE(s);
   EXPECT_FALSE(run(*s, m));
+  // the CPU time limit stops what the step budget would let run on
+  RunOptions slow;
+  slow.limits.max_steps = UINT64_MAX;
+  slow.limits.max_cpu_ms = 1;
+  auto stopped = run(*s, m, slow);
+  ASSERT_FALSE(stopped);
+  EXPECT_NE(stopped.error().what.find("CPU time limit reached (1 ms)"), std::string::npos) << stopped.error().what;
 }
 
 TEST(SieveRun, IncludeAndSequence) {

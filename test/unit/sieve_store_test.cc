@@ -9,6 +9,7 @@
 #include "control/control.h"
 #include "io/fd.h"
 #include "sieve/script_store.h"
+#include "sieve/sieve.h"
 #include "tmpdir.h"
 
 using namespace posta;
@@ -225,4 +226,17 @@ TEST(SieveStoreLimits, FromControlFiles) {
   EXPECT_EQ(set.max_scripts, 5u);
   std::ofstream(home.path + "/control/sievemaxsize") << "-4\n";
   EXPECT_EQ(StoreLimits::from_control(control).max_size, 65536u);
+}
+
+TEST(SieveRunLimits, RedirectsFromControlFile) {
+  posta::test::TempDir home("posta-sieve-run-limits-unit");
+  fs::create_directory(home.path + "/control");
+  Control control(home.path);
+  EXPECT_EQ(Limits::from_control(control).max_redirects, 4u);
+  std::ofstream(home.path + "/control/sievemaxredirects") << "0\n";
+  EXPECT_EQ(Limits::from_control(control).max_redirects, 0u);
+  std::ofstream(home.path + "/control/sievemaxredirects") << "1000000\n";
+  EXPECT_EQ(Limits::from_control(control).max_redirects, Limits().max_actions);
+  std::ofstream(home.path + "/control/sievemaxredirects") << "-1\n";
+  EXPECT_EQ(Limits::from_control(control).max_redirects, 4u);
 }

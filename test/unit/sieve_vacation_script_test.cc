@@ -1,6 +1,7 @@
 // lib/sieve/vacation_script: the script posta-user vacation writes.
 #include <gtest/gtest.h>
 
+#include "sieve/sieve.h"
 #include "sieve/vacation_script.h"
 
 using namespace posta::sieve;
@@ -26,6 +27,31 @@ TEST(SieveVacationScript, UntilAndInclude) {
   EXPECT_NE(text->find(":subject \"Away \\\"now\\\"\""), std::string::npos);
   EXPECT_NE(text->find("include :personal \"my rules\";"), std::string::npos);
   EXPECT_EQ(vacation_included(*text), "my rules");
+}
+
+TEST(SieveVacationScript, UntilEndsTheRepliesAfterThatDay) {
+  auto text = vacation_script({"Away", "back soon", "2027-01-31", 3, ""});
+  ASSERT_TRUE(text) << text.error().what;
+  auto script = compile(*text);
+  ASSERT_TRUE(script) << script.error().what;
+  std::string raw = "From: a@remote.test\r\nTo: me@example.com\r\nSubject: hi\r\n\r\nbody\r\n";
+  Message msg;
+  msg.raw = raw;
+  msg.envelope_from = "a@remote.test";
+  msg.envelope_to = "me@example.com";
+  auto replies_at = [&](int64_t now) {
+    RunOptions opt;
+    opt.now = now;
+    opt.zone_known = true;  // UTC
+    auto out = run(*script, msg, opt);
+    EXPECT_TRUE(out) << out.error().what;
+    for (const auto& a : out->actions)
+      if (a.kind == Action::kVacation) return true;
+    return false;
+  };
+  EXPECT_TRUE(replies_at(1801389600));   // 2027-01-31 10:00 UTC, the last day
+  EXPECT_TRUE(replies_at(1801439999));   // 2027-01-31 23:59:59
+  EXPECT_FALSE(replies_at(1801440000));  // 2027-02-01 00:00
 }
 
 TEST(SieveVacationScript, RefusesBadSettings) {

@@ -45,6 +45,14 @@ TEST(SieveVacation, RefusesWhatRfc3834Forbids) {
   EXPECT_EQ(vacation_refusal(msg(kHeader + "Precedence: first-class\n\nb\n"), kOwn), std::nullopt);
 }
 
+TEST(SieveVacation, OwnAddressesByPredicate) {
+  // what the predicate calls own counts for both the sender and the addressed check
+  OwnAddress own = [](std::string_view a) { return a.ends_with("@example.com"); };
+  EXPECT_EQ(vacation_refusal(msg("To: team@example.com\n\nb\n"), own), std::nullopt);
+  EXPECT_NE(vacation_refusal(msg("To: team@example.com\n\nb\n", "boss@example.com"), own), std::nullopt);
+  EXPECT_NE(vacation_refusal(msg("To: team@example.org\n\nb\n"), own), std::nullopt);
+}
+
 TEST(SieveVacation, ReplyFields) {
   Action a;
   a.kind = Action::kVacation;

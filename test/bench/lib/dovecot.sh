@@ -1,10 +1,19 @@
 # A throwaway Dovecot under $BENCH_WORK/dovecot (never /etc/dovecot), loopback only, serving
 # one Maildir for one user "bench" with password "bench".
+DV=$BENCH_WORK/dovecot
+# The configuration both shapes share: the one user of $DV/passwd, and the services that
+# would want root or a port.
+dovecot_conf_users() {
+  printf 'passdb {\n  driver = passwd-file\n  args = %s/passwd\n}\n' "$DV"
+  printf 'userdb {\n  driver = passwd-file\n  args = %s/passwd\n}\n' "$DV"
+}
+dovecot_conf_services() {
+  printf 'service anvil {\n  chroot =\n}\nservice stats {\n  inet_listener http {\n    port = 0\n  }\n}\n'
+}
 # dovecot_setup MAILDIR IMAP_PORT POP3_PORT [IMAPS_PORT]
 # With IMAPS_PORT, imaps is served there with a throwaway self-signed certificate.
 # DOVECOT_PASSWORD: the passdb entry (default {PLAIN}bench); login-heavy workloads pass
 # posta's own hash as {CRYPT}<hash>, so both servers pay the same password hashing.
-DV=$BENCH_WORK/dovecot
 dovecot_setup() {
   local maildir=$1 imap=$2 pop3=$3 imaps=${4:-0} owner ssl=no
   owner=$(stat -c %U "$maildir")
@@ -31,14 +40,7 @@ protocol imap {
   mail_max_userip_connections = 1000
 }
 auth_mechanisms = plain
-passdb {
-  driver = passwd-file
-  args = $DV/passwd
-}
-userdb {
-  driver = passwd-file
-  args = $DV/passwd
-}
+$(dovecot_conf_users)
 mail_location = maildir:$maildir
 mail_fsync = always
 service imap-login {
@@ -60,19 +62,51 @@ service pop3-login {
     port = 0
   }
 }
-service anvil {
-  chroot =
-}
-service stats {
-  inet_listener http {
-    port = 0
-  }
-}
+$(dovecot_conf_services)
 pop3_uidl_format = %08Xu%08Xv
 CF
   dovecot -c "$DV/dovecot.conf" || return 1
   wait_port 127.0.0.1 "$imap"
 }
+# dovecot_lda_setup HOME SCRIPT: a Dovecot master with no listening protocol (dovecot-lda
+# looks its user up through the master's auth-userdb socket, as it does under Postfix), one
+# user "bench" owning HOME with its Maildir in HOME/Maildir, and Pigeonhole's sieve plugin
+# for dovecot-lda running SCRIPT (compiled by sievec beforehand, as an admin would).
+# Deliver with: dovecot_lda SENDER <message
+dovecot_lda_setup() {
+  local home=$1 script=$2 owner
+  owner=$(stat -c %U "$home")
+  rm -rf "$DV"; mkdir -p "$DV/run" "$DV/state" "$DV/sieve"
+  cp "$script" "$DV/sieve/active.sieve"
+  echo "bench::$(id -u "$owner"):$(id -g "$owner")::$home" >"$DV/passwd"
+  cat >"$DV/dovecot.conf" <<CF
+base_dir = $DV/run
+state_dir = $DV/state
+instance_name = posta-bench-lda-$$
+protocols = none
+listen = 127.0.0.1
+log_path = $DV/dovecot.log
+ssl = no
+$(dovecot_conf_users)
+mail_location = maildir:$home/Maildir
+mail_fsync = always
+protocol lda {
+  mail_plugins = sieve
+}
+plugin {
+  sieve = file:$DV/sieve;active=$DV/sieve/active.sieve
+}
+$(dovecot_conf_services)
+CF
+  sievec -c "$DV/dovecot.conf" "$DV/sieve/active.sieve" || return 1
+  dovecot -c "$DV/dovecot.conf" || return 1
+  local i=0
+  until [ -S "$DV/run/auth-userdb" ]; do
+    i=$((i + 1)); [ $i -gt 100 ] && return 1
+    sleep 0.05
+  done
+}
+dovecot_lda() { /usr/lib/dovecot/dovecot-lda -c "$DV/dovecot.conf" -d bench -f "$1"; }
 # dovecot_stop: the master and its children, killed (doveadm stop waits seconds for the
 # master to be reaped; nothing of this throwaway instance needs a clean shutdown)
 dovecot_stop() {
