@@ -165,6 +165,18 @@ TEST(FtsFolderIndex, DamagedIndexIsDiscardedAndRebuilt) {
   EXPECT_EQ(f.search("body:word7", true), f.scan("body:word7"));
 }
 
+TEST(FtsFolderIndex, PartialDocumentsAreAlwaysCandidates) {
+  Folder f;
+  f.put("new/1.a.h", "Subject: big\n\n" + std::string(fts::kMaxTextBytes, 'z') + " partialword\n");
+  f.put("new/2.b.h", "Subject: small\n\nsmallword\n");
+  ASSERT_TRUE(fts::catch_up(f.index(), std::chrono::seconds(10)));
+  auto fi = fts::FolderIndex::open(f.path, f.index().uid_validity());
+  ASSERT_TRUE(fi);
+  EXPECT_EQ(fi->find("partialword", fts::Field::kBody), V{1});
+  EXPECT_EQ(fi->find("smallword", fts::Field::kBody), (V{1, 2}));
+  EXPECT_EQ(f.indexed("body:partialword"), V{1});
+}
+
 TEST(FtsFolderIndex, BudgetIndexesAtLeastOne) {
   Folder f;
   for (int i = 0; i < 3; ++i) f.put("new/" + std::to_string(i) + ".x.h", "Subject: m\n\nbody\n");
