@@ -70,8 +70,8 @@ std::unique_ptr<FolderIndex> FolderIndex::open(const std::string& folder, uint32
     std::unique_ptr<FolderIndex> fi(new FolderIndex(std::move(db)));
     fi->indexed_ = all_docids(fi->db_->db);
     return fi;
-  } catch (const Xapian::DatabaseLockError&) {
-    return nullptr;
+  } catch (const Xapian::DatabaseModifiedError&) {
+    return nullptr;  // a writer committed twice while this read: not damage, scan this time
   } catch (const Xapian::Error&) {
     (void)discard(folder);
     return nullptr;
@@ -100,6 +100,8 @@ UidHits FolderIndex::find(std::string_view needle, Field field) {
     for (auto it = mset.begin(); it != mset.end(); ++it) out.push_back(*it);
     std::sort(out.begin(), out.end());
     return out;
+  } catch (const Xapian::DatabaseModifiedError&) {
+    return std::nullopt;
   } catch (const Xapian::Error&) {
     damaged_ = true;
     return std::nullopt;

@@ -40,7 +40,8 @@ class FolderIndex {
 
   // The UIDs of the documents that may contain needle (mime::fold()ed by this function) in
   // field: those with every trigram of it, and the partial ones. nullopt when the needle has
-  // no trigram, or when the index failed while read (damaged() is then true).
+  // no trigram, when a writer's commits overtook this reader, or when the index failed while
+  // read (damaged() is then true: the caller discards it).
   UidHits find(std::string_view needle, Field field);
   // Whether uid has a document; a message without one is always scanned.
   bool indexed(uint32_t uid) const;

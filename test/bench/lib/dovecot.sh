@@ -2,9 +2,11 @@
 # one Maildir for one user "bench" with password "bench".
 # dovecot_setup MAILDIR IMAP_PORT POP3_PORT [IMAPS_PORT]
 # With IMAPS_PORT, imaps is served there with a throwaway self-signed certificate.
+# DOVECOT_EXTRA: lines appended to dovecot.conf (later settings override earlier ones);
+# DV may be set to another directory to run a second instance.
 # DOVECOT_PASSWORD: the passdb entry (default {PLAIN}bench); login-heavy workloads pass
 # posta's own hash as {CRYPT}<hash>, so both servers pay the same password hashing.
-DV=$BENCH_WORK/dovecot
+DV=${DV:-$BENCH_WORK/dovecot}
 dovecot_setup() {
   local maildir=$1 imap=$2 pop3=$3 imaps=${4:-0} owner ssl=no
   owner=$(stat -c %U "$maildir")
@@ -69,6 +71,7 @@ service stats {
   }
 }
 pop3_uidl_format = %08Xu%08Xv
+${DOVECOT_EXTRA:-}
 CF
   dovecot -c "$DV/dovecot.conf" || return 1
   wait_port 127.0.0.1 "$imap"
