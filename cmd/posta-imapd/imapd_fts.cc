@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "imapd_session.h"
 #include "log/log.h"
 
 namespace posta::imapd {
@@ -34,6 +35,12 @@ void fts_catch_up(const mailstore::MailboxIndex& ix, std::chrono::milliseconds b
   auto r = fts::catch_up(ix, budget);
   if (!r) return log::warning(r.error().what);
   if (r->rebuilt) log::info("full-text index of ", ix.folder(), " was unusable: rebuilding");
+}
+
+void Session::index_after_answer(const mailstore::MailboxIndex& ix, bool after_search) {
+  (void)out_.flush();
+  if (after_search) fts_catch_up(ix, kSearchCatchUp, false);
+  else fts_catch_up(ix, kAppendCatchUp, true);
 }
 
 }  // namespace posta::imapd

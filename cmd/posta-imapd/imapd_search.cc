@@ -282,7 +282,7 @@ void Session::cmd_search(const std::string& tag, Parser& p, bool uid) {
   }
   search_results(tag, uid, ret, found, highest);
   if (fti && fti->damaged()) (void)fts::discard(sel_->index->folder());
-  if (text_key && (!fti || fti->damaged() || unindexed > 0)) fts_catch_up(*sel_->index, kSearchCatchUp, false);
+  if (text_key && (!fti || fti->damaged() || unindexed > 0)) index_after_answer(*sel_->index, true);
 }
 
 void Session::search_results(const std::string& tag, bool uid, std::optional<imap::SearchReturn> ret,

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "imapd_fts.h"
 #include "imapd_session.h"
 #include "log/log.h"
 #include "control/control.h"
@@ -280,7 +279,7 @@ void Session::cmd_copy(const std::string& tag, Parser& p, bool uid, bool move) {
     for (uint32_t u : moved) (void)sel_->index->remove(u);
     ok(tag, "MOVE completed");
   }
-  if (!moved.empty()) fts_catch_up(*target, kAppendCatchUp, true);
+  if (!moved.empty()) index_after_answer(*target, false);
 }
 
 void Session::cmd_idle(const std::string& tag) {
