@@ -14,6 +14,8 @@ namespace {
 
 // A pass has no time bound of its own: the admin (or cron) runs it to completion.
 constexpr std::chrono::hours kNoBound{24 * 365};
+// An index that grew by this many documents is compacted (fts::compact()).
+constexpr size_t kCompactAfter = 1000;
 
 int index_pass(const Opts& o) {
   auto users = scope_users(o);
@@ -40,6 +42,8 @@ int index_pass(const Opts& o) {
         ++busy;
       } else {
         added += st->added;
+        if (st->added >= kCompactAfter || o.rebuild)
+          if (auto c = fts::compact(ix->folder()); !c) log::warning(u.address, " ", name, ": ", c.error().what);
       }
     }
     show_progress("users", i + 1, users->size());

@@ -125,6 +125,26 @@ Status discard(const std::string& folder) {
   return {};
 }
 
+Status compact(const std::string& folder) {
+  std::string dir = index_dir(folder);
+  std::string tag = std::to_string(::getpid()) + "." + std::to_string(std::random_device{}());
+  std::string fresh = dir + ".compact." + tag, old = dir + ".discarded." + tag;
+  std::error_code ec;
+  try {
+    Xapian::Database(dir).compact(fresh, Xapian::DBCOMPACT_NO_RENUMBER);
+  } catch (const Xapian::Error& e) {
+    std::filesystem::remove_all(fresh, ec);
+    return fail("unable to compact " + dir + ": " + e.get_description());
+  }
+  if (::rename(dir.c_str(), old.c_str()) != 0 || ::rename(fresh.c_str(), dir.c_str()) != 0) {
+    auto err = fail_sys("unable to swap in " + fresh);
+    std::filesystem::remove_all(fresh, ec);
+    return err;
+  }
+  std::filesystem::remove_all(old, ec);
+  return {};
+}
+
 namespace {
 
 // One pass of catch_up() over an open index; returns the stats so far.

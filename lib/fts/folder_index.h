@@ -72,5 +72,10 @@ struct CatchUpStats {
 // Removes the folder's index (renamed aside first, so that a process with it open is not
 // disturbed). A missing index is no error.
 [[nodiscard]] Status discard(const std::string& folder);
+// Rewrites the folder's index with full blocks (Xapian's compaction: about a third of the
+// size after a build) and swaps it in; a search meanwhile sees no index and scans, and
+// documents another process adds meanwhile are lost to the index (their messages are then
+// scanned and indexed again).
+[[nodiscard]] Status compact(const std::string& folder);
 
 }  // namespace posta::fts

@@ -341,9 +341,12 @@ fts_block() { as_owner sh -c 'rm -rf "$1/posta-fts" && touch "$1/posta-fts"' - "
   for x in "$FTS_MD"/posta-fts/*; do printf 'garbage' >"$x"; done
   fts_mail >"$FTS_T/damaged.mail"
   diff "$FTS_T/scan.mail" "$FTS_T/damaged.mail"
-  # an APPEND (indexed at once) and an EXPUNGE, then the scan again
-  run posta mail index --user erin@example.test
+  # rebuilt (and compacted) by the admin, then an APPEND (indexed at once) and an EXPUNGE,
+  # then the scan again
+  run posta mail index --rebuild --user erin@example.test
   assert_success
+  assert_output --regexp 'indexed 300 messages in [0-9]+ folders'
+  ! ls -d "$FTS_MD"/posta-fts.* 2>/dev/null  # nothing left aside
   fts_imap append expunge >"$FTS_T/index2.json"
   fts_block
   fts_imap >"$FTS_T/scan2.json"

@@ -187,3 +187,18 @@ TEST(FtsFolderIndex, BudgetIndexesAtLeastOne) {
   st = fts::catch_up(f.index(), std::chrono::seconds(10), true);  // rebuild
   EXPECT_EQ(st->added, 3u);
 }
+
+TEST(FtsFolderIndex, CompactKeepsDocumentsAndMetadata) {
+  Folder f;
+  for (int i = 0; i < 30; ++i) f.put("new/" + std::to_string(i) + ".x.h", "Subject: m\n\nword" + std::to_string(i) + "\n");
+  ASSERT_TRUE(fts::catch_up(f.index(), std::chrono::seconds(10)));
+  ASSERT_TRUE(fts::compact(f.path));
+  EXPECT_TRUE(fts::FolderIndex::open(f.path, f.index().uid_validity()));
+  EXPECT_EQ(f.indexed("body:word17"), f.scan("body:word17"));
+  EXPECT_EQ(fts::catch_up(f.index(), std::chrono::seconds(10))->added, 0u);
+  f.put("new/99.x.h", "Subject: m\n\nword99\n");
+  EXPECT_EQ(fts::catch_up(f.index(), std::chrono::seconds(10))->added, 1u);  // writable after compaction
+  EXPECT_EQ(f.indexed("body:word99"), f.scan("body:word99"));
+  std::filesystem::remove_all(fts::index_dir(f.path));
+  EXPECT_FALSE(fts::compact(f.path));
+}
