@@ -63,10 +63,20 @@ else
 SIEVE_LIBS := -Wl,-Bstatic -lpcre2-8 -Wl,-Bdynamic
 endif
 EXTRA_LIBS_posta-local := $(SIEVE_LIBS)
+# The full-text index (lib/fts) is Xapian, which Debian ships as a shared library only, built
+# against the shared libstdc++: the programs that link it link libstdc++ (and libgcc)
+# shared too, so that one C++ runtime throws and catches Xapian's exceptions (README "Linking").
+XAPIAN_PROGRAMS := posta-imapd posta-mail
+ifeq ($(SAN),1)
+XAPIAN_LDLIBS := $(LDLIBS) -lxapian
+else
+XAPIAN_LDLIBS := -Wl,-Bstatic -levent_openssl -levent -lssl -lcrypto -ldb_cxx -Wl,-Bdynamic -lxapian \
+                 -lcrypt -lpthread -ldl
+endif
 EXTRA_LIBS_posta-user := $(SIEVE_LIBS)
 EXTRA_LIBS_posta-managesieved := $(SIEVE_LIBS)
 EXTRA_LIBS_posta-sieve-test := $(SIEVE_LIBS)
-UNIT_EXTRA_LIBS := -lpsl $(SCAN_LIBS) -lpcre2-8 -lzstd
+UNIT_EXTRA_LIBS := -lpsl $(SCAN_LIBS) -lpcre2-8 -lzstd -lxapian
 
 PROGRAMS := $(notdir $(patsubst %/,%,$(wildcard cmd/*/)))
 LIB_SRC  := $(filter-out %_test.cc %_fuzz.cc,$(wildcard lib/*/*.cc))
@@ -94,7 +104,8 @@ $(BUILD)/libposta.a: $(LIB_OBJ)
 define program_rule
 $(BUILD)/bin/$(1): $(patsubst %.cc,$(BUILD)/obj/%.o,$(wildcard cmd/$(1)/*.cc)) $(BUILD)/libposta.a
 	@mkdir -p $$(dir $$@)
-	$$(CXX) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $(BUILD)/libposta.a $$(PROG_LDLIBS) $$(EXTRA_LIBS_$(1))
+	$$(CXX) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $(BUILD)/libposta.a \
+	  $(if $(filter $(1),$(XAPIAN_PROGRAMS)),$$(XAPIAN_LDLIBS),$$(PROG_LDLIBS)) $$(EXTRA_LIBS_$(1))
 endef
 $(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
 

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cstdio>
 
+#include "imapd_fts.h"
 #include "imapd_session.h"
 #include "log/log.h"
 #include "mime/address.h"
@@ -247,8 +248,21 @@ void Session::cmd_search(const std::string& tag, Parser& p, bool uid) {
     if (!sel_->headers) sel_->headers = std::make_unique<mailstore::HeaderCache>(sel_->index->folder());
     sel_->headers->load();
   }
+  // BODY and TEXT keys through the folder's full-text index, when it has a usable one: the
+  // messages it rules out are skipped, every other one is matched as without it.
+  std::unique_ptr<fts::FolderIndex> fti;
+  fts::UidHits hits;
+  bool text_key = has_text_key(*prog);
+  if (text_key && (fti = fts::FolderIndex::open(sel_->index->folder(), sel_->index->uid_validity())))
+    hits = fts_hits(*prog, *fti);
+  size_t unindexed = 0;  // messages scanned for want of a document
   std::vector<uint32_t> found;
   for (uint32_t seq = 1; seq <= sel_->uids.size(); ++seq) {
+    if (fti) {
+      uint32_t u = sel_->uids[seq - 1];
+      if (!fti->may_match(hits, u)) continue;
+      if (!fti->indexed(u)) ++unindexed;
+    }
     Loaded m;
     bool loaded = false;
     if (use_cache) {
@@ -267,6 +281,8 @@ void Session::cmd_search(const std::string& tag, Parser& p, bool uid) {
       log::warning("header cache of ", sel_->name, ": ", s.error().what);
   }
   search_results(tag, uid, ret, found, highest);
+  if (fti && fti->damaged()) (void)fts::discard(sel_->index->folder());
+  if (text_key && (!fti || fti->damaged() || unindexed > 0)) index_after_answer(*sel_->index, true);
 }
 
 void Session::search_results(const std::string& tag, bool uid, std::optional<imap::SearchReturn> ret,

@@ -274,10 +274,14 @@ void Session::cmd_copy(const std::string& tag, Parser& p, bool uid, bool move) {
   }
   std::string code = src.empty() ? "" : "[COPYUID " + std::to_string(target->uid_validity()) + " " + src + " " + dst + "] ";
   if (sel_->name == *name) sel_->dirty = true;
-  if (!move) return ok(tag, code + "COPY completed");
-  out_.line("* OK " + code + "Moved");
-  for (uint32_t u : moved) (void)sel_->index->remove(u);
-  ok(tag, "MOVE completed");
+  if (!move) {
+    ok(tag, code + "COPY completed");
+  } else {
+    out_.line("* OK " + code + "Moved");
+    for (uint32_t u : moved) (void)sel_->index->remove(u);
+    ok(tag, "MOVE completed");
+  }
+  if (!moved.empty()) index_after_answer(*target, false);
 }
 
 void Session::cmd_idle(const std::string& tag) {

@@ -167,6 +167,9 @@ class Session {
   void search_results(const std::string& tag, bool uid, std::optional<imap::SearchReturn> ret,
                       const std::vector<uint32_t>& found, uint64_t highest_modseq);
   std::optional<std::string_view> cached_fields(const mailstore::MessageInfo& mi);
+  // Sends the command's answer, then fts_catch_up() (imapd_fts.cc): the client never waits
+  // for indexing.
+  void index_after_answer(const mailstore::MailboxIndex& ix, bool after_search);
 
   void audit_command(const std::string& cmd, const imap::RawCommand& raw);  // imapd_audit.cc
   bool keep_if_held(const mailstore::MessageInfo& m);  // false: keep the message (imapd_hold.cc)

@@ -32,6 +32,7 @@ struct Opts {
   std::vector<std::string> query_words;
   bool json = false;
   bool dry_run = false;
+  bool rebuild = false;  // index
   std::string to_folder;  // move
   // fetch
   std::string address, folder, part;
@@ -106,5 +107,6 @@ void register_change(CLI::App& app, Opts& o, Action& action);   // expunge, move
 void register_transfer(CLI::App& app, Opts& o, Action& action); // export, import
 void register_report(CLI::App& app, Opts& o, Action& action);   // usage, audit
 void register_retention(CLI::App& app, Opts& o, Action& action);  // retention
+void register_index(CLI::App& app, Opts& o, Action& action);      // index
 
 }  // namespace posta::mailcmd

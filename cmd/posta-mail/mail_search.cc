@@ -12,6 +12,7 @@
 #include "io/fd.h"
 #include "log/log.h"
 #include "mail.h"
+#include "mailsearch/fts_hits.h"
 #include "mailsearch/match.h"
 #include "mailstore/folders.h"
 #include "mailstore/header_cache.h"
@@ -48,13 +49,20 @@ void find_in_folder(const accounts::UserRecord& u, const std::string& maildir, c
   }
   mailstore::HeaderCache cache(dir);
   cache.load();
+  // body: and text: terms through the folder's full-text index when it has one
+  std::unique_ptr<fts::FolderIndex> fti;
+  fts::UidHits hits;
+  if (mailsearch::has_full_text_term(q) && (fti = fts::FolderIndex::open(dir, ix->uid_validity())))
+    hits = mailsearch::fts_hits(q, *fti);
   for (const auto& m : ix->messages()) {
+    if (fti && !fti->may_match(hits, m.uid)) continue;
     mailsearch::Candidate c(name, *ix, m, &cache);
     if (!mailsearch::matches(q, c)) continue;
     const auto* h = c.headers(false);
     out.push_back(Hit{u.address, maildir, name, m.uid, c.arrival(), c.size(), m.flags(), decoded(h, "from"),
                       decoded(h, "subject"), decoded(h, "message-id"), ix->path(m)});
   }
+  if (fti && fti->damaged()) (void)fts::discard(dir);
   if (auto s = cache.save(*ix); !s) log::warning("header cache of ", u.address, " ", name, ": ", s.error().what);
 }
 

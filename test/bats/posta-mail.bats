@@ -331,4 +331,70 @@ print(m.delete('Old'))" 3>&-
   wait $RETENTIOND   # exit 0
   RETENTIOND=
   rm "$PH/control/retention"
+# fts_imap [ACTION...]: fts_search.py's answers for erin's INBOX (fts_search.py)
+fts_imap() {
+  as_owner env MAILDIR="$FTS_MD" USER=erin@example.test POSTA_HOME="$PH" BIN="$POSTA_BIN" \
+    timeout 120 $PY "$FIX/fts_search.py" "${FTS_QUERIES:-$FIX/fts_queries.txt}" "$@" 2>>"$FTS_T/imapd.err"
+}
+# fts_mail: posta-mail search's answers for some body:/text: queries of erin's mail
+fts_mail() {
+  local q
+  for q in body:nvoic 'body:"t repo"' body:ÜBERWEISUNG text:sender 'body:"&amp;"' body:secretword \
+           'body:zebra and not body:payment' 'body:lunch or text:s16'; do
+    echo "-- $q"
+    posta mail search --user erin@example.test "$q" | cut -f2-3 || true
+  done
+}
+# the scan's answers: a file where the index would go keeps every program from making one
+fts_block() { as_owner sh -c 'rm -rf "$1/posta-fts" && touch "$1/posta-fts"' - "$FTS_MD"; }
+
+@test "full-text index: SEARCH BODY/TEXT and search body:/text: answer as the scan does, also damaged and after an expunge" {
+  posta user add erin@example.test --no-password >&2
+  FTS_MD=$PH/mail/example.test/erin FTS_T=$(dirname "$PH")/fts
+  mkdir -m 777 "$FTS_T"
+  as_owner $PY "$FIX/ftsgen.py" "$FTS_MD" 300
+  fts_block
+  fts_imap >"$FTS_T/scan.json"
+  fts_mail >"$FTS_T/scan.mail"
+  grep -q '"BODY zebra": \[$' "$FTS_T/scan.json"  # the answers are not all empty
+  [ "$(grep -c '^-- ' "$FTS_T/scan.mail")" = 8 ] && [ "$(wc -l <"$FTS_T/scan.mail")" -gt 100 ]
+  as_owner rm "$FTS_MD/posta-fts"
+  run posta mail index --user erin@example.test
+  assert_success
+  assert_output --regexp 'indexed 300 messages in [0-9]+ folders of 1 users \(0 busy, 0 failed\)'
+  fts_imap >"$FTS_T/index.json"
+  diff "$FTS_T/scan.json" "$FTS_T/index.json"
+  fts_mail >"$FTS_T/index.mail"
+  diff "$FTS_T/scan.mail" "$FTS_T/index.mail"
+  # the index rules messages out: a word added to a message file behind its back (Maildir
+  # files never change) is not found through it
+  local f; f=$(ls "$FTS_MD"/cur/* | head -1)
+  as_owner sh -c 'printf "qqzzyyx\n" >>"$1"' - "$f"
+  printf 'qqzzyyx\n' >"$FTS_T/q.txt"
+  FTS_QUERIES=$FTS_T/q.txt run fts_imap
+  assert_output --partial '"BODY qqzzyyx": [
+  ""'
+  as_owner truncate -s -8 "$f"
+  # damaged: garbage in the posting lists (the first search discards the index, the searches
+  # after it use what the catch-ups rebuilt), then in every file
+  printf 'garbage' >"$FTS_MD/posta-fts/postlist.glass"
+  fts_imap >"$FTS_T/damaged.json"
+  diff "$FTS_T/scan.json" "$FTS_T/damaged.json"
+  for x in "$FTS_MD"/posta-fts/*; do printf 'garbage' >"$x"; done
+  fts_mail >"$FTS_T/damaged.mail"
+  diff "$FTS_T/scan.mail" "$FTS_T/damaged.mail"
+  # rebuilt (and compacted) by the admin, then an APPEND (indexed at once) and an EXPUNGE,
+  # then the scan again
+  run posta mail index --rebuild --user erin@example.test
+  assert_success
+  assert_output --regexp 'indexed 300 messages in [0-9]+ folders'
+  ! ls -d "$FTS_MD"/posta-fts.* 2>/dev/null  # nothing left aside
+  fts_imap append expunge >"$FTS_T/index2.json"
+  fts_block
+  fts_imap >"$FTS_T/scan2.json"
+  diff "$FTS_T/index2.json" "$FTS_T/scan2.json"
+  ! diff -q "$FTS_T/scan.json" "$FTS_T/scan2.json"
+  # the imapd sessions said nothing but the blocked index
+  run grep -v -e 'posta-fts' -e ' login user=' -e ' logout user=' "$FTS_T/imapd.err"
+  assert_output ''
 }

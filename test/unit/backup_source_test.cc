@@ -105,6 +105,7 @@ TEST(BackupSource, RunExportAndRestoreInPlace) {
   put(md + "/tmp/3.M3.h", "in progress");
   put(md + "/posta-uidlist", "posta-uidlist 1 3 x\n");
   put(md + "/posta-index.cache", "cache");
+  put(md + "/posta-fts/postlist.glass", "full-text index");  // rebuilt, never backed up
   std::filesystem::create_directories(t.path + "/scratch");
   ASSERT_TRUE(Repository::init(repo_dir, "p", test_kdf()));
   auto repo = Repository::open(repo_dir, "p", true);
@@ -125,6 +126,7 @@ TEST(BackupSource, RunExportAndRestoreInPlace) {
   EXPECT_EQ(get(t.path + "/out/mail/d/bob/cur/1.M1.h,S=40:2,FS"), get(md + "/cur/1.M1.h,S=40:2,FS"));
   EXPECT_EQ(get(t.path + "/out/mail/d/bob/posta-uidlist"), "posta-uidlist 1 3 x\n");
   EXPECT_FALSE(std::filesystem::exists(t.path + "/out/mail/d/bob/posta-index.cache"));
+  EXPECT_FALSE(std::filesystem::exists(t.path + "/out/mail/d/bob/posta-fts"));
   EXPECT_FALSE(std::filesystem::exists(t.path + "/out/mail/d/bob/tmp/3.M3.h"));
   EXPECT_TRUE(std::filesystem::is_directory(t.path + "/out/mail/d/bob/tmp"));
   // an export never replaces a file

@@ -1,6 +1,6 @@
 # A throwaway Dovecot under $BENCH_WORK/dovecot (never /etc/dovecot), loopback only, serving
 # one Maildir for one user "bench" with password "bench".
-DV=$BENCH_WORK/dovecot
+DV=${DV:-$BENCH_WORK/dovecot}
 # The configuration both shapes share: the one user of $DV/passwd, and the services that
 # would want root or a port.
 dovecot_conf_users() {
@@ -12,6 +12,8 @@ dovecot_conf_services() {
 }
 # dovecot_setup MAILDIR IMAP_PORT POP3_PORT [IMAPS_PORT]
 # With IMAPS_PORT, imaps is served there with a throwaway self-signed certificate.
+# DOVECOT_EXTRA: lines appended to dovecot.conf (later settings override earlier ones);
+# DV may be set to another directory to run a second instance.
 # DOVECOT_PASSWORD: the passdb entry (default {PLAIN}bench); login-heavy workloads pass
 # posta's own hash as {CRYPT}<hash>, so both servers pay the same password hashing.
 dovecot_setup() {
@@ -64,6 +66,7 @@ service pop3-login {
 }
 $(dovecot_conf_services)
 pop3_uidl_format = %08Xu%08Xv
+${DOVECOT_EXTRA:-}
 CF
   dovecot -c "$DV/dovecot.conf" || return 1
   wait_port 127.0.0.1 "$imap"

@@ -1,6 +1,10 @@
 # 1,000 messages of 4 KB injected into the queue and delivered into Maildir, end to end with
 # fsync: posta-queue -> posta-send -> posta-local vs Postfix sendmail -> pickup -> cleanup ->
 # qmgr -> virtual(8).
+# Delivery does not index mail for full-text search (INTERNALS.md "Full-text index"): the
+# extra figure posta_index_cost is what indexing the direct deliveries afterwards costs
+# (posta-mail index, the batch that IMAP sessions and the admin's schedule run), per
+# message and as a share of a direct delivery.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/posta.sh"
 . "$(dirname "$0")/../lib/postfix.sh"
@@ -18,8 +22,19 @@ direct_local() {
   for i in $(seq 1 "$n"); do
     "$POSTA_BIN/posta-local" sender@bench.test user3@bench.test <"$MSG" >/dev/null || return 1
   done
-  echo "figure: posta_local_direct $(rate "$n" "$t0") msg/s" >&2
-  [ "$(count_files "$dir/new")" -ge "$n" ]
+  local r; r=$(rate "$n" "$t0")
+  echo "figure: posta_local_direct $r msg/s" >&2
+  [ "$(count_files "$dir/new")" -ge "$n" ] || return 1
+  index_cost "$n" "$r"
+}
+# index_cost N RATE: one posta-mail index pass over user3's N new messages
+index_cost() {
+  local t0 s
+  t0=$(date +%s.%N)
+  "$POSTA_BIN/posta-mail" --home "$PH" index --user user3@bench.test >/dev/null 2>&1 || return 1
+  s=$(echo "$(date +%s.%N) - $t0" | bc -l)
+  echo "figure: posta_index_cost $(printf '%.2f ms a message, %.0f%% of a direct delivery' \
+    "$(echo "$s * 1000 / $1" | bc -l)" "$(echo "$s / $1 * $2 * 100" | bc -l)")" >&2
 }
 run_posta() {
   local dir=$PH/mail/bench.test/user2 before t0 i
