@@ -331,6 +331,8 @@ print(m.delete('Old'))" 3>&-
   wait $RETENTIOND   # exit 0
   RETENTIOND=
   rm "$PH/control/retention"
+}
+
 # fts_imap [ACTION...]: fts_search.py's answers for erin's INBOX (fts_search.py)
 fts_imap() {
   as_owner env MAILDIR="$FTS_MD" USER=erin@example.test POSTA_HOME="$PH" BIN="$POSTA_BIN" \
