@@ -42,7 +42,7 @@ struct Opts {
   std::string mbox, dir, source;
   // audit
   std::string since, until, action;
-  std::optional<int> ready_fd;  // retentiond -d
+  std::optional<int> ready_fd;  // daemon -d
 };
 using Action = std::function<int()>;
 
@@ -107,6 +107,7 @@ void register_change(CLI::App& app, Opts& o, Action& action);   // expunge, move
 void register_transfer(CLI::App& app, Opts& o, Action& action); // export, import
 void register_report(CLI::App& app, Opts& o, Action& action);   // usage, audit
 void register_retention(CLI::App& app, Opts& o, Action& action);  // retention
+void register_daemon(CLI::App& app, Opts& o, Action& action);     // daemon (the mailtasks service)
 void register_index(CLI::App& app, Opts& o, Action& action);      // index
 
 }  // namespace posta::mailcmd

@@ -1,23 +1,15 @@
 // posta-mail retention: one pass of the retention rules (control/retention) over the users'
 // folders, sparing the users on legal hold (control/legalhold); what it removed is listed
-// as search lists messages, and audited one record a message. posta-mail retentiond: the
-// retention service, such a pass in a child at start and then every
-// control/retentioninterval seconds.
-#include <signal.h>
-
-#include <algorithm>
+// as search lists messages, and audited one record a message.
 #include <ctime>
 
 #include "accounts/address.h"
 #include "admin/tool.h"
 #include "base/exitcode.h"
 #include "control/control.h"
-#include "daemon/daemon.h"
-#include "daemon/periodic.h"
 #include "log/log.h"
 #include "mail.h"
 #include "mailstore/folders.h"
-#include "proc/privilege.h"
 #include "retention/policy.h"
 
 namespace posta::mailcmd {
@@ -80,30 +72,6 @@ int retention_pass(const Opts& o) {
   return print_hits(gone, o.json);
 }
 
-constexpr long long kDefaultInterval = 86400;
-
-int retention_service(const Opts& o) {
-  auto d = Daemon::start(Readiness{o.ready_fd, false}, {SIGTERM, SIGINT, SIGHUP, SIGCHLD});
-  if (!d) return report(d.error());
-  std::string home = admin::home_or_default(o.home);
-  if (auto s = become_instance_owner(home); !s) return report(s.error());
-  lower_priority();
-  d->ready();
-  Control control(home);
-  for (;;) {
-    time_t start = ::time(nullptr);
-    std::string err;
-    int rc = run_self(*d, {"posta-mail", "--home", home, "retention"}, err);
-    if (rc == -1) return kExitOk;
-    if (rc == 0)
-      log::info("retention pass done in ", ::time(nullptr) - start, " s");
-    else
-      log::warning("retention pass failed: ", err.empty() ? "posta-mail retention exited " + std::to_string(rc) : err);
-    long long interval = control.number("retentioninterval", kDefaultInterval);
-    if (!wait_until(*d, start + std::max(60LL, interval))) return kExitOk;
-  }
-}
-
 }  // namespace
 
 void register_retention(CLI::App& app, Opts& o, Action& action) {
@@ -112,11 +80,6 @@ void register_retention(CLI::App& app, Opts& o, Action& action) {
   sc->add_flag("--dry-run,-n", o.dry_run, "list what would go, change nothing");
   sc->add_flag("--json", o.json, "a JSON array");
   sc->callback([&] { action = [&] { return retention_pass(o); }; });
-  auto* sd = app.add_subcommand("retentiond",
-                                "the retention service: a retention pass at start, then every control/retentioninterval "
-                                "seconds (default 86400); SIGHUP: a pass now");
-  sd->add_option("-d,--ready-fd", o.ready_fd, "s6 readiness: write a newline to this descriptor once started");
-  sd->callback([&] { action = [&] { return retention_service(o); }; });
 }
 
 }  // namespace posta::mailcmd

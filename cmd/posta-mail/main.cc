@@ -14,5 +14,6 @@ int main(int argc, char** argv) {
   posta::mailcmd::register_report(tool.app, opts, tool.action);
   posta::mailcmd::register_retention(tool.app, opts, tool.action);
   posta::mailcmd::register_index(tool.app, opts, tool.action);
+  posta::mailcmd::register_daemon(tool.app, opts, tool.action);
   return tool.run(argc, argv);
 }

@@ -1,5 +1,5 @@
 // Background work that a resident program runs now and then (posta-backup daemon, posta-mail
-// retentiond): each run is a child, the program itself executed again with other
+// daemon): each run is a child, the program itself executed again with other
 // arguments, so that the daemon keeps no state of a run and a run that fails takes nothing
 // else down.
 #pragma once

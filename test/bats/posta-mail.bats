@@ -14,7 +14,7 @@ setup_file() {
 teardown_file() { instance_stop; }
 
 setup() { load_helpers; }
-teardown() { [ -z "${RETENTIOND:-}" ] || kill "$RETENTIOND" 2>/dev/null || true; }
+teardown() { [ -z "${MAILTASKS:-}" ] || kill "$MAILTASKS" 2>/dev/null || true; }
 
 # found QUERY...: "user folder uid" of each match, one a line, sorted
 found() { posta mail search --all "$@" | cut -f1-3 | sort; }
@@ -301,11 +301,11 @@ print(m.delete('Old'))" 3>&-
   assert_output --partial 'nothing to do'
 }
 
-@test "retentiond: a pass at start and on SIGHUP, each listing what it removed; TERM stops it" {
-  [ -x "$PH/service/retention/run" ]
+@test "daemon (mailtasks): retention and index passes at start and on SIGHUP, what retention removed in the log; TERM stops it" {
+  [ -x "$PH/service/mailtasks/run" ]
   printf '* * 300\n' >"$PH/control/retention"
   : >"$PH/control/legalhold"
-  local cur="$PH/mail/example.test/dave/cur" log="$BATS_TEST_TMPDIR/retentiond.log"
+  local cur="$PH/mail/example.test/dave/cur" log="$BATS_TEST_TMPDIR/mailtasks.log"
   ancient() {
     local f="$cur/$2.M1P1.old:2,S"
     printf 'From: x@example.test\r\nSubject: %s\r\nMessage-ID: <%s@example.test>\r\n\r\nold\r\n' "$1" "$1" >"$f"
@@ -313,23 +313,25 @@ print(m.delete('Old'))" 3>&-
     chown --reference="$cur" "$f"
   }
   ancient ancient1 1577836800
-  "$POSTA_BIN/posta-mail" --home "$PH" retentiond >"$log" 2>&1 3>&- &
-  RETENTIOND=$!
-  wait_for 20 grep -q 'retention pass done' "$log"
+  "$POSTA_BIN/posta-mail" --home "$PH" daemon >"$log" 2>&1 3>&- &
+  MAILTASKS=$!
+  wait_for 20 grep -q 'index pass done' "$log"
   assert_equal "$(grep -c 'retention pass done' "$log")" 1
+  grep -q 'posta-mail: info: indexed [0-9]* messages in [0-9]* folders of [0-9]* users' "$log"
   run grep -c $'\tancient1$' "$log"
   assert_output 1
   run posta mail search --user dave@example.test 'message-id:<ancient1@example.test>'
   assert_failure 1
   # the next pass comes a day later, or now on SIGHUP
   ancient ancient2 1577836801
-  kill -HUP $RETENTIOND
-  wait_for 20 eval '[ "$(grep -c "retention pass done" "$log")" = 2 ]'
+  kill -HUP $MAILTASKS
+  wait_for 20 eval '[ "$(grep -c "index pass done" "$log")" = 2 ]'
+  assert_equal "$(grep -c 'retention pass done' "$log")" 2
   run grep -c $'\tancient2$' "$log"
   assert_output 1
-  kill -TERM $RETENTIOND
-  wait $RETENTIOND   # exit 0
-  RETENTIOND=
+  kill -TERM $MAILTASKS
+  wait $MAILTASKS   # exit 0
+  MAILTASKS=
   rm "$PH/control/retention"
 }
 
