@@ -239,10 +239,16 @@ void Session::cmd_search(const std::string& tag, Parser& p, bool uid) {
   }
   auto prog = p.search_program();
   if (!prog) return bad(tag, "Invalid search: " + p.error());
-  bool use_cache = need_of(*prog) == Need::kHeaders;
   bool modseq_key = has_modseq_key(*prog);
   if (modseq_key) enable_condstore();
   uint64_t highest = 0;  // of the messages found, for "(MODSEQ n)" (RFC 7162 3.1.5)
+  std::vector<uint32_t> found = search_matching(*prog, highest);
+  search_results(tag, uid, ret, found, highest);
+}
+
+std::vector<uint32_t> Session::search_matching(const imap::SearchKey& prog, uint64_t& highest) {
+  bool use_cache = need_of(prog) == Need::kHeaders;
+  bool modseq_key = has_modseq_key(prog);
   if (use_cache) {
     if (!sel_->headers) sel_->headers = std::make_unique<mailstore::HeaderCache>(sel_->index->folder());
     sel_->headers->load();
@@ -256,7 +262,7 @@ void Session::cmd_search(const std::string& tag, Parser& p, bool uid) {
       if (!mi) continue;
       m.cached_fields = cached_fields(*mi);
     }
-    if (matches(*prog, seq, m, loaded)) {
+    if (matches(prog, seq, m, loaded)) {
       found.push_back(seq);
       if (const auto* mi = modseq_key ? sel_->index->find(sel_->uids[seq - 1], seq - 1) : nullptr)
         highest = std::max(highest, mi->modseq);
@@ -266,7 +272,7 @@ void Session::cmd_search(const std::string& tag, Parser& p, bool uid) {
     if (auto s = sel_->headers->save(*sel_->index); !s)
       log::warning("header cache of ", sel_->name, ": ", s.error().what);
   }
-  search_results(tag, uid, ret, found, highest);
+  return found;
 }
 
 void Session::search_results(const std::string& tag, bool uid, std::optional<imap::SearchReturn> ret,

@@ -16,6 +16,7 @@
 #include "tls/tls_control.h"
 #include "imap/command_reader.h"
 #include "imap/parser.h"
+#include "imap/sort.h"
 #include "imap/writer.h"
 #include "mailstore/folders.h"
 #include "mailstore/header_cache.h"
@@ -51,6 +52,9 @@ struct Selected {
   std::unique_ptr<mailstore::HeaderCache> headers;  // opened by the first header SEARCH
   std::vector<uint32_t> saved;  // SEARCHRES "$": the UIDs SEARCH RETURN (SAVE) saved, ascending
   bool is_saved(uint32_t uid) const { return std::binary_search(saved.begin(), saved.end(), uid); }
+  // SORT and THREAD keys by UID, extracted at first use (bounded: imap/sort.h).
+  std::unordered_map<uint32_t, imap::SortFields> sort_fields;
+  std::unordered_map<uint32_t, time_t> arrival;  // internal dates SORT ARRIVAL read
 };
 
 // A loaded message for FETCH/SEARCH (CRLF form, parsed on demand).
@@ -167,6 +171,21 @@ class Session {
   void search_results(const std::string& tag, bool uid, std::optional<imap::SearchReturn> ret,
                       const std::vector<uint32_t>& found, uint64_t highest_modseq);
   std::optional<std::string_view> cached_fields(const mailstore::MessageInfo& mi);
+  // The sequence numbers of the messages prog matches, ascending; highest: their highest
+  // MODSEQ when prog has a MODSEQ key.
+  std::vector<uint32_t> search_matching(const imap::SearchKey& prog, uint64_t& highest);
+
+  // SORT and THREAD (imapd_sort.cc, imapd_thread.cc)
+  void cmd_sort(const std::string& tag, Parser& p, bool uid);
+  void cmd_thread(const std::string& tag, Parser& p, bool uid);
+  // "SP charset SP search-keys" (a charset is required); nullopt after answering NO or BAD.
+  std::optional<imap::SearchKey> sort_search_args(const std::string& tag, Parser& p);
+  std::vector<uint32_t> sort_candidates(const imap::SearchKey& prog);  // -> seqs, ascending
+  // The sort keys of a message, extracted once per selected mailbox; nullptr when gone.
+  const imap::SortFields* sort_fields_of(uint32_t seq);
+  time_t arrival_of(const mailstore::MessageInfo& mi);  // internal_date(), remembered
+  void open_headers();
+  void done_with_headers();
 
   void audit_command(const std::string& cmd, const imap::RawCommand& raw);  // imapd_audit.cc
   bool keep_if_held(const mailstore::MessageInfo& m);  // false: keep the message (imapd_hold.cc)

@@ -25,12 +25,12 @@ const std::string* field(const std::vector<mime::HeaderField>& h, const char* na
   return nullptr;
 }
 
-// The first address of a field (group markers skipped): its addr-mailbox and its RFC 5957
-// display key.
+// The first address of a field: its addr-mailbox and its RFC 5957 display key. A group's
+// start counts as an address named as the group (as Dovecot sorts it).
 void address_keys(const std::string* value, std::string& mailbox, std::string& display) {
   if (!value) return;
   for (auto& a : mime::parse_addresses(*value, 8)) {
-    if (a.group_start || a.group_end) continue;
+    if (a.group_end) continue;
     mailbox = cut(ascii_casemap(a.mailbox));
     std::string name = a.has_name ? mime::decode_words(a.name) : "";
     display = cut(ascii_casemap(name.empty() ? a.mailbox + (a.host.empty() ? "" : "@" + a.host) : name));
@@ -77,11 +77,11 @@ std::vector<std::string> message_ids(std::string_view v) {
   return ids;
 }
 
-SortFields sort_fields(const std::vector<mime::HeaderField>& h, time_t internal_date) {
+SortFields sort_fields(const std::vector<mime::HeaderField>& h, const std::function<time_t()>& internal_date) {
   SortFields f;
-  f.sent = internal_date;
-  if (auto* d = field(h, "date"))
-    if (auto t = mime::parse_mail_date(*d)) f.sent = t->utc;
+  auto* d = field(h, "date");
+  auto t = d ? mime::parse_mail_date(*d) : std::nullopt;
+  f.sent = t ? t->utc : internal_date();
   if (auto* s = field(h, "subject")) {
     auto b = base_subject(*s);
     f.subject = cut(ascii_casemap(b.text));

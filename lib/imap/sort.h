@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <ctime>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -33,7 +34,8 @@ struct SortFields {
   std::string message_id;     // without "<>"; empty when none is valid
   std::vector<std::string> references;  // References, else the first In-Reply-To id
 };
-SortFields sort_fields(const std::vector<mime::HeaderField>& headers, time_t internal_date);
+// internal_date is asked for only when the Date field is missing or unparsable.
+SortFields sort_fields(const std::vector<mime::HeaderField>& headers, const std::function<time_t()>& internal_date);
 
 // The valid msg-ids ("<left@right>", without the brackets) in a header value, in order.
 std::vector<std::string> message_ids(std::string_view value);

@@ -460,3 +460,87 @@ all_bad(m, ('FETCH 1 BINARY[1.HEADER]', 'FETCH 1 BINARY[TEXT]', 'FETCH 1 BINARY.
 print('ok')
 PY
 }
+
+@test "SORT and THREAD: the same answers as Dovecot's on a 300-message corpus of real-mail header forms" {
+  [ -x /usr/lib/dovecot/imap ] || skip "Dovecot is not installed"
+  chmod 755 "$T"  # Dovecot's imap runs as nobody when the tests run as root
+  export DV_WORK=$T/dovecot
+  conf <<'PY'
+from sortcorpus import corpus, append_all, dovecot_session, COMMANDS
+msgs = corpus()
+m, d = session(), dovecot_session(os.environ['DV_WORK'])
+capable(m, 'SORT', 'SORT=DISPLAY', 'THREAD=ORDEREDSUBJECT', 'THREAD=REFERENCES')
+append_all(m, msgs)
+append_all(d, msgs)
+ok(m, 'SELECT INBOX')
+raw(d, 'SELECT INBOX')
+for c in COMMANDS:
+    tp, up = raw(m, c)
+    td, ud = raw(d, c)
+    # Dovecot writes "* THREAD " for no threads, RFC 5256's grammar "* THREAD"
+    expect(tp.split()[0] == td.split()[0] == 'OK' and [l.rstrip() for l in up] == [l.rstrip() for l in ud],
+           c, (tp, up, td, ud))
+print('ok')
+PY
+}
+
+@test "SORT and THREAD: hand-computed answers, BAD syntax, NO [BADCHARSET], no EXPUNGE while sorting, hostile References" {
+  conf <<'PY'
+def put(name, headers):
+    with open(os.path.join(MD, 'cur', name + ':2,'), 'w') as f:
+        f.write(headers + '\n\nbody\n')
+put('1.a', 'Subject: Re: [list] Hello\nDate: Tue, 1 Jul 2003 10:00:00 +0200\nFrom: Zed <zed@x.test>\nMessage-ID: <a@x>\nReferences: <root@x>')
+put('2.a', 'Subject: hello (fwd)\nDate: 1 Jul 03 07:00 GMT\nFrom: ann@x.test\nMessage-ID: <b@x>')
+put('3.a', 'Subject: other\nDate: garbage\nFrom: "Bob" <bob@x.test>\nMessage-ID: <c@x>\nIn-Reply-To: <a@x>')
+put('4.a', 'Subject: =?UTF-8?Q?Re=3A_other?=\nDate: Mon, 30 Jun 2003 23:00:00 -0500\nMessage-ID: <d@x>\nReferences: <root@x>')
+m = session()
+ok(m, 'SELECT INBOX')
+for cmd, want in (('SORT (SUBJECT DATE) UTF-8 ALL', '* SORT 2 1 4 3'),
+                  ('SORT (REVERSE FROM) UTF-8 ALL', '* SORT 1 3 2 4'),
+                  ('SORT (DISPLAYFROM) UTF-8 ALL', '* SORT 4 2 3 1'),
+                  ('SORT (DATE) UTF-8 ALL', '* SORT 4 2 1 3'),  # 3: no date, its internal date
+                  ('SORT (DATE) UTF-8 NOT FROM bob', '* SORT 4 2 1'),
+                  ('UID SORT (DATE) UTF-8 ALL', '* SORT 4 2 1 3'),
+                  ('THREAD ORDEREDSUBJECT UTF-8 ALL', '* THREAD (4 3)(2 1)'),
+                  ('THREAD REFERENCES UTF-8 ALL', '* THREAD ((4)(1 3))(2)'),
+                  ('UID THREAD REFERENCES UTF-8 SUBJECT other', '* THREAD (3 4)'),
+                  ('SORT (DATE) UTF-8 SUBJECT nothing', '* SORT'),
+                  ('THREAD REFERENCES UTF-8 SUBJECT nothing', '* THREAD')):
+    t, u = raw(m, cmd)
+    expect(t.startswith('OK') and u == [want], cmd, (t, u))
+t, u = raw(m, 'SORT (DATE) KOI8-R ALL')
+expect(t.startswith('NO [BADCHARSET'), 'bad charset', t)
+t, u = raw(m, 'THREAD REFERENCES KOI8-R ALL')
+expect(t.startswith('NO [BADCHARSET'), 'bad charset in THREAD', t)
+all_bad(m, ('SORT DATE UTF-8 ALL', 'SORT () UTF-8 ALL', 'SORT (DATE) UTF-8', 'SORT (DATE)', 'SORT (FOO) UTF-8 ALL',
+            'SORT (REVERSE) UTF-8 ALL', 'SORT (DATE) UTF-8 BOGUS', 'THREAD FOO UTF-8 ALL', 'THREAD UTF-8 ALL',
+            'THREAD REFERENCES', 'UID SORT (DATE)', 'SORT (DATE  SUBJECT) UTF-8 ALL'))
+# Another session expunges: no EXPUNGE before SORT's answer (RFC 3501 7.4.1), then NOOP tells.
+o = session()
+ok(o, 'SELECT INBOX')
+ok(o, 'STORE 2 +FLAGS.SILENT (\\Deleted)')
+ok(o, 'EXPUNGE')
+t, u = ok(m, 'SORT (DATE) UTF-8 ALL')
+expect(u == ['* SORT 4 2 1 3'], 'no EXPUNGE during SORT', u)
+t, u = ok(m, 'NOOP')
+expect('* 2 EXPUNGE' in u, 'EXPUNGE after', u)
+o.logout()
+m.logout()
+# Hostile: 3,000 messages with one subject, a References chain given newest first, loops,
+# duplicate Message-IDs and 1,000 references each; answered in bounded time.
+n = 3000
+refs_all = ' '.join('<r%d@x>' % k for k in range(1000))
+for i in range(n):
+    refs = refs_all if i % 100 == 0 else ' '.join('<m%d@x>' % k for k in range(n - i, min(n, n - i + 40)))
+    put('%d.h' % (10 + i), 'Subject: Re: same\nMessage-ID: <m%d@x>\nReferences: %s <m%d@x>' % (n - i - 1 if i % 7 else 5, refs, n - i - 1))
+m = session()
+ok(m, 'SELECT INBOX')
+t0 = time.time()
+for cmd in ('THREAD REFERENCES UTF-8 ALL', 'THREAD ORDEREDSUBJECT UTF-8 ALL', 'SORT (SUBJECT) UTF-8 ALL'):
+    t, u = ok(m, cmd)
+    expect(len(u) == 1 and len(u[0]) > n, cmd, u[:1])
+expect(time.time() - t0 < 10, 'hostile threads take', time.time() - t0)
+ok(m, 'NOOP')
+print('ok')
+PY
+}

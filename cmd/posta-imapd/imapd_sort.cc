@@ -1,0 +1,98 @@
+// SORT (RFC 5256, RFC 5957 DISPLAYFROM/DISPLAYTO) over the header cache; the sort keys of a
+// message are extracted once per session (Selected::sort_fields).
+#include "imapd_session.h"
+#include "log/log.h"
+
+namespace posta::imapd {
+
+std::optional<imap::SearchKey> Session::sort_search_args(const std::string& tag, Parser& p) {
+  if (!p.sp()) return bad(tag, "Missing charset"), std::nullopt;
+  auto cs = p.astring();
+  if (!cs || !p.sp()) return bad(tag, "Missing charset or search keys"), std::nullopt;
+  std::string c = posta::upper(*cs);
+  if (c != "UTF-8" && c != "US-ASCII") return no(tag, "[BADCHARSET (UTF-8 US-ASCII)] Unsupported charset"), std::nullopt;
+  auto prog = p.search_program();
+  if (!prog) return bad(tag, "Invalid search: " + p.error()), std::nullopt;
+  return prog;
+}
+
+std::vector<uint32_t> Session::sort_candidates(const imap::SearchKey& prog) {
+  std::vector<uint32_t> seqs;
+  if (prog.kind == imap::SearchKey::Kind::kAll) {
+    seqs.resize(sel_->uids.size());
+    for (uint32_t i = 0; i < seqs.size(); ++i) seqs[i] = i + 1;
+    return seqs;
+  }
+  uint64_t highest = 0;
+  return search_matching(prog, highest);
+}
+
+const imap::SortFields* Session::sort_fields_of(uint32_t seq) {
+  uint32_t uid = sel_->uids[seq - 1];
+  if (auto it = sel_->sort_fields.find(uid); it != sel_->sort_fields.end()) return &it->second;
+  const auto* mi = sel_->index->find(uid, seq - 1);
+  if (!mi) return nullptr;
+  mailstore::MessageInfo info = *mi;  // cached_fields() may load, rescan and move *mi
+  auto fields = cached_fields(info);
+  auto headers = mime::parse_headers(fields.value_or(std::string_view()));
+  auto f = imap::sort_fields(headers, [&] { return internal_date(info); });
+  return &sel_->sort_fields.emplace(uid, std::move(f)).first->second;
+}
+
+// The header cache opened and brought up to date for the sort keys still missing; saved by
+// done_with_headers().
+void Session::open_headers() {
+  if (!sel_->headers) sel_->headers = std::make_unique<mailstore::HeaderCache>(sel_->index->folder());
+  sel_->headers->load();
+}
+
+void Session::done_with_headers() {
+  if (auto s = sel_->headers->save(*sel_->index); !s)
+    log::warning("header cache of ", sel_->name, ": ", s.error().what);
+}
+
+void Session::cmd_sort(const std::string& tag, Parser& p, bool uid) {
+  if (!p.sp()) return bad(tag, "Missing sort criteria");
+  auto criteria = p.sort_criteria();
+  if (!criteria) return bad(tag, "Invalid sort criteria: " + p.error());
+  auto prog = sort_search_args(tag, p);
+  if (!prog) return;
+  std::vector<uint32_t> seqs = sort_candidates(*prog);
+  bool headers = std::any_of(criteria->begin(), criteria->end(), [](auto& c) {
+    return c.key != imap::SortKey::kArrival && c.key != imap::SortKey::kSize;
+  });
+  static const imap::SortFields kNone;
+  if (headers) open_headers();
+  std::vector<imap::SortItem> items;
+  items.reserve(seqs.size());
+  for (uint32_t seq : seqs) {
+    const auto* mi = sel_->index->find(sel_->uids[seq - 1], seq - 1);
+    if (!mi) continue;
+    mailstore::MessageInfo info = *mi;  // a load may rescan and move *mi
+    imap::SortItem it{.number = seq, .fields = &kNone};
+    for (auto& c : *criteria) {
+      if (c.key == imap::SortKey::kArrival) it.arrival = arrival_of(info);
+      if (c.key == imap::SortKey::kSize) it.size = rfc822_size(info);
+    }
+    if (headers) {
+      const auto* f = sort_fields_of(seq);
+      if (!f) continue;
+      it.fields = f;
+    }
+    items.push_back(it);
+  }
+  if (headers) done_with_headers();
+  imap::sort_items(items, *criteria);
+  std::string out = "* SORT";
+  for (auto& it : items) out += " " + std::to_string(uid ? sel_->uids[it.number - 1] : it.number);
+  out_.line(out);
+  ok(tag, uid ? "UID SORT completed" : "SORT completed");
+}
+
+time_t Session::arrival_of(const mailstore::MessageInfo& mi) {
+  auto [it, fresh] = sel_->arrival.try_emplace(mi.uid, 0);
+  if (fresh) it->second = internal_date(mi);
+  return it->second;
+}
+
+}  // namespace posta::imapd
