@@ -52,8 +52,10 @@ struct Selected {
   std::unique_ptr<mailstore::HeaderCache> headers;  // opened by the first header SEARCH
   std::vector<uint32_t> saved;  // SEARCHRES "$": the UIDs SEARCH RETURN (SAVE) saved, ascending
   bool is_saved(uint32_t uid) const { return std::binary_search(saved.begin(), saved.end(), uid); }
-  // SORT and THREAD keys by UID, extracted at first use (bounded: imap/sort.h).
-  std::unordered_map<uint32_t, imap::SortFields> sort_fields;
+  // SORT and THREAD keys, extracted at first use (bounded: imap/sort.h), of the messages
+  // sort_uids names (ascending): by position, aligned with uids again after a change.
+  std::vector<imap::SortFields> sort_fields;
+  std::vector<uint32_t> sort_uids;
   std::unordered_map<uint32_t, time_t> arrival;  // internal dates SORT ARRIVAL read
 };
 
@@ -181,8 +183,9 @@ class Session {
   // "SP charset SP search-keys" (a charset is required); nullopt after answering NO or BAD.
   std::optional<imap::SearchKey> sort_search_args(const std::string& tag, Parser& p);
   std::vector<uint32_t> sort_candidates(const imap::SearchKey& prog);  // -> seqs, ascending
-  // The sort keys of a message, extracted once per selected mailbox; nullptr when gone.
-  const imap::SortFields* sort_fields_of(uint32_t seq);
+  // The sort keys of a message with at least parts (imap::SortPart bits), each part
+  // extracted once per selected mailbox; nullptr when the message is gone.
+  const imap::SortFields* sort_fields_of(uint32_t seq, uint8_t parts);
   time_t arrival_of(const mailstore::MessageInfo& mi);  // internal_date(), remembered
   void open_headers();
   void done_with_headers();

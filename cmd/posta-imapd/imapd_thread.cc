@@ -15,8 +15,9 @@ void Session::cmd_thread(const std::string& tag, Parser& p, bool uid) {
   open_headers();
   std::vector<imap::ThreadItem> items;
   items.reserve(seqs.size());
+  uint8_t parts = imap::kSortDate | imap::kSortSubject | (a == "REFERENCES" ? imap::kSortThreading : 0);
   for (uint32_t seq : seqs)
-    if (const auto* f = sort_fields_of(seq)) items.push_back({uid ? sel_->uids[seq - 1] : seq, f});
+    if (const auto* f = sort_fields_of(seq, parts)) items.push_back({uid ? sel_->uids[seq - 1] : seq, f});
   done_with_headers();
   std::string threads = a == "REFERENCES" ? imap::thread_references(items) : imap::thread_orderedsubject(items);
   out_.line(threads.empty() ? "* THREAD" : "* THREAD " + threads);

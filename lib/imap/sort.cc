@@ -19,23 +19,53 @@ std::string cut(std::string s) {
   return s;
 }
 
-const std::string* field(const std::vector<mime::HeaderField>& h, const char* name) {
-  for (auto& f : h)
-    if (strcasecmp(f.name.c_str(), name) == 0) return &f.value;
-  return nullptr;
+// The unfolded value of the first field called name in block ("" and false when absent).
+bool field(std::string_view block, std::string_view name, std::string& value) {
+  size_t pos = 0;
+  while (pos < block.size()) {
+    size_t eol = block.find('\n', pos);
+    if (eol == std::string_view::npos) eol = block.size();
+    std::string_view line = block.substr(pos, eol - pos);
+    pos = eol + 1;
+    if (line.size() <= name.size() || strncasecmp(line.data(), name.data(), name.size()) != 0) continue;
+    size_t colon = name.size();
+    while (colon < line.size() && (line[colon] == ' ' || line[colon] == '\t')) ++colon;
+    if (colon >= line.size() || line[colon] != ':') continue;
+    auto append = [&](std::string_view l) {
+      if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
+      value.append(l);
+    };
+    size_t start = colon + 1;
+    while (start < line.size() && (line[start] == ' ' || line[start] == '\t')) ++start;
+    value.clear();
+    append(line.substr(start));
+    while (pos < block.size() && (block[pos] == ' ' || block[pos] == '\t')) {  // continuation lines
+      eol = block.find('\n', pos);
+      if (eol == std::string_view::npos) eol = block.size();
+      append(block.substr(pos, eol - pos));
+      pos = eol + 1;
+    }
+    return true;
+  }
+  value.clear();
+  return false;
 }
 
 // The first address of a field: its addr-mailbox and its RFC 5957 display key. A group's
 // start counts as an address named as the group (as Dovecot sorts it).
-void address_keys(const std::string* value, std::string& mailbox, std::string& display) {
-  if (!value) return;
-  for (auto& a : mime::parse_addresses(*value, 8)) {
+void address_keys(std::string_view value, std::string& mailbox, std::string& display) {
+  for (auto& a : mime::parse_addresses(value, 8)) {
     if (a.group_end) continue;
     mailbox = cut(ascii_casemap(a.mailbox));
     std::string name = a.has_name ? mime::decode_words(a.name) : "";
     display = cut(ascii_casemap(name.empty() ? a.mailbox + (a.host.empty() ? "" : "@" + a.host) : name));
     return;
   }
+}
+
+const SortAddresses& addresses(const SortFields& f) {
+  static const SortAddresses kNone;
+  return f.addresses ? *f.addresses : kNone;
 }
 
 int compare(const SortItem& a, const SortItem& b, SortKey k) {
@@ -47,11 +77,11 @@ int compare(const SortItem& a, const SortItem& b, SortKey k) {
     case SortKey::kDate: return three(fa.sent, fb.sent);
     case SortKey::kSize: return three(a.size, b.size);
     case SortKey::kSubject: return fa.subject.compare(fb.subject);
-    case SortKey::kFrom: return fa.from.compare(fb.from);
-    case SortKey::kTo: return fa.to.compare(fb.to);
-    case SortKey::kCc: return fa.cc.compare(fb.cc);
-    case SortKey::kDisplayFrom: return fa.display_from.compare(fb.display_from);
-    case SortKey::kDisplayTo: return fa.display_to.compare(fb.display_to);
+    case SortKey::kFrom: return addresses(fa).from.compare(addresses(fb).from);
+    case SortKey::kTo: return addresses(fa).to.compare(addresses(fb).to);
+    case SortKey::kCc: return addresses(fa).cc.compare(addresses(fb).cc);
+    case SortKey::kDisplayFrom: return addresses(fa).display_from.compare(addresses(fb).display_from);
+    case SortKey::kDisplayTo: return addresses(fa).display_to.compare(addresses(fb).display_to);
   }
   return 0;
 }
@@ -77,33 +107,56 @@ std::vector<std::string> message_ids(std::string_view v) {
   return ids;
 }
 
-SortFields sort_fields(const std::vector<mime::HeaderField>& h, const std::function<time_t()>& internal_date) {
-  SortFields f;
-  auto* d = field(h, "date");
-  auto t = d ? mime::parse_mail_date(*d) : std::nullopt;
-  f.sent = t ? t->utc : internal_date();
-  if (auto* s = field(h, "subject")) {
-    auto b = base_subject(*s);
-    f.subject = cut(ascii_casemap(b.text));
-    f.reply_or_fwd = b.reply_or_fwd;
+void add_sort_fields(SortFields& f, std::string_view block, uint8_t want,
+                     const std::function<time_t()>& internal_date) {
+  want &= static_cast<uint8_t>(~f.have);
+  std::string v;
+  if (want & kSortDate) {
+    auto t = field(block, "date", v) ? mime::parse_mail_date(v) : std::nullopt;
+    f.sent = t ? t->utc : internal_date();
   }
-  address_keys(field(h, "from"), f.from, f.display_from);
-  std::string unused;
-  address_keys(field(h, "to"), f.to, f.display_to);
-  address_keys(field(h, "cc"), f.cc, unused);
-  if (auto* m = field(h, "message-id")) {
-    auto ids = message_ids(*m);
-    if (!ids.empty()) f.message_id = std::move(ids.front());
-  }
-  if (auto* r = field(h, "references")) f.references = message_ids(*r);
-  if (f.references.empty())
-    if (auto* r = field(h, "in-reply-to")) {
-      auto ids = message_ids(*r);
-      if (!ids.empty()) f.references.push_back(std::move(ids.front()));
+  if (want & kSortSubject) {
+    if (field(block, "subject", v)) {
+      auto b = base_subject(v);
+      f.subject = cut(ascii_casemap(b.text));
+      f.reply_or_fwd = b.reply_or_fwd;
     }
-  if (f.references.size() > kMaxReferences)
-    f.references.erase(f.references.begin(), f.references.end() - kMaxReferences);
-  return f;
+  }
+  if (want & kSortAddresses) {
+    auto& a = *(f.addresses = std::make_unique<SortAddresses>());
+    std::string unused;
+    if (field(block, "from", v)) address_keys(v, a.from, a.display_from);
+    if (field(block, "to", v)) address_keys(v, a.to, a.display_to);
+    if (field(block, "cc", v)) address_keys(v, a.cc, unused);
+  }
+  if (want & kSortThreading) {
+    auto& t = *(f.ids = std::make_unique<ThreadIds>());
+    if (field(block, "message-id", v)) {
+      auto ids = message_ids(v);
+      if (!ids.empty()) t.message_id = std::move(ids.front());
+    }
+    if (field(block, "references", v)) t.references = message_ids(v);
+    if (t.references.empty() && field(block, "in-reply-to", v)) {
+      auto ids = message_ids(v);
+      if (!ids.empty()) t.references.push_back(std::move(ids.front()));
+    }
+    if (t.references.size() > kMaxReferences)
+      t.references.erase(t.references.begin(), t.references.end() - kMaxReferences);
+  }
+  f.have |= want;
+}
+
+uint8_t sort_parts(std::span<const SortCriterion> criteria) {
+  uint8_t parts = 0;
+  for (auto& c : criteria) {
+    switch (c.key) {
+      case SortKey::kArrival: case SortKey::kSize: break;
+      case SortKey::kDate: parts |= kSortDate; break;
+      case SortKey::kSubject: parts |= kSortSubject; break;
+      default: parts |= kSortAddresses; break;
+    }
+  }
+  return parts;
 }
 
 void sort_items(std::vector<SortItem>& items, std::span<const SortCriterion> criteria) {

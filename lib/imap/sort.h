@@ -4,12 +4,12 @@
 #include <cstdint>
 #include <ctime>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "mime/message.h"
 
 namespace posta::imap {
 
@@ -24,18 +24,32 @@ struct SortCriterion {
 inline constexpr size_t kMaxMessageId = 250;
 inline constexpr size_t kMaxReferences = 32;
 
-// What SORT and THREAD compare, from the header fields (strings ascii_casemap()ed).
-struct SortFields {
-  time_t sent = 0;            // Date normalised to UTC, else the internal date (RFC 5256 2.2)
-  std::string subject;        // base subject
-  bool reply_or_fwd = false;
-  std::string from, to, cc;   // addr-mailbox of the first address
+// What SORT and THREAD compare, from the header fields (strings ascii_casemap()ed), in parts
+// extracted when first needed.
+enum SortPart : uint8_t { kSortDate = 1, kSortSubject = 2, kSortAddresses = 4, kSortThreading = 8 };
+struct SortAddresses {
+  std::string from, to, cc;  // addr-mailbox of the first address
   std::string display_from, display_to;  // RFC 5957: display name, else addr-spec
-  std::string message_id;     // without "<>"; empty when none is valid
+};
+struct ThreadIds {
+  std::string message_id;  // without "<>"; empty when none is valid
   std::vector<std::string> references;  // References, else the first In-Reply-To id
 };
-// internal_date is asked for only when the Date field is missing or unparsable.
-SortFields sort_fields(const std::vector<mime::HeaderField>& headers, const std::function<time_t()>& internal_date);
+// Small (the parts that are strings only when extracted): a session keeps one per message.
+struct SortFields {
+  uint8_t have = 0;           // SortPart bits extracted
+  bool reply_or_fwd = false;
+  time_t sent = 0;            // Date normalised to UTC, else the internal date (RFC 5256 2.2)
+  std::string subject;        // base subject
+  std::unique_ptr<SortAddresses> addresses;
+  std::unique_ptr<ThreadIds> ids;
+};
+// Extracts the parts of want that f does not have yet from block (header lines, CRLF or LF,
+// as the header cache holds them); internal_date is asked for only when the Date field is
+// missing or unparsable.
+void add_sort_fields(SortFields& f, std::string_view block, uint8_t want, const std::function<time_t()>& internal_date);
+// The parts of SortFields that criteria compare.
+uint8_t sort_parts(std::span<const SortCriterion> criteria);
 
 // The valid msg-ids ("<left@right>", without the brackets) in a header value, in order.
 std::vector<std::string> message_ids(std::string_view value);

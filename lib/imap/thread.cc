@@ -96,7 +96,8 @@ void Threader::build() {
   nodes_.reserve(items_.size() * 2);
   ids_.reserve(items_.size() * 2);
   for (size_t i = 0; i < items_.size(); ++i) {
-    const SortFields& f = *items_[i].fields;
+    static const ThreadIds kNone;
+    const ThreadIds& f = items_[i].fields->ids ? *items_[i].fields->ids : kNone;
     int32_t prev = -1;
     for (auto& id : f.references) {
       int32_t c = container(id);

@@ -72,34 +72,50 @@ TEST(ImapSort, MessageIds) {
 }
 
 TEST(ImapSort, FieldsAndOrder) {
-  auto f = sort_fields(mime::parse_headers("Date: Tue, 1 Jul 2003 10:52:37 +0200\r\n"
+  auto fields = [](std::string_view block, time_t internal) {
+    SortFields f;
+    add_sort_fields(f, block, kSortDate | kSortSubject | kSortAddresses | kSortThreading, [&] { return internal; });
+    return f;
+  };
+  auto f = fields(("Date: Tue, 1 Jul 2003 10:52:37 +0200\r\n"
                                            "Subject: Re: [list] hello\r\n"
                                            "From: \"Ann Example\" <ann@example.org>\r\n"
                                            "To: group: bob@example.org, carl@example.org;\r\n"
                                            "Cc: =?UTF-8?Q?Zo=C3=AB?= <zoe@example.org>\r\n"
                                            "Message-ID: <m1@example.org>\r\n"
-                                           "In-Reply-To: <m0@example.org>\r\n\r\n"),
-                         [] { return 5; });
+                                           "In-Reply-To: <m0@example.org>\r\n"),
+                  5);
   EXPECT_EQ(f.sent, 1057049557);
   EXPECT_EQ(f.subject, "HELLO");
   EXPECT_TRUE(f.reply_or_fwd);
-  EXPECT_EQ(f.from, "ANN");
-  EXPECT_EQ(f.display_from, "ANN EXAMPLE");
-  EXPECT_EQ(f.to, "GROUP");
-  EXPECT_EQ(f.display_to, "GROUP");
-  EXPECT_EQ(f.cc, "ZOE");
-  EXPECT_EQ(f.message_id, "m1@example.org");
-  EXPECT_EQ(f.references, std::vector<std::string>{"m0@example.org"});
-  auto g = sort_fields(mime::parse_headers("Date: yesterday\r\nReferences: <a@x> <b@x>\r\nIn-Reply-To: <c@x>\r\n\r\n"), [] { return 77; });
+  EXPECT_EQ(f.addresses->from, "ANN");
+  EXPECT_EQ(f.addresses->display_from, "ANN EXAMPLE");
+  EXPECT_EQ(f.addresses->to, "GROUP");
+  EXPECT_EQ(f.addresses->display_to, "GROUP");
+  EXPECT_EQ(f.addresses->cc, "ZOE");
+  EXPECT_EQ(f.ids->message_id, "m1@example.org");
+  EXPECT_EQ(f.ids->references, std::vector<std::string>{"m0@example.org"});
+  auto g = fields("Date: yesterday\nReferences: <a@x>\n\t<b@x>\nIn-Reply-To: <c@x>\n", 77);
   EXPECT_EQ(g.sent, 77);  // unparsable: the internal date
-  EXPECT_EQ(g.references, (std::vector<std::string>{"a@x", "b@x"}));
-  EXPECT_EQ(g.from, "");
+  EXPECT_EQ(g.ids->references, (std::vector<std::string>{"a@x", "b@x"}));
+  EXPECT_EQ(g.addresses->from, "");
+  // Only the parts asked for are extracted, each once; field names match whole.
+  SortFields part;
+  int asked = 0;
+  add_sort_fields(part, "X-Date: 1 Jan 2003 00:00 +0000\r\nSubject : Re: a\r\nSubjects: b\r\n", kSortDate,
+                  [&] { return ++asked, 9; });
+  EXPECT_EQ(part.sent, 9);
+  EXPECT_EQ(part.subject, "");
+  add_sort_fields(part, "Subject : Re: a\r\n", kSortDate | kSortSubject, [&] { return ++asked, 10; });
+  EXPECT_EQ(asked, 1);
+  EXPECT_EQ(part.subject, "A");
+  EXPECT_EQ(sort_parts(std::vector<SortCriterion>{{SortKey::kSize}, {SortKey::kDisplayTo, true}}), kSortAddresses);
 
   std::string refs = "References:";
   for (int i = 0; i < 1000; ++i) refs += " <" + std::to_string(i) + "@x>";
-  auto h = sort_fields(mime::parse_headers(refs + "\r\n\r\n"), [] { return 0; });
-  ASSERT_EQ(h.references.size(), kMaxReferences);
-  EXPECT_EQ(h.references.back(), "999@x");
+  auto h = fields(refs + "\r\n", 0);
+  ASSERT_EQ(h.ids->references.size(), kMaxReferences);
+  EXPECT_EQ(h.ids->references.back(), "999@x");
 
   std::vector<SortFields> fs(4);
   fs[0].sent = 30, fs[0].subject = "B";
@@ -149,8 +165,7 @@ struct Box {
     auto b = base_subject(subject);
     f.subject = ascii_casemap(b.text);
     f.reply_or_fwd = b.reply_or_fwd;
-    f.message_id = id;
-    f.references = std::move(refs);
+    f.ids = std::make_unique<ThreadIds>(ThreadIds{id, std::move(refs)});
     fields.push_back(std::move(f));
   }
   std::vector<ThreadItem> items() const {
