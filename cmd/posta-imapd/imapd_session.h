@@ -190,6 +190,11 @@ class Session {
   void open_headers();
   void done_with_headers();
 
+  // COMPRESS=DEFLATE (imapd_compress.cc): answers OK uncompressed, then both directions
+  // go through zlib.
+  void cmd_compress(const std::string& tag, Parser& p);
+  bool compressing_ = false;
+
   void audit_command(const std::string& cmd, const imap::RawCommand& raw);  // imapd_audit.cc
   bool keep_if_held(const mailstore::MessageInfo& m);  // false: keep the message (imapd_hold.cc)
   bool keep_folder_if_held(const std::string& mailbox);  // false: keep the folder (imapd_hold.cc)

@@ -544,3 +544,47 @@ ok(m, 'NOOP')
 print('ok')
 PY
 }
+
+@test "COMPRESS=DEFLATE: OK then both directions deflated, early pipelined bytes, NO [COMPRESSIONACTIVE], garbage ends the session" {
+  conf <<'PY'
+import subprocess
+from compress_client import Conn
+deliver(3)
+big = 'Subject: big\r\n\r\n' + ''.join('line %d of a long body\r\n' % i for i in range(20000))
+with open(os.path.join(MD, 'new', '9.big'), 'w') as f:
+    f.write(big)
+def start():
+    p = subprocess.Popen([os.environ['POSTA_BIN'] + '/posta-imapd', '--post-auth'], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    c = Conn(lambda b: (p.stdin.write(b), p.stdin.flush()), lambda: os.read(p.stdout.fileno(), 65536))
+    c.line()  # the greeting of the post-auth process
+    return p, c
+p, c = start()
+t, u = c.cmd('CAPABILITY')
+expect('COMPRESS=DEFLATE' in u[0].split(), 'capability', u)
+for bad in ('COMPRESS', 'COMPRESS FOO', 'COMPRESS DEFLATE x', 'COMPRESS "DEFLATE'):
+    t, u = c.cmd(bad)
+    expect(t.split()[1] == 'BAD', bad, t)
+t, u = c.compress(pipelined=b'p1 SELECT INBOX\r\n')
+expect(t.split()[1] == 'OK', 'COMPRESS', t)
+t, u = c.reply('p1')
+expect(t.split()[1] == 'OK' and '* 4 EXISTS' in u, 'pipelined SELECT', (t, u))
+t, u = c.cmd('FETCH 4 BODY[TEXT]')
+expect(t.split()[1] == 'OK' and big.split('\r\n\r\n', 1)[1] in u[0], 'big FETCH', (t, len(u[0])))
+expect(c.de.unused_data == b'', 'no bytes after the stream')
+t, u = c.cmd('COMPRESS DEFLATE')
+expect(t.split()[1:3] == ['NO', '[COMPRESSIONACTIVE]'], 'second COMPRESS', t)
+t, u = c.cmd('UID SEARCH ALL')
+expect(u == ['* SEARCH 1 2 3 4'], 'after', u)
+t, u = c.cmd('LOGOUT')
+expect(u == ['* BYE Logging out'] and t.split()[1] == 'OK', 'LOGOUT', (t, u))
+expect(p.wait(10) == 0, 'exit')
+# Not deflate data after the OK: the session ends, no crash, nothing more sent.
+p, c = start()
+t, u = c.compress()
+p.stdin.write(b'\xff\xfe this is not deflate\r\n' * 10)
+p.stdin.flush()
+expect(p.wait(10) == 0, 'garbage: clean end')
+print('ok')
+PY
+}
