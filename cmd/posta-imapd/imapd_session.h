@@ -21,6 +21,7 @@
 #include "mailstore/folders.h"
 #include "mailstore/header_cache.h"
 #include "mailstore/mailbox_index.h"
+#include "mailstore/sort_cache.h"
 #include "mailstore/watcher.h"
 #include "mime/message.h"
 
@@ -56,6 +57,9 @@ struct Selected {
   // sort_uids names (ascending): by position, aligned with uids again after a change.
   std::vector<imap::SortFields> sort_fields;
   std::vector<uint32_t> sort_uids;
+  std::optional<mailstore::SortCache> sort_cache;  // posta-sort.cache, read at first need
+  size_t sort_computed = 0;  // dates and subjects not in it, extracted by this command
+  bool headers_open = false;  // the header cache was loaded for this command
   std::unordered_map<uint32_t, time_t> arrival;  // internal dates SORT ARRIVAL read
 };
 

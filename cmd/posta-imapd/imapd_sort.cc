@@ -44,6 +44,22 @@ const imap::SortFields* Session::sort_fields_of(uint32_t seq, uint8_t parts) {
   }
   imap::SortFields& f = fields[seq - 1];
   if ((f.have & parts) == parts) return &f;
+  constexpr uint8_t kCached = imap::kSortDate | imap::kSortSubject;  // posta-sort.cache's
+  if ((parts & kCached) && !(f.have & kCached)) {
+    if (!sel_->sort_cache) sel_->sort_cache = mailstore::SortCache::load(sel_->index->folder(), sel_->index->uid_validity());
+    mailstore::SortCacheEntry e;
+    if (sel_->sort_cache->find(uid, e)) {
+      f.sent = e.sent;
+      f.subject = e.subject;
+      f.reply_or_fwd = e.reply_or_fwd;
+      f.have |= kCached;
+      if ((f.have & parts) == parts) return &f;
+    } else {
+      parts |= kCached;  // both, for the cache
+      ++sel_->sort_computed;
+    }
+  }
+  if (!sel_->headers_open) open_headers();
   const auto* mi = sel_->index->find(uid, seq - 1);
   if (!mi) return nullptr;
   mailstore::MessageInfo info = *mi;  // cached_fields() may load, rescan and move *mi
@@ -52,16 +68,36 @@ const imap::SortFields* Session::sort_fields_of(uint32_t seq, uint8_t parts) {
   return &f;
 }
 
-// The header cache opened and brought up to date for the sort keys still missing; saved by
-// done_with_headers().
+// The header cache brought up to date, for the sort keys not in posta-sort.cache.
 void Session::open_headers() {
   if (!sel_->headers) sel_->headers = std::make_unique<mailstore::HeaderCache>(sel_->index->folder());
   sel_->headers->load();
+  sel_->headers_open = true;
 }
 
+// After a SORT or THREAD: what it added to the header cache saved, and posta-sort.cache
+// replaced when it lacked some of the dates and subjects.
 void Session::done_with_headers() {
-  if (auto s = sel_->headers->save(*sel_->index); !s)
-    log::warning("header cache of ", sel_->name, ": ", s.error().what);
+  if (sel_->headers_open) {
+    if (auto s = sel_->headers->save(*sel_->index); !s)
+      log::warning("header cache of ", sel_->name, ": ", s.error().what);
+    sel_->headers_open = false;
+  }
+  if (sel_->sort_computed == 0) return;
+  sel_->sort_computed = 0;
+  std::vector<mailstore::SortCacheEntry> entries;
+  entries.reserve(sel_->sort_uids.size());
+  mailstore::SortCacheEntry old;
+  for (size_t i = 0; i < sel_->sort_uids.size(); ++i) {
+    const auto& f = sel_->sort_fields[i];
+    uint32_t uid = sel_->sort_uids[i];
+    if ((f.have & imap::kSortDate) && (f.have & imap::kSortSubject))
+      entries.push_back({uid, f.reply_or_fwd, f.sent, f.subject});
+    else if (sel_->sort_cache && sel_->sort_cache->find(uid, old))
+      entries.push_back(old);
+  }
+  if (auto s = mailstore::SortCache::save(sel_->index->folder(), sel_->index->uid_validity(), entries); !s)
+    log::warning("sort cache of ", sel_->name, ": ", s.error().what);
 }
 
 void Session::cmd_sort(const std::string& tag, Parser& p, bool uid) {
@@ -74,7 +110,6 @@ void Session::cmd_sort(const std::string& tag, Parser& p, bool uid) {
   uint8_t parts = imap::sort_parts(*criteria);
   bool headers = parts != 0;
   static const imap::SortFields kNone;
-  if (headers) open_headers();
   std::vector<imap::SortItem> items;
   items.reserve(seqs.size());
   for (uint32_t seq : seqs) {

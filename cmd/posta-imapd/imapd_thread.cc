@@ -12,7 +12,6 @@ void Session::cmd_thread(const std::string& tag, Parser& p, bool uid) {
   auto prog = sort_search_args(tag, p);
   if (!prog) return;
   std::vector<uint32_t> seqs = sort_candidates(*prog);
-  open_headers();
   std::vector<imap::ThreadItem> items;
   items.reserve(seqs.size());
   uint8_t parts = imap::kSortDate | imap::kSortSubject | (a == "REFERENCES" ? imap::kSortThreading : 0);
