@@ -526,6 +526,23 @@ t, u = ok(m, 'NOOP')
 expect('* 2 EXPUNGE' in u, 'EXPUNGE after', u)
 o.logout()
 m.logout()
+# posta-sort.cache: a new session answers from it, a message it lacks is added, a damaged
+# one is ignored and replaced.
+cache = os.path.join(MD, 'posta-sort.cache')
+expect(os.path.getsize(cache) > 0, 'sort cache written')
+put('5.a', 'Subject: Re: early\nDate: Mon, 30 Jun 2003 00:00:00 +0000')
+for damage in (False, True):
+    if damage:
+        with open(cache, 'r+b') as f:
+            f.seek(30)
+            f.write(b'garbage')
+    m = session()
+    ok(m, 'SELECT INBOX')
+    for cmd, want in (('SORT (DATE) UTF-8 ALL', '* SORT 4 3 1 2'), ('SORT (SUBJECT) UTF-8 ALL', '* SORT 4 1 2 3'),
+                      ('THREAD ORDEREDSUBJECT UTF-8 ALL', '* THREAD (4)(3 2)(1)')):
+        t, u = ok(m, cmd)
+        expect(u == [want], cmd + (' after damage' if damage else ''), u)
+    m.logout()
 # Hostile: 3,000 messages with one subject, a References chain given newest first, loops,
 # duplicate Message-IDs and 1,000 references each; answered in bounded time.
 n = 3000
