@@ -35,7 +35,8 @@ Status Inflater::decompress(std::string_view in, std::string& out) {
   z_.avail_in = static_cast<uInt>(in.size());
   size_t produced = 0;
   char buf[16384];
-  while (z_.avail_in > 0 && !ended_) {
+  // Until the input is used up and zlib holds no more output (a full buffer may mean more).
+  while (!ended_) {
     z_.next_out = reinterpret_cast<Bytef*>(buf);
     z_.avail_out = sizeof buf;
     int r = inflate(&z_, Z_SYNC_FLUSH);
@@ -45,6 +46,7 @@ Status Inflater::decompress(std::string_view in, std::string& out) {
     produced += n;
     if (produced > kMaxExpansion) return fail("inflate: too much data from one read");
     out.append(buf, n);
+    if (z_.avail_in == 0 && z_.avail_out > 0) break;
     if (r == Z_BUF_ERROR && n == 0) break;
   }
   if (ended_ && z_.avail_in > 0) return fail("inflate: data after the end of the compressed stream");

@@ -25,6 +25,19 @@ TEST(IoDeflate, RoundTripInPiecesWithSyncFlush) {
   EXPECT_EQ(out, plain);
 }
 
+TEST(IoDeflate, OneSmallInputWithMuchOutputComesOutWhole) {
+  std::string plain;
+  for (int k = 0; k < 20000; ++k) plain += "a1 NOOP\r\n";  // 180 KB from a few hundred bytes
+  Deflater d;
+  std::string packed, out;
+  ASSERT_TRUE(d.compress(plain, packed));
+  ASSERT_LT(packed.size(), 16384u);
+  Inflater i;
+  ASSERT_TRUE(i.decompress(packed, out));
+  EXPECT_EQ(out.size(), plain.size());
+  EXPECT_EQ(out, plain);
+}
+
 TEST(IoDeflate, GarbageAndBombsAreErrors) {
   Inflater garbage;
   std::string out;

@@ -1,4 +1,4 @@
-"""The imap-sort workload's folder (test/bench/workloads/73-imap-sort.sh): N threaded
+"""The imap-sort workload's folder (test/bench/workloads/74-imap-sort.sh): N threaded
 messages in MAILDIR/cur, replies to recent messages with References, one Date each.
 usage: sort_corpus.py MAILDIR N"""
 import os, random, sys, time
