@@ -276,9 +276,10 @@ std::vector<uint32_t> Session::search_matching(const imap::SearchKey& prog, uint
 }
 
 void Session::search_results(const std::string& tag, bool uid, std::optional<imap::SearchReturn> ret,
-                             const std::vector<uint32_t>& found, uint64_t highest_modseq) {
+                             const std::vector<uint32_t>& found, uint64_t highest_modseq, bool sorted) {
   auto number = [&](uint32_t seq) { return uid ? sel_->uids[seq - 1] : seq; };
-  std::string done = uid ? "UID SEARCH completed" : "SEARCH completed";
+  std::string done = sorted ? (uid ? "UID SORT completed" : "SORT completed")
+                            : uid ? "UID SEARCH completed" : "SEARCH completed";
   if (!ret && rev2_) ret = imap::SearchReturn{.all = true};  // IMAP4rev2 answers ESEARCH (RFC 9051 6.4.4)
   if (!ret) {
     std::string out = "* SEARCH";
@@ -294,6 +295,7 @@ void Session::search_results(const std::string& tag, bool uid, std::optional<ima
     for (size_t i = 0; i < found.size(); ++i)
       if (!extremes_only || (ret->min && i == 0) || (ret->max && i + 1 == found.size()))
         sel_->saved.push_back(sel_->uids[found[i] - 1]);
+    if (sorted) std::sort(sel_->saved.begin(), sel_->saved.end());
   }
   if (!ret->min && !ret->max && !ret->all && !ret->count) return ok(tag, done);  // SAVE alone
   std::string out = "* ESEARCH (TAG " + imap::quote(tag) + ")" + (uid ? " UID" : "");
@@ -304,7 +306,7 @@ void Session::search_results(const std::string& tag, bool uid, std::optional<ima
       std::vector<uint32_t> numbers;
       numbers.reserve(found.size());
       for (uint32_t seq : found) numbers.push_back(number(seq));
-      out += " ALL " + imap::format_set(numbers);
+      out += " ALL " + (sorted ? imap::ordered_set(numbers) : imap::format_set(numbers));
     }
   }
   if (ret->count) out += " COUNT " + std::to_string(found.size());

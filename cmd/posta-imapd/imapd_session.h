@@ -173,9 +173,10 @@ class Session {
   void cmd_search(const std::string& tag, Parser& p, bool uid);
   bool matches(const imap::SearchKey& k, uint32_t seq, Loaded& m, bool& loaded);
   // The answer to a SEARCH: "* SEARCH ..." or, with RETURN, "* ESEARCH ..." (RFC 4731);
-  // SAVE keeps the result for "$" (RFC 5182). found: sequence numbers, ascending.
+  // SAVE keeps the result for "$" (RFC 5182). found: sequence numbers, ascending, or with
+  // sorted in SORT's order (ESORT, RFC 5267: MIN and MAX the first and last, ALL in order).
   void search_results(const std::string& tag, bool uid, std::optional<imap::SearchReturn> ret,
-                      const std::vector<uint32_t>& found, uint64_t highest_modseq);
+                      const std::vector<uint32_t>& found, uint64_t highest_modseq, bool sorted = false);
   std::optional<std::string_view> cached_fields(const mailstore::MessageInfo& mi);
   // The sequence numbers of the messages prog matches, ascending; highest: their highest
   // MODSEQ when prog has a MODSEQ key.

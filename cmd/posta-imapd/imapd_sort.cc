@@ -102,6 +102,11 @@ void Session::done_with_headers() {
 
 void Session::cmd_sort(const std::string& tag, Parser& p, bool uid) {
   if (!p.sp()) return bad(tag, "Missing sort criteria");
+  std::optional<imap::SearchReturn> ret;  // ESORT (RFC 5267)
+  if (p.skip_word("RETURN")) {
+    if (!p.sp() || !(ret = p.search_return()) || !p.sp()) return bad(tag, "Invalid RETURN options: " + p.error());
+  }
+  if (ret && ret->save) sel_->saved.clear();  // emptied by a failure too (RFC 5182 2.1)
   auto criteria = p.sort_criteria();
   if (!criteria) return bad(tag, "Invalid sort criteria: " + p.error());
   auto prog = sort_search_args(tag, p);
@@ -130,6 +135,12 @@ void Session::cmd_sort(const std::string& tag, Parser& p, bool uid) {
   }
   if (headers) done_with_headers();
   imap::sort_items(items, *criteria);
+  if (ret) {
+    std::vector<uint32_t> sorted;
+    sorted.reserve(items.size());
+    for (auto& it : items) sorted.push_back(it.number);
+    return search_results(tag, uid, ret, sorted, 0, true);
+  }
   std::string out = "* SORT";
   for (auto& it : items) out += " " + std::to_string(uid ? sel_->uids[it.number - 1] : it.number);
   out_.line(out);

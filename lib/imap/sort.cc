@@ -159,6 +159,19 @@ uint8_t sort_parts(std::span<const SortCriterion> criteria) {
   return parts;
 }
 
+std::string ordered_set(std::span<const uint32_t> numbers) {
+  std::string out;
+  for (size_t i = 0; i < numbers.size();) {
+    size_t j = i;
+    while (j + 1 < numbers.size() && numbers[j + 1] == numbers[j] + 1) ++j;
+    if (!out.empty()) out += ',';
+    out += std::to_string(numbers[i]);
+    if (j > i) out += ':' + std::to_string(numbers[j]);
+    i = j + 1;
+  }
+  return out;
+}
+
 void sort_items(std::vector<SortItem>& items, std::span<const SortCriterion> criteria) {
   std::sort(items.begin(), items.end(), [&](const SortItem& a, const SortItem& b) {
     for (auto& c : criteria) {

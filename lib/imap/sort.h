@@ -62,6 +62,10 @@ struct SortItem {
   uint64_t size = 0;
   const SortFields* fields = nullptr;
 };
+// The numbers in the order given as an ESORT sequence-set (RFC 5267 3.2): runs that go up by
+// one as ranges ("2:4,9,1").
+std::string ordered_set(std::span<const uint32_t> numbers);
+
 // Sorts items by criteria, ties in ascending number.
 void sort_items(std::vector<SortItem>& items, std::span<const SortCriterion> criteria);
 

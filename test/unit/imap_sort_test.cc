@@ -137,6 +137,13 @@ TEST(ImapSort, FieldsAndOrder) {
   EXPECT_EQ(order({{SortKey::kSize}}), "1324");
 }
 
+TEST(ImapSort, OrderedSet) {
+  std::vector<uint32_t> v{2, 3, 4, 9, 1, 7, 8, 6, 4294967294u, 4294967295u};
+  EXPECT_EQ(ordered_set(v), "2:4,9,1,7:8,6,4294967294:4294967295");
+  EXPECT_EQ(ordered_set(std::vector<uint32_t>{}), "");
+  EXPECT_EQ(ordered_set(std::vector<uint32_t>{5}), "5");
+}
+
 TEST(ImapSort, CriteriaSyntax) {
   auto parse = [](const char* s) {
     RawCommand c{s, {}};
