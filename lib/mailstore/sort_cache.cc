@@ -1,11 +1,7 @@
 #include "mailstore/sort_cache.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cstring>
 
-#include "io/fd.h"
 #include "mailstore/index_cache.h"
 
 namespace posta::mailstore {
@@ -88,13 +84,7 @@ Status SortCache::save(const std::string& folder, uint32_t uid_validity, std::sp
   }
   out += subjects;
   put(out, checksum(out));
-  std::string tmp = folder + kFile + ".tmp" + std::to_string(::getpid());
-  auto fd = open_fd(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  if (!fd) return std::unexpected(fd.error());
-  auto s = write_all(fd->get(), out);
-  if (s && ::rename(tmp.c_str(), (folder + kFile).c_str()) != 0) s = fail_sys("unable to rename " + tmp);
-  if (!s) ::unlink(tmp.c_str());
-  return s;
+  return replace_cache_file(folder + kFile, out);
 }
 
 }  // namespace posta::mailstore

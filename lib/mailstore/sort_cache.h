@@ -35,8 +35,7 @@ class SortCache {
   // The entry of uid, or false (views valid as long as this object).
   bool find(uint32_t uid, SortCacheEntry& out) const;
   size_t size() const { return count_; }
-  // Written to a temporary name and renamed (not fsynced: a torn file fails its checksum);
-  // entries in ascending UID.
+  // Replaces the file (replace_cache_file(), index_cache.h); entries in ascending UID.
   [[nodiscard]] static Status save(const std::string& folder, uint32_t uid_validity,
                                    std::span<const SortCacheEntry> entries);
 
