@@ -187,7 +187,8 @@ class Session {
   void cmd_thread(const std::string& tag, Parser& p, bool uid);
   // "SP charset SP search-keys" (a charset is required); nullopt after answering NO or BAD.
   std::optional<imap::SearchKey> sort_search_args(const std::string& tag, Parser& p);
-  std::vector<uint32_t> sort_candidates(const imap::SearchKey& prog);  // -> seqs, ascending
+  // The sequence numbers prog matches, ascending; highest as search_matching() gives it.
+  std::vector<uint32_t> sort_candidates(const imap::SearchKey& prog, uint64_t& highest);
   // The sort keys of a message with at least parts (imap::SortPart bits), each part
   // extracted once per selected mailbox; nullptr when the message is gone.
   const imap::SortFields* sort_fields_of(uint32_t seq, uint8_t parts);

@@ -16,14 +16,13 @@ std::optional<imap::SearchKey> Session::sort_search_args(const std::string& tag,
   return prog;
 }
 
-std::vector<uint32_t> Session::sort_candidates(const imap::SearchKey& prog) {
+std::vector<uint32_t> Session::sort_candidates(const imap::SearchKey& prog, uint64_t& highest) {
   std::vector<uint32_t> seqs;
   if (prog.kind == imap::SearchKey::Kind::kAll) {
     seqs.resize(sel_->uids.size());
     for (uint32_t i = 0; i < seqs.size(); ++i) seqs[i] = i + 1;
     return seqs;
   }
-  uint64_t highest = 0;
   return search_matching(prog, highest);
 }
 
@@ -111,7 +110,9 @@ void Session::cmd_sort(const std::string& tag, Parser& p, bool uid) {
   if (!criteria) return bad(tag, "Invalid sort criteria: " + p.error());
   auto prog = sort_search_args(tag, p);
   if (!prog) return;
-  std::vector<uint32_t> seqs = sort_candidates(*prog);
+  uint64_t highest = 0;  // of the messages found, with a MODSEQ key (RFC 7162 3.1.5)
+  std::vector<uint32_t> seqs = sort_candidates(*prog, highest);
+  if (highest) enable_condstore();
   uint8_t parts = imap::sort_parts(*criteria);
   bool headers = parts != 0;
   static const imap::SortFields kNone;
@@ -139,10 +140,11 @@ void Session::cmd_sort(const std::string& tag, Parser& p, bool uid) {
     std::vector<uint32_t> sorted;
     sorted.reserve(items.size());
     for (auto& it : items) sorted.push_back(it.number);
-    return search_results(tag, uid, ret, sorted, 0, true);
+    return search_results(tag, uid, ret, sorted, highest, true);
   }
   std::string out = "* SORT";
   for (auto& it : items) out += " " + std::to_string(uid ? sel_->uids[it.number - 1] : it.number);
+  if (highest) out += " (MODSEQ " + std::to_string(highest) + ")";
   out_.line(out);
   ok(tag, uid ? "UID SORT completed" : "SORT completed");
 }

@@ -11,7 +11,8 @@ void Session::cmd_thread(const std::string& tag, Parser& p, bool uid) {
   if (a != "ORDEREDSUBJECT" && a != "REFERENCES") return bad(tag, "Unknown thread algorithm");
   auto prog = sort_search_args(tag, p);
   if (!prog) return;
-  std::vector<uint32_t> seqs = sort_candidates(*prog);
+  uint64_t highest = 0;  // THREAD has no MODSEQ response (RFC 7162 3.1.5 names SEARCH and SORT)
+  std::vector<uint32_t> seqs = sort_candidates(*prog, highest);
   std::vector<imap::ThreadItem> items;
   items.reserve(seqs.size());
   uint8_t parts = imap::kSortDate | imap::kSortSubject | (a == "REFERENCES" ? imap::kSortThreading : 0);

@@ -508,6 +508,10 @@ for cmd, want in (('SORT (SUBJECT DATE) UTF-8 ALL', '* SORT 2 1 4 3'),
                   ('THREAD REFERENCES UTF-8 SUBJECT nothing', '* THREAD')):
     t, u = raw(m, cmd)
     expect(t.startswith('OK') and u == [want], cmd, (t, u))
+t, u = ok(m, 'SORT (DATE) UTF-8 MODSEQ 1')
+# a CONDSTORE-enabling command: HIGHESTMODSEQ announced first (RFC 7162 3.1)
+expect(len(u) == 2 and 'HIGHESTMODSEQ' in u[0] and re.match(r'\* SORT 4 2 1 3 \(MODSEQ \d+\)$', u[1]),
+       'SORT with MODSEQ', u)
 capable(m, 'ESORT')
 ok(m, 'SORT RETURN (SAVE) (REVERSE DATE) UTF-8 1:2')
 t, u = ok(m, 'SEARCH $')
