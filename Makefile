@@ -49,6 +49,12 @@ SPAMCHECK_LIBS := -Wl,-Bstatic -larchive -lpcre2-8 -lpsl -lidn2 -lnettle -llzma 
                   -l:libzstd.so.1 -l:liblz4.so.1 -l:libunistring.so.2
 endif
 EXTRA_LIBS_posta-authcheck := -lpsl
+# posta-imapd: zlib for COMPRESS=DEFLATE (RFC 4978), static as the others' libraries
+ifeq ($(SAN),1)
+EXTRA_LIBS_posta-imapd := -lz
+else
+EXTRA_LIBS_posta-imapd := -Wl,-Bstatic -lz -Wl,-Bdynamic
+endif
 EXTRA_LIBS_posta-spamcheck := $(SPAMCHECK_LIBS)
 # posta-backup: zstd for the repository's objects, static as the others' libraries
 ifeq ($(SAN),1)
@@ -76,7 +82,7 @@ endif
 EXTRA_LIBS_posta-user := $(SIEVE_LIBS)
 EXTRA_LIBS_posta-managesieved := $(SIEVE_LIBS)
 EXTRA_LIBS_posta-sieve-test := $(SIEVE_LIBS)
-UNIT_EXTRA_LIBS := -lpsl $(SCAN_LIBS) -lpcre2-8 -lzstd -lxapian
+UNIT_EXTRA_LIBS := -lpsl $(SCAN_LIBS) -lpcre2-8 -lzstd -lxapian -lz
 
 PROGRAMS := $(notdir $(patsubst %/,%,$(wildcard cmd/*/)))
 LIB_SRC  := $(filter-out %_test.cc %_fuzz.cc,$(wildcard lib/*/*.cc))

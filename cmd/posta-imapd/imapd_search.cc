@@ -240,10 +240,23 @@ void Session::cmd_search(const std::string& tag, Parser& p, bool uid) {
   }
   auto prog = p.search_program();
   if (!prog) return bad(tag, "Invalid search: " + p.error());
-  bool use_cache = need_of(*prog) == Need::kHeaders;
   bool modseq_key = has_modseq_key(*prog);
   if (modseq_key) enable_condstore();
   uint64_t highest = 0;  // of the messages found, for "(MODSEQ n)" (RFC 7162 3.1.5)
+  std::vector<uint32_t> found = search_matching(*prog, highest);
+  search_results(tag, uid, ret, found, highest);
+  fts_after_answer();
+}
+
+void Session::fts_after_answer() {
+  if (fts_discard_) (void)fts::discard(sel_->index->folder());
+  if (fts_catch_up_) index_after_answer(*sel_->index, true);
+  fts_discard_ = fts_catch_up_ = false;
+}
+
+std::vector<uint32_t> Session::search_matching(const imap::SearchKey& prog, uint64_t& highest) {
+  bool use_cache = need_of(prog) == Need::kHeaders;
+  bool modseq_key = has_modseq_key(prog);
   if (use_cache) {
     if (!sel_->headers) sel_->headers = std::make_unique<mailstore::HeaderCache>(sel_->index->folder());
     sel_->headers->load();
@@ -252,9 +265,9 @@ void Session::cmd_search(const std::string& tag, Parser& p, bool uid) {
   // messages it rules out are skipped, every other one is matched as without it.
   std::unique_ptr<fts::FolderIndex> fti;
   fts::UidHits hits;
-  bool text_key = has_text_key(*prog);
+  bool text_key = has_text_key(prog);
   if (text_key && (fti = fts::FolderIndex::open(sel_->index->folder(), sel_->index->uid_validity())))
-    hits = fts_hits(*prog, *fti);
+    hits = fts_hits(prog, *fti);
   size_t unindexed = 0;  // messages scanned for want of a document
   std::vector<uint32_t> found;
   for (uint32_t seq = 1; seq <= sel_->uids.size(); ++seq) {
@@ -270,7 +283,7 @@ void Session::cmd_search(const std::string& tag, Parser& p, bool uid) {
       if (!mi) continue;
       m.cached_fields = cached_fields(*mi);
     }
-    if (matches(*prog, seq, m, loaded)) {
+    if (matches(prog, seq, m, loaded)) {
       found.push_back(seq);
       if (const auto* mi = modseq_key ? sel_->index->find(sel_->uids[seq - 1], seq - 1) : nullptr)
         highest = std::max(highest, mi->modseq);
@@ -280,15 +293,17 @@ void Session::cmd_search(const std::string& tag, Parser& p, bool uid) {
     if (auto s = sel_->headers->save(*sel_->index); !s)
       log::warning("header cache of ", sel_->name, ": ", s.error().what);
   }
-  search_results(tag, uid, ret, found, highest);
-  if (fti && fti->damaged()) (void)fts::discard(sel_->index->folder());
-  if (text_key && (!fti || fti->damaged() || unindexed > 0)) index_after_answer(*sel_->index, true);
+  // what the index needs is done after the answer (fts_after_answer)
+  fts_discard_ = fti && fti->damaged();
+  fts_catch_up_ = text_key && (!fti || fti->damaged() || unindexed > 0);
+  return found;
 }
 
 void Session::search_results(const std::string& tag, bool uid, std::optional<imap::SearchReturn> ret,
-                             const std::vector<uint32_t>& found, uint64_t highest_modseq) {
+                             const std::vector<uint32_t>& found, uint64_t highest_modseq, bool sorted) {
   auto number = [&](uint32_t seq) { return uid ? sel_->uids[seq - 1] : seq; };
-  std::string done = uid ? "UID SEARCH completed" : "SEARCH completed";
+  std::string done = sorted ? (uid ? "UID SORT completed" : "SORT completed")
+                            : uid ? "UID SEARCH completed" : "SEARCH completed";
   if (!ret && rev2_) ret = imap::SearchReturn{.all = true};  // IMAP4rev2 answers ESEARCH (RFC 9051 6.4.4)
   if (!ret) {
     std::string out = "* SEARCH";
@@ -304,6 +319,7 @@ void Session::search_results(const std::string& tag, bool uid, std::optional<ima
     for (size_t i = 0; i < found.size(); ++i)
       if (!extremes_only || (ret->min && i == 0) || (ret->max && i + 1 == found.size()))
         sel_->saved.push_back(sel_->uids[found[i] - 1]);
+    if (sorted) std::sort(sel_->saved.begin(), sel_->saved.end());
   }
   if (!ret->min && !ret->max && !ret->all && !ret->count) return ok(tag, done);  // SAVE alone
   std::string out = "* ESEARCH (TAG " + imap::quote(tag) + ")" + (uid ? " UID" : "");
@@ -314,7 +330,7 @@ void Session::search_results(const std::string& tag, bool uid, std::optional<ima
       std::vector<uint32_t> numbers;
       numbers.reserve(found.size());
       for (uint32_t seq : found) numbers.push_back(number(seq));
-      out += " ALL " + imap::format_set(numbers);
+      out += " ALL " + (sorted ? imap::ordered_set(numbers) : imap::format_set(numbers));
     }
   }
   if (ret->count) out += " COUNT " + std::to_string(found.size());

@@ -49,7 +49,8 @@ std::string Session::capabilities() const {
     return c;
   }
   return c + " NAMESPACE UNSELECT UIDPLUS MOVE CHILDREN SPECIAL-USE LIST-EXTENDED QUOTA QUOTA=RES-STORAGE "
-             "QUOTA=RES-MESSAGE MULTIAPPEND CONDSTORE QRESYNC ESEARCH SEARCHRES LIST-STATUS STATUS=SIZE CREATE-SPECIAL-USE UTF8=ACCEPT BINARY";
+             "QUOTA=RES-MESSAGE MULTIAPPEND CONDSTORE QRESYNC ESEARCH SEARCHRES LIST-STATUS STATUS=SIZE CREATE-SPECIAL-USE UTF8=ACCEPT BINARY "
+             "SORT SORT=DISPLAY ESORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES COMPRESS=DEFLATE";
 }
 
 void Session::greet() { out_.line("* OK [CAPABILITY " + capabilities() + "] posta IMAP4rev1 ready"); }
@@ -116,7 +117,7 @@ bool Session::handle(const imap::ReadResult& r) {
   bool keep = command(*tag, cmd, p);
   audit_command(cmd, r.cmd);
   if (!tagged_.empty()) {
-    bool seq_cmd = cmd == "FETCH" || cmd == "STORE" || cmd == "SEARCH";
+    bool seq_cmd = cmd == "FETCH" || cmd == "STORE" || cmd == "SEARCH" || cmd == "SORT" || cmd == "THREAD";
     // LOGOUT answers with BYE and its OK only (RFC 3501 6.1.3): no updates after the BYE.
     if (sel_ && cmd != "IDLE" && !logout_) sync(!seq_cmd);
     out_.line(tagged_);
@@ -171,6 +172,7 @@ bool Session::command(const std::string& tag, const std::string& cmd, Parser& p)
   else if (cmd == "NAMESPACE") cmd_namespace(tag);
   else if (cmd == "GETQUOTA" || cmd == "GETQUOTAROOT" || cmd == "SETQUOTA") cmd_quota(tag, p, cmd);
   else if (cmd == "ENABLE") cmd_enable(tag, p);
+  else if (cmd == "COMPRESS") cmd_compress(tag, p);
   else if (cmd == "IDLE") cmd_idle(tag);
   else if (!sel_) bad(tag, "Command unknown or needs a selected mailbox");
   else if (cmd == "CLOSE" || cmd == "UNSELECT") {
@@ -179,6 +181,8 @@ bool Session::command(const std::string& tag, const std::string& cmd, Parser& p)
     return done();
   } else if (cmd == "EXPUNGE") cmd_expunge(tag, p, false);
   else if (cmd == "SEARCH") cmd_search(tag, p, false);
+  else if (cmd == "SORT") cmd_sort(tag, p, false);
+  else if (cmd == "THREAD") cmd_thread(tag, p, false);
   else if (cmd == "FETCH") cmd_fetch(tag, p, false);
   else if (cmd == "STORE") cmd_store(tag, p, false);
   else if (cmd == "COPY") cmd_copy(tag, p, false, false);
@@ -190,6 +194,8 @@ bool Session::command(const std::string& tag, const std::string& cmd, Parser& p)
     if (u == "FETCH") cmd_fetch(tag, p, true);
     else if (u == "STORE") cmd_store(tag, p, true);
     else if (u == "SEARCH") cmd_search(tag, p, true);
+    else if (u == "SORT") cmd_sort(tag, p, true);
+    else if (u == "THREAD") cmd_thread(tag, p, true);
     else if (u == "COPY") cmd_copy(tag, p, true, false);
     else if (u == "MOVE") cmd_copy(tag, p, true, true);
     else if (u == "EXPUNGE") cmd_expunge(tag, p, true);

@@ -16,10 +16,12 @@
 #include "tls/tls_control.h"
 #include "imap/command_reader.h"
 #include "imap/parser.h"
+#include "imap/sort.h"
 #include "imap/writer.h"
 #include "mailstore/folders.h"
 #include "mailstore/header_cache.h"
 #include "mailstore/mailbox_index.h"
+#include "mailstore/sort_cache.h"
 #include "mailstore/watcher.h"
 #include "mime/message.h"
 
@@ -51,6 +53,14 @@ struct Selected {
   std::unique_ptr<mailstore::HeaderCache> headers;  // opened by the first header SEARCH
   std::vector<uint32_t> saved;  // SEARCHRES "$": the UIDs SEARCH RETURN (SAVE) saved, ascending
   bool is_saved(uint32_t uid) const { return std::binary_search(saved.begin(), saved.end(), uid); }
+  // SORT and THREAD keys, extracted at first use (bounded: imap/sort.h), of the messages
+  // sort_uids names (ascending): by position, aligned with uids again after a change.
+  std::vector<imap::SortFields> sort_fields;
+  std::vector<uint32_t> sort_uids;
+  std::optional<mailstore::SortCache> sort_cache;  // posta-sort.cache, read at first need
+  size_t sort_computed = 0;  // dates and subjects not in it, extracted by this command
+  bool headers_open = false;  // the header cache was loaded for this command
+  std::unordered_map<uint32_t, time_t> arrival;  // internal dates SORT ARRIVAL read
 };
 
 // A loaded message for FETCH/SEARCH (CRLF form, parsed on demand).
@@ -163,13 +173,41 @@ class Session {
   void cmd_search(const std::string& tag, Parser& p, bool uid);
   bool matches(const imap::SearchKey& k, uint32_t seq, Loaded& m, bool& loaded);
   // The answer to a SEARCH: "* SEARCH ..." or, with RETURN, "* ESEARCH ..." (RFC 4731);
-  // SAVE keeps the result for "$" (RFC 5182). found: sequence numbers, ascending.
+  // SAVE keeps the result for "$" (RFC 5182). found: sequence numbers, ascending, or with
+  // sorted in SORT's order (ESORT, RFC 5267: MIN and MAX the first and last, ALL in order).
   void search_results(const std::string& tag, bool uid, std::optional<imap::SearchReturn> ret,
-                      const std::vector<uint32_t>& found, uint64_t highest_modseq);
+                      const std::vector<uint32_t>& found, uint64_t highest_modseq, bool sorted = false);
   std::optional<std::string_view> cached_fields(const mailstore::MessageInfo& mi);
   // Sends the command's answer, then fts_catch_up() (imapd_fts.cc): the client never waits
   // for indexing.
   void index_after_answer(const mailstore::MailboxIndex& ix, bool after_search);
+  // After the answer to a command that ran search_matching(): a damaged index discarded,
+  // then the folder's index caught up when the search scanned messages it lacks.
+  void fts_after_answer();
+  bool fts_discard_ = false, fts_catch_up_ = false;
+
+  // The sequence numbers of the messages prog matches, ascending; highest: their highest
+  // MODSEQ when prog has a MODSEQ key.
+  std::vector<uint32_t> search_matching(const imap::SearchKey& prog, uint64_t& highest);
+
+  // SORT and THREAD (imapd_sort.cc, imapd_thread.cc)
+  void cmd_sort(const std::string& tag, Parser& p, bool uid);
+  void cmd_thread(const std::string& tag, Parser& p, bool uid);
+  // "SP charset SP search-keys" (a charset is required); nullopt after answering NO or BAD.
+  std::optional<imap::SearchKey> sort_search_args(const std::string& tag, Parser& p);
+  // The sequence numbers prog matches, ascending; highest as search_matching() gives it.
+  std::vector<uint32_t> sort_candidates(const imap::SearchKey& prog, uint64_t& highest);
+  // The sort keys of a message with at least parts (imap::SortPart bits), each part
+  // extracted once per selected mailbox; nullptr when the message is gone.
+  const imap::SortFields* sort_fields_of(uint32_t seq, uint8_t parts);
+  time_t arrival_of(const mailstore::MessageInfo& mi);  // internal_date(), remembered
+  void open_headers();
+  void done_with_headers();
+
+  // COMPRESS=DEFLATE (imapd_compress.cc): answers OK uncompressed, then both directions
+  // go through zlib.
+  void cmd_compress(const std::string& tag, Parser& p);
+  bool compressing_ = false;
 
   void audit_command(const std::string& cmd, const imap::RawCommand& raw);  // imapd_audit.cc
   bool keep_if_held(const mailstore::MessageInfo& m);  // false: keep the message (imapd_hold.cc)

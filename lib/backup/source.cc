@@ -34,7 +34,8 @@ Status make_dirs(const std::string& scratch, std::string_view rel) {
 }
 
 bool skipped_name(std::string_view name) {
-  return name == "posta-index.cache" || name == "posta-headers.cache" || name.starts_with("posta-fts");
+  return name == "posta-index.cache" || name == "posta-headers.cache" || name == "posta-sort.cache" ||
+         name.starts_with("posta-fts");
 }
 
 struct FileKey {

@@ -12,6 +12,7 @@
 #include "base/strings.h"
 #include "imap/command_reader.h"
 #include "imap/sequence_set.h"
+#include "imap/sort.h"
 
 namespace posta::imap {
 
@@ -104,6 +105,9 @@ class Parser {
   std::optional<SelectParams> select_params();
   // After "RETURN SP": "(MIN MAX ALL COUNT SAVE)" in any order; "()" is ALL (search_args.cc).
   std::optional<SearchReturn> search_return();
+  // SORT's "(REVERSE DATE SUBJECT ...)" (RFC 5256, RFC 5957 DISPLAYFROM/DISPLAYTO): at
+  // least one key, REVERSE before a key only (sort_args.cc).
+  std::optional<std::vector<SortCriterion>> sort_criteria();
 
   const std::string& error() const { return error_; }
   bool failed(std::string why) { if (error_.empty()) error_ = std::move(why); return false; }

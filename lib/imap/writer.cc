@@ -31,7 +31,8 @@ Status Output::flush() {
     return fail(error_);
   }
   if (buf_.empty()) return {};
-  auto s = write_all_timed(fd_, buf_, stall_, deadline_ ? *deadline_ : Deadline{});
+  auto data = outgoing();
+  auto s = data ? write_all_timed(fd_, *data, stall_, deadline_ ? *deadline_ : Deadline{}) : Status(fail(data.error().what));
   buf_.clear();
   if (!s) {
     failed_ = true;
@@ -42,8 +43,15 @@ Status Output::flush() {
 
 void Output::flush_final() {
   if (buf_.empty() || failed_) return;
-  (void)write_all_timed(fd_, buf_, stall_);
+  if (auto data = outgoing()) (void)write_all_timed(fd_, *data, stall_);
   buf_.clear();
+}
+
+Result<std::string_view> Output::outgoing() {
+  if (!filter_) return std::string_view(buf_);
+  packed_.clear();
+  if (auto s = filter_(buf_, packed_); !s) return fail(s.error().what);
+  return std::string_view(packed_);
 }
 
 }  // namespace posta::imap

@@ -1,5 +1,6 @@
 // Response writer: buffered output to the client and IMAP string quoting.
 #pragma once
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -27,6 +28,10 @@ class Output {
     deadline_ = deadline;
   }
   [[nodiscard]] Status flush();
+  // From now on what is written passes through filter first (IMAP COMPRESS=DEFLATE): each
+  // flush gives it the bytes collected since the last one.
+  using Filter = std::function<Status(std::string_view in, std::string& out)>;
+  void set_filter(Filter filter) { filter_ = std::move(filter); }
   // The goodbye after a limit: bounded by the stall time only.
   void flush_final();
   bool failed() const { return failed_; }
@@ -40,6 +45,10 @@ class Output {
   std::chrono::milliseconds stall_{300000};
   const Deadline* deadline_ = nullptr;
   std::string error_;
+  Filter filter_;
+  // The bytes to write: buf_ as it is, or as filter_ turns it into (in packed_).
+  Result<std::string_view> outgoing();
+  std::string packed_;
 };
 
 }  // namespace posta::imap

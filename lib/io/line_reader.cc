@@ -35,6 +35,7 @@ LineReader::Fill LineReader::fill() {
   while (n < 0 && errno == EINTR);
   if (n < 0) return errno == EAGAIN ? Fill::kOk : Fill::kError;
   if (n == 0) return Fill::kEof;
+  if (filter_) return filter_(std::string_view(tmp, static_cast<size_t>(n)), buf_) ? Fill::kOk : Fill::kError;
   buf_.append(tmp, static_cast<size_t>(n));
   return Fill::kOk;
 }

@@ -2,6 +2,7 @@
 // maximum length, a deadline, and raw reads for BDAT chunks and IMAP literals.
 #pragma once
 #include <chrono>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -50,6 +51,11 @@ class LineReader {
   const Deadline& deadline() const { return deadline_; }
   Deadline& deadline() { return deadline_; }
   int fd() const { return fd_; }
+  // From now on the bytes read from the fd pass through filter (which appends what they
+  // decode to; an error ends the input as kError): IMAP COMPRESS=DEFLATE. Bytes read ahead
+  // already are not filtered: take_buffered() them first.
+  using Filter = std::function<Status(std::string_view raw, std::string& out)>;
+  void set_filter(Filter filter) { filter_ = std::move(filter); }
 
  private:
   enum class Fill { kOk, kEof, kTimeout, kError };
@@ -61,6 +67,7 @@ class LineReader {
   Deadline deadline_;
   std::string buf_;
   size_t pos_ = 0;
+  Filter filter_;
 };
 
 }  // namespace posta

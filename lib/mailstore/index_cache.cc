@@ -170,11 +170,15 @@ Status save_index_cache(const std::string& folder, const MailboxIndex& index, co
   std::memcpy(out.data() + names_at, &names_size, sizeof names_size);
   out += names;
   put(out, checksum(out));
-  std::string tmp = folder + kCache + ".tmp" + std::to_string(::getpid());
+  return replace_cache_file(folder + kCache, out);
+}
+
+Status replace_cache_file(const std::string& path, std::string_view data) {
+  std::string tmp = path + ".tmp" + std::to_string(::getpid());
   auto fd = open_fd(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
   if (!fd) return std::unexpected(fd.error());
-  auto s = write_all(fd->get(), out);
-  if (s && ::rename(tmp.c_str(), (folder + kCache).c_str()) != 0) s = fail_sys("unable to rename " + tmp);
+  auto s = write_all(fd->get(), data);
+  if (s && ::rename(tmp.c_str(), path.c_str()) != 0) s = fail_sys("unable to rename " + tmp);
   if (!s) ::unlink(tmp.c_str());
   return s;
 }

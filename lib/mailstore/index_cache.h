@@ -67,6 +67,10 @@ std::optional<IndexSnapshot> load_index_cache(const std::string& folder);
 [[nodiscard]] Status save_index_cache(const std::string& folder, const MailboxIndex& index,
                                       const Stamp& stamp);
 
+// Replaces a cache file with data: written to a temporary name and renamed, not fsynced (a
+// torn file fails its checksum, and a lost one is rebuilt).
+[[nodiscard]] Status replace_cache_file(const std::string& path, std::string_view data);
+
 // A fast 64-bit checksum (FNV-1a over words) of the cache files.
 uint64_t checksum(std::string_view data, uint64_t h = 0xcbf29ce484222325ull);
 

@@ -12,7 +12,7 @@
 //   posta-modseq        the MODSEQ of every message and HIGHESTMODSEQ (modseq_log.h).
 //   posta-index.cache   snapshot of this index, used while the folder is unchanged
 //                       (index_cache.h); posta-headers.cache: header fields for SEARCH
-//                       (header_cache.h).
+//                       (header_cache.h); posta-sort.cache: SORT keys (sort_cache.h).
 //   posta-fts/          the full-text index of SEARCH BODY/TEXT (lib/fts/folder_index.h).
 // The message's identity is its "base" (file name before ':'); flags live in the name
 // (":2,<letters>"), so a flag change (rename) never changes the UID.

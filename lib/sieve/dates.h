@@ -6,19 +6,14 @@
 #include <string>
 #include <string_view>
 
+#include "mime/date.h"
+
 namespace posta::sieve {
 
-struct ZonedTime {
-  std::time_t utc = 0;
-  int offset_minutes = 0;  // east of UTC
-};
-
-// An RFC 5322 date-time ("Tue, 1 Jul 2003 10:52:37 +0200"; obsolete zone names too). For a
-// Received field pass the text after its last ';'.
-std::optional<ZonedTime> parse_mail_date(std::string_view s);
-
-// "+0100" / "-0530" -> minutes east of UTC.
-std::optional<int> parse_zone(std::string_view s);
+// RFC 5322 date-times and zones: mime/date.h.
+using mime::parse_mail_date;
+using mime::parse_zone;
+using mime::ZonedTime;
 
 // The offset of the local zone at t, in minutes.
 int local_offset_minutes(std::time_t t);

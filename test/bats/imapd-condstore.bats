@@ -460,3 +460,159 @@ all_bad(m, ('FETCH 1 BINARY[1.HEADER]', 'FETCH 1 BINARY[TEXT]', 'FETCH 1 BINARY.
 print('ok')
 PY
 }
+
+@test "SORT and THREAD: the same answers as Dovecot's on a 300-message corpus of real-mail header forms" {
+  [ -x /usr/lib/dovecot/imap ] || skip "Dovecot is not installed"
+  chmod 755 "$T"  # Dovecot's imap runs as nobody when the tests run as root
+  export DV_WORK=$T/dovecot
+  conf <<'PY'
+from sortcorpus import corpus, append_all, dovecot_session, COMMANDS
+msgs = corpus()
+m, d = session(), dovecot_session(os.environ['DV_WORK'])
+capable(m, 'SORT', 'SORT=DISPLAY', 'THREAD=ORDEREDSUBJECT', 'THREAD=REFERENCES')
+append_all(m, msgs)
+append_all(d, msgs)
+ok(m, 'SELECT INBOX')
+raw(d, 'SELECT INBOX')
+for c in COMMANDS:
+    tp, up = raw(m, c)
+    td, ud = raw(d, c)
+    # Dovecot writes "* THREAD " for no threads, RFC 5256's grammar "* THREAD"; the tags differ
+    norm = lambda lines: [re.sub(r'\(TAG "[^"]*"\)', '(TAG)', l.rstrip()) for l in lines]
+    expect(tp.split()[0] == td.split()[0] == 'OK' and norm(up) == norm(ud), c, (tp, up, td, ud))
+print('ok')
+PY
+}
+
+@test "SORT and THREAD: hand-computed answers, BAD syntax, NO [BADCHARSET], no EXPUNGE while sorting, hostile References" {
+  conf <<'PY'
+def put(name, headers):
+    with open(os.path.join(MD, 'cur', name + ':2,'), 'w') as f:
+        f.write(headers + '\n\nbody\n')
+put('1.a', 'Subject: Re: [list] Hello\nDate: Tue, 1 Jul 2003 10:00:00 +0200\nFrom: Zed <zed@x.test>\nMessage-ID: <a@x>\nReferences: <root@x>')
+put('2.a', 'Subject: hello (fwd)\nDate: 1 Jul 03 07:00 GMT\nFrom: ann@x.test\nMessage-ID: <b@x>')
+put('3.a', 'Subject: other\nDate: garbage\nFrom: "Bob" <bob@x.test>\nMessage-ID: <c@x>\nIn-Reply-To: <a@x>')
+put('4.a', 'Subject: =?UTF-8?Q?Re=3A_other?=\nDate: Mon, 30 Jun 2003 23:00:00 -0500\nMessage-ID: <d@x>\nReferences: <root@x>')
+m = session()
+ok(m, 'SELECT INBOX')
+for cmd, want in (('SORT (SUBJECT DATE) UTF-8 ALL', '* SORT 2 1 4 3'),
+                  ('SORT (REVERSE FROM) UTF-8 ALL', '* SORT 1 3 2 4'),
+                  ('SORT (DISPLAYFROM) UTF-8 ALL', '* SORT 4 2 3 1'),
+                  ('SORT (DATE) UTF-8 ALL', '* SORT 4 2 1 3'),  # 3: no date, its internal date
+                  ('SORT (DATE) UTF-8 NOT FROM bob', '* SORT 4 2 1'),
+                  ('UID SORT (DATE) UTF-8 ALL', '* SORT 4 2 1 3'),
+                  ('THREAD ORDEREDSUBJECT UTF-8 ALL', '* THREAD (4 3)(2 1)'),
+                  ('THREAD REFERENCES UTF-8 ALL', '* THREAD ((4)(1 3))(2)'),
+                  ('UID THREAD REFERENCES UTF-8 SUBJECT other', '* THREAD (3 4)'),
+                  ('SORT (DATE) UTF-8 SUBJECT nothing', '* SORT'),
+                  ('THREAD REFERENCES UTF-8 SUBJECT nothing', '* THREAD')):
+    t, u = raw(m, cmd)
+    expect(t.startswith('OK') and u == [want], cmd, (t, u))
+t, u = ok(m, 'SORT (DATE) UTF-8 MODSEQ 1')
+# a CONDSTORE-enabling command: HIGHESTMODSEQ announced first (RFC 7162 3.1)
+expect(len(u) == 2 and 'HIGHESTMODSEQ' in u[0] and re.match(r'\* SORT 4 2 1 3 \(MODSEQ \d+\)$', u[1]),
+       'SORT with MODSEQ', u)
+capable(m, 'ESORT')
+ok(m, 'SORT RETURN (SAVE) (REVERSE DATE) UTF-8 1:2')
+t, u = ok(m, 'SEARCH $')
+expect(u == ['* SEARCH 1 2'], 'ESORT SAVE', u)
+t, u = ok(m, 'UID SORT RETURN (MAX ALL) (REVERSE DATE) UTF-8 ALL')
+expect(re.match(r'\* ESEARCH \(TAG "[^"]+"\) UID MAX 4 ALL 3,1:2,4$', u[0]), 'ESORT order', u)
+t, u = raw(m, 'SORT (DATE) KOI8-R ALL')
+expect(t.startswith('NO [BADCHARSET'), 'bad charset', t)
+t, u = raw(m, 'THREAD REFERENCES KOI8-R ALL')
+expect(t.startswith('NO [BADCHARSET'), 'bad charset in THREAD', t)
+all_bad(m, ('SORT DATE UTF-8 ALL', 'SORT () UTF-8 ALL', 'SORT (DATE) UTF-8', 'SORT (DATE)', 'SORT (FOO) UTF-8 ALL',
+            'SORT (REVERSE) UTF-8 ALL', 'SORT (DATE) UTF-8 BOGUS', 'THREAD FOO UTF-8 ALL', 'THREAD UTF-8 ALL',
+            'THREAD REFERENCES', 'UID SORT (DATE)', 'SORT (DATE  SUBJECT) UTF-8 ALL', 'SORT RETURN (FOO) (DATE) UTF-8 ALL',
+            'SORT RETURN (DATE) UTF-8 ALL', 'SORT RETURN () UTF-8 ALL'))
+# Another session expunges: no EXPUNGE before SORT's answer (RFC 3501 7.4.1), then NOOP tells.
+o = session()
+ok(o, 'SELECT INBOX')
+ok(o, 'STORE 2 +FLAGS.SILENT (\\Deleted)')
+ok(o, 'EXPUNGE')
+t, u = ok(m, 'SORT (DATE) UTF-8 ALL')
+expect(u == ['* SORT 4 2 1 3'], 'no EXPUNGE during SORT', u)
+t, u = ok(m, 'NOOP')
+expect('* 2 EXPUNGE' in u, 'EXPUNGE after', u)
+o.logout()
+m.logout()
+# posta-sort.cache: a new session answers from it, a message it lacks is added, a damaged
+# one is ignored and replaced.
+cache = os.path.join(MD, 'posta-sort.cache')
+expect(os.path.getsize(cache) > 0, 'sort cache written')
+put('5.a', 'Subject: Re: early\nDate: Mon, 30 Jun 2003 00:00:00 +0000')
+for damage in (False, True):
+    if damage:
+        with open(cache, 'r+b') as f:
+            f.seek(30)
+            f.write(b'garbage')
+    m = session()
+    ok(m, 'SELECT INBOX')
+    for cmd, want in (('SORT (DATE) UTF-8 ALL', '* SORT 4 3 1 2'), ('SORT (SUBJECT) UTF-8 ALL', '* SORT 4 1 2 3'),
+                      ('THREAD ORDEREDSUBJECT UTF-8 ALL', '* THREAD (4)(3 2)(1)')):
+        t, u = ok(m, cmd)
+        expect(u == [want], cmd + (' after damage' if damage else ''), u)
+    m.logout()
+# Hostile: 3,000 messages with one subject, a References chain given newest first, loops,
+# duplicate Message-IDs and 1,000 references each; answered in bounded time.
+n = 3000
+refs_all = ' '.join('<r%d@x>' % k for k in range(1000))
+for i in range(n):
+    refs = refs_all if i % 100 == 0 else ' '.join('<m%d@x>' % k for k in range(n - i, min(n, n - i + 40)))
+    put('%d.h' % (10 + i), 'Subject: Re: same\nMessage-ID: <m%d@x>\nReferences: %s <m%d@x>' % (n - i - 1 if i % 7 else 5, refs, n - i - 1))
+m = session()
+ok(m, 'SELECT INBOX')
+t0 = time.time()
+for cmd in ('THREAD REFERENCES UTF-8 ALL', 'THREAD ORDEREDSUBJECT UTF-8 ALL', 'SORT (SUBJECT) UTF-8 ALL'):
+    t, u = ok(m, cmd)
+    expect(len(u) == 1 and len(u[0]) > n, cmd, u[:1])
+expect(time.time() - t0 < 10, 'hostile threads take', time.time() - t0)
+ok(m, 'NOOP')
+print('ok')
+PY
+}
+
+@test "COMPRESS=DEFLATE: OK then both directions deflated, early pipelined bytes, NO [COMPRESSIONACTIVE], garbage ends the session" {
+  conf <<'PY'
+import subprocess
+from compress_client import Conn
+deliver(3)
+big = 'Subject: big\r\n\r\n' + ''.join('line %d of a long body\r\n' % i for i in range(20000))
+with open(os.path.join(MD, 'new', '9.big'), 'w') as f:
+    f.write(big)
+def start():
+    p = subprocess.Popen([os.environ['POSTA_BIN'] + '/posta-imapd', '--post-auth'], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    c = Conn(lambda b: (p.stdin.write(b), p.stdin.flush()), lambda: os.read(p.stdout.fileno(), 65536))
+    c.line()  # the greeting of the post-auth process
+    return p, c
+p, c = start()
+t, u = c.cmd('CAPABILITY')
+expect('COMPRESS=DEFLATE' in u[0].split(), 'capability', u)
+for bad in ('COMPRESS', 'COMPRESS FOO', 'COMPRESS DEFLATE x', 'COMPRESS "DEFLATE'):
+    t, u = c.cmd(bad)
+    expect(t.split()[1] == 'BAD', bad, t)
+t, u = c.compress(pipelined=b'p1 SELECT INBOX\r\n')
+expect(t.split()[1] == 'OK', 'COMPRESS', t)
+t, u = c.reply('p1')
+expect(t.split()[1] == 'OK' and '* 4 EXISTS' in u, 'pipelined SELECT', (t, u))
+t, u = c.cmd('FETCH 4 BODY[TEXT]')
+expect(t.split()[1] == 'OK' and big.split('\r\n\r\n', 1)[1] in u[0], 'big FETCH', (t, len(u[0])))
+expect(c.de.unused_data == b'', 'no bytes after the stream')
+t, u = c.cmd('COMPRESS DEFLATE')
+expect(t.split()[1:3] == ['NO', '[COMPRESSIONACTIVE]'], 'second COMPRESS', t)
+t, u = c.cmd('UID SEARCH ALL')
+expect(u == ['* SEARCH 1 2 3 4'], 'after', u)
+t, u = c.cmd('LOGOUT')
+expect(u == ['* BYE Logging out'] and t.split()[1] == 'OK', 'LOGOUT', (t, u))
+expect(p.wait(10) == 0, 'exit')
+# Not deflate data after the OK: the session ends, no crash, nothing more sent.
+p, c = start()
+t, u = c.compress()
+p.stdin.write(b'\xff\xfe this is not deflate\r\n' * 10)
+p.stdin.flush()
+expect(p.wait(10) == 0, 'garbage: clean end')
+print('ok')
+PY
+}

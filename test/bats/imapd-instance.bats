@@ -72,6 +72,37 @@ PY
   assert_line OK
 }
 
+@test "COMPRESS=DEFLATE inside TLS (imaps through posta-tlsd), as imaplib-based clients do it" {
+  run $PY - "$IMAPS_PORT" "$FIX" <<'PY'
+import socket, ssl, sys
+sys.path.insert(0, sys.argv[2])
+from compress_client import Conn
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+s = ctx.wrap_socket(socket.create_connection(('127.0.0.1', int(sys.argv[1]))))
+c = Conn(s.sendall, lambda: s.recv(65536))
+c.line()
+t, u = c.cmd('COMPRESS DEFLATE')
+print('before login', t.split()[1])
+t, u = c.cmd('LOGIN alice@example.test secret-one')
+print('login', t.split()[1], 'COMPRESS=DEFLATE' in t)
+print('compress', c.compress()[0].split()[1])
+t, u = c.cmd('SELECT INBOX')
+print('select', t.split()[1])
+t, u = c.cmd('LIST "" "*"')
+print('list', t.split()[1], len(u) > 0)
+print('again', ' '.join(c.cmd('COMPRESS DEFLATE')[0].split()[1:3]))
+print('logout', c.cmd('LOGOUT')[0].split()[1])
+PY
+  assert_success
+  assert_line 'before login BAD'
+  assert_line 'login OK True'
+  assert_line 'compress OK'
+  assert_line 'select OK'
+  assert_line 'list OK True'
+  assert_line 'again NO [COMPRESSIONACTIVE]'
+  assert_line 'logout OK'
+}
+
 @test "master user login user*admin opens the user's mailbox and is logged" {
   run $PY - "$IMAP_PORT" <<'PY'
 import imaplib, sys

@@ -128,3 +128,14 @@ dovecot_pids() { cat "$DV/run/master.pid" 2>/dev/null; }
 posta_password_hash() {
   "$POSTA_BIN/posta-user" --home "$PH" export | awk -F'\t' '$1 == "user1@bench.test" {print $2}'
 }
+# dovecot_imap_port: the port of the running throwaway Dovecot's imap listener
+dovecot_imap_port() { sed -n '/inet_listener imap {/,/}/s/ *port = //p' "$DV/dovecot.conf"; }
+# dovecot_serve_settled MAILDIR: the maildir made settled (posta may trust its caches) and
+# owned by the posta instance's user, then served by a throwaway Dovecot too
+dovecot_serve_settled() {
+  touch -d '-1 min' "$1/new" "$1/cur"
+  chown -R "$(stat -c %U "$PH")" "$1"
+  dovecot_setup "$1" "$(free_port)" "$(free_port)"
+}
+# setup_figures: figure lines of a first (cache-building) run, marked as setup figures
+setup_figures() { sed 's/^figure: /&setup /' >&2; }

@@ -37,16 +37,12 @@ for i in range(n):
     with open(os.path.join(md, 'cur', name), 'w') as f:
         f.write('From: a%d@example.org\nSubject: message %d\nMessage-ID: <%d@bench>\n\nbody %d\n' % (i, i, i, i))
 PY
-    touch -d '-1 min' "$md/new" "$md/cur"  # a settled folder: the cache may be trusted
-    chown -R "$(stat -c %U "$PH")" "$md"
-    dovecot_setup "$md" "$(free_port)" "$(free_port)" || exit 1
+    dovecot_serve_settled "$md" || exit 1
     # the first open of each server builds its cache or index
-    measure "$IMAP_PORT" user7@bench.test posta-first 2>&1 | sed 's/^figure: /&setup /' >&2
-    port=$(sed -n '/inet_listener imap {/,/}/s/ *port = //p' "$DV/dovecot.conf")
-    measure "$port" bench dovecot-first 2>&1 | sed 's/^figure: /&setup /' >&2 ;;
+    measure "$IMAP_PORT" user7@bench.test posta-first 2>&1 | setup_figures
+    measure "$(dovecot_imap_port)" bench dovecot-first 2>&1 | setup_figures ;;
   posta) r=$(measure "$IMAP_PORT" user7@bench.test posta) && echo "$r ms $(peak_kb $(posta_pids))" ;;
   peer)
-    port=$(sed -n '/inet_listener imap {/,/}/s/ *port = //p' "$DV/dovecot.conf")
-    r=$(measure "$port" bench dovecot) && echo "$r ms $(peak_kb $(dovecot_pids))" ;;
+    r=$(measure "$(dovecot_imap_port)" bench dovecot) && echo "$r ms $(peak_kb $(dovecot_pids))" ;;
   teardown) dovecot_stop; posta_bench_stop ;;
 esac
