@@ -42,13 +42,13 @@ case $1 in
   check) [ -x "$POSTA_BIN/posta-imapd" ] && command -v dovecot ;;
   setup)
     posta_bench_setup || exit 1
-    md=$PH/mail/bench.test/user8
+    md=$PH/mail/bench.test/user10
     $PY "$BENCH_LIB/sort_corpus.py" "$md" "$N" || exit 1
     dovecot_serve_settled "$md" || exit 1
     # the first SORT/THREAD of each server builds its caches
-    measure "$IMAP_PORT" user8@bench.test posta-first 2>&1 | setup_figures
+    measure "$IMAP_PORT" user10@bench.test posta-first 2>&1 | setup_figures
     measure "$(dovecot_imap_port)" bench dovecot-first 2>&1 | setup_figures ;;
-  posta) r=$(measure "$IMAP_PORT" user8@bench.test posta) && echo "$r ms $(peak_kb $(posta_pids))" ;;
+  posta) r=$(measure "$IMAP_PORT" user10@bench.test posta) && echo "$r ms $(peak_kb $(posta_pids))" ;;
   peer)
     r=$(measure "$(dovecot_imap_port)" bench dovecot) && same_answers && echo "$r ms $(peak_kb $(dovecot_pids))" ;;
   teardown) dovecot_stop; posta_bench_stop ;;
