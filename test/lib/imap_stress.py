@@ -6,7 +6,8 @@ against the protocol (RFC 3501) and against the client's own view of the mailbox
 usage: imap_stress.py [--clients 10] [--seconds 15] [--seed N] [--mailbox INBOX]
                       (--command "posta-imapd --post-auth" | --port P --user U --password W)
 
-Counted as errors: a BAD, a NO, a dropped connection, a line that is not an IMAP response,
+Counted as errors: a BAD, a NO (but NO [EXPUNGEISSUED] to COPY, MOVE, FETCH or STORE of
+messages another client expunged, RFC 5530), a dropped connection, a line that is not an IMAP response,
 and an unexpected response: a sequence number beyond what the client was told exists, an
 EXPUNGE during FETCH, STORE or SEARCH (RFC 3501 7.4.1), EXISTS going down, anything but BYE
 and OK after LOGOUT. Prints "ok clients=.. commands=.. errors=0 seconds=.. commands/s=.."
@@ -102,7 +103,11 @@ class Client:
             l = raw.decode('utf-8', 'replace')
             if l.startswith(tag + ' '):
                 status = l.split(' ', 2)[1]
-                if status != 'OK':
+                # NO [EXPUNGEISSUED] (RFC 5530): a COPY, MOVE, FETCH or STORE of messages
+                # another session expunged meanwhile may be refused so; that is no error
+                gone = status == 'NO' and l.split(' ', 3)[2:3] == ['[EXPUNGEISSUED]'] and \
+                    verb in ('COPY', 'MOVE', 'FETCH', 'STORE')
+                if status != 'OK' and not gone:
                     self.error('%s -> %s' % (text[:60], l[:200]))
                 return status, untagged
             untagged.append(l)
