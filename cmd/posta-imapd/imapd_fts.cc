@@ -1,9 +1,9 @@
 #include "imapd_fts.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 
+#include "control/control.h"
+#include "fts/changed_folders.h"
 #include "imapd_session.h"
 #include "log/log.h"
 
@@ -30,17 +30,19 @@ fts::UidHits fts_hits(const imap::SearchKey& k, fts::FolderIndex& index) {
   }
 }
 
-void fts_catch_up(const mailstore::MailboxIndex& ix, std::chrono::milliseconds budget, bool existing_only) {
-  if (existing_only && ::access(fts::index_dir(ix.folder()).c_str(), F_OK) != 0) return;
+void fts_catch_up(const mailstore::MailboxIndex& ix, std::chrono::milliseconds budget) {
   auto r = fts::catch_up(ix, budget);
   if (!r) return log::warning(r.error().what);
   if (r->rebuilt) log::info("full-text index of ", ix.folder(), " was unusable: rebuilding");
 }
 
-void Session::index_after_answer(const mailstore::MailboxIndex& ix, bool after_search) {
+void Session::catch_up_after_answer(const mailstore::MailboxIndex& ix) {
   (void)out_.flush();
-  if (after_search) fts_catch_up(ix, kSearchCatchUp, false);
-  else fts_catch_up(ix, kAppendCatchUp, true);
+  fts_catch_up(ix, kSearchCatchUp);
+}
+
+void note_changed(const mailstore::MailboxIndex& ix) {
+  if (auto s = fts::mark_changed(posta_home(), ix.folder()); !s) log::warning(s.error().what);
 }
 
 }  // namespace posta::imapd

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "imapd_fts.h"
 #include "imapd_session.h"
 #include "log/log.h"
 #include "maildir/quota.h"
@@ -349,7 +350,7 @@ void Session::cmd_append(const std::string& tag, Parser& p) {
     (void)maildir::Quota(maildir_, *limit).add(static_cast<int64_t>(total), static_cast<int64_t>(items.size()));
   if (sel_ && sel_->name == *name) sel_->dirty = true;
   ok(tag, "[APPENDUID " + std::to_string(ix->uid_validity()) + " " + uids + "] APPEND completed");
-  index_after_answer(*ix, false);
+  note_changed(*ix);
 }
 
 }  // namespace posta::imapd

@@ -250,7 +250,7 @@ void Session::cmd_search(const std::string& tag, Parser& p, bool uid) {
 
 void Session::fts_after_answer() {
   if (fts_discard_) (void)fts::discard(sel_->index->folder());
-  if (fts_catch_up_) index_after_answer(*sel_->index, true);
+  if (fts_catch_up_) catch_up_after_answer(*sel_->index);
   fts_discard_ = fts_catch_up_ = false;
 }
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "imapd_fts.h"
 #include "imapd_session.h"
 #include "log/log.h"
 #include "control/control.h"
@@ -94,8 +95,10 @@ void Session::take_recent(size_t first) {
 void Session::close_mailbox(bool expunge) {
   if (expunge && !sel_->read_only) {
     auto all = sel_->index->messages();
+    bool removed = false;
     for (auto& m : std::vector<mailstore::MessageInfo>(all.begin(), all.end()))
-      if (m.has_flag('T') && keep_if_held(m)) (void)sel_->index->remove(m.uid);
+      if (m.has_flag('T') && keep_if_held(m) && sel_->index->remove(m.uid)) removed = true;
+    if (removed) note_changed(*sel_->index);
   }
   sel_.reset();
 }
@@ -210,6 +213,7 @@ void Session::cmd_expunge(const std::string& tag, Parser& p, bool uid) {
   if (condstore_) sync(true);  // the VANISHED or EXPUNGE lines before the new HIGHESTMODSEQ
   ok(tag, (condstore_ ? "[HIGHESTMODSEQ " + std::to_string(sel_->index->highest_modseq()) + "] " : std::string()) +
               "EXPUNGE completed");
+  if (count) note_changed(*sel_->index);
 }
 
 // Moving mail into or out of the \Junk folder teaches the spam filter unless the admin turned that off
@@ -280,8 +284,9 @@ void Session::cmd_copy(const std::string& tag, Parser& p, bool uid, bool move) {
     out_.line("* OK " + code + "Moved");
     for (uint32_t u : moved) (void)sel_->index->remove(u);
     ok(tag, "MOVE completed");
+    if (!moved.empty()) note_changed(*sel_->index);
   }
-  if (!moved.empty()) index_after_answer(*target, false);
+  if (!moved.empty()) note_changed(*target);
 }
 
 void Session::cmd_idle(const std::string& tag) {

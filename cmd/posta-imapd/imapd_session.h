@@ -180,7 +180,7 @@ class Session {
   std::optional<std::string_view> cached_fields(const mailstore::MessageInfo& mi);
   // Sends the command's answer, then fts_catch_up() (imapd_fts.cc): the client never waits
   // for indexing.
-  void index_after_answer(const mailstore::MailboxIndex& ix, bool after_search);
+  void catch_up_after_answer(const mailstore::MailboxIndex& ix);
   // After the answer to a command that ran search_matching(): a damaged index discarded,
   // then the folder's index caught up when the search scanned messages it lacks.
   void fts_after_answer();

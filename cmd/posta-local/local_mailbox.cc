@@ -5,6 +5,7 @@
 
 #include "accounts/mailbox.h"
 #include "base/strings.h"
+#include "fts/changed_folders.h"
 #include "local.h"
 #include "log/log.h"
 #include "maildir/maildir.h"
@@ -105,6 +106,8 @@ Delivery store(Context& ctx, const accounts::UserRecord& user, const std::string
     }
   }
   maildir::clean_tmp(dir, ctx.now);
+  // the mailtasks service's indexer adds it to the full-text index within seconds
+  if (auto s = fts::mark_changed(ctx.home, dir); !s) log::warning(s.error().what);
   return ok("delivered to " + user.address + (folder.empty() ? "" : " folder " + folder) + " " + name);
 }
 

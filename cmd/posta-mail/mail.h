@@ -33,6 +33,7 @@ struct Opts {
   bool json = false;
   bool dry_run = false;
   bool rebuild = false;  // index
+  bool changed = false;  // index --changed
   std::string to_folder;  // move
   // fetch
   std::string address, folder, part;
@@ -98,6 +99,9 @@ void audit_lookup(const Opts& o, const std::string& action, const mailsearch::Qu
 void write_audit(const Opts& o, const std::vector<audit::Record>& records);
 // Progress on stderr when it is a terminal: "\rlabel done/total".
 void show_progress(const char* label, size_t done, size_t total);
+
+// Marks a folder whose messages came or went for the full-text indexer (mail_index.cc).
+void note_changed(const Opts& o, const std::string& folder_dir);
 
 // --user, --domain, --all on a subcommand.
 void add_scope_options(CLI::App* sc, Opts& o);

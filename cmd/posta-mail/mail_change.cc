@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <map>
+#include <set>
 #include <memory>
 
 #include "accounts/address.h"
@@ -29,16 +30,19 @@ struct Change {
   std::map<std::string, std::pair<int64_t, int64_t>> quota;  // user -> bytes, messages removed
 };
 
-// Calls fn(index, info, hit) for every hit still in its folder, one index open a folder.
+// Calls fn(index, info, hit) for every hit still in its folder, one index open a folder;
+// then marks those folders changed for the full-text indexer.
 template <class Fn>
-void each_present(const std::vector<Hit>& hits, Fn fn) {
+void each_present(const Opts& o, const std::vector<Hit>& hits, Fn fn) {
   std::unique_ptr<mailstore::MailboxIndex> ix;
   std::string open_dir;
+  std::set<std::string> touched;
   for (const auto& h : hits) {
     std::string dir = mailstore::Folders(h.maildir).dir(h.folder);
     if (dir != open_dir) {
       auto opened = mailstore::MailboxIndex::open(dir);
       open_dir = dir;
+      touched.insert(dir);
       ix = opened ? std::make_unique<mailstore::MailboxIndex>(std::move(*opened)) : nullptr;
       if (!opened) log::warning(h.user, " ", h.folder, ": ", opened.error().what);
     }
@@ -46,6 +50,7 @@ void each_present(const std::vector<Hit>& hits, Fn fn) {
     const auto* mi = ix->find(h.uid);
     if (mi) fn(*ix, *mi, h);
   }
+  for (const auto& dir : touched) note_changed(o, dir);
 }
 
 // Appends the quota deltas the way posta-imapd does: only to a maildirsize that exists.
@@ -105,7 +110,7 @@ int move(const Opts& o) {
   std::string detail = "to " + *to + "; query: " + mailsearch::to_text(p->query);
   std::map<std::string, std::unique_ptr<mailstore::MailboxIndex>> targets;  // maildir -> index of *to
   Change c;
-  each_present(p->hits, [&](mailstore::MailboxIndex& ix, const mailstore::MessageInfo& mi, const Hit& h) {
+  each_present(o, p->hits, [&](mailstore::MailboxIndex& ix, const mailstore::MessageInfo& mi, const Hit& h) {
     auto& target = targets[h.maildir];
     if (!target) {
       mailstore::Folders folders(h.maildir);
@@ -121,6 +126,8 @@ int move(const Opts& o) {
     c.done.push_back(h);
     c.records.push_back(audit_record(o, "move", h, detail + "; new UID " + std::to_string(*nu)));
   });
+  for (const auto& [maildir, target] : targets)
+    if (target) note_changed(o, target->folder());
   write_audit(o, c.records);
   return finish(o, "moved", c.done, p->hits.size());
 }
@@ -139,7 +146,7 @@ std::vector<Hit> remove_hits(const Opts& o, const std::vector<accounts::UserReco
   Change c;
   std::string home = admin::home_or_default(o.home);
   auto holds = Control(home).lines("legalhold");
-  each_present(hits, [&](mailstore::MailboxIndex& ix, const mailstore::MessageInfo& mi, const Hit& h) {
+  each_present(o, hits, [&](mailstore::MailboxIndex& ix, const mailstore::MessageInfo& mi, const Hit& h) {
     int64_t bytes = static_cast<int64_t>(mi.size);
     if (retention::on_hold(holds, h.user))  // the held store gets it first, or it stays
       if (auto s = retention::keep_copy(home, h.user, ix.path(mi)); !s)

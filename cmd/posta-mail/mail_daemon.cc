@@ -1,8 +1,12 @@
 // posta-mail daemon: the mailtasks service. The passes an administrator would otherwise run
 // from cron, each in a child (posta-mail itself): retention (control/retentioninterval,
 // default a day) and the full-text index catch-up of every folder (control/indexinterval,
-// default ten minutes), each at start and then on its schedule; SIGHUP: both now.
+// default ten minutes), each at start and then on its schedule; SIGHUP: both now. Between
+// them it watches the full-text index's marks of changed folders (lib/fts/changed_folders.h)
+// and runs `index --changed` once some appear, at most every kChangedSpacing seconds, so
+// that a delivered or appended message is indexed within seconds.
 #include <signal.h>
+#include <sys/inotify.h>
 
 #include <algorithm>
 #include <ctime>
@@ -12,8 +16,11 @@
 #include "control/control.h"
 #include "daemon/daemon.h"
 #include "daemon/periodic.h"
+#include "fts/changed_folders.h"
+#include "io/fd.h"
 #include "log/log.h"
 #include "mail.h"
+#include "mailstore/store_dir.h"
 #include "proc/privilege.h"
 
 namespace posta::mailcmd {
@@ -27,6 +34,28 @@ struct Task {
   time_t next = 0;
 };
 
+// Changed-folder passes start at most this often (seconds), so that a stream of deliveries
+// is indexed in batches.
+constexpr time_t kChangedSpacing = 2;
+
+// An inotify descriptor that is readable once a mark is renamed into the marks' directory;
+// an empty Fd (and a warning) when that cannot be watched: the periodic pass still indexes.
+Fd watch_changed(const std::string& home) {
+  auto dir = mailstore::ensure_store_dir(home, ".fts-changed");
+  Fd fd(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
+  if (!dir || !fd || ::inotify_add_watch(fd.get(), dir->c_str(), IN_MOVED_TO) < 0) {
+    log::warning("not watching ", fts::changed_dir(home), ": ", dir ? sys_error("inotify").what : dir.error().what);
+    return Fd();
+  }
+  return fd;
+}
+
+void drain(int fd) {
+  char buf[4096];
+  while (::read(fd, buf, sizeof buf) > 0) {
+  }
+}
+
 int mail_tasks(const Opts& o) {
   auto d = Daemon::start(Readiness{o.ready_fd, false}, {SIGTERM, SIGINT, SIGHUP, SIGCHLD});
   if (!d) return report(d.error());
@@ -37,7 +66,22 @@ int mail_tasks(const Opts& o) {
   Control control(home);
   Task tasks[] = {{"retention", {"retention"}, "retentioninterval", 86400},
                   {"index", {"index", "--all"}, "indexinterval", 600}};
+  Fd changes = watch_changed(home);
+  bool changed = true;  // marks left while the service was down
+  time_t last_changed = 0;
+  // unwatched, the marks are taken every minute
+  const time_t spacing = changes ? kChangedSpacing : 60;
   for (;;) {
+    if (changed && ::time(nullptr) >= last_changed + spacing) {
+      last_changed = ::time(nullptr);
+      changed = !changes;
+      if (changes) drain(changes.get());
+      std::string err;
+      int rc = run_self(*d, {"posta-mail", "--home", home, "index", "--changed"}, err);
+      if (rc == -1) return kExitOk;
+      if (rc != 0)
+        log::warning("changed-folder index pass failed: ", err.empty() ? "posta-mail exited " + std::to_string(rc) : err);
+    }
     for (auto& t : tasks) {
       time_t start = ::time(nullptr);
       if (start < t.next) continue;
@@ -53,9 +97,15 @@ int mail_tasks(const Opts& o) {
       t.next = start + std::max(60LL, control.number(t.interval, t.default_interval));
     }
     time_t next = std::min_element(std::begin(tasks), std::end(tasks), [](auto& a, auto& b) { return a.next < b.next; })->next;
-    if (!wait_until(*d, next)) return kExitOk;
-    if (::time(nullptr) < next)  // SIGHUP: every pass now
-      for (auto& t : tasks) t.next = 0;
+    if (changed) next = std::min(next, last_changed + spacing);
+    switch (wait_for(*d, next, changed || !changes ? -1 : changes.get())) {
+      case Wake::kStop: return kExitOk;
+      case Wake::kHangup:  // every pass now
+        for (auto& t : tasks) t.next = 0;
+        break;
+      case Wake::kReadable: changed = true; break;
+      case Wake::kDue: break;
+    }
   }
 }
 
@@ -64,7 +114,8 @@ int mail_tasks(const Opts& o) {
 void register_daemon(CLI::App& app, Opts& o, Action& action) {
   auto* sc = app.add_subcommand("daemon",
                                 "the mailtasks service: retention passes (control/retentioninterval, default 86400 s) and "
-                                "full-text index catch-ups (control/indexinterval, default 600 s); SIGHUP: both now");
+                                "full-text index catch-ups (control/indexinterval, default 600 s, and of changed folders "
+                                "within seconds); SIGHUP: both now");
   sc->add_option("-d,--ready-fd", o.ready_fd, "s6 readiness: write a newline to this descriptor once started");
   sc->callback([&] { action = [&] { return mail_tasks(o); }; });
 }

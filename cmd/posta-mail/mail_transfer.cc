@@ -206,6 +206,7 @@ int import_mail(const Opts& o) {
   if (count && ::access((folders.maildir() + "/maildirsize").c_str(), F_OK) == 0)
     if (auto s = quota.add(bytes, count); !s) log::warning("quota of ", u->address, ": ", s.error().what);
   if (count) {
+    note_changed(o, ix->folder());
     Hit h{u->address, "", *name, 0, 0, 0, "", "", "", "", ""};
     auto r = audit_record(o, "import", h, std::to_string(count) + " messages from " + o.source);
     r.uids = audit::uid_set(uids);

@@ -14,6 +14,7 @@
 #include "admin/tool.h"
 #include "base/strings.h"
 #include "io/fd.h"
+#include "mailstore/store_dir.h"
 
 namespace posta::audit {
 namespace {
@@ -27,22 +28,9 @@ std::string user_name(uid_t uid) {
   return "?";
 }
 
-// The owner of mail/ receives what root creates, so that the mail store owner's processes
-// (posta-imapd's master sessions) can still append.
-void hand_to_mail_owner(const std::string& home, const std::string& path) {
-  if (::geteuid() != 0) return;
-  struct stat st{};
-  if (::stat((home + "/mail").c_str(), &st) != 0) return;
-  (void)!::chown(path.c_str(), st.st_uid, st.st_gid);
-}
-
 Status ensure_dir(const std::string& home) {
-  std::string dir = log_dir(home);
-  if (::mkdir(dir.c_str(), 0700) == 0) {
-    hand_to_mail_owner(home, dir);
-    return {};
-  }
-  if (errno != EEXIST) return fail_sys("unable to create " + dir);
+  auto dir = mailstore::ensure_store_dir(home, ".audit");
+  if (!dir) return std::unexpected(dir.error());
   return {};
 }
 
@@ -82,7 +70,7 @@ Status append(const std::string& home, const std::vector<Record>& records) {
   bool existed = ::access(path.c_str(), F_OK) == 0;
   auto fd = open_fd(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   if (!fd) return std::unexpected(fd.error());
-  if (!existed) hand_to_mail_owner(home, path);
+  if (!existed) mailstore::hand_to_mail_owner(home, path);
   for (const auto& r : records)
     if (auto s = write_all(fd->get(), encode(r) + "\n"); !s) return fail("unable to append to " + path + ": " + s.error().what);
   return {};

@@ -1,12 +1,14 @@
 #include "daemon/periodic.h"
 
 #include <signal.h>
+#include <poll.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <ctime>
 
 namespace posta {
@@ -46,13 +48,20 @@ int run_self(Daemon& d, const std::vector<std::string>& args, std::string& err) 
   }
 }
 
-bool wait_until(Daemon& d, int64_t next) {
+bool wait_until(Daemon& d, int64_t next) { return wait_for(d, next, -1) != Wake::kStop; }
+
+Wake wait_for(Daemon& d, int64_t next, int fd) {
   while (::time(nullptr) < next) {
-    auto sig = d.wait_signal(int(std::min<int64_t>(next - ::time(nullptr), 60) * 1000));
-    if (sig && (*sig == SIGTERM || *sig == SIGINT)) return false;
-    if (sig && *sig == SIGHUP) return true;
+    pollfd fds[2] = {{d.signal_fd(), POLLIN, 0}, {fd, POLLIN, 0}};
+    int n = ::poll(fds, fd >= 0 ? 2 : 1, int(std::min<int64_t>(next - ::time(nullptr), 60) * 1000));
+    if (n < 0 && errno != EINTR) return Wake::kStop;
+    while (auto sig = d.next_signal()) {
+      if (*sig == SIGTERM || *sig == SIGINT) return Wake::kStop;
+      if (*sig == SIGHUP) return Wake::kHangup;
+    }
+    if (n > 0 && fd >= 0 && (fds[1].revents & POLLIN)) return Wake::kReadable;
   }
-  return true;
+  return Wake::kDue;
 }
 
 }  // namespace posta

@@ -25,4 +25,8 @@ int run_self(Daemon& d, const std::vector<std::string>& args, std::string& err);
 // or SIGINT; true once it is that time, or on SIGHUP (a run now).
 bool wait_until(Daemon& d, int64_t next);
 
+// wait_until's wait, also watching fd (when >= 0): why it returned.
+enum class Wake { kStop, kDue, kHangup, kReadable };
+Wake wait_for(Daemon& d, int64_t next, int fd);
+
 }  // namespace posta

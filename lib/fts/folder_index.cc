@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <filesystem>
 #include <random>
 #include <xapian.h>
@@ -125,24 +126,41 @@ Status discard(const std::string& folder) {
   return {};
 }
 
-Status compact(const std::string& folder) {
-  std::string dir = index_dir(folder);
-  std::string tag = std::to_string(::getpid()) + "." + std::to_string(std::random_device{}());
-  std::string fresh = dir + ".compact." + tag, old = dir + ".discarded." + tag;
+namespace {
+
+std::string aside_tag() { return std::to_string(::getpid()) + "." + std::to_string(std::random_device{}()); }
+
+// Puts the index built in fresh in the place of the folder's, and removes the old one.
+Status swap_in(const std::string& folder, const std::string& fresh, const std::string& tag) {
+  std::string dir = index_dir(folder), old = dir + ".discarded." + tag;
   std::error_code ec;
-  try {
-    Xapian::Database(dir).compact(fresh, Xapian::DBCOMPACT_NO_RENUMBER);
-  } catch (const Xapian::Error& e) {
+  if (::rename(dir.c_str(), old.c_str()) != 0 && errno != ENOENT) {
+    auto err = fail_sys("unable to swap in " + fresh);
     std::filesystem::remove_all(fresh, ec);
-    return fail("unable to compact " + dir + ": " + e.get_description());
+    return err;
   }
-  if (::rename(dir.c_str(), old.c_str()) != 0 || ::rename(fresh.c_str(), dir.c_str()) != 0) {
+  if (::rename(fresh.c_str(), dir.c_str()) != 0) {
     auto err = fail_sys("unable to swap in " + fresh);
     std::filesystem::remove_all(fresh, ec);
     return err;
   }
   std::filesystem::remove_all(old, ec);
   return {};
+}
+
+}  // namespace
+
+Status compact(const std::string& folder) {
+  std::string dir = index_dir(folder), tag = aside_tag();
+  std::string fresh = dir + ".compact." + tag;
+  try {
+    Xapian::Database(dir).compact(fresh, Xapian::DBCOMPACT_NO_RENUMBER);
+  } catch (const Xapian::Error& e) {
+    std::error_code ec;
+    std::filesystem::remove_all(fresh, ec);
+    return fail("unable to compact " + dir + ": " + e.get_description());
+  }
+  return swap_in(folder, fresh, tag);
 }
 
 namespace {
@@ -153,8 +171,12 @@ CatchUpStats fill(Xapian::WritableDatabase& db, const mailstore::MailboxIndex& i
   CatchUpStats st;
   std::vector<uint32_t> have = all_docids(db);
   std::vector<const mailstore::MessageInfo*> todo;
-  for (const auto& m : ix.messages())
-    if (!std::binary_search(have.begin(), have.end(), m.uid)) todo.push_back(&m);
+  size_t live = 0;
+  for (const auto& m : ix.messages()) {
+    if (std::binary_search(have.begin(), have.end(), m.uid)) ++live;
+    else todo.push_back(&m);
+  }
+  st.dead = have.size() - live;
   st.left = todo.size();
   for (const auto* m : todo) {
     if (st.added > 0 && std::chrono::steady_clock::now() >= deadline) break;
@@ -164,7 +186,13 @@ CatchUpStats fill(Xapian::WritableDatabase& db, const mailstore::MailboxIndex& i
     if (st.added % kCommitEvery == 0) db.commit();
   }
   db.commit();
+  st.documents = live + st.added + st.dead;
   return st;
+}
+
+void start_index(Xapian::WritableDatabase& db, uint32_t uid_validity) {
+  db.set_metadata("format", kFormat);
+  db.set_metadata("uidvalidity", std::to_string(uid_validity));
 }
 
 }  // namespace
@@ -180,8 +208,7 @@ Result<CatchUpStats> catch_up(const mailstore::MailboxIndex& ix, std::chrono::mi
       Xapian::WritableDatabase db(index_dir(folder), Xapian::DB_CREATE_OR_OPEN | Xapian::DB_NO_TERMLIST);
       if (!matches_folder(db, ix.uid_validity())) {
         if (db.get_doccount() > 0) throw Xapian::DatabaseError("index of another UIDVALIDITY or format");
-        db.set_metadata("format", kFormat);
-        db.set_metadata("uidvalidity", std::to_string(ix.uid_validity()));
+        start_index(db, ix.uid_validity());
       }
       CatchUpStats st = fill(db, ix, deadline);
       st.rebuilt = rebuilt;
@@ -196,6 +223,23 @@ Result<CatchUpStats> catch_up(const mailstore::MailboxIndex& ix, std::chrono::mi
       rebuilt = true;
     }
   }
+}
+
+bool worth_rebuilding(const CatchUpStats& st) { return st.dead > 0 && st.dead * 4 >= st.documents; }
+
+Status rebuild_aside(const mailstore::MailboxIndex& ix) {
+  std::string tag = aside_tag(), fresh = index_dir(ix.folder()) + ".build." + tag;
+  try {
+    Xapian::WritableDatabase db(fresh, Xapian::DB_CREATE | Xapian::DB_NO_TERMLIST);
+    start_index(db, ix.uid_validity());
+    (void)fill(db, ix, std::chrono::steady_clock::time_point::max());
+    db.close();
+  } catch (const Xapian::Error& e) {
+    std::error_code ec;
+    std::filesystem::remove_all(fresh, ec);
+    return fail("unable to rebuild the full-text index of " + ix.folder() + ": " + e.get_description());
+  }
+  return swap_in(ix.folder(), fresh, tag);
 }
 
 }  // namespace posta::fts

@@ -62,6 +62,8 @@ struct CatchUpStats {
   size_t left = 0;      // messages still without one (the budget ran out)
   bool busy = false;    // another process holds the index: nothing done
   bool rebuilt = false; // the index was unusable and started again
+  size_t dead = 0;      // documents of messages no longer in the folder (expunged)
+  size_t documents = 0; // documents in the index after the pass, dead ones included
 };
 
 // Adds a document for each message of ix that has none, ascending UID, until budget has
@@ -69,6 +71,16 @@ struct CatchUpStats {
 // and at the end. With rebuild, starts from an empty index.
 [[nodiscard]] Result<CatchUpStats> catch_up(const mailstore::MailboxIndex& ix, std::chrono::milliseconds budget,
                                             bool rebuild = false);
+// Whether the documents of expunged messages are a quarter of the index or more, so that
+// rebuild_aside() is worth its cost: a rebuild indexes at most three live messages for each
+// dead one it drops.
+bool worth_rebuilding(const CatchUpStats& st);
+// Builds the index of ix's messages anew beside the folder's and swaps it in: how the
+// documents of expunged messages go (a document cannot be deleted from an index without
+// termlists, and building without them is most of indexing's speed). Searches meanwhile use
+// the old index; documents another process adds meanwhile are lost to the index (their
+// messages are scanned and indexed again).
+[[nodiscard]] Status rebuild_aside(const mailstore::MailboxIndex& ix);
 // Removes the folder's index (renamed aside first, so that a process with it open is not
 // disturbed). A missing index is no error.
 [[nodiscard]] Status discard(const std::string& folder);

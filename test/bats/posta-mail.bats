@@ -387,8 +387,8 @@ fts_block() { as_owner sh -c 'rm -rf "$1/posta-fts" && touch "$1/posta-fts"' - "
   for x in "$FTS_MD"/posta-fts/*; do printf 'garbage' >"$x"; done
   fts_mail >"$FTS_T/damaged.mail"
   diff "$FTS_T/scan.mail" "$FTS_T/damaged.mail"
-  # rebuilt (and compacted) by the admin, then an APPEND (indexed at once) and an EXPUNGE,
-  # then the scan again
+  # rebuilt (and compacted) by the admin, then an APPEND and an EXPUNGE (marked, not indexed:
+  # no indexer runs here), then the scan again
   run posta mail index --rebuild --user erin@example.test
   assert_success
   assert_output --regexp 'indexed 300 messages in [0-9]+ folders'
@@ -401,4 +401,54 @@ fts_block() { as_owner sh -c 'rm -rf "$1/posta-fts" && touch "$1/posta-fts"' - "
   # the imapd sessions said nothing but the blocked index
   run grep -v -e 'posta-fts' -e ' login user=' -e ' logout user=' "$FTS_T/imapd.err"
   assert_output ''
+}
+
+# indexed_by_changed_passes LOG: the messages the mailtasks service's changed-folder passes indexed
+indexed_by_changed_passes() { grep -o 'indexed [0-9]* messages in [0-9]* changed' "$1" | awk '{s += $2} END {print s + 0}'; }
+
+@test "full-text index at delivery: the indexer takes what posta-local, IMAP and posta-mail marked, and drops expunged documents" {
+  posta user add gina@example.test --no-password >&2
+  local md=$PH/mail/example.test/gina log="$BATS_TEST_TMPDIR/mailtasks.log" i
+  "$POSTA_BIN/posta-mail" --home "$PH" daemon >"$log" 2>&1 3>&- &
+  MAILTASKS=$!
+  wait_for 30 grep -q 'index pass' "$log"  # done, or failed on erin's blocked index
+  for i in 1 2 3 4; do
+    printf 'From: s@example.org\nSubject: delivered %s\n\nkumquat%s\n' $i $i |
+      "$POSTA_BIN/posta-local" s@example.org gina@example.test
+  done
+  # within seconds, without a search or a full pass: nothing is left for the admin's pass
+  wait_for 20 eval '[ "$(indexed_by_changed_passes "$log")" = 4 ]'
+  run posta mail index --user gina@example.test
+  assert_output --regexp 'indexed 0 messages in [0-9]+ folders'
+  # an IMAP APPEND and EXPUNGE: the new message is added, and with two of five documents
+  # dead the index is built anew without them
+  as_owner env MAILDIR="$md" USER=gina@example.test POSTA_HOME="$PH" $PY - "$POSTA_BIN" <<'PY'
+import imaplib, sys
+m = imaplib.IMAP4_stream(sys.argv[1] + '/posta-imapd --post-auth')
+m.select('INBOX')
+assert m.append('INBOX', None, None, b'Subject: appended\r\n\r\nkumquat9\r\n')[0] == 'OK'
+m.store('1:2', '+FLAGS', '(\\Deleted)')
+assert m.expunge()[0] == 'OK'
+m.logout()
+PY
+  wait_for 20 eval '[ "$(indexed_by_changed_passes "$log")" = 5 ]'
+  wait_for 20 grep -q 'changed folders (0 busy, 1 rebuilt, 0 failed)' "$log"
+  run posta mail index --user gina@example.test
+  assert_output --regexp 'indexed 0 messages in [0-9]+ folders'
+  run posta mail search --user gina@example.test body:kumquat
+  assert_equal "${#lines[@]}" 3
+  # posta-mail's own changes mark the folder too
+  local passes; passes=$(grep -c 'changed folders' "$log")
+  run posta mail expunge --user gina@example.test 'subject:appended'
+  assert_success
+  wait_for 20 eval '[ "$(grep -c "changed folders" "$log")" -gt '"$passes"' ]'
+  # a mark that cannot be written never fails a delivery
+  kill -TERM $MAILTASKS; wait $MAILTASKS; MAILTASKS=
+  as_owner sh -c 'rm -rf "$1" && touch "$1"' - "$PH/mail/.fts-changed"
+  local before; before=$(ls "$md/new" "$md/cur" | wc -l)
+  run "$POSTA_BIN/posta-local" s@example.org gina@example.test <<<"Subject: unmarked"
+  assert_success
+  assert_output --partial '.fts-changed'
+  [ "$(ls "$md/new" "$md/cur" | wc -l)" -eq $((before + 1)) ]
+  as_owner rm "$PH/mail/.fts-changed"
 }

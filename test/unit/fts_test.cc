@@ -1,8 +1,11 @@
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
+#include "fts/changed_folders.h"
 #include "fts/folder_index.h"
 #include "fts/message_text.h"
 #include "fts/trigrams.h"
@@ -201,4 +204,60 @@ TEST(FtsFolderIndex, CompactKeepsDocumentsAndMetadata) {
   EXPECT_EQ(f.indexed("body:word99"), f.scan("body:word99"));
   std::filesystem::remove_all(fts::index_dir(f.path));
   EXPECT_FALSE(fts::compact(f.path));
+}
+
+TEST(FtsFolderIndex, ExpungedDocumentsGoWithARebuildAside) {
+  Folder f;
+  for (int i = 0; i < 8; ++i) f.put("new/" + std::to_string(i) + ".x.h", "Subject: m\n\nword" + std::to_string(i) + "\n");
+  auto ix = f.index();
+  auto st = fts::catch_up(ix, std::chrono::seconds(10));
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st->documents, 8u);
+  EXPECT_EQ(st->dead, 0u);
+  EXPECT_FALSE(fts::worth_rebuilding(*st));
+  ASSERT_TRUE(ix.remove(ix.messages()[0].uid));
+  st = fts::catch_up(ix, std::chrono::seconds(10));
+  EXPECT_EQ(st->dead, 1u);
+  EXPECT_FALSE(fts::worth_rebuilding(*st));  // one in eight
+  ASSERT_TRUE(ix.remove(ix.messages()[0].uid));
+  st = fts::catch_up(ix, std::chrono::seconds(10));
+  EXPECT_EQ(st->dead, 2u);
+  EXPECT_TRUE(fts::worth_rebuilding(*st));  // a quarter
+  f.put("new/50.x.h", "Subject: m\n\nword50\n");
+  auto now = f.index();
+  ASSERT_TRUE(fts::rebuild_aside(now));
+  st = fts::catch_up(now, std::chrono::seconds(10));
+  EXPECT_EQ(st->added, 0u);  // the new message was built in
+  EXPECT_EQ(st->dead, 0u);
+  EXPECT_EQ(st->documents, 7u);
+  EXPECT_EQ(f.indexed("body:word5"), f.scan("body:word5"));
+  EXPECT_EQ(f.indexed("body:word50"), f.scan("body:word50"));
+  EXPECT_EQ(f.scan("body:word0"), V{});
+  for (const auto& e : std::filesystem::directory_iterator(f.path))  // nothing left aside
+    EXPECT_FALSE(e.path().filename().string().starts_with("posta-fts.")) << e.path();
+}
+
+TEST(FtsChangedFolders, MarksCoalesceAndAreTakenOnce) {
+  test::TempDir home;
+  std::filesystem::create_directories(home.path + "/mail");
+  auto none = fts::take_changed(home.path);  // no directory yet: nothing
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty());
+  std::string a = home.path + "/mail/example.org/alice", b = a + "/.Work";
+  ASSERT_TRUE(fts::mark_changed(home.path, a));
+  ASSERT_TRUE(fts::mark_changed(home.path, b));
+  ASSERT_TRUE(fts::mark_changed(home.path, a));  // once a folder, however often marked
+  EXPECT_FALSE(fts::mark_changed(home.path, "relative/path"));
+  EXPECT_FALSE(fts::mark_changed(home.path, "/two\nlines"));
+  // a stray or half-written file is removed and skipped
+  { std::ofstream(fts::changed_dir(home.path) + "/junk") << "/no/newline"; }
+  auto taken = fts::take_changed(home.path);
+  ASSERT_TRUE(taken);
+  std::sort(taken->begin(), taken->end());
+  EXPECT_EQ(*taken, (std::vector<std::string>{a, b}));
+  EXPECT_TRUE(fts::take_changed(home.path)->empty());
+  EXPECT_TRUE(std::filesystem::is_empty(fts::changed_dir(home.path)));
+  struct stat st{};
+  ASSERT_EQ(::stat(fts::changed_dir(home.path).c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
 }
