@@ -288,6 +288,8 @@ acl() { IMAP_PORT=$IMAP_PORT run $PY "$FIX/imapacl.py" "$1"; assert_success; ass
   assert_failure 2
   run posta user share ann@example.test ../../other.test/eve ben@example.test lr
   assert_failure 2
+  posta user share ann@example.test Secret ben@example.test lri
+  acl append_drops_flags
   posta user unshare ann@example.test Secret ben@example.test
   [ ! -e "$PH/mail/example.test/ann/.Secret/posta-acl" ]
   acl after_cli_unshare
@@ -295,10 +297,15 @@ acl() { IMAP_PORT=$IMAP_PORT run $PY "$FIX/imapacl.py" "$1"; assert_success; ass
   assert_output --partial 'rights=rl'
 }
 
-@test "ACL: a team mailbox (info@ INBOX) open by ann and ben at once; a master session on it is audited" {
+@test "ACL: a team mailbox (info@ INBOX) open by ann and ben at once; the owner's legal hold and quota; a master session on it is audited" {
   posta user share info@example.test INBOX ann@example.test lrswite
   posta user share info@example.test INBOX ben@example.test lrswite
+  echo info@example.test >"$PH/control/legalhold"
   acl team
+  : >"$PH/control/legalhold"
+  [ "$(ls "$PH/mail/.held/info@example.test/cur" | wc -l)" = 1 ]
+  posta user share bob@example.test INBOX ann@example.test lri
+  acl quota
   run $PY - "$IMAP_PORT" <<'PY'
 import imaplib, sys
 m = imaplib.IMAP4('127.0.0.1', int(sys.argv[1]))
