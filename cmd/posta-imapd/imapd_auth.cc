@@ -150,6 +150,7 @@ bool Session::start_post_auth() {
   while (maildir_.size() > 1 && maildir_.back() == '/') maildir_.pop_back();
   user_ = u ? u : "";
   login_ = login ? login : user_;
+  domain_ = mailstore::domain_of(user_);
   if (auto s = maildir::ensure_maildir(maildir_); !s) {
     log::error("mail store of ", user_, ": ", s.error().what);
     out_.line((tag.empty() ? "* BYE" : tag + " NO") + " [UNAVAILABLE] Mail store not available");

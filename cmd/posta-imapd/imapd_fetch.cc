@@ -178,7 +178,7 @@ void Session::cmd_fetch(const std::string& tag, Parser& p, bool uid) {
   bool wants_flags = wants(K::kFlags), wants_modseq = wants(K::kModseq);
   // Items that set \Seen (RFC 3501 6.4.5) do so before the items are built, so that FLAGS
   // and MODSEQ show the message after the change.
-  bool sets_seen = !sel_->read_only && std::any_of(atts->begin(), atts->end(), [](auto& a) {
+  bool sets_seen = !sel_->read_only && sel_->ref.rights.has('s') && std::any_of(atts->begin(), atts->end(), [](auto& a) {
     return a.kind == K::kRfc822 || a.kind == K::kRfc822Text || ((a.kind == K::kSection || a.kind == K::kBinary) && !a.peek);
   });
   Loaded m;
@@ -238,6 +238,17 @@ void Session::cmd_store(const std::string& tag, Parser& p, bool uid) {
   if (!flags || !p.at_end()) return bad(tag, "Invalid flag list: " + p.error());
   if (sel_->read_only) return no(tag, "[READ-ONLY] Mailbox is read-only");
   if (unchanged_since) enable_condstore();
+  // Each flag needs its right (RFC 4314 4: s for \Seen, t for \Deleted, w for the others);
+  // FLAGS leaves the flags the user may not change as they are.
+  const auto& rights = sel_->ref.rights;
+  auto right_for = [](char letter) { return letter == 'S' ? 's' : letter == 'T' ? 't' : 'w'; };
+  auto may = [&](char letter) { return rights.has(right_for(letter)); };
+  for (auto& f : *flags) {
+    char c = f.empty() || f[0] != '\\' ? 'a' : mailstore::system_flag_letter(f);
+    if (c && !may(c))
+      return no(tag, "[NOPERM] Permission denied: STORE of " + f + " needs the '" + right_for(c) +
+                         "' right on this mailbox");
+  }
   auto letters = letters_from(*flags, mode != '-');
   if (!letters) return no(tag, letters.error().what);
   tell_new_keywords();  // a keyword created here, even when .SILENT shows no FETCH
@@ -246,9 +257,15 @@ void Session::cmd_store(const std::string& tag, Parser& p, bool uid) {
     uint32_t u = sel_->uids[seq - 1];
     if (!sel_->index->find(u)) continue;
     auto nf = sel_->index->update_flags(u, [&](const std::string& f) {
-      if (mode == '=') return *letters;
-      if (mode == '+') return f + *letters;
       std::string r;
+      if (mode == '=') {  // the flags the user may not change stay as they are
+        for (char c : f)
+          if (!may(c)) r += c;
+        for (char c : *letters)
+          if (may(c)) r += c;
+        return r;
+      }
+      if (mode == '+') return f + *letters;
       for (char c : f)
         if (letters->find(c) == std::string::npos) r += c;
       return r;

@@ -15,10 +15,17 @@ bool Session::on_hold() {
   return held;
 }
 
+// The hold of a shared folder's owner applies to what others expunge from it.
+bool Session::on_hold(const std::string& who) {
+  if (who.empty() || who == user_) return on_hold();
+  return retention::on_hold(control_.lines("legalhold"), who);
+}
+
 bool Session::keep_if_held(const mailstore::MessageInfo& m) {
-  if (!on_hold()) return true;
-  if (auto s = retention::keep_copy(posta_home(), user_, sel_->index->path(m)); !s) {
-    log::warning("legal hold of ", user_, ": message kept in place: ", s.error().what);
+  const std::string& who = sel_->ref.shared() ? sel_->ref.owner : user_;
+  if (!on_hold(who)) return true;
+  if (auto s = retention::keep_copy(posta_home(), who, sel_->index->path(m)); !s) {
+    log::warning("legal hold of ", who, ": message kept in place: ", s.error().what);
     return false;
   }
   return true;
@@ -26,17 +33,19 @@ bool Session::keep_if_held(const mailstore::MessageInfo& m) {
 
 // DELETE of a folder of a user on hold: every message of it (in cur/ and new/) is copied to
 // the held store first; false (and the folder stays) when a copy fails.
-bool Session::keep_folder_if_held(const std::string& mailbox) {
-  if (!on_hold()) return true;
-  std::string fdir = folders_->dir(mailbox);
+bool Session::keep_folder_if_held(const MailboxRef& box) {
+  const std::string& who = box.shared() ? box.owner : user_;
+  const std::string& mailbox = box.name;
+  if (!on_hold(who)) return true;
+  std::string fdir = box.dir;
   for (auto sub : {"/cur", "/new"}) {
     DIR* d = ::opendir((fdir + sub).c_str());
     if (!d) continue;
     bool ok = true;
     while (auto* e = ::readdir(d)) {
       if (e->d_name[0] == '.') continue;
-      if (auto s = retention::keep_copy(posta_home(), user_, fdir + sub + "/" + e->d_name); !s) {
-        log::warning("legal hold of ", user_, ": folder ", mailbox, " kept: ", s.error().what);
+      if (auto s = retention::keep_copy(posta_home(), who, fdir + sub + "/" + e->d_name); !s) {
+        log::warning("legal hold of ", who, ": folder ", mailbox, " kept: ", s.error().what);
         ok = false;
         break;
       }

@@ -99,6 +99,9 @@ void Session::cmd_list(const std::string& tag, Parser& p, bool lsub) {
     return std::any_of(compiled.begin(), compiled.end(), [&](auto& pat) { return pat.matches(n); });
   };
   auto existing = folders_->list();
+  // Other users' folders shared with this user (RFC 4314 'l' right), in the Other Users
+  // namespace; its levels above them appear as \Noselect parents.
+  for (auto& n : shared_mailboxes()) existing.push_back(n);
   auto subs = folders_->subscriptions();
   std::set<std::string> exist_set(existing.begin(), existing.end());
   std::set<std::string> sub_set(subs.begin(), subs.end());
@@ -143,7 +146,8 @@ void Session::cmd_list(const std::string& tag, Parser& p, bool lsub) {
       attrs.push_back(children ? "\\HasChildren" : "\\HasNoChildren");
       if (ret_subscribed && subscribed) attrs.push_back("\\Subscribed");
     }
-    auto su = folders_->special_use_of(n);
+    bool theirs = n == kOtherUsers || n.starts_with(std::string(kOtherUsers) + '.');
+    auto su = theirs ? std::string() : folders_->special_use_of(n);
     if (sel_special && (su.empty() || !exists)) continue;
     if (!su.empty() && exists && !lsub) attrs.emplace_back(su);
     std::string a;
@@ -151,7 +155,9 @@ void Session::cmd_list(const std::string& tag, Parser& p, bool lsub) {
     out_.line(std::string("* ") + verb + " (" + a + ") \".\" " + name_out(n) + extended);
     if (!ret_status.empty() && exists) {
       std::string err;
-      if (auto st = status_text(n, ret_status, err)) out_.line("* STATUS " + name_out(n) + " (" + *st + ")");
+      auto box = resolve(n);
+      if (box && box->visible() && box->rights.has('r'))
+        if (auto st = status_text(*box, ret_status, err)) out_.line("* STATUS " + name_out(n) + " (" + *st + ")");
     }
   }
   ok(tag, std::string(verb) + " completed");

@@ -73,6 +73,20 @@ void Session::cmd_create(const std::string& tag, Parser& p) {
   if (!p.at_end()) return bad(tag, "Unexpected arguments");
   auto name = mailstore::check_mailbox_name(n);
   if (!name) return no(tag, "[CANNOT] Invalid mailbox name: " + name.error().what);
+  auto box = resolve(*name);
+  if (box && box->shared()) {
+    // A child of a shared folder, in the owner's store: the 'k' right on its parent.
+    size_t dot = box->folder.rfind(mailstore::kDelimiter);
+    auto parent = dot == std::string::npos ? std::nullopt : resolve(name->substr(0, name->size() - (box->folder.size() - dot)));
+    if (!parent || !parent->visible()) return no(tag, "[NOPERM] Permission denied: mailboxes can only be created inside a shared folder");
+    if (box->visible()) return no(tag, "[ALREADYEXISTS] Mailbox already exists");
+    if (!parent->rights.has('k')) return no_right(tag, 'k', "CREATE");
+    if (box->exists) return no(tag, "[NOPERM] Permission denied: a mailbox of that name exists");
+    if (!use.empty()) return no(tag, "[USEATTR] Special-use attributes are for your own mailboxes");
+    if (auto s = mailstore::Folders(box->maildir).create(box->folder); !s) return no(tag, "[CANNOT] " + s.error().what);
+    return ok(tag, "CREATE completed");
+  }
+  if (!box) return no(tag, "[CANNOT] Names under \"" + std::string(kOtherUsers) + "\" are other users' shared folders");
   if (*name == "INBOX" || folders_->exists(*name)) return no(tag, "[ALREADYEXISTS] Mailbox already exists");
   if (auto s = folders_->create(*name); !s) return no(tag, "[CANNOT] " + s.error().what);
   if (!use.empty())
@@ -84,12 +98,16 @@ void Session::cmd_delete(const std::string& tag, Parser& p) {
   if (!p.sp()) return bad(tag, "Missing mailbox name");
   auto name = mailbox_arg(tag, p);
   if (!name) return;
-  if (*name == "INBOX") return no(tag, "[CANNOT] INBOX cannot be deleted");
-  if (!folders_->exists(*name)) return no(tag, "[NONEXISTENT] No such mailbox");
+  auto box = resolve(*name);
+  if (!box || !box->visible()) return no(tag, "[NONEXISTENT] No such mailbox");
+  if (box->folder == "INBOX") return no(tag, "[CANNOT] INBOX cannot be deleted");
+  if (!box->rights.has('x')) return no_right(tag, 'x', "DELETE");
   if (sel_ && sel_->name == *name) close_mailbox(false);
-  if (!keep_folder_if_held(*name)) return no(tag, "[SERVERBUG] Unable to keep the messages of a mailbox under legal hold");
-  if (auto s = folders_->remove(*name); !s) return no(tag, "[CANNOT] " + s.error().what);
+  if (!keep_folder_if_held(*box)) return no(tag, "[SERVERBUG] Unable to keep the messages of a mailbox under legal hold");
+  if (auto s = mailstore::Folders(box->maildir).remove(box->folder); !s) return no(tag, "[CANNOT] " + s.error().what);
   (void)folders_->subscribe(*name, false);
+  if (auto s = mailstore::share_folder_renamed(posta_home(), box->shared() ? box->owner : user_, box->folder, ""); !s)
+    log::warning("shared folder index after DELETE of ", box->folder, ": ", s.error().what);
   ok(tag, "DELETE completed");
 }
 
@@ -100,12 +118,17 @@ void Session::cmd_rename(const std::string& tag, Parser& p) {
   if (!p.sp()) return bad(tag, "Missing new mailbox name");
   auto to = mailbox_arg(tag, p);
   if (!to) return;
-  if (!folders_->exists(*from)) return no(tag, "[NONEXISTENT] No such mailbox");
+  auto src = resolve(*from), dst = resolve(*to);
+  if (!src || !src->visible()) return no(tag, "[NONEXISTENT] No such mailbox");
+  if (src->shared() || !dst || dst->shared() || *to == kOtherUsers)
+    return no(tag, "[NOPERM] Permission denied: only the owner renames her folders, within her own mailboxes");
   if (*to == "INBOX" || folders_->exists(*to)) return no(tag, "[ALREADYEXISTS] Target mailbox exists");
   if (to->compare(0, from->size() + 1, *from + ".") == 0) return no(tag, "[CANNOT] Cannot rename a mailbox into itself");
   if (sel_ && sel_->name == *from) close_mailbox(false);
   if (auto s = folders_->rename(*from, *to); !s) return no(tag, "[CANNOT] " + s.error().what);
   if (*from != "INBOX") {
+    if (auto s = mailstore::share_folder_renamed(posta_home(), user_, *from, *to); !s)
+      log::warning("shared folder index after RENAME of ", *from, ": ", s.error().what);
     auto subs = folders_->subscriptions();
     for (auto& s : subs)
       if (s == *from || s.compare(0, from->size() + 1, *from + ".") == 0) {
@@ -120,7 +143,10 @@ void Session::cmd_subscribe(const std::string& tag, Parser& p, bool on) {
   if (!p.sp()) return bad(tag, "Missing mailbox name");
   auto name = mailbox_arg(tag, p);
   if (!name) return;
-  if (on && !folders_->exists(*name)) return no(tag, "[NONEXISTENT] No such mailbox");
+  if (on) {
+    auto box = resolve(*name);
+    if (!box || !box->visible()) return no(tag, "[NONEXISTENT] No such mailbox");
+  }
   if (auto s = folders_->subscribe(*name, on); !s) return no(tag, "[SERVERBUG] " + s.error().what);
   ok(tag, on ? "SUBSCRIBE completed" : "UNSUBSCRIBE completed");
 }
@@ -140,9 +166,9 @@ std::optional<std::vector<std::string>> Session::status_items(Parser& p) {
   return items;
 }
 
-std::optional<std::string> Session::status_text(const std::string& name, const std::vector<std::string>& items,
+std::optional<std::string> Session::status_text(const MailboxRef& box, const std::vector<std::string>& items,
                                                 std::string& error) {
-  auto ix = mailstore::MailboxIndex::open(folders_->dir(name));
+  auto ix = mailstore::MailboxIndex::open(box.dir);
   if (!ix) {
     error = ix.error().what;
     return std::nullopt;
@@ -174,9 +200,11 @@ void Session::cmd_status(const std::string& tag, Parser& p) {
   if (!p.sp()) return bad(tag, "Missing status items");
   auto items = status_items(p);
   if (!items || !p.at_end()) return bad(tag, "Invalid or unknown status items");
-  if (!folders_->exists(*name)) return no(tag, "[NONEXISTENT] No such mailbox");
+  auto box = resolve(*name);
+  if (!box || !box->visible()) return no(tag, "[NONEXISTENT] No such mailbox");
+  if (!box->rights.has('r')) return no_right(tag, 'r', "STATUS");
   std::string err;
-  auto text = status_text(*name, *items, err);
+  auto text = status_text(*box, *items, err);
   if (!text) return no(tag, "[SERVERBUG] " + err);
   out_.line("* STATUS " + name_out(*name) + " (" + *text + ")");
   ok(tag, "STATUS completed");
@@ -199,14 +227,19 @@ void Session::cmd_select(const std::string& tag, Parser& p, bool read_only) {
     close_mailbox(false);
     out_.line("* OK [CLOSED] Previous mailbox closed");
   }
-  if (!folders_->exists(*name)) return no(tag, "[NONEXISTENT] No such mailbox");
-  auto ix = mailstore::MailboxIndex::open(folders_->dir(*name));
+  auto box = resolve(*name);
+  if (!box || !box->visible()) return no(tag, "[NONEXISTENT] No such mailbox");
+  if (!box->rights.has('r')) return no_right(tag, 'r', read_only ? "EXAMINE" : "SELECT");
+  auto ix = mailstore::MailboxIndex::open(box->dir);
   if (!ix) return no(tag, "[SERVERBUG] " + ix.error().what);
   Selected s;
   s.name = *name;
-  s.read_only = read_only;
+  // Without any right that changes it, the mailbox is read-only (RFC 4314 4).
+  auto& r = box->rights;
+  s.read_only = read_only || !(r.has('s') || r.has('w') || r.has('t') || r.has('e'));
+  s.ref = std::move(*box);
   s.index = std::make_unique<mailstore::MailboxIndex>(std::move(*ix));
-  auto w = mailstore::Watcher::watch(folders_->dir(*name));
+  auto w = mailstore::Watcher::watch(s.ref.dir);
   if (w) s.watcher = std::move(*w);
   s.dirty = false;
   uint32_t first_unseen = 0;
@@ -232,20 +265,28 @@ void Session::cmd_select(const std::string& tag, Parser& p, bool read_only) {
   out_.line("* OK [HIGHESTMODSEQ " + std::to_string(sel_->index->highest_modseq()) + "] Highest");
   if (params.condstore) condstore_ = true;
   if (params.qresync) qresync_select(*params.qresync);
-  ok(tag, std::string(read_only ? "[READ-ONLY] EXAMINE" : "[READ-WRITE] SELECT") + " completed");
+  ok(tag, std::string(sel_->read_only ? "[READ-ONLY] " : "[READ-WRITE] ") + (read_only ? "EXAMINE" : "SELECT") + " completed");
 }
 
 void Session::cmd_namespace(const std::string& tag) {
-  out_.line("* NAMESPACE ((\"\" \".\")) NIL NIL");
+  // Personal, Other Users (RFC 4314 shared folders), no Shared (public) namespace.
+  out_.line("* NAMESPACE ((\"\" \".\")) ((\"" + std::string(kOtherUsers) + ".\" \".\")) NIL");
   ok(tag, "NAMESPACE completed");
 }
 
-bool Session::over_quota(uint64_t bytes, uint64_t count) {
-  auto limit = maildir::quota_from_env(std::getenv("POSTA_QUOTA"));
+// The quota of the mailbox's owner (the user's own for her folders).
+bool Session::over_quota(const MailboxRef& to, uint64_t bytes, uint64_t count) {
+  auto limit = maildir::quota_from_env(to.quota.c_str());
   if (!limit || limit->unlimited()) return false;
-  maildir::Quota q(maildir_, *limit);
+  maildir::Quota q(to.maildir, *limit);
   auto r = q.would_exceed(bytes, count, ::time(nullptr));
   return r && *r;
+}
+
+void Session::count_in_quota(const MailboxRef& to, int64_t bytes, int64_t count) {
+  auto limit = maildir::quota_from_env(to.quota.c_str());
+  if (limit && ::access((to.maildir + "/maildirsize").c_str(), F_OK) == 0)
+    (void)maildir::Quota(to.maildir, *limit).add(bytes, count);
 }
 
 void Session::cmd_quota(const std::string& tag, Parser& p, const std::string& cmd) {
@@ -255,7 +296,12 @@ void Session::cmd_quota(const std::string& tag, Parser& p, const std::string& cm
   if (!arg || !p.at_end()) return bad(tag, "Invalid argument");
   if (cmd == "GETQUOTAROOT") {
     auto name = mailstore::check_mailbox_name(name_in(*arg));
-    if (!name || !folders_->exists(*name)) return no(tag, "[NONEXISTENT] No such mailbox");
+    auto box = name ? resolve(*name) : std::nullopt;
+    if (!box || !box->visible()) return no(tag, "[NONEXISTENT] No such mailbox");
+    if (box->shared()) {  // the owner's quota is hers to see
+      out_.line("* QUOTAROOT " + name_out(*name));
+      return ok(tag, cmd + " completed");
+    }
     out_.line("* QUOTAROOT " + name_out(*name) + " \"\"");
   } else if (!arg->empty()) {
     return no(tag, "[NONEXISTENT] No such quota root");
@@ -305,19 +351,21 @@ void Session::cmd_append(const std::string& tag, Parser& p) {
     items.push_back(std::move(it));
   }
   if (items.empty() || !p.at_end()) return bad(tag, "Invalid APPEND arguments");
-  if (!folders_->exists(*name)) return no(tag, "[TRYCREATE] No such mailbox");
+  auto box = resolve(*name);
+  if (!box || !box->visible()) return no(tag, "[TRYCREATE] No such mailbox");
+  if (!box->rights.has('i')) return no_right(tag, 'i', "APPEND");
   uint64_t total = 0;
   for (auto& it : items) {
     if (it.data.empty()) return no(tag, "Empty message refused");
     total += it.data.size();
   }
-  if (over_quota(total, items.size())) return no(tag, "[OVERQUOTA] Quota exceeded");
+  if (over_quota(*box, total, items.size())) return no(tag, "[OVERQUOTA] Quota exceeded");
   std::unique_ptr<mailstore::MailboxIndex> own;
   mailstore::MailboxIndex* ix = nullptr;
   if (sel_ && sel_->name == *name) {
     ix = sel_->index.get();
   } else {
-    auto o = mailstore::MailboxIndex::open(folders_->dir(*name));
+    auto o = mailstore::MailboxIndex::open(box->dir);
     if (!o) return no(tag, "[SERVERBUG] " + o.error().what);
     own = std::make_unique<mailstore::MailboxIndex>(std::move(*o));
     ix = own.get();
@@ -329,11 +377,12 @@ void Session::cmd_append(const std::string& tag, Parser& p) {
     std::string letters;
     for (auto& f : it.flags) {
       if (f == "\\Recent" || f == "\\recent") continue;
+      // Flags the user may not set are dropped (RFC 4314 4: APPEND).
       if (f[0] == '\\') {
         char c = mailstore::system_flag_letter(f);
         if (!c) return bad(tag, "Unknown system flag " + f);
-        letters += c;
-      } else {
+        if (box->rights.has(c == 'S' ? 's' : c == 'T' ? 't' : 'w')) letters += c;
+      } else if (box->rights.has('w')) {
         auto l = ix->letter_for(f, true);
         if (l) letters += *l;
       }
@@ -345,9 +394,7 @@ void Session::cmd_append(const std::string& tag, Parser& p) {
     }
     uids += (uids.empty() ? "" : ",") + std::to_string(*uid);
   }
-  auto limit = maildir::quota_from_env(std::getenv("POSTA_QUOTA"));
-  if (limit && ::access((maildir_ + "/maildirsize").c_str(), F_OK) == 0)
-    (void)maildir::Quota(maildir_, *limit).add(static_cast<int64_t>(total), static_cast<int64_t>(items.size()));
+  count_in_quota(*box, static_cast<int64_t>(total), static_cast<int64_t>(items.size()));
   if (sel_ && sel_->name == *name) sel_->dirty = true;
   ok(tag, "[APPENDUID " + std::to_string(ix->uid_validity()) + " " + uids + "] APPEND completed");
   note_changed(*ix);

@@ -93,7 +93,7 @@ void Session::take_recent(size_t first) {
 }
 
 void Session::close_mailbox(bool expunge) {
-  if (expunge && !sel_->read_only) {
+  if (expunge && !sel_->read_only && sel_->ref.rights.has('e')) {
     auto all = sel_->index->messages();
     bool removed = false;
     for (auto& m : std::vector<mailstore::MessageInfo>(all.begin(), all.end()))
@@ -140,9 +140,19 @@ void Session::tell_flags() {
   for (auto& k : sel_->index->keywords())
     if (!k.empty()) kw += " " + k;
   out_.line("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft" + kw + ")");
-  out_.line(std::string("* OK [PERMANENTFLAGS (") +
-            (sel_->read_only ? "" : "\\Answered \\Flagged \\Deleted \\Seen \\Draft" + kw + " \\*") +
-            ")] Flags permitted");
+  // What this user may change (RFC 4314 4: s for \Seen, t for \Deleted, w for the rest).
+  std::string perm;
+  if (!sel_->read_only) {
+    const auto& r = sel_->ref.rights;
+    auto add = [&](bool on, std::string_view f) {
+      if (on) perm += (perm.empty() ? "" : " ") + std::string(f);
+    };
+    add(r.has('w'), "\\Answered \\Flagged");
+    add(r.has('t'), "\\Deleted");
+    add(r.has('s'), "\\Seen");
+    add(r.has('w'), "\\Draft" + kw + " \\*");
+  }
+  out_.line("* OK [PERMANENTFLAGS (" + perm + ")] Flags permitted");
   sel_->keywords_told = sel_->index->keywords();
   sel_->keywords_version_told = sel_->index->keywords_version();
 }
@@ -197,6 +207,7 @@ void Session::cmd_expunge(const std::string& tag, Parser& p, bool uid) {
   }
   if (!p.at_end()) return bad(tag, "Unexpected arguments");
   if (sel_->read_only) return no(tag, "[READ-ONLY] Mailbox is read-only");
+  if (!sel_->ref.rights.has('e')) return no_right(tag, 'e', "EXPUNGE");
   sync(true);  // pick up flags set by others so the \Deleted view is current
   int64_t bytes = 0, count = 0;
   auto all = sel_->index->messages();
@@ -206,10 +217,7 @@ void Session::cmd_expunge(const std::string& tag, Parser& p, bool uid) {
       continue;
     if (keep_if_held(m) && sel_->index->remove(m.uid)) bytes += static_cast<int64_t>(m.size), ++count;
   }
-  if (count && ::access((maildir_ + "/maildirsize").c_str(), F_OK) == 0) {
-    auto limit = maildir::quota_from_env(std::getenv("POSTA_QUOTA"));
-    if (limit) (void)maildir::Quota(maildir_, *limit).add(-bytes, -count);
-  }
+  if (count) count_in_quota(sel_->ref, -bytes, -count);
   if (condstore_) sync(true);  // the VANISHED or EXPUNGE lines before the new HIGHESTMODSEQ
   ok(tag, (condstore_ ? "[HIGHESTMODSEQ " + std::to_string(sel_->index->highest_modseq()) + "] " : std::string()) +
               "EXPUNGE completed");
@@ -230,14 +238,21 @@ void Session::cmd_copy(const std::string& tag, Parser& p, bool uid, bool move) {
   if (!name) return;
   if (!p.at_end()) return bad(tag, "Unexpected arguments");
   if (move && sel_->read_only) return no(tag, "[READ-ONLY] Mailbox is read-only");
-  if (!folders_->exists(*name)) return no(tag, "[TRYCREATE] No such mailbox");
+  // MOVE takes the messages out: 't' and 'e' on the source (RFC 6851 3.3, RFC 4314 4).
+  if (move && !sel_->ref.rights.has('t')) return no_right(tag, 't', "MOVE");
+  if (move && !sel_->ref.rights.has('e')) return no_right(tag, 'e', "MOVE");
+  auto to = resolve(*name);
+  if (!to || !to->visible()) return no(tag, "[TRYCREATE] No such mailbox");
+  if (!to->rights.has('i')) return no_right(tag, 'i', move ? "MOVE into it" : "COPY into it");
   auto seqs = resolve_set(*set, uid);
-  auto target = mailstore::MailboxIndex::open(folders_->dir(*name));
+  auto target = mailstore::MailboxIndex::open(to->dir);
   if (!target) return no(tag, "[SERVERBUG] " + target.error().what);
   uint64_t bytes = 0;
   for (uint32_t seq : seqs)
     if (auto* m = sel_->index->find(sel_->uids[seq - 1])) bytes += m->size;
-  if (!move && over_quota(bytes, seqs.size())) return no(tag, "[OVERQUOTA] Quota exceeded");
+  // A move within one owner's store leaves her usage as it was.
+  bool same_store = to->maildir == sel_->ref.maildir;
+  if ((!move || !same_store) && over_quota(*to, bytes, seqs.size())) return no(tag, "[OVERQUOTA] Quota exceeded");
   std::string src, dst;
   std::vector<uint32_t> moved;
   spam::LearnAs learn_as;
@@ -251,6 +266,8 @@ void Session::cmd_copy(const std::string& tag, Parser& p, bool uid, bool move) {
     // keywords: translate letters by name into the target's letters
     std::string letters;
     for (char c : m->flags()) {
+      // Flags the user may not set in the target are left off (RFC 4314 4: COPY).
+      if (!to->rights.has(c == 'S' ? 's' : c == 'T' ? 't' : 'w')) continue;
       if (c >= 'a' && c <= 'z') {
         auto l = target->letter_for(sel_->index->keyword_of(c), true);
         if (l) letters += *l;
@@ -272,9 +289,9 @@ void Session::cmd_copy(const std::string& tag, Parser& p, bool uid, bool move) {
     dst += (dst.empty() ? "" : ",") + std::to_string(*nu);
     moved.push_back(u);
   }
-  if (!move && !moved.empty() && ::access((maildir_ + "/maildirsize").c_str(), F_OK) == 0) {
-    auto limit = maildir::quota_from_env(std::getenv("POSTA_QUOTA"));
-    if (limit) (void)maildir::Quota(maildir_, *limit).add(static_cast<int64_t>(bytes), static_cast<int64_t>(moved.size()));
+  if (!moved.empty() && (!move || !same_store)) {
+    count_in_quota(*to, static_cast<int64_t>(bytes), static_cast<int64_t>(moved.size()));
+    if (move) count_in_quota(sel_->ref, -static_cast<int64_t>(bytes), -static_cast<int64_t>(moved.size()));
   }
   std::string code = src.empty() ? "" : "[COPYUID " + std::to_string(target->uid_validity()) + " " + src + " " + dst + "] ";
   if (sel_->name == *name) sel_->dirty = true;

@@ -50,7 +50,7 @@ std::string Session::capabilities() const {
   }
   return c + " NAMESPACE UNSELECT UIDPLUS MOVE CHILDREN SPECIAL-USE LIST-EXTENDED QUOTA QUOTA=RES-STORAGE "
              "QUOTA=RES-MESSAGE MULTIAPPEND CONDSTORE QRESYNC ESEARCH SEARCHRES LIST-STATUS STATUS=SIZE CREATE-SPECIAL-USE UTF8=ACCEPT BINARY "
-             "SORT SORT=DISPLAY ESORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES COMPRESS=DEFLATE";
+             "SORT SORT=DISPLAY ESORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES COMPRESS=DEFLATE ACL RIGHTS=texk";
 }
 
 void Session::greet() { out_.line("* OK [CAPABILITY " + capabilities() + "] posta IMAP4rev1 ready"); }
@@ -172,6 +172,10 @@ bool Session::command(const std::string& tag, const std::string& cmd, Parser& p)
   else if (cmd == "NAMESPACE") cmd_namespace(tag);
   else if (cmd == "GETQUOTA" || cmd == "GETQUOTAROOT" || cmd == "SETQUOTA") cmd_quota(tag, p, cmd);
   else if (cmd == "ENABLE") cmd_enable(tag, p);
+  else if (cmd == "SETACL" || cmd == "DELETEACL") cmd_setacl(tag, p, cmd == "DELETEACL");
+  else if (cmd == "GETACL") cmd_getacl(tag, p);
+  else if (cmd == "LISTRIGHTS") cmd_listrights(tag, p);
+  else if (cmd == "MYRIGHTS") cmd_myrights(tag, p);
   else if (cmd == "COMPRESS") cmd_compress(tag, p);
   else if (cmd == "IDLE") cmd_idle(tag);
   else if (!sel_) bad(tag, "Command unknown or needs a selected mailbox");

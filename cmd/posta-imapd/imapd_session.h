@@ -18,6 +18,7 @@
 #include "imap/parser.h"
 #include "imap/sort.h"
 #include "imap/writer.h"
+#include "mailstore/acl.h"
 #include "mailstore/folders.h"
 #include "mailstore/header_cache.h"
 #include "mailstore/mailbox_index.h"
@@ -36,10 +37,31 @@ struct Config {
   bool plaintext_ok = false;       // control/authplaintext
 };
 
+// The prefix of the Other Users namespace (RFC 2342): "Other Users.<owner>.<folder>" is
+// the folder of owner (an address of the user's domain) shared with the user (RFC 4314).
+inline constexpr std::string_view kOtherUsers = "Other Users";
+
+// A mailbox name resolved (imapd_shared.cc): one of the user's own folders, or a folder of
+// another user of her domain in the Other Users namespace.
+struct MailboxRef {
+  std::string name;     // as the client names it (stored form)
+  std::string owner;    // the owner's address; "" for the user's own
+  std::string folder;   // the folder's name in the owner's store
+  std::string maildir;  // the owner's Maildir
+  std::string dir;      // the folder's directory
+  std::string quota;    // the owner's quota (maildir::quota_from_env form)
+  bool exists = false;
+  mailstore::Rights rights = mailstore::Rights::all();  // the user's rights on it
+  bool shared() const { return !owner.empty(); }
+  // A folder the user may know exists: RFC 4314 6 answers as for a missing one otherwise.
+  bool visible() const { return exists && !rights.empty(); }
+};
+
 // The selected mailbox as this session sees it (sequence numbers are per session).
 struct Selected {
   std::string name;
   bool read_only = false;
+  MailboxRef ref;  // where it is and what the user may do in it
   std::unique_ptr<mailstore::MailboxIndex> index;
   std::vector<uint32_t> uids;                       // seq - 1 -> uid
   std::vector<uint64_t> flags;                      // seq - 1 -> flag_bits last reported
@@ -109,8 +131,8 @@ class Session {
   void cmd_status(const std::string& tag, Parser& p);
   // "(MESSAGES UNSEEN ...)" for STATUS and LIST RETURN (STATUS ...); nullopt: BAD.
   std::optional<std::vector<std::string>> status_items(Parser& p);
-  // "MESSAGES 3 UNSEEN 1" of mailbox name (existing); nullopt with error when unreadable.
-  std::optional<std::string> status_text(const std::string& name, const std::vector<std::string>& items,
+  // "MESSAGES 3 UNSEEN 1" of a mailbox (existing); nullopt with error when unreadable.
+  std::optional<std::string> status_text(const MailboxRef& box, const std::vector<std::string>& items,
                                          std::string& error);
   void cmd_select(const std::string& tag, Parser& p, bool read_only);
   void cmd_enable(const std::string& tag, Parser& p);
@@ -122,7 +144,26 @@ class Session {
   // quoted for a response: UTF-8 after ENABLE UTF8=ACCEPT or IMAP4rev2, else unchanged.
   std::string name_in(const std::string& raw) const;
   std::string name_out(const std::string& stored) const;
-  bool over_quota(uint64_t bytes, uint64_t count);
+  bool over_quota(const MailboxRef& to, uint64_t bytes, uint64_t count);
+  void count_in_quota(const MailboxRef& to, int64_t bytes, int64_t count);
+
+  // shared folders and ACL (imapd_shared.cc, imapd_acl.cc)
+  // name (checked) resolved; nullopt: a name of the Other Users namespace that names no
+  // user of the domain (answered as a missing mailbox).
+  std::optional<MailboxRef> resolve(const std::string& name);
+  // The owner's Maildir and quota, from the accounts' published copy (cached per session);
+  // false for an unknown or disabled user.
+  bool owner_store(const std::string& owner, std::string& maildir, std::string& quota);
+  // The folders of others shared with the user that she may look up, as mailbox names.
+  std::vector<std::string> shared_mailboxes();
+  // The NO for a command that needs right on a mailbox the user may see.
+  void no_right(const std::string& tag, char right, const std::string& what);
+  void cmd_setacl(const std::string& tag, Parser& p, bool del);
+  void cmd_getacl(const std::string& tag, Parser& p);
+  void cmd_listrights(const std::string& tag, Parser& p);
+  void cmd_myrights(const std::string& tag, Parser& p);
+  // A visible mailbox for the ACL commands; nullopt after answering.
+  std::optional<MailboxRef> acl_mailbox(const std::string& tag, Parser& p);
 
   // selected state (imapd_selected.cc)
   void sync(bool allow_expunge);
@@ -211,8 +252,9 @@ class Session {
 
   void audit_command(const std::string& cmd, const imap::RawCommand& raw);  // imapd_audit.cc
   bool keep_if_held(const mailstore::MessageInfo& m);  // false: keep the message (imapd_hold.cc)
-  bool keep_folder_if_held(const std::string& mailbox);  // false: keep the folder (imapd_hold.cc)
+  bool keep_folder_if_held(const MailboxRef& mailbox);  // false: keep the folder (imapd_hold.cc)
   bool on_hold();  // the user is on legal hold (control/legalhold)
+  bool on_hold(const std::string& who);  // the owner of a shared folder is
 
   Config cfg_;
   Control control_;
@@ -225,6 +267,8 @@ class Session {
   std::string user_, login_, remote_;
   std::string maildir_;
   std::unique_ptr<mailstore::Folders> folders_;
+  std::string domain_;  // of user_: the only domain whose folders can be shared with her
+  std::map<std::string, std::optional<std::pair<std::string, std::string>>> owners_;  // owner_store()
   std::optional<Selected> sel_;
   std::unordered_map<std::string, uint64_t> size_cache_;  // base -> RFC822.SIZE
   bool logout_ = false;

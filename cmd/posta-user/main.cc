@@ -8,6 +8,7 @@ int main(int argc, char** argv) {
   posta::admin::ToolApp tool("posta-user", "posta-user: manage the mail users of a posta instance", ctx.home);
   posta::usercmd::register_edit(tool.app, ctx, opts, tool.action);
   posta::usercmd::register_view(tool.app, ctx, opts, tool.action);
+  posta::usercmd::register_share(tool.app, ctx, opts, tool.action);
   posta::usercmd::register_sieve(tool.app, ctx, tool.action);
   int rc = tool.run(argc, argv);
   posta::usercmd::audit_change(tool.app, ctx, opts, rc);

@@ -25,12 +25,16 @@ struct Opts {
   bool master = false, no_master = false, disabled = false;
   bool replace = false, no_maildir = false;
   size_t batch = 100;
+  std::string share_folder, share_with, share_rights;  // share, unshare
 };
 
 // add del passwd set enable disable
 void register_edit(CLI::App& app, Context& ctx, Opts& o, Action& action);
 // list show import export
 void register_view(CLI::App& app, Context& ctx, Opts& o, Action& action);
+
+// share unshare shares
+void register_share(CLI::App& app, Context& ctx, Opts& o, Action& action);
 
 // sieve list|get|put|activate|deactivate|delete, vacation
 void register_sieve(CLI::App& app, Context& ctx, Action& action);

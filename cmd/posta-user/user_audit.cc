@@ -25,6 +25,9 @@ std::string settings(const Opts& o) {
   add("maildir", o.maildir);
   add("store-host", o.store_host);
   if (o.master) add("master", "yes");
+  add("folder", o.share_folder);
+  add("with", o.share_with);
+  add("rights", o.share_rights);
   if (o.no_master) add("master", "no");
   return out;
 }
@@ -36,9 +39,9 @@ void audit_change(const CLI::App& app, const Context& ctx, const Opts& o, int rc
   for (const auto* sc : app.get_subcommands()) {
     const std::string& name = sc->get_name();
     if (name != "add" && name != "del" && name != "passwd" && name != "set" && name != "enable" &&
-        name != "disable" && name != "import")
+        name != "disable" && name != "import" && name != "share" && name != "unshare")
       continue;
-    std::string detail = name == "set" ? settings(o) : name == "del" && o.purge ? "Maildir removed" : "";
+    std::string detail = name == "set" || name == "share" || name == "unshare" ? settings(o) : name == "del" && o.purge ? "Maildir removed" : "";
     audit::Record r{static_cast<int64_t>(::time(nullptr)), kInvoker, "posta-user", "user-" + name, o.address, "", "", "", detail};
     if (auto s = audit::append(admin::home_or_default(ctx.home), {r}); !s)
       log::warning("audit log not written: ", s.error().what);

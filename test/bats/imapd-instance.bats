@@ -12,6 +12,10 @@ setup_file() {
   printf 'secret-two\n' | posta user add bob@example.test --password-stdin --quota-bytes 20000 >&2
   printf 'admin-pw\n' | posta user add admin@example.test --password-stdin >&2
   posta user set admin@example.test --master >&2
+  # shared folders (RFC 4314): test/fixtures/posta-imapd/imapacl.py
+  posta domain add other.test >&2
+  for u in ann ben info; do printf 'pw-%s\n' $u | posta user add $u@example.test --password-stdin >&2; done
+  printf 'pw-eve\n' | posta user add eve@other.test --password-stdin >&2
   instance_start
 }
 
@@ -252,4 +256,71 @@ PY
   [ "$(ls "$L/A/cur" | grep -c ':2,.*F')" -ge 3 ]
   [ "$(ls "$PH/mail/example.test/alice/.C/cur" | wc -l)" = 199 ]
   ls "$PH/mail/example.test/alice/.B/cur" | grep -q ':2,.*S'
+}
+
+# Shared folders (RFC 4314). The four tests run in this order: each builds on ann's folders.
+acl() { IMAP_PORT=$IMAP_PORT run $PY "$FIX/imapacl.py" "$1"; assert_success; assert_output --partial ok; }
+
+@test "ACL: ann shares a folder with ben (lr, then more): LIST, SELECT, refused STORE/EXPUNGE/APPEND/SETACL, GETACL, LISTRIGHTS, MYRIGHTS" {
+  acl owner_grants
+  # DELETEACL of the last entry removed the folder's ACL file
+  [ ! -e "$PH/mail/example.test/ann/.Projects/posta-acl" ]
+}
+
+@test "ACL: posta-user share, shares --json, unshare; another domain or an unknown folder refused" {
+  posta user share ann@example.test Secret ben@example.test rl
+  grep -qx 'ben@example.test lr' "$PH/mail/example.test/ann/.Secret/posta-acl"
+  grep -qx 'ann@example.test	Secret' "$PH/mail/example.test/.shared/ben@example.test"
+  acl after_cli_share
+  run posta user shares ann@example.test --json
+  assert_success
+  assert_output '[{"owner":"ann@example.test","folder":"Secret","identifier":"ben@example.test","rights":"lr"}]'
+  run posta user shares ben@example.test
+  assert_output "$(printf 'ann@example.test\tSecret\tben@example.test\tlr')"
+  run posta user share ann@example.test Secret eve@other.test lr
+  assert_failure 2
+  assert_output --partial 'only be granted to users of example.test'
+  run posta user share ann@example.test NoSuch ben@example.test lr
+  assert_failure 1
+  run posta user share ann@example.test Secret nobody@example.test lr
+  assert_failure 1
+  run posta user share ann@example.test Secret ben@example.test lrq
+  assert_failure 2
+  run posta user share ann@example.test ../../other.test/eve ben@example.test lr
+  assert_failure 2
+  posta user share ann@example.test Secret ben@example.test lri
+  acl append_drops_flags
+  posta user unshare ann@example.test Secret ben@example.test
+  [ ! -e "$PH/mail/example.test/ann/.Secret/posta-acl" ]
+  acl after_cli_unshare
+  run posta mail audit --action user-share --json
+  assert_output --partial 'rights=rl'
+}
+
+@test "ACL: a team mailbox (info@ INBOX) open by ann and ben at once; the owner's legal hold and quota; a master session on it is audited" {
+  posta user share info@example.test INBOX ann@example.test lrswite
+  posta user share info@example.test INBOX ben@example.test lrswite
+  echo info@example.test >"$PH/control/legalhold"
+  acl team
+  : >"$PH/control/legalhold"
+  [ "$(ls "$PH/mail/.held/info@example.test/cur" | wc -l)" = 1 ]
+  posta user share bob@example.test INBOX ann@example.test lri
+  acl quota
+  run $PY - "$IMAP_PORT" <<'PY'
+import imaplib, sys
+m = imaplib.IMAP4('127.0.0.1', int(sys.argv[1]))
+print(m._simple_command('LOGIN', '"ben@example.test*admin@example.test"', 'admin-pw')[0])
+m.state = 'AUTH'
+print(m.select('"Other Users.info@example.test.INBOX"')[0])
+print(m.fetch('1', '(FLAGS)')[0])
+PY
+  assert_success
+  refute_line NO
+  run posta mail audit --user ben@example.test --json
+  assert_output --partial 'Other Users.info@example.test.INBOX'
+}
+
+@test "ACL: an unshared folder answers as a missing one; names cannot reach another domain or leave the store" {
+  posta user share ann@example.test Projects anyone lr
+  acl guessing
 }
