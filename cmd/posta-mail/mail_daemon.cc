@@ -39,12 +39,14 @@ struct Task {
 constexpr time_t kChangedSpacing = 2;
 
 // An inotify descriptor that is readable once a mark is renamed into the marks' directory;
-// an empty Fd (and a warning) when that cannot be watched: the periodic pass still indexes.
+// an empty Fd (and a warning) when that cannot be watched (say, inotify instances used
+// up): the directory is then looked at every kChangedSpacing seconds.
 Fd watch_changed(const std::string& home) {
   auto dir = mailstore::ensure_store_dir(home, ".fts-changed");
   Fd fd(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
   if (!dir || !fd || ::inotify_add_watch(fd.get(), dir->c_str(), IN_MOVED_TO) < 0) {
-    log::warning("not watching ", fts::changed_dir(home), ": ", dir ? sys_error("inotify").what : dir.error().what);
+    log::warning("not watching ", fts::changed_dir(home), " (", dir ? sys_error("inotify").what : dir.error().what,
+                 "): looking at it every ", kChangedSpacing, " s");
     return Fd();
   }
   return fd;
@@ -69,15 +71,22 @@ int mail_tasks(const Opts& o) {
   Fd changes = watch_changed(home);
   bool changed = true;  // marks left while the service was down
   time_t last_changed = 0;
-  // unwatched, the marks are taken every minute
-  const time_t spacing = changes ? kChangedSpacing : 60;
+  bool hangup = false;  // a SIGHUP during a pass: every pass after it
   for (;;) {
-    if (changed && ::time(nullptr) >= last_changed + spacing) {
+    if (hangup) {
+      hangup = false;
+      for (auto& t : tasks) t.next = 0;
+    }
+    if (!changes && !changed && ::time(nullptr) >= last_changed + kChangedSpacing) {
+      changed = fts::any_changed(home);
+      if (!changed) last_changed = ::time(nullptr);  // the next look
+    }
+    if (changed && ::time(nullptr) >= last_changed + kChangedSpacing) {
       last_changed = ::time(nullptr);
-      changed = !changes;
+      changed = false;
       if (changes) drain(changes.get());
       std::string err;
-      int rc = run_self(*d, {"posta-mail", "--home", home, "index", "--changed"}, err);
+      int rc = run_self(*d, {"posta-mail", "--home", home, "index", "--changed"}, err, &hangup);
       if (rc == -1) return kExitOk;
       if (rc != 0)
         log::warning("changed-folder index pass failed: ", err.empty() ? "posta-mail exited " + std::to_string(rc) : err);
@@ -88,7 +97,7 @@ int mail_tasks(const Opts& o) {
       std::vector<std::string> args = {"posta-mail", "--home", home};
       args.insert(args.end(), t.args.begin(), t.args.end());
       std::string err;
-      int rc = run_self(*d, args, err);
+      int rc = run_self(*d, args, err, &hangup);
       if (rc == -1) return kExitOk;
       if (rc == 0)
         log::info(t.name, " pass done in ", ::time(nullptr) - start, " s");
@@ -97,7 +106,7 @@ int mail_tasks(const Opts& o) {
       t.next = start + std::max(60LL, control.number(t.interval, t.default_interval));
     }
     time_t next = std::min_element(std::begin(tasks), std::end(tasks), [](auto& a, auto& b) { return a.next < b.next; })->next;
-    if (changed) next = std::min(next, last_changed + spacing);
+    if (changed || !changes) next = std::min(next, last_changed + kChangedSpacing);
     switch (wait_for(*d, next, changed || !changes ? -1 : changes.get())) {
       case Wake::kStop: return kExitOk;
       case Wake::kHangup:  // every pass now

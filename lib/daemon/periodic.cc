@@ -19,7 +19,7 @@ void lower_priority() {
   ::syscall(SYS_ioprio_set, kWhoProcess, 0, kClassIdle << kClassShift);
 }
 
-int run_self(Daemon& d, const std::vector<std::string>& args, std::string& err) {
+int run_self(Daemon& d, const std::vector<std::string>& args, std::string& err, bool* hangup) {
   pid_t pid = ::fork();
   if (pid < 0) {
     err = sys_error("fork").what;
@@ -40,11 +40,13 @@ int run_self(Daemon& d, const std::vector<std::string>& args, std::string& err) 
       err = "killed by signal " + std::to_string(WTERMSIG(st));
       return 111;
     }
-    if (auto sig = d.wait_signal(200); sig && (*sig == SIGTERM || *sig == SIGINT)) {
+    auto sig = d.wait_signal(200);
+    if (sig && (*sig == SIGTERM || *sig == SIGINT)) {
       ::kill(pid, SIGTERM);
       ::waitpid(pid, &st, 0);
       return -1;
     }
+    if (sig && *sig == SIGHUP && hangup) *hangup = true;
   }
 }
 

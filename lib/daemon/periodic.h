@@ -18,8 +18,9 @@ void lower_priority();
 // Runs /proc/self/exe with args (args[0] is the name it is given) and waits for it, taking
 // d's signals meanwhile. SIGTERM or SIGINT stops the child (SIGTERM, then waits for it) and
 // returns -1. Otherwise the child's exit status; 111, with err saying why, when it could not
-// start or a signal killed it.
-int run_self(Daemon& d, const std::vector<std::string>& args, std::string& err);
+// start or a signal killed it. A SIGHUP meanwhile sets *hangup (when given), so that the
+// caller can do what it asks after the run.
+int run_self(Daemon& d, const std::vector<std::string>& args, std::string& err, bool* hangup = nullptr);
 
 // Waits until the time next (seconds since the epoch), taking d's signals: false on SIGTERM
 // or SIGINT; true once it is that time, or on SIGHUP (a run now).

@@ -52,6 +52,14 @@ Status mark_changed(const std::string& home, const std::string& folder) {
   return {};
 }
 
+bool any_changed(const std::string& home) {
+  CPtr<DIR, ::closedir> d(::opendir(changed_dir(home).c_str()));
+  if (!d) return false;
+  while (dirent* e = ::readdir(d.get()))
+    if (e->d_name[0] != '.') return true;
+  return false;
+}
+
 Result<std::vector<std::string>> take_changed(const std::string& home) {
   std::string dir = changed_dir(home);
   std::vector<std::string> names;

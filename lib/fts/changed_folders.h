@@ -24,6 +24,9 @@ std::string changed_dir(const std::string& home);
 // Marks folder (an absolute path) as changed.
 [[nodiscard]] Status mark_changed(const std::string& home, const std::string& folder);
 
+// Whether any folder is marked (a look at the directory).
+bool any_changed(const std::string& home);
+
 // Removes every mark and returns the folders they named; marks whose content is
 // not an absolute path and a newline are removed and skipped. A missing directory is none.
 [[nodiscard]] Result<std::vector<std::string>> take_changed(const std::string& home);

@@ -417,7 +417,7 @@ indexed_by_changed_passes() { grep -o 'indexed [0-9]* messages in [0-9]* changed
       "$POSTA_BIN/posta-local" s@example.org gina@example.test
   done
   # within seconds, without a search or a full pass: nothing is left for the admin's pass
-  wait_for 20 eval '[ "$(indexed_by_changed_passes "$log")" = 4 ]'
+  wait_for 20 eval '[ "$(indexed_by_changed_passes "$log")" = 4 ]' || { cat "$log" >&2; false; }
   run posta mail index --user gina@example.test
   assert_output --regexp 'indexed 0 messages in [0-9]+ folders'
   # an IMAP APPEND and EXPUNGE: the new message is added, and with two of five documents
