@@ -16,6 +16,7 @@
 
 using namespace posta;
 using namespace posta::sieve;
+using namespace std::string_literals;
 namespace fs = std::filesystem;
 
 namespace {
@@ -207,19 +208,25 @@ TEST(SieveCompiledForm, MalformedBodiesAreRefused) {
     return reseal(c->form.substr(0, 44) + std::string(body) + std::string(32, '\0'));
   };
   // the body as encoded: 1 command, "keep", line 1 column 1, no arguments, no tests, no block
-  std::string good("\x01\x04keep\x01\x01\x00\x00\x00", 10);
+  std::string good = "\x01\x04keep\x01\x01\x00\x00\x00"s;
   ASSERT_EQ(with_body(good), c->form);
-  EXPECT_TRUE(load_form(with_body(good), "keep;"));
-  EXPECT_FALSE(load_form(with_body(good + "x"), "keep;"));                               // trailing bytes
-  EXPECT_FALSE(load_form(with_body(std::string("\x81\x00\x04keep\x01\x01\x00\x00\x00", 11)), "keep;"));  // overlong
-  EXPECT_FALSE(load_form(with_body(std::string("\x02\x04keep\x01\x01\x00\x00\x00", 10)), "keep;"));   // count beyond
-  EXPECT_FALSE(load_form(with_body(std::string("\x01\x04KEEP\x01\x01\x00\x00\x00", 10)), "keep;"));   // not lower
-  EXPECT_FALSE(load_form(with_body(std::string("\x01\x04keep\x00\x01\x00\x00\x00", 10)), "keep;"));   // line 0
-  EXPECT_FALSE(load_form(with_body(std::string("\x01\x04keep\x01\x01\x00\x00\x02", 10)), "keep;"));   // block flag 2
-  EXPECT_FALSE(load_form(with_body(std::string("\x01\x04keep\x01\x01\x01\x03\x01\x01", 10)), "keep;"));  // kind 3
-  EXPECT_FALSE(load_form(with_body(std::string("\x01\xff\xff\xff\xff\x0f", 6)), "keep;"));             // length
-  EXPECT_FALSE(load_form(with_body(std::string("\x01\x04keep\x01\x01\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 16)),
-                         "keep;"));  // count 2^63
+  auto why = [&](const std::string& body) {
+    auto r = load_form(with_body(body), "keep;");
+    return r ? std::string("accepted") : r.error().what;
+  };
+  EXPECT_EQ(why(good), "accepted");
+  EXPECT_EQ(why(good + "x"), "invalid compiled form: trailing bytes");
+  EXPECT_EQ(why("\x81\x00\x04keep\x01\x01\x00\x00\x00"s), "invalid compiled form: overlong number");
+  EXPECT_EQ(why("\x02\x04keep\x01\x01\x00\x00\x00"s), "invalid compiled form: truncated");
+  EXPECT_EQ(why("\x01\x04KEEP\x01\x01\x00\x00\x00"s), "invalid compiled form: invalid identifier");
+  EXPECT_EQ(why("\x01\x04keep\x00\x01\x00\x00\x00"s), "invalid compiled form: invalid position");
+  EXPECT_EQ(why("\x01\x04keep\x01\x01\x00\x00\x02"s), "invalid compiled form: value out of range");  // block flag
+  EXPECT_EQ(why("\x01\x04keep\x01\x01\x01\x03\x01\x01"s), "invalid compiled form: value out of range");  // kind
+  EXPECT_EQ(why("\x01\xff\xff\xff\xff\x0f"s), "invalid compiled form: string too long");
+  EXPECT_EQ(why("\x01\x04keep\x01\x01\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01"s),
+            "invalid compiled form: count beyond the end");
+  EXPECT_EQ(why("\x01\x04keep\x01\x01\xff\xff\xff\xff\xff\xff\xff\xff\xff\x02"s),
+            "invalid compiled form: number too large");
 }
 
 TEST(SieveCompiledForm, ForgedTreesBreakingAParserBoundAreRefused) {
