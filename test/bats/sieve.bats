@@ -360,6 +360,7 @@ sys.stdout.buffer.write(f + hashlib.sha256(f).digest())' "$@"
 @test "compiled forms: put writes one and delivery uses it; a corrupted, foreign or forged one is refused and the text decides" {
   local dir t=$BATS_TEST_TMPDIR/rules.sieve
   dir=$(md alice)/sieve
+  mkdir -p "$(md alice)" && chown "$(stat -c %u:%g "$PH")" "$(md alice)"
   printf 'require ["fileinto", "mailbox"]; fileinto :create "Sorted";\n' >"$t"
   posta user sieve put alice@$D rules "$t"
   posta user sieve activate alice@$D rules
