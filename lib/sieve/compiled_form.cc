@@ -6,6 +6,7 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -21,15 +22,13 @@ constexpr size_t kHeaderSize = 8 + 4 + 32;  // magic, version, source hash
 constexpr size_t kFormPerSourceByte = 4;
 constexpr size_t kFormSlack = 4096;
 
-Digest sha256(std::string_view a, std::string_view b = {}) {
+Digest sha256(std::string_view data) {
+  // fetched once: EVP_sha256()'s implicit fetch at every digest cost more than the hashing
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   Digest d{};
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   unsigned len = 0;
-  bool ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) == 1 &&
-            EVP_DigestUpdate(ctx, a.data(), a.size()) == 1 && EVP_DigestUpdate(ctx, b.data(), b.size()) == 1 &&
-            EVP_DigestFinal_ex(ctx, d.data(), &len) == 1;
-  EVP_MD_CTX_free(ctx);
-  if (!ok) d.fill(0xff);  // matches no stored hash (a failed digest must not pass a check)
+  if (!md || EVP_Digest(data.data(), data.size(), d.data(), &len, md, nullptr) != 1)
+    d.fill(0xff);  // matches no stored hash (a failed digest must not pass a check)
   return d;
 }
 
@@ -109,9 +108,9 @@ class Decoder {
   Result<std::vector<CommandNode>> script() {
     std::vector<CommandNode> out;
     POSTA_TRY(uint64_t n, count());
+    reserve(out, n);
     for (uint64_t i = 0; i < n; ++i) {
-      POSTA_TRY(CommandNode c, command(0));
-      out.push_back(std::move(c));
+      if (auto st = command(out.emplace_back(), 0); !st) return std::unexpected(st.error());
     }
     if (i_ != s_.size()) return bad("trailing bytes");
     return out;
@@ -123,6 +122,13 @@ class Decoder {
   ParseLimits parse_;
   size_t i_ = 0;
   size_t nodes_ = 0;
+
+  // Room for what a count announces, within a small bound: a count is checked against the
+  // bytes left, not against what its elements would occupy.
+  template <class V>
+  static void reserve(V& v, uint64_t n) {
+    v.reserve(static_cast<size_t>(std::min<uint64_t>(n, 64)));
+  }
 
   static std::unexpected<Error> bad(std::string_view why) {
     return fail("invalid compiled form: " + std::string(why));
@@ -185,20 +191,21 @@ class Decoder {
     return name;
   }
 
-  Result<Argument> argument() {
-    if (auto s = node(); !s) return std::unexpected(s.error());
-    Argument a;
+  // Each element is decoded in place (into the vector that holds it): moving the nodes
+  // through Results cost as much as the rest of the decoding.
+  Status argument(Argument& a) {
+    if (auto s = node(); !s) return s;
     POSTA_TRY(uint8_t kind, byte(Argument::kStrings));
     a.kind = static_cast<Argument::Kind>(kind);
     POSTA_TRY(a.pos, pos());
     if (a.kind == Argument::kTag) {
       POSTA_TRY(a.tag, str(limits_.max_string_size));
       if (!lower_identifier(a.tag)) return bad("invalid tag");
-      return a;
+      return {};
     }
     if (a.kind == Argument::kNumber) {
       POSTA_TRY(a.number, varint());
-      return a;
+      return {};
     }
     POSTA_TRY(uint8_t bracketed, byte(1));
     a.bracketed = bracketed == 1;
@@ -207,50 +214,46 @@ class Decoder {
     if (a.bracketed ? (n == 0 || n > parse_.max_string_list) : n != 1) return bad("invalid string list");
     for (uint64_t k = 0; k < n; ++k) {
       if (a.bracketed) {
-        if (auto s = node(); !s) return std::unexpected(s.error());
+        if (auto s = node(); !s) return s;
       }
-      POSTA_TRY(std::string v, str(limits_.max_string_size));
-      a.strings.push_back(std::move(v));
-    }
-    return a;
-  }
-
-  Status arguments_and_tests(std::vector<Argument>& args, std::vector<TestNode>& tests, unsigned depth) {
-    POSTA_TRY(uint64_t na, count());
-    for (uint64_t k = 0; k < na; ++k) {
-      POSTA_TRY(Argument a, argument());
-      args.push_back(std::move(a));
-    }
-    POSTA_TRY(uint64_t nt, count());
-    for (uint64_t k = 0; k < nt; ++k) {
-      POSTA_TRY(TestNode t, test(depth + 1));
-      tests.push_back(std::move(t));
+      POSTA_TRY(a.strings.emplace_back(), str(limits_.max_string_size));
     }
     return {};
   }
 
-  Result<TestNode> test(unsigned depth) {
-    TestNode t;
-    POSTA_TRY(t.name, identifier(depth));
-    POSTA_TRY(t.pos, pos());
-    if (auto s = arguments_and_tests(t.args, t.tests, depth); !s) return std::unexpected(s.error());
-    return t;
+  Status arguments_and_tests(std::vector<Argument>& args, std::vector<TestNode>& tests, unsigned depth) {
+    POSTA_TRY(uint64_t na, count());
+    reserve(args, na);
+    for (uint64_t k = 0; k < na; ++k) {
+      if (auto s = argument(args.emplace_back()); !s) return s;
+    }
+    POSTA_TRY(uint64_t nt, count());
+    reserve(tests, nt);
+    for (uint64_t k = 0; k < nt; ++k) {
+      if (auto s = test(tests.emplace_back(), depth + 1); !s) return s;
+    }
+    return {};
   }
 
-  Result<CommandNode> command(unsigned depth) {
-    CommandNode c;
+  Status test(TestNode& t, unsigned depth) {
+    POSTA_TRY(t.name, identifier(depth));
+    POSTA_TRY(t.pos, pos());
+    return arguments_and_tests(t.args, t.tests, depth);
+  }
+
+  Status command(CommandNode& c, unsigned depth) {
     POSTA_TRY(c.name, identifier(depth));
     POSTA_TRY(c.pos, pos());
-    if (auto s = arguments_and_tests(c.args, c.tests, depth); !s) return std::unexpected(s.error());
+    if (auto s = arguments_and_tests(c.args, c.tests, depth); !s) return s;
     POSTA_TRY(uint8_t has_block, byte(1));
     c.has_block = has_block == 1;
-    if (!c.has_block) return c;
+    if (!c.has_block) return {};
     POSTA_TRY(uint64_t n, count());
+    reserve(c.block, n);
     for (uint64_t k = 0; k < n; ++k) {
-      POSTA_TRY(CommandNode sub, command(depth + 1));
-      c.block.push_back(std::move(sub));
+      if (auto s = command(c.block.emplace_back(), depth + 1); !s) return s;
     }
-    return c;
+    return {};
   }
 };
 
