@@ -33,12 +33,13 @@ case $1 in
     echo "figure: compile_20_rules $1 us" >&2
     echo "figure: load_form_20_rules $2 us" >&2
     echo "figure: read_and_load_form_20_rules $3 us" >&2
-    time_alternately 1 compiling without_script >/dev/null || exit 1
-    [ ! -e "$PH/mail/bench.test/user16/sieve/bench.svbin" ] || { echo "user16 has a compiled form" >&2; exit 1; }
-    [ -s "$d/sieve/bench.svbin" ] || { echo "user18 has no compiled form" >&2; exit 1; }
     # one delivery each first: Maildirs and the Bench folder exist before the timing
     time_alternately 1 with_script without_script >/dev/null || exit 1
-    [ -d "$d/.Bench/new" ] || { echo "the script did not file the message" >&2; exit 1; } ;;
+    [ -d "$d/.Bench/new" ] || { echo "the script did not file the message" >&2; exit 1; }
+    time_alternately 1 compiling without_script >/dev/null || exit 1
+    [ -d "$PH/mail/bench.test/user16/.Bench/new" ] || { echo "user16's script did not file the message" >&2; exit 1; }
+    [ ! -e "$PH/mail/bench.test/user16/sieve/bench.svbin" ] || { echo "user16 has a compiled form" >&2; exit 1; }
+    [ -s "$d/sieve/bench.svbin" ] || { echo "user18 has no compiled form" >&2; exit 1; } ;;
   posta)
     r=$(time_alternately "$N" with_script compiling) || exit 1
     echo "figure: delivery_form_loaded ${r% *} msg/s" >&2
