@@ -298,8 +298,11 @@ sys.stdout.write(out.decode())' "$MANAGESIEVE_PORT"
   chown -R "$(stat -c %u:%g "$PH")" "$fq"
   printf 'From: Sender <sender@remote.test>\nTo: alice@example.test\nSubject: hello\nMessage-ID: <v1@remote.test>\n\nhi\n' \
     >"$BATS_TEST_TMPDIR/msg"
-  run env POSTA_QUEUE="$fq/queue" "$POSTA_BIN/posta-local" sender@remote.test alice@example.test <"$BATS_TEST_TMPDIR/msg"
+  # both scripts come from the compiled forms posta-user wrote: nothing compiled, nothing refused
+  [ -s "$(SIEVE_DIR alice)/vacation.svbin" ] && [ -s "$(SIEVE_DIR alice)/mine.svbin" ]
+  run --separate-stderr env POSTA_QUEUE="$fq/queue" "$POSTA_BIN/posta-local" sender@remote.test alice@example.test <"$BATS_TEST_TMPDIR/msg"
   assert_success
+  [[ $stderr != *svbin* ]] || { echo "$stderr" >&2; false; }
   [ "$(find "$md/.Lists/new" -type f | wc -l)" = 1 ]
   grep -q '^Subject: Still away' "$fq/msg.0"
   grep -q '^Auto-Submitted: auto-replied' "$fq/msg.0"
@@ -308,7 +311,7 @@ sys.stdout.write(out.decode())' "$MANAGESIEVE_PORT"
   run posta user vacation alice@example.test --off
   assert_success
   [ "$(readlink "$(SIEVE_DIR alice)/active")" = mine.sieve ]
-  [ ! -e "$(SIEVE_DIR alice)/vacation.sieve" ]
+  [ ! -e "$(SIEVE_DIR alice)/vacation.sieve" ] && [ ! -e "$(SIEVE_DIR alice)/vacation.svbin" ]
   run posta user vacation alice@example.test --off
   assert_failure 1
   run posta user vacation alice@example.test --subject S --body-file "$BATS_TEST_TMPDIR/body" --until 2001-01-01
