@@ -165,7 +165,8 @@ FUZZ_FILES := lib/accounts/auth_proto.cc lib/policy/policy_proto.cc lib/queue/qu
               lib/spam/tokenize.cc lib/spam/tokenize_headers.cc lib/spam/tokenize_html.cc \
               lib/spf/record.cc lib/spf/macro.cc lib/spf/check.cc lib/dns/wire.cc \
               lib/spam/content.cc lib/spam/rules.cc lib/spam/rules_eval.cc
-FUZZ_LDLIBS := -lpcre2-8 $(SCAN_LIBS)
+# lib/sieve's compiled forms hash with OpenSSL
+FUZZ_LDLIBS := -lpcre2-8 -lcrypto $(SCAN_LIBS)
 FUZZ_LIB_OBJ := $(patsubst %.cc,$(FUZZ_DIR)/obj/%.o,$(foreach m,$(FUZZ_MODS),$(wildcard lib/$(m)/*.cc)) $(FUZZ_FILES))
 FUZZ_BINS  := $(patsubst test/fuzz/%.cc,$(FUZZ_DIR)/bin/%,$(wildcard test/fuzz/*_fuzz.cc))
 fuzz: $(FUZZ_BINS)

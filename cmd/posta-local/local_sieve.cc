@@ -269,7 +269,9 @@ std::optional<Delivery> deliver_with_sieve(Context& ctx, const accounts::UserRec
   sieve::RunOptions opt;
   opt.limits = sieve::Limits::from_control(ctx.control);
   opt.now = static_cast<int64_t>(ctx.now);
-  opt.includes.load = [&](std::string_view name, bool global) { return load_included_script(ctx.home, md, name, global); };
+  opt.includes.load_script = [&](std::string_view name, bool global, const sieve::CompileOptions& co) {
+    return load_included_script(ctx.home, md, name, global, co);
+  };
   opt.mailbox_exists = [&](std::string_view mailbox) {
     auto f = folder_of(mailbox);
     return f && (f->empty() || mailstore::Folders(md).exists(*f));

@@ -1,6 +1,7 @@
 #include "sieve_scripts.h"
 
 #include "io/fd.h"
+#include "log/log.h"
 #include "sieve/script_store.h"
 
 namespace posta::local {
@@ -18,6 +19,34 @@ Result<std::string> stored_script(const sieve::ScriptStore& store, std::string_v
   if (!text && (text.error().code == sieve::kScriptNotFound || text.error().code == sieve::kScriptBadName))
     return fail(text.error().what, ENOENT);
   return text;
+}
+
+// The user's script from its compiled form when that is valid for the text, else compiled
+// from the text, whose form is then written for the next delivery (ScriptStore::load).
+Result<sieve::Script> from_store(const sieve::ScriptStore& store, const std::string& name, const std::string& text,
+                                 const sieve::CompileOptions& options) {
+  sieve::ScriptStore::LoadNote note;
+  auto script = store.load(name, text, options, true, &note);
+  if (!note.refused.empty())
+    log::warning("sieve: ", store.compiled_path_of(name), " not used: ", note.refused, "; compiled the text");
+  if (!note.save_error.empty()) log::warning("sieve: compiled form not saved: ", note.save_error);
+  if (note.saved) log::info("sieve: compiled ", store.path_of(name), " into ", store.compiled_path_of(name));
+  return script;
+}
+
+void user_script(const sieve::ScriptStore& store, const std::string& name, SieveScripts& out) {
+  std::string what = "script " + store.path_of(name);
+  auto text = stored_script(store, name);
+  if (!text) {
+    if (text.error().code != ENOENT && out.error.empty()) out.error = what + ": " + text.error().what;
+    return;
+  }
+  auto script = from_store(store, name, *text, {});
+  if (!script) {
+    if (out.error.empty()) out.error = what + ": " + script.error().what;
+    return;
+  }
+  out.user = std::move(*script);
 }
 
 }  // namespace
@@ -43,17 +72,23 @@ SieveScripts load_sieve_scripts(const std::string& home, const std::string& mail
   if (!active) {
     if (out.error.empty()) out.error = active.error().what;
   } else if (*active) {
-    use(stored_script(store, **active), out.user, "script " + store.path_of(**active));
+    user_script(store, **active, out);
   }
   use(read_script(home + "/sieve/after.sieve"), out.after, "after-script " + home + "/sieve/after.sieve");
   return out;
 }
 
-Result<std::string> load_included_script(const std::string& home, const std::string& maildir,
-                                         std::string_view name, bool global) {
+Result<sieve::Script> load_included_script(const std::string& home, const std::string& maildir,
+                                           std::string_view name, bool global,
+                                           const sieve::CompileOptions& options) {
   if (!sieve::valid_script_name(name)) return fail("invalid script name", ENOENT);
-  if (global) return read_script(home + "/sieve/" + std::string(name) + ".sieve");
-  return stored_script(sieve::ScriptStore(maildir), name);
+  if (global) {
+    POSTA_TRY(auto text, read_script(home + "/sieve/" + std::string(name) + ".sieve"));
+    return sieve::compile(text, options);
+  }
+  sieve::ScriptStore store(maildir);
+  POSTA_TRY(auto text, stored_script(store, name));
+  return from_store(store, std::string(name), text, options);
 }
 
 }  // namespace posta::local

@@ -3,6 +3,7 @@
 //   $POSTA_HOME/sieve/<name>.sieve                                  include :global
 //   <maildir>/sieve/active -> <name>.sieve                          the user's active script
 //   <maildir>/sieve/<name>.sieve                                    include :personal
+//   <maildir>/sieve/<name>.svbin      compiled forms of the user's scripts (a cache)
 // The user's scripts through lib/sieve/script_store.h, the layout's one implementation.
 #pragma once
 #include <string>
@@ -23,8 +24,10 @@ struct SieveScripts {
 
 SieveScripts load_sieve_scripts(const std::string& home, const std::string& maildir, const std::string& user);
 
-// include's loader: the text of a personal or global script; ENOENT when there is none.
-Result<std::string> load_included_script(const std::string& home, const std::string& maildir,
-                                         std::string_view name, bool global);
+// include's loader: a personal or global script, checked; ENOENT when there is none. A
+// personal one comes from its compiled form when that is valid, as the active script does.
+Result<sieve::Script> load_included_script(const std::string& home, const std::string& maildir,
+                                           std::string_view name, bool global,
+                                           const sieve::CompileOptions& options);
 
 }  // namespace posta::local

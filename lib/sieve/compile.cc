@@ -11,15 +11,22 @@ const std::vector<std::string>& Script::required() const {
   return program_ ? program_->required : none;
 }
 
-Result<Script> compile(std::string_view text, const CompileOptions& options) {
-  const Limits& l = options.limits;
+Result<std::vector<CommandNode>> parse_script(std::string_view text, const Limits& l) {
   if (text.size() > l.max_script_size)
     return fail(located(Position{}, "script too large (" + std::to_string(text.size()) + " bytes, limit " +
                                         std::to_string(l.max_script_size) + ")"));
   POSTA_TRY(auto tokens, tokenize(text, l.max_string_size));
-  POSTA_TRY(auto tree, parse(tokens, ParseLimits{l.max_nesting, l.max_string_list, l.max_nodes}));
+  return parse(tokens, parse_limits(l));
+}
+
+Result<Script> check_script(const std::vector<CommandNode>& tree, const Limits& l) {
   POSTA_TRY(Program p, check(tree, l));
   return Script(std::make_shared<const Program>(std::move(p)));
+}
+
+Result<Script> compile(std::string_view text, const CompileOptions& options) {
+  POSTA_TRY(auto tree, parse_script(text, options.limits));
+  return check_script(tree, options.limits);
 }
 
 }  // namespace posta::sieve

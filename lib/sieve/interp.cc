@@ -272,17 +272,20 @@ Result<Runner::Flow> Runner::include(const Command& c, Scope& s) {
   if (c.once && included_once_.count(key)) return Flow::kNext;
   if (include_depth_ >= opt_.limits.max_include_depth) return fail("include nested too deeply at \"" + name + "\"");
   if (++includes_ > opt_.limits.max_includes) return fail("too many includes");
-  if (!opt_.includes.load) return fail("include is not available here (\"" + name + "\")");
-  auto text = opt_.includes.load(name, c.global);
-  if (!text) {
-    if (text.error().code == ENOENT && c.optional) return Flow::kNext;
-    return fail("include \"" + name + "\": " + text.error().what);
-  }
+  if (!opt_.includes.load && !opt_.includes.load_script)
+    return fail("include is not available here (\"" + name + "\")");
   CompileOptions co;
   co.limits = opt_.limits;
   co.global = c.global;
-  auto script = compile(*text, co);
-  if (!script) return fail("include \"" + name + "\": " + script.error().what);
+  auto script = [&]() -> Result<Script> {
+    if (opt_.includes.load_script) return opt_.includes.load_script(name, c.global, co);
+    POSTA_TRY(auto text, opt_.includes.load(name, c.global));
+    return compile(text, co);
+  }();
+  if (!script) {
+    if (script.error().code == ENOENT && c.optional) return Flow::kNext;
+    return fail("include \"" + name + "\": " + script.error().what);
+  }
   included_once_.insert(key);
   ++include_depth_;
   auto f = run_script(script->program());

@@ -1,6 +1,7 @@
 #include "sieve/script_store.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,12 +12,16 @@
 #include "base/strings.h"
 #include "control/control.h"
 #include "io/fd.h"
+#include "sieve/compiled_form.h"
 
 namespace posta::sieve {
 
 namespace {
 
 constexpr std::string_view kSuffix = ".sieve";
+constexpr std::string_view kCompiledSuffix = ".svbin";
+// compiled_form.cc refuses larger forms for a script of the default size limit
+constexpr size_t kMaxCompiledBytes = 4 * (1 << 20) + 4096;
 constexpr size_t kMaxNameChars = 128;
 constexpr size_t kMaxReadBytes = 16 << 20;
 
@@ -29,6 +34,17 @@ std::string quoted(std::string_view name) { return "\"" + std::string(name) + "\
 Status link_failed(const std::string& what, std::string_view to) {
   if (errno == EEXIST) return fail("a script named " + quoted(to) + " already exists", kScriptExists);
   return fail_sys(what);
+}
+
+// A compiled form: a regular file (not a FIFO that would block delivery, not a link) of
+// bounded size; ENOENT when there is none.
+Result<std::string> read_compiled(const std::string& path) {
+  POSTA_TRY(Fd fd, open_fd(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW));
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) return fail_sys("unable to stat " + path);
+  if (!S_ISREG(st.st_mode)) return fail("not a regular file");
+  if (static_cast<uint64_t>(st.st_size) > kMaxCompiledBytes) return fail("invalid compiled form: too large");
+  return read_all(fd.get(), kMaxCompiledBytes);
 }
 
 }  // namespace
@@ -58,6 +74,10 @@ ScriptStore::ScriptStore(std::string maildir, StoreLimits limits)
 
 std::string ScriptStore::path_of(std::string_view name) const {
   return dir_ + "/" + std::string(name) + std::string(kSuffix);
+}
+
+std::string ScriptStore::compiled_path_of(std::string_view name) const {
+  return dir_ + "/" + std::string(name) + std::string(kCompiledSuffix);
 }
 
 std::string ScriptStore::active_link() const { return dir_ + "/active"; }
@@ -139,7 +159,61 @@ Status ScriptStore::put(std::string_view name, std::string_view content) {
   if (::mkdir(dir_.c_str(), 0700) != 0 && errno != EEXIST) return fail_sys("unable to create " + dir_);
   POSTA_TRY(auto tmp, TempFile::create(dir_, 0600));
   if (auto w = write_all(tmp.fd(), content); !w) return fail(w.error().what + " " + tmp.path(), w.error().code);
-  return tmp.commit(path_of(name));
+  auto compiled = compile_with_form(content);
+  if (auto st = tmp.commit(path_of(name)); !st) return st;
+  if (compiled) {
+    (void)save_compiled(name, compiled->form);
+  } else {
+    ::unlink(compiled_path_of(name).c_str());
+  }
+  return {};
+}
+
+Status ScriptStore::save_compiled(std::string_view name, std::string_view form) const {
+  if (auto c = check_name(name); !c) return c;
+  // TempFile::commit() would fsync twice; a cache does without (see the header)
+  static std::atomic<unsigned> counter{0};
+  std::string tmp = dir_ + "/.tmp.svbin." + std::to_string(::getpid()) + "." + std::to_string(counter++);
+  {
+    POSTA_TRY(Fd fd, open_fd(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600));
+    if (auto w = write_all(fd.get(), form); !w) {
+      ::unlink(tmp.c_str());
+      return fail(w.error().what + " " + tmp, w.error().code);
+    }
+  }
+  if (::rename(tmp.c_str(), compiled_path_of(name).c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    return fail_sys("unable to rename to " + compiled_path_of(name), err);
+  }
+  return {};
+}
+
+Result<Script> ScriptStore::load(std::string_view name, std::string_view text, const CompileOptions& options,
+                                 bool save, LoadNote* note) const {
+  LoadNote local;
+  LoadNote& n = note ? *note : local;
+  n = LoadNote{};
+  if (valid_script_name(name)) {
+    auto form = read_compiled(compiled_path_of(name));
+    if (form) {
+      auto script = load_form(*form, text, options);
+      if (script) {
+        n.from_form = true;
+        return script;
+      }
+      n.refused = script.error().what;
+    } else if (form.error().code != ENOENT) {
+      n.refused = form.error().what;
+    }
+  }
+  POSTA_TRY(auto compiled, compile_with_form(text, options));
+  if (save) {
+    auto st = save_compiled(name, compiled.form);
+    n.saved = st.has_value();
+    if (!st) n.save_error = st.error().what;
+  }
+  return std::move(compiled.script);
 }
 
 Status ScriptStore::rename(std::string_view from, std::string_view to) {
@@ -156,6 +230,8 @@ Status ScriptStore::rename(std::string_view from, std::string_view to) {
     if (auto a = activate(to); !a) return a;
   }
   if (::unlink(old_path.c_str()) != 0) return fail_sys("unable to remove " + old_path);
+  // the form belongs to the text, which did not change; a form left behind is only stale
+  ::rename(compiled_path_of(from).c_str(), compiled_path_of(to).c_str());
   return fsync_dir(dir_);
 }
 
@@ -196,6 +272,7 @@ Status ScriptStore::remove(std::string_view name) {
     if (errno == ENOENT) return fail("no script named " + quoted(name), kScriptNotFound);
     return fail_sys("unable to remove " + path_of(name));
   }
+  ::unlink(compiled_path_of(name).c_str());
   return fsync_dir(dir_);
 }
 

@@ -4,6 +4,9 @@
 //   <maildir>/sieve/<name>.sieve   one file per script, written atomically (temp + rename)
 //   <maildir>/sieve/active         symlink to "<name>.sieve" of the active script; no
 //                                  symlink means no active script
+//   <maildir>/sieve/<name>.svbin   the script's compiled form (compiled_form.h), a cache:
+//                                  written by put() and by posta-local after it compiled
+//                                  the text; used only when valid for the current text
 // Temporary files are ".tmp.*" in the same directory; names never start with '.', so no
 // temporary or hidden file is ever listed as a script.
 #pragma once
@@ -14,6 +17,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "sieve/sieve.h"
 
 namespace posta {
 class Control;
@@ -56,6 +60,8 @@ class ScriptStore {
   const StoreLimits& limits() const { return limits_; }
   // dir() + "/" + name + ".sieve" (no validation).
   std::string path_of(std::string_view name) const;
+  // dir() + "/" + name + ".svbin": the compiled form of the script.
+  std::string compiled_path_of(std::string_view name) const;
   // dir() + "/active": the path posta-local opens.
   std::string active_link() const;
 
@@ -68,7 +74,25 @@ class ScriptStore {
   // Would put(name, <size bytes>) pass the quota checks? (HAVESPACE)
   [[nodiscard]] Status check_space(std::string_view name, size_t size) const;
   // Creates or replaces atomically, after the name and quota checks. Creates dir() (0700).
+  // Writes the compiled form too when content compiles (and removes a stale one when it
+  // does not); a failure to write the form does not fail put().
   [[nodiscard]] Status put(std::string_view name, std::string_view content);
+  // Writes form as the compiled form of name: temp + rename, without fsync (a form lost or
+  // torn by a crash is refused by the loader, and the text compiled instead).
+  [[nodiscard]] Status save_compiled(std::string_view name, std::string_view form) const;
+
+  // How load() came by its script.
+  struct LoadNote {
+    bool from_form = false;   // the compiled form was valid and used
+    std::string refused;      // why an existing form was not used ("" = used, or none)
+    bool saved = false;       // the text was compiled and its form written
+    std::string save_error;   // the text was compiled and writing its form failed
+  };
+  // The script name (whose text is text): from its compiled form when that is valid for
+  // text (compiled_form.h load_form), else compiled from text and, when save, its form
+  // written for the next time. An error only when the text does not compile.
+  [[nodiscard]] Result<Script> load(std::string_view name, std::string_view text, const CompileOptions& options,
+                                    bool save, LoadNote* note = nullptr) const;
   // Fails with kScriptExists when to exists; renaming the active script keeps it active.
   [[nodiscard]] Status rename(std::string_view from, std::string_view to);
   // Replaces the active link atomically (temp symlink + rename).

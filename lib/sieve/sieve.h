@@ -113,6 +113,9 @@ struct Outcome {
 // "no such script" (include :optional skips it).
 struct IncludeLoader {
   std::function<Result<std::string>(std::string_view name, bool global)> load;
+  // When set, used instead of load and compile(): the checked script itself (posta-local
+  // takes a personal one from its compiled form); ENOENT as for load.
+  std::function<Result<Script>(std::string_view name, bool global, const CompileOptions& options)> load_script;
 };
 
 struct RunOptions {

@@ -57,3 +57,4 @@ run_fuzzer() {
 @test "fuzz: local protocols (posta-authd, posta-policyd, posta-queued, posta-tcpd -R records, queue control, delivery pipes)" { run_fuzzer local_proto_fuzz; }
 @test "fuzz: SPF record parser, macros and check_host() with its lookup limits" { run_fuzzer spf_record_fuzz; }
 @test "fuzz: Sieve lexer, parser, checker and interpreter under limits" { run_fuzzer sieve_fuzz; }
+@test "fuzz: Sieve compiled forms (the loader of a file any post-login server could plant): accepted forms are canonical and run under limits" { run_fuzzer sieve_compiled_fuzz; }

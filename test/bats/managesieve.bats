@@ -59,6 +59,8 @@ sc() {
   run sc alice@example.test secret-one --upload --localsieve "$BATS_TEST_TMPDIR/rules.sieve" --remotesieve rules
   assert_success
   cmp "$BATS_TEST_TMPDIR/rules.sieve" "$(SIEVE_DIR alice)/rules.sieve"
+  # with its compiled form, which posta-local loads instead of parsing the text
+  [ "$(head -c 8 "$(SIEVE_DIR alice)/rules.svbin")" = PSTSIEVE ]
   run sc alice@example.test secret-one --activate --remotesieve rules
   assert_success
   [ "$(readlink "$(SIEVE_DIR alice)/active")" = rules.sieve ]
@@ -85,6 +87,7 @@ sc() {
   run sc alice@example.test secret-one --delete --remotesieve rules
   assert_success
   [ ! -e "$(SIEVE_DIR alice)/rules.sieve" ]
+  [ ! -e "$(SIEVE_DIR alice)/rules.svbin" ]
 }
 
 @test "sieve-connect: a wrong password is refused and stores nothing" {
@@ -127,7 +130,9 @@ sc() {
   assert_line '"good"'
   refute_line '"bad"'
   [ ! -e "$(SIEVE_DIR carol)/bad.sieve" ]
+  [ ! -e "$(SIEVE_DIR carol)/bad.svbin" ]
   [ -f "$(SIEVE_DIR carol)/good.sieve" ]
+  [ -f "$(SIEVE_DIR carol)/good.svbin" ]
   # scripts that would explode are refused at upload: deep nesting, a huge string list
   local deep="" list i
   for i in $(seq 40); do deep+='if true {'; done
@@ -183,6 +188,9 @@ sc() {
   [ ! -L "$(SIEVE_DIR bob)/active" ]
   [ ! -e "$(SIEVE_DIR bob)/three.sieve" ]
   [ -f "$(SIEVE_DIR bob)/two.sieve" ]
+  # the forms went with their scripts: renamed, then deleted
+  [ ! -e "$(SIEVE_DIR bob)/one.svbin" ] && [ ! -e "$(SIEVE_DIR bob)/three.svbin" ]
+  [ -f "$(SIEVE_DIR bob)/two.svbin" ]
   rm -rf "$(SIEVE_DIR bob)"
 }
 
@@ -290,8 +298,11 @@ sys.stdout.write(out.decode())' "$MANAGESIEVE_PORT"
   chown -R "$(stat -c %u:%g "$PH")" "$fq"
   printf 'From: Sender <sender@remote.test>\nTo: alice@example.test\nSubject: hello\nMessage-ID: <v1@remote.test>\n\nhi\n' \
     >"$BATS_TEST_TMPDIR/msg"
-  run env POSTA_QUEUE="$fq/queue" "$POSTA_BIN/posta-local" sender@remote.test alice@example.test <"$BATS_TEST_TMPDIR/msg"
+  # both scripts come from the compiled forms posta-user wrote: nothing compiled, nothing refused
+  [ -s "$(SIEVE_DIR alice)/vacation.svbin" ] && [ -s "$(SIEVE_DIR alice)/mine.svbin" ]
+  run --separate-stderr env POSTA_QUEUE="$fq/queue" "$POSTA_BIN/posta-local" sender@remote.test alice@example.test <"$BATS_TEST_TMPDIR/msg"
   assert_success
+  [[ $stderr != *svbin* ]] || { echo "$stderr" >&2; false; }
   [ "$(find "$md/.Lists/new" -type f | wc -l)" = 1 ]
   grep -q '^Subject: Still away' "$fq/msg.0"
   grep -q '^Auto-Submitted: auto-replied' "$fq/msg.0"
@@ -300,7 +311,7 @@ sys.stdout.write(out.decode())' "$MANAGESIEVE_PORT"
   run posta user vacation alice@example.test --off
   assert_success
   [ "$(readlink "$(SIEVE_DIR alice)/active")" = mine.sieve ]
-  [ ! -e "$(SIEVE_DIR alice)/vacation.sieve" ]
+  [ ! -e "$(SIEVE_DIR alice)/vacation.sieve" ] && [ ! -e "$(SIEVE_DIR alice)/vacation.svbin" ]
   run posta user vacation alice@example.test --off
   assert_failure 1
   run posta user vacation alice@example.test --subject S --body-file "$BATS_TEST_TMPDIR/body" --until 2001-01-01

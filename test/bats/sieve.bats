@@ -348,6 +348,67 @@ Gone fishing.
   [ "$(inbox alice)" = 3 ]
 }
 
+# form TEXT-FILE BODY-HEX: a compiled form (INTERNALS.md "Sieve compiled forms") of BODY for
+# the text in TEXT-FILE, with a right hash and checksum: what a forger would write
+form() {
+  python3 -c 'import hashlib, sys
+t = open(sys.argv[1], "rb").read()
+f = b"PSTSIEVE" + (1).to_bytes(4, "little") + hashlib.sha256(t).digest() + bytes.fromhex(sys.argv[2])
+sys.stdout.buffer.write(f + hashlib.sha256(f).digest())' "$@"
+}
+
+@test "compiled forms: put writes one and delivery uses it; a corrupted, foreign or forged one is refused and the text decides" {
+  local dir t=$BATS_TEST_TMPDIR/rules.sieve
+  dir=$(md alice)/sieve
+  mkdir -p "$(md alice)" && chown "$(stat -c %u:%g "$PH")" "$(md alice)"
+  printf 'require ["fileinto", "mailbox"]; fileinto :create "Sorted";\n' >"$t"
+  posta user sieve put alice@$D rules "$t"
+  posta user sieve activate alice@$D rules
+  [ "$(head -c 8 "$dir/rules.svbin")" = PSTSIEVE ]
+  local id; id=$(stat -c %i "$dir/rules.svbin")
+  deliver sender@remote.test alice@$D
+  assert_success
+  [ "$(folder alice Sorted)" = 1 ]
+  [[ $stderr != *svbin* ]] || { echo "$stderr" >&2; false; }
+  [ "$(stat -c %i "$dir/rules.svbin")" = "$id" ]
+  # what runs is the form: one for this very text that says "discard;" discards
+  form "$t" 0107646973636172640101000000 >"$dir/rules.svbin"
+  deliver sender@remote.test alice@$D
+  assert_success
+  [ "$(folder alice Sorted)" = 1 ]
+  [ "$(inbox alice)" = 0 ]
+  # corrupted (one byte): refused, the text files the message, the form is rewritten
+  cp "$dir/rules.svbin" "$BATS_TEST_TMPDIR/saved"
+  posta user sieve put alice@$D rules "$t"
+  printf 'X' | dd of="$dir/rules.svbin" bs=1 seek=60 conv=notrunc 2>/dev/null
+  deliver sender@remote.test alice@$D
+  assert_success
+  stderr_has "rules.svbin not used: invalid compiled form: checksum mismatch; compiled the text"
+  stderr_has "compiled $dir/rules.sieve into $dir/rules.svbin"
+  [ "$(folder alice Sorted)" = 2 ]
+  deliver sender@remote.test alice@$D
+  [[ $stderr != *svbin* ]]
+  [ "$(folder alice Sorted)" = 3 ]
+  # a form of other text (the discarding one above, after the text changed): refused
+  printf 'require ["fileinto", "mailbox"]; fileinto :create "Sorted"; # v2\n' >"$t"
+  posta user sieve put alice@$D rules "$t"
+  cp "$BATS_TEST_TMPDIR/saved" "$dir/rules.svbin"
+  deliver sender@remote.test alice@$D
+  stderr_has "not used: compiled form of other source text"
+  [ "$(folder alice Sorted)" = 4 ]
+  # forged for this text, but "fileinto" without its require: the checker refuses it
+  form "$t" 010866696c65696e746f010101020101000106466f726765640000 >"$dir/rules.svbin"
+  deliver sender@remote.test alice@$D
+  stderr_has 'not used: line 1, column 1: command "fileinto" needs require "fileinto"'
+  [ "$(folder alice Sorted)" = 5 ]
+  [ ! -d "$(md alice)/.Forged" ]
+  # a script written by hand gets its form at the first delivery
+  script bob 'keep;'
+  deliver sender@remote.test bob@$D
+  stderr_has "compiled $(md bob)/sieve/main.sieve into"
+  [ "$(head -c 8 "$(md bob)/sieve/main.svbin")" = PSTSIEVE ]
+}
+
 @test "hostile scripts: deep nesting, huge lists and an exploding regex are refused or stopped fast" {
   local deep="" i
   for i in $(seq 200); do deep+='if true {'; done
