@@ -61,6 +61,11 @@ int Session::run() {
   } else {
     greet();
   }
+  if (!resume_tag_.empty()) {
+    tagged_.clear();
+    cmd_idle(resume_tag_, true);
+    if (!tagged_.empty()) out_.line(tagged_);
+  }
   while (!logout_) {
     if (!out_.flush()) {
       log::info("disconnect ip=", remote_, " user=", user_, ": ", out_.error());
@@ -73,6 +78,7 @@ int Session::run() {
     auto r = reader_.read();
     if (!handle(r)) break;
   }
+  if (hibernated_) return 0;  // the connection lives on in posta-imap-hibernate
   out_.flush_final();
   if (out_.failed()) log::info("disconnect ip=", remote_, " user=", user_, ": ", out_.error());
   if (authenticated_) log::info("logout user=", user_, " ip=", remote_);
