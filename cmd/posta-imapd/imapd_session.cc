@@ -57,7 +57,10 @@ void Session::greet() { out_.line("* OK [CAPABILITY " + capabilities() + "] post
 
 int Session::run() {
   if (post_auth_) {
-    if (!start_post_auth()) return 111;
+    if (!start_post_auth()) {
+      out_.flush_final();  // the NO or BYE that says why
+      return 111;
+    }
   } else {
     greet();
   }
