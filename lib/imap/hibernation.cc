@@ -44,7 +44,7 @@ bool valid_env(std::string_view e) {
 // Decimal, no sign, no leading zeros.
 template <class T>
 bool number(std::string_view s, T& out) {
-  if (s.empty() || (s.size() > 1 && s[0] == '0')) return false;
+  if (s.empty() || s[0] < '0' || s[0] > '9' || (s.size() > 1 && s[0] == '0')) return false;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
   return ec == std::errc() && p == s.data() + s.size();
 }
