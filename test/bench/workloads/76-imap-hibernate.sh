@@ -11,6 +11,8 @@
 # Every 50th session and the last are then woken with DONE and checked for the tagged OK.
 # 10,000 sessions need ulimit -n above 10,000 for the client and both daemons: the
 # workload raises the limits of the server processes with prlimit (run as root).
+# Known: with 2,000 or 10,000 sessions Dovecot 2.3.19 left about 300 imap processes that
+# never hibernated within 60 s, and its side fails (cause not yet found; 30 work).
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/posta.sh"
 . "$(dirname "$0")/../lib/dovecot.sh"
