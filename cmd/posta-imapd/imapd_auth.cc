@@ -161,6 +161,7 @@ bool Session::start_post_auth() {
   authenticated_ = true;
   in_.set_timeout(std::chrono::seconds(cfg_.idle_timeout));
   reader_.set_limits(imap::ReadLimits{65536, cfg_.max_message, cfg_.max_message, 1000});
+  if (std::getenv("POSTA_IMAP_RESUME")) return resume_hibernated();
   const char* master = std::getenv("POSTA_MASTER_USER");
   log::info("login user=", user_, login_ != user_ ? " login=" + login_ : "",
             master && *master ? std::string(" master=") + master : "", " ip=", remote_,

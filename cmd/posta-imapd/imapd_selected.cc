@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 
 #include "imapd_fts.h"
 #include "imapd_session.h"
@@ -306,7 +307,7 @@ void Session::cmd_copy(const std::string& tag, Parser& p, bool uid, bool move) {
   if (!moved.empty()) note_changed(*target);
 }
 
-void Session::cmd_idle(const std::string& tag) {
+void Session::cmd_idle(const std::string& tag, bool resumed) {
   // Time in IDLE does not count towards the session limit; each IDLE has its own bound.
   struct NotCounted {
     LineReader& in;
@@ -318,21 +319,40 @@ void Session::cmd_idle(const std::string& tag) {
       in.set_deadline(saved);
     }
   } not_counted{in_};
-  out_.line("+ idling");
+  using Clock = std::chrono::steady_clock;
+  const int64_t session_left_ms =
+      not_counted.saved.never() ? -1 : not_counted.saved.cap(std::chrono::milliseconds(INT64_MAX / 4)).count();
+  if (!resumed) out_.line("+ idling");
   if (sel_) sync(true);
   if (!out_.flush()) { logout_ = true; return; }
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(cfg_.idle_timeout);
+  auto deadline = resumed ? resume_idle_end_ : Clock::now() + std::chrono::seconds(cfg_.idle_timeout);
+  // Hibernation is tried once the IDLE has gone on this long (after a failure: twice as long).
+  auto hibernate_after = std::chrono::seconds(cfg_.hibernate_timeout);
+  auto hibernate_at = Clock::now() + hibernate_after;
   for (;;) {
     if (in_.buffered() == 0) {
       pollfd fds[2] = {{0, POLLIN, 0}, {sel_ && sel_->watcher ? sel_->watcher->fd() : -1, POLLIN, 0}};
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      auto now = Clock::now();
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
       if (left.count() <= 0) {
         out_.line("* BYE Autologout; idle for too long");
         logout_ = true;
         return;
       }
+      if (cfg_.hibernate_timeout > 0 && now >= hibernate_at) {
+        if (try_hibernate(tag, deadline, session_left_ms)) {
+          hibernated_ = logout_ = true;
+          return;
+        }
+        hibernate_after = std::min<std::chrono::seconds>(hibernate_after * 2, std::chrono::minutes(10));
+        hibernate_at = Clock::now() + hibernate_after;
+        continue;  // the attempt synced: anything new was sent
+      }
       // Also wake up every few seconds: changes by processes on other hosts (NFS) or missed events.
-      int r = ::poll(fds, 2, static_cast<int>(std::min<long>(left.count(), 30000)));
+      auto wait = std::min<long>(left.count(), 30000);
+      if (cfg_.hibernate_timeout > 0)
+        wait = std::min<long>(wait, std::chrono::ceil<std::chrono::milliseconds>(hibernate_at - now).count());
+      int r = ::poll(fds, 2, static_cast<int>(std::max(0L, wait)));
       if (r < 0 && errno != EINTR) { logout_ = true; return; }
       if (r == 0 || (fds[1].revents & POLLIN)) {
         if (sel_) {

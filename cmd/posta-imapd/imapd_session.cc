@@ -57,9 +57,17 @@ void Session::greet() { out_.line("* OK [CAPABILITY " + capabilities() + "] post
 
 int Session::run() {
   if (post_auth_) {
-    if (!start_post_auth()) return 111;
+    if (!start_post_auth()) {
+      out_.flush_final();  // the NO or BYE that says why
+      return 111;
+    }
   } else {
     greet();
+  }
+  if (!resume_tag_.empty()) {
+    tagged_.clear();
+    cmd_idle(resume_tag_, true);
+    if (!tagged_.empty()) out_.line(tagged_);
   }
   while (!logout_) {
     if (!out_.flush()) {
@@ -73,6 +81,7 @@ int Session::run() {
     auto r = reader_.read();
     if (!handle(r)) break;
   }
+  if (hibernated_) return 0;  // the connection lives on in posta-imap-hibernate
   out_.flush_final();
   if (out_.failed()) log::info("disconnect ip=", remote_, " user=", user_, ": ", out_.error());
   if (authenticated_) log::info("logout user=", user_, " ip=", remote_);

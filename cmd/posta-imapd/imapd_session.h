@@ -35,6 +35,7 @@ struct Config {
   int write_timeout = 300;         // seconds a write may wait for the client to read
   int session_limit = 14400;       // seconds from connect, time in IDLE not counted; 0 = none
   bool plaintext_ok = false;       // control/authplaintext
+  int hibernate_timeout = 30;      // seconds in IDLE before hibernating; 0 = never
 };
 
 // The prefix of the Other Users namespace (RFC 2342): "Other Users.<owner>.<folder>" is
@@ -174,7 +175,19 @@ class Session {
   void cmd_expunge(const std::string& tag, Parser& p, bool uid);
   void cmd_copy(const std::string& tag, Parser& p, bool uid, bool move);
   bool learning_wanted() const;
-  void cmd_idle(const std::string& tag);
+  // resumed: the IDLE a hibernated session was in (no continuation line; resume_idle_end_).
+  void cmd_idle(const std::string& tag, bool resumed = false);
+
+  // hibernation (imapd_hibernate.cc)
+  // Hands the client connection and the session's state to posta-imap-hibernate; true when
+  // the daemon holds them (the process then ends without writing to the client).
+  bool try_hibernate(const std::string& tag, std::chrono::steady_clock::time_point idle_end,
+                     int64_t session_left_ms);
+  // Restores the state posta-imap-hibernate passed (POSTA_IMAP_RESUME); false: end the session.
+  bool resume_hibernated();
+  std::string resume_tag_;  // not empty: run() resumes this IDLE first
+  std::chrono::steady_clock::time_point resume_idle_end_;
+  bool hibernated_ = false;
   std::vector<uint32_t> resolve_set(const imap::SequenceSet& set, bool uid) const;  // -> seqs
   // The UIDs a UID set names, as intervals, "$" included.
   std::vector<imap::SequenceSet::Interval> uid_intervals(const imap::SequenceSet& set) const;

@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
     cfg.write_timeout = static_cast<int>(std::max(1LL, control.number("timeoutwrite", 300)));
     cfg.session_limit = static_cast<int>(std::max(0LL, control.number("sessionlimitimapd", 14400)));
     cfg.plaintext_ok = control.flag("authplaintext", false);
+    cfg.hibernate_timeout = static_cast<int>(std::max(0LL, control.number("imaphibernatetimeout", 30)));
     posta::imapd::Session session(cfg, post_auth);
     return session.run();
   } catch (const std::exception& e) {

@@ -42,6 +42,7 @@ run_fuzzer() {
 
 @test "fuzz: SMTP command, path, xtext and body parsers" { run_fuzzer smtp_parser_fuzz; }
 @test "fuzz: IMAP command parser" { run_fuzzer imap_parser_fuzz; }
+@test "fuzz: hibernated IMAP session state (posta-imap-hibernate's input), canonical round trip" { run_fuzzer imap_hibernation_fuzz; }
 @test "fuzz: IMAP sequence/UID sets (normaliser) and LIST patterns (matcher) against their definitions" { run_fuzzer imap_sets_fuzz; }
 @test "fuzz: MIME parser (BODYSTRUCTURE, ENVELOPE, decoders)" { run_fuzzer mime_fuzz; }
 @test "fuzz: MIME parser on deep nesting and unclosed parts, work linear in the message" { run_fuzzer mime_nesting_fuzz; }

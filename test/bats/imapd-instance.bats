@@ -16,6 +16,8 @@ setup_file() {
   posta domain add other.test >&2
   for u in ann ben info; do printf 'pw-%s\n' $u | posta user add $u@example.test --password-stdin >&2; done
   printf 'pw-eve\n' | posta user add eve@other.test --password-stdin >&2
+  printf 'secret-hib\n' | posta user add hib@example.test --password-stdin >&2
+  echo 1 >"$PH/control/imaphibernatetimeout"  # the hibernation tests: quick to hibernate
   instance_start
 }
 
@@ -323,4 +325,37 @@ PY
 @test "ACL: an unshared folder answers as a missing one; names cannot reach another domain or leave the store" {
   posta user share ann@example.test Projects anyone lr
   acl guessing
+}
+
+hibernate_check() {
+  POSTA_BIN=$POSTA_BIN run timeout 30 $PY "$FIX/hibernate_check.py" "$1" "$2" "$PH/mail/example.test/hib" \
+    hib@example.test secret-hib "${3:-}"
+}
+
+@test "hibernation: IDLE hands over to posta-imap-hibernate; a delivery and another session's EXPUNGE wake it in the same IDLE; DONE, FETCH; malformed handovers refused" {
+  printf 'From: s@example.org\nSubject: first\n\nx\n' | "$POSTA_BIN/posta-local" s@example.org hib@example.test
+  hibernate_check plain "$IMAP_PORT" "$PH/run/imap-hibernate.sock"
+  assert_success
+  assert_line hibernated
+  assert_line --regexp '^refused: no .*; no .*; no .*; no '
+  assert_line --regexp '^woken with EXISTS [0-9]+$'
+  assert_line 'woken with EXPUNGE 1'
+  assert_line --regexp '^DONE, FETCH [0-9]+$'
+  assert_line ok
+}
+
+@test "hibernation: imaps sessions (through posta-tlsd) hibernate and resume too" {
+  hibernate_check tls "$IMAPS_PORT"
+  assert_success
+  assert_line hibernated
+  assert_line --regexp '^woken with EXISTS'
+  assert_line ok
+}
+
+@test "hibernation: with posta-imap-hibernate down, IDLE goes on in its process" {
+  s6-svc -wD -d "$PH/service/imap-hibernate"
+  hibernate_check down "$IMAP_PORT"
+  s6-svc -wU -u "$PH/service/imap-hibernate"
+  assert_success
+  assert_line 'kept in IDLE'
 }

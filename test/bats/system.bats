@@ -420,6 +420,15 @@ s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b'rate syst
   assert_output ok
 }
 
+@test "posta-imap-hibernate runs as posta-v; its socket is posta-v's alone" {
+  local pid; pid=$(pgrep -f "/posta-imap-hibernate -D $PH/" | head -1)
+  [ -n "$pid" ] || fail "posta-imap-hibernate is not running"
+  assert_equal "$(ps -o user= -p "$pid" | tr -d ' ')" "posta-v"
+  assert_equal "$(stat -c '%U %a' "$PH/run/imap-hibernate.sock")" "posta-v 600"
+  run as posta-d:posta $PY -c "import socket,sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])" "$PH/run/imap-hibernate.sock"
+  assert_failure
+}
+
 @test "system mode: a move into Junk over IMAPS (posta-v) leaves a request the learner (posta-c) applies" {
   s6-svc -d "$PH/service/spamlearn"
   wait_for 20 sh -c "[ \"\$(s6-svstat -o up '$PH/service/spamlearn')\" = false ]"
