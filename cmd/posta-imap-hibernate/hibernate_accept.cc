@@ -26,35 +26,6 @@ int64_t steady_ms() {
       .count();
 }
 
-// One recvmsg(): bytes appended to data, fds (close-on-exec) to fds; 0 at end of file.
-ssize_t receive(int sock, std::string& data, std::vector<Fd>& fds) {
-  char buf[16384];
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * net::kMaxPassFds)];
-  iovec iov{buf, sizeof buf};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  ssize_t n = ::recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-  if (n < 0) return n;
-  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-    size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-    for (size_t i = 0; i < k; ++i) {
-      int fd;
-      std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
-      fds.emplace_back(fd);
-    }
-  }
-  if (msg.msg_flags & MSG_CTRUNC) {
-    errno = EMSGSIZE;
-    return -1;
-  }
-  data.append(buf, static_cast<size_t>(n));
-  return n;
-}
-
 }  // namespace
 
 void Server::accept_all() {
@@ -95,7 +66,7 @@ void Server::read_incoming(Incoming* in, short what) {
     log::warning("handover refused: no complete frame within ", kIncomingTimeout, " s");
     return finish_incoming(in, "no timeout");
   }
-  ssize_t n = receive(in->sock.get(), in->data, in->fds);
+  ssize_t n = net::recv_some(in->sock.get(), in->data, in->fds);
   if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
   if (n < 0) {
     log::warning("handover: ", std::strerror(errno));

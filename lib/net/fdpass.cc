@@ -47,6 +47,43 @@ Status send_fds(int sock, std::string_view header, const std::vector<int>& fds, 
   return {};
 }
 
+namespace {
+
+// The fds a received message carries, appended to fds (owned from here on).
+void take_fds(msghdr& m, std::vector<Fd>& fds) {
+  for (cmsghdr* c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < count; ++i) {
+      int fd;
+      std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+      fds.emplace_back(fd);
+    }
+  }
+}
+
+}  // namespace
+
+ssize_t recv_some(int sock, std::string& data, std::vector<Fd>& fds) {
+  char buf[16384];
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxPassFds)];
+  iovec iov{buf, sizeof buf};
+  msghdr m{};
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  m.msg_control = control;
+  m.msg_controllen = sizeof control;
+  ssize_t n = ::recvmsg(sock, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+  if (n < 0) return n;
+  take_fds(m, fds);
+  if (m.msg_flags & MSG_CTRUNC) {
+    errno = EMSGSIZE;
+    return -1;
+  }
+  data.append(buf, static_cast<size_t>(n));
+  return n;
+}
+
 Result<Passed> recv_fds(int sock, size_t max_header) {
   std::string buf(max_header, '\0');
   alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int) * kMaxPassFds)] = {};
@@ -61,15 +98,7 @@ Result<Passed> recv_fds(int sock, size_t max_header) {
   while (n < 0 && errno == EINTR);
   if (n < 0) return fail_sys("unable to receive a connection");
   Passed p;
-  for (cmsghdr* c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
-    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-    size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-    for (size_t i = 0; i < count; ++i) {
-      int fd;
-      std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
-      p.fds.emplace_back(fd);
-    }
-  }
+  take_fds(m, p.fds);
   if (n == 0) return fail("end of file", 0);
   if (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) return fail("truncated fd-passing message");
   if (p.fds.size() > kMaxPassFds) return fail("too many fds passed");

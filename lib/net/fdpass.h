@@ -33,6 +33,12 @@ struct Passed {
 // or more than kMaxPassFds fds (all closed).
 [[nodiscard]] Result<Passed> recv_fds(int sock, size_t max_header = kMaxPassHeader);
 
+// One non-blocking recvmsg() of up to 16 KiB on a stream that carries a longer message:
+// the bytes appended to data, the fds (close-on-exec) to fds. The byte count, 0 at end of
+// file, -1 with errno (EAGAIN: nothing yet; EMSGSIZE: more fds than kMaxPassFds came, the
+// ones that fit are in fds).
+ssize_t recv_some(int sock, std::string& data, std::vector<Fd>& fds);
+
 // A connected pair of AF_UNIX sockets of type (SOCK_STREAM, SOCK_SEQPACKET), both
 // close-on-exec.
 [[nodiscard]] Result<std::pair<Fd, Fd>> socket_pair(int type = SOCK_STREAM);

@@ -188,6 +188,25 @@ TEST(NetFdPass, RejectsBadMessagesAndEof) {
   EXPECT_FALSE(recv_fds(b.get()));
 }
 
+TEST(NetFdPass, RecvSomeCollectsAStreamAndItsFds) {
+  auto [a, b] = unix_pair();
+  auto [x, y] = unix_pair();
+  std::string data;
+  std::vector<posta::Fd> fds;
+  errno = 0;
+  EXPECT_EQ(recv_some(b.get(), data, fds), -1);  // nothing yet
+  EXPECT_EQ(errno, EAGAIN);
+  ASSERT_TRUE(send_fds(a.get(), "first ", {x.get()}));
+  ASSERT_EQ(recv_some(b.get(), data, fds), 6);
+  ASSERT_TRUE(send_fds(a.get(), "second", {}));
+  ASSERT_EQ(recv_some(b.get(), data, fds), 6);
+  EXPECT_EQ(data, "first second");
+  ASSERT_EQ(fds.size(), 1u);
+  EXPECT_EQ(::fcntl(fds[0].get(), F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+  a.reset();
+  EXPECT_EQ(recv_some(b.get(), data, fds), 0);
+}
+
 TEST(NetFdPass, UnixListenConnectPeerCred) {
   auto dir = std::filesystem::temp_directory_path() / ("fdpass." + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
