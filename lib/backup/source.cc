@@ -80,6 +80,7 @@ class Walker {
     bool maildir_tmp = rel.ends_with("/tmp") && std::string_view(rel).starts_with("mail/");
     for (auto& n : names) {
       if (skipped_name(n) || maildir_tmp) continue;
+      if (rel == "mail" && n == ".fts-changed") continue;  // hints for the indexer (lib/fts/changed_folders.h)
       std::string r = rel + "/" + n;
       struct stat st;
       if (::lstat((root + "/" + r).c_str(), &st) != 0) continue;  // gone: a rename is retried by add_file

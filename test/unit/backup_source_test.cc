@@ -106,6 +106,8 @@ TEST(BackupSource, RunExportAndRestoreInPlace) {
   put(md + "/posta-uidlist", "posta-uidlist 1 3 x\n");
   put(md + "/posta-index.cache", "cache");
   put(md + "/posta-fts/postlist.glass", "full-text index");  // rebuilt, never backed up
+  put(home + "/mail/.fts-changed/0123", md + "\n");  // the indexer's hints, neither
+  put(md + "/.fts-changed/cur/4.M4.h,S=9:2,", "folder\n\n");  // a user's folder "fts-changed" is mail
   std::filesystem::create_directories(t.path + "/scratch");
   ASSERT_TRUE(Repository::init(repo_dir, "p", test_kdf()));
   auto repo = Repository::open(repo_dir, "p", true);
@@ -118,7 +120,7 @@ TEST(BackupSource, RunExportAndRestoreInPlace) {
   // a second run reads nothing unchanged again
   auto again = backup_instance(**repo, home, &snap->entries, t.path + "/scratch");
   ASSERT_TRUE(again);
-  EXPECT_EQ(again->reused, 4u);
+  EXPECT_EQ(again->reused, 5u);
 
   auto out = restore_to_dir(**repo, *snap, Selection{}, t.path + "/out");
   ASSERT_TRUE(out) << out.error().what;
@@ -127,6 +129,8 @@ TEST(BackupSource, RunExportAndRestoreInPlace) {
   EXPECT_EQ(get(t.path + "/out/mail/d/bob/posta-uidlist"), "posta-uidlist 1 3 x\n");
   EXPECT_FALSE(std::filesystem::exists(t.path + "/out/mail/d/bob/posta-index.cache"));
   EXPECT_FALSE(std::filesystem::exists(t.path + "/out/mail/d/bob/posta-fts"));
+  EXPECT_FALSE(std::filesystem::exists(t.path + "/out/mail/.fts-changed"));
+  EXPECT_TRUE(std::filesystem::exists(t.path + "/out/mail/d/bob/.fts-changed/cur/4.M4.h,S=9:2,"));
   EXPECT_FALSE(std::filesystem::exists(t.path + "/out/mail/d/bob/tmp/3.M3.h"));
   EXPECT_TRUE(std::filesystem::is_directory(t.path + "/out/mail/d/bob/tmp"));
   // an export never replaces a file
